@@ -1,0 +1,245 @@
+/**
+ * runMigration: reader → mapper → sink, folder by folder, with bounded concurrency and back-pressure.
+ *
+ * Contracts:
+ * - Streams: at most `2 × connections` mapped messages wait in the queue plus `connections` in flight;
+ *   the reader is not pulled until there is room (p-queue onSizeLessThan, STYLE rule 9).
+ * - A message-level failure (server refused it, too big, unreadable) is recorded and the run continues.
+ *   A fatal error (over quota, login lost, connection cannot be re-established) stops feeding, lets
+ *   in-flight uploads finish, and is returned in `fatal` with the summary — nothing done is lost.
+ * - `controls.stop()` stops feeding (graceful); `controls.abort()` also cancels in-flight waits.
+ * - Retries here are deliberately small (transient 'retry' dispositions, 3 attempts, bounded backoff);
+ *   outcome-unknown uploads ('verify') are NOT retried blindly: without the journal (issue #4) a retry
+ *   could duplicate, so they are reported as failed, naming the message, and the exit code says "run again".
+ * - The engine never imports React, ink or yargs (test/core/boundaries.test.ts).
+ */
+import PQueue from 'p-queue';
+import type {FolderMapOptions} from '../mapper/folder-map.js';
+import {planFolders} from '../mapper/folder-map.js';
+import {allowedFlags} from '../mapper/flags.js';
+import {isSkip, mapMessage} from '../mapper/map-message.js';
+import type {SourceStore, ReaderProblem} from '../readers/source-store.js';
+import type {MailSink} from '../uploader/mail-sink.js';
+import type {EngineControls} from './controls.js';
+import type {MailshiftError} from './errors.js';
+import {toMailshiftError} from './errors.js';
+import type {EventSink} from './events.js';
+import type {ProblemRelay} from './problem-relay.js';
+import type {FolderSummary, Problem, SourceRef, Summary, UploadJob} from './types.js';
+
+export type EngineOptions = Readonly<{
+	dryRun: boolean;
+	/** @default false */
+	includeTrashed: boolean;
+	/** Parallel uploads (= IMAP connections). @default 4 */
+	connections: number;
+	folderMap: FolderMapOptions;
+	/** INTERNALDATE for messages without any usable date (README "Dates"). */
+	fallbackDate: Date;
+	/** Maximum problems kept in the summary/report; the rest are counted. @default 10000 */
+	maxProblems?: number;
+}>;
+
+export type EngineDeps = Readonly<{
+	source: SourceStore;
+	sink: MailSink;
+	events: EventSink;
+	/** Where the reader reports per-message problems (the relay given to the reader when it was opened). */
+	readerProblems?: ProblemRelay;
+	now?: () => number;
+}>;
+
+export type EngineResult = Readonly<{summary: Summary; fatal?: MailshiftError}>;
+
+const RETRIES = 3;
+
+export async function runMigration(options: EngineOptions, deps: EngineDeps, controls: EngineControls): Promise<EngineResult> {
+	const {source, sink, events} = deps;
+	const now = deps.now ?? Date.now;
+	const started = now();
+	const maxProblems = options.maxProblems ?? 10_000;
+	const summary: Summary = {
+		dryRun: options.dryRun, folders: [], found: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0,
+		elapsedMs: 0, interrupted: false, problems: [], problemsDropped: 0,
+	};
+	let fatal: MailshiftError | undefined;
+	let current: FolderSummary | undefined;
+
+	const record = (problem: Problem): void => {
+		if (summary.problems.length < maxProblems) summary.problems.push(problem);
+		else summary.problemsDropped++;
+	};
+	const onReaderProblem = (p: ReaderProblem): void => {
+		record({folder: p.folder, location: p.location, key: '', kind: p.kind, code: p.code, reason: p.reason});
+		if (p.kind === 'failed') {
+			summary.failed++;
+			summary.found++;
+			if (current) {
+				current.failed++;
+				current.found++;
+			}
+			events.emit({type: 'message:failed', ref: {store: source.location, folder: p.folder, key: '', location: p.location}, code: p.code, message: p.reason});
+		} else {
+			events.emit({type: 'warning', folder: p.folder, location: p.location, message: p.reason});
+		}
+	};
+	const setFatal = (error: MailshiftError): void => {
+		fatal ??= error;
+		controls.stop();
+	};
+
+	const folders = await source.listFolders(controls.abortSignal);
+	const plans = planFolders(folders, sink.layout(), options.folderMap);
+	const knownCount = folders.every((f) => f.count !== undefined) ? folders.reduce((n, f) => n + (f.count ?? 0), 0) : undefined;
+	const knownBytes = folders.every((f) => f.bytes !== undefined) ? folders.reduce((n, f) => n + (f.bytes ?? 0), 0) : undefined;
+	events.emit({
+		type: 'run:start', folders: plans.filter((p) => p.mailbox !== undefined).length, dryRun: options.dryRun,
+		...(knownCount === undefined ? {} : {messages: knownCount}), ...(knownBytes === undefined ? {} : {bytes: knownBytes}),
+	});
+
+	const queue = new PQueue({concurrency: Math.max(1, options.connections)});
+	const detachProblems = deps.readerProblems?.attach(onReaderProblem) ?? ((): void => {});
+
+	try {
+		for (const plan of plans) {
+			if (controls.isStopping) break;
+			if (plan.mailbox === undefined) {
+				events.emit({type: 'folder:excluded', folder: plan.label});
+				continue;
+			}
+			let mailbox = plan.mailbox;
+			const folderSummary: FolderSummary = {folder: plan.label, mailbox, found: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0};
+			summary.folders.push(folderSummary);
+			current = folderSummary;
+			for (const note of plan.notes) {
+				record({folder: plan.label, location: plan.label, key: '', kind: 'warning', code: 'FOLDER_RENAMED', reason: note});
+				events.emit({type: 'warning', folder: plan.label, message: note});
+			}
+
+			let permanent: ReadonlySet<string> | undefined;
+			let created = false;
+			try {
+				const ensured = await sink.ensureMailbox(mailbox, controls.abortSignal);
+				mailbox = ensured.path;
+				folderSummary.mailbox = mailbox;
+				created = ensured.created;
+				if (ensured.note) {
+					record({folder: plan.label, location: plan.label, key: '', kind: 'warning', code: 'FOLDER_RENAMED', reason: ensured.note});
+					events.emit({type: 'warning', folder: plan.label, message: ensured.note});
+				}
+				permanent = await sink.permanentFlags(mailbox, controls.abortSignal);
+			} catch (error) {
+				const e = toMailshiftError(error);
+				if (e.disposition === 'fatal') {
+					setFatal(e);
+					break;
+				}
+				// The folder cannot be created: every message in it is reported, the rest of the run continues.
+				await drainFolder(plan.folder, `${e.message}${e.hint ? ` ${e.hint}` : ''}`, e.code);
+				continue;
+			}
+			events.emit({type: 'folder:start', folder: plan.label, mailbox, created, ...(plan.folder.count === undefined ? {} : {total: plan.folder.count})});
+
+			for await (const message of source.messages(plan.folder, controls.stopSignal)) {
+				if (controls.isStopping) break;
+				summary.found++;
+				folderSummary.found++;
+				const mapped = mapMessage(message, mailbox, {includeTrashed: options.includeTrashed, now: now(), fallbackDate: options.fallbackDate});
+				if (isSkip(mapped)) {
+					summary.skipped++;
+					folderSummary.skipped++;
+					record({folder: plan.label, location: message.ref.location, key: message.ref.key, kind: 'skipped', code: mapped.code, reason: mapped.reason});
+					events.emit({type: 'message:skipped', ref: message.ref, code: mapped.code, reason: mapped.reason});
+					continue;
+				}
+				const {flags, dropped} = allowedFlags(mapped.job.flags, permanent);
+				const job: UploadJob = {...mapped.job, flags};
+				const droppedAll = [...mapped.droppedFlags, ...dropped];
+				if (droppedAll.length > 0) {
+					record({folder: plan.label, location: message.ref.location, key: message.ref.key, kind: 'warning', code: 'FLAGS_DROPPED',
+						reason: `flags not kept by the server or not valid IMAP flags: ${droppedAll.join(' ')}`});
+				}
+				if (job.dateSource === 'fallback') {
+					const reason = `no usable date (Received, ${message.storeDate ? message.storeDate.source + ', ' : ''}Date); received date set to the fallback ${options.fallbackDate.toISOString()}`;
+					record({folder: plan.label, location: message.ref.location, key: message.ref.key, kind: 'warning', code: 'DATE_FALLBACK', reason});
+					events.emit({type: 'warning', folder: plan.label, location: message.ref.location, message: reason});
+				}
+				await queue.onSizeLessThan(2 * Math.max(1, options.connections));
+				if (controls.isStopping) break;
+				void queue.add(() => upload(job, folderSummary));
+			}
+			await queue.onIdle();
+			current = undefined;
+			if (!controls.isStopping) events.emit({type: 'folder:done', folder: plan.label});
+		}
+	} catch (error) {
+		setFatal(toMailshiftError(error));
+	} finally {
+		await queue.onIdle();
+		detachProblems();
+	}
+
+	summary.interrupted = controls.isStopping;
+	summary.elapsedMs = now() - started;
+	events.emit({type: 'run:done', summary});
+	return fatal ? {summary, fatal} : {summary};
+
+	async function upload(job: UploadJob, folder: FolderSummary): Promise<void> {
+		for (let attempt = 1; ; attempt++) {
+			try {
+				const receipt = await sink.append(job, controls.abortSignal);
+				summary.uploaded++;
+				folder.uploaded++;
+				summary.bytes += job.content.length;
+				folder.bytes += job.content.length;
+				events.emit({type: 'message:uploaded', ref: job.ref, mailbox: receipt.mailbox, bytes: job.content.length, ...(receipt.uid === undefined ? {} : {uid: receipt.uid})});
+				return;
+			} catch (error) {
+				const e = toMailshiftError(error);
+				if (e.disposition === 'retry' && attempt < RETRIES && !controls.abortSignal.aborted) {
+					await sleep(Math.min(e.retryAfterMs ?? 1000 * 2 ** attempt, 60_000), controls.abortSignal);
+					continue;
+				}
+				if (e.disposition === 'fatal' || e.code === 'ABORTED') {
+					if (e.code !== 'ABORTED') setFatal(e);
+					failMessage(job.ref, folder, e.code === 'ABORTED' ? 'ABORTED' : e.code, `not uploaded: ${e.message}`);
+					return;
+				}
+				const outcome = e.disposition === 'verify' ? ' The upload may or may not have been stored; check this message on the server before uploading it again.' : '';
+				failMessage(job.ref, folder, e.code, e.message + outcome);
+				return;
+			}
+		}
+	}
+
+	function failMessage(ref: SourceRef, folder: FolderSummary, code: string, message: string): void {
+		summary.failed++;
+		folder.failed++;
+		record({folder: folder.folder, location: ref.location, key: ref.key, kind: 'failed', code, reason: message});
+		events.emit({type: 'message:failed', ref, code, message});
+	}
+
+	async function drainFolder(folder: (typeof plans)[number]['folder'], reason: string, code: string): Promise<void> {
+		const label = plans.find((p) => p.folder === folder)?.label ?? '';
+		const folderSummary = summary.folders.find((f) => f.folder === label);
+		for await (const message of source.messages(folder, controls.stopSignal)) {
+			summary.found++;
+			if (folderSummary) folderSummary.found++;
+			failMessage(message.ref, folderSummary ?? {folder: label, mailbox: '', found: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0}, code, reason);
+		}
+	}
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+	return new Promise((resolve) => {
+		if (signal.aborted) return resolve();
+		const timer = setTimeout(done, ms);
+		signal.addEventListener('abort', done, {once: true});
+		function done(): void {
+			clearTimeout(timer);
+			signal.removeEventListener('abort', done);
+			resolve();
+		}
+	});
+}
+

@@ -1,0 +1,94 @@
+/**
+ * Data that crosses module boundaries: reader → mapper → sink.
+ *
+ * Contract: everything here is plain, immutable data. Readers know nothing about IMAP; sinks know nothing
+ * about source formats; the mapper (pure) turns one into the other.
+ */
+
+/** Where a message came from. `key` is stable across runs of the same, unchanged store (see ARCHITECTURE §5). */
+export type SourceRef = Readonly<{
+	/** Absolute path of the store the user named (file or directory). */
+	store: string;
+	/** Source folder path joined with '/', exactly as shown to the user (e.g. `Inbox/Projects`). */
+	folder: string;
+	/** Stable identity inside the folder: Maildir unique name; mbox `ordinal:sha256(raw)[0..16]`. */
+	key: string;
+	/** Human-readable location for error messages: a file path, or `file.mbox#17 (byte 12345)`. */
+	location: string;
+}>;
+
+/** Where a store-supplied delivery time came from (used only when no `Received:` date is usable). */
+export type StoreDateSource = 'file-mtime' | 'from-line' | 'pst-delivery-time';
+
+/** Why a reader says a message should not be uploaded by default. */
+export type SourceSkipHint = 'maildir-trashed' | 'mozilla-expunged';
+
+export type SourceMessage = Readonly<{
+	ref: SourceRef;
+	/** RFC 5322 bytes as found (any EOL, mbox quoting already undone). Never modified by later stages except EOL. */
+	raw: Buffer;
+	/** IMAP flags and keywords from the store (`\Seen`, `\Answered`, `\Flagged`, `\Draft`, `$Forwarded`, keywords). */
+	flags: ReadonlySet<string>;
+	/** The store's own idea of the delivery time, when it has one (Maildir mtime, mbox From_ date). */
+	storeDate?: Readonly<{date: Date; source: StoreDateSource}>;
+	/** Set when the store marks the message as deleted-but-kept; the mapper skips it unless told otherwise. */
+	skipHint?: SourceSkipHint;
+}>;
+
+/** Where an INTERNALDATE came from; reported so users can see why a date was chosen. */
+export type DateSource = 'received-header' | StoreDateSource | 'date-header' | 'fallback';
+
+export type UploadJob = Readonly<{
+	ref: SourceRef;
+	/** Target mailbox, full server path (namespace prefix and server delimiter applied). */
+	mailbox: string;
+	/** Bytes to APPEND: CRLF line ends. */
+	content: Buffer;
+	/** Flags to send, already filtered to valid atoms (PERMANENTFLAGS filtering happens in the sink). */
+	flags: readonly string[];
+	internalDate: Date;
+	dateSource: DateSource;
+	/** Normalized Message-ID (without brackets), when the message has one. */
+	messageId?: string;
+	/** `mid:<message-id>:<size>` or `sha256:<hex>`; see mapper/fingerprint.ts. */
+	fingerprint: string;
+}>;
+
+export type AppendReceipt = Readonly<{mailbox: string; uid?: number; uidValidity?: bigint}>;
+
+/** Per-folder and overall outcome of a run. */
+export type FolderSummary = {
+	folder: string;
+	mailbox: string;
+	found: number;
+	uploaded: number;
+	skipped: number;
+	failed: number;
+	bytes: number;
+};
+
+export type Problem = Readonly<{
+	folder: string;
+	location: string;
+	key: string;
+	kind: 'failed' | 'skipped' | 'warning';
+	code: string;
+	reason: string;
+}>;
+
+export type Summary = {
+	dryRun: boolean;
+	folders: FolderSummary[];
+	found: number;
+	uploaded: number;
+	skipped: number;
+	failed: number;
+	bytes: number;
+	elapsedMs: number;
+	/** True when the run was stopped (signal, or a fatal error) before every folder was processed. */
+	interrupted: boolean;
+	/** Failed, skipped and warned messages with their source reference and reason (bounded; see engine). */
+	problems: Problem[];
+	/** Count of problems not kept in `problems` because the list was full. */
+	problemsDropped: number;
+};

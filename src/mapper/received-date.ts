@@ -1,0 +1,42 @@
+/**
+ * Chooses the INTERNALDATE (APPEND date-time) of a message: the delivery time as best known.
+ *
+ * Order (issue #2; RFC 3501 §6.3.11 — without a date the server stamps "now", and the whole archive shows
+ * "received today"):
+ *   1. the date of the topmost `Received:` header (RFC 5321 §4.4: the last hop prepends, so the topmost one
+ *      is the final delivery; the date follows the last ';');
+ *   2. the store's own delivery time: Maildir file mtime (Dovecot's convention, lost when a Maildir is copied
+ *      without preserving times, hence second), mbox From_ line date;
+ *   3. the `Date:` header (the sender's clock: when it was written, not received);
+ *   4. the fallback policy (see README "Dates"): the caller-provided fallback date, reported as a warning.
+ * Each candidate must pass `isPlausibleDate`; an implausible one is skipped, never "fixed".
+ */
+import type {DateSource, SourceMessage} from '../core/types.js';
+import type {HeaderField} from './headers.js';
+import {firstHeader} from './headers.js';
+import {isPlausibleDate, parseMailDate} from './mail-date.js';
+
+export type ChosenDate = Readonly<{date: Date; source: DateSource}>;
+
+/** The date part of a Received header: the text after its last ';' (RFC 5322 §3.6.7). */
+export function receivedHeaderDate(value: string | undefined): Date | undefined {
+	if (!value) return undefined;
+	const semi = value.lastIndexOf(';');
+	return semi < 0 ? undefined : parseMailDate(value.slice(semi + 1));
+}
+
+export function chooseReceivedDate(
+	message: Pick<SourceMessage, 'storeDate'>,
+	fields: readonly HeaderField[],
+	now: number,
+	fallback: Date,
+): ChosenDate {
+	const received = receivedHeaderDate(firstHeader(fields, 'received'));
+	if (isPlausibleDate(received, now)) return {date: received, source: 'received-header'};
+	if (message.storeDate && isPlausibleDate(message.storeDate.date, now)) {
+		return {date: message.storeDate.date, source: message.storeDate.source};
+	}
+	const dateHeader = parseMailDate(firstHeader(fields, 'date'));
+	if (isPlausibleDate(dateHeader, now)) return {date: dateHeader, source: 'date-header'};
+	return {date: fallback, source: 'fallback'};
+}

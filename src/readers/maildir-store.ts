@@ -1,0 +1,485 @@
+/**
+ * MaildirStore: reads a Maildir, a Maildir++ tree, an fs-layout tree of nested Maildirs, or a plain directory
+ * that holds Maildirs (mu, notmuch, offlineimap trees), as a SourceStore.
+ *
+ * Contract (see source-store.ts for the interface contract):
+ * - Folder tree. The store root, when it is a Maildir, is ['INBOX']. Below any directory:
+ *   - a `.A.B` directory that is a Maildir is a Maildir++ folder [...parent, 'A', 'B'] (Courier Maildir++:
+ *     folders are `.Name` dirs, `.` is the hierarchy separator; courier-libs `maildir/maildir.sgml`);
+ *   - any other directory is an fs-layout folder [...parent, name] when it is a Maildir, and is searched for
+ *     Maildirs in any case (Dovecot `LAYOUT=fs`, mu/notmuch trees). A top-level `inbox` stays `inbox`; the
+ *     mapper maps names to roles.
+ *   - names are decoded from modified UTF-7 when valid (pre-2019 Courier, Dovecot without UTF8); UTF-8 names
+ *     pass through (decodeMutf7 returns them unchanged).
+ *   - skipped: dot-directories that are not Maildirs (`.git`, `.notmuch`, MH caches), `courierimap*`,
+ *     `dovecot*` (incl. `DOVECOT-TRASHED`), and the cur/new/tmp of a Maildir. Symlinked directories are not
+ *     followed (no loops); folder search stops 32 levels down.
+ *   - folders are sorted by path (code-unit order per segment, so the same on every machine). Two directories
+ *     that map to the same path (`.Work` and `Work/` side by side) are merged into one folder.
+ * - What is a Maildir: a directory with `cur/` and `new/` (`tmp/` optional; git and some archivers drop
+ *   empty directories). A directory with only one of `cur/`/`new/` is also read when that one holds
+ *   messages, so a copy that lost its empty `new/` does not silently lose mail; when it holds nothing it
+ *   is not a folder (neomutt's `banana` fixture).
+ * - Messages: non-dot files directly in `new/` and `cur/`, never `tmp/` (in-flight deliveries; maildir.sgml),
+ *   sorted by file name (code-unit order), one file read at a time. Messages lying loose outside cur/new
+ *   (notmuch accepts them) are NOT read: they are not Maildir messages.
+ * - Flags come only from the info suffix, never from being in `cur/` or `new/`. See `parseFileName`.
+ * - `storeDate` is the file mtime: Dovecot keeps INTERNALDATE in it (dovecot maildir.rst).
+ * - A file that cannot be read, or is empty, goes to `onProblem` and is not yielded; a folder whose cur/ or
+ *   new/ cannot be listed throws SOURCE_UNREADABLE with disposition 'skip' (the rest of the store is fine).
+ * - Abort: checked before each message and each directory; an aborted signal throws `ABORTED` ('fatal'),
+ *   so a caller can never mistake a stopped folder for a finished one.
+ * - Memory: lists file names of one folder at a time; never holds more than one message's bytes.
+ */
+import type {Dirent} from 'node:fs';
+import {promises as fs} from 'node:fs';
+import {join, resolve} from 'node:path';
+
+import {MailshiftError} from '../core/errors.js';
+import type {SourceMessage} from '../core/types.js';
+import {decodeMutf7} from './mutf7.js';
+import {folderLabel} from './source-store.js';
+import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from './source-store.js';
+
+/** How deep `looksLikeMaildir` searches for a Maildir below the given directory (the brief's sniffing bound). */
+const DETECT_DEPTH = 6;
+/** How deep `listFolders` searches. A guard against pathological trees, not a format limit. */
+const WALK_DEPTH = 32;
+/** Parallel stat() calls while counting a folder's bytes. */
+const STAT_BATCH = 64;
+
+type MessageFile = Readonly<{sub: 'cur' | 'new'; name: string}>;
+type FolderEntry = {readonly path: readonly string[]; readonly dirs: string[]};
+type FoundMaildir = Readonly<{dir: string; path: readonly string[]}>;
+type WalkContext = Readonly<{
+	maxDepth: number;
+	signal: AbortSignal | undefined;
+	onUnreadable: (dir: string, path: readonly string[], error: unknown) => void;
+}>;
+
+/**
+ * True if `path` is a directory that is a Maildir (has cur/ and new/; tmp/ optional), or that contains a
+ * Maildir or Maildir++ `.Folder` at most 6 levels below it. Never throws: a missing, unreadable or
+ * non-directory path is simply false. Read-only; stops at the first Maildir found.
+ */
+export async function looksLikeMaildir(path: string): Promise<boolean> {
+	try {
+		const stat = await fs.stat(path);
+		if (!stat.isDirectory()) return false;
+		const context: WalkContext = {maxDepth: DETECT_DEPTH, signal: undefined, onUnreadable: () => {}};
+		for await (const _found of walkTree(resolve(path), [], 0, false, context)) return true;
+		return false;
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * A Maildir-family store opened read-only. Create with `MaildirStore.open`. Never writes to the store
+ * (no renames to cur/, no flag changes). Methods may be called concurrently; each `messages()` iterator is
+ * independent and holds at most one message.
+ */
+export class MaildirStore implements SourceStore {
+	readonly kind = 'maildir';
+	/** Absolute path of the directory the user named. */
+	readonly location: string;
+	readonly #options: ReaderOptions;
+	#index: Map<string, FolderEntry> | undefined;
+	#isClosed = false;
+
+	private constructor(location: string, options: ReaderOptions) {
+		this.location = location;
+		this.#options = options;
+	}
+
+	/**
+	 * Opens the Maildir (tree) at `path` (resolved to an absolute path).
+	 * @throws MailshiftError 'SOURCE_NOT_FOUND' (missing), 'SOURCE_UNREADABLE' (no permission, I/O error) or
+	 *   'NOT_A_MAIL_STORE' (a file, or a directory with no Maildir within 6 levels); all 'fatal', with a hint.
+	 */
+	static async open(path: string, options: ReaderOptions = {}): Promise<MaildirStore> {
+		const location = resolve(path);
+		let isDirectory: boolean;
+		try {
+			isDirectory = (await fs.stat(location)).isDirectory();
+			if (isDirectory) await fs.readdir(location);
+		} catch (error) {
+			throw rootError(location, error);
+		}
+		if (!isDirectory) {
+			throw new MailshiftError(
+				'NOT_A_MAIL_STORE',
+				`${location} is a file, not a Maildir: expected a directory with cur/ and new/ subdirectories, or a directory that contains Maildirs.`,
+				'fatal',
+				{hint: 'Name the Maildir directory itself (the one that contains cur/ and new/, e.g. ~/Maildir). If this file is an mbox, open it as an mbox store instead.'},
+			);
+		}
+		if (!(await looksLikeMaildir(location))) {
+			throw new MailshiftError(
+				'NOT_A_MAIL_STORE',
+				`No Maildir found in ${location}: expected cur/ and new/ subdirectories, Maildir++ ".Folder" directories, or Maildirs nested at most ${DETECT_DEPTH} levels below it.`,
+				'fatal',
+				{hint: 'Name the Maildir directory itself (the one that contains cur/ and new/, e.g. ~/Maildir), or the directory that holds your Maildirs.'},
+			);
+		}
+		return new MaildirStore(location, options);
+	}
+
+	/**
+	 * Walks the tree afresh and returns its folders, sorted, with `count` (message files in cur/ + new/) and
+	 * `bytes` (their total size). A folder whose cur/ or new/ cannot be listed is returned without count and
+	 * bytes; a subdirectory that cannot be read is reported to `onProblem` as a warning and skipped.
+	 * @throws MailshiftError 'ABORTED' when `signal` aborts; 'SOURCE_NOT_FOUND'/'SOURCE_UNREADABLE' when the
+	 *   root itself has gone or become unreadable.
+	 */
+	async listFolders(signal?: AbortSignal): Promise<SourceFolder[]> {
+		this.#assertOpen();
+		const index = await this.#buildIndex(signal);
+		const folders: SourceFolder[] = [];
+		for (const entry of index.values()) {
+			throwIfAborted(signal);
+			const totals = await countFolder(entry.dirs, signal);
+			folders.push(totals === undefined ? {path: entry.path} : {path: entry.path, ...totals});
+		}
+		return folders;
+	}
+
+	/**
+	 * Yields the messages of `folder` (a folder returned by `listFolders`, or any folder with the same path)
+	 * in file-name order. Unreadable and empty files go to `onProblem` and are skipped. If `close()` is called
+	 * meanwhile, the iterator ends after the current message.
+	 * @throws MailshiftError 'SOURCE_UNREADABLE' (disposition 'skip') when cur/ or new/ cannot be listed;
+	 *   'ABORTED' when `signal` aborts; 'BUG' for a folder that is not in this store or after `close()`.
+	 */
+	async *messages(folder: SourceFolder, signal?: AbortSignal): AsyncGenerator<SourceMessage> {
+		this.#assertOpen();
+		throwIfAborted(signal);
+		const index = this.#index ?? (await this.#buildIndex(signal));
+		const entry = index.get(pathKey(folder.path));
+		const label = folderLabel(folder.path);
+		if (entry === undefined) {
+			throw new MailshiftError('BUG', `Folder "${label}" is not part of ${this.location}.`, 'fatal');
+		}
+		for (const dir of entry.dirs) {
+			throwIfAborted(signal);
+			const keywords = await readDovecotKeywords(dir);
+			let files: MessageFile[];
+			try {
+				files = await listMessageFiles(dir);
+			} catch (error) {
+				throw new MailshiftError('SOURCE_UNREADABLE', `Cannot list folder "${label}" (${dir}): ${describe(error)}`, 'skip', {
+					cause: error,
+					hint: 'Check that you can read this directory and its cur/ and new/ subdirectories.',
+				});
+			}
+			for (const file of files) {
+				throwIfAborted(signal);
+				if (this.#isClosed) return;
+				const message = await this.#readMessage(dir, file, label, keywords);
+				if (message !== undefined) yield message;
+			}
+		}
+	}
+
+	/** Marks the store closed. Idempotent; holds no handles, so it never fails. */
+	async close(): Promise<void> {
+		this.#isClosed = true;
+	}
+
+	/** Reads one file; undefined (after reporting) when it is unreadable or empty. */
+	async #readMessage(
+		dir: string,
+		file: MessageFile,
+		folder: string,
+		keywords: ReadonlyMap<number, string>,
+	): Promise<SourceMessage | undefined> {
+		const location = join(dir, file.sub, file.name);
+		let raw: Buffer;
+		let mtime: Date;
+		try {
+			const stat = await fs.stat(location);
+			if (!stat.isFile()) {
+				this.#report({folder, location, code: 'SOURCE_UNREADABLE', kind: 'failed', reason: 'Not a regular file.'});
+				return undefined;
+			}
+			mtime = stat.mtime;
+			raw = await fs.readFile(location);
+		} catch (error) {
+			// EACCES, or the file vanished (moved to cur/ or expunged by a running MUA) after listing.
+			this.#report({folder, location, code: 'SOURCE_UNREADABLE', kind: 'failed', reason: `Cannot read file: ${describe(error)}`});
+			return undefined;
+		}
+		if (raw.length === 0) {
+			this.#report({folder, location, code: 'MESSAGE_EMPTY', kind: 'failed', reason: 'The file is empty (0 bytes).'});
+			return undefined;
+		}
+		const parsed = parseFileName(file.name, keywords);
+		const ref = {store: this.location, folder, key: parsed.key, location};
+		const storeDate = {date: mtime, source: 'file-mtime'} as const;
+		return parsed.isTrashed
+			? {ref, raw, flags: parsed.flags, storeDate, skipHint: 'maildir-trashed'}
+			: {ref, raw, flags: parsed.flags, storeDate};
+	}
+
+	async #buildIndex(signal: AbortSignal | undefined): Promise<Map<string, FolderEntry>> {
+		const context: WalkContext = {
+			maxDepth: WALK_DEPTH,
+			signal,
+			onUnreadable: (dir, path, error) =>
+				this.#report({
+					folder: folderLabel(path),
+					location: dir,
+					code: 'SOURCE_UNREADABLE',
+					kind: 'warning',
+					reason: `Cannot read directory, skipped it and everything below it: ${describe(error)}`,
+				}),
+		};
+		const byKey = new Map<string, FolderEntry>();
+		for await (const found of walkTree(this.location, [], 0, false, context)) {
+			const key = pathKey(found.path);
+			const existing = byKey.get(key);
+			if (existing === undefined) byKey.set(key, {path: found.path, dirs: [found.dir]});
+			else existing.dirs.push(found.dir);
+		}
+		const sorted = [...byKey.entries()].sort(([, a], [, b]) => comparePaths(a.path, b.path));
+		for (const [, entry] of sorted) entry.dirs.sort(compareStrings);
+		this.#index = new Map(sorted);
+		return this.#index;
+	}
+
+	#report(problem: ReaderProblem): void {
+		this.#options.onProblem?.(problem);
+	}
+
+	#assertOpen(): void {
+		if (this.#isClosed) throw new MailshiftError('BUG', `MaildirStore ${this.location} used after close().`, 'fatal');
+	}
+}
+
+/**
+ * Depth-first search for Maildirs below `dir` (inclusive). `path` is the folder path of `dir`; the root
+ * Maildir itself is ['INBOX']. Only the root's read errors are thrown (as `rootError`); deeper ones go to
+ * `onUnreadable`.
+ */
+async function* walkTree(
+	dir: string,
+	path: readonly string[],
+	depth: number,
+	isDotFolder: boolean,
+	context: WalkContext,
+): AsyncGenerator<FoundMaildir> {
+	throwIfAborted(context.signal);
+	let entries: Dirent[];
+	try {
+		entries = await fs.readdir(dir, {withFileTypes: true});
+	} catch (error) {
+		if (depth === 0) throw rootError(dir, error);
+		context.onUnreadable(dir, path, error);
+		return;
+	}
+	const hasCur = hasSubdirectory(entries, 'cur');
+	const hasNew = hasSubdirectory(entries, 'new');
+	const isMaildir = (hasCur && hasNew) || ((hasCur || hasNew) && (await holdsMessages(dir)));
+	if (isMaildir) yield {dir, path: depth === 0 ? ['INBOX'] : path};
+	// Maildir++ folders are flat `.A.B` directories; a dot-directory that is not a Maildir is something else.
+	if (isDotFolder && !isMaildir) return;
+	if (depth >= context.maxDepth) return;
+
+	const children = entries
+		.filter((entry) => entry.isDirectory() && !isSkippedDirectory(entry.name, hasCur || hasNew))
+		.map((entry) => entry.name)
+		.sort(compareStrings);
+	for (const name of children) {
+		if (name.startsWith('.')) {
+			const segments = name.slice(1).split('.').filter((segment) => segment !== '').map(decodeMutf7);
+			if (segments.length === 0) continue;
+			yield* walkTree(join(dir, name), [...path, ...segments], depth + 1, true, context);
+		} else {
+			yield* walkTree(join(dir, name), [...path, decodeMutf7(name)], depth + 1, false, context);
+		}
+	}
+}
+
+function hasSubdirectory(entries: readonly Dirent[], name: string): boolean {
+	return entries.some((entry) => entry.name === name && entry.isDirectory());
+}
+
+/** Directories never searched: Maildir internals (when the parent is a Maildir) and server bookkeeping. */
+function isSkippedDirectory(name: string, isInsideMaildir: boolean): boolean {
+	if (isInsideMaildir && (name === 'cur' || name === 'new' || name === 'tmp')) return true;
+	const lower = name.toLowerCase();
+	// Courier: courierimapkeywords/, courierimapacl …; Dovecot: DOVECOT-TRASHED/, dovecot.index* (files).
+	return lower.startsWith('courierimap') || lower.startsWith('dovecot') || lower === 'maildirfolder' || lower === 'subscriptions';
+}
+
+/** True when cur/ or new/ of `dir` holds at least one message file (used only for partial Maildirs). */
+async function holdsMessages(dir: string): Promise<boolean> {
+	try {
+		return (await listMessageFiles(dir)).length > 0;
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * Message files of one Maildir: non-dot regular files (or symlinks) directly in cur/ and new/, sorted by
+ * name then sub-directory. A missing cur/ or new/ counts as empty; other listing errors are thrown.
+ */
+async function listMessageFiles(dir: string): Promise<MessageFile[]> {
+	const files: MessageFile[] = [];
+	for (const sub of ['cur', 'new'] as const) {
+		let entries: Dirent[];
+		try {
+			entries = await fs.readdir(join(dir, sub), {withFileTypes: true});
+		} catch (error) {
+			if (errorCode(error) === 'ENOENT') continue;
+			throw error;
+		}
+		for (const entry of entries) {
+			if (entry.name.startsWith('.')) continue;
+			if (entry.isFile() || entry.isSymbolicLink()) files.push({sub, name: entry.name});
+		}
+	}
+	return files.sort((a, b) => compareStrings(a.name, b.name) || compareStrings(a.sub, b.sub));
+}
+
+/** Count and total bytes of the message files in `dirs`; undefined when a listing fails. */
+async function countFolder(
+	dirs: readonly string[],
+	signal: AbortSignal | undefined,
+): Promise<{count: number; bytes: number} | undefined> {
+	let count = 0;
+	let bytes = 0;
+	for (const dir of dirs) {
+		let files: MessageFile[];
+		try {
+			files = await listMessageFiles(dir);
+		} catch {
+			return undefined;
+		}
+		count += files.length;
+		for (let start = 0; start < files.length; start += STAT_BATCH) {
+			throwIfAborted(signal);
+			const sizes = await Promise.all(
+				files.slice(start, start + STAT_BATCH).map(async (file) => {
+					try {
+						return (await fs.stat(join(dir, file.sub, file.name))).size;
+					} catch {
+						return 0; // Counted; reading it will report the problem.
+					}
+				}),
+			);
+			for (const size of sizes) bytes += size;
+		}
+	}
+	return {count, bytes};
+}
+
+/**
+ * Dovecot keywords of one Maildir: `dovecot-keywords` lines "N keyword" (dovecot maildir.rst "IMAP
+ * Keywords"). Only indexes 0–25 can appear in file names (letters a–z). Missing or unreadable → no keywords:
+ * keywords are optional metadata, never a reason to stop.
+ */
+async function readDovecotKeywords(dir: string): Promise<ReadonlyMap<number, string>> {
+	const keywords = new Map<number, string>();
+	let text: string;
+	try {
+		text = await fs.readFile(join(dir, 'dovecot-keywords'), 'utf8');
+	} catch {
+		return keywords;
+	}
+	for (const line of text.split(/\r?\n/)) {
+		const match = /^(\d+) (\S+)/.exec(line);
+		if (match?.[1] === undefined || match[2] === undefined) continue;
+		const index = Number(match[1]);
+		if (index < 26) keywords.set(index, match[2]);
+	}
+	return keywords;
+}
+
+type ParsedName = Readonly<{key: string; flags: ReadonlySet<string>; isTrashed: boolean}>;
+
+// Maildir: cr.yp.to/proto/maildir.html — `unique:2,FLAGS`, flags in ASCII order, `:1,` experimental.
+// Windows cannot store ':' — Evolution writes '!', a James proposal and stalwart's fixtures ';', OfflineIMAP has
+// maildir-windows-compatible (protocol.md §3.4). The last separator wins, as Dovecot's strrchr(':').
+const INFO_PATTERN = /^(.*)[:!;]([12]),(.*)$/s;
+
+const FLAG_LETTERS: Readonly<Record<string, string>> = {
+	S: '\\Seen',
+	R: '\\Answered',
+	F: '\\Flagged',
+	D: '\\Draft',
+	P: '$Forwarded',
+	T: '\\Deleted',
+};
+
+/**
+ * Splits a Maildir file name into its unique name (`key`, which keeps Dovecot's `,S=`/`,W=` fields) and its
+ * flags. Only `2,` info carries flags; they end at the first ',' (Dovecot's MAILDIR_FLAGS_SEP). Unknown
+ * capitals are ignored; lowercase letters are Dovecot keywords by index, ignored when the index is unknown.
+ * `T` (trashed) yields `\Deleted` and `isTrashed`; the mapper decides what to do with it.
+ */
+function parseFileName(name: string, keywords: ReadonlyMap<number, string>): ParsedName {
+	const match = INFO_PATTERN.exec(name);
+	if (match === null) return {key: name, flags: new Set(), isTrashed: false};
+	const key = match[1] ?? name;
+	const flags = new Set<string>();
+	if (match[2] !== '2') return {key, flags, isTrashed: false};
+	const letters = (match[3] ?? '').split(',')[0] ?? '';
+	for (const letter of letters) {
+		const flag = FLAG_LETTERS[letter];
+		if (flag !== undefined) {
+			flags.add(flag);
+		} else if (letter >= 'a' && letter <= 'z') {
+			const keyword = keywords.get(letter.charCodeAt(0) - 0x61);
+			if (keyword !== undefined) flags.add(keyword);
+		}
+	}
+	return {key, flags, isTrashed: letters.includes('T')};
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+	if (signal?.aborted) throw new MailshiftError('ABORTED', 'Stopped', 'fatal');
+}
+
+/** Maps a failure to reach the store root to the user-facing error. */
+function rootError(location: string, error: unknown): MailshiftError {
+	const code = errorCode(error);
+	if (code === 'ENOENT' || code === 'ENOTDIR') {
+		return new MailshiftError('SOURCE_NOT_FOUND', `${location} does not exist.`, 'fatal', {
+			cause: error,
+			hint: 'Check the path: name the Maildir directory (the one that contains cur/ and new/) or the directory that holds your Maildirs.',
+		});
+	}
+	return new MailshiftError('SOURCE_UNREADABLE', `Cannot read ${location}: ${describe(error)}`, 'fatal', {
+		cause: error,
+		hint: 'Check that your user can read this directory and everything below it (mailshift only reads).',
+	});
+}
+
+function errorCode(error: unknown): string | undefined {
+	if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+	return typeof error.code === 'string' ? error.code : undefined;
+}
+
+function describe(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+/** Internal map key for a folder path; unlike folderLabel it cannot confuse ['a/b'] with ['a', 'b']. */
+function pathKey(path: readonly string[]): string {
+	return JSON.stringify(path);
+}
+
+/** Code-unit order: identical on every machine and locale, unlike localeCompare. */
+function compareStrings(a: string, b: string): number {
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function comparePaths(a: readonly string[], b: readonly string[]): number {
+	for (let i = 0; i < Math.min(a.length, b.length); i += 1) {
+		const order = compareStrings(a[i] ?? '', b[i] ?? '');
+		if (order !== 0) return order;
+	}
+	return a.length - b.length;
+}

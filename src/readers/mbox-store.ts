@@ -1,0 +1,457 @@
+/**
+ * MboxStore: reads one mbox file, or a directory tree of them (a Thunderbird profile's "Local Folders", an
+ * export directory of `*.mbox` files), as a SourceStore. MMDF files are read too (see mbox-splitter.ts).
+ *
+ * Contract (see source-store.ts for the interface contract):
+ * - Folder tree. For a single file, one folder named after the file without a `.mbox`/`.mbx` extension
+ *   ('Inbox.mbox' → ['Inbox']). For a directory, every mbox file is a folder [...parent, name]. A
+ *   Thunderbird `Name.sbd/` directory holds the subfolders of `Name` (kb.mozillazine.org "Profile folder",
+ *   protocol.md §3.3). Other subdirectories nest the same way (`Archive/2019.mbox` → ['Archive', '2019']).
+ *   A parent that has no file of its own (`Name.sbd` without `Name`) is not listed, and only its children
+ *   are. Creating a child mailbox creates the parent.
+ * - Which files are folders: never dot-files or known non-mail files (`.msf` Mork summaries, `.dat`,
+ *   `.json`, `.html`, SQLite, …). Apart from those, a file counts if its first non-empty line is a From_
+ *   line or an MMDF delimiter, if it is named `*.mbox`/`*.mbx` (whatever it holds, so that nothing the user
+ *   named as mail is silently skipped), or if it is empty. An empty file is an empty folder, and it is kept
+ *   so that the folder is recreated (Thunderbird's `Trash` starts as a 0-byte file).
+ *   Maildirs (a directory with cur/ and new/) are skipped, and so are symlinked directories (no loops). The
+ *   search stops 6 directory levels below the root. Folders are sorted by path (code-unit order per
+ *   segment). When two files map to one path (`Inbox` next to `Inbox.mbox`), the later one keeps its full
+ *   file name.
+ * - Messages: split by `splitMbox` (byte-exact, streaming, 1 MiB reads), so at most one message is held per
+ *   iterator. `SourceRef.key` is `${ordinal}:${sha256(raw)[0..16]}` and `location` is
+ *   `${file}#${ordinal} (byte ${offset})`. Ordinal 0 is content before the first From_ line.
+ * - Flags come from `mboxStatus` (Status/X-Status/X-Mozilla-Status*). The Thunderbird Expunged bit gives
+ *   skipHint 'mozilla-expunged'. `storeDate` is the From_ line date when it parses.
+ * - Problems (through `onProblem`; iteration continues): an empty or blank-only message → 'MESSAGE_EMPTY'
+ *   'failed', not yielded. Content before the first From_ line, stray From_ lines, and Thunderbird partial
+ *   messages → 'MESSAGE_UNPARSEABLE' 'warning', and the message is still yielded.
+ * - Errors: a folder file that cannot be read throws SOURCE_UNREADABLE with disposition 'skip' (the other
+ *   folders are fine). An aborted `signal` throws ABORTED ('fatal'), checked before each message and each
+ *   directory.
+ * - Read-only: never writes, locks or renames anything in the store.
+ */
+import {createHash} from 'node:crypto';
+import type {Dirent, ReadStream} from 'node:fs';
+import {createReadStream, promises as fs} from 'node:fs';
+import {basename, join, resolve} from 'node:path';
+
+import {MailshiftError} from '../core/errors.js';
+import type {SourceMessage} from '../core/types.js';
+import {sniffMbox, splitMbox} from './mbox-splitter.js';
+import type {MboxEntry} from './mbox-splitter.js';
+import {mboxStatus} from './mozilla-status.js';
+import {folderLabel} from './source-store.js';
+import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from './source-store.js';
+
+/** How many directory levels below the root are searched, both when detecting and when listing. */
+const MAX_DEPTH = 6;
+/** Read size: large enough to stream fast, small enough that a chunk is negligible next to one message. */
+const CHUNK_BYTES = 1024 * 1024;
+/** Bytes read to recognize a file by its first line. */
+const SNIFF_BYTES = 8 * 1024;
+const MBOX_EXTENSION = /\.(?:mbox|mbx)$/i;
+/** Files that are never mail folders, even when empty: Thunderbird/Netscape bookkeeping and app data. */
+const IGNORED_EXTENSION = /\.(?:msf|dat|json|jsonlz4|html?|sqlite|sqlite-wal|sqlite-shm|db|mab|ini|js|xml|lock|log|toc|summary)$/i;
+
+type FolderFile = Readonly<{path: readonly string[]; file: string; bytes: number; isEmpty: boolean}>;
+type Classification = 'mbox' | 'empty' | undefined;
+type WalkContext = Readonly<{
+	signal: AbortSignal | undefined;
+	/** Stop at the first non-empty mbox file (detection only). */
+	isDetecting: boolean;
+	onProblem: (problem: ReaderProblem) => void;
+}>;
+
+/**
+ * True if `path` is an mbox or MMDF file (its first non-empty line is a From_ line or `\x01\x01\x01\x01`,
+ * or it is named `*.mbox`/`*.mbx`), or a directory that is not a Maildir and holds such a file at most 6
+ * levels down (Thunderbird `Name.sbd/` trees included; `.msf` and other non-mail files ignored).
+ * Never throws: a missing or unreadable path is false. Read-only; stops at the first mbox file found.
+ */
+export async function looksLikeMbox(path: string): Promise<boolean> {
+	try {
+		const location = resolve(path);
+		const stat = await fs.stat(location);
+		if (stat.isFile()) return (await classifyFile(location, stat.size)) === 'mbox';
+		if (!stat.isDirectory()) return false;
+		const context: WalkContext = {signal: undefined, isDetecting: true, onProblem: () => {}};
+		const found = await walk(location, [], 0, context);
+		return found.length > 0;
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * An mbox file or directory of mbox files, opened read-only. Create with `MboxStore.open`. Methods may be
+ * called concurrently; each `messages()` iterator reads its own stream and holds at most one message.
+ */
+export class MboxStore implements SourceStore {
+	readonly kind = 'mbox';
+	/** Absolute path of the file or directory the user named. */
+	readonly location: string;
+	readonly #isFile: boolean;
+	readonly #options: ReaderOptions;
+	#index: ReadonlyMap<string, FolderFile> | undefined;
+	#isClosed = false;
+	readonly #streams = new Set<ReadStream>();
+
+	private constructor(location: string, isFile: boolean, options: ReaderOptions, index: ReadonlyMap<string, FolderFile>) {
+		this.location = location;
+		this.#isFile = isFile;
+		this.#options = options;
+		this.#index = index;
+	}
+
+	/**
+	 * Opens the mbox file or directory at `path` (resolved to an absolute path) and lists its folders.
+	 * @throws MailshiftError 'SOURCE_NOT_FOUND' (missing), 'SOURCE_UNREADABLE' (no permission, I/O error) or
+	 *   'NOT_A_MAIL_STORE' (not an mbox/MMDF file; a Maildir; a directory without mbox files); all 'fatal',
+	 *   with a hint.
+	 */
+	static async open(path: string, options: ReaderOptions = {}): Promise<MboxStore> {
+		const location = resolve(path);
+		let isFile: boolean;
+		let size: number;
+		try {
+			const stat = await fs.stat(location);
+			isFile = !stat.isDirectory();
+			size = stat.size;
+			if (isFile) await (await fs.open(location, 'r')).close();
+			else await fs.readdir(location);
+		} catch (error) {
+			throw rootError(location, error);
+		}
+		if (isFile) {
+			let kind: Classification;
+			try {
+				kind = await classifyFile(location, size);
+			} catch (error) {
+				throw rootError(location, error);
+			}
+			if (kind !== 'mbox') {
+				throw new MailshiftError(
+					'NOT_A_MAIL_STORE',
+					size === 0
+						? `${location} is empty: expected an mbox file (first line "From <sender> <date>") or a directory of mbox files.`
+						: `${location} is not an mbox file: expected its first line to be an mbox "From <sender> <date>" line (or an MMDF \\x01\\x01\\x01\\x01 line).`,
+					'fatal',
+					{hint: 'Name an mbox file (e.g. Inbox.mbox, a Thunderbird folder file, a Google Takeout .mbox) or the directory that holds them.'},
+				);
+			}
+			return new MboxStore(location, true, options, indexOf([{path: [folderName(basename(location))], file: location, bytes: size, isEmpty: size === 0}]));
+		}
+		const store = new MboxStore(location, false, options, new Map());
+		const index = await store.#buildIndex(undefined);
+		if (![...index.values()].some((entry) => !entry.isEmpty)) {
+			const isMaildir = await hasMaildirShape(location);
+			throw new MailshiftError(
+				'NOT_A_MAIL_STORE',
+				isMaildir
+					? `${location} is a Maildir (it has cur/ and new/), not a directory of mbox files.`
+					: `No mbox files found in ${location}: expected files whose first line is an mbox "From <sender> <date>" line, files named *.mbox or *.mbx, or Thunderbird folders (Name + Name.sbd/), at most ${MAX_DEPTH} levels below it.`,
+				'fatal',
+				{
+					hint: isMaildir
+						? 'Open this directory as a Maildir store instead.'
+						: 'Name the mbox file itself, or the directory that holds your mbox files (for Thunderbird: the profile\'s Mail/Local Folders directory).',
+				},
+			);
+		}
+		return store;
+	}
+
+	/**
+	 * Lists the folders afresh (sorted by path), each with `bytes` = file size; `count` is omitted (it would
+	 * need a full parse). Subdirectories and files that cannot be read go to `onProblem` as warnings.
+	 * @throws MailshiftError 'ABORTED' when `signal` aborts; 'SOURCE_NOT_FOUND'/'SOURCE_UNREADABLE' when the
+	 *   root itself has gone or become unreadable; 'BUG' after `close()`.
+	 */
+	async listFolders(signal?: AbortSignal): Promise<SourceFolder[]> {
+		this.#assertOpen();
+		throwIfAborted(signal);
+		if (this.#isFile) {
+			let bytes: number;
+			try {
+				bytes = (await fs.stat(this.location)).size;
+			} catch (error) {
+				throw rootError(this.location, error);
+			}
+			const only = [...(this.#index ?? new Map<string, FolderFile>()).values()][0];
+			if (only === undefined) return [];
+			this.#index = indexOf([{...only, bytes}]);
+			return [{path: only.path, bytes}];
+		}
+		const index = await this.#buildIndex(signal);
+		return [...index.values()].map((entry) => ({path: entry.path, bytes: entry.bytes}));
+	}
+
+	/**
+	 * Yields the messages of `folder` (a folder from `listFolders`, or one with the same path) in file order.
+	 * Empty messages and warnings go to `onProblem` (see the file header). A parent path without a file of
+	 * its own yields nothing. If `close()` is called meanwhile, the iterator ends.
+	 * @throws MailshiftError 'SOURCE_UNREADABLE' (disposition 'skip') when the folder's file cannot be read;
+	 *   'ABORTED' when `signal` aborts; 'BUG' for a folder that is not in this store, or after `close()`.
+	 */
+	async *messages(folder: SourceFolder, signal?: AbortSignal): AsyncGenerator<SourceMessage> {
+		this.#assertOpen();
+		throwIfAborted(signal);
+		const index = this.#index ?? (await this.#buildIndex(signal));
+		const label = folderLabel(folder.path);
+		const entry = index.get(pathKey(folder.path));
+		if (entry === undefined) {
+			if ([...index.values()].some((known) => isPrefix(folder.path, known.path))) return;
+			throw new MailshiftError('BUG', `Folder "${label}" is not part of ${this.location}.`, 'fatal');
+		}
+		const stream = createReadStream(entry.file, signal === undefined ? {highWaterMark: CHUNK_BYTES} : {highWaterMark: CHUNK_BYTES, signal});
+		this.#streams.add(stream);
+		try {
+			for await (const item of splitMbox(stream)) {
+				throwIfAborted(signal);
+				if (this.#isClosed) return;
+				const message = this.#toMessage(item, entry.file, label);
+				if (message !== undefined) yield message;
+			}
+		} catch (error) {
+			if (signal?.aborted === true) throw abortedError();
+			if (this.#isClosed) return;
+			if (error instanceof MailshiftError) throw error;
+			throw new MailshiftError('SOURCE_UNREADABLE', `Cannot read folder "${label}" (${entry.file}): ${describe(error)}`, 'skip', {
+				cause: error,
+				hint: 'Check that the file still exists and that your user can read it (mailshift only reads).',
+			});
+		} finally {
+			stream.destroy();
+			this.#streams.delete(stream);
+		}
+	}
+
+	/** Marks the store closed and stops open reads. Idempotent; never fails. */
+	async close(): Promise<void> {
+		this.#isClosed = true;
+		for (const stream of this.#streams) stream.destroy();
+		this.#streams.clear();
+	}
+
+	#toMessage(item: MboxEntry, file: string, folder: string): SourceMessage | undefined {
+		const location = `${file}#${item.ordinal} (byte ${item.offset})`;
+		const report = (code: ReaderProblem['code'], kind: ReaderProblem['kind'], reason: string): void =>
+			this.#options.onProblem?.({folder, location, code, kind, reason});
+		const {raw} = item;
+		if (isBlank(raw)) {
+			report(
+				'MESSAGE_EMPTY',
+				'failed',
+				raw.length === 0 ? 'Empty message: nothing between this From_ line and the next one.' : 'Empty message: it holds only blank lines.',
+			);
+			return undefined;
+		}
+		if (item.ordinal === 0) report('MESSAGE_UNPARSEABLE', 'warning', 'content before the first From_ line; uploaded as its own message');
+		if (item.strayFromLines > 0) {
+			report(
+				'MESSAGE_UNPARSEABLE',
+				'warning',
+				`The message contains ${item.strayFromLines} line(s) that look like mbox From_ separators but have no empty line before them and no header after them; they were kept as text. If this message looks like several messages run together, the mbox file is damaged.`,
+			);
+		}
+		const status = mboxStatus(raw);
+		if (status.isPartial) {
+			report('MESSAGE_UNPARSEABLE', 'warning', 'Thunderbird marks this message as partial: only its first part was downloaded over POP, and the rest is not in this file.');
+		}
+		const key = `${item.ordinal}:${createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
+		const ref = {store: this.location, folder, key, location};
+		return {
+			ref,
+			raw,
+			flags: status.flags,
+			...(item.fromDate === undefined ? {} : {storeDate: {date: item.fromDate, source: 'from-line'} as const}),
+			...(status.isExpunged ? {skipHint: 'mozilla-expunged'} as const : {}),
+		};
+	}
+
+	async #buildIndex(signal: AbortSignal | undefined): Promise<ReadonlyMap<string, FolderFile>> {
+		const context: WalkContext = {
+			signal,
+			isDetecting: false,
+			onProblem: (problem) => this.#options.onProblem?.(problem),
+		};
+		const index = indexOf(await walk(this.location, [], 0, context));
+		this.#index = index;
+		return index;
+	}
+
+	#assertOpen(): void {
+		if (this.#isClosed) throw new MailshiftError('BUG', `MboxStore ${this.location} used after close().`, 'fatal');
+	}
+}
+
+/**
+ * Folder files below `dir` (depth 0 = the store root), in walk order. Only the root's read errors are
+ * thrown; deeper ones are reported as warnings and skipped.
+ */
+async function walk(dir: string, path: readonly string[], depth: number, context: WalkContext): Promise<FolderFile[]> {
+	throwIfAborted(context.signal);
+	let entries: Dirent[];
+	try {
+		entries = await fs.readdir(dir, {withFileTypes: true});
+	} catch (error) {
+		if (depth === 0) throw rootError(dir, error);
+		context.onProblem({
+			folder: folderLabel(path),
+			location: dir,
+			code: 'SOURCE_UNREADABLE',
+			kind: 'warning',
+			reason: `Cannot read directory, skipped it and everything below it: ${describe(error)}`,
+		});
+		return [];
+	}
+	if (isMaildir(entries)) return [];
+	const found: FolderFile[] = [];
+	const sorted = entries.filter((entry) => !entry.name.startsWith('.')).sort((a, b) => compareStrings(a.name, b.name));
+	for (const entry of sorted) {
+		if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+		if (IGNORED_EXTENSION.test(entry.name)) continue;
+		const file = join(dir, entry.name);
+		let kind: Classification;
+		let size: number;
+		try {
+			const stat = await fs.stat(file);
+			if (!stat.isFile()) continue;
+			size = stat.size;
+			kind = await classifyFile(file, size);
+		} catch (error) {
+			context.onProblem({
+				folder: folderLabel([...path, folderName(entry.name)]),
+				location: file,
+				code: 'SOURCE_UNREADABLE',
+				kind: 'warning',
+				reason: `Cannot read file, so it was not checked for mail and is skipped: ${describe(error)}`,
+			});
+			continue;
+		}
+		if (kind === undefined || (context.isDetecting && kind === 'empty')) continue;
+		found.push({path: [...path, folderName(entry.name)], file, bytes: size, isEmpty: kind === 'empty'});
+		if (context.isDetecting) return found;
+	}
+	if (depth >= MAX_DEPTH) return found;
+	for (const entry of sorted) {
+		if (!entry.isDirectory()) continue;
+		const name = entry.name.endsWith('.sbd') && entry.name.length > 4 ? entry.name.slice(0, -4) : entry.name;
+		const below = await walk(join(dir, entry.name), [...path, name], depth + 1, context);
+		found.push(...below);
+		if (context.isDetecting && found.length > 0) return found;
+	}
+	return found;
+}
+
+/**
+ * 'mbox' when the file's first non-empty line is a From_ line or an MMDF delimiter, or when it is named
+ * `*.mbox`/`*.mbx`; 'empty' for a 0-byte or blank-only file; otherwise undefined. Throws read errors.
+ */
+async function classifyFile(file: string, size: number): Promise<Classification> {
+	if (size === 0) return MBOX_EXTENSION.test(file) ? 'mbox' : 'empty';
+	const handle = await fs.open(file, 'r');
+	let head: Buffer;
+	try {
+		const buffer = Buffer.alloc(Math.min(SNIFF_BYTES, size));
+		const {bytesRead} = await handle.read(buffer, 0, buffer.length, 0);
+		head = buffer.subarray(0, bytesRead);
+	} finally {
+		await handle.close();
+	}
+	const sniffed = sniffMbox(head);
+	if (sniffed === 'mbox' || sniffed === 'mmdf' || MBOX_EXTENSION.test(file)) return 'mbox';
+	return sniffed === 'empty' && size <= SNIFF_BYTES ? 'empty' : undefined;
+}
+
+/** Builds the path-keyed index; a later file whose path is taken gets its full file name (then a number). */
+function indexOf(files: readonly FolderFile[]): ReadonlyMap<string, FolderFile> {
+	const index = new Map<string, FolderFile>();
+	for (const entry of files) {
+		let candidate = entry;
+		if (index.has(pathKey(candidate.path))) candidate = {...entry, path: [...entry.path.slice(0, -1), basename(entry.file)]};
+		for (let n = 2; index.has(pathKey(candidate.path)); n += 1) {
+			candidate = {...entry, path: [...entry.path.slice(0, -1), `${basename(entry.file)} (${n})`]};
+		}
+		index.set(pathKey(candidate.path), candidate);
+	}
+	return new Map([...index.entries()].sort(([, a], [, b]) => comparePaths(a.path, b.path)));
+}
+
+/** Folder name of an mbox file: the file name without a `.mbox`/`.mbx` extension. */
+function folderName(fileName: string): string {
+	const stripped = fileName.replace(MBOX_EXTENSION, '');
+	return stripped === '' ? fileName : stripped;
+}
+
+function isMaildir(entries: readonly Dirent[]): boolean {
+	const has = (name: string): boolean => entries.some((entry) => entry.name === name && entry.isDirectory());
+	return has('cur') && has('new');
+}
+
+async function hasMaildirShape(dir: string): Promise<boolean> {
+	try {
+		return isMaildir(await fs.readdir(dir, {withFileTypes: true}));
+	} catch {
+		return false;
+	}
+}
+
+function isBlank(bytes: Buffer): boolean {
+	for (const byte of bytes) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) return false;
+	return true;
+}
+
+function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {
+	return prefix.length < path.length && prefix.every((segment, i) => segment === path[i]);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+	if (signal?.aborted === true) throw abortedError();
+}
+
+function abortedError(): MailshiftError {
+	return new MailshiftError('ABORTED', 'Stopped', 'fatal');
+}
+
+/** Maps a failure to reach the store root to the user-facing error. */
+function rootError(location: string, error: unknown): MailshiftError {
+	const code = errorCode(error);
+	if (code === 'ENOENT' || code === 'ENOTDIR') {
+		return new MailshiftError('SOURCE_NOT_FOUND', `${location} does not exist.`, 'fatal', {
+			cause: error,
+			hint: 'Check the path: name an mbox file (e.g. Inbox.mbox) or the directory that holds your mbox files.',
+		});
+	}
+	return new MailshiftError('SOURCE_UNREADABLE', `Cannot read ${location}: ${describe(error)}`, 'fatal', {
+		cause: error,
+		hint: 'Check that your user can read this file or directory and everything below it (mailshift only reads).',
+	});
+}
+
+function errorCode(error: unknown): string | undefined {
+	if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+	return typeof error.code === 'string' ? error.code : undefined;
+}
+
+function describe(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+/** Internal map key for a folder path; unlike folderLabel it cannot confuse ['a/b'] with ['a', 'b']. */
+function pathKey(path: readonly string[]): string {
+	return JSON.stringify(path);
+}
+
+function compareStrings(a: string, b: string): number {
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function comparePaths(a: readonly string[], b: readonly string[]): number {
+	for (let i = 0; i < Math.min(a.length, b.length); i += 1) {
+		const order = compareStrings(a[i] ?? '', b[i] ?? '');
+		if (order !== 0) return order;
+	}
+	return a.length - b.length;
+}

@@ -1,0 +1,118 @@
+/**
+ * The one place that reads imapflow's and Node's error codes and server response text, and turns them
+ * into MailshiftErrors with a disposition and a user hint (STYLE rule 5). Nothing else matches on text.
+ *
+ * Shapes observed (packages.md §4, servers.md §0/§4): imapflow sets `authenticationFailed`,
+ * `serverResponseCode` (OVERQUOTA, TOOBIG, LIMIT, TRYCREATE, CANNOT, ALREADYEXISTS …), `responseStatus`
+ * ('NO'/'BAD'), `responseText`, and `code` (ETHROTTLE with `throttleReset`, NoConnection, EConnectionClosed,
+ * ETIMEOUT …); socket/DNS/TLS errors pass through with Node's codes.
+ */
+import {MailshiftError} from '../core/errors.js';
+
+/** What we were doing when the error happened: the same code means different things (servers.md §4). */
+export type ImapContext = 'connect' | 'append' | 'mailbox' | 'other';
+
+type ImapErrorShape = {
+	code?: unknown;
+	message?: unknown;
+	authenticationFailed?: unknown;
+	serverResponseCode?: unknown;
+	responseStatus?: unknown;
+	responseText?: unknown;
+	throttleReset?: unknown;
+	throttleWaited?: unknown;
+	response?: unknown;
+};
+
+function str(value: unknown): string {
+	return typeof value === 'string' ? value : '';
+}
+
+const TLS_CODES = new Set([
+	'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID',
+	'ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ClosedAfterConnectTLS', 'UPGRADE_TIMEOUT',
+]);
+
+const CONNECTION_CODES = new Set(['NoConnection', 'EConnectionClosed', 'ECONNRESET', 'EPIPE', 'StateLogout', 'ClosedAfterConnectText']);
+const TIMEOUT_CODES = new Set(['ETIMEOUT', 'ETIMEDOUT', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT']);
+
+/** Server text of an IMAP error, for reports (never contains secrets: it is the server's reply). */
+export function serverText(error: unknown): string {
+	const e = (error ?? {}) as ImapErrorShape;
+	return str(e.responseText) || str(e.response) || str(e.message) || String(error);
+}
+
+/**
+ * Classifies an error. `target` names what we talked to or about (host:port, mailbox) for the message.
+ */
+export function classifyImapError(error: unknown, context: ImapContext, target: string): MailshiftError {
+	if (error instanceof MailshiftError) return error;
+	const e = (error ?? {}) as ImapErrorShape;
+	const code = str(e.code);
+	const responseCode = str(e.serverResponseCode).toUpperCase();
+	const text = serverText(error);
+
+	if (e.authenticationFailed === true || responseCode === 'AUTHENTICATIONFAILED' || responseCode === 'AUTHORIZATIONFAILED') {
+		return new MailshiftError('AUTH_FAILED', `Login to ${target} failed: the server refused the user name or password.`, 'fatal', {
+			cause: error,
+			hint: 'Check the user name in the URL and the password (MAILSHIFT_PASSWORD or --password-file). Some providers need an app password.',
+		});
+	}
+	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
+		return new MailshiftError('HOST_NOT_FOUND', `The server name in ${target} could not be found (DNS lookup failed).`, 'fatal', {
+			cause: error, hint: 'Check the spelling of the host name and your network connection.',
+		});
+	}
+	if (code === 'ECONNREFUSED') {
+		return new MailshiftError('CONNECTION_REFUSED', `Nothing accepted the connection at ${target}.`, 'fatal', {
+			cause: error, hint: 'Check the host and port (IMAPS is usually 993, IMAP with STARTTLS 143) and that the server is running.',
+		});
+	}
+	if (TLS_CODES.has(code) || /certificate|ssl|tls/i.test(str(e.message)) && context === 'connect') {
+		return new MailshiftError('TLS_FAILED', `The secure (TLS) connection to ${target} failed: ${str(e.message) || code}.`, 'fatal', {
+			cause: error,
+			hint: 'Check that the port matches the URL scheme (imaps:// = TLS from the start, imap:// = STARTTLS). A self-signed certificate can be accepted with --insecure, only if you trust this network.',
+		});
+	}
+	if (context === 'connect' && (responseCode === 'LIMIT' || responseCode === 'UNAVAILABLE')) {
+		// servers.md §0.5: the connection cap answers [LIMIT] at LOGIN; back off, use fewer connections.
+		return new MailshiftError('THROTTLED', `${target} refused another connection: ${text}`, 'retry', {
+			cause: error, hint: 'Use fewer --connections, or close other mail clients of this account.', retryAfterMs: 5000,
+		});
+	}
+	if (code === 'ETHROTTLE') {
+		const reset = typeof e.throttleReset === 'number' ? e.throttleReset : 1000;
+		return new MailshiftError('THROTTLED', `${target} asked us to slow down: ${text}`, 'retry', {cause: error, retryAfterMs: reset});
+	}
+	if (CONNECTION_CODES.has(code) || TIMEOUT_CODES.has(code)) {
+		const lost = TIMEOUT_CODES.has(code) ? 'TIMEOUT' : 'CONNECTION_LOST';
+		// An APPEND cut off mid-flight may or may not have been stored (imapflow append.js; OfflineIMAP #262).
+		return new MailshiftError(lost, `The connection to ${target} was lost${context === 'append' ? ' during an upload' : ''}: ${str(e.message) || code}.`,
+			context === 'append' ? 'verify' : 'retry', {cause: error, hint: 'Check the network and run the same command again.'});
+	}
+	if (responseCode === 'OVERQUOTA' || /over quota|quota exceeded/i.test(text)) {
+		return new MailshiftError('OVER_QUOTA', `The mailbox at ${target} is full: ${text}`, 'fatal', {
+			cause: error, hint: 'Free space on the server or raise the quota, then run the same command again.',
+		});
+	}
+	if (context === 'append' && (responseCode === 'TOOBIG' || responseCode === 'APPENDLIMIT' || responseCode === 'LIMIT')) {
+		return new MailshiftError('TOO_BIG', `The server refused the message as too big: ${text}`, 'skip', {
+			cause: error, hint: 'The server has a per-message size limit; this message stays in the local store.',
+		});
+	}
+	if (context === 'mailbox' && str(e.responseStatus) !== '') {
+		return new MailshiftError('MAILBOX_CREATE_FAILED', `The server refused to create folder ${target}: ${text}`, 'skip', {
+			cause: error, hint: 'Map this folder to another name with --map \'Local=Remote\', or exclude it with --exclude.',
+		});
+	}
+	if (context === 'append' && (str(e.responseStatus) === 'NO' || str(e.responseStatus) === 'BAD')) {
+		return new MailshiftError('MESSAGE_REJECTED', `The server refused the message: ${text}`, 'skip', {cause: error});
+	}
+	if (context === 'connect') {
+		return new MailshiftError('CONNECTION_LOST', `Could not connect to ${target}: ${str(e.message) || code || text}.`, 'fatal', {
+			cause: error, hint: 'Check the URL, the network, and that the server speaks IMAP on that port.',
+		});
+	}
+	return new MailshiftError('BUG', `Unexpected IMAP error from ${target}: ${text}`, 'fatal', {cause: error});
+}

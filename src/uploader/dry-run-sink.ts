@@ -1,0 +1,46 @@
+/**
+ * DryRunSink: a decorator that reads from the real server (layout, existing mailboxes) when there is one,
+ * and writes nothing: no CREATE, no SUBSCRIBE, no SELECT, no APPEND. Without a server (`--dry-run` and no
+ * `--to`) it plans against the most common layout: '/' delimiter, no prefix, no special-use mailboxes.
+ */
+import type {AppendReceipt, UploadJob} from '../core/types.js';
+import type {ServerLayout} from '../mapper/folder-map.js';
+import type {EnsuredMailbox, MailSink} from './mail-sink.js';
+
+export const DEFAULT_LAYOUT: ServerLayout = {delimiter: '/', prefix: '', specialUse: new Map()};
+
+export class DryRunSink implements MailSink {
+	readonly #inner: (MailSink & {mailboxes?(): string[]}) | undefined;
+	readonly #existing: Set<string>;
+
+	constructor(inner?: MailSink & {mailboxes?(): string[]}) {
+		this.#inner = inner;
+		this.#existing = new Set((inner?.mailboxes?.() ?? []).map((m) => m.toLowerCase()));
+	}
+
+	layout(): ServerLayout {
+		return this.#inner?.layout() ?? DEFAULT_LAYOUT;
+	}
+
+	async ensureMailbox(path: string): Promise<EnsuredMailbox> {
+		const created = path.toLowerCase() !== 'inbox' && !this.#existing.has(path.toLowerCase());
+		return {path, created};
+	}
+
+	async permanentFlags(): Promise<ReadonlySet<string> | undefined> {
+		// Reading PERMANENTFLAGS needs a read-write SELECT; a dry run does not touch mailboxes.
+		return new Set(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft', '\\*']);
+	}
+
+	async append(job: UploadJob): Promise<AppendReceipt> {
+		return {mailbox: job.mailbox};
+	}
+
+	connections(): number {
+		return 0;
+	}
+
+	async close(): Promise<void> {
+		await this.#inner?.close();
+	}
+}

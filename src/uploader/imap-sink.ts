@@ -1,0 +1,194 @@
+/**
+ * ImapSink: MailSink over a pool of ImapFlow connections. It only speaks IMAP; no source formats, no
+ * retries beyond the protocol's own TRYCREATE (RFC 3501 §6.3.11) — those are decorators' and the engine's job.
+ *
+ * Why each step:
+ * - Layout comes from NAMESPACE (RFC 2342) and LIST (RFC 3501 §5.1.1): delimiter and prefix are never assumed.
+ * - Special-use roles come from LIST attributes (RFC 6154); imapflow adds name heuristics for servers
+ *   without SPECIAL-USE (Microsoft 365), used only when no server-declared mailbox has that role.
+ * - New mailboxes are SUBSCRIBEd: clients that show only subscribed folders would hide them (servers.md §3).
+ * - PERMANENTFLAGS needs a read-write SELECT: EXAMINE reports an empty list (imapflow append.js notes).
+ * - A BAD answer to APPEND means the session may have run the literal's bytes as commands (servers.md §0.1):
+ *   that connection is discarded, never reused.
+ */
+import type {ImapFlow, ListResponse} from 'imapflow';
+import {MailshiftError} from '../core/errors.js';
+import type {AppendReceipt, UploadJob} from '../core/types.js';
+import type {ServerLayout} from '../mapper/folder-map.js';
+import type {Role} from '../mapper/special-folders.js';
+import {ROLE_ATTRIBUTE} from '../mapper/special-folders.js';
+import {classifyImapError} from './classify-imap-error.js';
+import {ConnectionPool} from './connection-pool.js';
+import type {PoolOptions} from './connection-pool.js';
+import {describeTarget} from './imap-target.js';
+import type {EnsuredMailbox, MailSink} from './mail-sink.js';
+
+type Shape = {responseStatus?: unknown; serverResponseCode?: unknown};
+
+export class ImapSink implements MailSink {
+	readonly #pool: ConnectionPool;
+	readonly #label: string;
+	readonly #layout: ServerLayout;
+	readonly #existing: Map<string, string>; // lower-case path → server path
+	readonly #ensuring = new Map<string, Promise<EnsuredMailbox>>();
+	readonly #permanent = new Map<string, Promise<ReadonlySet<string> | undefined>>();
+	#closed = false;
+
+	private constructor(pool: ConnectionPool, label: string, layout: ServerLayout, mailboxes: readonly ListResponse[]) {
+		this.#pool = pool;
+		this.#label = label;
+		this.#layout = layout;
+		this.#existing = new Map(mailboxes.filter((m) => !m.flags.has('\\Noselect') && !m.flags.has('\\NonExistent')).map((m) => [m.path.toLowerCase(), m.path]));
+	}
+
+	/** Connects (validating URL and credentials), reads the layout. Throws classified MailshiftErrors. */
+	static async connect(options: PoolOptions): Promise<ImapSink> {
+		const pool = new ConnectionPool(options);
+		const label = describeTarget(options.target);
+		try {
+			const first = await pool.open();
+			const mailboxes = await pool.run((client) => client.list());
+			return new ImapSink(pool, label, readLayout(first, mailboxes), mailboxes);
+		} catch (error) {
+			await pool.close();
+			throw classifyImapError(error, 'connect', label);
+		}
+	}
+
+	layout(): ServerLayout {
+		return this.#layout;
+	}
+
+	connections(): number {
+		return this.#pool.openCount;
+	}
+
+	/** Existing selectable mailboxes (server paths). */
+	mailboxes(): string[] {
+		return [...this.#existing.values()];
+	}
+
+	ensureMailbox(path: string, signal?: AbortSignal): Promise<EnsuredMailbox> {
+		const key = path.toLowerCase();
+		const known = this.#existing.get(key);
+		if (known !== undefined || key === 'inbox') return Promise.resolve({path: known ?? 'INBOX', created: false});
+		let pending = this.#ensuring.get(key);
+		if (!pending) {
+			pending = this.#create(path, signal);
+			this.#ensuring.set(key, pending);
+			pending.catch(() => this.#ensuring.delete(key));
+		}
+		return pending;
+	}
+
+	async #create(path: string, signal?: AbortSignal): Promise<EnsuredMailbox> {
+		try {
+			return await this.#createExactly(path, signal);
+		} catch (error) {
+			const classified = classifyImapError(error, 'mailbox', path);
+			// Dovecot's Maildir++ layout with '/' as separator cannot store '.' in a name:
+			// "NO [CANNOT] Character not allowed in mailbox name: '.'" (servers.md §3).
+			const code = String((error as Shape).serverResponseCode ?? '').toUpperCase();
+			if (code === 'CANNOT' && path.includes('.') && this.#layout.delimiter !== '.') {
+				const prefix = this.#layout.prefix;
+				const body = path.startsWith(prefix) ? path.slice(prefix.length) : path;
+				const alt = prefix + body.replaceAll('.', '_');
+				try {
+					const ensured = await this.#createExactly(alt, signal);
+					return {...ensured, note: `the server does not allow "." in folder names; "${path}" was created as "${alt}"`};
+				} catch {
+					throw classified;
+				}
+			}
+			throw classified;
+		}
+	}
+
+	async #createExactly(path: string, signal?: AbortSignal): Promise<EnsuredMailbox> {
+		return this.#pool.run(async (client) => {
+			const result = await client.mailboxCreate(path);
+			try {
+				await client.mailboxSubscribe(result.path);
+			} catch {
+				// Subscribing is a courtesy for clients that list only subscribed folders; not a failure.
+			}
+			this.#existing.set(result.path.toLowerCase(), result.path);
+			return {path: result.path, created: result.created};
+		}, signal);
+	}
+
+	permanentFlags(path: string, signal?: AbortSignal): Promise<ReadonlySet<string> | undefined> {
+		let cached = this.#permanent.get(path);
+		if (!cached) {
+			cached = this.#pool.run(async (client) => {
+				const mailbox = await client.mailboxOpen(path);
+				return mailbox.permanentFlags ? new Set(mailbox.permanentFlags) : undefined;
+			}, signal).catch((error: unknown) => {
+				this.#permanent.delete(path);
+				throw classifyImapError(error, 'mailbox', path);
+			});
+			this.#permanent.set(path, cached);
+		}
+		return cached;
+	}
+
+	async append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
+		if (this.#closed) throw new MailshiftError('ABORTED', 'The uploader is closed.', 'fatal');
+		try {
+			return await this.#appendOnce(job, signal);
+		} catch (error) {
+			if (String((error as Shape).serverResponseCode ?? '').toUpperCase() !== 'TRYCREATE') throw error;
+			// RFC 3501 §6.3.11: [TRYCREATE] — the mailbox vanished (deleted by another client): create, retry once.
+			this.#existing.delete(job.mailbox.toLowerCase());
+			this.#ensuring.delete(job.mailbox.toLowerCase());
+			await this.ensureMailbox(job.mailbox, signal);
+			return await this.#appendOnce(job, signal);
+		}
+	}
+
+	async #appendOnce(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
+		return this.#pool.run(async (client: ImapFlow) => {
+			let result;
+			try {
+				result = await client.append(job.mailbox, job.content, [...job.flags], job.internalDate);
+			} catch (error) {
+				if ((error as Shape).responseStatus === 'BAD') this.#pool.discard(client);
+				if (String((error as Shape).serverResponseCode ?? '').toUpperCase() === 'TRYCREATE') throw error;
+				throw classifyImapError(error, 'append', `${this.#label} ${job.mailbox}`);
+			}
+			if (!result) {
+				throw new MailshiftError('CONNECTION_LOST', `The connection to ${this.#label} was not usable for an upload.`, 'verify');
+			}
+			return {
+				mailbox: result.destination,
+				...(result.uid === undefined ? {} : {uid: result.uid}),
+				...(result.uidValidity === undefined ? {} : {uidValidity: result.uidValidity}),
+			};
+		}, signal);
+	}
+
+	async close(): Promise<void> {
+		if (this.#closed) return;
+		this.#closed = true;
+		await this.#pool.close();
+	}
+}
+
+/** Layout from the first connection: NAMESPACE's personal namespace, else LIST's delimiter. */
+function readLayout(client: ImapFlow, mailboxes: readonly ListResponse[]): ServerLayout {
+	const delimiter = client.namespace?.delimiter || mailboxes.find((m) => m.delimiter)?.delimiter || '/';
+	const prefix = client.namespace?.prefix ?? '';
+	const specialUse = new Map<Exclude<Role, 'inbox'>, string>();
+	const byAttribute = new Map(Object.entries(ROLE_ATTRIBUTE).map(([role, attr]) => [attr.toLowerCase(), role as Exclude<Role, 'inbox'>]));
+	// Server-declared roles (RFC 6154) first, then imapflow's name heuristics; first mailbox of a role wins.
+	for (const trusted of [true, false]) {
+		for (const mailbox of mailboxes) {
+			if (!mailbox.specialUse || mailbox.flags.has('\\Noselect')) continue;
+			const isDeclared = mailbox.specialUseSource !== 'name';
+			if (isDeclared !== trusted) continue;
+			const role = byAttribute.get(mailbox.specialUse.toLowerCase());
+			if (role && !specialUse.has(role)) specialUse.set(role, mailbox.path);
+		}
+	}
+	return {delimiter, prefix, specialUse};
+}

@@ -1,0 +1,29 @@
+/**
+ * MailSink: the uploader boundary. The engine talks to this; it knows nothing about source formats.
+ * Decorators (dry-run now; retry/pacing with issue #4) wrap it; `buildSink` (cli) assembles the stack.
+ */
+import type {AppendReceipt, UploadJob} from '../core/types.js';
+import type {ServerLayout} from '../mapper/folder-map.js';
+
+export type EnsuredMailbox = Readonly<{
+	/** The server path actually used (may differ from the requested one when the server refused a character). */
+	path: string;
+	created: boolean;
+	/** Why the path differs from the requested one, for the report. */
+	note?: string;
+}>;
+
+export interface MailSink {
+	/** Hierarchy delimiter, namespace prefix and special-use mailboxes, read from the server. */
+	layout(): ServerLayout;
+	/** Creates (and subscribes) the mailbox and its parents when missing. Idempotent; concurrency-safe per path. */
+	ensureMailbox(path: string, signal?: AbortSignal): Promise<EnsuredMailbox>;
+	/** The mailbox's PERMANENTFLAGS (RFC 3501 §7.1), or undefined when the server sent none. Cached. */
+	permanentFlags(path: string, signal?: AbortSignal): Promise<ReadonlySet<string> | undefined>;
+	/** Uploads one message. NOT idempotent: a failure with disposition 'verify' may have stored it. */
+	append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt>;
+	/** Number of connections currently open (for progress displays). */
+	connections(): number;
+	/** Idempotent. */
+	close(): Promise<void>;
+}
