@@ -140,7 +140,7 @@ export class MboxStore implements SourceStore {
 					{hint: 'Name an mbox file (e.g. Inbox.mbox, a Thunderbird folder file, a Google Takeout .mbox) or the directory that holds them.'},
 				);
 			}
-			return new MboxStore(location, true, options, indexOf([{path: [folderName(basename(location))], file: location, bytes: size, isEmpty: size === 0}]));
+			return new MboxStore(location, true, options, toIndex([{path: [folderName(basename(location))], file: location, bytes: size, isEmpty: size === 0}]));
 		}
 		const store = new MboxStore(location, false, options, new Map());
 		const index = await store.#buildIndex(undefined);
@@ -180,7 +180,7 @@ export class MboxStore implements SourceStore {
 			}
 			const only = [...(this.#index ?? new Map<string, FolderFile>()).values()][0];
 			if (only === undefined) return [];
-			this.#index = indexOf([{...only, bytes}]);
+			this.#index = toIndex([{...only, bytes}]);
 			return [{path: only.path, bytes}];
 		}
 		const index = await this.#buildIndex(signal);
@@ -276,7 +276,7 @@ export class MboxStore implements SourceStore {
 			isDetecting: false,
 			onProblem: (problem) => this.#options.onProblem?.(problem),
 		};
-		const index = indexOf(await walk(this.location, [], 0, context));
+		const index = toIndex(await walk(this.location, [], 0, context));
 		this.#index = index;
 		return index;
 	}
@@ -366,7 +366,7 @@ async function classifyFile(file: string, size: number): Promise<Classification>
 }
 
 /** Builds the path-keyed index; a later file whose path is taken gets its full file name (then a number). */
-function indexOf(files: readonly FolderFile[]): ReadonlyMap<string, FolderFile> {
+function toIndex(files: readonly FolderFile[]): ReadonlyMap<string, FolderFile> {
 	const index = new Map<string, FolderFile>();
 	for (const entry of files) {
 		let candidate = entry;

@@ -57,6 +57,15 @@ describe('MboxStore: opening and folder tree', () => {
 		});
 	});
 
+	test('Given an empty .mbox file, when opened, then it is one folder with no messages', async () => {
+		await withDir({'Drafts.mbox': ''}, async (dir) => {
+			const store = await MboxStore.open(dir.at('Drafts.mbox'));
+			assert.deepEqual(await store.listFolders(), [{path: ['Drafts'], bytes: 0}]);
+			assert.deepEqual(await readAll(store, {path: ['Drafts']}), []);
+			await store.close();
+		});
+	});
+
 	test('Given a Thunderbird tree with .sbd directories, .msf summaries and profile junk, when listed, then only mail folders appear, nested and sorted', async () => {
 		await withDir(
 			{

@@ -1,0 +1,54 @@
+/**
+ * Exit statuses of the mailshift CLI — the one place they are defined (README "Exit codes" mirrors this).
+ * Modelled on rclone's lib/exitcode: distinct codes for what a script would handle differently.
+ */
+import type {ErrorCode} from '../core/errors.js';
+
+export const ExitCode = {
+	/** Every message was uploaded, was skipped by policy (trashed/expunged), or the dry run succeeded. */
+	OK: 0,
+	/** Unexpected error: a bug in mailshift. */
+	BUG: 1,
+	/** Usage error: bad option or argument. */
+	USAGE: 2,
+	/** The source does not exist, cannot be read, or is not a mail store. */
+	SOURCE: 3,
+	/** The server refused the login. */
+	AUTH: 4,
+	/** The run finished, but some messages failed (listed in the summary and report). */
+	SOME_FAILED: 5,
+	/** Interrupted (Ctrl-C, connection lost): run the same command again. */
+	INTERRUPTED: 6,
+	/** Fatal server condition: mailbox over quota. */
+	FATAL: 7,
+	/** The server could not be reached: DNS, connection refused, TLS failure. */
+	UNREACHABLE: 8,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export function exitCodeFor(code: ErrorCode): ExitCodeValue {
+	switch (code) {
+		case 'USAGE': return ExitCode.USAGE;
+		case 'SOURCE_NOT_FOUND': case 'SOURCE_UNREADABLE': case 'NOT_A_MAIL_STORE': return ExitCode.SOURCE;
+		case 'AUTH_FAILED': return ExitCode.AUTH;
+		case 'HOST_NOT_FOUND': case 'CONNECTION_REFUSED': case 'TLS_FAILED': return ExitCode.UNREACHABLE;
+		case 'CONNECTION_LOST': case 'TIMEOUT': case 'THROTTLED': case 'ABORTED': return ExitCode.INTERRUPTED;
+		case 'OVER_QUOTA': return ExitCode.FATAL;
+		case 'BUG': return ExitCode.BUG;
+		default: return ExitCode.SOME_FAILED;
+	}
+}
+
+/** The README table, generated from the same source so they cannot drift (checked by a test). */
+export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
+	0: 'success: every message uploaded (or skipped by policy), or the dry run succeeded',
+	1: 'unexpected error (a bug; run with --debug and report it)',
+	2: 'usage error (bad option or argument)',
+	3: 'source not found, unreadable, or not a mail store',
+	4: 'login refused by the server',
+	5: 'finished, but some messages failed (see the summary and --report)',
+	6: 'interrupted (Ctrl-C, connection lost): run the same command again',
+	7: 'fatal server condition (over quota)',
+	8: 'server unreachable (DNS, connection refused, TLS failure)',
+};

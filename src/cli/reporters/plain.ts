@@ -1,0 +1,84 @@
+/**
+ * Plain reporter (non-TTY, CI, and for now every run): one progress line on stderr every `intervalMs`
+ * (done/total, msg/s, MB/s, ETA), plus one line per failure/warning as it happens, bounded so a store with
+ * ten thousand bad messages does not flood the terminal (the report file has them all).
+ * stdout is kept for results (the summary table). No cursor tricks: safe in logs and pipes.
+ */
+import type {EngineEvent} from '../../core/events.js';
+import {StatsStore} from '../../core/stats.js';
+import {formatBytes, formatCount, formatDuration} from '../format.js';
+import type {Reporter} from './reporter.js';
+
+const MAX_EVENT_LINES = 50;
+
+export class PlainReporter implements Reporter {
+	readonly #store: StatsStore;
+	readonly #write: (line: string) => void;
+	readonly #intervalMs: number;
+	#timer: NodeJS.Timeout | undefined;
+	#eventLines = 0;
+	#suppressed = 0;
+	#lastLine = '';
+
+	constructor(write: (line: string) => void, intervalMs = 5000, store = new StatsStore()) {
+		this.#write = write;
+		this.#intervalMs = intervalMs;
+		this.#store = store;
+	}
+
+	onEvent(event: EngineEvent): void {
+		this.#store.apply(event);
+		switch (event.type) {
+			case 'message:failed':
+				this.#eventLine(`failed: ${event.ref.location}: ${event.message}`);
+				break;
+			case 'warning':
+				this.#eventLine(`warning: ${event.location ? event.location + ': ' : event.folder ? event.folder + ': ' : ''}${event.message}`);
+				break;
+			case 'folder:start':
+				this.#write(`${event.folder} → ${event.mailbox}${event.created ? ' (new folder)' : ''}${event.total === undefined ? '' : `, ${formatCount(event.total)} messages`}`);
+				break;
+			default:
+				break;
+		}
+	}
+
+	start(): void {
+		if (this.#intervalMs > 0) {
+			this.#timer = setInterval(() => this.#progress(), this.#intervalMs);
+			this.#timer.unref();
+		}
+	}
+
+	stop(): void {
+		if (this.#timer) clearInterval(this.#timer);
+		this.#timer = undefined;
+		if (this.#suppressed > 0) this.#write(`… ${formatCount(this.#suppressed)} more failures/warnings not shown; see the summary and --report.`);
+		this.#suppressed = 0;
+	}
+
+	/** The current progress line (also used by tests). */
+	progressLine(): string {
+		const s = this.#store.snapshot();
+		const total = s.totalMessages === undefined ? '' : `/${formatCount(s.totalMessages)}`;
+		const percent = s.totalMessages ? ` (${Math.floor((100 * s.done) / Math.max(1, s.totalMessages))}%)` : '';
+		const eta = s.etaSeconds === undefined ? '' : `, ETA ${formatDuration(s.etaSeconds)}`;
+		const verb = s.dryRun ? 'checked' : 'done';
+		return `${formatCount(s.done)}${total} messages ${verb}${percent}, ${formatBytes(s.bytes)}, ${s.messagesPerSecond.toFixed(1)} msg/s, ${(s.bytesPerSecond / 1e6).toFixed(2)} MB/s${eta}${s.failed ? `, ${formatCount(s.failed)} failed` : ''}`;
+	}
+
+	#progress(): void {
+		const line = this.progressLine();
+		if (line !== this.#lastLine) this.#write(line);
+		this.#lastLine = line;
+	}
+
+	#eventLine(line: string): void {
+		if (this.#eventLines >= MAX_EVENT_LINES) {
+			this.#suppressed++;
+			return;
+		}
+		this.#eventLines++;
+		this.#write(line);
+	}
+}

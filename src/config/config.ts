@@ -1,0 +1,21 @@
+/** MigrationConfig: everything a `migrate` run needs, validated and frozen by config/resolve.ts. */
+import type {MapRule} from '../mapper/folder-map.js';
+import type {SourceKind} from '../readers/open-source.js';
+import type {ImapTarget} from '../uploader/imap-target.js';
+
+export type MigrationConfig = Readonly<{
+	source: string;
+	sourceKind: SourceKind | undefined;
+	/** Undefined only for a dry run without --to. */
+	target: ImapTarget | undefined;
+	passwordFile: string | undefined;
+	dryRun: boolean;
+	includeTrashed: boolean;
+	connections: number;
+	prefix: string | undefined;
+	rules: readonly MapRule[];
+	excludes: readonly string[];
+	reportPath: string | undefined;
+	statsIntervalMs: number;
+	debug: boolean;
+}>;

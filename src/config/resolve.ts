@@ -1,0 +1,72 @@
+/**
+ * argv (as parsed by yargs) → a validated, frozen MigrationConfig. The only place besides secrets.ts that
+ * interprets user input; every problem is a USAGE MailshiftError that says what to write instead.
+ */
+import {resolve as resolvePath} from 'node:path';
+import {MailshiftError} from '../core/errors.js';
+import {parseMapRule} from '../mapper/folder-map.js';
+import type {SourceKind} from '../readers/open-source.js';
+import {parseImapUrl} from '../uploader/imap-target.js';
+import type {MigrationConfig} from './config.js';
+
+export type MigrateArgs = Readonly<{
+	source?: string | undefined;
+	to?: string | undefined;
+	from?: string | undefined;
+	passwordFile?: string | undefined;
+	insecure?: boolean | undefined;
+	dryRun?: boolean | undefined;
+	includeTrashed?: boolean | undefined;
+	connections?: number | undefined;
+	prefix?: string | undefined;
+	map?: readonly string[] | undefined;
+	exclude?: readonly string[] | undefined;
+	report?: string | undefined;
+	stats?: number | undefined;
+	debug?: boolean | undefined;
+}>;
+
+export function resolveMigrateConfig(args: MigrateArgs): MigrationConfig {
+	if (!args.source) throw new MailshiftError('USAGE', 'No source was given.', 'fatal', {hint: 'mailshift migrate <source> --to imaps://user@host'});
+	let sourceKind: SourceKind | undefined;
+	if (args.from !== undefined) {
+		if (args.from !== 'maildir' && args.from !== 'mbox') {
+			throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: 'Use --from maildir or --from mbox.'});
+		}
+		sourceKind = args.from;
+	}
+	const dryRun = args.dryRun ?? false;
+	if (!args.to && !dryRun) {
+		throw new MailshiftError('USAGE', 'No destination was given.', 'fatal', {hint: 'Add --to imaps://user@host (or --dry-run to only see the plan).'});
+	}
+	const target = args.to ? parseImapUrl(args.to, args.insecure ?? false) : undefined;
+	const connections = args.connections ?? 4;
+	if (!Number.isInteger(connections) || connections < 1 || connections > 32) {
+		throw new MailshiftError('USAGE', `--connections ${String(args.connections)} is out of range.`, 'fatal', {hint: 'Use 1 to 32 (default 4; many servers allow 10 per user in total).'});
+	}
+	const rules = (args.map ?? []).map((text) => {
+		try {
+			return parseMapRule(text);
+		} catch (error) {
+			throw new MailshiftError('USAGE', (error as Error).message, 'fatal', {hint: "Example: --map 'Sent Items=Sent'"});
+		}
+	});
+	const prefix = args.prefix?.trim().replace(/^\/+|\/+$/g, '') || undefined;
+	const stats = args.stats ?? 5;
+	if (!(stats >= 0)) throw new MailshiftError('USAGE', '--stats must be a number of seconds (0 turns progress lines off).', 'fatal');
+	return Object.freeze({
+		source: resolvePath(args.source),
+		sourceKind,
+		target,
+		passwordFile: args.passwordFile,
+		dryRun,
+		includeTrashed: args.includeTrashed ?? false,
+		connections,
+		prefix,
+		rules: Object.freeze(rules),
+		excludes: Object.freeze([...(args.exclude ?? [])]),
+		reportPath: args.report ? resolvePath(args.report) : undefined,
+		statsIntervalMs: stats * 1000,
+		debug: args.debug ?? false,
+	});
+}

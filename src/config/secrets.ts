@@ -1,0 +1,66 @@
+/**
+ * Where the IMAP password comes from, in order: `--password-file FILE`, the `MAILSHIFT_PASSWORD`
+ * environment variable, an interactive hidden prompt on a TTY. Never from argv (shell history, `ps`).
+ * The password is passed to the IMAP login and nowhere else: not to events, logs, journals or reports.
+ */
+import {readFile} from 'node:fs/promises';
+import {MailshiftError} from '../core/errors.js';
+
+export type PasswordSources = Readonly<{
+	passwordFile?: string;
+	env: NodeJS.ProcessEnv;
+	stdin: NodeJS.ReadStream;
+	stderr: NodeJS.WriteStream;
+	/** Shown in the prompt, e.g. "alice@imap.example.com". */
+	account: string;
+}>;
+
+export async function resolvePassword(sources: PasswordSources): Promise<string> {
+	if (sources.passwordFile) {
+		let text: string;
+		try {
+			text = await readFile(sources.passwordFile, 'utf8');
+		} catch (error) {
+			throw new MailshiftError('USAGE', `The password file ${sources.passwordFile} cannot be read.`, 'fatal', {
+				cause: error, hint: 'Check the path and its permissions (chmod 600 is a good idea).',
+			});
+		}
+		const password = text.replace(/\r?\n$/, '');
+		if (!password) throw new MailshiftError('USAGE', `The password file ${sources.passwordFile} is empty.`, 'fatal');
+		return password;
+	}
+	const fromEnv = sources.env['MAILSHIFT_PASSWORD'];
+	if (fromEnv) return fromEnv;
+	if (sources.stdin.isTTY && sources.stderr.isTTY) return promptHidden(`Password for ${sources.account}: `, sources.stdin, sources.stderr);
+	throw new MailshiftError('USAGE', 'No password was given.', 'fatal', {
+		hint: 'Set MAILSHIFT_PASSWORD in the environment, use --password-file FILE, or run in a terminal to be asked.',
+	});
+}
+
+/** Reads a line without echo (raw mode). Ctrl-C cancels with a USAGE error. */
+export function promptHidden(question: string, stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream): Promise<string> {
+	return new Promise((resolve, reject) => {
+		stderr.write(question);
+		let value = '';
+		const wasRaw = stdin.isRaw;
+		stdin.setRawMode(true);
+		stdin.resume();
+		const finish = (error?: MailshiftError): void => {
+			stdin.off('data', onData);
+			stdin.setRawMode(wasRaw);
+			stdin.pause();
+			stderr.write('\n');
+			if (error) reject(error);
+			else resolve(value);
+		};
+		const onData = (chunk: Buffer): void => {
+			for (const ch of chunk.toString('utf8')) {
+				if (ch === '\r' || ch === '\n') return finish();
+				if (ch === '\u0003' || ch === '\u0004') return finish(new MailshiftError('USAGE', 'Cancelled at the password prompt.', 'fatal'));
+				if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+				else if (ch >= ' ') value += ch;
+			}
+		};
+		stdin.on('data', onData);
+	});
+}

@@ -1,0 +1,126 @@
+/**
+ * StatsStore: folds engine events into an immutable snapshot (totals, per-folder counts, rates, ETA) that
+ * renderers read — the plain reporter now, the ink dashboard later (useSyncExternalStore needs the same
+ * object back until something changed, so `snapshot()` is cached until the next event).
+ * Rates are a moving window over the last 30 s (restic-style), so a stall shows as a falling rate.
+ */
+import type {EngineEvent} from './events.js';
+
+export type FolderStats = Readonly<{folder: string; mailbox: string; total?: number; done: number; uploaded: number; skipped: number; failed: number; state: 'running' | 'done'}>;
+
+export type StatsSnapshot = Readonly<{
+	dryRun: boolean;
+	startedAt: number;
+	totalMessages?: number;
+	totalBytes?: number;
+	/** Messages processed (uploaded + skipped + failed). */
+	done: number;
+	uploaded: number;
+	skipped: number;
+	failed: number;
+	/** Bytes uploaded (CRLF). */
+	bytes: number;
+	messagesPerSecond: number;
+	bytesPerSecond: number;
+	/** Seconds left, when the total is known and the rate is non-zero. */
+	etaSeconds?: number;
+	currentFolder?: string;
+	connections: number;
+	folders: readonly FolderStats[];
+}>;
+
+const WINDOW_MS = 30_000;
+
+export class StatsStore {
+	readonly #now: () => number;
+	#snapshot: StatsSnapshot | undefined;
+	#state: {
+		dryRun: boolean; startedAt: number; totalMessages?: number; totalBytes?: number; done: number; uploaded: number;
+		skipped: number; failed: number; bytes: number; currentFolder?: string; connections: Set<number>;
+		folders: Map<string, {folder: string; mailbox: string; total?: number; done: number; uploaded: number; skipped: number; failed: number; state: 'running' | 'done'}>;
+	};
+	readonly #samples: Array<{at: number; done: number; bytes: number}> = [];
+
+	constructor(now: () => number = Date.now) {
+		this.#now = now;
+		this.#state = {dryRun: false, startedAt: now(), done: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0, connections: new Set(), folders: new Map()};
+	}
+
+	readonly apply = (event: EngineEvent): void => {
+		const s = this.#state;
+		const folderOf = (name: string) => s.folders.get(name);
+		switch (event.type) {
+			case 'run:start':
+				s.dryRun = event.dryRun;
+				s.startedAt = this.#now();
+				if (event.messages !== undefined) s.totalMessages = event.messages;
+				if (event.bytes !== undefined) s.totalBytes = event.bytes;
+				break;
+			case 'folder:start':
+				s.currentFolder = event.folder;
+				s.folders.set(event.folder, {folder: event.folder, mailbox: event.mailbox, ...(event.total === undefined ? {} : {total: event.total}), done: 0, uploaded: 0, skipped: 0, failed: 0, state: 'running'});
+				break;
+			case 'message:uploaded': {
+				s.done++;
+				s.uploaded++;
+				s.bytes += event.bytes;
+				const f = folderOf(event.ref.folder);
+				if (f) { f.done++; f.uploaded++; }
+				break;
+			}
+			case 'message:skipped': {
+				s.done++;
+				s.skipped++;
+				const f = folderOf(event.ref.folder);
+				if (f) { f.done++; f.skipped++; }
+				break;
+			}
+			case 'message:failed': {
+				s.done++;
+				s.failed++;
+				const f = folderOf(event.ref.folder);
+				if (f) { f.done++; f.failed++; }
+				break;
+			}
+			case 'folder:done': {
+				const f = folderOf(event.folder);
+				if (f) f.state = 'done';
+				break;
+			}
+			case 'connection':
+				if (event.state === 'up') s.connections.add(event.id);
+				else s.connections.delete(event.id);
+				break;
+			default:
+				return;
+		}
+		this.#snapshot = undefined;
+	};
+
+	/** The current snapshot; the same object until the next state change. */
+	snapshot(): StatsSnapshot {
+		if (this.#snapshot) return this.#snapshot;
+		const s = this.#state;
+		const now = this.#now();
+		this.#samples.push({at: now, done: s.done, bytes: s.bytes});
+		while (this.#samples.length > 2 && (this.#samples[0]?.at ?? now) < now - WINDOW_MS) this.#samples.shift();
+		const first = this.#samples[0] ?? {at: s.startedAt, done: 0, bytes: 0};
+		const spanMs = Math.max(1, now - Math.min(first.at, now));
+		const from = this.#samples.length > 1 ? first : {at: s.startedAt, done: 0, bytes: 0};
+		const span = this.#samples.length > 1 ? spanMs : Math.max(1, now - s.startedAt);
+		const messagesPerSecond = ((s.done - from.done) * 1000) / span;
+		const bytesPerSecond = ((s.bytes - from.bytes) * 1000) / span;
+		let etaSeconds: number | undefined;
+		if (s.totalMessages !== undefined && messagesPerSecond > 0) etaSeconds = Math.max(0, (s.totalMessages - s.done) / messagesPerSecond);
+		this.#snapshot = {
+			dryRun: s.dryRun, startedAt: s.startedAt, done: s.done, uploaded: s.uploaded, skipped: s.skipped, failed: s.failed, bytes: s.bytes,
+			messagesPerSecond, bytesPerSecond, connections: s.connections.size,
+			...(s.totalMessages === undefined ? {} : {totalMessages: s.totalMessages}),
+			...(s.totalBytes === undefined ? {} : {totalBytes: s.totalBytes}),
+			...(etaSeconds === undefined ? {} : {etaSeconds}),
+			...(s.currentFolder === undefined ? {} : {currentFolder: s.currentFolder}),
+			folders: [...s.folders.values()].map((f) => ({...f})),
+		};
+		return this.#snapshot;
+	}
+}
