@@ -4,13 +4,16 @@
  *
  * Rules, first match wins (README "Folder mapping"):
  *   1. `--exclude GLOB`: the folder (and its subfolders) is skipped. `*` and `?` stay within one level,
- *      `**` crosses levels; matched case-insensitively against the folder path joined with '/'.
+ *      `**` crosses levels, and `**` followed by '/' also matches no level (as in gitignore); matched
+ *      case-insensitively, after Unicode NFC normalization of both sides, against the path joined with '/'.
  *   2. `--map 'Local=Remote'`: exact folder, or a folder below it (children keep their relative path).
  *      Remote uses '/' between levels; `INBOX` is the inbox.
  *   3. `--prefix 'A/B'`: the whole tree goes below that folder, names unchanged (no special-use mapping).
  *   4. Top-level Inbox (any well-known spelling) → `INBOX`, its subfolders below it.
  *      Top-level special folders (Sent Items, Gesendete Objekte, Deleted Items, Junk E-mail, …) → the
- *      server's SPECIAL-USE mailbox of that role, or its usual name when the server has none.
+ *      server's SPECIAL-USE mailbox of that role, or its usual name when the server has none. A role the
+ *      store itself knows (SourceFolder.specialUse) counts for a top-level folder only, and its subfolders
+ *      follow it; on a deeper folder it is ignored (that folder keeps its path).
  *   5. Everything else keeps its path.
  * A delimiter character inside one local name is replaced by '_' and reported (it would create levels).
  * The namespace prefix (e.g. `INBOX.`) is put before every path except INBOX and its children.
@@ -58,13 +61,16 @@ export function parseMapRule(text: string): MapRule {
 	return {from, to};
 }
 
-/** Glob (`*`, `?`, `**`) → RegExp over '/'-joined folder paths, case-insensitive. */
-export function globToRegExp(glob: string): RegExp {
+/** Glob (`*`, `?`, `**`) → RegExp over NFC '/'-joined folder paths, case-insensitive. */
+export function globToRegExp(pattern: string): RegExp {
+	const glob = pattern.normalize('NFC');
 	let re = '';
 	for (let i = 0; i < glob.length; i++) {
 		const c = glob[i] ?? '';
 		if (c === '*') {
-			if (glob[i + 1] === '*') { re += '.*'; i++; } else re += '[^/]*';
+			if (glob[i + 1] === '*' && glob[i + 2] === '/') { re += '(?:.*/)?'; i += 2; }
+			else if (glob[i + 1] === '*') { re += '.*'; i++; }
+			else re += '[^/]*';
 		} else if (c === '?') re += '[^/]';
 		else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
 	}
@@ -73,7 +79,7 @@ export function globToRegExp(glob: string): RegExp {
 
 function isExcluded(path: readonly string[], patterns: readonly RegExp[]): boolean {
 	for (let depth = 1; depth <= path.length; depth++) {
-		const label = path.slice(0, depth).join('/');
+		const label = path.slice(0, depth).join('/').normalize('NFC');
 		if (patterns.some((p) => p.test(label))) return true;
 	}
 	return false;
@@ -87,6 +93,11 @@ function samePath(a: string, b: string): boolean {
 export function planFolders(folders: readonly SourceFolder[], layout: ServerLayout, options: FolderMapOptions = {}): FolderPlan[] {
 	const excludes = (options.excludes ?? []).map(globToRegExp);
 	const delim = layout.delimiter;
+	const topStoreRoles = new Map<string, Role>();
+	for (const f of folders) {
+		const role = f.path.length === 1 ? storeRole(f) : undefined;
+		if (role && f.path[0] !== undefined) topStoreRoles.set(f.path[0], role);
+	}
 
 	const sanitize = (segments: readonly string[], notes: string[]): string[] =>
 		segments.map((seg) => {
@@ -132,7 +143,7 @@ export function planFolders(folders: readonly SourceFolder[], layout: ServerLayo
 		}
 
 		const top = folder.path[0] ?? '';
-		const role: Role | undefined = storeRole(folder) ?? roleOfName(top);
+		const role: Role | undefined = (folder.path.length === 1 ? storeRole(folder) : topStoreRoles.get(top)) ?? roleOfName(top);
 		if (role === 'inbox') return {folder, label, mailbox: ['INBOX', ...segments.slice(1)].join(delim), rule: 'inbox', notes};
 		if (role) return {folder, label, mailbox: underRole(role, segments.slice(1)), rule: role, notes};
 		return {folder, label, mailbox: join(segments), rule: 'same-name', notes};

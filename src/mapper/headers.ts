@@ -50,10 +50,24 @@ export function firstHeader(fields: readonly HeaderField[], name: string): strin
 	return fields.find((f) => f.name === name)?.value;
 }
 
-/** The Message-ID without angle brackets and comments, or undefined when absent/empty. */
+/** Removes RFC 5322 §3.2.2 comments, nested ones included (each replaced by a space). Unbalanced '(' stays. */
+export function stripComments(text: string): string {
+	let out = text;
+	for (let before = ''; before !== out;) {
+		before = out;
+		out = out.replace(/\([^()]*\)/g, ' ');
+	}
+	return out;
+}
+
+/**
+ * The Message-ID without angle brackets and comments, or undefined when absent/empty (`<>` included).
+ * The first `<id>` wins; an unbracketed value gives its first word (obsolete mailers).
+ */
 export function normalizeMessageId(value: string | undefined): string | undefined {
 	if (!value) return undefined;
-	const bracketed = /<([^<>\s]+)>/.exec(value);
-	const id = (bracketed?.[1] ?? value.replace(/\([^)]*\)/g, '').trim().split(/\s+/)[0] ?? '').trim();
+	const text = stripComments(value);
+	const bracketed = /<\s*([^<>\s]+)\s*>/.exec(text);
+	const id = bracketed?.[1] ?? text.replace(/[<>]/g, ' ').trim().split(/\s+/)[0] ?? '';
 	return id.length > 0 ? id : undefined;
 }

@@ -9,6 +9,8 @@
  * either a real calendar date we can defend, or it is not used.
  */
 
+import {stripComments} from './headers.js';
+
 const MONTHS: Readonly<Record<string, number>> = {
 	jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
 };
@@ -19,8 +21,16 @@ const NAMED_ZONES: Readonly<Record<string, number>> = {
 	edt: -4 * 60, est: -5 * 60, cdt: -5 * 60, cst: -6 * 60, mdt: -6 * 60, mst: -7 * 60, pdt: -7 * 60, pst: -8 * 60,
 };
 
+// Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not, so a 4-digit "0099" stays year 99.
+function utcTime(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+	const date = new Date(0);
+	date.setUTCFullYear(year, month, day);
+	date.setUTCHours(hour, minute, second, 0);
+	return date.getTime();
+}
+
 function daysInMonth(year: number, month: number): number {
-	return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+	return new Date(utcTime(year, month + 1, 0, 0, 0, 0)).getUTCDate();
 }
 
 /** Builds a Date from fields only if they form a real calendar date and time; else undefined. */
@@ -30,7 +40,7 @@ export function calendarDate(
 	if (!Number.isInteger(year) || month < 0 || month > 11) return undefined;
 	if (day < 1 || day > daysInMonth(year, month)) return undefined;
 	if (hour > 23 || minute > 59 || second > 60) return undefined; // 60: leap second, RFC 5322 §3.3
-	const ms = Date.UTC(year, month, day, hour, minute, Math.min(second, 59)) - offsetMinutes * 60_000;
+	const ms = utcTime(year, month, day, hour, minute, Math.min(second, 59)) - offsetMinutes * 60_000;
 	return new Date(ms);
 }
 
@@ -40,7 +50,7 @@ export function calendarDate(
  */
 export function parseMailDate(text: string | undefined): Date | undefined {
 	if (!text) return undefined;
-	const cleaned = text.replace(/\([^()]*\)/g, ' ').replace(/\s+/g, ' ').trim();
+	const cleaned = stripComments(text).replace(/\s+/g, ' ').trim();
 	const m = /(?:^|[\s,])(\d{1,2})[ -]([A-Za-z]{3})[a-z]*\.?[ -](\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*([+-]\d{4}|[A-Za-z]{1,5})?/.exec(cleaned);
 	if (!m) return undefined;
 	const [, d, mon, y, hh, mm, ss, zone] = m;

@@ -13,7 +13,7 @@
  * quota (`tinyQuota`, default 1M) and a per-message limit (`tinyMaxMail`, default 256k).
  */
 import {execFile, spawnSync} from 'node:child_process';
-import {existsSync} from 'node:fs';
+import {closeSync, existsSync, openSync, readFileSync} from 'node:fs';
 import {chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {createServer, connect} from 'node:net';
 import {tmpdir} from 'node:os';
@@ -86,9 +86,15 @@ function canConnect(port: number): Promise<boolean> {
 function isAlive(pid: number): boolean {
 	try {
 		process.kill(pid, 0);
-		return true;
 	} catch {
 		return false;
+	}
+	// A daemon whose parent is a container's PID 1 may stay a zombie (never reaped): that is dead too.
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return !/^\d+ \(.*\) Z/.test(stat);
+	} catch {
+		return true;
 	}
 }
 
@@ -210,9 +216,16 @@ ${options.extraConfig ?? ''}
 		const confPath = join(dir, 'dovecot.conf');
 		await writeFile(confPath, conf);
 		// dovecot daemonizes; its children inherit stdio, so never pipe them (the pipe would never close).
-		const started = spawnSync('dovecot', ['-c', confPath], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 30_000});
+		const errFile = join(dir, 'log', 'start.err');
+		const errFd = openSync(errFile, 'w');
+		let started;
+		try {
+			started = spawnSync('dovecot', ['-c', confPath], {stdio: ['ignore', 'ignore', errFd], timeout: 30_000});
+		} finally {
+			closeSync(errFd);
+		}
 		if (started.status !== 0) {
-			lastError = started.stderr || String(started.error ?? `dovecot exited with ${started.status}`);
+			lastError = (await readFile(errFile, 'utf8').catch(() => '')) || String(started.error ?? `dovecot exited with ${started.status}`);
 			continue;
 		}
 		for (let i = 0; i < 100; i++) {
@@ -227,10 +240,20 @@ ${options.extraConfig ?? ''}
 				mailDir: (user) => join(dir, 'mail', user, 'Maildir'),
 				logText: () => readFile(join(dir, 'log/dovecot.log'), 'utf8').catch(() => ''),
 				stop: async () => {
+					// The master is a session leader (setsid), so -pid is its whole process group. A graceful
+					// Dovecot shutdown waits seconds for its children; a throwaway server gets 1 s, then SIGKILL.
+					const signalGroup = (signal: NodeJS.Signals): void => {
+						try {
+							process.kill(-pid, signal);
+						} catch {
+							try { process.kill(pid, signal); } catch { /* already gone */ }
+						}
+					};
 					if (isAlive(pid)) {
-						process.kill(pid, 'SIGTERM');
-						for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(50);
-						if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+						signalGroup('SIGTERM');
+						for (let i = 0; i < 20 && isAlive(pid); i++) await sleep(50);
+						if (isAlive(pid)) signalGroup('SIGKILL');
+						for (let i = 0; i < 20 && isAlive(pid); i++) await sleep(50);
 					}
 					await rm(dir, {recursive: true, force: true});
 				},

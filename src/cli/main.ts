@@ -1,0 +1,91 @@
+/**
+ * CLI entry: yargs parsing → config → use case → exit code. The only place that decides the process's
+ * exit status (bin/mailshift.js sets process.exitCode from the returned value; nothing calls process.exit).
+ */
+import yargs from 'yargs';
+import type {Argv} from 'yargs';
+import {resolveMigrateConfig} from '../config/resolve.js';
+import type {EngineControls} from '../core/controls.js';
+import {MailshiftError, toMailshiftError} from '../core/errors.js';
+import {runDemo} from './demo.js';
+import {ExitCode, exitCodeFor} from './exit-codes.js';
+import type {ExitCodeValue} from './exit-codes.js';
+import {MIGRATE_OPTIONS} from './options.js';
+import type {CliIo} from './run-migrate.js';
+import {printError, runMigrate} from './run-migrate.js';
+
+/** First Ctrl-C: graceful stop (in-flight uploads finish); second: abort. */
+function installInterrupt(io: CliIo): (controls: EngineControls) => () => void {
+	return (controls) => {
+		let presses = 0;
+		const handler = (): void => {
+			presses++;
+			if (presses === 1) {
+				io.stderr.write('\nmailshift: stopping after the uploads in flight… (Ctrl-C again to abort now)\n');
+				controls.stop();
+			} else {
+				controls.abort();
+			}
+		};
+		process.on('SIGINT', handler);
+		process.on('SIGTERM', handler);
+		return () => {
+			process.off('SIGINT', handler);
+			process.off('SIGTERM', handler);
+		};
+	};
+}
+
+export async function main(argv: readonly string[], io: CliIo = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env}): Promise<ExitCodeValue> {
+	const cliIo: CliIo = {...io, onInterrupt: io.onInterrupt ?? installInterrupt(io)};
+	const debug = argv.includes('--debug');
+	if (argv.some((a) => a === '--password' || a.startsWith('--password=') || a === '-p')) {
+		printError(new MailshiftError('USAGE', 'Passwords are never accepted on the command line (they end up in shell history and process lists).', 'fatal', {
+			hint: 'Set MAILSHIFT_PASSWORD, use --password-file FILE, or run in a terminal to be asked.',
+		}), cliIo, debug);
+		return ExitCode.USAGE;
+	}
+	let exitCode: ExitCodeValue = ExitCode.OK;
+	const parser: Argv = yargs([...argv])
+		.scriptName('mailshift')
+		.usage('mailshift — move mail from local stores (Maildir, mbox, Thunderbird) into IMAP folders.\n\nUsage: $0 <command> [options]')
+		.command('migrate <source>', 'Upload a Maildir or mbox store into IMAP folders', (y) => y
+			.positional('source', {type: 'string', describe: 'Maildir directory, mbox file, folder of mbox files, or Thunderbird folder'})
+			.options(MIGRATE_OPTIONS)
+			.example('MAILSHIFT_PASSWORD=… $0 migrate ~/Maildir --to imaps://me@example.com@imap.example.com', 'Upload a Maildir tree')
+			.example("$0 migrate ~/mail/Archive.mbox --to imaps://me@imap.example.com --prefix 'Imported/Old PC' --password-file ~/.imap-pass", 'Upload an mbox below one folder')
+			.example('$0 migrate ~/.thunderbird/x.default/Mail/Local\\ Folders --dry-run', 'Show the plan, write nothing'),
+		async (args) => {
+			const config = resolveMigrateConfig({
+				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure,
+				dryRun: args['dry-run'], includeTrashed: args['include-trashed'], connections: args.connections, prefix: args.prefix,
+				map: args.map?.map(String), exclude: args.exclude?.map(String), report: args.report, stats: args.stats, debug: args.debug,
+			});
+			exitCode = (await runMigrate(config, cliIo)).exitCode;
+		})
+		.command('demo', 'Start a throwaway private Dovecot on 127.0.0.1, migrate a generated sample store into it, show the result', (y) => y
+			.option('keep', {type: 'boolean', default: false, describe: 'Leave the server running and print how to connect and stop it'}),
+		async (args) => {
+			exitCode = await runDemo(cliIo, {keep: args.keep});
+		})
+		.demandCommand(1, 'Name a command: migrate or demo (mailshift --help lists them).')
+		.strict()
+		.help()
+		.alias('h', 'help')
+		.version()
+		.wrap(Math.min(110, process.stdout.columns || 100))
+		.exitProcess(false)
+		.fail((message, error) => {
+			throw error ?? new MailshiftError('USAGE', message, 'fatal', {hint: 'Run mailshift --help for the usage.'});
+		});
+	try {
+		await parser.parseAsync();
+		return exitCode;
+	} catch (error) {
+		const e = error instanceof MailshiftError ? error : (error as {name?: string}).name === 'YError'
+			? new MailshiftError('USAGE', (error as Error).message, 'fatal', {hint: 'Run mailshift --help for the usage.'})
+			: toMailshiftError(error);
+		printError(e, cliIo, debug);
+		return exitCodeFor(e.code);
+	}
+}

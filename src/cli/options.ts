@@ -1,0 +1,26 @@
+/**
+ * The single option table of `mailshift migrate` (STYLE rule 7): name, type, default, description, group.
+ * yargs is configured from it; the README's usage section describes the same options.
+ */
+import type {Options} from 'yargs';
+
+const CONNECTION = 'Destination:';
+const MAPPING = 'Folders:';
+const BEHAVIOUR = 'Behaviour:';
+const OUTPUT = 'Output:';
+
+export const MIGRATE_OPTIONS = {
+	to: {type: 'string', group: CONNECTION, describe: 'IMAP server and login: imaps://USER@HOST[:PORT] (TLS) or imap://USER@HOST[:PORT] (STARTTLS). No password in the URL.'},
+	'password-file': {type: 'string', group: CONNECTION, describe: 'Read the password from this file (else MAILSHIFT_PASSWORD, else a hidden prompt)'},
+	insecure: {type: 'boolean', group: CONNECTION, default: false, describe: 'Accept any TLS certificate and allow plain IMAP to non-loopback hosts (trusted networks only)'},
+	connections: {type: 'number', group: CONNECTION, default: 4, describe: 'Parallel IMAP connections (servers often allow 10 per user in total)'},
+	from: {type: 'string', group: MAPPING, choices: ['maildir', 'mbox'], describe: 'Source kind, when detection guesses wrong'},
+	prefix: {type: 'string', group: MAPPING, describe: 'Put the whole tree under this folder, e.g. "Imported/Old PC" (levels separated by /)'},
+	map: {type: 'string', array: true, group: MAPPING, describe: "Map a folder (and its subfolders): 'Local=Remote', repeatable"},
+	exclude: {type: 'string', array: true, group: MAPPING, describe: 'Skip folders matching this glob (* ? **), repeatable'},
+	'dry-run': {type: 'boolean', alias: 'n', group: BEHAVIOUR, default: false, describe: 'Show the plan (folders, counts, sizes); write nothing'},
+	'include-trashed': {type: 'boolean', group: BEHAVIOUR, default: false, describe: 'Also upload messages marked trashed (Maildir T), with \\Deleted'},
+	report: {type: 'string', group: OUTPUT, describe: 'Write a JSON report (totals, per folder, every failed/skipped message) to this file'},
+	stats: {type: 'number', group: OUTPUT, default: 5, describe: 'Seconds between progress lines on stderr (0 = none)'},
+	debug: {type: 'boolean', group: OUTPUT, default: false, describe: 'Show stack traces for errors'},
+} as const satisfies Record<string, Options>;

@@ -1,0 +1,108 @@
+/**
+ * The `migrate` use case, wired: open the source, connect (or plan offline for a dry run), run the engine
+ * with a reporter, print the summary, write the report, map the outcome to an exit code.
+ * Shared by `mailshift migrate` and `mailshift demo`. No yargs here: it receives a MigrationConfig.
+ */
+import {stat} from 'node:fs/promises';
+import type {MigrationConfig} from '../config/config.js';
+import {resolvePassword} from '../config/secrets.js';
+import {EngineControls} from '../core/controls.js';
+import {runMigration} from '../core/engine.js';
+import type {EngineResult} from '../core/engine.js';
+import {MailshiftError, toMailshiftError} from '../core/errors.js';
+import {EventBus} from '../core/events.js';
+import {ProblemRelay} from '../core/problem-relay.js';
+import {openSource} from '../readers/open-source.js';
+import type {SourceStore} from '../readers/source-store.js';
+import {DryRunSink} from '../uploader/dry-run-sink.js';
+import {ImapSink} from '../uploader/imap-sink.js';
+import {describeTarget} from '../uploader/imap-target.js';
+import type {MailSink} from '../uploader/mail-sink.js';
+import {ExitCode, exitCodeFor} from './exit-codes.js';
+import type {ExitCodeValue} from './exit-codes.js';
+import {PlainReporter} from './reporters/plain.js';
+import {writeReport} from './report.js';
+import {formatSummary} from './summary-text.js';
+
+export type CliIo = Readonly<{
+	stdout: NodeJS.WriteStream;
+	stderr: NodeJS.WriteStream;
+	stdin: NodeJS.ReadStream;
+	env: NodeJS.ProcessEnv;
+	/** Installs Ctrl-C handling for the run; returns an uninstaller. */
+	onInterrupt?: (controls: EngineControls) => () => void;
+}>;
+
+export type MigrateOutcome = Readonly<{exitCode: ExitCodeValue; result?: EngineResult}>;
+
+/** Prints a user error as one sentence plus a hint (no stack trace unless debug). */
+export function printError(error: MailshiftError, io: CliIo, debug: boolean): void {
+	io.stderr.write(`mailshift: ${error.message}\n`);
+	if (error.hint) io.stderr.write(`  ${error.hint}\n`);
+	if (debug && error.cause) io.stderr.write(`${(error.cause as Error).stack ?? String(error.cause)}\n`);
+	else if (error.code === 'BUG') io.stderr.write(`${error.stack ?? ''}\n`);
+}
+
+export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<MigrateOutcome> {
+	const relay = new ProblemRelay();
+	let source: SourceStore | undefined;
+	let sink: MailSink | undefined;
+	const bus = new EventBus();
+	const reporter = new PlainReporter((line) => io.stderr.write(`${line}\n`), config.statsIntervalMs);
+	bus.subscribe((event) => reporter.onEvent(event));
+	const controls = new EngineControls();
+	const uninstall = io.onInterrupt?.(controls);
+	const startedAt = new Date();
+	try {
+		source = await openSource(config.source, config.sourceKind, {onProblem: relay.onProblem});
+		if (config.target) {
+			const password = await resolvePassword({
+				env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(config.target),
+				...(config.passwordFile === undefined ? {} : {passwordFile: config.passwordFile}),
+			});
+			const imap = await ImapSink.connect({
+				target: config.target, password, size: config.connections,
+				onConnection: (id, state) => bus.emit({type: 'connection', id, state}),
+				onShrink: (size, reason) => bus.emit({type: 'warning', message: `the server refused more connections (${reason}); continuing with ${size}`}),
+			});
+			sink = config.dryRun ? new DryRunSink(imap) : imap;
+		} else {
+			sink = new DryRunSink();
+		}
+		if (config.dryRun) io.stderr.write(`DRY RUN: nothing will be written${config.target ? ` to ${describeTarget(config.target)}` : ''}.\n`);
+		const fallbackDate = (await stat(config.source)).mtime;
+		reporter.start();
+		const result = await runMigration({
+			dryRun: config.dryRun, includeTrashed: config.includeTrashed, connections: config.connections, fallbackDate,
+			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
+		}, {source, sink, events: bus, readerProblems: relay}, controls);
+		reporter.stop();
+		io.stdout.write(formatSummary(result.summary, config));
+		if (config.reportPath) {
+			await writeReport(config.reportPath, {config, result, startedAt});
+			io.stdout.write(`Report: ${config.reportPath}\n`);
+		}
+		if (result.fatal) {
+			printError(result.fatal, io, config.debug);
+			return {exitCode: exitCodeFor(result.fatal.code), result};
+		}
+		if (result.summary.interrupted) {
+			io.stderr.write('mailshift: stopped before the end. Run the same command again to continue.\n');
+			return {exitCode: ExitCode.INTERRUPTED, result};
+		}
+		if (result.summary.failed > 0) {
+			const unknown = result.summary.problems.some((p) => p.kind === 'failed' && (p.code === 'CONNECTION_LOST' || p.code === 'TIMEOUT'));
+			return {exitCode: unknown ? ExitCode.INTERRUPTED : ExitCode.SOME_FAILED, result};
+		}
+		return {exitCode: ExitCode.OK, result};
+	} catch (error) {
+		reporter.stop();
+		const e = toMailshiftError(error);
+		printError(e, io, config.debug);
+		return {exitCode: exitCodeFor(e.code)};
+	} finally {
+		uninstall?.();
+		await sink?.close().catch(() => undefined);
+		await source?.close().catch(() => undefined);
+	}
+}

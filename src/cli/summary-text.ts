@@ -1,0 +1,33 @@
+/** The end-of-run summary table (stdout): per folder found / uploaded / skipped / failed, then totals. */
+import type {MigrationConfig} from '../config/config.js';
+import type {Summary} from '../core/types.js';
+import {fit, formatBytes, formatCount, formatDuration} from './format.js';
+
+export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'dryRun'>): string {
+	const lines: string[] = [];
+	const verb = config.dryRun ? 'to upload' : 'uploaded';
+	const folderWidth = Math.min(40, Math.max(12, ...summary.folders.map((f) => [...f.folder].length)));
+	const boxWidth = Math.min(40, Math.max(12, ...summary.folders.map((f) => [...f.mailbox].length)));
+	const num = (n: number): string => formatCount(n).padStart(9);
+	lines.push(config.dryRun ? 'DRY RUN — plan (nothing was written):' : 'Summary:');
+	lines.push(`  ${fit('Folder', folderWidth)}   ${fit('Mailbox', boxWidth)} ${'found'.padStart(9)} ${verb.padStart(9)} ${'skipped'.padStart(9)} ${'failed'.padStart(9)} ${'size'.padStart(10)}`);
+	for (const f of summary.folders) {
+		lines.push(`  ${fit(f.folder, folderWidth)} → ${fit(f.mailbox, boxWidth)} ${num(f.found)} ${num(f.uploaded)} ${num(f.skipped)} ${num(f.failed)} ${formatBytes(f.bytes).padStart(10)}`);
+	}
+	lines.push(`  ${fit('Total', folderWidth)}   ${fit('', boxWidth)} ${num(summary.found)} ${num(summary.uploaded)} ${num(summary.skipped)} ${num(summary.failed)} ${formatBytes(summary.bytes).padStart(10)}`);
+	lines.push(`  ${formatCount(summary.folders.length)} folders in ${formatDuration(summary.elapsedMs / 1000)}${summary.interrupted ? ' (stopped early)' : ''}.`);
+	const failed = summary.problems.filter((p) => p.kind === 'failed');
+	const skipped = summary.problems.filter((p) => p.kind === 'skipped');
+	const warnings = summary.problems.filter((p) => p.kind === 'warning');
+	if (skipped.length > 0) lines.push(`  Skipped: ${describeCodes(skipped.map((p) => p.code))}.`);
+	if (warnings.length > 0) lines.push(`  Warnings: ${describeCodes(warnings.map((p) => p.code))}.`);
+	for (const p of failed.slice(0, 10)) lines.push(`  failed: ${p.location}: ${p.reason}`);
+	if (failed.length > 10 || summary.problemsDropped > 0) lines.push(`  … ${formatCount(failed.length - Math.min(10, failed.length) + summary.problemsDropped)} more; use --report FILE.json for the full list.`);
+	return lines.join('\n') + '\n';
+}
+
+function describeCodes(codes: readonly string[]): string {
+	const counts = new Map<string, number>();
+	for (const c of codes) counts.set(c, (counts.get(c) ?? 0) + 1);
+	return [...counts].map(([code, n]) => `${formatCount(n)} ${code.toLowerCase().replaceAll('_', ' ')}`).join(', ');
+}

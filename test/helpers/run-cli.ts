@@ -1,0 +1,28 @@
+/** Runs the real CLI (bin/mailshift.js, built by `npm test`) as a child process. */
+import {spawn} from 'node:child_process';
+import {fileURLToPath} from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/mailshift.js', import.meta.url));
+
+export type CliResult = Readonly<{code: number | null; stdout: string; stderr: string}>;
+
+export function runCli(args: readonly string[], options: {env?: Record<string, string | undefined>; timeoutMs?: number} = {}): Promise<CliResult> {
+	return new Promise((resolve, reject) => {
+		const env: Record<string, string> = {};
+		for (const [k, v] of Object.entries({...process.env, ...options.env})) if (v !== undefined) env[k] = v;
+		delete env['MAILSHIFT_PASSWORD'];
+		if (options.env?.['MAILSHIFT_PASSWORD'] !== undefined) env['MAILSHIFT_PASSWORD'] = options.env['MAILSHIFT_PASSWORD'];
+		const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+		child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+		const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+		child.on('error', reject);
+		child.on('close', (code) => {
+			clearTimeout(timer);
+			resolve({code, stdout, stderr});
+		});
+	});
+}
