@@ -309,6 +309,7 @@ async function walk(dir: string, path: readonly string[], depth: number, context
 	if (isMaildir(entries)) return [];
 	const found: FolderFile[] = [];
 	const sorted = entries.filter((entry) => !entry.name.startsWith('.')).sort((a, b) => compareStrings(a.name, b.name));
+	const names = new Set(entries.map((entry) => entry.name));
 	for (const entry of sorted) {
 		if (!entry.isFile() && !entry.isSymbolicLink()) continue;
 		if (IGNORED_EXTENSION.test(entry.name)) continue;
@@ -329,6 +330,18 @@ async function walk(dir: string, path: readonly string[], depth: number, context
 				reason: `Cannot read file, so it was not checked for mail and is skipped: ${describe(error)}`,
 			});
 			continue;
+		}
+		// Thunderbird: a file with a `Name.msf` summary or a `Name.sbd/` directory beside it is a mail folder,
+		// even when its first bytes are damaged or are not a From_ line (the splitter keeps leading content).
+		if (kind === undefined && size > 0 && (names.has(`${entry.name}.msf`) || names.has(`${entry.name}.sbd`))) kind = 'mbox';
+		if (kind === undefined && !context.isDetecting) {
+			context.onProblem({
+				folder: folderLabel(path),
+				location: file,
+				code: 'FILE_IGNORED',
+				kind: 'warning',
+				reason: 'not an mbox file (its first line is not a "From " line), so it was not read as mail; if it is mail, name it *.mbox or migrate it on its own with --from mbox',
+			});
 		}
 		if (kind === undefined || (context.isDetecting && kind === 'empty')) continue;
 		found.push({path: [...path, folderName(entry.name)], file, bytes: size, isEmpty: kind === 'empty'});

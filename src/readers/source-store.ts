@@ -28,7 +28,8 @@ export type SourceFolder = Readonly<{
 export type ReaderProblem = Readonly<{
 	folder: string;
 	location: string;
-	code: 'SOURCE_UNREADABLE' | 'MESSAGE_UNPARSEABLE' | 'MESSAGE_EMPTY';
+	/** FILE_IGNORED: a file in the store that is not read as mail (named so nothing is left behind silently). */
+	code: 'SOURCE_UNREADABLE' | 'MESSAGE_UNPARSEABLE' | 'MESSAGE_EMPTY' | 'FILE_IGNORED';
 	kind: 'failed' | 'warning';
 	reason: string;
 }>;

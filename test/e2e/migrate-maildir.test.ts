@@ -120,8 +120,8 @@ for (const sep of ['/', '.'] as const) {
 			assert.ok(edgeBox?.subscribed, 'created folders are subscribed');
 			assert.equal(account.mailboxes.find((m) => m.path === 'Sent')?.specialUse, '\\Sent');
 			// And the report names the skipped message and the summary counts it
-			const json = JSON.parse(await readFile(report, 'utf8')) as {totals: {found: number; uploaded: number; skipped: number; failed: number}; problems: Array<{kind: string; code: string; location: string}>};
-			assert.deepEqual(json.totals, {found: expected.length + 1, uploaded: expected.length, skipped: 1, failed: 0, bytes: (json.totals as {bytes: number}).bytes});
+			const json = JSON.parse(await readFile(report, "utf8")) as {totals: {found: number; uploaded: number; skipped: number; failed: number; bytes: number}; problems: Array<{kind: string; code: string; location: string}>};
+			assert.deepEqual(json.totals, {found: expected.length + 1, uploaded: expected.length, skipped: 1, failed: 0, bytes: json.totals.bytes});
 			assert.ok(json.problems.some((p) => p.kind === 'skipped' && p.code === 'TRASHED' && p.location.includes('1000000006')));
 			assert.match(result.stdout, /Total\s+\d+/);
 			assert.doesNotMatch(result.stdout + result.stderr + JSON.stringify(json), new RegExp(server.passwordOf('alice')), 'the password never appears in output or report');
