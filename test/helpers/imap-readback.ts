@@ -11,7 +11,7 @@ export type ServerMailbox = Readonly<{path: string; specialUse: string | undefin
 export type Account = Readonly<{mailboxes: ServerMailbox[]; messages: ServerMessage[]; delimiter: string}>;
 
 export async function readAccount(server: PrivateDovecot, user: string): Promise<Account> {
-	const client = new ImapFlow({host: server.host, port: server.port, secure: false, auth: {user, pass: server.passwordOf(user)}, logger: false});
+	const client = new ImapFlow({host: server.host, port: server.port, secure: false, auth: {user, pass: server.passwordOf(user)}, logger: false, tls: {rejectUnauthorized: false}});
 	await client.connect();
 	try {
 		const list = await client.list();
