@@ -133,13 +133,13 @@ export function planFolders(folders: readonly SourceFolder[], layout: ServerLayo
 			const head = folder.path.slice(0, fromPath.length).join('/');
 			if (folder.path.length >= fromPath.length && samePath(head, rule.from)) {
 				const rest = sanitize(folder.path.slice(fromPath.length), notes);
-				return {folder, label, mailbox: join([...rule.to.split('/'), ...rest]), rule: 'map', notes};
+				return {folder, label, mailbox: join([...sanitize(rule.to.split('/'), notes), ...rest]), rule: 'map', notes};
 			}
 		}
 
 		const segments = sanitize(folder.path, notes);
 		if (options.prefix) {
-			return {folder, label, mailbox: join([...options.prefix.split('/').filter(Boolean), ...segments]), rule: 'prefix', notes};
+			return {folder, label, mailbox: join([...sanitize(options.prefix.split('/').filter(Boolean), notes), ...segments]), rule: 'prefix', notes};
 		}
 
 		const top = folder.path[0] ?? '';
