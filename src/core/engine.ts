@@ -87,6 +87,15 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 		fatal ??= error;
 		controls.stop();
 	};
+	// A stop (graceful or fatal) lets uploads in flight finish but never starts the queued ones: after
+	// OVER_QUOTA they would only fail too, and after Ctrl-C the user asked us to stop. They were read but
+	// not processed, so they leave the counts (found = uploaded + skipped + failed).
+	const dropQueued = (): void => {
+		const dropped = queue.size;
+		queue.clear();
+		summary.found -= dropped;
+		if (current) current.found -= dropped;
+	};
 
 	const folders = await source.listFolders(controls.abortSignal);
 	const plans = planFolders(folders, sink.layout(), options.folderMap);
@@ -98,6 +107,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 	});
 
 	const queue = new PQueue({concurrency: Math.max(1, options.connections)});
+	controls.stopSignal.addEventListener('abort', dropQueued, {once: true});
 	const detachProblems = deps.readerProblems?.attach(onReaderProblem) ?? ((): void => {});
 
 	try {
@@ -140,40 +150,59 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 			}
 			events.emit({type: 'folder:start', folder: plan.label, mailbox, created, ...(plan.folder.count === undefined ? {} : {total: plan.folder.count})});
 
-			for await (const message of source.messages(plan.folder, controls.stopSignal)) {
-				if (controls.isStopping) break;
-				summary.found++;
-				folderSummary.found++;
-				const mapped = mapMessage(message, mailbox, {includeTrashed: options.includeTrashed, now: now(), fallbackDate: options.fallbackDate});
-				if (isSkip(mapped)) {
-					summary.skipped++;
-					folderSummary.skipped++;
-					record({folder: plan.label, location: message.ref.location, key: message.ref.key, kind: 'skipped', code: mapped.code, reason: mapped.reason});
-					events.emit({type: 'message:skipped', ref: message.ref, code: mapped.code, reason: mapped.reason});
-					continue;
+			try {
+				for await (const message of source.messages(plan.folder, controls.stopSignal)) {
+					if (controls.isStopping) break;
+					summary.found++;
+					folderSummary.found++;
+					const mapped = mapMessage(message, mailbox, {includeTrashed: options.includeTrashed, now: now(), fallbackDate: options.fallbackDate});
+					if (isSkip(mapped)) {
+						summary.skipped++;
+						folderSummary.skipped++;
+						record({folder: plan.label, location: message.ref.location, key: message.ref.key, kind: 'skipped', code: mapped.code, reason: mapped.reason});
+						events.emit({type: 'message:skipped', ref: message.ref, code: mapped.code, reason: mapped.reason});
+						continue;
+					}
+					const {flags, dropped} = allowedFlags(mapped.job.flags, permanent);
+					const job: UploadJob = {...mapped.job, flags};
+					const droppedAll = [...mapped.droppedFlags, ...dropped];
+					if (droppedAll.length > 0) {
+						record({folder: plan.label, location: message.ref.location, key: message.ref.key, kind: 'warning', code: 'FLAGS_DROPPED',
+							reason: `flags not kept by the server or not valid IMAP flags: ${droppedAll.join(' ')}`});
+					}
+					if (job.dateSource === 'fallback') {
+						const reason = `no usable date (Received, ${message.storeDate ? message.storeDate.source + ', ' : ''}Date); received date set to the fallback ${options.fallbackDate.toISOString()}`;
+						record({folder: plan.label, location: message.ref.location, key: message.ref.key, kind: 'warning', code: 'DATE_FALLBACK', reason});
+						events.emit({type: 'warning', folder: plan.label, location: message.ref.location, message: reason});
+					}
+					await queue.onSizeLessThan(2 * Math.max(1, options.connections));
+					if (controls.isStopping) {
+						summary.found--;
+						folderSummary.found--;
+						break;
+					}
+					void queue.add(() => upload(job, folderSummary));
 				}
-				const {flags, dropped} = allowedFlags(mapped.job.flags, permanent);
-				const job: UploadJob = {...mapped.job, flags};
-				const droppedAll = [...mapped.droppedFlags, ...dropped];
-				if (droppedAll.length > 0) {
-					record({folder: plan.label, location: message.ref.location, key: message.ref.key, kind: 'warning', code: 'FLAGS_DROPPED',
-						reason: `flags not kept by the server or not valid IMAP flags: ${droppedAll.join(' ')}`});
+			} catch (error) {
+				const e = toMailshiftError(error);
+				// A stop makes the reader throw ABORTED: that is the stop, not an error.
+				if (!(e.code === 'ABORTED' && controls.isStopping)) {
+					if (e.disposition !== 'skip') throw e;
+					// The folder could not be read (further): the rest of the store still migrates. It counts as
+					// one failure so that the exit code says "some messages failed" (its messages are unknown).
+					summary.failed++;
+					folderSummary.failed++;
+					record({folder: plan.label, location: plan.label, key: '', kind: 'failed', code: e.code, reason: `${e.message}${e.hint ? ` ${e.hint}` : ''}`});
+					events.emit({type: 'warning', folder: plan.label, message: e.message});
 				}
-				if (job.dateSource === 'fallback') {
-					const reason = `no usable date (Received, ${message.storeDate ? message.storeDate.source + ', ' : ''}Date); received date set to the fallback ${options.fallbackDate.toISOString()}`;
-					record({folder: plan.label, location: message.ref.location, key: message.ref.key, kind: 'warning', code: 'DATE_FALLBACK', reason});
-					events.emit({type: 'warning', folder: plan.label, location: message.ref.location, message: reason});
-				}
-				await queue.onSizeLessThan(2 * Math.max(1, options.connections));
-				if (controls.isStopping) break;
-				void queue.add(() => upload(job, folderSummary));
 			}
 			await queue.onIdle();
 			current = undefined;
 			if (!controls.isStopping) events.emit({type: 'folder:done', folder: plan.label});
 		}
 	} catch (error) {
-		setFatal(toMailshiftError(error));
+		const e = toMailshiftError(error);
+		if (!(e.code === 'ABORTED' && controls.isStopping)) setFatal(e);
 	} finally {
 		await queue.onIdle();
 		detachProblems();

@@ -1,0 +1,118 @@
+/**
+ * The engine with an in-memory sink and a scripted source: message-level failures don't stop the run,
+ * fatal ones stop it cleanly, a graceful stop lets in-flight uploads finish, back-pressure bounds what is
+ * held, and reader problems reach the summary.
+ */
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {EngineControls} from '../../src/core/controls.js';
+import {runMigration} from '../../src/core/engine.js';
+import type {EngineOptions} from '../../src/core/engine.js';
+import {MailshiftError} from '../../src/core/errors.js';
+import type {EngineEvent} from '../../src/core/events.js';
+import {ProblemRelay} from '../../src/core/problem-relay.js';
+import type {SourceMessage} from '../../src/core/types.js';
+import type {SourceFolder, SourceStore} from '../../src/readers/source-store.js';
+import {MemorySink} from '../../src/uploader/memory-sink.js';
+
+const OPTIONS: EngineOptions = {dryRun: false, includeTrashed: false, connections: 3, folderMap: {}, fallbackDate: new Date(Date.UTC(2020, 0, 1))};
+
+function msg(folder: string, i: number, extra: Partial<SourceMessage> = {}): SourceMessage {
+	return {
+		ref: {store: '/s', folder, key: `${folder}-${i}`, location: `/s/${folder}/${i}`},
+		raw: Buffer.from(`Message-ID: <${folder}-${i}@t>\nReceived: x; Mon, 2 Mar 2009 08:00:00 +0000\n\nbody ${i}\n`),
+		flags: new Set(['\\Seen']),
+		...extra,
+	};
+}
+
+/** A source whose messages are produced lazily; `pulled` counts how far the engine has read. */
+class ScriptedSource implements SourceStore {
+	readonly kind = 'maildir';
+	readonly location = '/s';
+	pulled = 0;
+	constructor(readonly script: Record<string, SourceMessage[]>, readonly relay?: ProblemRelay) {}
+	async listFolders(): Promise<SourceFolder[]> {
+		return Object.keys(this.script).map((name) => ({path: name.split('/'), count: this.script[name]!.length}));
+	}
+	async *messages(folder: SourceFolder): AsyncIterable<SourceMessage> {
+		const name = folder.path.join('/');
+		if (name === 'Broken') this.relay?.onProblem({folder: name, location: '/s/Broken/bad', code: 'SOURCE_UNREADABLE', kind: 'failed', reason: 'EACCES'});
+		for (const m of this.script[name] ?? []) {
+			this.pulled++;
+			yield m;
+		}
+	}
+	async close(): Promise<void> {}
+}
+
+test('a refused message is recorded by name and the rest of the folder still uploads', async () => {
+	const source = new ScriptedSource({Inbox: [msg('Inbox', 1), msg('Inbox', 2), msg('Inbox', 3)]});
+	const sink = new MemorySink({failWith: (job) => (job.ref.key === 'Inbox-2' ? new MailshiftError('MESSAGE_REJECTED', 'NO bad message', 'skip') : undefined)});
+	const {summary, fatal} = await runMigration(OPTIONS, {source, sink, events: {emit: () => {}}}, new EngineControls());
+	assert.equal(fatal, undefined);
+	assert.deepEqual([summary.found, summary.uploaded, summary.failed], [3, 2, 1]);
+	assert.deepEqual(sink.mailboxes.get('INBOX')?.map((j) => j.ref.key), ['Inbox-1', 'Inbox-3']);
+	assert.ok(summary.problems.some((p) => p.kind === 'failed' && p.location === '/s/Inbox/2' && p.code === 'MESSAGE_REJECTED'));
+});
+
+test('a fatal error stops feeding, keeps what was done, and is returned with the summary', async () => {
+	const messages = Array.from({length: 30}, (_, i) => msg('Inbox', i));
+	const source = new ScriptedSource({Inbox: messages, Later: [msg('Later', 1)]});
+	const sink = new MemorySink({failWith: (job) => (job.ref.key === 'Inbox-5' ? new MailshiftError('OVER_QUOTA', 'full', 'fatal') : undefined)});
+	const {summary, fatal} = await runMigration({...OPTIONS, connections: 1}, {source, sink, events: {emit: () => {}}}, new EngineControls());
+	assert.equal(fatal?.code, 'OVER_QUOTA');
+	assert.equal(summary.uploaded, 5, 'the five before the fatal error are kept');
+	assert.ok(summary.interrupted);
+	assert.ok(source.pulled < 30, `the reader is not drained after a fatal error (pulled ${source.pulled})`);
+	assert.equal(sink.mailboxes.has('Later'), false, 'later folders are not touched');
+});
+
+test('a graceful stop lets uploads in flight finish and then stops reading', async () => {
+	const messages = Array.from({length: 50}, (_, i) => msg('Inbox', i));
+	const source = new ScriptedSource({Inbox: messages});
+	const controls = new EngineControls();
+	let release!: () => void;
+	const held = new Promise<void>((r) => (release = r));
+	const sink = new MemorySink({gate: async (job) => {
+		if (job.ref.key === 'Inbox-4') {
+			controls.stop();
+			setTimeout(release, 20);
+		}
+		if (Number(job.ref.key.split('-')[1]) >= 4) await held;
+	}});
+	const {summary} = await runMigration(OPTIONS, {source, sink, events: {emit: () => {}}}, controls);
+	assert.ok(summary.interrupted);
+	assert.equal(summary.failed, 0, 'nothing in flight was cut off');
+	assert.equal(summary.uploaded, sink.mailboxes.get('INBOX')?.length);
+	assert.ok(summary.uploaded >= 5 && summary.uploaded < 50, `uploaded ${summary.uploaded}`);
+});
+
+test('back-pressure: the reader never runs more than a bounded number of messages ahead of the uploads', async () => {
+	const messages = Array.from({length: 200}, (_, i) => msg('Inbox', i));
+	const source = new ScriptedSource({Inbox: messages});
+	let maxAhead = 0;
+	let appended = 0;
+	const sink = new MemorySink({gate: async () => {
+		maxAhead = Math.max(maxAhead, source.pulled - appended);
+		await new Promise((r) => setTimeout(r, 1));
+		appended++;
+	}});
+	await runMigration(OPTIONS, {source, sink, events: {emit: () => {}}}, new EngineControls());
+	assert.equal(sink.mailboxes.get('INBOX')?.length, 200);
+	assert.ok(sink.maxInFlight <= OPTIONS.connections, `in flight ${sink.maxInFlight}`);
+	assert.ok(maxAhead <= 3 * OPTIONS.connections + 1, `reader ran ${maxAhead} messages ahead`);
+});
+
+test('reader problems and policy skips reach the summary, and events mirror the counts', async () => {
+	const relay = new ProblemRelay();
+	const trashed = msg('Inbox', 2, {skipHint: 'maildir-trashed'});
+	const source = new ScriptedSource({Inbox: [msg('Inbox', 1), trashed], Broken: []}, relay);
+	const events: EngineEvent[] = [];
+	const {summary} = await runMigration(OPTIONS, {source, sink: new MemorySink(), events: {emit: (e) => events.push(e)}, readerProblems: relay}, new EngineControls());
+	assert.deepEqual([summary.found, summary.uploaded, summary.skipped, summary.failed], [3, 1, 1, 1]);
+	assert.ok(summary.problems.some((p) => p.code === 'TRASHED'));
+	assert.ok(summary.problems.some((p) => p.code === 'SOURCE_UNREADABLE' && p.location === '/s/Broken/bad'));
+	assert.equal(events.filter((e) => e.type === 'message:uploaded').length, 1);
+	assert.equal(events.at(-1)?.type, 'run:done');
+});
