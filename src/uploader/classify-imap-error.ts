@@ -53,6 +53,14 @@ export function classifyImapError(error: unknown, context: ImapContext, target: 
 	const responseCode = str(e.serverResponseCode).toUpperCase();
 	const text = serverText(error);
 
+	if (context === 'connect' && (responseCode === 'LIMIT' || responseCode === 'UNAVAILABLE')) {
+		// servers.md §0.5: the connection cap answers [LIMIT] at LOGIN; back off, use fewer connections.
+		// Checked before `authenticationFailed`: imapflow's login.js/authenticate.js set that flag on every
+		// tagged NO to LOGIN/AUTHENTICATE, including this one, which is not a bad password.
+		return new MailshiftError('THROTTLED', `${target} refused another connection: ${text}`, 'retry', {
+			cause: error, hint: 'Use fewer --connections, or close other mail clients of this account.', retryAfterMs: 5000,
+		});
+	}
 	if (e.authenticationFailed === true || responseCode === 'AUTHENTICATIONFAILED' || responseCode === 'AUTHORIZATIONFAILED') {
 		return new MailshiftError('AUTH_FAILED', `Login to ${target} failed: the server refused the user name or password.`, 'fatal', {
 			cause: error,
@@ -73,12 +81,6 @@ export function classifyImapError(error: unknown, context: ImapContext, target: 
 		return new MailshiftError('TLS_FAILED', `The secure (TLS) connection to ${target} failed: ${str(e.message) || code}.`, 'fatal', {
 			cause: error,
 			hint: 'Check that the port matches the URL scheme (imaps:// = TLS from the start, imap:// = STARTTLS). A self-signed certificate can be accepted with --insecure, only if you trust this network.',
-		});
-	}
-	if (context === 'connect' && (responseCode === 'LIMIT' || responseCode === 'UNAVAILABLE')) {
-		// servers.md §0.5: the connection cap answers [LIMIT] at LOGIN; back off, use fewer connections.
-		return new MailshiftError('THROTTLED', `${target} refused another connection: ${text}`, 'retry', {
-			cause: error, hint: 'Use fewer --connections, or close other mail clients of this account.', retryAfterMs: 5000,
 		});
 	}
 	if (code === 'ETHROTTLE') {

@@ -23,6 +23,8 @@ export function isLoopbackHost(host: string): boolean {
 /** Parses the --to URL. Throws USAGE errors that say what is wrong and what a right one looks like. */
 export function parseImapUrl(text: string, insecure: boolean): ImapTarget {
 	const example = 'imaps://you@example.com@imap.example.com or imap://alice@127.0.0.1:143';
+	// Every message below quotes the URL; a password typed into it must not be echoed back (logs, CI output).
+	text = withoutPassword(text);
 	const m = /^(imaps?):\/\/(.+)$/i.exec(text.trim());
 	if (!m) {
 		throw new MailshiftError('USAGE', `--to "${text}" is not an IMAP URL.`, 'fatal', {hint: `Use imaps://USER@HOST[:PORT] or imap://USER@HOST[:PORT], e.g. ${example}`});
@@ -50,12 +52,12 @@ export function parseImapUrl(text: string, insecure: boolean): ImapTarget {
 	}
 	let host = rest;
 	let port = scheme === 'imaps' ? 993 : 143;
-	const portMatch = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(rest);
+	const portMatch = /^(\[[^\]]+\]|[^:]*):(\d+)$/.exec(rest);
 	if (portMatch) {
 		host = portMatch[1] ?? '';
 		port = Number(portMatch[2]);
 		if (!(port > 0 && port < 65536)) throw new MailshiftError('USAGE', `--to "${text}": port ${portMatch[2]} is out of range.`, 'fatal');
-	} else if (rest.includes(':') && !rest.startsWith('[')) {
+	} else if (rest.includes(':') && !/^\[[^\]]+\]$/.test(rest)) {
 		throw new MailshiftError('USAGE', `--to "${text}": the port is not a number.`, 'fatal');
 	}
 	host = host.replace(/^\[(.*)\]$/, '$1');
@@ -65,6 +67,15 @@ export function parseImapUrl(text: string, insecure: boolean): ImapTarget {
 		implicitTls: scheme === 'imaps',
 		requireStartTls: scheme === 'imap' && !insecure && !isLoopbackHost(host),
 	};
+}
+
+/** The URL with the password part of `user:password@` replaced by `***`, for quoting in messages. */
+function withoutPassword(text: string): string {
+	const scheme = text.indexOf('://');
+	const at = text.lastIndexOf('@');
+	if (scheme < 0 || at < scheme) return text;
+	const colon = text.indexOf(':', scheme + 3);
+	return colon >= 0 && colon < at ? `${text.slice(0, colon)}:***${text.slice(at)}` : text;
 }
 
 /** host:port for messages. */

@@ -1,0 +1,80 @@
+/**
+ * `npm run bench`: speed and memory, measured (never asserted in tests).
+ *
+ *   A. Reader memory vs store size: the same reader over a small and a large mbox (and a Maildir), each in
+ *      its own process; peak RSS must not grow with the store (a 1 GB mbox in the memory of a 1 MB one).
+ *   B. Upload throughput: the real CLI migrating a generated Maildir (realistic size mix) into a private
+ *      Dovecot on loopback, with 1 and 4 connections: wall time, msg/s, MB/s, peak RSS of the CLI.
+ *
+ * Sizes: BENCH_MBOX_MB (default 512), BENCH_MESSAGES (default 3000). Results go to stdout and
+ * bench/last-results.json. Needs dovecot-imapd for part B (skipped with a note otherwise).
+ */
+import {spawn} from 'node:child_process';
+import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {isDovecotInstalled, startDovecot} from '../src/testing/private-dovecot.js';
+import {writeBenchMaildir, writeBenchMbox} from './generate.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const MBOX_MB = Number(process.env['BENCH_MBOX_MB'] ?? 512);
+const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 3000);
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{code: number | null; stdout: string; stderr: string; ms: number}> {
+	return new Promise((resolve, reject) => {
+		const started = process.hrtime.bigint();
+		const child = spawn(process.execPath, args, {cwd: ROOT, env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+		child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+		child.on('error', reject);
+		child.on('close', (code) => resolve({code, stdout, stderr, ms: Number(process.hrtime.bigint() - started) / 1e6}));
+	});
+}
+
+const results: Record<string, unknown> = {date: new Date().toISOString(), node: process.version, mboxMiB: MBOX_MB, messages: MESSAGES};
+const work = await mkdtemp(join(tmpdir(), 'mailshift-bench-'));
+try {
+	console.log(`A. Reader memory vs store size (each read in its own process)`);
+	const readRows: Array<Record<string, unknown>> = [];
+	for (const [label, mib] of [['small mbox', 4], ['large mbox', MBOX_MB]] as const) {
+		const file = join(work, `${mib}.mbox`);
+		const made = await writeBenchMbox(file, mib * 1024 * 1024);
+		const r = await run(['--import', 'tsx', 'bench/read-store.ts', file]);
+		const row = {store: `${label} (${mib} MiB)`, ...JSON.parse(r.stdout.trim() || '{}'), generatedMessages: made.messages};
+		readRows.push(row);
+		console.log(`   ${String(row.store).padEnd(22)} ${String(row['messages']).padStart(7)} msgs  ${(Number(row['bytes']) / 2 ** 20).toFixed(0).padStart(5)} MiB  ${(Number(row['bytes']) / 2 ** 20 / (Number(row['ms']) / 1000)).toFixed(0).padStart(5)} MiB/s  peak RSS ${Number(row['maxRssMiB']).toFixed(0)} MiB`);
+		await rm(file);
+	}
+	results['read'] = readRows;
+
+	console.log(`\nB. Upload into a private Dovecot on 127.0.0.1 (${MESSAGES} messages, realistic size mix)`);
+	if (!isDovecotInstalled()) {
+		console.log('   skipped: dovecot-imapd is not installed');
+	} else {
+		const maildir = join(work, 'Maildir');
+		const {bytes} = await writeBenchMaildir(maildir, MESSAGES);
+		console.log(`   store: ${(bytes / 2 ** 20).toFixed(1)} MiB`);
+		const uploadRows: Array<Record<string, unknown>> = [];
+		for (const connections of [1, 4]) {
+			const server = await startDovecot({users: ['bench']});
+			try {
+				const r = await run(['--import', './bench/rss-at-exit.mjs', 'bin/mailshift.js', 'migrate', maildir, '--to', `imap://bench@127.0.0.1:${server.port}`,
+					'--connections', String(connections), '--stats', '0'], {MAILSHIFT_PASSWORD: server.passwordOf('bench')});
+				const rss = Number(/BENCH_MAX_RSS_KIB=(\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
+				const row = {connections, exitCode: r.code, seconds: r.ms / 1000, msgPerSec: MESSAGES / (r.ms / 1000), mbPerSec: bytes / 1e6 / (r.ms / 1000), maxRssMiB: rss};
+				uploadRows.push(row);
+				console.log(`   ${connections} connection(s): ${row.seconds.toFixed(1)} s, ${row.msgPerSec.toFixed(0)} msg/s, ${row.mbPerSec.toFixed(1)} MB/s, peak RSS ${rss.toFixed(0)} MiB, exit ${r.code}`);
+			} finally {
+				await server.stop();
+			}
+		}
+		results['upload'] = uploadRows;
+	}
+	await writeFile(join(ROOT, 'bench', 'last-results.json'), JSON.stringify(results, null, 2) + '\n');
+	console.log('\nWrote bench/last-results.json');
+} finally {
+	await rm(work, {recursive: true, force: true});
+}
