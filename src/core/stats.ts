@@ -53,6 +53,9 @@ export class StatsStore {
 			case 'run:start':
 				s.dryRun = event.dryRun;
 				s.startedAt = this.#now();
+				// Samples taken before the run started (the reporter's timer runs during the folder scan) would
+				// stretch the first rate window back into the scan.
+				this.#samples.length = 0;
 				if (event.messages !== undefined) s.totalMessages = event.messages;
 				if (event.bytes !== undefined) s.totalBytes = event.bytes;
 				break;

@@ -142,7 +142,11 @@ export class ImapSink implements MailSink {
 			this.#existing.delete(job.mailbox.toLowerCase());
 			this.#ensuring.delete(job.mailbox.toLowerCase());
 			await this.ensureMailbox(job.mailbox, signal);
-			return await this.#appendOnce(job, signal);
+			try {
+				return await this.#appendOnce(job, signal);
+			} catch (again) {
+				throw classifyImapError(again, 'append', `${this.#label} ${job.mailbox}`);
+			}
 		}
 	}
 

@@ -1,0 +1,121 @@
+/** formatSummary: the end-of-run table on stdout (per folder, then totals, then problems). Pure. */
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+
+import {formatSummary} from '../../src/cli/summary-text.js';
+import type {Problem, Summary} from '../../src/core/types.js';
+
+function summaryOf(over: Partial<Summary> = {}): Summary {
+	return {
+		dryRun: false,
+		folders: [
+			{folder: 'Inbox', mailbox: 'INBOX', found: 120, uploaded: 117, skipped: 2, failed: 1, bytes: 5_300_000},
+			{folder: 'Sent Items', mailbox: 'Sent', found: 30, uploaded: 30, skipped: 0, failed: 0, bytes: 40_000},
+			{folder: 'Projects/2019', mailbox: 'Projects/2019', found: 1234, uploaded: 1234, skipped: 0, failed: 0, bytes: 0},
+		],
+		found: 1384, uploaded: 1381, skipped: 2, failed: 1, bytes: 5_340_000, elapsedMs: 83_000, interrupted: false,
+		problems: [
+			{folder: 'Inbox', location: '/mail/Inbox#4', key: 'k4', kind: 'failed', code: 'MESSAGE_REJECTED', reason: 'NO Message contains bare newlines'},
+			{folder: 'Inbox', location: '/mail/Inbox#5', key: 'k5', kind: 'skipped', code: 'DUPLICATE', reason: 'already on the server'},
+			{folder: 'Inbox', location: '/mail/Inbox#6', key: 'k6', kind: 'skipped', code: 'MAILDIR_TRASHED', reason: 'trashed in Maildir'},
+		],
+		problemsDropped: 0,
+		...over,
+	};
+}
+
+const failure = (n: number): Problem => ({folder: 'Inbox', location: `/mail/Inbox#${n}`, key: `k${n}`, kind: 'failed', code: 'TOO_BIG', reason: 'too big'});
+
+describe('formatSummary: the table', () => {
+	test('Given a finished run, when formatted, then the first line is "Summary:" and the header names the columns', () => {
+		const lines = formatSummary(summaryOf(), {dryRun: false}).split('\n');
+		assert.equal(lines[0], 'Summary:');
+		assert.match(lines[1] ?? '', /^ {2}Folder +Mailbox +found +uploaded +skipped +failed +size$/);
+	});
+
+	test('Given three folders, when formatted, then each has a row with its mailbox and counts', () => {
+		const text = formatSummary(summaryOf(), {dryRun: false});
+		assert.match(text, /^ {2}Inbox +→ INBOX +120 +117 +2 +1 +5\.1 MiB$/m);
+		assert.match(text, /^ {2}Sent Items +→ Sent +30 +30 +0 +0 +39 KiB$/m);
+		assert.match(text, /^ {2}Projects\/2019 +→ Projects\/2019 +1,234 +1,234 +0 +0 +0 B$/m);
+	});
+
+	test('Given a run, when formatted, then the totals row follows the folders with the run\'s totals', () => {
+		const lines = formatSummary(summaryOf(), {dryRun: false}).split('\n');
+		const total = lines.findIndex((l) => l.startsWith('  Total'));
+		assert.equal(total, 5, 'header, title and three folders come first');
+		assert.match(lines[total] ?? '', /^ {2}Total +1,384 +1,381 +2 +1 +5\.1 MiB$/);
+		assert.equal(lines[total + 1], '  3 folders in 1m23s.');
+	});
+
+	test('Given rows of different names, when formatted, then the count columns line up', () => {
+		const lines = formatSummary(summaryOf(), {dryRun: false}).split('\n').slice(1, 6);
+		const ends = new Set(lines.map((l) => l.length));
+		assert.equal(ends.size, 1, lines.join('\n'));
+	});
+
+	test('Given a folder name longer than 40 characters, when formatted, then it is cut from the left with an ellipsis', () => {
+		const long = `Archive/${'x'.repeat(30)}/very-deep-folder-name`;
+		const text = formatSummary(summaryOf({folders: [{folder: long, mailbox: 'A', found: 1, uploaded: 1, skipped: 0, failed: 0, bytes: 1}]}), {dryRun: false});
+		const row = text.split('\n').find((l) => l.includes('→')) ?? '';
+		assert.ok(row.startsWith(`  …${long.slice(-39)} → `), row);
+	});
+
+	test('Given an interrupted run, when formatted, then the footer says it stopped early', () => {
+		assert.match(formatSummary(summaryOf({interrupted: true}), {dryRun: false}), /3 folders in 1m23s \(stopped early\)\./);
+	});
+
+	test('Given no folders, when formatted, then the table still has a header and a zero total', () => {
+		const text = formatSummary(summaryOf({folders: [], found: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0, problems: []}), {dryRun: false});
+		assert.match(text, /^ {2}Total +0 +0 +0 +0 +0 B$/m);
+		assert.match(text, /0 folders in/);
+	});
+});
+
+describe('formatSummary: dry run', () => {
+	test('Given a dry run, when formatted, then the title is the DRY RUN badge and the column says "to upload"', () => {
+		const lines = formatSummary(summaryOf({dryRun: true}), {dryRun: true}).split('\n');
+		assert.equal(lines[0], 'DRY RUN — plan (nothing was written):');
+		assert.match(lines[1] ?? '', / to upload /);
+		assert.doesNotMatch(lines[1] ?? '', /uploaded/);
+	});
+
+	test('Given a real run, when formatted, then there is no DRY RUN badge', () => {
+		assert.doesNotMatch(formatSummary(summaryOf(), {dryRun: false}), /DRY RUN/);
+	});
+});
+
+describe('formatSummary: problems', () => {
+	test('Given skipped messages with two codes, when formatted, then one line counts them by code in words', () => {
+		assert.match(formatSummary(summaryOf(), {dryRun: false}), /^ {2}Skipped: 1 duplicate, 1 maildir trashed\.$/m);
+	});
+
+	test('Given warnings, when formatted, then one line counts them by code', () => {
+		const problems: Problem[] = [
+			{folder: 'A', location: 'a', key: 'a', kind: 'warning', code: 'DATE_FALLBACK', reason: 'r'},
+			{folder: 'A', location: 'b', key: 'b', kind: 'warning', code: 'DATE_FALLBACK', reason: 'r'},
+		];
+		assert.match(formatSummary(summaryOf({problems}), {dryRun: false}), /^ {2}Warnings: 2 date fallback\.$/m);
+	});
+
+	test('Given one failure, when formatted, then it is listed with location and reason', () => {
+		assert.match(formatSummary(summaryOf(), {dryRun: false}), /^ {2}failed: \/mail\/Inbox#4: NO Message contains bare newlines$/m);
+	});
+
+	test('Given 12 failures and 5 dropped problems, when formatted, then 10 are listed and one line counts the 7 more', () => {
+		const problems = Array.from({length: 12}, (_, i) => failure(i + 1));
+		const text = formatSummary(summaryOf({problems, problemsDropped: 5}), {dryRun: false});
+		assert.equal(text.match(/^ {2}failed: /gm)?.length, 10);
+		assert.match(text, /^ {2}… 7 more; use --report FILE\.json for the full list\.$/m);
+	});
+
+	test('Given no problems, when formatted, then there is no Skipped, Warnings, failed or "more" line', () => {
+		const text = formatSummary(summaryOf({problems: []}), {dryRun: false});
+		assert.doesNotMatch(text, /Skipped:|Warnings:|failed:|more;/);
+	});
+
+	test('Given any summary, when formatted, then the text ends with exactly one newline', () => {
+		const text = formatSummary(summaryOf(), {dryRun: false});
+		assert.ok(text.endsWith('\n') && !text.endsWith('\n\n'));
+	});
+});
