@@ -53,7 +53,7 @@ export function resolveMigrateConfig(args: MigrateArgs): MigrationConfig {
 	});
 	const prefix = args.prefix?.trim().replace(/^\/+|\/+$/g, '') || undefined;
 	const stats = args.stats ?? 5;
-	if (!(stats >= 0)) throw new MailshiftError('USAGE', '--stats must be a number of seconds (0 turns progress lines off).', 'fatal');
+	if (!(stats >= 0 && stats <= 3600)) throw new MailshiftError('USAGE', '--stats must be a number of seconds from 0 (no progress lines) to 3600.', 'fatal');
 	return Object.freeze({
 		source: resolvePath(args.source),
 		sourceKind,

@@ -47,6 +47,7 @@ export function promptHidden(question: string, stdin: NodeJS.ReadStream, stderr:
 		stdin.resume();
 		const finish = (error?: MailshiftError): void => {
 			stdin.off('data', onData);
+			stdin.off('end', onEnd);
 			stdin.setRawMode(wasRaw);
 			stdin.pause();
 			stderr.write('\n');
@@ -61,6 +62,8 @@ export function promptHidden(question: string, stdin: NodeJS.ReadStream, stderr:
 				else if (ch >= ' ') value += ch;
 			}
 		};
+		const onEnd = (): void => finish(new MailshiftError('USAGE', 'The terminal closed at the password prompt.', 'fatal'));
 		stdin.on('data', onData);
+		stdin.once('end', onEnd);
 	});
 }

@@ -56,6 +56,7 @@ export class StatsStore {
 				// Samples taken before the run started (the reporter's timer runs during the folder scan) would
 				// stretch the first rate window back into the scan.
 				this.#samples.length = 0;
+				this.#samples.push({at: s.startedAt, done: 0, bytes: 0});
 				if (event.messages !== undefined) s.totalMessages = event.messages;
 				if (event.bytes !== undefined) s.totalBytes = event.bytes;
 				break;
@@ -100,17 +101,21 @@ export class StatsStore {
 		this.#snapshot = undefined;
 	};
 
-	/** The current snapshot; the same object until the next state change. */
+	/** Forces the next snapshot to be recomputed, so rates fall and the ETA grows during a stall (timer-driven). */
+	refresh(): void {
+		this.#snapshot = undefined;
+	}
+
+	/** The current snapshot; the same object until the next state change or `refresh()`. */
 	snapshot(): StatsSnapshot {
 		if (this.#snapshot) return this.#snapshot;
 		const s = this.#state;
 		const now = this.#now();
 		this.#samples.push({at: now, done: s.done, bytes: s.bytes});
-		while (this.#samples.length > 2 && (this.#samples[0]?.at ?? now) < now - WINDOW_MS) this.#samples.shift();
-		const first = this.#samples[0] ?? {at: s.startedAt, done: 0, bytes: 0};
-		const spanMs = Math.max(1, now - Math.min(first.at, now));
-		const from = this.#samples.length > 1 ? first : {at: s.startedAt, done: 0, bytes: 0};
-		const span = this.#samples.length > 1 ? spanMs : Math.max(1, now - s.startedAt);
+		// Baseline = the newest sample at least WINDOW_MS old (or the oldest we have): rate over the last ~30 s.
+		while (this.#samples.length > 2 && (this.#samples[1]?.at ?? now) <= now - WINDOW_MS) this.#samples.shift();
+		const from = this.#samples[0] ?? {at: s.startedAt, done: 0, bytes: 0};
+		const span = Math.max(1, now - from.at);
 		const messagesPerSecond = ((s.done - from.done) * 1000) / span;
 		const bytesPerSecond = ((s.bytes - from.bytes) * 1000) / span;
 		let etaSeconds: number | undefined;

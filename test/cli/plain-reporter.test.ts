@@ -152,7 +152,7 @@ describe('PlainReporter: event lines', () => {
 });
 
 describe('PlainReporter: the timer', () => {
-	test('Given a started reporter, when the interval passes, then a progress line is written; when nothing changed, it is not repeated', (t) => {
+	test('Given a started reporter, when the interval passes, then a progress line is written; during a stall the rate falls and the ETA grows', (t) => {
 		t.mock.timers.enable({apis: ['setInterval']});
 		const {plain, lines, clock} = reporter(5000);
 		plain.onEvent({type: 'run:start', folders: 1, messages: 10, dryRun: false});
@@ -163,11 +163,12 @@ describe('PlainReporter: the timer', () => {
 		assert.deepEqual(lines, ['1/10 messages done (10%), 1000 B, 0.2 msg/s, 0.00 MB/s, ETA 45s']);
 		clock.now += 5000;
 		t.mock.timers.tick(5000);
-		assert.equal(lines.length, 1, 'an unchanged line is not repeated');
+		assert.equal(lines.length, 2, 'a stall is visible: the line changes');
+		assert.match(lines[1] ?? '', /1\/10 messages done .* 0\.1 msg\/s/);
 		plain.onEvent(uploaded(2));
 		clock.now += 5000;
 		t.mock.timers.tick(5000);
-		assert.equal(lines.length, 2);
+		assert.equal(lines.length, 3);
 		plain.stop();
 	});
 

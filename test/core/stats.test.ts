@@ -156,7 +156,7 @@ describe('StatsStore: rates and ETA', () => {
 		assert.equal(s.etaSeconds, 90);
 	});
 
-	test('Given a later snapshot, when the rate changed, then the rate is measured since the previous snapshot and the ETA follows it', () => {
+	test('Given a run shorter than the 30 s window, when the rate changed, then the rate is averaged since the start and the ETA follows it', () => {
 		const {stats, clock} = store();
 		stats.apply({type: 'run:start', folders: 1, messages: 100, dryRun: false});
 		for (let i = 0; i < 10; i++) stats.apply(uploaded('Inbox', i));
@@ -165,8 +165,8 @@ describe('StatsStore: rates and ETA', () => {
 		for (let i = 10; i < 50; i++) stats.apply(uploaded('Inbox', i));
 		clock.advance(10_000);
 		const s = stats.snapshot();
-		assert.equal(s.messagesPerSecond, 4);
-		assert.equal(s.etaSeconds, 12.5);
+		assert.equal(s.messagesPerSecond, 2.5);
+		assert.equal(s.etaSeconds, 20);
 	});
 
 	test('Given snapshots over more than 30 s, when the rate is computed, then samples older than the 30 s window are dropped', () => {

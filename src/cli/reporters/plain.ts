@@ -68,6 +68,7 @@ export class PlainReporter implements Reporter {
 	}
 
 	#progress(): void {
+		this.#store.refresh();
 		const line = this.progressLine();
 		if (line !== this.#lastLine) this.#write(line);
 		this.#lastLine = line;
