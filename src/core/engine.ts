@@ -98,7 +98,8 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 	};
 
 	const folders = await source.listFolders(controls.abortSignal);
-	const plans = planFolders(folders, sink.layout(), options.folderMap);
+	// INBOX first (what users check first), then the store's own order.
+	const plans = planFolders(folders, sink.layout(), options.folderMap).sort((a, b) => Number(b.mailbox === 'INBOX') - Number(a.mailbox === 'INBOX'));
 	const knownCount = folders.every((f) => f.count !== undefined) ? folders.reduce((n, f) => n + (f.count ?? 0), 0) : undefined;
 	const knownBytes = folders.every((f) => f.bytes !== undefined) ? folders.reduce((n, f) => n + (f.bytes ?? 0), 0) : undefined;
 	events.emit({
