@@ -21,7 +21,7 @@ export type SourceRef = Readonly<{
 export type StoreDateSource = 'file-mtime' | 'from-line' | 'pst-delivery-time';
 
 /** Why a reader says a message should not be uploaded by default. */
-export type SourceSkipHint = 'maildir-trashed' | 'mozilla-expunged';
+export type SourceSkipHint = 'maildir-trashed' | 'mozilla-expunged' | 'not-mail';
 
 export type SourceMessage = Readonly<{
 	ref: SourceRef;
@@ -33,6 +33,8 @@ export type SourceMessage = Readonly<{
 	storeDate?: Readonly<{date: Date; source: StoreDateSource}>;
 	/** Set when the store marks the message as deleted-but-kept; the mapper skips it unless told otherwise. */
 	skipHint?: SourceSkipHint;
+	/** For 'not-mail': what the item is (e.g. "contact", "calendar item"), shown in the plan and report. */
+	itemKind?: string;
 }>;
 
 /** Where an INTERNALDATE came from; reported so users can see why a date was chosen. */

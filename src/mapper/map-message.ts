@@ -21,7 +21,7 @@ export type MapOptions = Readonly<{
 	fallbackDate: Date;
 }>;
 
-export type Skip = Readonly<{skip: true; code: 'TRASHED' | 'EXPUNGED' | 'MESSAGE_EMPTY'; reason: string}>;
+export type Skip = Readonly<{skip: true; code: 'TRASHED' | 'EXPUNGED' | 'MESSAGE_EMPTY' | 'NOT_MAIL'; reason: string}>;
 
 export type Mapped = Readonly<{
 	job: UploadJob;
@@ -34,6 +34,10 @@ export function isSkip(value: Mapped | Skip): value is Skip {
 }
 
 export function mapMessage(message: SourceMessage, mailbox: string, options: MapOptions): Mapped | Skip {
+	if (message.skipHint === 'not-mail') {
+		// PST contacts, calendar items, tasks, notes: never uploaded as mail, never dropped silently (issue #3).
+		return {skip: true, code: 'NOT_MAIL', reason: `not mail, not migrated (${message.itemKind ?? 'non-mail item'})`};
+	}
 	if (message.skipHint === 'mozilla-expunged') {
 		return {skip: true, code: 'EXPUNGED', reason: 'deleted in Thunderbird but not yet compacted (X-Mozilla-Status expunged bit)'};
 	}
