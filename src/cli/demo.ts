@@ -52,14 +52,15 @@ export async function runDemo(io: CliIo, options: {keep: boolean}): Promise<Exit
 		const client = new ImapFlow({host: '127.0.0.1', port: server.port, secure: false, auth: {user: 'demo', pass: server.passwordOf('demo')}, logger: false});
 		await client.connect();
 		try {
-			for (const box of await client.list({statusQuery: {messages: true, unseen: true}})) {
-				if (box.flags.has('\\Noselect')) continue;
-				say(`  ${box.path.padEnd(36)} ${String(box.status?.messages ?? 0).padStart(4)} messages, ${String(box.status?.unseen ?? 0).padStart(3)} unread${box.specialUse ? `  ${box.specialUse}` : ''}`);
+			const boxes = (await client.list({statusQuery: {messages: true, unseen: true}})).filter((box) => !box.flags.has('\\Noselect'));
+			const width = Math.max(...boxes.map((box) => box.path.length)) + 2;
+			for (const box of boxes) {
+				say(`  ${box.path.padEnd(width)} ${String(box.status?.messages ?? 0).padStart(4)} messages, ${String(box.status?.unseen ?? 0).padStart(3)} unread${box.specialUse ? `  ${box.specialUse}` : ''}`);
 			}
 		} finally {
 			await client.logout();
 		}
-		say(`\nThe server's own Maildir is ${server.mailDir('demo')}`);
+		say(`\nThe server stored the mail in its own Maildir, ${server.mailDir('demo')}${options.keep ? '' : ' (removed with the server; use --keep to look around)'}.`);
 		if (options.keep) {
 			say(`Server left running (pid ${server.pid}). Connect with any IMAP client to 127.0.0.1:${server.port}, user demo, password ${server.passwordOf('demo')}.`);
 			say(`Stop it with: kill ${server.pid} && rm -rf ${server.dir} ${work}`);
