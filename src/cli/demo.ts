@@ -43,7 +43,9 @@ export async function runDemo(io: CliIo, options: {keep: boolean}): Promise<Exit
 		];
 		for (const run of runs) {
 			say(`$ ${run.title}`);
-			const config = resolveMigrateConfig({source: run.source, to, stats: 0, ...(run.prefix === undefined ? {} : {prefix: run.prefix}), report: join(work, run.prefix ? 'report-thunderbird.json' : 'report-maildir.json')});
+			const name = run.prefix ? 'thunderbird' : 'maildir';
+			const config = resolveMigrateConfig({source: run.source, to, stats: 0, ...(run.prefix === undefined ? {} : {prefix: run.prefix}),
+				report: join(work, `report-${name}.json`), journal: join(work, `journal-${name}.sqlite`)}, io.env);
 			const outcome = await runMigrate(config, {...io, env});
 			if (outcome.exitCode !== ExitCode.OK) exitCode = outcome.exitCode;
 			say('');

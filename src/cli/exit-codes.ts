@@ -19,7 +19,7 @@ export const ExitCode = {
 	SOME_FAILED: 5,
 	/** Interrupted (Ctrl-C, connection lost): run the same command again. */
 	INTERRUPTED: 6,
-	/** Fatal server condition: mailbox over quota. */
+	/** Fatal condition: mailbox over quota, journal locked by another run or corrupt. */
 	FATAL: 7,
 	/** The server could not be reached: DNS, connection refused, TLS failure. */
 	UNREACHABLE: 8,
@@ -29,12 +29,12 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export function exitCodeFor(code: ErrorCode): ExitCodeValue {
 	switch (code) {
-		case 'USAGE': return ExitCode.USAGE;
+		case 'USAGE': case 'JOURNAL_MISMATCH': return ExitCode.USAGE;
 		case 'SOURCE_NOT_FOUND': case 'SOURCE_UNREADABLE': case 'NOT_A_MAIL_STORE': return ExitCode.SOURCE;
 		case 'AUTH_FAILED': return ExitCode.AUTH;
 		case 'HOST_NOT_FOUND': case 'CONNECTION_REFUSED': case 'TLS_FAILED': return ExitCode.UNREACHABLE;
-		case 'CONNECTION_LOST': case 'TIMEOUT': case 'THROTTLED': case 'ABORTED': return ExitCode.INTERRUPTED;
-		case 'OVER_QUOTA': return ExitCode.FATAL;
+		case 'CONNECTION_LOST': case 'TIMEOUT': case 'THROTTLED': case 'ABORTED': case 'BUDGET_REACHED': return ExitCode.INTERRUPTED;
+		case 'OVER_QUOTA': case 'JOURNAL_LOCKED': case 'JOURNAL_CORRUPT': return ExitCode.FATAL;
 		case 'BUG': return ExitCode.BUG;
 		default: return ExitCode.SOME_FAILED;
 	}
@@ -44,11 +44,11 @@ export function exitCodeFor(code: ErrorCode): ExitCodeValue {
 export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
 	0: 'success: every message uploaded (or skipped by policy), or the dry run succeeded',
 	1: 'unexpected error (a bug; run with --debug and report it)',
-	2: 'usage error (bad option or argument)',
+	2: 'usage error (bad option or argument, or a resume with a different destination or mapping)',
 	3: 'source not found, unreadable, or not a mail store',
 	4: 'login refused by the server',
 	5: 'finished, but some messages failed (see the summary and --report)',
-	6: 'interrupted (Ctrl-C, connection lost): run the same command again',
-	7: 'fatal server condition (over quota)',
+	6: 'interrupted (Ctrl-C, connection lost, time or byte budget reached): run the same command again to resume',
+	7: 'fatal: mailbox over quota, or the journal is locked by another run or corrupt',
 	8: 'server unreachable (DNS, connection refused, TLS failure)',
 };

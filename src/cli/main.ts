@@ -60,7 +60,8 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure,
 				dryRun: args['dry-run'], includeTrashed: args['include-trashed'], connections: args.connections, prefix: args.prefix,
 				map: args.map?.map(String), exclude: args.exclude?.map(String), report: args.report, stats: args.stats, debug: args.debug,
-			});
+				journal: args.journal, newJournal: args['new-journal'], skipExisting: args['skip-existing'], batchSize: args['batch-size'], batchBytes: args['batch-bytes'],
+			}, cliIo.env);
 			exitCode = (await runMigrate(config, cliIo)).exitCode;
 		})
 		.command('demo', 'Start a throwaway private Dovecot on 127.0.0.1, migrate a generated sample store into it, show the result', (y) => y

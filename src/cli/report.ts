@@ -26,6 +26,7 @@ export function buildReport({config, result, startedAt}: ReportInput): object {
 		folders: summary.folders,
 		problems: summary.problems,
 		problemsNotListed: summary.problemsDropped,
+		skippedNotListed: summary.skippedUnlisted,
 	};
 }
 

@@ -22,6 +22,8 @@ import {ExitCode, exitCodeFor} from './exit-codes.js';
 import type {ExitCodeValue} from './exit-codes.js';
 import {PlainReporter} from './reporters/plain.js';
 import {writeReport} from './report.js';
+import {SqliteJournal} from '../journal/sqlite-journal.js';
+import {journalRun} from '../journal/journal-location.js';
 import {formatSummary} from './summary-text.js';
 
 export type CliIo = Readonly<{
@@ -47,6 +49,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 	const relay = new ProblemRelay();
 	let source: SourceStore | undefined;
 	let sink: MailSink | undefined;
+	let journal: SqliteJournal | undefined;
 	const bus = new EventBus();
 	const reporter = new PlainReporter((line) => io.stderr.write(`${line}\n`), config.statsIntervalMs);
 	bus.subscribe((event) => reporter.onEvent(event));
@@ -70,12 +73,25 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 			sink = new DryRunSink();
 		}
 		if (config.dryRun) io.stderr.write(`DRY RUN: nothing will be written${config.target ? ` to ${describeTarget(config.target)}` : ''}.\n`);
+		if (config.journalPath && config.target) {
+			journal = SqliteJournal.open({
+				path: config.journalPath, isNew: config.newJournal,
+				run: journalRun({source: config.source, target: config.target, prefix: config.prefix, rules: config.rules, excludes: config.excludes}),
+				onStaleLock: (message) => io.stderr.write(`mailshift: ${message}.\n`),
+			});
+			if (journal.isResumed) {
+				const c = journal.counts();
+				io.stderr.write(`Resuming: the journal ${config.journalPath} has ${c.done} messages done${c.pending ? `, ${c.pending} to check on the server` : ''}${c.failed ? `, ${c.failed} failed before (tried again)` : ''}.\n`);
+			}
+		}
 		const fallbackDate = (await stat(config.source)).mtime;
 		reporter.start();
 		const result = await runMigration({
 			dryRun: config.dryRun, includeTrashed: config.includeTrashed, connections: config.connections, fallbackDate,
 			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
-		}, {source, sink, events: bus, readerProblems: relay}, controls);
+			skipExisting: config.skipExisting, batchSize: config.batchSize, batchBytes: config.batchBytes,
+		}, {source, sink, events: bus, readerProblems: relay, ...(journal ? {journal} : {})}, controls);
+		journal?.checkpoint();
 		reporter.stop();
 		io.stdout.write(formatSummary(result.summary, config));
 		if (config.reportPath) {
@@ -87,7 +103,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 			return {exitCode: exitCodeFor(result.fatal.code), result};
 		}
 		if (result.summary.interrupted) {
-			io.stderr.write('mailshift: stopped before the end. Run the same command again to continue.\n');
+			io.stderr.write(`mailshift: stopped before the end. Run the same command again to continue${journal ? ` (the journal ${journal.path} remembers what is done)` : ''}.\n`);
 			return {exitCode: ExitCode.INTERRUPTED, result};
 		}
 		if (result.summary.failed > 0) {
@@ -102,6 +118,11 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 		return {exitCode: exitCodeFor(e.code)};
 	} finally {
 		uninstall?.();
+		try {
+			journal?.close();
+		} catch (error) {
+			printError(toMailshiftError(error), io, config.debug);
+		}
 		await sink?.close().catch(() => undefined);
 		await source?.close().catch(() => undefined);
 	}

@@ -19,7 +19,8 @@ export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'd
 	const failed = summary.problems.filter((p) => p.kind === 'failed');
 	const skipped = summary.problems.filter((p) => p.kind === 'skipped');
 	const warnings = summary.problems.filter((p) => p.kind === 'warning');
-	if (skipped.length > 0) lines.push(`  Skipped: ${describeCodes(skipped.map((p) => p.code))}.`);
+	const skippedCodes = [...skipped.map((p) => p.code), ...Object.entries(summary.skippedUnlisted ?? {}).flatMap(([code, n]) => Array<string>(n).fill(code))];
+	if (skippedCodes.length > 0) lines.push(`  Skipped: ${describeCodes(skippedCodes)}.`);
 	if (warnings.length > 0) lines.push(`  Warnings: ${describeCodes(warnings.map((p) => p.code))}.`);
 	for (const p of failed.slice(0, 10)) lines.push(`  failed: ${p.location}: ${p.reason}`);
 	if (failed.length > 10 || summary.problemsDropped > 0) lines.push(`  … ${formatCount(failed.length - Math.min(10, failed.length) + summary.problemsDropped)} more; use --report FILE.json for the full list.`);

@@ -18,4 +18,10 @@ export type MigrationConfig = Readonly<{
 	reportPath: string | undefined;
 	statsIntervalMs: number;
 	debug: boolean;
+	/** Journal file; undefined only for dry runs. */
+	journalPath: string | undefined;
+	newJournal: boolean;
+	skipExisting: boolean;
+	batchSize: number;
+	batchBytes: number;
 }>;

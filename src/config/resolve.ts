@@ -8,6 +8,7 @@ import {parseMapRule} from '../mapper/folder-map.js';
 import type {SourceKind} from '../readers/open-source.js';
 import {parseImapUrl} from '../uploader/imap-target.js';
 import type {MigrationConfig} from './config.js';
+import {defaultJournalPath} from '../journal/journal-location.js';
 
 export type MigrateArgs = Readonly<{
 	source?: string | undefined;
@@ -24,9 +25,14 @@ export type MigrateArgs = Readonly<{
 	report?: string | undefined;
 	stats?: number | undefined;
 	debug?: boolean | undefined;
+	journal?: string | undefined;
+	newJournal?: boolean | undefined;
+	skipExisting?: boolean | undefined;
+	batchSize?: number | undefined;
+	batchBytes?: number | undefined;
 }>;
 
-export function resolveMigrateConfig(args: MigrateArgs): MigrationConfig {
+export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv = process.env): MigrationConfig {
 	if (!args.source) throw new MailshiftError('USAGE', 'No source was given.', 'fatal', {hint: 'mailshift migrate <source> --to imaps://user@host'});
 	let sourceKind: SourceKind | undefined;
 	if (args.from !== undefined) {
@@ -54,8 +60,19 @@ export function resolveMigrateConfig(args: MigrateArgs): MigrationConfig {
 	const prefix = args.prefix?.trim().replace(/^\/+|\/+$/g, '') || undefined;
 	const stats = args.stats ?? 5;
 	if (!(stats >= 0 && stats <= 3600)) throw new MailshiftError('USAGE', '--stats must be a number of seconds from 0 (no progress lines) to 3600.', 'fatal');
+	const batchSize = args.batchSize ?? 100;
+	if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new MailshiftError('USAGE', '--batch-size must be a whole number from 1 to 100000.', 'fatal');
+	const batchBytes = args.batchBytes ?? 50 * 1024 * 1024;
+	if (!(batchBytes >= 1)) throw new MailshiftError('USAGE', '--batch-bytes must be a positive number of bytes.', 'fatal');
+	const source = resolvePath(args.source);
+	const journalPath = dryRun || !target ? undefined : args.journal ? resolvePath(args.journal) : defaultJournalPath({source, target}, env);
 	return Object.freeze({
-		source: resolvePath(args.source),
+		journalPath,
+		newJournal: args.newJournal ?? false,
+		skipExisting: args.skipExisting ?? true,
+		batchSize,
+		batchBytes,
+		source,
 		sourceKind,
 		target,
 		passwordFile: args.passwordFile,

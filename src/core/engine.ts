@@ -25,6 +25,8 @@ import type {MailshiftError} from './errors.js';
 import {toMailshiftError} from './errors.js';
 import type {EventSink} from './events.js';
 import type {ProblemRelay} from './problem-relay.js';
+import type {Journal} from '../journal/journal.js';
+import type {ServerIndex} from '../uploader/server-index.js';
 import type {FolderSummary, Problem, SourceRef, Summary, UploadJob} from './types.js';
 
 export type EngineOptions = Readonly<{
@@ -38,12 +40,20 @@ export type EngineOptions = Readonly<{
 	fallbackDate: Date;
 	/** Maximum problems kept in the summary/report; the rest are counted. @default 10000 */
 	maxProblems?: number;
+	/** Look for each message on the server before uploading it when the target mailbox is not empty. @default true */
+	skipExisting?: boolean;
+	/** Journal writes per checkpoint (one durable commit). @default 100 */
+	batchSize?: number;
+	/** Uploaded bytes per checkpoint. @default 50 MiB */
+	batchBytes?: number;
 }>;
 
 export type EngineDeps = Readonly<{
 	source: SourceStore;
 	sink: MailSink;
 	events: EventSink;
+	/** Records every message's fate; absent in dry runs. */
+	journal?: Journal;
 	/** Where the reader reports per-message problems (the relay given to the reader when it was opened). */
 	readerProblems?: ProblemRelay;
 	now?: () => number;
@@ -60,10 +70,17 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 	const maxProblems = options.maxProblems ?? 10_000;
 	const summary: Summary = {
 		dryRun: options.dryRun, folders: [], found: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0,
-		elapsedMs: 0, interrupted: false, problems: [], problemsDropped: 0,
+		elapsedMs: 0, interrupted: false, problems: [], problemsDropped: 0, skippedUnlisted: {},
 	};
 	let fatal: MailshiftError | undefined;
 	let current: FolderSummary | undefined;
+	const journal = deps.journal;
+	let index: ServerIndex | undefined;
+	/** Journal `done` keys of the current folder whose server copy could not be claimed by UID. */
+	const pendingClaims = new Set<string>();
+	const skippedByCode = new Map<string, number>();
+	let writesSinceCheckpoint = 0;
+	let bytesSinceCheckpoint = 0;
 
 	const record = (problem: Problem): void => {
 		if (summary.problems.length < maxProblems) summary.problems.push(problem);
@@ -138,7 +155,32 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 					record({folder: plan.label, location: plan.label, key: '', kind: 'warning', code: 'FOLDER_RENAMED', reason: ensured.note});
 					events.emit({type: 'warning', folder: plan.label, message: ensured.note});
 				}
-				permanent = await sink.permanentFlags(mailbox, controls.abortSignal);
+				const state = sink.mailboxState ? await sink.mailboxState(mailbox, controls.abortSignal) : undefined;
+				permanent = state ? state.permanentFlags : await sink.permanentFlags(mailbox, controls.abortSignal);
+				index = undefined;
+				pendingClaims.clear();
+				if (journal && state?.uidValidity !== undefined) {
+					const recorded = journal.uidValidity(mailbox);
+					if (recorded !== undefined && recorded !== state.uidValidity) {
+						// RFC 3501 §2.3.1.1: the recorded UIDs no longer name these messages (mailbox recreated?).
+						journal.resetMailbox(mailbox, state.uidValidity);
+						const note = `the server's UIDVALIDITY of ${mailbox} changed (${recorded} → ${state.uidValidity}); every message is checked on the server again`;
+						record({folder: plan.label, location: mailbox, key: '', kind: 'warning', code: 'UIDVALIDITY_CHANGED', reason: note});
+						events.emit({type: 'warning', folder: plan.label, message: note});
+					}
+				}
+				// Look on the server first when the mailbox holds anything and either dedup is on or a previous
+				// run may have uploaded messages whose outcome it never recorded (the crash window).
+				if (state && state.exists > 0 && sink.loadIndex && ((options.skipExisting ?? true) || journal?.isResumed)) {
+					index = await sink.loadIndex(mailbox, controls.abortSignal);
+					if (journal) {
+						for (const entry of journal.doneIn(plan.label)) {
+							// Copies the journal knows are ours are taken first, so that they are not matched to other messages.
+							const isOurs = entry.uid !== undefined && entry.uidValidity === index.uidValidity && entry.mailbox === mailbox && index.claimUid(entry.uid);
+							if (!isOurs) pendingClaims.add(entry.key);
+						}
+					}
+				}
 			} catch (error) {
 				const e = toMailshiftError(error);
 				if (e.disposition === 'fatal') {
@@ -156,16 +198,31 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 					if (controls.isStopping) break;
 					summary.found++;
 					folderSummary.found++;
+					const entry = journal?.get(message.ref);
 					const mapped = mapMessage(message, mailbox, {includeTrashed: options.includeTrashed, now: now(), fallbackDate: options.fallbackDate});
+					if (entry?.state === 'done') {
+						// Uploaded by an earlier run. If its copy could not be matched by UID, claim it by content now.
+						if (index && pendingClaims.delete(message.ref.key) && !isSkip(mapped)) await index.claim(mapped.job);
+						skipMessage(message.ref, folderSummary, 'ALREADY_UPLOADED', 'uploaded by an earlier run (journal)', false);
+						continue;
+					}
 					if (isSkip(mapped)) {
-						summary.skipped++;
-						folderSummary.skipped++;
-						record({folder: plan.label, location: message.ref.location, key: message.ref.key, kind: 'skipped', code: mapped.code, reason: mapped.reason});
-						events.emit({type: 'message:skipped', ref: message.ref, code: mapped.code, reason: mapped.reason});
+						journal?.skip(message.ref, mapped.code, mapped.reason);
+						skipMessage(message.ref, folderSummary, mapped.code, mapped.reason, true);
 						continue;
 					}
 					const {flags, dropped} = allowedFlags(mapped.job.flags, permanent);
 					const job: UploadJob = {...mapped.job, flags};
+					if (index) {
+						const claim = await index.claim(job);
+						if (claim) {
+							journal?.done(job, {mailbox, uid: claim.uid, ...(index.uidValidity === undefined ? {} : {uidValidity: index.uidValidity})}, 'found-on-server');
+							const how = claim.kind === 'exact' ? 'same Message-ID and size' : claim.kind === 'similar' ? 'same Message-ID, nearly the same size and date' : 'identical bytes';
+							skipMessage(message.ref, folderSummary, 'ALREADY_ON_SERVER', `already in ${mailbox} on the server (UID ${claim.uid}: ${how})`, false);
+							noteWrite(0);
+							continue;
+						}
+					}
 					const droppedAll = [...mapped.droppedFlags, ...dropped];
 					if (droppedAll.length > 0) {
 						record({folder: plan.label, location: message.ref.location, key: message.ref.key, kind: 'warning', code: 'FLAGS_DROPPED',
@@ -182,6 +239,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 						folderSummary.found--;
 						break;
 					}
+					journal?.begin(job);
 					void queue.add(() => upload(job, folderSummary));
 				}
 			} catch (error) {
@@ -198,6 +256,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 				}
 			}
 			await queue.onIdle();
+			journal?.checkpoint();
 			current = undefined;
 			if (!controls.isStopping) events.emit({type: 'folder:done', folder: plan.label});
 		}
@@ -206,9 +265,11 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 		if (!(e.code === 'ABORTED' && controls.isStopping)) setFatal(e);
 	} finally {
 		await queue.onIdle();
+		journal?.checkpoint();
 		detachProblems();
 	}
 
+	summary.skippedUnlisted = Object.fromEntries(skippedByCode);
 	summary.interrupted = controls.isStopping;
 	summary.elapsedMs = now() - started;
 	events.emit({type: 'run:done', summary});
@@ -218,6 +279,8 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 		for (let attempt = 1; ; attempt++) {
 			try {
 				const receipt = await sink.append(job, controls.abortSignal);
+				journal?.done(job, receipt, 'uploaded');
+				noteWrite(job.content.length);
 				summary.uploaded++;
 				folder.uploaded++;
 				summary.bytes += job.content.length;
@@ -226,6 +289,26 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 				return;
 			} catch (error) {
 				const e = toMailshiftError(error);
+				if (e.disposition === 'verify' && attempt < RETRIES && !controls.abortSignal.aborted && sink.loadIndex) {
+					// Outcome unknown (connection cut mid-APPEND): look before sending it again (never blindly retry).
+					try {
+						const fresh = await sink.loadIndex(job.mailbox, controls.abortSignal);
+						const claim = await fresh.claim(job);
+						if (claim) {
+							journal?.done(job, {mailbox: job.mailbox, uid: claim.uid, ...(fresh.uidValidity === undefined ? {} : {uidValidity: fresh.uidValidity})}, 'found-on-server');
+							noteWrite(job.content.length);
+							summary.uploaded++;
+							folder.uploaded++;
+							summary.bytes += job.content.length;
+							folder.bytes += job.content.length;
+							events.emit({type: 'message:uploaded', ref: job.ref, mailbox: job.mailbox, bytes: job.content.length, uid: claim.uid});
+							return;
+						}
+						continue; // not stored: safe to send again
+					} catch {
+						// Could not check now: leave it pending; the next run checks before sending.
+					}
+				}
 				if (e.disposition === 'retry' && attempt < RETRIES && !controls.abortSignal.aborted) {
 					await sleep(Math.min(e.retryAfterMs ?? 1000 * 2 ** attempt, 60_000), controls.abortSignal);
 					continue;
@@ -235,10 +318,33 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 					failMessage(job.ref, folder, e.code === 'ABORTED' ? 'ABORTED' : e.code, `not uploaded: ${e.message}`);
 					return;
 				}
-				const outcome = e.disposition === 'verify' ? ' The upload may or may not have been stored; check this message on the server before uploading it again.' : '';
+				// 'verify' stays `pending` in the journal: the next run looks for it on the server before sending it.
+				const outcome = e.disposition === 'verify' ? ' It may or may not have been stored; running the same command again checks the server before sending it.' : '';
+				if (e.disposition !== 'verify') journal?.fail(job.ref, e.code, e.message);
 				failMessage(job.ref, folder, e.code, e.message + outcome);
 				return;
 			}
+		}
+	}
+
+	function skipMessage(ref: SourceRef, folder: FolderSummary, code: string, reason: string, isListed: boolean): void {
+		summary.skipped++;
+		folder.skipped++;
+		// Messages found done or on the server are counted, not listed one by one (there can be millions).
+		if (isListed) record({folder: folder.folder, location: ref.location, key: ref.key, kind: 'skipped', code, reason});
+		else skippedByCode.set(code, (skippedByCode.get(code) ?? 0) + 1);
+		events.emit({type: 'message:skipped', ref, code, reason});
+	}
+
+	/** Batches journal commits: one durable checkpoint per `batchSize` writes or `batchBytes` uploaded. */
+	function noteWrite(bytes: number): void {
+		if (!journal) return;
+		writesSinceCheckpoint++;
+		bytesSinceCheckpoint += bytes;
+		if (writesSinceCheckpoint >= (options.batchSize ?? 100) || bytesSinceCheckpoint >= (options.batchBytes ?? 50 * 1024 * 1024)) {
+			journal.checkpoint();
+			writesSinceCheckpoint = 0;
+			bytesSinceCheckpoint = 0;
 		}
 	}
 

@@ -27,6 +27,10 @@ export type ErrorCode =
 	| 'CONNECTION_LOST'
 	| 'TIMEOUT'
 	| 'ABORTED'
+	| 'JOURNAL_LOCKED'
+	| 'JOURNAL_CORRUPT'
+	| 'JOURNAL_MISMATCH'
+	| 'BUDGET_REACHED'
 	| 'BUG';
 
 export type ErrorDetails = Readonly<{cause?: unknown; hint?: string; retryAfterMs?: number}>;

@@ -93,4 +93,6 @@ export type Summary = {
 	problems: Problem[];
 	/** Count of problems not kept in `problems` because the list was full. */
 	problemsDropped: number;
+	/** Skips counted but not listed one by one, by code (ALREADY_UPLOADED, ALREADY_ON_SERVER). */
+	skippedUnlisted: Record<string, number>;
 };

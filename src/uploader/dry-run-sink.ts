@@ -5,13 +5,15 @@
  */
 import type {AppendReceipt, UploadJob} from '../core/types.js';
 import type {ServerLayout} from '../mapper/folder-map.js';
-import type {EnsuredMailbox, MailSink} from './mail-sink.js';
+import type {EnsuredMailbox, MailboxState, MailSink} from './mail-sink.js';
+import {ServerIndex} from './server-index.js';
 
 export const DEFAULT_LAYOUT: ServerLayout = {delimiter: '/', prefix: '', specialUse: new Map()};
 
 export class DryRunSink implements MailSink {
 	readonly #inner: (MailSink & {mailboxes?(): string[]}) | undefined;
 	readonly #existing: Set<string>;
+	readonly #indexes = new Map<string, Promise<ServerIndex>>();
 
 	constructor(inner?: MailSink & {mailboxes?(): string[]}) {
 		this.#inner = inner;
@@ -30,6 +32,25 @@ export class DryRunSink implements MailSink {
 	async permanentFlags(): Promise<ReadonlySet<string> | undefined> {
 		// Reading PERMANENTFLAGS needs a read-write SELECT; a dry run does not touch mailboxes.
 		return new Set(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft', '\\*']);
+	}
+
+	/** Read-only: the message count and index come from the server's copy list (EXAMINE + FETCH, no SELECT). */
+	async mailboxState(path: string, signal?: AbortSignal): Promise<MailboxState> {
+		if (!this.#inner?.loadIndex || !this.#existing.has(path.toLowerCase()) && path.toLowerCase() !== 'inbox') {
+			return {exists: 0, uidValidity: undefined, permanentFlags: await this.permanentFlags()};
+		}
+		const index = await this.loadIndex(path, signal);
+		return {exists: index.unclaimed, uidValidity: index.uidValidity, permanentFlags: await this.permanentFlags()};
+	}
+
+	loadIndex(path: string, signal?: AbortSignal): Promise<ServerIndex> {
+		let cached = this.#indexes.get(path);
+		if (!cached) {
+			const inner = this.#inner;
+			cached = inner?.loadIndex ? inner.loadIndex(path, signal) : Promise.resolve(new ServerIndex(path, undefined, []));
+			this.#indexes.set(path, cached);
+		}
+		return cached;
 	}
 
 	async append(job: UploadJob): Promise<AppendReceipt> {

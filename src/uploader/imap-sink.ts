@@ -21,7 +21,10 @@ import {classifyImapError} from './classify-imap-error.js';
 import {ConnectionPool} from './connection-pool.js';
 import type {PoolOptions} from './connection-pool.js';
 import {describeTarget} from './imap-target.js';
-import type {EnsuredMailbox, MailSink} from './mail-sink.js';
+import type {EnsuredMailbox, MailboxState, MailSink} from './mail-sink.js';
+import {ServerIndex} from './server-index.js';
+import type {ServerCopy} from './server-index.js';
+import {firstHeader, normalizeMessageId, parseHeaders} from '../mapper/headers.js';
 
 type Shape = {responseStatus?: unknown; serverResponseCode?: unknown};
 
@@ -117,19 +120,59 @@ export class ImapSink implements MailSink {
 		}, signal);
 	}
 
-	permanentFlags(path: string, signal?: AbortSignal): Promise<ReadonlySet<string> | undefined> {
+	async permanentFlags(path: string, signal?: AbortSignal): Promise<ReadonlySet<string> | undefined> {
 		let cached = this.#permanent.get(path);
 		if (!cached) {
-			cached = this.#pool.run(async (client) => {
-				const mailbox = await client.mailboxOpen(path);
-				return mailbox.permanentFlags ? new Set(mailbox.permanentFlags) : undefined;
-			}, signal).catch((error: unknown) => {
-				this.#permanent.delete(path);
-				throw classifyImapError(error, 'mailbox', path);
-			});
+			cached = this.mailboxState(path, signal).then((state) => state.permanentFlags);
 			this.#permanent.set(path, cached);
+			cached.catch(() => this.#permanent.delete(path));
 		}
 		return cached;
+	}
+
+	/** SELECT (read-write, for PERMANENTFLAGS): message count, UIDVALIDITY, PERMANENTFLAGS. */
+	async mailboxState(path: string, signal?: AbortSignal): Promise<MailboxState> {
+		try {
+			return await this.#pool.run(async (client) => {
+				const mailbox = await client.mailboxOpen(path);
+				const state: MailboxState = {
+					exists: mailbox.exists,
+					uidValidity: mailbox.uidValidity,
+					permanentFlags: mailbox.permanentFlags ? new Set(mailbox.permanentFlags) : undefined,
+				};
+				this.#permanent.set(path, Promise.resolve(state.permanentFlags));
+				return state;
+			}, signal);
+		} catch (error) {
+			throw classifyImapError(error, 'mailbox', path);
+		}
+	}
+
+	/**
+	 * Reads every message's UID, RFC822.SIZE, INTERNALDATE, FLAGS and Message-ID header (one FETCH, no bodies).
+	 * Bodies are fetched later only to confirm a Message-ID-less candidate (ServerIndex rule 3).
+	 */
+	async loadIndex(path: string, signal?: AbortSignal): Promise<ServerIndex> {
+		try {
+			return await this.#pool.run(async (client) => {
+				const mailbox = await client.mailboxOpen(path, {readOnly: true});
+				const copies: ServerCopy[] = [];
+				if (mailbox.exists > 0) {
+					for await (const m of client.fetch('1:*', {uid: true, size: true, internalDate: true, flags: true, headers: ['message-id']})) {
+						const messageId = normalizeMessageId(m.headers ? firstHeader(parseHeaders(m.headers), 'message-id') : undefined);
+						copies.push({uid: m.uid, size: m.size ?? -1, internalDate: new Date(m.internalDate ?? 0), messageId, flags: new Set(m.flags ?? [])});
+					}
+				}
+				const fetchBody = (uid: number): Promise<Buffer | undefined> => this.#pool.run(async (c) => {
+					if (!c.mailbox || c.mailbox.path !== path) await c.mailboxOpen(path, {readOnly: true});
+					const found = await c.fetchOne(String(uid), {source: true}, {uid: true});
+					return found ? found.source : undefined;
+				}, signal);
+				return new ServerIndex(path, mailbox.uidValidity, copies, fetchBody);
+			}, signal);
+		} catch (error) {
+			throw classifyImapError(error, 'mailbox', path);
+		}
 	}
 
 	async append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {

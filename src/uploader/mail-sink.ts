@@ -4,6 +4,9 @@
  */
 import type {AppendReceipt, UploadJob} from '../core/types.js';
 import type {ServerLayout} from '../mapper/folder-map.js';
+import type {ServerIndex} from './server-index.js';
+
+export type MailboxState = Readonly<{exists: number; uidValidity: bigint | undefined; permanentFlags: ReadonlySet<string> | undefined}>;
 
 export type EnsuredMailbox = Readonly<{
 	/** The server path actually used (may differ from the requested one when the server refused a character). */
@@ -20,6 +23,13 @@ export interface MailSink {
 	ensureMailbox(path: string, signal?: AbortSignal): Promise<EnsuredMailbox>;
 	/** The mailbox's PERMANENTFLAGS (RFC 3501 §7.1), or undefined when the server sent none. Cached. */
 	permanentFlags(path: string, signal?: AbortSignal): Promise<ReadonlySet<string> | undefined>;
+	/**
+	 * Optional capability: how many messages the mailbox holds and its UIDVALIDITY (from a read-write SELECT,
+	 * which also caches PERMANENTFLAGS). Sinks without it are treated as "empty, no UIDs".
+	 */
+	mailboxState?(path: string, signal?: AbortSignal): Promise<MailboxState>;
+	/** Optional capability: an index of what the mailbox holds, to find a message before uploading it. */
+	loadIndex?(path: string, signal?: AbortSignal): Promise<ServerIndex>;
 	/** Uploads one message. NOT idempotent: a failure with disposition 'verify' may have stored it. */
 	append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt>;
 	/** Number of connections currently open (for progress displays). */

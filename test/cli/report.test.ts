@@ -30,6 +30,7 @@ function summary(over: Partial<Summary> = {}): Summary {
 			{folder: 'Inbox', location: '/mail/store/cur/3', key: '3', kind: 'failed', code: 'MESSAGE_REJECTED', reason: 'NO Message contains NUL characters'},
 		],
 		problemsDropped: 4,
+		skippedUnlisted: {},
 		...over,
 	};
 }

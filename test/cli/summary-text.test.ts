@@ -20,6 +20,7 @@ function summaryOf(over: Partial<Summary> = {}): Summary {
 			{folder: 'Inbox', location: '/mail/Inbox#6', key: 'k6', kind: 'skipped', code: 'MAILDIR_TRASHED', reason: 'trashed in Maildir'},
 		],
 		problemsDropped: 0,
+		skippedUnlisted: {},
 		...over,
 	};
 }

@@ -13,6 +13,7 @@ import {sampleMessages, writeSampleMaildir} from '../../src/testing/sample-store
 import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {readAccount} from '../helpers/imap-readback.js';
+import {STATE_HOME} from '../helpers/run-cli.js';
 
 const skip = dovecotSkipReason();
 const BIN = fileURLToPath(new URL('../../bin/mailshift.js', import.meta.url));
@@ -33,7 +34,7 @@ describe('interrupting a migration', {skip}, () => {
 		const root = join(work, 'Maildir');
 		await writeSampleMaildir(root, sampleMessages(1500, 3));
 		const child = spawn(process.execPath, [BIN, 'migrate', root, '--to', `imap://alice@127.0.0.1:${server.port}`, '--stats', '0', '--connections', '2'], {
-			env: {...process.env, MAILSHIFT_PASSWORD: server.passwordOf('alice')}, stdio: ['ignore', 'pipe', 'pipe'],
+			env: {...process.env, XDG_STATE_HOME: STATE_HOME, MAILSHIFT_PASSWORD: server.passwordOf('alice')}, stdio: ['ignore', 'pipe', 'pipe'],
 		});
 		let stdout = '';
 		let stderr = '';

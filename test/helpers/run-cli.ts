@@ -1,16 +1,23 @@
 /** Runs the real CLI (bin/mailshift.js, built by `npm test`) as a child process. */
 import {spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/mailshift.js', import.meta.url));
+
+/** Journals of CLI runs go to a private state dir per test process (never the user's ~/.local/state). */
+export const STATE_HOME = mkdtempSync(join(tmpdir(), 'ms-state-'));
+process.on('exit', () => rmSync(STATE_HOME, {recursive: true, force: true}));
 
 export type CliResult = Readonly<{code: number | null; stdout: string; stderr: string}>;
 
 export function runCli(args: readonly string[], options: {env?: Record<string, string | undefined>; timeoutMs?: number} = {}): Promise<CliResult> {
 	return new Promise((resolve, reject) => {
-		const env: Record<string, string> = {};
-		for (const [k, v] of Object.entries({...process.env, ...options.env})) if (v !== undefined) env[k] = v;
+		const env: Record<string, string> = {XDG_STATE_HOME: STATE_HOME};
+		for (const [k, v] of Object.entries({...process.env, XDG_STATE_HOME: STATE_HOME, ...options.env})) if (v !== undefined) env[k] = v;
 		delete env['MAILSHIFT_PASSWORD'];
 		if (options.env?.['MAILSHIFT_PASSWORD'] !== undefined) env['MAILSHIFT_PASSWORD'] = options.env['MAILSHIFT_PASSWORD'];
 		const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']});

@@ -1,0 +1,213 @@
+/**
+ * SqliteJournal: the Journal in one SQLite file (better-sqlite3), WAL mode, synchronous=FULL so a COMMIT is
+ * on disk when it returns. Writes go into one open transaction that `checkpoint()` commits: once per batch
+ * (the engine decides when), so the per-message cost is an in-memory insert. Mode 0600; no secrets.
+ *
+ * Rows are keyed by (folder, key) — a source message's identity (SourceRef), stable across runs.
+ * Memory: lookups go to SQLite (indexed); nothing is loaded wholesale, so a million-message store is fine.
+ */
+import {chmodSync, closeSync, existsSync, mkdirSync, openSync} from 'node:fs';
+import {dirname} from 'node:path';
+import Database from 'better-sqlite3';
+import type {Database as Db, Statement} from 'better-sqlite3';
+import {MailshiftError} from '../core/errors.js';
+import type {AppendReceipt, SourceRef, UploadJob} from '../core/types.js';
+import type {EntryState, Journal, JournalEntry, JournalRun} from './journal.js';
+import {Lockfile} from './lockfile.js';
+
+const SCHEMA_VERSION = '1';
+
+type Row = {
+	folder: string; key: string; state: EntryState; mailbox: string | null; message_id: string | null; fingerprint: string | null;
+	size: number | null; uid: number | null; uid_validity: string | null; error_code: string | null; error: string | null;
+};
+
+export type OpenJournalOptions = Readonly<{
+	path: string;
+	run: JournalRun;
+	/** Start over: an existing journal at `path` is replaced. @default false */
+	isNew?: boolean;
+	/** Told when a stale lock (a crashed run's) was replaced. */
+	onStaleLock?: (message: string) => void;
+}>;
+
+export class SqliteJournal implements Journal {
+	readonly path: string;
+	readonly isResumed: boolean;
+	readonly #db: Db;
+	readonly #lock: Lockfile;
+	readonly #get: Statement<[string, string], Row>;
+	readonly #doneIn: Statement<[string], Row>;
+	readonly #upsert: Statement<unknown[]>;
+	readonly #mailboxGet: Statement<[string], {uid_validity: string | null}>;
+	readonly #mailboxSet: Statement<[string, string | null]>;
+	#inTransaction = false;
+	#closed = false;
+
+	private constructor(path: string, db: Db, lock: Lockfile, isResumed: boolean) {
+		this.path = path;
+		this.#db = db;
+		this.#lock = lock;
+		this.isResumed = isResumed;
+		this.#get = db.prepare('SELECT * FROM messages WHERE folder = ? AND key = ?');
+		this.#doneIn = db.prepare("SELECT * FROM messages WHERE folder = ? AND state = 'done'");
+		this.#upsert = db.prepare(`INSERT INTO messages (folder, key, location, state, mailbox, message_id, fingerprint, size, uid, uid_validity, error_code, error, updated_at)
+			VALUES (@folder, @key, @location, @state, @mailbox, @message_id, @fingerprint, @size, @uid, @uid_validity, @error_code, @error, @updated_at)
+			ON CONFLICT (folder, key) DO UPDATE SET location = excluded.location, state = excluded.state,
+				mailbox = coalesce(excluded.mailbox, mailbox), message_id = coalesce(excluded.message_id, message_id),
+				fingerprint = coalesce(excluded.fingerprint, fingerprint), size = coalesce(excluded.size, size),
+				uid = excluded.uid, uid_validity = excluded.uid_validity, error_code = excluded.error_code, error = excluded.error,
+				updated_at = excluded.updated_at`);
+		this.#mailboxGet = db.prepare('SELECT uid_validity FROM mailboxes WHERE mailbox = ?');
+		this.#mailboxSet = db.prepare('INSERT INTO mailboxes (mailbox, uid_validity) VALUES (?, ?) ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity');
+	}
+
+	/**
+	 * Opens (or creates) the journal and takes its lock.
+	 * @throws MailshiftError JOURNAL_LOCKED (another run), JOURNAL_CORRUPT (unreadable / integrity check
+	 *   failed), JOURNAL_MISMATCH (the journal belongs to a different source, destination or mapping).
+	 */
+	static open(options: OpenJournalOptions): SqliteJournal {
+		const {path, run} = options;
+		mkdirSync(dirname(path), {recursive: true, mode: 0o700});
+		const lock = Lockfile.acquire(`${path}.lock`, (info) => options.onStaleLock?.(`a previous run (pid ${info.pid}, started ${info.startedAt}) ended without releasing the journal; continuing where it stopped`));
+		let db: Db | undefined;
+		try {
+			if (options.isNew) {
+				for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) closeSync(openSync(path + suffix, 'w'));
+			}
+			if (!existsSync(path)) closeSync(openSync(path, 'w', 0o600));
+			chmodSync(path, 0o600);
+			try {
+				db = new Database(path);
+				db.pragma('journal_mode = WAL');
+				db.pragma('synchronous = FULL');
+				const check = db.pragma('quick_check', {simple: true});
+				if (check !== 'ok') throw new Error(String(check));
+			} catch (error) {
+				throw new MailshiftError('JOURNAL_CORRUPT', `The journal ${path} is damaged (${(error as Error).message}).`, 'fatal', {
+					cause: error, hint: 'Run again with --new-journal: messages already on the server are then found there and not uploaded twice.',
+				});
+			}
+			for (const suffix of ['-wal', '-shm']) if (existsSync(path + suffix)) chmodSync(path + suffix, 0o600);
+			db.exec(`CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+				CREATE TABLE IF NOT EXISTS messages (
+					folder TEXT NOT NULL, key TEXT NOT NULL, location TEXT NOT NULL, state TEXT NOT NULL,
+					mailbox TEXT, message_id TEXT, fingerprint TEXT, size INTEGER, uid INTEGER, uid_validity TEXT,
+					error_code TEXT, error TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (folder, key)) WITHOUT ROWID;
+				CREATE INDEX IF NOT EXISTS messages_state ON messages (folder, state);
+				CREATE TABLE IF NOT EXISTS mailboxes (mailbox TEXT PRIMARY KEY, uid_validity TEXT);`);
+			const meta = new Map(db.prepare('SELECT name, value FROM meta').all().map((r) => {
+				const row = r as {name: string; value: string};
+				return [row.name, row.value] as const;
+			}));
+			const count = (db.prepare('SELECT count(*) AS n FROM messages').get() as {n: number}).n;
+			if (meta.size === 0) {
+				const insert = db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)');
+				insert.run('schema', SCHEMA_VERSION);
+				insert.run('config_hash', run.configHash);
+				insert.run('config', run.configDescription);
+				insert.run('created_at', new Date().toISOString());
+			} else if (meta.get('config_hash') !== run.configHash) {
+				throw new MailshiftError('JOURNAL_MISMATCH', `The journal ${path} belongs to a different migration: ${meta.get('config') ?? 'unknown'}.`, 'fatal', {
+					hint: 'Resuming with a different source, destination or folder mapping could upload messages twice. Use the original options, or add --new-journal to start a new migration (messages already on the server are still found and skipped).',
+				});
+			}
+			return new SqliteJournal(path, db, lock, count > 0);
+		} catch (error) {
+			db?.close();
+			lock.release();
+			throw error;
+		}
+	}
+
+	get(ref: SourceRef): JournalEntry | undefined {
+		const row = this.#get.get(ref.folder, ref.key);
+		return row ? toEntry(row) : undefined;
+	}
+
+	doneIn(folder: string): JournalEntry[] {
+		return this.#doneIn.all(folder).map(toEntry);
+	}
+
+	uidValidity(mailbox: string): bigint | undefined {
+		const v = this.#mailboxGet.get(mailbox)?.uid_validity;
+		return v ? BigInt(v) : undefined;
+	}
+
+	resetMailbox(mailbox: string, uidValidity: bigint | undefined): void {
+		this.#tx();
+		this.#db.prepare("UPDATE messages SET state = 'pending', uid = NULL, uid_validity = NULL WHERE mailbox = ? AND state = 'done'").run(mailbox);
+		this.#mailboxSet.run(mailbox, uidValidity === undefined ? null : String(uidValidity));
+	}
+
+	begin(job: UploadJob): void {
+		this.#write(job.ref, 'pending', {mailbox: job.mailbox, message_id: job.messageId ?? null, fingerprint: job.fingerprint, size: job.content.length});
+	}
+
+	done(job: UploadJob, receipt: AppendReceipt, how: 'uploaded' | 'found-on-server'): void {
+		this.#write(job.ref, 'done', {
+			mailbox: job.mailbox, message_id: job.messageId ?? null, fingerprint: job.fingerprint, size: job.content.length,
+			uid: receipt.uid ?? null, uid_validity: receipt.uidValidity === undefined ? null : String(receipt.uidValidity),
+			error_code: how === 'found-on-server' ? 'FOUND_ON_SERVER' : null,
+		});
+		if (receipt.uidValidity !== undefined && this.uidValidity(job.mailbox) === undefined) this.#mailboxSet.run(job.mailbox, String(receipt.uidValidity));
+	}
+
+	fail(ref: SourceRef, code: string, message: string): void {
+		this.#write(ref, 'failed', {error_code: code, error: message});
+	}
+
+	skip(ref: SourceRef, code: string, reason: string): void {
+		this.#write(ref, 'skipped', {error_code: code, error: reason});
+	}
+
+	checkpoint(): void {
+		if (this.#inTransaction) {
+			this.#db.exec('COMMIT');
+			this.#inTransaction = false;
+		}
+	}
+
+	counts(): Record<EntryState, number> {
+		const out: Record<EntryState, number> = {pending: 0, done: 0, failed: 0, skipped: 0};
+		for (const row of this.#db.prepare('SELECT state, count(*) AS n FROM messages GROUP BY state').all() as Array<{state: EntryState; n: number}>) out[row.state] = row.n;
+		return out;
+	}
+
+	close(): void {
+		if (this.#closed) return;
+		this.#closed = true;
+		try {
+			this.checkpoint();
+			this.#db.close();
+		} finally {
+			this.#lock.release();
+		}
+	}
+
+	#tx(): void {
+		if (this.#closed) throw new MailshiftError('BUG', 'The journal is closed.', 'fatal');
+		if (!this.#inTransaction) {
+			this.#db.exec('BEGIN');
+			this.#inTransaction = true;
+		}
+	}
+
+	#write(ref: SourceRef, state: EntryState, fields: Partial<Omit<Row, 'folder' | 'key' | 'state'>>): void {
+		this.#tx();
+		this.#upsert.run({
+			folder: ref.folder, key: ref.key, location: ref.location, state,
+			mailbox: null, message_id: null, fingerprint: null, size: null, uid: null, uid_validity: null, error_code: null, error: null,
+			...fields, updated_at: new Date().toISOString(),
+		});
+	}
+}
+
+function toEntry(row: Row): JournalEntry {
+	return {
+		folder: row.folder, key: row.key, state: row.state, mailbox: row.mailbox ?? undefined, messageId: row.message_id ?? undefined,
+		fingerprint: row.fingerprint ?? undefined, size: row.size ?? undefined, uid: row.uid ?? undefined,
+		uidValidity: row.uid_validity ? BigInt(row.uid_validity) : undefined, errorCode: row.error_code ?? undefined, error: row.error ?? undefined,
+	};
+}

@@ -1,0 +1,202 @@
+/**
+ * Run-time fixes for pst-extractor 1.12.0, installed once per worker thread by `installPstExtractorFixes()`.
+ * Called only from the PST worker (pst/worker.ts): every PSTFile of that thread gets them. Idempotent.
+ *
+ * Why patch instead of vendoring: the library is mandated and reads PSTs well apart from these few spots;
+ * each patch replaces one method with a self-contained implementation of the MS-PST structure it reads,
+ * keeps the original signature and return shape, and is checked by the reader tests on real files.
+ *
+ * 1. `PSTFile.findBtreeItem` (B-tree lookup for nodes and blocks). The original compares `Long` objects with
+ *    `>` on 32-bit (ANSI, Outlook 97–2002) files — a string comparison — so every ANSI PST fails to open with
+ *    "findBtreeItem Unable to find 97" (the name-to-id map node). It also re-reads each B-tree page byte by
+ *    byte from the root for every lookup (~130k syscalls for a 14 MB PST), and BIDs ≥ 2^31 arrive here as
+ *    negative numbers (`toNumber() & 0xfffffffe` in PSTDescriptorItem). The replacement follows MS-PST
+ *    §2.2.2.7 (BTPAGE, BTENTRY, NBTENTRY, BBTENTRY) for all three page formats (ANSI 512-byte, Unicode
+ *    512-byte, Unicode 4 KiB pages of Outlook 2013+ OSTs), binary-searches each page, checks page types
+ *    (a corrupt pointer fails with a clear reason instead of reading garbage), bounds the depth, and keeps a
+ *    small page cache (the file is opened read-only and never changes under us).
+ * 2. `PSTUtil.arraycopy` copies byte by byte in JS; replaced by Buffer.copy when both sides are byte arrays.
+ *
+ * Limitations kept: BIDs ≥ 2^32 are truncated by the library before they reach us (PST files > ~16 TB of
+ * blocks; not seen in practice).
+ */
+import {PSTFile} from 'pst-extractor';
+import {createRequire} from 'node:module';
+
+type LongLike = Readonly<{toString(): string; low: number; high: number}>;
+
+/** The parts of PSTFile this module touches (private in the .d.ts, public at run time). */
+type PstFileInternals = {
+	readonly pstFileType: number;
+	readCompletely(buffer: Buffer, position?: number): void;
+	__mailshiftPages?: PageCache;
+	__mailshiftRoots?: {nbt: number; bbt: number};
+};
+
+type PageFormat = Readonly<{
+	pageSize: number;
+	/** Offset of cEnt in the page (after the entry area). */
+	countAt: number;
+	/** cEnt/cEntMax are 2 bytes in 4 KiB pages, 1 byte otherwise. */
+	wideCounts: boolean;
+	/** Offset of the page trailer's ptype byte. */
+	typeAt: number;
+	/** Key width in bytes (4 in ANSI, 8 in Unicode). */
+	keyBytes: number;
+	/** BTENTRY size and offset of its BREF.ib. */
+	branchEntry: number;
+	branchOffsetAt: number;
+	/** Leaf entry sizes as the library's DescriptorIndexNode / OffsetIndexItem expect them. */
+	nbtLeaf: number;
+	bbtLeaf: number;
+	/** File offsets (in the header) of the NBT and BBT root page offsets. */
+	nbtRootAt: number;
+	bbtRootAt: number;
+}>;
+
+const ANSI: PageFormat = {
+	pageSize: 512, countAt: 496, wideCounts: false, typeAt: 500, keyBytes: 4, branchEntry: 12, branchOffsetAt: 8,
+	nbtLeaf: 16, bbtLeaf: 12, nbtRootAt: 188, bbtRootAt: 196,
+};
+const UNICODE: PageFormat = {
+	pageSize: 512, countAt: 488, wideCounts: false, typeAt: 496, keyBytes: 8, branchEntry: 24, branchOffsetAt: 16,
+	nbtLeaf: 32, bbtLeaf: 24, nbtRootAt: 224, bbtRootAt: 240,
+};
+const UNICODE_4K: PageFormat = {
+	pageSize: 4096, countAt: 4056, wideCounts: true, typeAt: 4072, keyBytes: 8, branchEntry: 24, branchOffsetAt: 16,
+	nbtLeaf: 32, bbtLeaf: 24, nbtRootAt: 224, bbtRootAt: 240,
+};
+
+/** MS-PST §2.2.2.7.1 PAGETRAILER ptype. */
+const PTYPE_BBT = 0x80;
+const PTYPE_NBT = 0x81;
+/** A B-tree deeper than this is a loop in a corrupt file (real PSTs have 2–4 levels). */
+const MAX_DEPTH = 16;
+/** Pages kept per file: 1024 × 512 B or 1024 × 4 KiB at most. */
+const MAX_CACHED_PAGES = 1024;
+
+class PageCache {
+	readonly #pages = new Map<number, Buffer>();
+
+	get(file: PstFileInternals, offset: number, size: number): Buffer {
+		const hit = this.#pages.get(offset);
+		if (hit !== undefined) {
+			// LRU: re-insert so the most recently used page is last.
+			this.#pages.delete(offset);
+			this.#pages.set(offset, hit);
+			return hit;
+		}
+		const page = Buffer.alloc(size);
+		file.readCompletely(page, offset);
+		if (this.#pages.size >= MAX_CACHED_PAGES) {
+			const oldest = this.#pages.keys().next().value;
+			if (oldest !== undefined) this.#pages.delete(oldest);
+		}
+		this.#pages.set(offset, page);
+		return page;
+	}
+}
+
+function formatOf(file: PstFileInternals): PageFormat {
+	if (file.pstFileType === PSTFile.PST_TYPE_ANSI) return ANSI;
+	if (file.pstFileType === PSTFile.PST_TYPE_2013_UNICODE) return UNICODE_4K;
+	return UNICODE;
+}
+
+function readKey(page: Buffer, at: number, bytes: number): bigint {
+	return bytes === 4 ? BigInt(page.readUInt32LE(at)) : page.readBigUInt64LE(at);
+}
+
+function readOffset(page: Buffer, at: number, bytes: number): number {
+	return bytes === 4 ? page.readUInt32LE(at) : Number(page.readBigUInt64LE(at));
+}
+
+/** The lookup key as an unsigned number: BIDs ≥ 2^31 arrive as negative 32-bit values. */
+function unsignedKey(index: LongLike, isNodeTree: boolean): bigint {
+	let key = BigInt(index.toString());
+	if (key < 0n) key += 1n << 32n;
+	// MS-PST §2.2.2.2: BID bit 0 is reserved (readers ignore it); NIDs are 32-bit.
+	return isNodeTree ? key & 0xffffffffn : key & ~1n;
+}
+
+/**
+ * MS-PST B-tree search; returns the leaf entry bytes in the shape the library expects.
+ * @throws Error naming the key when it is absent or a page is not a B-tree page of the expected kind.
+ */
+function findBtreeItem(this: PstFileInternals, index: LongLike, descTree: boolean): Buffer {
+	const format = formatOf(this);
+	this.__mailshiftPages ??= new PageCache();
+	if (this.__mailshiftRoots === undefined) {
+		const header = Buffer.alloc(Math.max(format.nbtRootAt, format.bbtRootAt) + format.keyBytes);
+		this.readCompletely(header, 0);
+		this.__mailshiftRoots = {
+			nbt: readOffset(header, format.nbtRootAt, format.keyBytes),
+			bbt: readOffset(header, format.bbtRootAt, format.keyBytes),
+		};
+	}
+	const key = unsignedKey(index, descTree);
+	const expectedType = descTree ? PTYPE_NBT : PTYPE_BBT;
+	const treeName = descTree ? 'node' : 'block';
+	let pageOffset = descTree ? this.__mailshiftRoots.nbt : this.__mailshiftRoots.bbt;
+	for (let depth = 0; depth < MAX_DEPTH; depth++) {
+		const page = this.__mailshiftPages.get(this, pageOffset, format.pageSize);
+		const type = page[format.typeAt];
+		if (type !== expectedType || page[format.typeAt + 1] !== expectedType) {
+			throw new Error(`PST ${treeName} B-tree page at offset ${pageOffset} is damaged (page type 0x${(type ?? 0).toString(16)}), looking for ${treeName} ${key}`);
+		}
+		const count = format.wideCounts ? page.readUInt16LE(format.countAt) : (page[format.countAt] ?? 0);
+		const entrySize = page[format.countAt + (format.wideCounts ? 4 : 2)] ?? 0;
+		const level = page[format.countAt + (format.wideCounts ? 5 : 3)] ?? 0;
+		const leafSize = descTree ? format.nbtLeaf : format.bbtLeaf;
+		const size = level > 0 ? format.branchEntry : entrySize;
+		if (count * size > format.countAt || size < (level > 0 ? format.branchEntry : leafSize)) {
+			throw new Error(`PST ${treeName} B-tree page at offset ${pageOffset} is damaged (${count} entries of ${size} bytes), looking for ${treeName} ${key}`);
+		}
+		// Last entry whose key is ≤ the target (entries are sorted by key; MS-PST §2.2.2.7.7).
+		let lo = 0;
+		let hi = count - 1;
+		let found = -1;
+		while (lo <= hi) {
+			const mid = (lo + hi) >> 1;
+			let entryKey = readKey(page, mid * size, format.keyBytes);
+			if (descTree) entryKey &= 0xffffffffn;
+			else if (level === 0) entryKey &= ~1n;
+			if (entryKey <= key) {
+				found = mid;
+				lo = mid + 1;
+			} else {
+				hi = mid - 1;
+			}
+		}
+		if (found < 0) break;
+		if (level > 0) {
+			pageOffset = readOffset(page, found * size + format.branchOffsetAt, format.keyBytes);
+			continue;
+		}
+		let foundKey = readKey(page, found * size, format.keyBytes);
+		foundKey = descTree ? foundKey & 0xffffffffn : foundKey & ~1n;
+		if (foundKey !== key) break;
+		return Buffer.from(page.subarray(found * size, found * size + leafSize));
+	}
+	throw new Error(`PSTFile::findBtreeItem Unable to find ${treeName} ${key} (not in the ${treeName} B-tree)`);
+}
+
+function arraycopy(src: ArrayLike<number>, srcPos: number, dest: Uint8Array | number[], destPos: number, length: number): void {
+	if (src instanceof Uint8Array && dest instanceof Uint8Array) {
+		dest.set(src.subarray(srcPos, srcPos + length), destPos);
+		return;
+	}
+	for (let i = 0; i < length; i++) dest[destPos + i] = src[srcPos + i] ?? 0;
+}
+
+let isInstalled = false;
+
+/** Installs the fixes into this thread's copy of pst-extractor. Idempotent. */
+export function installPstExtractorFixes(): void {
+	if (isInstalled) return;
+	isInstalled = true;
+	(PSTFile.prototype as unknown as {findBtreeItem: typeof findBtreeItem}).findBtreeItem = findBtreeItem;
+	const require = createRequire(import.meta.url);
+	const util = require('pst-extractor/dist/PSTUtil.class.js') as {PSTUtil: {arraycopy: typeof arraycopy}};
+	util.PSTUtil.arraycopy = arraycopy;
+}

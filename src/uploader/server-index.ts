@@ -1,0 +1,110 @@
+/**
+ * ServerIndex: what a target mailbox already holds, to find a message before uploading it (resume after a
+ * crash or cut connection, and `--skip-existing` dedup against copies left by POP or other tools).
+ *
+ * Matching, strictest first (each server copy is claimed at most once, so N identical source messages need N
+ * copies — duplicates in the source are kept, duplicates on the server are never created):
+ *   1. Message-ID and exact size: our own uploads are byte-identical (RFC822.SIZE = our CRLF length; servers.md
+ *      §4 saw Dovecot's vsize equal it exactly). Ties are broken by INTERNALDATE.
+ *   2. Message-ID, size within 2 KiB and INTERNALDATE within 36 h: the same mail with headers a local client
+ *      added (X-Mozilla-Status, Status:) or a server rewrote — the POP "leave a copy on server" case.
+ *   3. No Message-ID: same size and INTERNALDATE, confirmed by comparing the full bytes (fetched on demand).
+ *      The Message-ID search of IMAP (SEARCH HEADER) matches substrings (RFC 3501 §6.4.4), so the index holds
+ *      exact, parsed Message-IDs instead of searching.
+ * Memory: one small record per server message of this mailbox (no bodies).
+ */
+import {createHash} from 'node:crypto';
+
+export type ServerCopy = Readonly<{uid: number; size: number; internalDate: Date; messageId: string | undefined; flags?: ReadonlySet<string>}>;
+
+export type Candidate = Readonly<{messageId?: string | undefined; content: Buffer; internalDate: Date}>;
+
+export type MatchKind = 'exact' | 'similar' | 'bytes';
+
+export type Claim = Readonly<{uid: number; kind: MatchKind}>;
+
+const SIMILAR_SIZE = 2048;
+const SIMILAR_TIME_MS = 36 * 3600_000;
+
+export class ServerIndex {
+	readonly mailbox: string;
+	readonly uidValidity: bigint | undefined;
+	readonly #byMid = new Map<string, ServerCopy[]>();
+	readonly #noMid = new Map<number, ServerCopy[]>();
+	readonly #claimed = new Set<number>();
+	readonly #fetchBody: ((uid: number) => Promise<Buffer | undefined>) | undefined;
+
+	constructor(mailbox: string, uidValidity: bigint | undefined, copies: Iterable<ServerCopy>, fetchBody?: (uid: number) => Promise<Buffer | undefined>) {
+		this.mailbox = mailbox;
+		this.uidValidity = uidValidity;
+		this.#fetchBody = fetchBody;
+		for (const copy of copies) {
+			if (copy.messageId) push(this.#byMid, copy.messageId, copy);
+			else push(this.#noMid, copy.size, copy);
+		}
+	}
+
+	/** Number of server copies not claimed yet. */
+	get unclaimed(): number {
+		let n = 0;
+		for (const list of [...this.#byMid.values(), ...this.#noMid.values()]) n += list.filter((c) => !this.#claimed.has(c.uid)).length;
+		return n;
+	}
+
+	/** Marks a known copy (by UID) as taken, e.g. one the journal says is ours. Returns false if it is not there. */
+	claimUid(uid: number): boolean {
+		if (this.#claimed.has(uid)) return false;
+		for (const list of [...this.#byMid.values(), ...this.#noMid.values()]) {
+			if (list.some((c) => c.uid === uid)) {
+				this.#claimed.add(uid);
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/** Whether a copy with this UID exists (claimed or not). */
+	has(uid: number): boolean {
+		for (const list of [...this.#byMid.values(), ...this.#noMid.values()]) if (list.some((c) => c.uid === uid)) return true;
+		return false;
+	}
+
+	/** Finds and claims an unclaimed copy of the message, or returns undefined (then it must be uploaded). */
+	async claim(message: Candidate): Promise<Claim | undefined> {
+		const size = message.content.length;
+		const time = message.internalDate.getTime();
+		if (message.messageId) {
+			const copies = (this.#byMid.get(message.messageId) ?? []).filter((c) => !this.#claimed.has(c.uid));
+			const exact = copies.filter((c) => c.size === size).sort((a, b) => Math.abs(a.internalDate.getTime() - time) - Math.abs(b.internalDate.getTime() - time));
+			if (exact[0]) return this.#take(exact[0], 'exact');
+			const similar = copies
+				.filter((c) => Math.abs(c.size - size) <= SIMILAR_SIZE && Math.abs(c.internalDate.getTime() - time) <= SIMILAR_TIME_MS)
+				.sort((a, b) => Math.abs(a.size - size) - Math.abs(b.size - size));
+			if (similar[0]) return this.#take(similar[0], 'similar');
+			return undefined;
+		}
+		const copies = (this.#noMid.get(size) ?? []).filter((c) => !this.#claimed.has(c.uid) && Math.floor(c.internalDate.getTime() / 1000) === Math.floor(time / 1000));
+		if (copies.length === 0 || !this.#fetchBody) return undefined;
+		const want = sha256(message.content);
+		for (const copy of copies) {
+			const body = await this.#fetchBody(copy.uid);
+			if (body && sha256(body) === want) return this.#take(copy, 'bytes');
+		}
+		return undefined;
+	}
+
+	#take(copy: ServerCopy, kind: MatchKind): Claim {
+		this.#claimed.add(copy.uid);
+		return {uid: copy.uid, kind};
+	}
+}
+
+function push<K>(map: Map<K, ServerCopy[]>, key: K, copy: ServerCopy): void {
+	const list = map.get(key);
+	if (list) list.push(copy);
+	else map.set(key, [copy]);
+}
+
+function sha256(b: Buffer): string {
+	return createHash('sha256').update(b).digest('hex');
+}
