@@ -13,6 +13,7 @@ import type {ExitCodeValue} from './exit-codes.js';
 import {MIGRATE_OPTIONS} from './options.js';
 import type {CliIo} from './run-migrate.js';
 import {printError, runMigrate} from './run-migrate.js';
+import {runVerifyCommand} from './run-verify.js';
 
 /** First Ctrl-C: graceful stop (in-flight uploads finish); second: abort. */
 function installInterrupt(io: CliIo): (controls: EngineControls) => () => void {
@@ -64,12 +65,24 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			}, cliIo.env);
 			exitCode = (await runMigrate(config, cliIo)).exitCode;
 		})
+		.command('verify <source>', 'Check that every message of a store is on the server exactly once, with its flags and date', (y) => y
+			.positional('source', {type: 'string', describe: 'The store that was migrated'})
+			.options(MIGRATE_OPTIONS)
+			.option('deep', {type: 'boolean', default: false, group: 'Behaviour:', describe: 'Compare every message byte by byte (downloads them)'}),
+		async (args) => {
+			const config = resolveMigrateConfig({
+				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure,
+				includeTrashed: args['include-trashed'], prefix: args.prefix, map: args.map?.map(String), exclude: args.exclude?.map(String),
+				report: args.report, debug: args.debug, journal: args.journal,
+			}, cliIo.env);
+			exitCode = await runVerifyCommand(config, cliIo, {deep: args.deep});
+		})
 		.command('demo', 'Start a throwaway private Dovecot on 127.0.0.1, migrate a generated sample store into it, show the result', (y) => y
 			.option('keep', {type: 'boolean', default: false, describe: 'Leave the server running and print how to connect and stop it'}),
 		async (args) => {
 			exitCode = await runDemo(cliIo, {keep: args.keep});
 		})
-		.demandCommand(1, 'Name a command: migrate or demo (mailshift --help lists them).')
+		.demandCommand(1, 'Name a command: migrate, verify or demo (mailshift --help lists them).')
 		.strict()
 		.help()
 		.alias('h', 'help')

@@ -21,7 +21,7 @@ export type Candidate = Readonly<{messageId?: string | undefined; content: Buffe
 
 export type MatchKind = 'exact' | 'similar' | 'bytes';
 
-export type Claim = Readonly<{uid: number; kind: MatchKind}>;
+export type Claim = Readonly<{uid: number; kind: MatchKind; copy: ServerCopy}>;
 
 const SIMILAR_SIZE = 2048;
 const SIMILAR_TIME_MS = 36 * 3600_000;
@@ -49,6 +49,16 @@ export class ServerIndex {
 		let n = 0;
 		for (const list of [...this.#byMid.values(), ...this.#noMid.values()]) n += list.filter((c) => !this.#claimed.has(c.uid)).length;
 		return n;
+	}
+
+	/** Server copies nobody claimed, with this Message-ID (for duplicate detection in `verify`). */
+	unclaimedWith(messageId: string): ServerCopy[] {
+		return (this.#byMid.get(messageId) ?? []).filter((c) => !this.#claimed.has(c.uid));
+	}
+
+	/** Fetches a copy's full bytes (for `verify --deep`), when the index can. */
+	fetchBody(uid: number): Promise<Buffer | undefined> {
+		return this.#fetchBody ? this.#fetchBody(uid) : Promise.resolve(undefined);
 	}
 
 	/** Marks a known copy (by UID) as taken, e.g. one the journal says is ours. Returns false if it is not there. */
@@ -95,7 +105,7 @@ export class ServerIndex {
 
 	#take(copy: ServerCopy, kind: MatchKind): Claim {
 		this.#claimed.add(copy.uid);
-		return {uid: copy.uid, kind};
+		return {uid: copy.uid, kind, copy};
 	}
 }
 
