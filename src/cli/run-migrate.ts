@@ -25,6 +25,7 @@ import {writeReport} from './report.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
 import {journalRun} from '../journal/journal-location.js';
 import {formatSummary} from './summary-text.js';
+import {formatBytes, formatCount} from './format.js';
 
 export type CliIo = Readonly<{
 	stdout: NodeJS.WriteStream;
@@ -50,6 +51,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 	let source: SourceStore | undefined;
 	let sink: MailSink | undefined;
 	let journal: SqliteJournal | undefined;
+	let imap: ImapSink | undefined;
 	const bus = new EventBus();
 	const reporter = new PlainReporter((line) => io.stderr.write(`${line}\n`), config.statsIntervalMs);
 	bus.subscribe((event) => reporter.onEvent(event));
@@ -63,7 +65,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 				env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(config.target),
 				...(config.passwordFile === undefined ? {} : {passwordFile: config.passwordFile}),
 			});
-			const imap = await ImapSink.connect({
+			imap = await ImapSink.connect({
 				target: config.target, password, size: config.connections,
 				onConnection: (id, state) => bus.emit({type: 'connection', id, state}),
 				onShrink: (size, reason) => bus.emit({type: 'warning', message: `the server refused more connections (${reason}); continuing with ${size}`}),
@@ -100,6 +102,10 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 		}
 		if (result.fatal) {
 			printError(result.fatal, io, config.debug);
+			if (result.fatal.code === 'OVER_QUOTA' && imap) {
+				const q = await imap.quota();
+				if (q) io.stderr.write(`  The account uses ${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}. ${formatCount(result.summary.uploaded)} messages were uploaded before it filled up; the journal keeps them, so the same command continues where it stopped.\n`);
+			}
 			return {exitCode: exitCodeFor(result.fatal.code), result};
 		}
 		if (result.summary.interrupted) {

@@ -21,7 +21,7 @@ import {classifyImapError} from './classify-imap-error.js';
 import {ConnectionPool} from './connection-pool.js';
 import type {PoolOptions} from './connection-pool.js';
 import {describeTarget} from './imap-target.js';
-import type {EnsuredMailbox, MailboxState, MailSink} from './mail-sink.js';
+import type {EnsuredMailbox, MailboxState, MailSink, Quota} from './mail-sink.js';
 import {ServerIndex} from './server-index.js';
 import type {ServerCopy} from './server-index.js';
 import {firstHeader, normalizeMessageId, parseHeaders} from '../mapper/headers.js';
@@ -172,6 +172,19 @@ export class ImapSink implements MailSink {
 			}, signal);
 		} catch (error) {
 			throw classifyImapError(error, 'mailbox', path);
+		}
+	}
+
+	async quota(signal?: AbortSignal): Promise<Quota | undefined> {
+		try {
+			return await this.#pool.run(async (client) => {
+				if (!client.capabilities.has('QUOTA')) return undefined;
+				const q = await client.getQuota('INBOX');
+				if (!q || q.storage?.usage === undefined || q.storage.limit === undefined) return undefined;
+				return {usedBytes: q.storage.usage, limitBytes: q.storage.limit};
+			}, signal);
+		} catch {
+			return undefined; // a quota we cannot read is not a reason to fail
 		}
 	}
 

@@ -6,6 +6,8 @@ import type {AppendReceipt, UploadJob} from '../core/types.js';
 import type {ServerLayout} from '../mapper/folder-map.js';
 import type {ServerIndex} from './server-index.js';
 
+export type Quota = Readonly<{usedBytes: number; limitBytes: number}>;
+
 export type MailboxState = Readonly<{exists: number; uidValidity: bigint | undefined; permanentFlags: ReadonlySet<string> | undefined}>;
 
 export type EnsuredMailbox = Readonly<{
@@ -30,6 +32,8 @@ export interface MailSink {
 	mailboxState?(path: string, signal?: AbortSignal): Promise<MailboxState>;
 	/** Optional capability: an index of what the mailbox holds, to find a message before uploading it. */
 	loadIndex?(path: string, signal?: AbortSignal): Promise<ServerIndex>;
+	/** Optional capability: storage quota of the account (RFC 9208 GETQUOTAROOT), when the server has QUOTA. */
+	quota?(signal?: AbortSignal): Promise<Quota | undefined>;
 	/** Uploads one message. NOT idempotent: a failure with disposition 'verify' may have stored it. */
 	append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt>;
 	/** Number of connections currently open (for progress displays). */
