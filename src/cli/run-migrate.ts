@@ -15,6 +15,7 @@ import {ProblemRelay} from '../core/problem-relay.js';
 import {openSource} from '../readers/open-source.js';
 import type {SourceStore} from '../readers/source-store.js';
 import {DryRunSink} from '../uploader/dry-run-sink.js';
+import {PacedSink} from '../uploader/paced-sink.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget} from '../uploader/imap-target.js';
 import type {MailSink} from '../uploader/mail-sink.js';
@@ -70,7 +71,11 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 				onConnection: (id, state) => bus.emit({type: 'connection', id, state}),
 				onShrink: (size, reason) => bus.emit({type: 'warning', message: `the server refused more connections (${reason}); continuing with ${size}`}),
 			});
-			sink = config.dryRun ? new DryRunSink(imap) : imap;
+			sink = config.dryRun ? new DryRunSink(imap) : new PacedSink(imap, {
+				...(config.maxRate === undefined ? {} : {maxRate: config.maxRate}),
+				...(config.bytesPerSecond === undefined ? {} : {bytesPerSecond: config.bytesPerSecond}),
+				onThrottle: (untilMs, reason) => bus.emit({type: 'throttle', untilMs, reason}),
+			});
 		} else {
 			sink = new DryRunSink();
 		}
@@ -92,6 +97,8 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 			dryRun: config.dryRun, includeTrashed: config.includeTrashed, connections: config.connections, fallbackDate,
 			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
 			skipExisting: config.skipExisting, batchSize: config.batchSize, batchBytes: config.batchBytes,
+			...(config.maxDurationMs === undefined ? {} : {maxDurationMs: config.maxDurationMs}),
+			...(config.byteBudget === undefined ? {} : {byteBudget: config.byteBudget}),
 		}, {source, sink, events: bus, readerProblems: relay, ...(journal ? {journal} : {})}, controls);
 		journal?.checkpoint();
 		reporter.stop();
@@ -108,6 +115,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 			}
 			return {exitCode: exitCodeFor(result.fatal.code), result};
 		}
+		if (result.summary.stopReason) io.stderr.write(`mailshift: ${result.summary.stopReason}\n`);
 		if (result.summary.interrupted) {
 			io.stderr.write(`mailshift: stopped before the end. Run the same command again to continue${journal ? ` (the journal ${journal.path} remembers what is done)` : ''}.\n`);
 			return {exitCode: ExitCode.INTERRUPTED, result};

@@ -24,4 +24,10 @@ export type MigrationConfig = Readonly<{
 	skipExisting: boolean;
 	batchSize: number;
 	batchBytes: number;
+	/** Messages per second, bytes per second (undefined = unlimited). */
+	maxRate: number | undefined;
+	bytesPerSecond: number | undefined;
+	/** Stop cleanly after this long / after uploading this many bytes (resume later). */
+	maxDurationMs: number | undefined;
+	byteBudget: number | undefined;
 }>;

@@ -9,6 +9,7 @@ import type {SourceKind} from '../readers/open-source.js';
 import {parseImapUrl} from '../uploader/imap-target.js';
 import type {MigrationConfig} from './config.js';
 import {defaultJournalPath} from '../journal/journal-location.js';
+import {parseBytes, parseDuration} from '../util/units.js';
 
 export type MigrateArgs = Readonly<{
 	source?: string | undefined;
@@ -30,6 +31,10 @@ export type MigrateArgs = Readonly<{
 	skipExisting?: boolean | undefined;
 	batchSize?: number | undefined;
 	batchBytes?: number | undefined;
+	maxRate?: number | undefined;
+	bwlimit?: string | number | undefined;
+	maxDuration?: string | number | undefined;
+	dailyBudget?: string | number | undefined;
 }>;
 
 export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv = process.env): MigrationConfig {
@@ -64,6 +69,13 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 	if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new MailshiftError('USAGE', '--batch-size must be a whole number from 1 to 100000.', 'fatal');
 	const batchBytes = args.batchBytes ?? 50 * 1024 * 1024;
 	if (!(batchBytes >= 1)) throw new MailshiftError('USAGE', '--batch-bytes must be a positive number of bytes.', 'fatal');
+	if (args.maxRate !== undefined && !(args.maxRate > 0)) throw new MailshiftError('USAGE', '--max-rate must be a positive number of messages per second.', 'fatal');
+	const bytesPerSecond = args.bwlimit === undefined ? undefined : parseBytes(args.bwlimit);
+	if (args.bwlimit !== undefined && bytesPerSecond === undefined) throw new MailshiftError('USAGE', `--bwlimit ${String(args.bwlimit)} is not a size per second.`, 'fatal', {hint: 'Examples: --bwlimit 2M (2 MiB/s), --bwlimit 500k.'});
+	const maxDurationMs = args.maxDuration === undefined ? undefined : parseDuration(args.maxDuration);
+	if (args.maxDuration !== undefined && maxDurationMs === undefined) throw new MailshiftError('USAGE', `--max-duration ${String(args.maxDuration)} is not a duration.`, 'fatal', {hint: 'Examples: --max-duration 8h, 90m, 1h30m.'});
+	const byteBudget = args.dailyBudget === undefined ? undefined : parseBytes(args.dailyBudget);
+	if (args.dailyBudget !== undefined && byteBudget === undefined) throw new MailshiftError('USAGE', `--daily-budget ${String(args.dailyBudget)} is not a size.`, 'fatal', {hint: 'Example: --daily-budget 450M (Gmail allows about 500 MB of IMAP uploads a day).'});
 	const source = resolvePath(args.source);
 	const journalPath = dryRun || !target ? undefined : args.journal ? resolvePath(args.journal) : defaultJournalPath({source, target}, env);
 	return Object.freeze({
@@ -72,6 +84,10 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 		skipExisting: args.skipExisting ?? true,
 		batchSize,
 		batchBytes,
+		maxRate: args.maxRate,
+		bytesPerSecond,
+		maxDurationMs,
+		byteBudget,
 		source,
 		sourceKind,
 		target,

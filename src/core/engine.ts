@@ -46,6 +46,10 @@ export type EngineOptions = Readonly<{
 	batchSize?: number;
 	/** Uploaded bytes per checkpoint. @default 50 MiB */
 	batchBytes?: number;
+	/** Stop feeding after this long (graceful; resumable). @default unlimited */
+	maxDurationMs?: number;
+	/** Stop feeding before the uploaded bytes would pass this (graceful; resumable). @default unlimited */
+	byteBudget?: number;
 }>;
 
 export type EngineDeps = Readonly<{
@@ -80,6 +84,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 	const pendingClaims = new Set<string>();
 	const skippedByCode = new Map<string, number>();
 	let writesSinceCheckpoint = 0;
+	let queuedBytes = 0;
 	let bytesSinceCheckpoint = 0;
 
 	const record = (problem: Problem): void => {
@@ -239,6 +244,18 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 						folderSummary.found--;
 						break;
 					}
+					const overBudget = options.byteBudget !== undefined && queuedBytes + job.content.length > options.byteBudget;
+					const overTime = options.maxDurationMs !== undefined && now() - started >= options.maxDurationMs;
+					if (overBudget || overTime) {
+						summary.stopReason = overBudget
+							? `the byte budget (${options.byteBudget} bytes) for this run is used up; run the same command again (e.g. tomorrow) to continue.`
+							: `the time limit (--max-duration) is reached; run the same command again to continue.`;
+						summary.found--;
+						folderSummary.found--;
+						controls.stop();
+						break;
+					}
+					queuedBytes += job.content.length;
 					journal?.begin(job);
 					void queue.add(() => upload(job, folderSummary));
 				}

@@ -14,6 +14,7 @@ export type EngineEvent =
 	| {type: 'message:failed'; ref: SourceRef; code: ErrorCode | string; message: string}
 	| {type: 'warning'; folder?: string; location?: string; message: string}
 	| {type: 'connection'; id: number; state: 'up' | 'down'}
+	| {type: 'throttle'; untilMs: number; reason: string}
 	| {type: 'folder:done'; folder: string}
 	| {type: 'run:done'; summary: Summary};
 

@@ -93,6 +93,8 @@ export type Summary = {
 	problems: Problem[];
 	/** Count of problems not kept in `problems` because the list was full. */
 	problemsDropped: number;
+	/** Why the run stopped early on its own (time or byte budget), for the user. */
+	stopReason?: string;
 	/** Skips counted but not listed one by one, by code (ALREADY_UPLOADED, ALREADY_ON_SERVER). */
 	skippedUnlisted: Record<string, number>;
 };

@@ -84,8 +84,16 @@ export function classifyImapError(error: unknown, context: ImapContext, target: 
 		});
 	}
 	if (code === 'ETHROTTLE') {
+		// imapflow has already waited `throttleWaited` of the server's suggested `throttleReset` (capped).
 		const reset = typeof e.throttleReset === 'number' ? e.throttleReset : 1000;
-		return new MailshiftError('THROTTLED', `${target} asked us to slow down: ${text}`, 'retry', {cause: error, retryAfterMs: reset});
+		const waited = typeof e.throttleWaited === 'number' ? e.throttleWaited : 0;
+		return new MailshiftError('THROTTLED', `${target} asked us to slow down: ${text}`, 'retry', {cause: error, retryAfterMs: Math.max(0, reset - waited)});
+	}
+	if (/exceeded command or bandwidth limits|too many (simultaneous|concurrent) (connections|requests)|rate limit/i.test(text)) {
+		// Gmail answers its bandwidth limit with [OVERQUOTA] (protocol.md §2.1): a pause, not a full mailbox.
+		return new MailshiftError('THROTTLED', `${target} says the account exceeded its command or bandwidth limit: ${text}`, 'retry', {
+			cause: error, retryAfterMs: 60_000, hint: 'Use --max-rate / --bwlimit, or --daily-budget to stop cleanly and resume the next day.',
+		});
 	}
 	if (CONNECTION_CODES.has(code) || TIMEOUT_CODES.has(code)) {
 		const lost = TIMEOUT_CODES.has(code) ? 'TIMEOUT' : 'CONNECTION_LOST';

@@ -116,3 +116,14 @@ test('reader problems and policy skips reach the summary, and events mirror the 
 	assert.equal(events.filter((e) => e.type === 'message:uploaded').length, 1);
 	assert.equal(events.at(-1)?.type, 'run:done');
 });
+
+test('a byte budget stops the run cleanly before it would be passed, with a reason to resume', async () => {
+	const messages = Array.from({length: 20}, (_, i) => msg('Inbox', i));
+	const size = msg('Inbox', 0).raw.length + 2; // CRLF adds a byte per line (2 lines here at most)
+	const sink = new MemorySink();
+	const {summary} = await runMigration({...OPTIONS, connections: 1, byteBudget: size * 5}, {source: new ScriptedSource({Inbox: messages}), sink, events: {emit: () => {}}}, new EngineControls());
+	assert.ok(summary.interrupted);
+	assert.match(summary.stopReason ?? '', /byte budget/);
+	assert.ok(summary.uploaded >= 4 && summary.uploaded <= 5, `uploaded ${summary.uploaded}`);
+	assert.equal(summary.found, summary.uploaded + summary.skipped + summary.failed, 'nothing counted that was not processed');
+});
