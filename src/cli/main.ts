@@ -14,6 +14,7 @@ import {MIGRATE_OPTIONS} from './options.js';
 import type {CliIo} from './run-migrate.js';
 import {printError, runMigrate} from './run-migrate.js';
 import {runVerifyCommand} from './run-verify.js';
+import {runStatus} from './run-status.js';
 
 /** First Ctrl-C: graceful stop (in-flight uploads finish); second: abort. */
 function installInterrupt(io: CliIo): (controls: EngineControls) => () => void {
@@ -78,12 +79,19 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			}, cliIo.env);
 			exitCode = await runVerifyCommand(config, cliIo, {deep: args.deep});
 		})
+		.command('status <source>', 'Summarise a migration\'s journal: done, failed, skipped, still to check', (y) => y
+			.positional('source', {type: 'string', describe: 'The store being migrated'})
+			.option('to', MIGRATE_OPTIONS.to).option('journal', MIGRATE_OPTIONS.journal).option('insecure', MIGRATE_OPTIONS.insecure),
+		(args) => {
+			const config = resolveMigrateConfig({source: args.source, to: args.to, journal: args.journal, insecure: args.insecure}, cliIo.env);
+			exitCode = runStatus(config, cliIo);
+		})
 		.command('demo', 'Start a throwaway private Dovecot on 127.0.0.1, migrate a generated sample store into it, show the result', (y) => y
 			.option('keep', {type: 'boolean', default: false, describe: 'Leave the server running and print how to connect and stop it'}),
 		async (args) => {
 			exitCode = await runDemo(cliIo, {keep: args.keep});
 		})
-		.demandCommand(1, 'Name a command: migrate, verify or demo (mailshift --help lists them).')
+		.demandCommand(1, 'Name a command: migrate, verify, status or demo (mailshift --help lists them).')
 		.strict()
 		.help()
 		.alias('h', 'help')

@@ -26,6 +26,7 @@ import {writeReport} from './report.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
 import {journalRun} from '../journal/journal-location.js';
 import {formatSummary} from './summary-text.js';
+import {formatPreflight} from './preflight-text.js';
 import {formatBytes, formatCount} from './format.js';
 
 export type CliIo = Readonly<{
@@ -103,6 +104,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 		journal?.checkpoint();
 		reporter.stop();
 		io.stdout.write(formatSummary(result.summary, config));
+		if (config.dryRun && imap) io.stdout.write(formatPreflight(result.summary, imap.capabilities(), await imap.quota()));
 		if (config.reportPath) {
 			await writeReport(config.reportPath, {config, result, startedAt});
 			io.stdout.write(`Report: ${config.reportPath}\n`);

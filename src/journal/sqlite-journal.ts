@@ -22,6 +22,18 @@ type Row = {
 	size: number | null; uid: number | null; uid_validity: string | null; error_code: string | null; error: string | null;
 };
 
+export type JournalStatus = Readonly<{
+	path: string;
+	config: string;
+	createdAt: string;
+	updatedAt: string | undefined;
+	counts: Record<EntryState, number>;
+	foundOnServer: number;
+	folders: ReadonlyArray<{folder: string; mailbox: string | null; done: number; failed: number; skipped: number; pending: number}>;
+	failures: ReadonlyArray<{folder: string; location: string; code: string; error: string}>;
+	isLocked: boolean;
+}>;
+
 export type OpenJournalOptions = Readonly<{
 	path: string;
 	run: JournalRun;
@@ -118,6 +130,34 @@ export class SqliteJournal implements Journal {
 			db?.close();
 			lock.release();
 			throw error;
+		}
+	}
+
+	/**
+	 * Reads a journal without locking or changing it (for `mailshift status`, safe while a run is active).
+	 * @throws MailshiftError SOURCE_NOT_FOUND-like USAGE error when there is no journal; JOURNAL_CORRUPT.
+	 */
+	static inspect(path: string, maxListed = 50): JournalStatus {
+		if (!existsSync(path)) {
+			throw new MailshiftError('USAGE', `There is no journal at ${path}: this migration has not run yet.`, 'fatal', {hint: 'Check the source and --to (or --journal) — they pick the journal.'});
+		}
+		let db: Db | undefined;
+		try {
+			db = new Database(path, {readonly: true, fileMustExist: true});
+			const meta = new Map((db.prepare('SELECT name, value FROM meta').all() as Array<{name: string; value: string}>).map((r) => [r.name, r.value] as const));
+			const counts: Record<EntryState, number> = {pending: 0, done: 0, failed: 0, skipped: 0};
+			for (const row of db.prepare('SELECT state, count(*) AS n FROM messages GROUP BY state').all() as Array<{state: EntryState; n: number}>) counts[row.state] = row.n;
+			const found = (db.prepare("SELECT count(*) AS n FROM messages WHERE state = 'done' AND error_code = 'FOUND_ON_SERVER'").get() as {n: number}).n;
+			const failures = (db.prepare("SELECT folder, location, error_code AS code, error FROM messages WHERE state IN ('failed', 'pending') ORDER BY folder, location LIMIT ?").all(maxListed) as Array<{folder: string; location: string; code: string | null; error: string | null}>)
+				.map((r) => ({folder: r.folder, location: r.location, code: r.code ?? 'PENDING', error: r.error ?? 'outcome not recorded (run stopped); checked on the server by the next run'}));
+			const folders = db.prepare("SELECT folder, mailbox, sum(state = 'done') AS done, sum(state = 'failed') AS failed, sum(state = 'skipped') AS skipped, sum(state = 'pending') AS pending FROM messages GROUP BY folder ORDER BY folder").all() as JournalStatus['folders'];
+			const updated = (db.prepare('SELECT max(updated_at) AS t FROM messages').get() as {t: string | null}).t;
+			return {path, config: meta.get('config') ?? '', createdAt: meta.get('created_at') ?? '', updatedAt: updated ?? undefined, counts, foundOnServer: found, folders, failures, isLocked: existsSync(`${path}.lock`)};
+		} catch (error) {
+			if (error instanceof MailshiftError) throw error;
+			throw new MailshiftError('JOURNAL_CORRUPT', `The journal ${path} cannot be read (${(error as Error).message}).`, 'fatal', {cause: error});
+		} finally {
+			db?.close();
 		}
 	}
 

@@ -3,6 +3,7 @@
  * and writes nothing: no CREATE, no SUBSCRIBE, no SELECT, no APPEND. Without a server (`--dry-run` and no
  * `--to`) it plans against the most common layout: '/' delimiter, no prefix, no special-use mailboxes.
  */
+import {MailshiftError} from '../core/errors.js';
 import type {AppendReceipt, UploadJob} from '../core/types.js';
 import type {ServerLayout} from '../mapper/folder-map.js';
 import type {EnsuredMailbox, MailboxState, MailSink} from './mail-sink.js';
@@ -11,11 +12,11 @@ import {ServerIndex} from './server-index.js';
 export const DEFAULT_LAYOUT: ServerLayout = {delimiter: '/', prefix: '', specialUse: new Map()};
 
 export class DryRunSink implements MailSink {
-	readonly #inner: (MailSink & {mailboxes?(): string[]}) | undefined;
+	readonly #inner: (MailSink & {mailboxes?(): string[]; appendLimit?(): number | undefined}) | undefined;
 	readonly #existing: Set<string>;
 	readonly #indexes = new Map<string, Promise<ServerIndex>>();
 
-	constructor(inner?: MailSink & {mailboxes?(): string[]}) {
+	constructor(inner?: MailSink & {mailboxes?(): string[]; appendLimit?(): number | undefined}) {
 		this.#inner = inner;
 		this.#existing = new Set((inner?.mailboxes?.() ?? []).map((m) => m.toLowerCase()));
 	}
@@ -54,6 +55,10 @@ export class DryRunSink implements MailSink {
 	}
 
 	async append(job: UploadJob): Promise<AppendReceipt> {
+		const limit = this.#inner?.appendLimit?.();
+		if (limit !== undefined && job.content.length > limit) {
+			throw new MailshiftError('TOO_BIG', `would be refused: ${job.content.length} bytes is over the server's APPENDLIMIT of ${limit}`, 'skip');
+		}
 		return {mailbox: job.mailbox};
 	}
 

@@ -33,11 +33,13 @@ export class ImapSink implements MailSink {
 	readonly #label: string;
 	readonly #layout: ServerLayout;
 	readonly #existing: Map<string, string>; // lower-case path → server path
+	readonly #capabilities: ReadonlyMap<string, boolean | number>;
 	readonly #ensuring = new Map<string, Promise<EnsuredMailbox>>();
 	readonly #permanent = new Map<string, Promise<ReadonlySet<string> | undefined>>();
 	#closed = false;
 
-	private constructor(pool: ConnectionPool, label: string, layout: ServerLayout, mailboxes: readonly ListResponse[]) {
+	private constructor(pool: ConnectionPool, label: string, layout: ServerLayout, mailboxes: readonly ListResponse[], capabilities: ReadonlyMap<string, boolean | number>) {
+		this.#capabilities = capabilities;
 		this.#pool = pool;
 		this.#label = label;
 		this.#layout = layout;
@@ -51,7 +53,7 @@ export class ImapSink implements MailSink {
 		try {
 			const first = await pool.open();
 			const mailboxes = await pool.run((client) => client.list());
-			return new ImapSink(pool, label, readLayout(first, mailboxes), mailboxes);
+			return new ImapSink(pool, label, readLayout(first, mailboxes), mailboxes, new Map(first.capabilities));
 		} catch (error) {
 			await pool.close();
 			throw classifyImapError(error, 'connect', label);
@@ -60,6 +62,17 @@ export class ImapSink implements MailSink {
 
 	layout(): ServerLayout {
 		return this.#layout;
+	}
+
+	/** The server's capabilities after login (name → true, or the number of e.g. APPENDLIMIT=n). */
+	capabilities(): ReadonlyMap<string, boolean | number> {
+		return this.#capabilities;
+	}
+
+	/** RFC 7889 APPENDLIMIT, when the server announces one. */
+	appendLimit(): number | undefined {
+		const v = this.#capabilities.get('APPENDLIMIT');
+		return typeof v === 'number' ? v : undefined;
 	}
 
 	connections(): number {

@@ -99,6 +99,14 @@ describe('exactly-once delivery across crashes and re-runs', {skip}, () => {
 		assert.match(third.stdout, /40 already on server/);
 		const account = await readAccount(server, 'rerun');
 		assert.deepEqual(serverMultiset(account.messages), sourceMultiset(samples));
+		// And `status` reads the journal without a password or a server
+		const status = await runCli(['status', root, '--to', to('rerun')]);
+		assert.equal(status.code, 0, status.stderr);
+		assert.match(status.stdout, /Total\s+40\s+0\s+0\s+0/);
+		assert.match(status.stdout, /40 of the done messages were found already on the server/);
+		const none = await runCli(['status', root, '--to', to('nobody')]);
+		assert.equal(none.code, 2);
+		assert.match(none.stderr, /There is no journal at .*: this migration has not run yet/);
 	});
 
 	test('messages already on the server (put there by another tool) are not uploaded again', async () => {
