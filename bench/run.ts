@@ -6,10 +6,12 @@
  *   B. Upload throughput: the real CLI migrating a generated Maildir (realistic size mix) into a private
  *      Dovecot on loopback, with 1 and 4 connections: wall time, msg/s, MB/s, peak RSS of the CLI.
  *
- * Sizes: BENCH_MBOX_MB (default 512), BENCH_MESSAGES (default 3000). Results go to stdout and
+ *   C. mbsync (Debian isync: Sync Push, Create Far, CopyArrivalDate yes) pushing the same Maildir, for scale.
+ *
+ * Sizes: BENCH_MBOX_MB (default 512), BENCH_MESSAGES (default 10000). Results go to stdout and
  * bench/last-results.json. Needs dovecot-imapd for part B (skipped with a note otherwise).
  */
-import {spawn} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -19,7 +21,7 @@ import {writeBenchMaildir, writeBenchMbox} from './generate.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const MBOX_MB = Number(process.env['BENCH_MBOX_MB'] ?? 512);
-const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 3000);
+const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 10_000);
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{code: number | null; stdout: string; stderr: string; ms: number}> {
 	return new Promise((resolve, reject) => {
@@ -72,6 +74,33 @@ try {
 			}
 		}
 		results['upload'] = uploadRows;
+
+		// C. The same store pushed by mbsync (Debian isync), the usual open-source tool for this job.
+		console.log('\nC. mbsync (isync) pushing the same Maildir into a fresh Dovecot');
+		if (spawnSync('sh', ['-c', 'command -v mbsync'], {stdio: 'ignore'}).status !== 0) {
+			console.log('   skipped: mbsync is not installed (apt-get install -y isync)');
+		} else {
+			const server = await startDovecot({users: ['bench']});
+			try {
+				const rc = join(work, 'mbsyncrc');
+				await writeFile(rc, [
+					'IMAPAccount far', 'Host 127.0.0.1', `Port ${server.port}`, 'User bench', `Pass ${server.passwordOf('bench')}`, 'SSLType None', 'AuthMechs LOGIN', '',
+					'IMAPStore far', 'Account far', '',
+					'MaildirStore near', `Path ${maildir}/`, `Inbox ${maildir}`, 'SubFolders Maildir++', '',
+					'Channel push', 'Far :far:', 'Near :near:', 'Patterns *', 'Sync Push', 'Create Far', 'CopyArrivalDate yes', 'SyncState *', '',
+				].join('\n'));
+				const started = process.hrtime.bigint();
+				const r = spawnSync('mbsync', ['-c', rc, '-a', '-q'], {encoding: 'utf8'});
+				const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+				const row = {exitCode: r.status, seconds, msgPerSec: MESSAGES / seconds, mbPerSec: bytes / 1e6 / seconds};
+				results['mbsync'] = row;
+				console.log(`   mbsync: ${seconds.toFixed(1)} s, ${row.msgPerSec.toFixed(0)} msg/s, ${row.mbPerSec.toFixed(1)} MB/s, exit ${r.status}${r.status ? ` ${r.stderr.slice(0, 200)}` : ''}`);
+				const best = Math.min(...uploadRows.map((u) => Number(u['seconds'])));
+				console.log(`   mailshift (best of the runs above) is ${(seconds / best).toFixed(2)}× mbsync's speed`);
+			} finally {
+				await server.stop();
+			}
+		}
 	}
 	await writeFile(join(ROOT, 'bench', 'last-results.json'), JSON.stringify(results, null, 2) + '\n');
 	console.log('\nWrote bench/last-results.json');

@@ -1,0 +1,338 @@
+/**
+ * PstStore: an Outlook PST or OST file as a SourceStore. The file is read by pst-extractor in a worker thread
+ * (pst/worker.ts: the library is synchronous — one large item blocks for 100–200 ms — and keeps a process-wide
+ * named-property map, so one store per worker; ARCHITECTURE decision 3). Messages cross as transferred Buffers.
+ *
+ * Contract (see source-store.ts for the interface contract):
+ * - Formats: ANSI (Outlook 97–2002) and Unicode PSTs, OSTs incl. Outlook 2013+ 4 KiB-page OSTs, no or
+ *   "compressible" encryption. Everything else is refused by `open` with one MailshiftError naming the file and
+ *   the reason (NOT_A_MAIL_STORE, SOURCE_UNREADABLE; 'fatal'); see pst/pst-session.ts.
+ * - Folders: the IPM subtree as Outlook shows it, with roles from the store (pst/folder-tree.ts). `count` is
+ *   the folder's PR_CONTENT_COUNT (mail and non-mail items); `bytes` is unknown.
+ * - Messages: every item of the folder in contents-table order. Mail items (pst/item-kind.ts) are composed into
+ *   RFC 5322 messages (pst/read-item.ts, pst/compose-message.ts) with flags and `storeDate` ('pst-delivery-
+ *   time'); other items are yielded with `raw` empty, `skipHint: 'not-mail'` and `itemKind` so they are
+ *   counted, never dropped. `ref.key` is the item's node id (stable for the unchanged file), `ref.location`
+ *   `file.pst#Folder/Path/<node id>`.
+ * - Problems (onProblem; iteration continues): an item that cannot be read ('failed', its folder path, node id
+ *   and reason), an item read with losses (a damaged attachment or body: 'warning'), a folder whose items fall
+ *   short of its PR_CONTENT_COUNT ('failed', by name), hidden folders holding items ('warning').
+ *   A folder that cannot be opened throws SOURCE_UNREADABLE with disposition 'skip'. A worker that dies throws
+ *   SOURCE_UNREADABLE 'fatal'.
+ * - Memory: the worker runs at most `window.items` items / `window.bytes` bytes ahead of the consumer
+ *   (default 4 items, 32 MiB; always at least one item). `maxReadAhead` records the most seen, for tests.
+ * - Concurrency: `messages()` calls are served one after another (one worker, one cursor); a second iterator
+ *   waits until the first finishes or is closed. Aborting `signal` cancels the read and throws ABORTED.
+ * - `close()` is idempotent and ends the worker.
+ */
+import {resolve} from 'node:path';
+import {Worker} from 'node:worker_threads';
+import {MailshiftError} from '../core/errors.js';
+import type {SourceMessage} from '../core/types.js';
+import type {FromWorker, ToWorker, WireProblem, WorkerFolder, WorkerInit} from './pst/worker-protocol.js';
+import {folderLabel} from './source-store.js';
+import type {ReaderOptions, SourceFolder, SourceStore} from './source-store.js';
+
+export type PstStoreOptions = ReaderOptions & Readonly<{
+	/** Read-ahead bound. @default {items: 4, bytes: 32 MiB} */
+	window?: Readonly<{items: number; bytes: number}>;
+}>;
+
+type Pending = {resolve: (message: FromWorker) => void; reject: (error: Error) => void};
+
+/** A queue of worker events for one read request, consumed by one async iterator. */
+class EventQueue {
+	readonly #items: FromWorker[] = [];
+	#waiter: Pending | undefined;
+	#failure: Error | undefined;
+
+	push(message: FromWorker): void {
+		if (this.#waiter !== undefined) {
+			const waiter = this.#waiter;
+			this.#waiter = undefined;
+			waiter.resolve(message);
+		} else {
+			this.#items.push(message);
+		}
+	}
+
+	fail(error: Error): void {
+		this.#failure ??= error;
+		const waiter = this.#waiter;
+		this.#waiter = undefined;
+		waiter?.reject(error);
+	}
+
+	get size(): number {
+		return this.#items.length;
+	}
+
+	next(): Promise<FromWorker> {
+		const item = this.#items.shift();
+		if (item !== undefined) return Promise.resolve(item);
+		if (this.#failure !== undefined) return Promise.reject(this.#failure);
+		return new Promise((resolve, reject) => (this.#waiter = {resolve, reject}));
+	}
+}
+
+const DEFAULT_WINDOW = {items: 4, bytes: 32 * 1024 * 1024} as const;
+
+export class PstStore implements SourceStore {
+	readonly kind = 'pst';
+	readonly location: string;
+	/** "PST Unicode (Outlook 2003+), encryption compressible" and the like. */
+	readonly format: string;
+	readonly #worker: Worker;
+	readonly #options: PstStoreOptions;
+	readonly #foldersByPath = new Map<string, number[]>();
+	#pendingList: Pending | undefined;
+	readonly #reads = new Map<number, EventQueue>();
+	#nextId = 1;
+	#busy: Promise<void> = Promise.resolve();
+	#isClosed = false;
+	#exitError: Error | undefined;
+	#maxReadAhead = 0;
+
+	private constructor(location: string, worker: Worker, format: string, options: PstStoreOptions) {
+		this.location = location;
+		this.#worker = worker;
+		this.format = format;
+		this.#options = options;
+		worker.on('message', (message: FromWorker) => this.#dispatch(message));
+		worker.on('error', (error) => this.#fail(error));
+		worker.on('exit', (code) => {
+			if (!this.#isClosed) this.#fail(new Error(`the reader thread exited with code ${code}`));
+		});
+		worker.unref();
+	}
+
+	/**
+	 * Opens the PST/OST at `path` in a new worker thread.
+	 * @throws MailshiftError 'NOT_A_MAIL_STORE' or 'SOURCE_UNREADABLE' ('fatal', with a hint) when the file is not
+	 *   a readable PST/OST (see the module comment).
+	 */
+	static async open(path: string, options: PstStoreOptions = {}): Promise<PstStore> {
+		const location = resolve(path);
+		const init: WorkerInit = {location, window: options.window ?? DEFAULT_WINDOW};
+		const worker = new Worker(workerUrl(), {workerData: init, stdout: true, stderr: true});
+		// The library never writes on purpose (pst-session captures its console); drain anything else.
+		worker.stdout.resume();
+		worker.stderr.resume();
+		const first = await new Promise<FromWorker>((resolveFirst, reject) => {
+			worker.once('message', resolveFirst);
+			worker.once('error', reject);
+			worker.once('exit', (code) => reject(new Error(`the reader thread exited with code ${code}`)));
+		}).catch((error: unknown) => {
+			void worker.terminate();
+			throw new MailshiftError('SOURCE_UNREADABLE', `${location} cannot be read: ${describe(error)}`, 'fatal', {
+				cause: error, hint: 'This may be a bug in mailshift; run again with --debug and report the output.',
+			});
+		});
+		worker.removeAllListeners();
+		if (first.type === 'open-failed') {
+			await worker.terminate();
+			throw new MailshiftError(first.code, first.message, 'fatal', {hint: first.hint});
+		}
+		if (first.type !== 'ready') {
+			await worker.terminate();
+			throw new MailshiftError('BUG', `The PST reader sent "${first.type}" before "ready".`, 'fatal');
+		}
+		const store = new PstStore(location, worker, first.format, options);
+		for (const problem of first.problems) store.#report(problem);
+		return store;
+	}
+
+	/** The largest number of items the worker had sent but the consumer had not yet taken (≤ window.items). */
+	get maxReadAhead(): number {
+		return this.#maxReadAhead;
+	}
+
+	/**
+	 * The folder tree; problems (hidden folders holding items, unreadable subfolder lists) go to onProblem.
+	 * @throws MailshiftError 'SOURCE_UNREADABLE' ('fatal') when the tree cannot be read; 'ABORTED'.
+	 */
+	async listFolders(signal?: AbortSignal): Promise<SourceFolder[]> {
+		this.#assertOpen();
+		throwIfAborted(signal);
+		const reply = await this.#exclusive(() => new Promise<FromWorker>((resolveList, reject) => {
+			this.#pendingList = {resolve: resolveList, reject};
+			this.#send({type: 'list'});
+		}));
+		if (reply.type === 'list-failed') {
+			throw new MailshiftError('SOURCE_UNREADABLE', reply.message, 'fatal', {hint: reply.hint});
+		}
+		if (reply.type !== 'folders') throw new MailshiftError('BUG', `Unexpected reply "${reply.type}" to a folder listing.`, 'fatal');
+		for (const problem of reply.problems) this.#report(problem);
+		this.#foldersByPath.clear();
+		return reply.folders.map((folder: WorkerFolder) => {
+			this.#foldersByPath.set(JSON.stringify(folder.path), folder.nids);
+			const base = {path: folder.path, count: folder.count};
+			return folder.specialUse === undefined ? base : {...base, specialUse: folder.specialUse};
+		});
+	}
+
+	/**
+	 * Yields the items of `folder` (one from `listFolders`, or any folder with the same path); see the module
+	 * comment. @throws MailshiftError 'SOURCE_UNREADABLE' ('skip' for this folder, 'fatal' when the reader
+	 * died), 'ABORTED' on `signal`, 'BUG' for an unknown folder or after close().
+	 */
+	async *messages(folder: SourceFolder, signal?: AbortSignal): AsyncGenerator<SourceMessage> {
+		this.#assertOpen();
+		throwIfAborted(signal);
+		if (this.#foldersByPath.size === 0) await this.listFolders(signal);
+		const label = folderLabel(folder.path);
+		const nids = this.#foldersByPath.get(JSON.stringify(folder.path));
+		if (nids === undefined) throw new MailshiftError('BUG', `Folder "${label}" is not part of ${this.location}.`, 'fatal');
+
+		let release!: () => void;
+		const turn = this.#busy;
+		this.#busy = new Promise<void>((resolveTurn) => (release = resolveTurn));
+		await turn;
+		const id = this.#nextId++;
+		const queue = new EventQueue();
+		this.#reads.set(id, queue);
+		let isDone = false;
+		const onAbort = (): void => queue.fail(new MailshiftError('ABORTED', 'Stopped', 'fatal'));
+		signal?.addEventListener('abort', onAbort, {once: true});
+		try {
+			if (this.#exitError !== undefined) throw this.#readerDied(this.#exitError);
+			this.#worker.ref();
+			this.#send({type: 'read', id, nids: [...nids], label});
+			for (;;) {
+				const event = await queue.next();
+				if (event.type === 'end') {
+					isDone = true;
+					return;
+				}
+				if (event.type === 'problem') {
+					this.#report(event.problem);
+				} else if (event.type === 'folder-error') {
+					throw new MailshiftError('SOURCE_UNREADABLE', `Cannot read folder "${label}" of ${this.location}: ${event.reason}`, 'skip', {
+						hint: 'The rest of the store is still migrated. Repair a copy with Outlook\'s Inbox Repair Tool (scanpst.exe) to recover this folder.',
+					});
+				} else if (event.type === 'item') {
+					this.#maxReadAhead = Math.max(this.#maxReadAhead, event.unacknowledged, queue.size + 1);
+					const message = toSourceMessage(this.location, label, event);
+					this.#worker.unref();
+					yield message;
+					this.#worker.ref();
+					throwIfAborted(signal);
+					this.#send({type: 'ack', id, seq: event.seq});
+				}
+			}
+		} finally {
+			signal?.removeEventListener('abort', onAbort);
+			if (!isDone && this.#exitError === undefined && !this.#isClosed) {
+				// The consumer stopped early (break, throw, abort): stop the worker and wait for its "end".
+				this.#send({type: 'cancel', id});
+				try {
+					for (let event = await drain(queue); event.type !== 'end'; event = await drain(queue)) {
+						if (event.type === 'item') this.#send({type: 'ack', id, seq: event.seq});
+					}
+				} catch {
+					// the worker died meanwhile; #fail has recorded it
+				}
+			}
+			this.#reads.delete(id);
+			this.#worker.unref();
+			release();
+		}
+	}
+
+	/** Ends the worker. Idempotent; never throws. */
+	async close(): Promise<void> {
+		if (this.#isClosed) return;
+		this.#isClosed = true;
+		const exited = new Promise<void>((resolveExit) => this.#worker.once('exit', () => resolveExit()));
+		try {
+			this.#send({type: 'close'});
+		} catch {
+			// already gone
+		}
+		const timer = setTimeout(() => void this.#worker.terminate(), 2000);
+		timer.unref();
+		await Promise.race([exited, new Promise<void>((r) => setTimeout(r, 2500).unref())]);
+		clearTimeout(timer);
+		for (const queue of this.#reads.values()) queue.fail(new MailshiftError('ABORTED', 'Stopped', 'fatal'));
+	}
+
+	#send(message: ToWorker): void {
+		this.#worker.postMessage(message);
+	}
+
+	async #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+		let release!: () => void;
+		const turn = this.#busy;
+		this.#busy = new Promise<void>((resolveTurn) => (release = resolveTurn));
+		await turn;
+		this.#worker.ref();
+		try {
+			return await fn();
+		} finally {
+			this.#worker.unref();
+			release();
+		}
+	}
+
+	#dispatch(message: FromWorker): void {
+		if (message.type === 'folders' || message.type === 'list-failed') {
+			const pending = this.#pendingList;
+			this.#pendingList = undefined;
+			pending?.resolve(message);
+			return;
+		}
+		if ('id' in message) this.#reads.get(message.id)?.push(message);
+	}
+
+	#fail(error: Error): void {
+		this.#exitError ??= error;
+		const failure = this.#readerDied(error);
+		this.#pendingList?.reject(failure);
+		this.#pendingList = undefined;
+		for (const queue of this.#reads.values()) queue.fail(failure);
+	}
+
+	#readerDied(error: Error): MailshiftError {
+		return new MailshiftError('SOURCE_UNREADABLE', `The reader of ${this.location} stopped unexpectedly: ${error.message}`, 'fatal', {
+			cause: error, hint: 'Run again to resume. If it happens again at the same place, run with --debug and report the output.',
+		});
+	}
+
+	#report(problem: WireProblem): void {
+		this.#options.onProblem?.({folder: problem.folder, location: problem.location, code: problem.code, kind: problem.kind, reason: problem.reason});
+	}
+
+	#assertOpen(): void {
+		if (this.#isClosed) throw new MailshiftError('BUG', `PstStore ${this.location} used after close().`, 'fatal');
+	}
+}
+
+function toSourceMessage(store: string, folder: string, event: Extract<FromWorker, {type: 'item'}>): SourceMessage {
+	const ref = {store, folder, key: String(event.nid), location: event.location};
+	if (event.item.kind === 'not-mail') {
+		return {ref, raw: Buffer.alloc(0), flags: new Set(), skipHint: 'not-mail', itemKind: event.item.itemKind};
+	}
+	const raw = Buffer.from(event.item.raw);
+	const flags = new Set(event.item.flags);
+	return event.item.storeDate === undefined
+		? {ref, raw, flags}
+		: {ref, raw, flags, storeDate: {date: new Date(event.item.storeDate), source: 'pst-delivery-time'}};
+}
+
+function drain(queue: EventQueue): Promise<FromWorker> {
+	return queue.next();
+}
+
+/** The worker script next to this module: worker.js when built, worker.ts when run from source (tsx). */
+function workerUrl(): URL {
+	const isSource = import.meta.url.endsWith('.ts');
+	return new URL(isSource ? './pst/worker.ts' : './pst/worker.js', import.meta.url);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+	if (signal?.aborted) throw new MailshiftError('ABORTED', 'Stopped', 'fatal');
+}
+
+function describe(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
