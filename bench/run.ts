@@ -86,8 +86,8 @@ try {
 				await writeFile(rc, [
 					'IMAPAccount far', 'Host 127.0.0.1', `Port ${server.port}`, 'User bench', `Pass ${server.passwordOf('bench')}`, 'SSLType None', 'AuthMechs LOGIN', '',
 					'IMAPStore far', 'Account far', '',
-					'MaildirStore near', `Path ${maildir}/`, `Inbox ${maildir}`, 'SubFolders Maildir++', '',
-					'Channel push', 'Far :far:', 'Near :near:', 'Patterns *', 'Sync Push', 'Create Far', 'CopyArrivalDate yes', 'SyncState *', '',
+					'MaildirStore near', `Inbox ${maildir}`, 'SubFolders Maildir++', '',
+					'Channel push', 'Far :far:', 'Near :near:', 'Patterns INBOX Archive Projects "Sent Items"', 'Sync Push', 'Create Far', 'CopyArrivalDate yes', 'SyncState *', '',
 				].join('\n'));
 				const started = process.hrtime.bigint();
 				const r = spawnSync('mbsync', ['-c', rc, '-a', '-q'], {encoding: 'utf8'});

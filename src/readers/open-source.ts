@@ -1,16 +1,37 @@
 /**
- * openSource: the reader registry. Detects what a path holds (Maildir tree, mbox file, directory of mbox
- * files / Thunderbird tree) unless `--from` says, and opens the matching SourceStore.
+ * openSource: the reader registry. Detects what a path holds (Outlook PST/OST file, Maildir tree, mbox file,
+ * directory of mbox files / Thunderbird tree) unless `--from` says, and opens the matching SourceStore.
  * Every failure is a MailshiftError naming the path and what to do.
+ *
+ * A file is a PST/OST when it starts with the PST signature `!BDN` (MS-PST 2.2.2.6), or when it is named
+ * `.pst`/`.ost` whatever it holds: the user meant an Outlook file, and a damaged or mislabelled one gets
+ * PstStore's clear refusal (e.g. "not an Outlook data file… it starts like an mbox file") rather than being
+ * silently read as something else.
  */
-import {stat} from 'node:fs/promises';
+import {open, stat} from 'node:fs/promises';
 import {extname, resolve} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
 import {MaildirStore, looksLikeMaildir} from './maildir-store.js';
 import {MboxStore, looksLikeMbox} from './mbox-store.js';
+import {PstStore} from './pst-store.js';
 import type {ReaderOptions, SourceStore} from './source-store.js';
 
-export type SourceKind = 'maildir' | 'mbox';
+export type SourceKind = 'maildir' | 'mbox' | 'pst';
+
+/** True when the file at `path` starts with the PST/OST signature `!BDN`. Never throws. */
+export async function looksLikePst(path: string): Promise<boolean> {
+	let handle;
+	try {
+		handle = await open(path, 'r');
+		const magic = Buffer.alloc(4);
+		const {bytesRead} = await handle.read(magic, 0, 4, 0);
+		return bytesRead === 4 && magic.toString('latin1') === '!BDN';
+	} catch {
+		return false;
+	} finally {
+		await handle?.close();
+	}
+}
 
 export async function detectSourceKind(path: string): Promise<SourceKind> {
 	const absolute = resolve(path);
@@ -29,13 +50,11 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 		});
 	}
 	if (info.isFile()) {
-		if (await looksLikeMbox(absolute)) return 'mbox';
 		const ext = extname(absolute).toLowerCase();
-		const pst = ext === '.pst' || ext === '.ost';
-		throw new MailshiftError('NOT_A_MAIL_STORE', `${absolute} is not an mbox file (it does not start with a "From " line).`, 'fatal', {
-			hint: pst
-				? 'Outlook PST/OST files are not supported by this version yet; export the folders to mbox, or wait for PST support.'
-				: 'Give a Maildir directory, an mbox file, or a folder of mbox files (e.g. a Thunderbird "Local Folders" directory). Use --from mbox to force.',
+		if ((await looksLikePst(absolute)) || ext === '.pst' || ext === '.ost') return 'pst';
+		if (await looksLikeMbox(absolute)) return 'mbox';
+		throw new MailshiftError('NOT_A_MAIL_STORE', `${absolute} is not an mbox file (it does not start with a "From " line) nor an Outlook .pst/.ost file.`, 'fatal', {
+			hint: 'Give an Outlook .pst/.ost file, a Maildir directory, an mbox file, or a folder of mbox files (e.g. a Thunderbird "Local Folders" directory). Use --from mbox to force.',
 		});
 	}
 	if (info.isDirectory()) {
@@ -49,5 +68,6 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 
 export async function openSource(path: string, kind: SourceKind | undefined, options: ReaderOptions = {}): Promise<SourceStore> {
 	const chosen = kind ?? (await detectSourceKind(path));
+	if (chosen === 'pst') return PstStore.open(path, options);
 	return chosen === 'maildir' ? MaildirStore.open(path, options) : MboxStore.open(path, options);
 }

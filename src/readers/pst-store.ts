@@ -114,7 +114,7 @@ export class PstStore implements SourceStore {
 	static async open(path: string, options: PstStoreOptions = {}): Promise<PstStore> {
 		const location = resolve(path);
 		const init: WorkerInit = {location, window: options.window ?? DEFAULT_WINDOW};
-		const worker = new Worker(workerUrl(), {workerData: init, stdout: true, stderr: true});
+		const worker = startWorker(init);
 		// The library never writes on purpose (pst-session captures its console); drain anything else.
 		worker.stdout.resume();
 		worker.stderr.resume();
@@ -323,10 +323,18 @@ function drain(queue: EventQueue): Promise<FromWorker> {
 	return queue.next();
 }
 
-/** The worker script next to this module: worker.js when built, worker.ts when run from source (tsx). */
-function workerUrl(): URL {
-	const isSource = import.meta.url.endsWith('.ts');
-	return new URL(isSource ? './pst/worker.ts' : './pst/worker.js', import.meta.url);
+/**
+ * Starts pst/worker.js next to this module. Run from source (tests and benchmarks under tsx), the worker is
+ * pst/worker.ts, and tsx's loader must be registered inside the worker thread first: Node 20 does not apply
+ * the parent's module hooks to a worker's entry point.
+ */
+function startWorker(init: WorkerInit): Worker {
+	const options = {workerData: init, stdout: true, stderr: true} as const;
+	if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pst/worker.js', import.meta.url), options);
+	const api = import.meta.resolve('tsx/esm/api');
+	const entry = new URL('./pst/worker.ts', import.meta.url).href;
+	const bootstrap = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+	return new Worker(bootstrap, {...options, eval: true});
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
