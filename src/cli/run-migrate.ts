@@ -92,6 +92,9 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 				io.stderr.write(`Resuming: the journal ${config.journalPath} has ${c.done} messages done${c.pending ? `, ${c.pending} to check on the server` : ''}${c.failed ? `, ${c.failed} failed before (tried again)` : ''}.\n`);
 			}
 		}
+		// A second Ctrl-C aborts at once: closing the connections ends the uploads in flight. Still safe: their
+		// journal rows stay `pending`, and the next run looks for them on the server before sending them.
+		controls.abortSignal.addEventListener('abort', () => void sink?.close().catch(() => undefined), {once: true});
 		const fallbackDate = (await stat(config.source)).mtime;
 		reporter.start();
 		const result = await runMigration({
