@@ -63,4 +63,33 @@ describe('interrupting a migration', {skip}, () => {
 		assert.equal(account.messages.length, uploaded, 'the server holds exactly what the summary reports');
 		assert.equal(new Set(account.messages.map((m) => m.messageId)).size, uploaded, 'no duplicates');
 	});
+
+	test('a second Ctrl-C aborts at once, and the next run still ends with every message exactly once', async () => {
+		const root = join(work, 'Maildir2');
+		const samples = sampleMessages(1500, 4);
+		await writeSampleMaildir(root, samples);
+		const args = [BIN, 'migrate', root, '--to', `imap://alice@127.0.0.1:${server.port}`, '--stats', '0', '--connections', '3', '--prefix', 'Second'];
+		const env = {...process.env, XDG_STATE_HOME: STATE_HOME, MAILSHIFT_PASSWORD: server.passwordOf('alice')};
+		const child = spawn(process.execPath, args, {env, stdio: ['ignore', 'pipe', 'pipe']});
+		let stderr = '';
+		let sent = false;
+		child.stderr.on('data', (d: Buffer) => {
+			stderr += d.toString();
+			if (!sent && (stderr.match(/ → /g) ?? []).length >= 2) {
+				sent = true;
+				child.kill('SIGINT');
+				setTimeout(() => child.kill('SIGINT'), 20);
+			}
+		});
+		const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+		assert.ok(sent, stderr);
+		assert.equal(code, 6, stderr);
+		const again = spawn(process.execPath, args, {env, stdio: ['ignore', 'ignore', 'pipe']});
+		let stderr2 = '';
+		again.stderr.on('data', (d: Buffer) => (stderr2 += d.toString()));
+		assert.equal(await new Promise<number | null>((resolve) => again.on('close', resolve)), 0, stderr2);
+		const account = await readAccount(server, 'alice');
+		const mine = account.messages.filter((m) => m.mailbox.startsWith('Second'));
+		assert.deepEqual(mine.map((m) => m.messageId).sort(), samples.map((s) => s.messageId).sort(), 'exactly once');
+	});
 });
