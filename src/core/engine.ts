@@ -130,6 +130,17 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 	});
 
 	const queue = new PQueue({concurrency: Math.max(1, options.connections)});
+	let connections = Math.max(1, options.connections);
+	const unsubscribeControls = controls.subscribe((change) => {
+		if (change.type === 'pause') queue.pause();
+		else if (change.type === 'resume') queue.start();
+		else {
+			connections = change.connections;
+			sink.setConnections?.(connections);
+			queue.concurrency = connections;
+			events.emit({type: 'connections:target', connections});
+		}
+	});
 	controls.stopSignal.addEventListener('abort', dropQueued, {once: true});
 	const detachProblems = deps.readerProblems?.attach(onReaderProblem) ?? ((): void => {});
 
@@ -238,7 +249,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 						record({folder: plan.label, location: message.ref.location, key: message.ref.key, kind: 'warning', code: 'DATE_FALLBACK', reason});
 						events.emit({type: 'warning', folder: plan.label, location: message.ref.location, message: reason});
 					}
-					await queue.onSizeLessThan(2 * Math.max(1, options.connections));
+					await queue.onSizeLessThan(2 * connections);
 					if (controls.isStopping) {
 						summary.found--;
 						folderSummary.found--;
@@ -284,6 +295,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 		await queue.onIdle();
 		journal?.checkpoint();
 		detachProblems();
+		unsubscribeControls();
 	}
 
 	summary.skippedUnlisted = Object.fromEntries(skippedByCode);

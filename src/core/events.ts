@@ -15,6 +15,7 @@ export type EngineEvent =
 	| {type: 'warning'; folder?: string; location?: string; message: string}
 	| {type: 'connection'; id: number; state: 'up' | 'down'}
 	| {type: 'throttle'; untilMs: number; reason: string}
+	| {type: 'connections:target'; connections: number}
 	| {type: 'folder:done'; folder: string}
 	| {type: 'run:done'; summary: Summary};
 

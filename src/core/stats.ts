@@ -26,8 +26,22 @@ export type StatsSnapshot = Readonly<{
 	etaSeconds?: number;
 	currentFolder?: string;
 	connections: number;
+	/** Parallel uploads asked for with +/- (undefined until changed). */
+	connectionsTarget?: number;
 	folders: readonly FolderStats[];
+	/** Until when the server asked us to pause (ms since epoch), and why. */
+	throttleUntil?: number;
+	throttleReason?: string;
+	/** Recent notable events, newest last (bounded: LOG_LIMIT), and how many older ones were dropped. */
+	log: readonly LogLine[];
+	logDropped: number;
+	finished: boolean;
 }>;
+
+export type LogLine = Readonly<{at: number; level: 'info' | 'warn' | 'error'; text: string}>;
+
+/** Notable events kept for display; the report file has all of them. */
+export const LOG_LIMIT = 200;
 
 const WINDOW_MS = 30_000;
 
@@ -38,12 +52,15 @@ export class StatsStore {
 		dryRun: boolean; startedAt: number; totalMessages?: number; totalBytes?: number; done: number; uploaded: number;
 		skipped: number; failed: number; bytes: number; currentFolder?: string; connections: Set<number>;
 		folders: Map<string, {folder: string; mailbox: string; total?: number; done: number; uploaded: number; skipped: number; failed: number; state: 'running' | 'done'}>;
+		connectionsTarget?: number; throttleUntil?: number; throttleReason?: string; log: LogLine[]; logDropped: number; finished: boolean;
 	};
+	readonly #listeners = new Set<() => void>();
+	#notifyTimer: NodeJS.Timeout | undefined;
 	readonly #samples: Array<{at: number; done: number; bytes: number}> = [];
 
 	constructor(now: () => number = Date.now) {
 		this.#now = now;
-		this.#state = {dryRun: false, startedAt: now(), done: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0, connections: new Set(), folders: new Map()};
+		this.#state = {dryRun: false, startedAt: now(), done: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0, connections: new Set(), folders: new Map(), log: [], logDropped: 0, finished: false};
 	}
 
 	readonly apply = (event: EngineEvent): void => {
@@ -80,6 +97,7 @@ export class StatsStore {
 				break;
 			}
 			case 'message:failed': {
+				this.#log('error', `${event.ref.location}: ${event.message}`);
 				s.done++;
 				s.failed++;
 				const f = folderOf(event.ref.folder);
@@ -89,8 +107,23 @@ export class StatsStore {
 			case 'folder:done': {
 				const f = folderOf(event.folder);
 				if (f) f.state = 'done';
+				if (f) this.#log('info', `${f.folder} → ${f.mailbox}: ${f.uploaded} uploaded${f.skipped ? `, ${f.skipped} skipped` : ''}${f.failed ? `, ${f.failed} failed` : ''}`);
 				break;
 			}
+			case 'warning':
+				this.#log('warn', `${event.location ?? event.folder ?? ''}${event.location || event.folder ? ': ' : ''}${event.message}`);
+				break;
+			case 'throttle':
+				s.throttleUntil = event.untilMs;
+				s.throttleReason = event.reason;
+				this.#log('warn', `the server asked to slow down: ${event.reason}`);
+				break;
+			case 'connections:target':
+				s.connectionsTarget = event.connections;
+				break;
+			case 'run:done':
+				s.finished = true;
+				break;
 			case 'connection':
 				if (event.state === 'up') s.connections.add(event.id);
 				else s.connections.delete(event.id);
@@ -99,7 +132,38 @@ export class StatsStore {
 				return;
 		}
 		this.#snapshot = undefined;
+		this.#scheduleNotify();
 	};
+
+	/**
+	 * Subscribes to changes; listeners are called at most every 100 ms (a run can process thousands of
+	 * messages a minute; React must not render per message). The timer is unref'ed. Returns an unsubscriber.
+	 */
+	readonly subscribe = (listener: () => void): (() => void) => {
+		this.#listeners.add(listener);
+		return () => this.#listeners.delete(listener);
+	};
+
+	/** Stable identity until something changes (useSyncExternalStore requires it). */
+	readonly getSnapshot = (): StatsSnapshot => this.snapshot();
+
+	#scheduleNotify(): void {
+		if (this.#notifyTimer || this.#listeners.size === 0) return;
+		this.#notifyTimer = setTimeout(() => {
+			this.#notifyTimer = undefined;
+			for (const listener of this.#listeners) listener();
+		}, 100);
+		this.#notifyTimer.unref();
+	}
+
+	#log(level: LogLine['level'], text: string): void {
+		const s = this.#state;
+		s.log.push({at: this.#now(), level, text});
+		if (s.log.length > LOG_LIMIT) {
+			s.log.shift();
+			s.logDropped++;
+		}
+	}
 
 	/** Forces the next snapshot to be recomputed, so rates fall and the ETA grows during a stall (timer-driven). */
 	refresh(): void {
@@ -128,6 +192,10 @@ export class StatsStore {
 			...(etaSeconds === undefined ? {} : {etaSeconds}),
 			...(s.currentFolder === undefined ? {} : {currentFolder: s.currentFolder}),
 			folders: [...s.folders.values()].map((f) => ({...f})),
+			...(s.connectionsTarget === undefined ? {} : {connectionsTarget: s.connectionsTarget}),
+			...(s.throttleUntil === undefined ? {} : {throttleUntil: s.throttleUntil}),
+			...(s.throttleReason === undefined ? {} : {throttleReason: s.throttleReason}),
+			log: [...s.log], logDropped: s.logDropped, finished: s.finished,
 		};
 		return this.#snapshot;
 	}

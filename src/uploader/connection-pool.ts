@@ -48,6 +48,16 @@ export class ConnectionPool {
 		return this.#size;
 	}
 
+	/** Changes the maximum; extra idle connections are logged out. */
+	setSize(n: number): void {
+		this.#size = Math.max(1, n);
+		for (const slot of this.#slots.filter((s) => !s.busy).slice(Math.max(0, this.#size - this.#slots.filter((s) => s.busy).length))) {
+			this.#discard(slot);
+			void slot.client.logout().catch(() => slot.client.close());
+		}
+		this.#wake();
+	}
+
 	get openCount(): number {
 		return this.#slots.length;
 	}

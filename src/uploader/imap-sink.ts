@@ -79,6 +79,10 @@ export class ImapSink implements MailSink {
 		return this.#pool.openCount;
 	}
 
+	setConnections(n: number): void {
+		this.#pool.setSize(n);
+	}
+
 	/** Existing selectable mailboxes (server paths). */
 	mailboxes(): string[] {
 		return [...this.#existing.values()];

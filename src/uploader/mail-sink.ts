@@ -36,6 +36,8 @@ export interface MailSink {
 	quota?(signal?: AbortSignal): Promise<Quota | undefined>;
 	/** Uploads one message. NOT idempotent: a failure with disposition 'verify' may have stored it. */
 	append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt>;
+	/** Optional capability: change how many connections may be open (TUI +/-). */
+	setConnections?(n: number): void;
 	/** Number of connections currently open (for progress displays). */
 	connections(): number;
 	/** Idempotent. */

@@ -83,11 +83,13 @@ export class PacedSink implements MailSink {
 		if (inner.mailboxState) this.mailboxState = (path, signal) => inner.mailboxState!(path, signal);
 		if (inner.loadIndex) this.loadIndex = (path, signal) => inner.loadIndex!(path, signal);
 		if (inner.quota) this.quota = (signal) => inner.quota!(signal);
+		if (inner.setConnections) this.setConnections = (n) => inner.setConnections!(n);
 	}
 
 	mailboxState?: (path: string, signal?: AbortSignal) => Promise<MailboxState>;
 	loadIndex?: (path: string, signal?: AbortSignal) => Promise<ServerIndex>;
 	quota?: (signal?: AbortSignal) => Promise<Quota | undefined>;
+	setConnections?: (n: number) => void;
 
 	layout(): ServerLayout {
 		return this.#inner.layout();

@@ -132,8 +132,20 @@ describe('StatsStore: snapshot identity (useSyncExternalStore contract)', () => 
 
 	const neutral: ReadonlyArray<readonly [string, EngineEvent]> = [
 		['folder:excluded', {type: 'folder:excluded', folder: 'Junk'}],
-		['warning', {type: 'warning', message: 'something odd'}],
 	];
+	test('Given a snapshot, when a warning arrives, then it is in the bounded log of the next snapshot', () => {
+		const {stats} = store();
+		const first = stats.snapshot();
+		stats.apply({type: 'warning', message: 'something odd'});
+		const next = stats.snapshot();
+		assert.notEqual(next, first);
+		assert.equal(next.log.at(-1)?.text, 'something odd');
+		assert.equal(next.log.at(-1)?.level, 'warn');
+		for (let i = 0; i < 250; i++) stats.apply({type: 'warning', message: `w${i}`});
+		assert.equal(stats.snapshot().log.length, 200);
+		assert.equal(stats.snapshot().logDropped, 51);
+	});
+
 	for (const [name, event] of neutral) {
 		test(`Given a snapshot, when a ${name} event arrives (it changes no number), then the same object comes back`, () => {
 			const {stats} = store();

@@ -26,7 +26,8 @@ import {crlf, readAccount} from '../helpers/imap-readback.js';
 import {runCli} from '../helpers/run-cli.js';
 
 const skip = dovecotSkipReason();
-const MAX_RUNS = 15;
+/** Each failed run used up at least one of the proxy's bounded faults, so this many runs always suffice. */
+const MAX_RUNS = 32;
 const RUN_TIMEOUT_MS = 120_000;
 const hash = (b: Buffer): string => createHash('sha256').update(b).digest('hex').slice(0, 16);
 
@@ -81,7 +82,7 @@ describe('migrating through connections that are cut and stalled', {skip}, () =>
 	let server: PrivateDovecot;
 	let work: string;
 	before(async () => {
-		server = await startDovecot({users: ['cuts', 'literal']});
+		server = await startDovecot({users: ['cuts', 'literal', 'after', 'late']});
 		work = await mkdtemp(join(tmpdir(), 'ms-cuts-'));
 	});
 	after(async () => {
@@ -106,7 +107,7 @@ describe('migrating through connections that are cut and stalled', {skip}, () =>
 			const stall = random() < 0.25 ? {stall: {at: Math.floor(random() * 200_000), ms: 300 + Math.floor(random() * 1700), thenCut: random() < 0.5}} : {};
 			return {...cut, ...stall};
 		};
-		const proxy = await FaultProxy.start({targetPort: server.port, plan, maxFaults: 40, lifetimeMs: 14 * 60_000});
+		const proxy = await FaultProxy.start({targetPort: server.port, plan, maxFaults: 30, lifetimeMs: 14 * 60_000});
 		const context = (): string => `seed ${seed}; faults: ${JSON.stringify(proxy.stats)}\n${proxy.log.join('\n')}`;
 		try {
 			// When the CLI runs through the proxy until it exits 0
@@ -127,37 +128,53 @@ describe('migrating through connections that are cut and stalled', {skip}, () =>
 		assert.deepEqual(onServer, source, `${difference(onServer, source)}\n${context()}`);
 	});
 
-	test('a cut exactly in the middle of the first large literal still leaves that message on the server exactly once', {timeout: 5 * 60_000}, async (t) => {
-		// Given 30 small messages and three large ones (about 400 KB each) in the Inbox
-		const root = join(work, 'literal');
+	/**
+	 * Given 30 small messages and three large ones (about 400 KB each) in the Inbox, and a proxy that cuts once,
+	 * at `at` of the first literal of 100 KB or more (the end of that APPEND reaching the server `lateDeliveryMs`
+	 * after the cut); when the CLI runs through it (one connection, so that "first"
+	 * is well defined) until it exits 0; then the cut happened in one of the large messages and that message, like
+	 * every other, is on the server exactly once.
+	 */
+	async function cutFirstLargeLiteral(user: string, at: 'middle' | 'after', t: TestContext, lateDeliveryMs = 0): Promise<void> {
+		const root = join(work, user);
 		const samples = sampleMessages(30, 43);
 		await writeSampleMaildir(root, samples);
 		const large = [1, 2, 3].map((i) => largeMessage(i));
 		await mkdir(join(root, 'cur'), {recursive: true});
 		for (const [i, raw] of large.entries()) await writeFile(join(root, 'cur', `1600000000.L${i}P1.fault:2,S`), raw);
 		const source = [...samples.map((s) => entry(crlf(s.raw))), ...large.map((raw) => entry(crlf(raw)))].sort();
-		// And a proxy that cuts once, half-way through the first literal of 100 KB or more
-		const proxy = await FaultProxy.start({targetPort: server.port, cutFirstLiteralOver: 100_000, lifetimeMs: 4 * 60_000});
+		const proxy = await FaultProxy.start({targetPort: server.port, cutFirstLiteralOver: 100_000, literalCutAt: at, lateDeliveryMs, lifetimeMs: 4 * 60_000});
 		const context = (): string => `faults: ${JSON.stringify(proxy.stats)}\n${proxy.log.join('\n')}`;
 		try {
-			// When the CLI runs through it (one connection, so "first" is well defined) until it exits 0
-			const args = ['migrate', root, '--to', `imap://literal@127.0.0.1:${proxy.port}`, '--stats', '0', '--connections', '1'];
-			const runs = await runUntilDone(args, server.passwordOf('literal'), t, context);
+			const args = ['migrate', root, '--to', `imap://${user}@127.0.0.1:${proxy.port}`, '--stats', '0', '--connections', '1'];
+			const runs = await runUntilDone(args, server.passwordOf(user), t, context);
 			assert.equal(runs.at(-1)?.code, 0, `no run completed in ${MAX_RUNS}\n${context()}`);
 		} finally {
 			await proxy.close();
 		}
 		for (const line of proxy.log) t.diagnostic(line);
-		// Then the cut happened inside one of the large messages …
 		const cut = proxy.literalCut;
 		assert.ok(cut, `the proxy saw no literal of 100 KB or more\n${context()}`);
 		assert.ok(cut.messageId?.startsWith('large-'), `the cut literal was ${cut.messageId}\n${context()}`);
-		assert.equal(cut.cutAt, Math.floor(cut.literalBytes / 2));
-		// … and that message, like every other, is on the server exactly once
-		const account = await readAccount(server, 'literal');
+		assert.equal(cut.cutAt, at === 'middle' ? Math.floor(cut.literalBytes / 2) : cut.literalBytes + 2);
+		const account = await readAccount(server, user);
 		const onServer = account.messages.map((m) => entry(m.source)).sort();
 		assert.equal(account.messages.filter((m) => m.messageId === cut.messageId).length, 1, `${cut.messageId} on the server:\n${difference(onServer, source)}\n${context()}`);
 		assert.deepEqual(onServer, source, `${difference(onServer, source)}\n${context()}`);
+	}
+
+	test('a cut exactly in the middle of the first large literal still leaves that message on the server exactly once', {timeout: 5 * 60_000}, async (t) => {
+		await cutFirstLargeLiteral('literal', 'middle', t);
+	});
+
+	test('a cut right after the first large message was sent, before the server answers, still leaves it on the server exactly once', {timeout: 5 * 60_000}, async (t) => {
+		await cutFirstLargeLiteral('after', 'after', t);
+	});
+
+	test('an APPEND whose last bytes reach the server a second after the client lost the connection still leaves that message on the server exactly once', {timeout: 5 * 60_000}, async (t) => {
+		// The server completes a command its client already gave up on (servers keep executing what they received):
+		// a check made at once sees no copy yet, so re-sending then would store the message twice.
+		await cutFirstLargeLiteral('late', 'after', t, 1000);
 	});
 });
 

@@ -10,8 +10,9 @@
  *   injected, so a migration through the proxy always ends. A seeded `plan` makes a failure replayable (the
  *   ordinals of parallel connections may still interleave differently from run to run).
  * - `cutFirstLiteralOver`: one cut, over all connections, exactly in the middle of the first client→server
- *   literal (RFC 3501 §4.3 `{n}` / RFC 7888 `{n+}`) of at least that many bytes; the Message-ID found at the
- *   start of that literal is recorded in `literalCut`.
+ *   literal (RFC 3501 §4.3 `{n}` / RFC 7888 `{n+}`) of at least that many bytes, or right after the CRLF that
+ *   follows it (`literalCutAt: 'after'`); the Message-ID found at the start of that literal is recorded in
+ *   `literalCut`.
  * - A cut delivers the bytes before the offset to the server, then ends the server side (FIN) and destroys the
  *   client side. Stalls hold the client's bytes (the server hears nothing) for `ms`, bounded by the caller.
  * - Bounded: the proxy closes itself after `lifetimeMs`; `close()` (idempotent) ends every connection.
@@ -34,8 +35,19 @@ export type FaultProxyOptions = Readonly<{
 	targetPort: number;
 	/** Faults of the n-th connection (0-based). @default none */
 	plan?: (n: number) => FaultPlan;
-	/** Cut once in the middle of the first client→server literal of at least this many bytes. @default off */
+	/** Cut once inside (or right after) the first client→server literal of at least this many bytes. @default off */
 	cutFirstLiteralOver?: number;
+	/**
+	 * Where that cut falls: in the middle of the literal, or right after the CRLF that ends the APPEND (the server
+	 * has the whole message, the client never hears whether it was stored). @default 'middle'
+	 */
+	literalCutAt?: 'middle' | 'after';
+	/**
+	 * With `literalCutAt: 'after'`: the last KiB of that APPEND reaches the server only this long after the client's
+	 * connection was cut, as when a busy server or a slow path finishes a command the client already gave up on.
+	 * @default 0
+	 */
+	lateDeliveryMs?: number;
 	/** Faults injected at most (cuts and stalls together); later connections pass through untouched. @default Infinity */
 	maxFaults?: number;
 	/** The proxy closes itself after this long. @default 600_000 */
@@ -63,6 +75,7 @@ export class FaultProxy {
 	readonly #server: Server;
 	readonly #links = new Set<Link>();
 	readonly #lifetime: NodeJS.Timeout;
+	readonly #late = new Set<Promise<void>>();
 	#faults = 0;
 	#isLiteralCutArmed: boolean;
 	#literalCut: LiteralCut | undefined;
@@ -97,11 +110,12 @@ export class FaultProxy {
 		return this.#literalCut;
 	}
 
-	/** Stops accepting and ends every connection. Idempotent. */
+	/** Stops accepting and ends every connection, after late deliveries (`lateDeliveryMs`) reached the server. Idempotent. */
 	async close(): Promise<void> {
 		if (this.#closed) return;
 		this.#closed = true;
 		clearTimeout(this.#lifetime);
+		await Promise.all(this.#late);
 		for (const link of this.#links) link.destroy();
 		await new Promise<void>((resolve) => this.#server.close(() => resolve()));
 	}
@@ -125,11 +139,21 @@ export class FaultProxy {
 		return true;
 	}
 
-	/** @internal Claims the one literal cut, for a literal of this size. */
-	claimLiteralCut(size: number): boolean {
-		if (!this.#isLiteralCutArmed || size < (this.#options.cutFirstLiteralOver ?? Infinity)) return false;
+	/** @internal Tracks a late delivery until its server connection has closed. */
+	trackLate(done: Promise<void>): void {
+		this.#late.add(done);
+	}
+
+	/** @internal */
+	get lateDeliveryMs(): number {
+		return this.#options.literalCutAt === 'after' ? (this.#options.lateDeliveryMs ?? 0) : 0;
+	}
+
+	/** @internal Claims the one literal cut, for a literal of this size: returns its offset from the literal's start. */
+	claimLiteralCut(size: number): number | undefined {
+		if (!this.#isLiteralCutArmed || size < (this.#options.cutFirstLiteralOver ?? Infinity)) return undefined;
 		this.#isLiteralCutArmed = false;
-		return true;
+		return this.#options.literalCutAt === 'after' ? size + 2 : Math.floor(size / 2);
 	}
 
 	/** @internal */
@@ -165,6 +189,9 @@ class Link {
 	#isStallDone = false;
 	#isStalled = false;
 	#held: Buffer[] = [];
+	/** Late delivery: from this offset the client's bytes are held, the client is cut, and they reach the server later. */
+	#lateFrom = Infinity;
+	#isHoldingLate = false;
 	#isDone = false;
 
 	constructor(proxy: FaultProxy, n: number, client: Socket, targetPort: number, plan: FaultPlan) {
@@ -209,8 +236,9 @@ class Link {
 
 	#fromClient(chunk: Buffer): void {
 		if (this.#isDone) return;
-		if (this.#isStalled) {
+		if (this.#isStalled || this.#isHoldingLate) {
 			this.#held.push(chunk);
+			if (this.#isHoldingLate) this.#deliverLate();
 			return;
 		}
 		let offset = 0;
@@ -225,6 +253,8 @@ class Link {
 			offset = this.#scan(chunk, offset, Math.min(chunk.length, offset + (stop - pos)));
 		}
 		this.#forward(chunk);
+		// A fault due exactly at the end of this chunk happens now, not when the client sends again.
+		if (this.#nextStop() <= this.#up) this.#fault(Buffer.alloc(0));
 	}
 
 	#forward(bytes: Buffer): void {
@@ -235,7 +265,7 @@ class Link {
 	/** The next client→server offset where a fault is due. */
 	#nextStop(): number {
 		const stall = this.#plan.stall && !this.#isStallDone ? this.#plan.stall.at : Infinity;
-		return Math.min(this.#plan.cutClientAt ?? Infinity, stall, this.#literalCutAt);
+		return Math.min(this.#plan.cutClientAt ?? Infinity, stall, this.#literalCutAt, this.#lateFrom);
 	}
 
 	/**
@@ -264,7 +294,9 @@ class Link {
 			this.#literalSize = size;
 			this.#literalStart = start;
 			this.#literalHead = '';
-			if (this.#proxy.claimLiteralCut(size)) this.#literalCutAt = start + Math.floor(size / 2);
+			const cutAt = this.#proxy.claimLiteralCut(size);
+			if (cutAt !== undefined) this.#literalCutAt = start + cutAt;
+			if (cutAt !== undefined && this.#proxy.lateDeliveryMs > 0) this.#lateFrom = start + Math.max(0, size - 1024);
 			return i + 1;
 		}
 		return to;
@@ -274,11 +306,19 @@ class Link {
 	#fault(rest: Buffer): void {
 		const at = this.#up;
 		const inLiteral = this.#literalLeft > 0 ? ` (inside a ${this.#literalSize}-byte literal, at byte ${at - this.#literalStart} of it)` : '';
+		if (at >= this.#lateFrom) {
+			this.#lateFrom = Infinity;
+			this.#isHoldingLate = true;
+			this.#held = [rest];
+			this.#deliverLate();
+			return;
+		}
 		if (at >= this.#literalCutAt) {
 			this.#literalCutAt = Infinity;
 			const messageId = /^Message-ID:\s*<([^>]+)>/im.exec(this.#literalHead)?.[1];
 			this.#proxy.noteLiteralCut({connection: this.#n, literalBytes: this.#literalSize, cutAt: at - this.#literalStart, messageId});
-			this.#cut(`connection ${this.#n}: cut client→server in the middle of the first large literal${inLiteral}, Message-ID ${messageId}`);
+			const where = at - this.#literalStart >= this.#literalSize ? `right after the first large literal (${this.#literalSize} bytes) and its CRLF` : 'in the middle of the first large literal';
+			this.#cut(`connection ${this.#n}: cut client→server ${where}${inLiteral}, Message-ID ${messageId}`);
 			return;
 		}
 		const stall = this.#plan.stall;
@@ -309,6 +349,31 @@ class Link {
 			if (this.#proxy.takeFault()) return this.#cut(`connection ${this.#n}: cut client→server at byte ${at}${inLiteral}`);
 		}
 		this.#fromClient(rest);
+	}
+
+	/** Once the held bytes reach the cut point: cut the client now, deliver them to the server later, then end. */
+	#deliverLate(): void {
+		const held = Buffer.concat(this.#held);
+		const need = this.#literalCutAt - this.#up;
+		if (held.length < need) return;
+		this.#literalCutAt = Infinity;
+		const delay = this.#proxy.lateDeliveryMs;
+		const messageId = /^Message-ID:\s*<([^>]+)>/im.exec(this.#literalHead)?.[1];
+		this.#proxy.noteLiteralCut({connection: this.#n, literalBytes: this.#literalSize, cutAt: need + this.#up - this.#literalStart, messageId});
+		this.#proxy.stats.clientCuts++;
+		this.#proxy.note(`connection ${this.#n}: cut client→server right after the first large literal (${this.#literalSize} bytes) and its CRLF, Message-ID ${messageId}; its last ${need} bytes reach the server ${delay} ms later`);
+		this.#isDone = true;
+		this.#client.destroy();
+		this.onClose();
+		// The server's answer is read and dropped; its connection ends after the answer (or 2 s at most).
+		this.#proxy.trackLate(new Promise<void>((resolve) => {
+			this.#upstream.once('close', () => resolve());
+			setTimeout(() => {
+				this.#upstream.write(held.subarray(0, need));
+				this.#upstream.once('data', () => this.#upstream.end());
+				setTimeout(() => this.#upstream.destroy(), 2000).unref();
+			}, delay).unref();
+		}));
 	}
 
 	#count(inLiteral: string): void {
