@@ -31,5 +31,6 @@ export const MIGRATE_OPTIONS = {
 	'include-trashed': {type: 'boolean', group: BEHAVIOUR, default: false, describe: 'Also upload messages marked trashed (Maildir T), with \\Deleted'},
 	report: {type: 'string', group: OUTPUT, describe: 'Write a JSON report (totals, per folder, every failed/skipped message) to this file'},
 	stats: {type: 'number', group: OUTPUT, default: 5, describe: 'Seconds between progress lines on stderr (0 = none)'},
+	plain: {type: 'boolean', group: OUTPUT, default: false, describe: 'Progress as plain lines even on a terminal (no live dashboard)'},
 	debug: {type: 'boolean', group: OUTPUT, default: false, describe: 'Show stack traces for errors'},
 } as const satisfies Record<string, Options>;

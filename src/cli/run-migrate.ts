@@ -22,6 +22,7 @@ import type {MailSink} from '../uploader/mail-sink.js';
 import {ExitCode, exitCodeFor} from './exit-codes.js';
 import type {ExitCodeValue} from './exit-codes.js';
 import {PlainReporter} from './reporters/plain.js';
+import type {TuiReporter} from '../tui/render-tui.js';
 import {writeReport} from './report.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
 import {journalRun} from '../journal/journal-location.js';
@@ -56,7 +57,8 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 	let imap: ImapSink | undefined;
 	const bus = new EventBus();
 	const reporter = new PlainReporter((line) => io.stderr.write(`${line}\n`), config.statsIntervalMs);
-	bus.subscribe((event) => reporter.onEvent(event));
+	let tui: TuiReporter | undefined;
+	bus.subscribe((event) => (tui ?? reporter).onEvent(event));
 	const controls = new EngineControls();
 	const uninstall = io.onInterrupt?.(controls);
 	const startedAt = new Date();
@@ -96,7 +98,16 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 		// journal rows stay `pending`, and the next run looks for them on the server before sending them.
 		controls.abortSignal.addEventListener('abort', () => void sink?.close().catch(() => undefined), {once: true});
 		const fallbackDate = (await stat(config.source)).mtime;
-		reporter.start();
+		// The live dashboard on a terminal (never in CI, pipes or with --plain); loaded only then, so plain runs
+		// never load React. Started after the password prompt, which needs the terminal in cooked mode.
+		if (!config.plain && io.stderr.isTTY && io.stdin.isTTY && !io.env['CI']) {
+			const {renderTui} = await import('../tui/render-tui.js');
+			tui = renderTui({controls, connections: config.connections, stdout: io.stderr, stdin: io.stdin,
+				title: `${config.source} → ${config.target ? describeTarget(config.target) : 'plan only'}`});
+			tui.start();
+		} else {
+			reporter.start();
+		}
 		const result = await runMigration({
 			dryRun: config.dryRun, includeTrashed: config.includeTrashed, connections: config.connections, fallbackDate,
 			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
@@ -106,6 +117,14 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 		}, {source, sink, events: bus, readerProblems: relay, ...(journal ? {journal} : {})}, controls);
 		journal?.checkpoint();
 		reporter.stop();
+		await tui?.finish({
+			interrupted: result.summary.interrupted, dryRun: config.dryRun,
+			...(result.summary.stopReason ? {stopReason: result.summary.stopReason} : {}),
+			...(result.fatal ? {error: result.fatal.message} : {}),
+			...(journal ? {journalPath: journal.path} : {}),
+			...(config.reportPath ? {reportPath: config.reportPath} : {}),
+		});
+		tui = undefined;
 		io.stdout.write(formatSummary(result.summary, config));
 		if (config.dryRun && imap) io.stdout.write(formatPreflight(result.summary, imap.capabilities(), await imap.quota()));
 		if (config.reportPath) {
@@ -132,6 +151,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 		return {exitCode: ExitCode.OK, result};
 	} catch (error) {
 		reporter.stop();
+		tui?.stop();
 		const e = toMailshiftError(error);
 		printError(e, io, config.debug);
 		return {exitCode: exitCodeFor(e.code)};

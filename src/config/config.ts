@@ -18,6 +18,8 @@ export type MigrationConfig = Readonly<{
 	reportPath: string | undefined;
 	statsIntervalMs: number;
 	debug: boolean;
+	/** Plain progress lines even on a terminal (no dashboard). */
+	plain: boolean;
 	/** Journal file; undefined only for dry runs. */
 	journalPath: string | undefined;
 	newJournal: boolean;

@@ -26,6 +26,7 @@ export type MigrateArgs = Readonly<{
 	report?: string | undefined;
 	stats?: number | undefined;
 	debug?: boolean | undefined;
+	plain?: boolean | undefined;
 	journal?: string | undefined;
 	newJournal?: boolean | undefined;
 	skipExisting?: boolean | undefined;
@@ -101,5 +102,6 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 		reportPath: args.report ? resolvePath(args.report) : undefined,
 		statsIntervalMs: stats * 1000,
 		debug: args.debug ?? false,
+		plain: args.plain ?? false,
 	});
 }

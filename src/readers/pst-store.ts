@@ -118,17 +118,25 @@ export class PstStore implements SourceStore {
 		// The library never writes on purpose (pst-session captures its console); drain anything else.
 		worker.stdout.resume();
 		worker.stderr.resume();
+		const listeners: {message?: (m: FromWorker) => void; error?: (e: Error) => void; exit?: (code: number) => void} = {};
 		const first = await new Promise<FromWorker>((resolveFirst, reject) => {
-			worker.once('message', resolveFirst);
-			worker.once('error', reject);
-			worker.once('exit', (code) => reject(new Error(`the reader thread exited with code ${code}`)));
+			listeners.message = resolveFirst;
+			listeners.error = reject;
+			listeners.exit = (code): void => reject(new Error(`the reader thread exited with code ${code}`));
+			worker.once('message', listeners.message);
+			worker.once('error', listeners.error);
+			worker.once('exit', listeners.exit);
+		}).finally(() => {
+			// Only our own listeners: Worker keeps internal ones (removeAllListeners would break its port).
+			if (listeners.message) worker.off('message', listeners.message);
+			if (listeners.error) worker.off('error', listeners.error);
+			if (listeners.exit) worker.off('exit', listeners.exit);
 		}).catch((error: unknown) => {
 			void worker.terminate();
 			throw new MailshiftError('SOURCE_UNREADABLE', `${location} cannot be read: ${describe(error)}`, 'fatal', {
 				cause: error, hint: 'This may be a bug in mailshift; run again with --debug and report the output.',
 			});
 		});
-		worker.removeAllListeners();
 		if (first.type === 'open-failed') {
 			await worker.terminate();
 			throw new MailshiftError(first.code, first.message, 'fatal', {hint: first.hint});

@@ -175,7 +175,7 @@ class Link {
 	readonly #client: Socket;
 	readonly #upstream: Socket;
 	#plan: FaultPlan;
-	/** Client→server bytes forwarded (or held by a stall) so far. */
+	/** Client→server bytes forwarded to the server so far (held bytes are not counted until forwarded). */
 	#up = 0;
 	#down = 0;
 	/** Scanner: bytes of the current literal still to come (-1: reading a line), its size and start offset. */

@@ -103,7 +103,7 @@ export class ScriptedImapServer {
 		return this.#appends;
 	}
 
-	/** Every stored message, mailbox by mailbox, in UID order. */
+	/** Every stored message, mailbox by mailbox, in UID order (mailbox names as on the wire: modified UTF-7). */
 	messages(): StoredMessage[] {
 		return [...this.#mailboxes.values()].flatMap((box) => box.messages.map((m) => ({mailbox: box.name, uid: m.uid, flags: new Set(m.flags), internalDate: m.internalDate, raw: m.raw})));
 	}

@@ -1,6 +1,7 @@
 /**
- * The Content-Type of an attachment: its PR_ATTACH_MIME_TAG when that is a valid `type/subtype`, else a guess
- * from the file name's extension (the common types Outlook users attach), else application/octet-stream.
+ * The Content-Type of an attachment: its PR_ATTACH_MIME_TAG when that is a valid `type/subtype` other than the
+ * generic application/octet-stream, else a guess from the file name's extension (the common types Outlook users
+ * attach), else the tag or application/octet-stream.
  * Pure.
  */
 
@@ -26,8 +27,9 @@ const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&
 
 export function contentTypeFor(mimeTag: string | undefined, filename: string): string {
 	const tag = mimeTag?.trim().toLowerCase();
-	if (tag !== undefined && MEDIA_TYPE.test(tag)) return tag;
 	const dot = filename.lastIndexOf('.');
-	const extension = dot < 0 ? '' : filename.slice(dot + 1).toLowerCase();
-	return BY_EXTENSION.get(extension) ?? 'application/octet-stream';
+	const guess = BY_EXTENSION.get(dot < 0 ? '' : filename.slice(dot + 1).toLowerCase());
+	// Outlook often tags everything application/octet-stream; a known extension says more.
+	if (tag !== undefined && MEDIA_TYPE.test(tag) && (tag !== 'application/octet-stream' || guess === undefined)) return tag;
+	return guess ?? 'application/octet-stream';
 }

@@ -60,6 +60,8 @@ const VERSIONS: ReadonlyMap<number, string> = new Map([
 	[14, 'ANSI (Outlook 97–2002)'], [15, 'ANSI (Outlook 97–2002)'], [23, 'Unicode (Outlook 2003+)'], [36, 'Unicode with 4 KiB pages (Outlook 2013+)'],
 ]);
 const HEADER_BYTES = 564;
+/** How pst-extractor-fixes.ts reports a node id that is not in the node B-tree. */
+const MISSING_NODE = 'PSTFile::findBtreeItem Unable to find node';
 const TOO_NEW_HINT = 'Open it in Outlook and export the folders to a new .pst (File > Open & Export > Import/Export > Export to a file), then migrate that file.';
 
 export class PstSession {
@@ -130,6 +132,9 @@ export class PstSession {
 				yield {type: 'error', reason: `the folder (node ${folderNid}) cannot be opened: ${describe(error)}`};
 				continue;
 			}
+			// Rows beyond PR_CONTENT_COUNT whose node is gone are stale rows (seen in cached-mode OSTs), not losses.
+			let staleAllowance = Math.max(0, nodes.length - expected);
+			let found = 0;
 			for (const nid of nodes) {
 				const location = `${this.location}#${label}/${nid}`;
 				let result: ReadResult;
@@ -140,23 +145,32 @@ export class PstSession {
 						return readItem(item, nid, context);
 					}));
 				} catch (error) {
-					yield {type: 'problem', problem: {location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed', reason: `item ${nid} in "${label}" cannot be read: ${describe(error)}`}};
+					const reason = describe(error);
+					if (staleAllowance > 0 && reason.startsWith(`${MISSING_NODE} ${nid} `)) {
+						staleAllowance--;
+						yield {type: 'problem', problem: {location, code: 'MESSAGE_UNPARSEABLE', kind: 'warning',
+							reason: `"${label}" lists item ${nid}, which no longer exists in the file; the folder's own count (${expected}) does not include it, so nothing is lost`}};
+						continue;
+					}
+					found++;
+					yield {type: 'problem', problem: {location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed', reason: `item ${nid} in "${label}" cannot be read: ${reason}`}};
 					continue;
 				}
+				found++;
 				const warnings = [...result.warnings, ...notes.map((n) => `pst-extractor: ${n}`)];
 				if (warnings.length > 0) {
 					yield {type: 'problem', problem: {location, code: 'MESSAGE_UNPARSEABLE', kind: 'warning', reason: `item ${nid} in "${label}" was read with problems: ${warnings.join('; ')}`}};
 				}
 				yield {type: 'item', nid, location, result};
 			}
-			const missing = expected - nodes.length;
+			const missing = expected - found;
 			if (missing > 0) {
 				const rows = unreadableRows > 0 ? ` (${unreadableRows} row(s) of its contents table are damaged)` : '';
 				yield {
 					type: 'problem',
 					problem: {
 						location: `${this.location}#${label}`, code: 'SOURCE_UNREADABLE', kind: 'failed',
-						reason: `folder "${label}" (node ${folderNid}) says it holds ${expected} item(s), but only ${nodes.length} could be found${rows}; ${missing} item(s) are missing from this migration`,
+						reason: `folder "${label}" (node ${folderNid}) says it holds ${expected} item(s), but only ${found} could be found${rows}; ${missing} item(s) are missing from this migration`,
 					},
 				};
 			}

@@ -1,0 +1,85 @@
+/**
+ * MigrationApp: the live dashboard of a migration (used by `mailshift migrate` on a terminal). It reads the
+ * StatsStore snapshot (≤ 10 renders/s) and steers the engine only through EngineControls; it never imports
+ * readers, uploaders or the engine (STYLE rule 4).
+ */
+import {Box, Text, useInput, useStdout} from 'ink';
+import {useState} from 'react';
+import type {EngineControls} from '../core/controls.js';
+import type {StatsStore} from '../core/stats.js';
+import EventLog from './components/event-log.js';
+import Finish from './components/finish.js';
+import type {FinishInfo} from './components/finish.js';
+import FolderTable from './components/folder-table.js';
+import Help from './components/help.js';
+import Progress from './components/progress.js';
+import StatusLine from './components/status-line.js';
+import {useNow} from './use-now.js';
+import {useStore} from './use-store.js';
+
+export type AppProps = Readonly<{
+	store: StatsStore;
+	controls: EngineControls;
+	/** "source → destination" */
+	title: string;
+	/** Upper bound for '+'. @default 16 */
+	maxConnections?: number;
+	initialConnections: number;
+	/** Set when the run ended: the finish screen replaces the keys. */
+	finish?: FinishInfo;
+	now?: () => number;
+}>;
+
+export function MigrationApp({store, controls, title, maxConnections = 16, initialConnections, finish, now = Date.now}: AppProps) {
+	const snapshot = useStore(store);
+	const time = useNow(1000, now);
+	const {stdout} = useStdout();
+	const width = Math.max(40, Math.min(stdout?.columns ?? 80, 120));
+	const height = stdout?.rows ?? 24;
+	const [isHelp, setHelp] = useState(false);
+	const [, setTick] = useState(0);
+	const [ctrlC, setCtrlC] = useState(0);
+	const refresh = (): void => setTick((t) => t + 1);
+
+	useInput((input, key) => {
+		if (finish) return;
+		if (key.ctrl && input === 'c') {
+			if (ctrlC === 0) controls.stop();
+			else controls.abort();
+			setCtrlC(ctrlC + 1);
+			refresh();
+			return;
+		}
+		if (input === 'p') {
+			if (controls.isPaused) controls.resume();
+			else controls.pause();
+			refresh();
+		} else if (input === '+' || input === '=') {
+			controls.setConnections(Math.min(maxConnections, (controls.connections ?? initialConnections) + 1));
+		} else if (input === '-' || input === '_') {
+			controls.setConnections(Math.max(1, (controls.connections ?? initialConnections) - 1));
+		} else if (input === 'q') {
+			controls.stop();
+			refresh();
+		} else if (input === '?') {
+			setHelp(!isHelp);
+		}
+	});
+
+	// 80×24: header 2, progress 3, status 1, log up to 6, the rest for folders.
+	const logRows = Math.max(2, Math.min(6, height - 18));
+	const folderRows = Math.max(3, height - 8 - logRows - (finish ? 9 : 0));
+	return (
+		<Box flexDirection="column" width={width}>
+			<Text bold>
+				mailshift {snapshot.dryRun ? <Text color="cyan">[DRY RUN] </Text> : null}
+				<Text dimColor>{title}</Text>
+			</Text>
+			<Progress snapshot={snapshot} width={width} now={time} />
+			<FolderTable folders={snapshot.folders} width={width} maxRows={folderRows} />
+			<EventLog log={snapshot.log} dropped={snapshot.logDropped} rows={logRows} width={width} />
+			{finish ? <Finish snapshot={snapshot} info={finish} now={time} /> : <StatusLine snapshot={snapshot} isPaused={controls.isPaused} isStopping={controls.isStopping} now={time} />}
+			{isHelp && !finish ? <Help /> : null}
+		</Box>
+	);
+}

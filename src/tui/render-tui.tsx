@@ -1,0 +1,47 @@
+/**
+ * The only file that calls ink's render(). Returns a Reporter for `mailshift migrate` on a terminal:
+ * it feeds engine events into a StatsStore and renders MigrationApp to stderr (stdout stays for results),
+ * at most 10 frames a second, with Ctrl-C handled as keys (first: graceful stop; second: abort).
+ * Loaded with a dynamic import by the CLI, so plain and JSON runs never load React.
+ */
+import {render} from 'ink';
+import type {Instance} from 'ink';
+import type {EngineControls} from '../core/controls.js';
+import type {EngineEvent} from '../core/events.js';
+import {StatsStore} from '../core/stats.js';
+import {MigrationApp} from './app.js';
+import type {FinishInfo} from './components/finish.js';
+
+export type TuiReporter = Readonly<{
+	onEvent(event: EngineEvent): void;
+	start(): void;
+	/** Shows the finish screen, then unmounts. */
+	finish(info: FinishInfo): Promise<void>;
+	stop(): void;
+}>;
+
+export function renderTui(options: Readonly<{controls: EngineControls; title: string; connections: number; stdout: NodeJS.WriteStream; stdin: NodeJS.ReadStream}>): TuiReporter {
+	const store = new StatsStore();
+	let instance: Instance | undefined;
+	const element = (finish?: FinishInfo) => (
+		<MigrationApp store={store} controls={options.controls} title={options.title} initialConnections={options.connections} {...(finish ? {finish} : {})} />
+	);
+	return {
+		onEvent: (event) => store.apply(event),
+		start: () => {
+			instance = render(element(), {stdout: options.stdout, stdin: options.stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 10});
+		},
+		finish: async (info) => {
+			if (!instance) return;
+			store.refresh();
+			instance.rerender(element(info));
+			await new Promise((resolve) => setTimeout(resolve, 150));
+			instance.unmount();
+			instance = undefined;
+		},
+		stop: () => {
+			instance?.unmount();
+			instance = undefined;
+		},
+	};
+}
