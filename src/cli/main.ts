@@ -39,7 +39,8 @@ function installInterrupt(io: CliIo): (controls: EngineControls) => () => void {
 }
 
 export async function main(argv: readonly string[], io: CliIo = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env}): Promise<ExitCodeValue> {
-	const cliIo: CliIo = {...io, onInterrupt: io.onInterrupt ?? installInterrupt(io)};
+	const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
+	const cliIo: CliIo = {...io, onInterrupt: io.onInterrupt ?? installInterrupt(io), commandLine: io.commandLine ?? ['mailshift', ...argv.map(quote)].join(' ')};
 	const debug = argv.includes('--debug');
 	if (argv.some((a) => a === '--password' || a.startsWith('--password=') || a === '-p')) {
 		printError(new MailshiftError('USAGE', 'Passwords are never accepted on the command line (they end up in shell history and process lists).', 'fatal', {

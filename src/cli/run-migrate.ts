@@ -12,6 +12,7 @@ import type {EngineResult} from '../core/engine.js';
 import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import {EventBus} from '../core/events.js';
 import {ProblemRelay} from '../core/problem-relay.js';
+import {StatsStore} from '../core/stats.js';
 import {openSource} from '../readers/open-source.js';
 import type {SourceStore} from '../readers/source-store.js';
 import {DryRunSink} from '../uploader/dry-run-sink.js';
@@ -35,6 +36,8 @@ export type CliIo = Readonly<{
 	stderr: NodeJS.WriteStream;
 	stdin: NodeJS.ReadStream;
 	env: NodeJS.ProcessEnv;
+	/** The command as typed (never contains a password: those are refused on the command line). */
+	commandLine?: string;
 	/** Installs Ctrl-C handling for the run; returns an uninstaller. */
 	onInterrupt?: (controls: EngineControls) => () => void;
 }>;
@@ -58,7 +61,11 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 	const bus = new EventBus();
 	const reporter = new PlainReporter((line) => io.stderr.write(`${line}\n`), config.statsIntervalMs);
 	let tui: TuiReporter | undefined;
-	bus.subscribe((event) => (tui ?? reporter).onEvent(event));
+	const stats = new StatsStore();
+	bus.subscribe((event) => {
+		stats.apply(event);
+		if (!tui) reporter.onEvent(event);
+	});
 	const controls = new EngineControls();
 	const uninstall = io.onInterrupt?.(controls);
 	const startedAt = new Date();
@@ -102,7 +109,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 		// never load React. Started after the password prompt, which needs the terminal in cooked mode.
 		if (!config.plain && io.stderr.isTTY && io.stdin.isTTY && !io.env['CI']) {
 			const {renderTui} = await import('../tui/render-tui.js');
-			tui = renderTui({controls, connections: config.connections, stdout: io.stderr, stdin: io.stdin,
+			tui = renderTui({store: stats, controls, connections: config.connections, stdout: io.stderr, stdin: io.stdin,
 				title: `${config.source} → ${config.target ? describeTarget(config.target) : 'plan only'}`});
 			tui.start();
 		} else {
@@ -123,6 +130,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 			...(result.fatal ? {error: result.fatal.message} : {}),
 			...(journal ? {journalPath: journal.path} : {}),
 			...(config.reportPath ? {reportPath: config.reportPath} : {}),
+			...(io.commandLine ? {resumeCommand: io.commandLine} : {}),
 		});
 		tui = undefined;
 		io.stdout.write(formatSummary(result.summary, config));

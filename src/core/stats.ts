@@ -165,6 +165,12 @@ export class StatsStore {
 		}
 	}
 
+	/** Recomputes and notifies now (a renderer's 1 s timer: rates fall and countdowns move while nothing happens). */
+	readonly tick = (): void => {
+		this.#snapshot = undefined;
+		for (const listener of this.#listeners) listener();
+	};
+
 	/** Forces the next snapshot to be recomputed, so rates fall and the ETA grows during a stall (timer-driven). */
 	refresh(): void {
 		this.#snapshot = undefined;

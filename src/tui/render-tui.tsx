@@ -8,7 +8,7 @@ import {render} from 'ink';
 import type {Instance} from 'ink';
 import type {EngineControls} from '../core/controls.js';
 import type {EngineEvent} from '../core/events.js';
-import {StatsStore} from '../core/stats.js';
+import type {StatsStore} from '../core/stats.js';
 import {MigrationApp} from './app.js';
 import type {FinishInfo} from './components/finish.js';
 
@@ -20,18 +20,23 @@ export type TuiReporter = Readonly<{
 	stop(): void;
 }>;
 
-export function renderTui(options: Readonly<{controls: EngineControls; title: string; connections: number; stdout: NodeJS.WriteStream; stdin: NodeJS.ReadStream}>): TuiReporter {
-	const store = new StatsStore();
+export function renderTui(options: Readonly<{store: StatsStore; controls: EngineControls; title: string; connections: number; stdout: NodeJS.WriteStream; stdin: NodeJS.ReadStream}>): TuiReporter {
+	const {store} = options;
 	let instance: Instance | undefined;
+	let ticker: NodeJS.Timeout | undefined;
 	const element = (finish?: FinishInfo) => (
 		<MigrationApp store={store} controls={options.controls} title={options.title} initialConnections={options.connections} {...(finish ? {finish} : {})} />
 	);
 	return {
-		onEvent: (event) => store.apply(event),
+		onEvent: () => {
+			// The store is fed by the CLI from the start of the run (connections opened before the dashboard count).
+		},
 		start: () => {
+			ticker = setInterval(store.tick, 1000);
 			instance = render(element(), {stdout: options.stdout, stdin: options.stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 10});
 		},
 		finish: async (info) => {
+			clearInterval(ticker);
 			if (!instance) return;
 			store.refresh();
 			instance.rerender(element(info));
@@ -40,6 +45,7 @@ export function renderTui(options: Readonly<{controls: EngineControls; title: st
 			instance = undefined;
 		},
 		stop: () => {
+			clearInterval(ticker);
 			instance?.unmount();
 			instance = undefined;
 		},
