@@ -31,6 +31,8 @@ export const MIGRATE_OPTIONS = {
 	'include-trashed': {type: 'boolean', group: BEHAVIOUR, default: false, describe: 'Also upload messages marked trashed (Maildir T), with \\Deleted'},
 	report: {type: 'string', group: OUTPUT, describe: 'Write a JSON report (totals, per folder, every failed/skipped message) to this file'},
 	stats: {type: 'number', group: OUTPUT, default: 5, describe: 'Seconds between progress lines on stderr (0 = none)'},
+	json: {type: 'boolean', group: OUTPUT, default: false, describe: 'NDJSON events on stdout (for scripts and log collectors)'},
+	verify: {type: 'boolean', group: BEHAVIOUR, default: true, describe: 'After a complete run, check every message on the server (--no-verify to skip)'},
 	plain: {type: 'boolean', group: OUTPUT, default: false, describe: 'Progress as plain lines even on a terminal (no live dashboard)'},
 	debug: {type: 'boolean', group: OUTPUT, default: false, describe: 'Show stack traces for errors'},
 } as const satisfies Record<string, Options>;

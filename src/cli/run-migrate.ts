@@ -13,6 +13,7 @@ import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import {EventBus} from '../core/events.js';
 import {ProblemRelay} from '../core/problem-relay.js';
 import {StatsStore} from '../core/stats.js';
+import {runVerify} from '../core/verify.js';
 import {openSource} from '../readers/open-source.js';
 import type {SourceStore} from '../readers/source-store.js';
 import {DryRunSink} from '../uploader/dry-run-sink.js';
@@ -23,6 +24,8 @@ import type {MailSink} from '../uploader/mail-sink.js';
 import {ExitCode, exitCodeFor} from './exit-codes.js';
 import type {ExitCodeValue} from './exit-codes.js';
 import {PlainReporter} from './reporters/plain.js';
+import {JsonReporter} from './reporters/json.js';
+import type {Reporter} from './reporters/reporter.js';
 import type {TuiReporter} from '../tui/render-tui.js';
 import {writeReport} from './report.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
@@ -59,7 +62,9 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 	let journal: SqliteJournal | undefined;
 	let imap: ImapSink | undefined;
 	const bus = new EventBus();
-	const reporter = new PlainReporter((line) => io.stderr.write(`${line}\n`), config.statsIntervalMs);
+	const reporter: Reporter = config.json
+		? new JsonReporter((line) => io.stdout.write(`${line}\n`))
+		: new PlainReporter((line) => io.stderr.write(`${line}\n`), config.statsIntervalMs);
 	let tui: TuiReporter | undefined;
 	const stats = new StatsStore();
 	bus.subscribe((event) => {
@@ -107,7 +112,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 		const fallbackDate = (await stat(config.source)).mtime;
 		// The live dashboard on a terminal (never in CI, pipes or with --plain); loaded only then, so plain runs
 		// never load React. Started after the password prompt, which needs the terminal in cooked mode.
-		if (!config.plain && io.stderr.isTTY && io.stdin.isTTY && !io.env['CI']) {
+		if (!config.plain && !config.json && io.stderr.isTTY && io.stdin.isTTY && !io.env['CI']) {
 			const {renderTui} = await import('../tui/render-tui.js');
 			tui = renderTui({store: stats, controls, connections: config.connections, stdout: io.stderr, stdin: io.stdin,
 				title: `${config.source} → ${config.target ? describeTarget(config.target) : 'plan only'}`});
@@ -123,8 +128,27 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 			...(config.byteBudget === undefined ? {} : {byteBudget: config.byteBudget}),
 		}, {source, sink, events: bus, readerProblems: relay, ...(journal ? {journal} : {})}, controls);
 		journal?.checkpoint();
+		// Prove it: a complete run is followed by `verify` (on by default), read-only, same mapping.
+		let verifyLine: string | undefined;
+		let isVerified = true;
+		if (config.verifyAfter && imap && !config.dryRun && !result.fatal && !result.summary.interrupted) {
+			bus.emit({type: 'warning', message: 'checking every message on the server (verify)…'});
+			try {
+				const checked = await runVerify({
+					includeTrashed: config.includeTrashed, fallbackDate, deep: false,
+					folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
+				}, {source, sink: imap}, controls);
+				isVerified = checked.missing === 0 && checked.altered === 0 && checked.duplicated === 0;
+				verifyLine = isVerified
+					? `Verify: OK — all ${formatCount(checked.checked)} messages are on the server exactly once, with their flags and dates.`
+					: `Verify: ${formatCount(checked.missing)} missing, ${formatCount(checked.duplicated)} extra copies, ${formatCount(checked.altered)} altered — run \`mailshift verify\` with the same options for the list.`;
+			} catch (error) {
+				verifyLine = `Verify could not run: ${toMailshiftError(error).message}`;
+			}
+		}
 		reporter.stop();
 		await tui?.finish({
+			...(verifyLine ? {verify: verifyLine} : {}),
 			interrupted: result.summary.interrupted, dryRun: config.dryRun,
 			...(result.summary.stopReason ? {stopReason: result.summary.stopReason} : {}),
 			...(result.fatal ? {error: result.fatal.message} : {}),
@@ -133,8 +157,9 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 			...(io.commandLine ? {resumeCommand: io.commandLine} : {}),
 		});
 		tui = undefined;
-		io.stdout.write(formatSummary(result.summary, config));
-		if (config.dryRun && imap) io.stdout.write(formatPreflight(result.summary, imap.capabilities(), await imap.quota()));
+		if (config.json) io.stdout.write(JSON.stringify({type: 'summary', ...result.summary, fatal: result.fatal ? {code: result.fatal.code, message: result.fatal.message} : null}) + '\n');
+		else io.stdout.write(formatSummary(result.summary, config) + (verifyLine ? `${verifyLine}\n` : ''));
+		if (config.dryRun && imap && !config.json) io.stdout.write(formatPreflight(result.summary, imap.capabilities(), await imap.quota()));
 		if (config.reportPath) {
 			await writeReport(config.reportPath, {config, result, startedAt});
 			io.stdout.write(`Report: ${config.reportPath}\n`);
@@ -152,6 +177,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 			io.stderr.write(`mailshift: stopped before the end. Run the same command again to continue${journal ? ` (the journal ${journal.path} remembers what is done)` : ''}.\n`);
 			return {exitCode: ExitCode.INTERRUPTED, result};
 		}
+		if (!isVerified) return {exitCode: ExitCode.SOME_FAILED, result};
 		if (result.summary.failed > 0) {
 			const unknown = result.summary.problems.some((p) => p.kind === 'failed' && (p.code === 'CONNECTION_LOST' || p.code === 'TIMEOUT'));
 			return {exitCode: unknown ? ExitCode.INTERRUPTED : ExitCode.SOME_FAILED, result};

@@ -20,6 +20,10 @@ export type MigrationConfig = Readonly<{
 	debug: boolean;
 	/** Plain progress lines even on a terminal (no dashboard). */
 	plain: boolean;
+	/** NDJSON events on stdout instead of human output. */
+	json: boolean;
+	/** Run `verify` after a complete migration. */
+	verifyAfter: boolean;
 	/** Journal file; undefined only for dry runs. */
 	journalPath: string | undefined;
 	newJournal: boolean;

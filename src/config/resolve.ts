@@ -27,6 +27,8 @@ export type MigrateArgs = Readonly<{
 	stats?: number | undefined;
 	debug?: boolean | undefined;
 	plain?: boolean | undefined;
+	json?: boolean | undefined;
+	verify?: boolean | undefined;
 	journal?: string | undefined;
 	newJournal?: boolean | undefined;
 	skipExisting?: boolean | undefined;
@@ -103,5 +105,7 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 		statsIntervalMs: stats * 1000,
 		debug: args.debug ?? false,
 		plain: args.plain ?? false,
+		json: args.json ?? false,
+		verifyAfter: args.verify ?? true,
 	});
 }

@@ -251,16 +251,19 @@ export class PstStore implements SourceStore {
 	async close(): Promise<void> {
 		if (this.#isClosed) return;
 		this.#isClosed = true;
-		const exited = new Promise<void>((resolveExit) => this.#worker.once('exit', () => resolveExit()));
-		try {
-			this.#send({type: 'close'});
-		} catch {
-			// already gone
+		if (this.#exitError === undefined) {
+			const exited = new Promise<void>((resolveExit) => this.#worker.once('exit', () => resolveExit()));
+			this.#worker.ref();
+			try {
+				this.#send({type: 'close'});
+			} catch {
+				// already gone
+			}
+			// A worker stuck in a long synchronous read is terminated after 2 s.
+			const timer = setTimeout(() => void this.#worker.terminate(), 2000);
+			await exited;
+			clearTimeout(timer);
 		}
-		const timer = setTimeout(() => void this.#worker.terminate(), 2000);
-		timer.unref();
-		await Promise.race([exited, new Promise<void>((r) => setTimeout(r, 2500).unref())]);
-		clearTimeout(timer);
 		for (const queue of this.#reads.values()) queue.fail(new MailshiftError('ABORTED', 'Stopped', 'fatal'));
 	}
 

@@ -9,6 +9,8 @@ export type FinishInfo = Readonly<{
 	journalPath?: string;
 	reportPath?: string;
 	resumeCommand?: string;
+	/** The result of the automatic verify, one line. */
+	verify?: string;
 	dryRun: boolean;
 }>;
 
@@ -25,6 +27,7 @@ export default function Finish({snapshot: s, info, now}: Props) {
 			<Text>
 				{formatCount(s.uploaded)} uploaded · {formatCount(s.skipped)} skipped · {formatCount(s.failed)} failed · {formatBytes(s.bytes)} in {formatDuration((now - s.startedAt) / 1000)}
 			</Text>
+			{info.verify ? <Text color={info.verify.startsWith('Verify: OK') ? 'green' : 'yellow'}>{info.verify}</Text> : null}
 			{info.journalPath ? <Text dimColor>Journal: {info.journalPath}</Text> : null}
 			{info.reportPath ? <Text dimColor>Report: {info.reportPath}</Text> : null}
 			{info.interrupted || s.failed ? <Text>To continue or retry, run the same command again{info.resumeCommand ? `: ${info.resumeCommand}` : ''}. Nothing is uploaded twice.</Text> : null}
