@@ -132,7 +132,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 		let verifyLine: string | undefined;
 		let isVerified = true;
 		if (config.verifyAfter && imap && !config.dryRun && !result.fatal && !result.summary.interrupted) {
-			bus.emit({type: 'warning', message: 'checking every message on the server (verify)…'});
+			bus.emit({type: 'notice', message: 'Checking every message on the server (verify)…'});
 			try {
 				const checked = await runVerify({
 					includeTrashed: config.includeTrashed, fallbackDate, deep: false,

@@ -16,6 +16,7 @@ export type EngineEvent =
 	| {type: 'connection'; id: number; state: 'up' | 'down'}
 	| {type: 'throttle'; untilMs: number; reason: string}
 	| {type: 'connections:target'; connections: number}
+	| {type: 'notice'; message: string}
 	| {type: 'folder:done'; folder: string}
 	| {type: 'run:done'; summary: Summary};
 

@@ -118,6 +118,9 @@ export class StatsStore {
 				s.throttleReason = event.reason;
 				this.#log('warn', `the server asked to slow down: ${event.reason}`);
 				break;
+			case 'notice':
+				this.#log('info', event.message);
+				break;
 			case 'connections:target':
 				s.connectionsTarget = event.connections;
 				break;

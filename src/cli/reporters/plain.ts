@@ -35,6 +35,9 @@ export class PlainReporter implements Reporter {
 			case 'warning':
 				this.#eventLine(`warning: ${event.location ? event.location + ': ' : event.folder ? event.folder + ': ' : ''}${event.message}`);
 				break;
+			case 'notice':
+				this.#write(event.message);
+				break;
 			case 'throttle':
 				this.#write(`the server asked to slow down — resuming in ${Math.max(1, Math.round((event.untilMs - Date.now()) / 1000))} s (${event.reason})`);
 				break;
