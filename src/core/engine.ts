@@ -66,6 +66,12 @@ export type EngineDeps = Readonly<{
 export type EngineResult = Readonly<{summary: Summary; fatal?: MailshiftError}>;
 
 const RETRIES = 3;
+/** Attempts to prepare a folder (CREATE/SELECT/index) across dropped connections. */
+const SETUP_ATTEMPTS = 4;
+/** Wait before (and between) looks for an upload whose outcome is unknown. */
+const VERIFY_GRACE_MS = 2500;
+/** A previous run's `pending` rows younger than this may still be being saved by the server: wait before looking. */
+const PENDING_SETTLE_MS = 5000;
 
 export async function runMigration(options: EngineOptions, deps: EngineDeps, controls: EngineControls): Promise<EngineResult> {
 	const {source, sink, events} = deps;
@@ -162,43 +168,64 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 
 			let permanent: ReadonlySet<string> | undefined;
 			let created = false;
-			try {
-				const ensured = await sink.ensureMailbox(mailbox, controls.abortSignal);
-				mailbox = ensured.path;
-				folderSummary.mailbox = mailbox;
-				created = ensured.created;
-				if (ensured.note) {
-					record({folder: plan.label, location: plan.label, key: '', kind: 'warning', code: 'FOLDER_RENAMED', reason: ensured.note});
-					events.emit({type: 'warning', folder: plan.label, message: ensured.note});
-				}
-				const state = sink.mailboxState ? await sink.mailboxState(mailbox, controls.abortSignal) : undefined;
-				permanent = state ? state.permanentFlags : await sink.permanentFlags(mailbox, controls.abortSignal);
-				index = undefined;
-				pendingClaims.clear();
-				if (journal && state?.uidValidity !== undefined) {
-					const recorded = journal.uidValidity(mailbox);
-					if (recorded !== undefined && recorded !== state.uidValidity) {
-						// RFC 3501 §2.3.1.1: the recorded UIDs no longer name these messages (mailbox recreated?).
-						journal.resetMailbox(mailbox, state.uidValidity);
-						const note = `the server's UIDVALIDITY of ${mailbox} changed (${recorded} → ${state.uidValidity}); every message is checked on the server again`;
-						record({folder: plan.label, location: mailbox, key: '', kind: 'warning', code: 'UIDVALIDITY_CHANGED', reason: note});
-						events.emit({type: 'warning', folder: plan.label, message: note});
+			let setupError: MailshiftError | undefined;
+			// Preparing a folder (CREATE, SELECT, the index FETCH) is retried a few times when the connection
+			// drops: these commands are idempotent, and giving up would fail every message of the folder.
+			for (let attempt = 1; attempt <= SETUP_ATTEMPTS; attempt++) {
+				setupError = undefined;
+				try {
+					const ensured = await sink.ensureMailbox(mailbox, controls.abortSignal);
+					mailbox = ensured.path;
+					folderSummary.mailbox = mailbox;
+					created = ensured.created;
+					if (ensured.note) {
+						record({folder: plan.label, location: plan.label, key: '', kind: 'warning', code: 'FOLDER_RENAMED', reason: ensured.note});
+						events.emit({type: 'warning', folder: plan.label, message: ensured.note});
 					}
-				}
-				// Look on the server first when the mailbox holds anything and either dedup is on or a previous
-				// run may have uploaded messages whose outcome it never recorded (the crash window).
-				if (state && state.exists > 0 && sink.loadIndex && ((options.skipExisting ?? true) || journal?.isResumed)) {
-					index = await sink.loadIndex(mailbox, controls.abortSignal);
-					if (journal) {
-						for (const entry of journal.doneIn(plan.label)) {
-							// Copies the journal knows are ours are taken first, so that they are not matched to other messages.
-							const isOurs = entry.uid !== undefined && entry.uidValidity === index.uidValidity && entry.mailbox === mailbox && index.claimUid(entry.uid);
-							if (!isOurs) pendingClaims.add(entry.key);
+					const state = sink.mailboxState ? await sink.mailboxState(mailbox, controls.abortSignal) : undefined;
+					permanent = state ? state.permanentFlags : await sink.permanentFlags(mailbox, controls.abortSignal);
+					index = undefined;
+					pendingClaims.clear();
+					if (journal && state?.uidValidity !== undefined) {
+						const recorded = journal.uidValidity(mailbox);
+						if (recorded !== undefined && recorded !== state.uidValidity) {
+							// RFC 3501 §2.3.1.1: the recorded UIDs no longer name these messages (mailbox recreated?).
+							journal.resetMailbox(mailbox, state.uidValidity);
+							const note = `the server's UIDVALIDITY of ${mailbox} changed (${recorded} → ${state.uidValidity}); every message is checked on the server again`;
+							record({folder: plan.label, location: mailbox, key: '', kind: 'warning', code: 'UIDVALIDITY_CHANGED', reason: note});
+							events.emit({type: 'warning', folder: plan.label, message: note});
 						}
 					}
+					// Look on the server first when the mailbox holds anything and either dedup is on or a previous
+					// run may have uploaded messages whose outcome it never recorded (the crash window).
+					if (state && state.exists > 0 && sink.loadIndex && ((options.skipExisting ?? true) || journal?.isResumed)) {
+						// A run killed moments ago may have an APPEND the server is still finishing: let it settle first.
+						const lastPending = journal?.lastPendingAt(plan.label);
+						if (lastPending !== undefined && now() - lastPending < PENDING_SETTLE_MS) {
+							events.emit({type: 'notice', message: `Waiting a few seconds for the server to finish what the previous run sent to ${mailbox}…`});
+							await sleep(PENDING_SETTLE_MS - (now() - lastPending), controls.abortSignal);
+						}
+						index = await sink.loadIndex(mailbox, controls.abortSignal);
+						if (journal) {
+							for (const entry of journal.doneIn(plan.label)) {
+								// Copies the journal knows are ours are taken first, so that they are not matched to other messages.
+								const isOurs = entry.uid !== undefined && entry.uidValidity === index.uidValidity && entry.mailbox === mailbox && index.claimUid(entry.uid);
+								if (!isOurs) pendingClaims.add(entry.key);
+							}
+						}
+					}
+				} catch (error) {
+					setupError = toMailshiftError(error);
+					const isTransient = setupError.disposition === 'retry' || setupError.disposition === 'verify';
+					if (isTransient && attempt < SETUP_ATTEMPTS && !controls.isStopping) {
+						await sleep(Math.min(setupError.retryAfterMs ?? 1000 * 2 ** attempt, 30_000), controls.abortSignal);
+						continue;
+					}
 				}
-			} catch (error) {
-				const e = toMailshiftError(error);
+				break;
+			}
+			if (setupError) {
+				const e = setupError;
 				if (e.disposition === 'fatal') {
 					setFatal(e);
 					break;
@@ -320,10 +347,19 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 				const e = toMailshiftError(error);
 				if (e.disposition === 'verify' && attempt < RETRIES && !controls.abortSignal.aborted && sink.loadIndex) {
 					// Outcome unknown (connection cut mid-APPEND): look before sending it again (never blindly retry).
+					// The server may still be saving it: Dovecot finishes an APPEND whose client vanished right after
+					// the literal, and showed it to another session only ~1 s later (measured). So "not there" counts
+					// only after two looks, VERIFY_GRACE_MS apart, the first VERIFY_GRACE_MS after the failure.
 					try {
-						const fresh = await sink.loadIndex(job.mailbox, controls.abortSignal);
-						const claim = await fresh.claim(job);
-						if (claim) {
+						let claim: Awaited<ReturnType<ServerIndex['claim']>> | undefined;
+						let fresh: ServerIndex | undefined;
+						for (let look = 0; look < 2 && !claim; look++) {
+							await sleep(VERIFY_GRACE_MS * (look + 1), controls.abortSignal);
+							if (controls.abortSignal.aborted) throw e;
+							fresh = await sink.loadIndex(job.mailbox, controls.abortSignal);
+							claim = await fresh.claim(job);
+						}
+						if (claim && fresh) {
 							journal?.done(job, {mailbox: job.mailbox, uid: claim.uid, ...(fresh.uidValidity === undefined ? {} : {uidValidity: fresh.uidValidity})}, 'found-on-server');
 							noteWrite(job.content.length);
 							summary.uploaded++;

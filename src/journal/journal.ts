@@ -49,6 +49,8 @@ export interface Journal {
 	get(ref: SourceRef): JournalEntry | undefined;
 	/** All entries of one source folder that are `done` (for claiming their server copies first). */
 	doneIn(folder: string): JournalEntry[];
+	/** When the newest `pending` row of a folder was written (ms since epoch), if there is one. */
+	lastPendingAt(folder: string): number | undefined;
 	/** UIDVALIDITY recorded for a mailbox (from APPENDUID), if any. */
 	uidValidity(mailbox: string): bigint | undefined;
 	/** Forgets the UIDs of a mailbox whose UIDVALIDITY changed, and records the new one. */

@@ -170,6 +170,11 @@ export class SqliteJournal implements Journal {
 		return this.#doneIn.all(folder).map(toEntry);
 	}
 
+	lastPendingAt(folder: string): number | undefined {
+		const row = this.#db.prepare("SELECT max(updated_at) AS t FROM messages WHERE folder = ? AND state = 'pending'").get(folder) as {t: string | null};
+		return row.t ? Date.parse(row.t) : undefined;
+	}
+
 	uidValidity(mailbox: string): bigint | undefined {
 		const v = this.#mailboxGet.get(mailbox)?.uid_validity;
 		return v ? BigInt(v) : undefined;

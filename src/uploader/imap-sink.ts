@@ -46,8 +46,25 @@ export class ImapSink implements MailSink {
 		this.#existing = new Map(mailboxes.filter((m) => !m.flags.has('\\Noselect') && !m.flags.has('\\NonExistent')).map((m) => [m.path.toLowerCase(), m.path]));
 	}
 
-	/** Connects (validating URL and credentials), reads the layout. Throws classified MailshiftErrors. */
+	/**
+	 * Connects (validating URL and credentials), reads the layout. A dropped or timed-out first connection is
+	 * tried again (3 attempts, 2 s then 4 s apart); refusals (login, TLS, DNS, refused port) are not.
+	 * Throws classified MailshiftErrors.
+	 */
 	static async connect(options: PoolOptions): Promise<ImapSink> {
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return await ImapSink.#connectOnce(options);
+			} catch (error) {
+				const e = classifyImapError(error, 'connect', describeTarget(options.target));
+				const isTransient = e.code === 'CONNECTION_LOST' || e.code === 'TIMEOUT' || e.code === 'THROTTLED';
+				if (!isTransient || attempt >= 3) throw e;
+				await new Promise((resolve) => setTimeout(resolve, 2000 * attempt));
+			}
+		}
+	}
+
+	static async #connectOnce(options: PoolOptions): Promise<ImapSink> {
 		const pool = new ConnectionPool(options);
 		const label = describeTarget(options.target);
 		try {

@@ -129,7 +129,9 @@ export class PacedSink implements MailSink {
 					this.#pausedUntil = until;
 					this.#options.onThrottle?.(until, error.message);
 				}
-				this.#gapMs = Math.min(10_000, Math.max(this.#gapMs * 2, 100));
+				// Without a time from the server, keep a growing gap between uploads; with one, the pause above is
+				// what the server asked for and the gap only grows gently.
+				this.#gapMs = error.retryAfterMs === undefined ? Math.min(10_000, Math.max(this.#gapMs * 2, 100)) : Math.min(1000, Math.max(this.#gapMs, 50));
 			}
 		}
 	}

@@ -61,11 +61,17 @@ describe('usage and source errors', () => {
 		assert.match(result.stderr, /cur\/ and new\//);
 	});
 
-	test('a PST file is refused with a clear sentence until PST support lands', async () => {
-		await writeFile(join(work, 'mail.pst'), Buffer.from('!BDN....SM'));
-		const result = await runCli(['migrate', join(work, 'mail.pst'), '--dry-run']);
-		assert.equal(result.code, 3);
-		assert.match(result.stderr, /PST/);
+	test('a damaged or mislabelled .pst file exits 3 with one sentence naming the file and the reason', async () => {
+		await writeFile(join(work, 'cut.pst'), Buffer.from('!BDN....SM\x17\x00'));
+		const cut = await runCli(['migrate', join(work, 'cut.pst'), '--dry-run']);
+		assert.equal(cut.code, 3);
+		assert.match(cut.stderr, /mailshift: .*cut\.pst is truncated: it has 12 bytes/);
+		assertNoStack(cut.stderr);
+		await writeFile(join(work, 'notes.pst'), 'These are my notes, not a mailbox.\n');
+		const notPst = await runCli(['migrate', join(work, 'notes.pst'), '--dry-run']);
+		assert.equal(notPst.code, 3);
+		assert.match(notPst.stderr, /mailshift: .*notes\.pst is not an Outlook data file \(\.pst\/\.ost\)/);
+		assertNoStack(notPst.stderr);
 	});
 
 	test('a password on the command line is refused with exit 2 and never echoed', async () => {

@@ -29,6 +29,7 @@ type LongLike = Readonly<{toString(): string; low: number; high: number}>;
 type PstFileInternals = {
 	readonly pstFileType: number;
 	readCompletely(buffer: Buffer, position?: number): void;
+	position: number;
 	__mailshiftPages?: PageCache;
 	__mailshiftRoots?: {nbt: number; bbt: number};
 };
@@ -87,7 +88,7 @@ class PageCache {
 			return hit;
 		}
 		const page = Buffer.alloc(size);
-		file.readCompletely(page, offset);
+		readAt(file, page, offset);
 		if (this.#pages.size >= MAX_CACHED_PAGES) {
 			const oldest = this.#pages.keys().next().value;
 			if (oldest !== undefined) this.#pages.delete(oldest);
@@ -95,6 +96,12 @@ class PageCache {
 		this.#pages.set(offset, page);
 		return page;
 	}
+}
+
+/** Reads at `position` (the library's readCompletely treats position 0 as "current position"). */
+function readAt(file: PstFileInternals, buffer: Buffer, position: number): void {
+	file.position = position;
+	file.readCompletely(buffer);
 }
 
 function formatOf(file: PstFileInternals): PageFormat {
@@ -128,7 +135,7 @@ function findBtreeItem(this: PstFileInternals, index: LongLike, descTree: boolea
 	this.__mailshiftPages ??= new PageCache();
 	if (this.__mailshiftRoots === undefined) {
 		const header = Buffer.alloc(Math.max(format.nbtRootAt, format.bbtRootAt) + format.keyBytes);
-		this.readCompletely(header, 0);
+		readAt(this, header, 0);
 		this.__mailshiftRoots = {
 			nbt: readOffset(header, format.nbtRootAt, format.keyBytes),
 			bbt: readOffset(header, format.bbtRootAt, format.keyBytes),

@@ -7,7 +7,8 @@
  *   PR_MESSAGE_LOCALE_ID 0x3FF1, else the store's (see code-pages.ts).
  * - From = PR_SENT_REPRESENTING_* (0x0042/0x0064/0x0065, SMTP 0x5D02); Sender = PR_SENDER_* (0x0C1A/0x0C1E/
  *   0x0C1F, SMTP 0x5D01) when it differs. Exchange (`EX`) addresses resolve through the SMTP properties, then a
- *   one-off entry ID (MS-OXCDATA 2.2.5.1), then any address containing '@'; otherwise only the name is written.
+ *   one-off entry ID (MS-OXCDATA 2.2.5.1), then the item's other legacy-DN/SMTP pairs (`exchangeDirectory`),
+ *   then any address containing '@'; otherwise only the name is written.
  * - To/Cc/Bcc from the recipient table: PR_RECIPIENT_TYPE 0x0C15, PR_DISPLAY_NAME 0x3001, PR_ADDRTYPE 0x3002,
  *   PR_EMAIL_ADDRESS 0x3003, PR_SMTP_ADDRESS 0x39FE, PR_ENTRYID 0x0FFF. Reply-To from PR_REPLY_RECIPIENT_ENTRIES
  *   0x004F (one-off entry IDs).
@@ -119,9 +120,10 @@ function readContent(message: PSTMessage, bag: PropertyBag, context: ItemContext
 	const rawSubject = bag.string(P.SUBJECT);
 	// MS-OXCMSG 2.2.1.46: a subject may start with 0x01 and a prefix-length character.
 	const subject = rawSubject !== undefined && rawSubject.charCodeAt(0) === 1 ? rawSubject.slice(2) : rawSubject;
-	const from = resolveMailbox(bag, P.SENT_REPRESENTING_NAME, P.SENT_REPRESENTING_ADDRTYPE, P.SENT_REPRESENTING_EMAIL, P.SENT_REPRESENTING_SMTP, P.SENT_REPRESENTING_ENTRYID);
-	const sender = resolveMailbox(bag, P.SENDER_NAME, P.SENDER_ADDRTYPE, P.SENDER_EMAIL, P.SENDER_SMTP, P.SENDER_ENTRYID);
-	const recipients = readRecipients(message, bag.ansiCharset, warnings);
+	const directory = exchangeDirectory(bag);
+	const from = resolveMailbox(bag, directory, P.SENT_REPRESENTING_NAME, P.SENT_REPRESENTING_ADDRTYPE, P.SENT_REPRESENTING_EMAIL, P.SENT_REPRESENTING_SMTP, P.SENT_REPRESENTING_ENTRYID);
+	const sender = resolveMailbox(bag, directory, P.SENDER_NAME, P.SENDER_ADDRTYPE, P.SENDER_EMAIL, P.SENDER_SMTP, P.SENDER_ENTRYID);
+	const recipients = readRecipients(message, bag.ansiCharset, directory, warnings);
 	const importance = bag.int(P.IMPORTANCE);
 	const priority = bag.int(P.PRIORITY);
 	const sensitivity = bag.int(P.SENSITIVITY);
@@ -188,25 +190,48 @@ function nonEmpty(text: string | undefined): string | undefined {
 	return text === undefined || text.trim() === '' ? undefined : text;
 }
 
+/**
+ * Exchange address (legacy DN) → SMTP address, from the pairs an item itself carries: sender, representing,
+ * received-by, received-representing, creator and last modifier (PidTag*EmailAddress / PidTag*SmtpAddress,
+ * MS-OXPROPS). An Outlook.com Sent item has no PR_SENDER_SMTP_ADDRESS but names its sender as creator. Only
+ * this item's properties are used, so the result never depends on what was read before (re-runs compose
+ * the same bytes).
+ */
+function exchangeDirectory(bag: PropertyBag): Map<string, string> {
+	const pairs: ReadonlyArray<readonly [number, number]> = [
+		[P.SENT_REPRESENTING_EMAIL, P.SENT_REPRESENTING_SMTP], [P.SENDER_EMAIL, P.SENDER_SMTP], [0x0076, 0x5d07],
+		[0x0078, 0x5d08], [0x4023, 0x5d0a], [0x4025, 0x5d0b],
+	];
+	const directory = new Map<string, string>();
+	for (const [dnId, smtpId] of pairs) {
+		const dn = bag.text(dnId);
+		const smtp = bag.text(smtpId);
+		if (dn !== undefined && smtp?.includes('@') === true && !dn.includes('@')) directory.set(dn.toUpperCase(), smtp);
+	}
+	return directory;
+}
+
 /** A sender/representing mailbox from its name, address type, address, SMTP address and entry ID. */
-function resolveMailbox(bag: PropertyBag, nameId: number, typeId: number, addressId: number, smtpId: number, entryId: number): MailAddress | undefined {
+function resolveMailbox(bag: PropertyBag, directory: ReadonlyMap<string, string>, nameId: number, typeId: number, addressId: number, smtpId: number, entryId: number): MailAddress | undefined {
 	const name = bag.text(nameId);
-	const address = smtpAddress(bag.text(typeId), bag.text(addressId), bag.text(smtpId), bag.bytes(entryId));
+	const address = smtpAddress(bag.text(typeId), bag.text(addressId), bag.text(smtpId), bag.bytes(entryId), directory);
 	if (name === undefined && address === undefined) return undefined;
 	return {...(name === undefined ? {} : {name}), ...(address === undefined ? {} : {address})};
 }
 
-function smtpAddress(addrType: string | undefined, address: string | undefined, smtp: string | undefined, entryId: Buffer | undefined): string | undefined {
+function smtpAddress(addrType: string | undefined, address: string | undefined, smtp: string | undefined, entryId: Buffer | undefined, directory: ReadonlyMap<string, string>): string | undefined {
 	if (addrType?.toUpperCase() === 'SMTP' && address?.includes('@')) return address;
 	if (smtp?.includes('@')) return smtp;
 	const oneOff = entryId === undefined ? undefined : parseOneOffEntryId(entryId);
 	if (oneOff?.addrType.toUpperCase() === 'SMTP' && oneOff.address.includes('@')) return oneOff.address;
+	const known = address === undefined ? undefined : directory.get(address.toUpperCase());
+	if (known !== undefined) return known;
 	return address?.includes('@') && !address.startsWith('/') ? address : undefined;
 }
 
 type Recipients = {to: MailAddress[]; cc: MailAddress[]; bcc: MailAddress[]};
 
-function readRecipients(message: PSTMessage, charset: string, warnings: string[]): Recipients {
+function readRecipients(message: PSTMessage, charset: string, directory: ReadonlyMap<string, string>, warnings: string[]): Recipients {
 	const result: Recipients = {to: [], cc: [], bcc: []};
 	let rows: Array<Map<number, unknown>> = [];
 	try {
@@ -219,7 +244,7 @@ function readRecipients(message: PSTMessage, charset: string, warnings: string[]
 	for (const row of rows) {
 		const bag = new PropertyBag(row, charset, warnings);
 		const name = bag.text(P.DISPLAY_NAME);
-		const address = smtpAddress(bag.text(P.ADDRTYPE), bag.text(P.EMAIL_ADDRESS), bag.text(P.SMTP_ADDRESS), bag.bytes(P.ENTRYID));
+		const address = smtpAddress(bag.text(P.ADDRTYPE), bag.text(P.EMAIL_ADDRESS), bag.text(P.SMTP_ADDRESS), bag.bytes(P.ENTRYID), directory);
 		if (name === undefined && address === undefined) continue;
 		const mailbox: MailAddress = {...(name === undefined ? {} : {name}), ...(address === undefined ? {} : {address})};
 		const type = (bag.uint(P.RECIPIENT_TYPE) ?? 1) & 0x0f;

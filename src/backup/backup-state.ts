@@ -1,0 +1,209 @@
+/**
+ * The working state of an unfinished backup, in `<out>/.mailshift-backup/` (a dot-directory: the Maildir and
+ * mbox readers skip it). It is removed once the manifest is written, so "state present, no manifest" means
+ * "interrupted: run again to continue".
+ *
+ * - `state.json`: what this backup is (format, source, options) so that a resume with other arguments is refused.
+ * - `lock`: one run at a time (O_EXCL; a lock of a dead process on this host is taken over).
+ * - `progress/<id>.ndjson`, one per folder (`id` = SHA-256 of the folder path): the partial manifest. One JSON
+ *   line per message written, skipped or failed, appended as it happens and fsynced at each checkpoint, after
+ *   the files it names were fsynced. A torn last line (crash) is ignored. When the folder is finished, the file
+ *   is rewritten (atomically) with exactly that pass's lines and a final `done` line. Memory: one folder's lines.
+ * - `previous-manifest.json`: the manifest of the complete backup that `--force` is refreshing; files it lists
+ *   that the new backup no longer has are deleted at the end (nothing else is ever deleted).
+ */
+import {createHash} from 'node:crypto';
+import {closeSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs';
+import {mkdir, open, readFile, rm, stat} from 'node:fs/promises';
+import type {FileHandle} from 'node:fs/promises';
+import {hostname} from 'node:os';
+import {join} from 'node:path';
+import {MailshiftError} from '../core/errors.js';
+import type {BackupFormat} from './backup-layout.js';
+import {writeFileDurably} from './durable-file.js';
+import type {ManifestFile, ManifestFolder, ManifestMessage, ManifestProblem, ManifestSkip, SourceKindName} from './manifest.js';
+
+export const STATE_DIR = '.mailshift-backup';
+
+export type BackupStateFile = Readonly<{
+	stateVersion: 1;
+	format: BackupFormat;
+	source: Readonly<{kind: SourceKindName; location: string}>;
+	includeTrashed: boolean;
+	startedAt: string;
+	toolVersion: string;
+}>;
+
+export type ProgressLine =
+	| ({t: 'm'} & ManifestMessage)
+	| ({t: 's'} & ManifestSkip)
+	| ({t: 'f'} & ManifestProblem)
+	| ({t: 'w'} & ManifestProblem)
+	| ({t: 'x'} & ManifestFile)
+	| {t: 'done'; folder: ManifestFolder};
+
+type LockInfo = Readonly<{pid: number; host: string; startedAt: string}>;
+
+function isRunning(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+/** Handle on `<out>/.mailshift-backup/`. Not concurrency-safe across processes except through `lock()`. */
+export class BackupState {
+	readonly dir: string;
+	#lockHeld = false;
+
+	constructor(out: string) {
+		this.dir = join(out, STATE_DIR);
+	}
+
+	get statePath(): string {
+		return join(this.dir, 'state.json');
+	}
+
+	get previousManifestPath(): string {
+		return join(this.dir, 'previous-manifest.json');
+	}
+
+	async exists(): Promise<boolean> {
+		try {
+			return (await stat(this.statePath)).isFile();
+		} catch {
+			return false;
+		}
+	}
+
+	async read(): Promise<BackupStateFile | undefined> {
+		try {
+			const data = JSON.parse(await readFile(this.statePath, 'utf8')) as BackupStateFile;
+			return data.stateVersion === 1 ? data : undefined;
+		} catch {
+			return undefined;
+		}
+	}
+
+	async write(state: BackupStateFile): Promise<void> {
+		await mkdir(join(this.dir, 'progress'), {recursive: true});
+		await writeFileDurably(this.statePath, `${this.statePath}.tmp`, Buffer.from(JSON.stringify(state, null, '\t') + '\n'));
+	}
+
+	/**
+	 * Takes the lock (creating the state directory).
+	 * @throws MailshiftError JOURNAL_LOCKED when another live run writes this backup.
+	 */
+	async lock(): Promise<void> {
+		await mkdir(this.dir, {recursive: true});
+		const path = join(this.dir, 'lock');
+		for (let attempt = 0; attempt < 2; attempt++) {
+			try {
+				const fd = openSync(path, 'wx', 0o600);
+				writeSync(fd, JSON.stringify({pid: process.pid, host: hostname(), startedAt: new Date().toISOString()} satisfies LockInfo));
+				closeSync(fd);
+				this.#lockHeld = true;
+				return;
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+			}
+			let info: LockInfo | undefined;
+			try {
+				info = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+			} catch {
+				info = undefined;
+			}
+			if (info !== undefined && !(info.host === hostname() && !isRunning(info.pid))) {
+				throw new MailshiftError('JOURNAL_LOCKED', `Another mailshift backup (pid ${info.pid} on ${info.host}, started ${info.startedAt}) is writing to this directory.`, 'fatal', {
+					hint: `Wait for it to finish. If it is not running any more, delete ${path}.`,
+				});
+			}
+			rmSync(path, {force: true});
+		}
+		throw new MailshiftError('JOURNAL_LOCKED', `Could not lock ${path}.`, 'fatal', {hint: `Delete ${path} if no other mailshift backup is running.`});
+	}
+
+	unlock(): void {
+		if (!this.#lockHeld) return;
+		this.#lockHeld = false;
+		rmSync(join(this.dir, 'lock'), {force: true});
+	}
+
+	/** Removes the whole state directory (after the manifest is written, or for a fresh start). */
+	async remove(): Promise<void> {
+		this.#lockHeld = false;
+		await rm(this.dir, {recursive: true, force: true});
+	}
+
+	/** The progress file of one folder. */
+	progressPath(label: string): string {
+		return join(this.dir, 'progress', `${createHash('sha256').update(label, 'utf8').digest('hex').slice(0, 24)}.ndjson`);
+	}
+
+	/** A folder's recorded lines (torn or foreign lines skipped); empty when it has none. */
+	async loadProgress(label: string): Promise<ProgressLine[]> {
+		let text: string;
+		try {
+			text = await readFile(this.progressPath(label), 'utf8');
+		} catch {
+			return [];
+		}
+		const lines: ProgressLine[] = [];
+		for (const line of text.split('\n')) {
+			if (!line) continue;
+			try {
+				const value = JSON.parse(line) as ProgressLine;
+				if (typeof value === 'object' && value !== null && typeof value.t === 'string') lines.push(value);
+			} catch {
+				// a line torn by a crash: what it described is checked again
+			}
+		}
+		return lines;
+	}
+
+	/** Opens a folder's progress file for appending (creating it). */
+	async openProgress(label: string): Promise<ProgressWriter> {
+		await mkdir(join(this.dir, 'progress'), {recursive: true});
+		const path = this.progressPath(label);
+		return new ProgressWriter(path, await open(path, 'a', 0o644));
+	}
+
+	/** Replaces a folder's progress with `lines` atomically (the finished folder's pass, ending with `done`). */
+	async rewriteProgress(label: string, lines: readonly ProgressLine[]): Promise<void> {
+		await mkdir(join(this.dir, 'progress'), {recursive: true});
+		const path = this.progressPath(label);
+		await writeFileDurably(path, `${path}.tmp`, Buffer.from(lines.map((l) => JSON.stringify(l) + '\n').join('')));
+	}
+}
+
+/** Appends progress lines; `sync()` makes them durable. Not idempotent (each call appends). */
+export class ProgressWriter {
+	readonly path: string;
+	readonly #file: FileHandle;
+	#pending: string[] = [];
+
+	constructor(path: string, file: FileHandle) {
+		this.path = path;
+		this.#file = file;
+	}
+
+	append(line: ProgressLine): void {
+		this.#pending.push(JSON.stringify(line) + '\n');
+	}
+
+	/** Writes the appended lines and fsyncs the file. */
+	async sync(): Promise<void> {
+		if (this.#pending.length > 0) {
+			const text = this.#pending.join('');
+			this.#pending = [];
+			await this.#file.write(text);
+		}
+		await this.#file.sync();
+	}
+
+	async close(): Promise<void> {
+		await this.#file.close();
+	}
+}

@@ -1,0 +1,82 @@
+/**
+ * Writing backup files so that a crash leaves either the old file or the whole new one, never half of one:
+ * tmp → write → set mtime → fsync → rename (restic local.Save; STYLE rule 6). The directory is fsynced by
+ * the caller once per checkpoint (`fsyncDirectory`), not per file: a rename lost in a crash is found on the
+ * next run, which checks every file it relies on by size and SHA-256 before skipping it.
+ */
+import {createHash} from 'node:crypto';
+import {createReadStream} from 'node:fs';
+import {open, rename, rm, stat, utimes} from 'node:fs/promises';
+
+/**
+ * Writes `data` to `target` through `tmp` (same directory or file system), with mtime and atime = `mtime`
+ * when given. Idempotent for the same arguments. Throws the fs error (the caller classifies it); the tmp file
+ * is removed on failure.
+ */
+export async function writeFileDurably(target: string, tmp: string, data: Buffer, mtime?: Date): Promise<void> {
+	const file = await open(tmp, 'w', 0o644);
+	try {
+		try {
+			await file.writeFile(data);
+			if (mtime) await file.utimes(mtime, mtime);
+			await file.sync();
+		} finally {
+			await file.close();
+		}
+		await rename(tmp, target);
+	} catch (error) {
+		await rm(tmp, {force: true}).catch(() => undefined);
+		throw error;
+	}
+}
+
+/** fsync of a directory, so that renames into it survive a crash. Some file systems refuse: then nothing. */
+export async function fsyncDirectory(dir: string): Promise<void> {
+	let handle;
+	try {
+		handle = await open(dir, 'r');
+		await handle.sync();
+	} catch {
+		// EISDIR/EINVAL/EPERM on some platforms and file systems (Windows, some FUSE): the rename is still atomic.
+	} finally {
+		await handle?.close().catch(() => undefined);
+	}
+}
+
+export type FileFacts = Readonly<{size: number; sha256: string; mtimeMs: number}>;
+
+/** Size, SHA-256 and mtime of a regular file, or undefined when it is missing or not a regular file. Streams (64 KiB reads). */
+export async function hashFile(path: string, signal?: AbortSignal): Promise<FileFacts | undefined> {
+	let info;
+	try {
+		info = await stat(path);
+	} catch {
+		return undefined;
+	}
+	if (!info.isFile()) return undefined;
+	const hash = createHash('sha256');
+	const stream = createReadStream(path, signal ? {highWaterMark: 64 * 1024, signal} : {highWaterMark: 64 * 1024});
+	for await (const chunk of stream) hash.update(chunk as Buffer);
+	return {size: info.size, sha256: hash.digest('hex'), mtimeMs: info.mtimeMs};
+}
+
+/** Checks that `path` holds exactly `size` bytes with this SHA-256 (size first: no read when it differs). */
+export async function hasContent(path: string, size: number, sha256: string, signal?: AbortSignal): Promise<boolean> {
+	try {
+		const info = await stat(path);
+		if (!info.isFile() || info.size !== size) return false;
+	} catch {
+		return false;
+	}
+	return (await hashFile(path, signal))?.sha256 === sha256;
+}
+
+/** Sets a file's mtime (and atime) when it differs from `date` by a second or more. */
+export async function ensureMtime(path: string, date: Date): Promise<void> {
+	const info = await stat(path);
+	if (Math.abs(info.mtimeMs - date.getTime()) >= 1000) await utimes(path, date, date);
+}
+
+export function sha256Of(data: Buffer): string {
+	return createHash('sha256').update(data).digest('hex');
+}

@@ -1,0 +1,70 @@
+/**
+ * Describes a local source for the manifest: size, mtime and SHA-256 of a file, or of a whole directory tree
+ * (definition in manifest.ts: the `sha256sum` listing of every regular file, sorted by path in byte order).
+ * Reads every byte of the source once (streaming, 64 KiB at a time); a backup reads the messages again after.
+ */
+import {createHash} from 'node:crypto';
+import type {Dirent} from 'node:fs';
+import {lstat, readdir, stat} from 'node:fs/promises';
+import {join} from 'node:path';
+import {MailshiftError} from '../core/errors.js';
+import {hashFile} from './durable-file.js';
+import type {ManifestSource, SourceKindName} from './manifest.js';
+
+export const TREE_DIGEST_DEFINITION = 'sha256 of the sha256sum listing ("<hex>  ./<path>\\n" per regular file, sorted by path bytes) of every regular file below the directory: cd SOURCE && find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum | sha256sum';
+
+/**
+ * The manifest's `source` for a file or directory store.
+ * @throws MailshiftError SOURCE_UNREADABLE (fatal) when it cannot be read; ABORTED when `signal` aborts.
+ */
+export async function describeLocalSource(kind: SourceKindName, location: string, signal?: AbortSignal): Promise<ManifestSource> {
+	try {
+		const info = await stat(location);
+		if (info.isFile()) {
+			const facts = await hashFile(location, signal);
+			if (!facts) throw new Error('not a regular file');
+			return {kind, location, type: 'file', size: facts.size, mtime: new Date(facts.mtimeMs).toISOString(), sha256: facts.sha256};
+		}
+		const tree = await digestTree(location, signal);
+		return {kind, location, type: 'directory', files: tree.files, size: tree.size, mtime: new Date(tree.mtimeMs).toISOString(), sha256: tree.sha256, sha256Of: TREE_DIGEST_DEFINITION};
+	} catch (error) {
+		if (signal?.aborted) throw new MailshiftError('ABORTED', 'Stopped.', 'fatal');
+		if (error instanceof MailshiftError) throw error;
+		throw new MailshiftError('SOURCE_UNREADABLE', `Cannot read ${location} to describe it in the manifest: ${error instanceof Error ? error.message : String(error)}`, 'fatal', {
+			cause: error, hint: 'Check that your user can read every file of the source.',
+		});
+	}
+}
+
+export type TreeDigest = Readonly<{files: number; size: number; mtimeMs: number; sha256: string}>;
+
+/** The tree digest of `root` (see TREE_DIGEST_DEFINITION). Symlinks are not followed or counted. */
+export async function digestTree(root: string, signal?: AbortSignal): Promise<TreeDigest> {
+	const files: string[] = [];
+	const walk = async (dir: string, prefix: string): Promise<void> => {
+		if (signal?.aborted) throw new MailshiftError('ABORTED', 'Stopped.', 'fatal');
+		const entries: Dirent[] = await readdir(dir, {withFileTypes: true});
+		for (const entry of entries) {
+			const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+			if (entry.isDirectory()) await walk(join(dir, entry.name), relative);
+			else if (entry.isFile()) files.push(relative);
+		}
+	};
+	await walk(root, '');
+	// LC_ALL=C sort order of "./<path>" = byte order of the UTF-8 paths.
+	const sorted = files.map((f) => ({f, key: Buffer.from(f, 'utf8')})).sort((a, b) => Buffer.compare(a.key, b.key));
+	const listing = createHash('sha256');
+	let size = 0;
+	let mtimeMs = 0;
+	for (const {f} of sorted) {
+		const path = join(root, ...f.split('/'));
+		const info = await lstat(path);
+		if (!info.isFile()) continue;
+		const facts = await hashFile(path, signal);
+		if (!facts) continue; // vanished meanwhile
+		size += facts.size;
+		mtimeMs = Math.max(mtimeMs, facts.mtimeMs);
+		listing.update(`${facts.sha256}  ./${f}\n`, 'utf8');
+	}
+	return {files: sorted.length, size, mtimeMs, sha256: listing.digest('hex')};
+}

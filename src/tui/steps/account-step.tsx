@@ -1,0 +1,93 @@
+/** Step 3 — the IMAP account: e-mail → suggested server, user, hidden password, tested on the spot. */
+import {PasswordInput, Spinner, TextInput} from '@inkjs/ui';
+import {Box, Text, useInput} from 'ink';
+import {useState} from 'react';
+import {formatBytes} from '../format.js';
+import type {Account, ConnectionReport, ServerGuess, WizardServices} from '../wizard-services.js';
+
+type Props = Readonly<{services: WizardServices; onDone: (account: Account, report: Extract<ConnectionReport, {ok: true}>) => void}>;
+
+type Stage = 'email' | 'server' | 'password' | 'testing' | 'report';
+
+export function AccountStep({services, onDone}: Props) {
+	const [stage, setStage] = useState<Stage>('email');
+	const [email, setEmail] = useState('');
+	const [guess, setGuess] = useState<ServerGuess | undefined>();
+	const [server, setServer] = useState('');
+	const [account, setAccount] = useState<Account | undefined>();
+	const [report, setReport] = useState<ConnectionReport | undefined>();
+
+	useInput((input, key) => {
+		if (stage !== 'report' || !report || !account) return;
+		if (report.ok && key.return) onDone(account, report);
+		else if (input === 'e' || (!report.ok && key.return)) setStage('server');
+	}, {isActive: stage === 'report'});
+
+	const parseServer = (text: string): {host: string; port: number; security: 'tls' | 'starttls'} => {
+		const m = /^(?:(imaps?):\/\/)?([^:/\s]+)(?::(\d+))?/.exec(text.trim());
+		const scheme = m?.[1] ?? (guess?.security === 'starttls' ? 'imap' : 'imaps');
+		const security = scheme === 'imap' ? 'starttls' : 'tls';
+		return {host: m?.[2] ?? text.trim(), port: m?.[3] ? Number(m[3]) : security === 'tls' ? 993 : 143, security};
+	};
+
+	return (
+		<Box flexDirection="column">
+			<Text bold>3. Your IMAP account</Text>
+			{stage === 'email' ? (
+				<>
+					<Text>Your e-mail address (or IMAP user name):</Text>
+					<TextInput placeholder="you@example.com" onSubmit={(value) => {
+						setEmail(value.trim());
+						void services.guessServer(value.trim()).then((g) => {
+							setGuess(g);
+							setServer(`${g.security === 'tls' ? 'imaps' : 'imap'}://${g.host}:${g.port}`);
+							setStage('server');
+						});
+					}} />
+				</>
+			) : null}
+			{stage === 'server' ? (
+				<>
+					<Text>Server{guess ? <Text dimColor> (suggested from {guess.source === 'provider' ? 'the provider list' : guess.source === 'srv' ? 'the domain\'s DNS SRV record' : 'the domain name'}; edit if needed)</Text> : null}:</Text>
+					<TextInput defaultValue={server} onSubmit={(value) => {
+						setServer(value.trim());
+						setStage('password');
+					}} />
+				</>
+			) : null}
+			{stage === 'password' ? (
+				<>
+					<Text>Password for {email} (not shown, not stored; an app password if your provider asks for one):</Text>
+					<PasswordInput onSubmit={(password) => {
+						const parsed = parseServer(server);
+						const next: Account = {user: email, host: parsed.host, port: parsed.port, security: parsed.security, password, insecure: false};
+						setAccount(next);
+						setStage('testing');
+						void services.testConnection(next).then((r) => {
+							setReport(r);
+							setStage('report');
+						});
+					}} />
+				</>
+			) : null}
+			{stage === 'testing' ? <Spinner label={`Connecting to ${server}…`} /> : null}
+			{stage === 'report' && report ? (
+				report.ok ? (
+					<Box flexDirection="column">
+						<Text color="green">✓ Logged in to {server} ({report.tls}, {report.roundTripMs} ms round trip)</Text>
+						<Text>Capabilities: {['UIDPLUS', 'SPECIAL-USE', 'QUOTA', 'APPENDLIMIT'].map((c) => `${c} ${report.capabilities.some((x) => x.startsWith(c)) ? '✓' : '✗'}`).join('  ')}</Text>
+						<Text>Quota: {report.quota ? `${formatBytes(report.quota.usedBytes)} used of ${formatBytes(report.quota.limitBytes)} (${formatBytes(report.quota.limitBytes - report.quota.usedBytes)} free)` : 'none reported'}</Text>
+						<Text>Special folders: {Object.entries(report.specialFolders).map(([role, box]) => `${role} → ${box}`).join(', ') || 'none declared (usual names will be used)'}</Text>
+						<Text color="green">Enter to continue · e to edit the server</Text>
+					</Box>
+				) : (
+					<Box flexDirection="column">
+						<Text color="red">✗ {report.error}</Text>
+						{report.hint ? <Text>{report.hint}</Text> : null}
+						<Text>Enter to edit the server and try again.</Text>
+					</Box>
+				)
+			) : null}
+		</Box>
+	);
+}

@@ -1,0 +1,34 @@
+/** Step 2 — back up first? Recommended; the backup runs before anything is uploaded. */
+import {ConfirmInput, TextInput} from '@inkjs/ui';
+import {Box, Text} from 'ink';
+import {useState} from 'react';
+
+type Props = Readonly<{canBackup: boolean; defaultDir: string; onDone: (backupDir: string | undefined) => void}>;
+
+export function BackupStep({canBackup, defaultDir, onDone}: Props) {
+	const [isAskingDir, setAskingDir] = useState(false);
+	if (!canBackup) {
+		return (
+			<Box flexDirection="column">
+				<Text bold>2. Back up first</Text>
+				<Text>mailshift only reads your mail store — it never changes or deletes it. Keep a copy of it anyway until you have checked the server.</Text>
+				<ConfirmInput defaultChoice="confirm" onConfirm={() => onDone(undefined)} onCancel={() => onDone(undefined)} />
+			</Box>
+		);
+	}
+	if (isAskingDir) {
+		return (
+			<Box flexDirection="column">
+				<Text>Back up into which folder?</Text>
+				<TextInput defaultValue={defaultDir} onSubmit={(value) => onDone(value.trim() || defaultDir)} />
+			</Box>
+		);
+	}
+	return (
+		<Box flexDirection="column">
+			<Text bold>2. Back up first? <Text color="green">(recommended)</Text></Text>
+			<Text>A verified copy of every message is written to a folder on this computer before anything changes.</Text>
+			<ConfirmInput defaultChoice="confirm" onConfirm={() => setAskingDir(true)} onCancel={() => onDone(undefined)} />
+		</Box>
+	);
+}

@@ -1,0 +1,32 @@
+/** Step 5 — confirm: one screen with everything that will happen, and a time estimate. */
+import {ConfirmInput} from '@inkjs/ui';
+import {Box, Text} from 'ink';
+import {formatBytes, formatCount, formatDuration} from '../format.js';
+
+type Props = Readonly<{
+	source: string;
+	destination: string;
+	folders: number;
+	messages: number | undefined;
+	bytes: number;
+	backupDir: string | undefined;
+	estimateSeconds: number | undefined;
+	onConfirm: () => void;
+	onCancel: () => void;
+}>;
+
+export function ConfirmStep(p: Props) {
+	return (
+		<Box flexDirection="column">
+			<Text bold>5. Ready</Text>
+			<Text>From   {p.source}</Text>
+			<Text>To     {p.destination}</Text>
+			<Text>What   {formatCount(p.folders)} folders{p.messages === undefined ? '' : `, ${formatCount(p.messages)} messages`}, {formatBytes(p.bytes)}</Text>
+			{p.backupDir ? <Text>Backup {p.backupDir} (first)</Text> : null}
+			{p.estimateSeconds === undefined ? null : <Text>Time   about {formatDuration(p.estimateSeconds)} (from the measured connection speed; the dashboard shows the real rate)</Text>}
+			<Text dimColor>Nothing is deleted anywhere. You can stop at any time (q); running it again continues without duplicates.</Text>
+			<Text>Start now?</Text>
+			<ConfirmInput defaultChoice="confirm" onConfirm={p.onConfirm} onCancel={p.onCancel} />
+		</Box>
+	);
+}

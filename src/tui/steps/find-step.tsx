@@ -1,0 +1,78 @@
+/** Step 1 — find the mail: discovered stores or a typed path (with completion); details counted in the background. */
+import {Spinner, Select, TextInput} from '@inkjs/ui';
+import {Box, Text, useInput} from 'ink';
+import {useEffect, useState} from 'react';
+import {formatBytes, formatCount} from '../format.js';
+import type {FoundStore, StoreDetails, WizardServices} from '../wizard-services.js';
+
+type Props = Readonly<{services: WizardServices; onDone: (path: string, details: StoreDetails) => void}>;
+
+const TYPE_PATH = '\u0000type';
+
+export function FindStep({services, onDone}: Props) {
+	const [found, setFound] = useState<FoundStore[] | undefined>();
+	const [isTyping, setTyping] = useState(false);
+	const [suggestions, setSuggestions] = useState<string[]>([]);
+	const [chosen, setChosen] = useState<string | undefined>();
+	const [details, setDetails] = useState<StoreDetails | undefined>();
+	const [error, setError] = useState<string | undefined>();
+
+	useEffect(() => {
+		void services.discover().then(setFound, () => setFound([]));
+	}, [services]);
+
+	useEffect(() => {
+		if (!chosen) return;
+		const controller = new AbortController();
+		setDetails(undefined);
+		setError(undefined);
+		services.inspect(chosen, controller.signal).then(setDetails, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+		return () => controller.abort();
+	}, [chosen, services]);
+
+	useInput((input, key) => {
+		if (chosen && details && key.return) onDone(chosen, details);
+		if (chosen && (key.escape || input === 'b')) {
+			setChosen(undefined);
+			setTyping(false);
+		}
+	}, {isActive: chosen !== undefined});
+
+	if (chosen) {
+		return (
+			<Box flexDirection="column">
+				<Text>Mail store: <Text bold>{chosen}</Text></Text>
+				{error ? <Text color="red">✗ {error} — press b to choose another</Text> : null}
+				{!details && !error ? <Spinner label="Counting folders and messages… (b to go back)" /> : null}
+				{details ? (
+					<>
+						<Text>{details.kind === 'pst' ? 'Outlook data file' : details.kind === 'mbox' ? 'mbox / Thunderbird folders' : 'Maildir'}: {formatCount(details.folders)} folders{details.messages === undefined ? '' : `, ${formatCount(details.messages)} messages`}, {formatBytes(details.bytes)}</Text>
+						<Text color="green">Enter to use it · b to choose another</Text>
+					</>
+				) : null}
+			</Box>
+		);
+	}
+	if (isTyping) {
+		return (
+			<Box flexDirection="column">
+				<Text>Type or paste the path of your mail (a .pst/.ost file, an mbox file, a Maildir or Thunderbird folder); Tab completes:</Text>
+				<TextInput placeholder="/path/to/mail" suggestions={suggestions}
+					onChange={(value) => void services.complete(value).then(setSuggestions, () => setSuggestions([]))}
+					onSubmit={(value) => value.trim() && setChosen(value.trim())} />
+			</Box>
+		);
+	}
+	if (!found) return <Spinner label="Looking for mail on this computer…" />;
+	const options = [
+		...found.map((s) => ({label: `${s.label}  (${s.kind}${s.bytes === undefined ? '' : `, ${formatBytes(s.bytes)}`})`, value: s.path})),
+		{label: 'Type a path…', value: TYPE_PATH},
+	];
+	return (
+		<Box flexDirection="column">
+			<Text bold>1. Where is your mail?</Text>
+			{found.length === 0 ? <Text dimColor>No mail stores found in the usual places.</Text> : <Text dimColor>Found on this computer:</Text>}
+			<Select options={options} visibleOptionCount={8} onChange={(value) => (value === TYPE_PATH ? setTyping(true) : setChosen(value))} />
+		</Box>
+	);
+}

@@ -1,0 +1,45 @@
+/**
+ * What the wizard needs from the rest of mailshift, as an interface: the TUI never imports readers,
+ * uploaders or the engine (STYLE rule 4). The CLI implements it (src/cli/wizard-services.ts); tests fake it.
+ */
+import type {EngineControls} from '../core/controls.js';
+import type {StatsStore} from '../core/stats.js';
+import type {FinishInfo} from './components/finish.js';
+
+export type StoreKind = 'maildir' | 'mbox' | 'pst';
+
+export type FoundStore = Readonly<{path: string; kind: StoreKind; label: string; bytes?: number}>;
+
+export type StoreDetails = Readonly<{kind: StoreKind; folders: number; messages?: number; bytes: number}>;
+
+export type Security = 'tls' | 'starttls';
+
+export type ServerGuess = Readonly<{host: string; port: number; security: Security; source: 'provider' | 'srv' | 'guess'}>;
+
+export type Account = Readonly<{user: string; host: string; port: number; security: Security; password: string; insecure: boolean}>;
+
+export type ConnectionReport =
+	| Readonly<{ok: true; tls: string; capabilities: readonly string[]; quota?: Readonly<{usedBytes: number; limitBytes: number}>; specialFolders: Readonly<Record<string, string>>; roundTripMs: number}>
+	| Readonly<{ok: false; error: string; hint?: string}>;
+
+export type PlannedFolder = Readonly<{label: string; mailbox: string; count?: number; bytes?: number; rule: string}>;
+
+export type MigrationStart = Readonly<{source: string; account: Account; excludes: readonly string[]; prefix?: string; backupDir?: string; connections: number}>;
+
+export type RunningMigration = Readonly<{store: StatsStore; controls: EngineControls; title: string; done: Promise<FinishInfo>}>;
+
+export interface WizardServices {
+	/** Likely mail stores on this machine (Thunderbird profiles, Maildirs, PST/OST files). */
+	discover(): Promise<FoundStore[]>;
+	/** Kind, folder and message counts of a store (may take a while: it is cancellable). */
+	inspect(path: string, signal: AbortSignal): Promise<StoreDetails>;
+	/** Path completions for what the user typed. */
+	complete(partial: string): Promise<string[]>;
+	/** Server settings from an e-mail address: well-known providers, RFC 6186 SRV, then imap.<domain>. */
+	guessServer(email: string): Promise<ServerGuess>;
+	testConnection(account: Account): Promise<ConnectionReport>;
+	planFolders(source: string, account: Account, prefix: string | undefined): Promise<PlannedFolder[]>;
+	/** Whether a backup step is available in this build. */
+	readonly canBackup: boolean;
+	startMigration(start: MigrationStart): Promise<RunningMigration>;
+}
