@@ -102,9 +102,9 @@ export function maildirKeywords(flags: readonly string[]): string[] {
 	return flags.filter((f) => !f.startsWith('\\') && !FLAG_LETTERS.has(f) && isValidKeyword(f));
 }
 
-/** `dovecot-keywords` text: "<index> <keyword>" lines (dovecot maildir.rst "IMAP Keywords"). */
-export function dovecotKeywordsText(keywords: readonly string[]): string {
-	return keywords.map((k, i) => `${i} ${k}\n`).join('');
+/** `dovecot-keywords` text: "<index> <keyword>" lines by index (dovecot maildir.rst "IMAP Keywords"). */
+export function dovecotKeywordsText(keywords: ReadonlyArray<readonly [keyword: string, index: number]>): string {
+	return [...keywords].sort((a, b) => a[1] - b[1]).map(([k, i]) => `${i} ${k}\n`).join('');
 }
 
 /** Parses `dovecot-keywords` (indexes 0–25 only); lines that do not parse are ignored. */

@@ -179,7 +179,11 @@ async function writeArray(items: Iterable<unknown> | AsyncIterable<unknown>, wri
  *   is not a mailshift manifest of a known version.
  */
 export async function readManifest(dir: string): Promise<BackupManifest> {
-	const path = join(dir, MANIFEST_NAME);
+	return readManifestFile(join(dir, MANIFEST_NAME), dir);
+}
+
+/** Reads and checks one manifest file (see `readManifest`); `dir` names the backup in messages. */
+export async function readManifestFile(path: string, dir = dirname(path)): Promise<BackupManifest> {
 	let text: string;
 	try {
 		text = await readFile(path, 'utf8');

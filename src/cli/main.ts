@@ -88,12 +88,19 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			const config = resolveMigrateConfig({source: args.source, to: args.to, journal: args.journal, insecure: args.insecure}, cliIo.env);
 			exitCode = runStatus(config, cliIo);
 		})
+		.command(['tui', '$0'], 'The guided switch from POP to IMAP in the terminal (also: mailshift with no arguments)', (y) => y,
+		async () => {
+			if (!cliIo.stdin.isTTY || !cliIo.stdout.isTTY) {
+				throw new MailshiftError('USAGE', 'The guided mode needs a terminal.', 'fatal', {hint: 'Run it in a terminal, or use mailshift migrate (see mailshift --help).'});
+			}
+			const [{renderWizard}, {createWizardServices}] = await Promise.all([import('../tui/render-tui.js'), import('./wizard-services.js')]);
+			await renderWizard({services: createWizardServices(cliIo), defaultBackupDir: `${cliIo.env['HOME'] ?? '.'}/mailshift-backup`, stdout: cliIo.stdout, stdin: cliIo.stdin});
+		})
 		.command('demo', 'Start a throwaway private Dovecot on 127.0.0.1, migrate a generated sample store into it, show the result', (y) => y
 			.option('keep', {type: 'boolean', default: false, describe: 'Leave the server running and print how to connect and stop it'}),
 		async (args) => {
 			exitCode = await runDemo(cliIo, {keep: args.keep});
 		})
-		.demandCommand(1, 'Name a command: migrate, verify, status or demo (mailshift --help lists them).')
 		.strict()
 		.help()
 		.alias('h', 'help')

@@ -27,6 +27,7 @@ import {PlainReporter} from './reporters/plain.js';
 import {JsonReporter} from './reporters/json.js';
 import type {Reporter} from './reporters/reporter.js';
 import type {TuiReporter} from '../tui/render-tui.js';
+import type {FinishInfo} from '../tui/components/finish.js';
 import {writeReport} from './report.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
 import {journalRun} from '../journal/journal-location.js';
@@ -45,7 +46,10 @@ export type CliIo = Readonly<{
 	onInterrupt?: (controls: EngineControls) => () => void;
 }>;
 
-export type MigrateOutcome = Readonly<{exitCode: ExitCodeValue; result?: EngineResult}>;
+export type MigrateOutcome = Readonly<{exitCode: ExitCodeValue; result?: EngineResult; finish?: FinishInfo}>;
+
+/** When the caller renders progress itself (the wizard): its store and controls; nothing is printed. */
+export type ExternalPresentation = Readonly<{stats: StatsStore; controls: EngineControls}>;
 
 /** Prints a user error as one sentence plus a hint (no stack trace unless debug). */
 export function printError(error: MailshiftError, io: CliIo, debug: boolean): void {
@@ -55,7 +59,7 @@ export function printError(error: MailshiftError, io: CliIo, debug: boolean): vo
 	else if (error.code === 'BUG') io.stderr.write(`${error.stack ?? ''}\n`);
 }
 
-export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<MigrateOutcome> {
+export async function runMigrate(config: MigrationConfig, io: CliIo, external?: ExternalPresentation): Promise<MigrateOutcome> {
 	const relay = new ProblemRelay();
 	let source: SourceStore | undefined;
 	let sink: MailSink | undefined;
@@ -66,12 +70,12 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 		? new JsonReporter((line) => io.stdout.write(`${line}\n`))
 		: new PlainReporter((line) => io.stderr.write(`${line}\n`), config.statsIntervalMs);
 	let tui: TuiReporter | undefined;
-	const stats = new StatsStore();
+	const stats = external?.stats ?? new StatsStore();
 	bus.subscribe((event) => {
 		stats.apply(event);
-		if (!tui) reporter.onEvent(event);
+		if (!tui && !external) reporter.onEvent(event);
 	});
-	const controls = new EngineControls();
+	const controls = external?.controls ?? new EngineControls();
 	const uninstall = io.onInterrupt?.(controls);
 	const startedAt = new Date();
 	try {
@@ -112,7 +116,9 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 		const fallbackDate = (await stat(config.source)).mtime;
 		// The live dashboard on a terminal (never in CI, pipes or with --plain); loaded only then, so plain runs
 		// never load React. Started after the password prompt, which needs the terminal in cooked mode.
-		if (!config.plain && !config.json && io.stderr.isTTY && io.stdin.isTTY && !io.env['CI']) {
+		if (external) {
+			// The caller renders.
+		} else if (!config.plain && !config.json && io.stderr.isTTY && io.stdin.isTTY && !io.env['CI']) {
 			const {renderTui} = await import('../tui/render-tui.js');
 			tui = renderTui({store: stats, controls, connections: config.connections, stdout: io.stderr, stdin: io.stdin,
 				title: `${config.source} → ${config.target ? describeTarget(config.target) : 'plan only'}`});
@@ -147,7 +153,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 			}
 		}
 		reporter.stop();
-		await tui?.finish({
+		const finish: FinishInfo = {
 			...(verifyLine ? {verify: verifyLine} : {}),
 			interrupted: result.summary.interrupted, dryRun: config.dryRun,
 			...(result.summary.stopReason ? {stopReason: result.summary.stopReason} : {}),
@@ -155,7 +161,8 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 			...(journal ? {journalPath: journal.path} : {}),
 			...(config.reportPath ? {reportPath: config.reportPath} : {}),
 			...(io.commandLine ? {resumeCommand: io.commandLine} : {}),
-		});
+		};
+		await tui?.finish(finish);
 		tui = undefined;
 		if (config.json) io.stdout.write(JSON.stringify({type: 'summary', ...result.summary, fatal: result.fatal ? {code: result.fatal.code, message: result.fatal.message} : null}) + '\n');
 		else io.stdout.write(formatSummary(result.summary, config) + (verifyLine ? `${verifyLine}\n` : ''));
@@ -170,19 +177,19 @@ export async function runMigrate(config: MigrationConfig, io: CliIo): Promise<Mi
 				const q = await imap.quota();
 				if (q) io.stderr.write(`  The account uses ${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}. ${formatCount(result.summary.uploaded)} messages were uploaded before it filled up; the journal keeps them, so the same command continues where it stopped.\n`);
 			}
-			return {exitCode: exitCodeFor(result.fatal.code), result};
+			return {exitCode: exitCodeFor(result.fatal.code), result, finish};
 		}
 		if (result.summary.stopReason) io.stderr.write(`mailshift: ${result.summary.stopReason}\n`);
 		if (result.summary.interrupted) {
 			io.stderr.write(`mailshift: stopped before the end. Run the same command again to continue${journal ? ` (the journal ${journal.path} remembers what is done)` : ''}.\n`);
-			return {exitCode: ExitCode.INTERRUPTED, result};
+			return {exitCode: ExitCode.INTERRUPTED, result, finish};
 		}
-		if (!isVerified) return {exitCode: ExitCode.SOME_FAILED, result};
+		if (!isVerified) return {exitCode: ExitCode.SOME_FAILED, result, finish};
 		if (result.summary.failed > 0) {
 			const unknown = result.summary.problems.some((p) => p.kind === 'failed' && (p.code === 'CONNECTION_LOST' || p.code === 'TIMEOUT'));
-			return {exitCode: unknown ? ExitCode.INTERRUPTED : ExitCode.SOME_FAILED, result};
+			return {exitCode: unknown ? ExitCode.INTERRUPTED : ExitCode.SOME_FAILED, result, finish};
 		}
-		return {exitCode: ExitCode.OK, result};
+		return {exitCode: ExitCode.OK, result, finish};
 	} catch (error) {
 		reporter.stop();
 		tui?.stop();

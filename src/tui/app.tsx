@@ -27,10 +27,12 @@ export type AppProps = Readonly<{
 	initialConnections: number;
 	/** Set when the run ended: the finish screen replaces the keys. */
 	finish?: FinishInfo;
+	/** Called on q / Enter / Esc on the finish screen (the wizard exits; `migrate` unmounts by itself). */
+	onExit?: () => void;
 	now?: () => number;
 }>;
 
-export function MigrationApp({store, controls, title, maxConnections = 16, initialConnections, finish, now = Date.now}: AppProps) {
+export function MigrationApp({store, controls, title, maxConnections = 16, initialConnections, finish, onExit, now = Date.now}: AppProps) {
 	const snapshot = useStore(store);
 	const time = useNow(1000, now);
 	const {stdout} = useStdout();
@@ -42,7 +44,10 @@ export function MigrationApp({store, controls, title, maxConnections = 16, initi
 	const refresh = (): void => setTick((t) => t + 1);
 
 	useInput((input, key) => {
-		if (finish) return;
+		if (finish) {
+			if (input === 'q' || key.return || key.escape || (key.ctrl && input === 'c')) onExit?.();
+			return;
+		}
 		if (key.ctrl && input === 'c') {
 			if (ctrlC === 0) controls.stop();
 			else controls.abort();
@@ -78,7 +83,9 @@ export function MigrationApp({store, controls, title, maxConnections = 16, initi
 			<Progress snapshot={snapshot} width={width} now={time} />
 			<FolderTable folders={snapshot.folders} width={width} maxRows={folderRows} />
 			<EventLog log={snapshot.log} dropped={snapshot.logDropped} rows={logRows} width={width} />
-			{finish ? <Finish snapshot={snapshot} info={finish} now={time} /> : <StatusLine snapshot={snapshot} isPaused={controls.isPaused} isStopping={controls.isStopping} now={time} />}
+			{finish ? <Finish snapshot={snapshot} info={finish} now={time} /> : null}
+			{finish && onExit ? <Text dimColor>Press q or Enter to close.</Text> : null}
+			{finish ? null : <StatusLine snapshot={snapshot} isPaused={controls.isPaused} isStopping={controls.isStopping} now={time} />}
 			{isHelp && !finish ? <Help /> : null}
 		</Box>
 	);

@@ -10,6 +10,8 @@ import type {EngineControls} from '../core/controls.js';
 import type {EngineEvent} from '../core/events.js';
 import type {StatsStore} from '../core/stats.js';
 import {MigrationApp} from './app.js';
+import {WizardScreen} from './wizard.js';
+import type {WizardServices} from './wizard-services.js';
 import type {FinishInfo} from './components/finish.js';
 
 export type TuiReporter = Readonly<{
@@ -50,4 +52,10 @@ export function renderTui(options: Readonly<{store: StatsStore; controls: Engine
 			instance = undefined;
 		},
 	};
+}
+
+/** Runs the guided wizard full-screen until the user finishes or cancels. */
+export async function renderWizard(options: Readonly<{services: WizardServices; defaultBackupDir: string; stdout: NodeJS.WriteStream; stdin: NodeJS.ReadStream}>): Promise<void> {
+	const instance = render(<WizardScreen services={options.services} defaultBackupDir={options.defaultBackupDir} />, {stdout: options.stdout, stdin: options.stdin, exitOnCtrlC: true, patchConsole: false, maxFps: 10});
+	await instance.waitUntilExit();
 }

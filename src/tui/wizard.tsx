@@ -76,7 +76,7 @@ export function Wizard({services, defaultBackupDir, connections = 4}: Props) {
 		case 'run':
 			return (
 				<MigrationApp store={state.running.store} controls={state.running.controls} title={state.running.title} initialConnections={connections}
-					{...(state.finish ? {finish: state.finish} : {})} />
+					onExit={exit} {...(state.finish ? {finish: state.finish} : {})} />
 			);
 		case 'cancelled':
 			return <Text>Nothing was changed. Run mailshift again when you are ready.</Text>;

@@ -34,12 +34,14 @@ export class ImapSink implements MailSink {
 	readonly #layout: ServerLayout;
 	readonly #existing: Map<string, string>; // lower-case path → server path
 	readonly #capabilities: ReadonlyMap<string, boolean | number>;
+	readonly #secure: boolean;
 	readonly #ensuring = new Map<string, Promise<EnsuredMailbox>>();
 	readonly #permanent = new Map<string, Promise<ReadonlySet<string> | undefined>>();
 	#closed = false;
 
-	private constructor(pool: ConnectionPool, label: string, layout: ServerLayout, mailboxes: readonly ListResponse[], capabilities: ReadonlyMap<string, boolean | number>) {
+	private constructor(pool: ConnectionPool, label: string, layout: ServerLayout, mailboxes: readonly ListResponse[], capabilities: ReadonlyMap<string, boolean | number>, isSecure: boolean) {
 		this.#capabilities = capabilities;
+		this.#secure = isSecure;
 		this.#pool = pool;
 		this.#label = label;
 		this.#layout = layout;
@@ -70,7 +72,7 @@ export class ImapSink implements MailSink {
 		try {
 			const first = await pool.open();
 			const mailboxes = await pool.run((client) => client.list());
-			return new ImapSink(pool, label, readLayout(first, mailboxes), mailboxes, new Map(first.capabilities));
+			return new ImapSink(pool, label, readLayout(first, mailboxes), mailboxes, new Map(first.capabilities), first.secureConnection);
 		} catch (error) {
 			await pool.close();
 			throw classifyImapError(error, 'connect', label);
@@ -84,6 +86,16 @@ export class ImapSink implements MailSink {
 	/** The server's capabilities after login (name → true, or the number of e.g. APPENDLIMIT=n). */
 	capabilities(): ReadonlyMap<string, boolean | number> {
 		return this.#capabilities;
+	}
+
+	/** A round trip (NOOP), to measure latency. */
+	async ping(): Promise<void> {
+		await this.#pool.run((client) => client.noop());
+	}
+
+	/** Whether the first connection is encrypted (implicit TLS or STARTTLS). */
+	isSecure(): boolean {
+		return this.#secure;
 	}
 
 	/** RFC 7889 APPENDLIMIT, when the server announces one. */

@@ -234,6 +234,9 @@ function renderPart(part: Part, out: Array<Buffer | string>): void {
 		return;
 	}
 	out.push(part.body);
-	const last = typeof part.body === 'string' ? part.body.slice(-2) : part.body.subarray(-2).toString('latin1');
-	if (last !== '\r\n' && part.body.length > 0) out.push('\r\n');
+	const length = part.body.length;
+	const endsInCrlf = typeof part.body === 'string'
+		? part.body.endsWith('\r\n')
+		: length >= 2 && part.body[length - 2] === 0x0d && part.body[length - 1] === 0x0a;
+	if (!endsInCrlf && length > 0) out.push('\r\n');
 }

@@ -142,11 +142,17 @@ export function parameterHeader(name: string, value: string, parameters: readonl
 	return `${name}: ${value};${CRLF} ${parameters.join(`;${CRLF} `)}${CRLF}`;
 }
 
-/** Base64 in 76-character lines, each ending in CRLF (RFC 2045 §6.8). */
-export function base64Lines(data: Uint8Array): string {
-	const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
-	let out = '';
-	for (let i = 0; i < text.length; i += 76) out += text.slice(i, i + 76) + CRLF;
+/** Base64 in 76-character lines, each ending in CRLF (RFC 2045 §6.8), built as bytes (attachments are large). */
+export function base64Lines(data: Uint8Array): Buffer {
+	const text = Buffer.from(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'), 'latin1');
+	const lines = Math.ceil(text.length / 76);
+	const out = Buffer.allocUnsafe(text.length + lines * 2);
+	let o = 0;
+	for (let i = 0; i < text.length; i += 76) {
+		o += text.copy(out, o, i, Math.min(i + 76, text.length));
+		out[o++] = 0x0d;
+		out[o++] = 0x0a;
+	}
 	return out;
 }
 
@@ -189,7 +195,7 @@ export function encodeTextBody(text: string): TextEncoding {
 	let high = 0;
 	for (const b of bytes) if (b >= 0x80) high++;
 	if (high * 3 > bytes.length) {
-		return {transferEncoding: 'base64', body: base64Lines(Buffer.from(lines.map((l) => l + CRLF).join(''), 'utf8'))};
+		return {transferEncoding: 'base64', body: base64Lines(Buffer.from(lines.map((l) => l + CRLF).join(''), 'utf8')).toString('latin1')};
 	}
 	return {transferEncoding: 'quoted-printable', body: quotedPrintable(text)};
 }

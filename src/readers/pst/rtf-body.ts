@@ -1,8 +1,8 @@
 /**
  * PR_RTF_COMPRESSED → the body it carries (packages.md §7.4; protocol.md §3.1 "Encapsulated HTML").
  *
- * 1. Decompress (MS-OXRTFCP "LZFu"/"MELA") with @kenjiuno/decompressrtf on the raw bytes (pst-extractor's own
- *    `bodyRTF` decodes the RTF as UTF-8 and trims it, which is lossy for `\'xx` escapes).
+ * 1. Decompress (MS-OXRTFCP "LZFu"/"MELA") the raw bytes with `decompressRtf` (pst-extractor's own `bodyRTF`
+ *    decodes the RTF as UTF-8 and trims it, which is lossy for `\'xx` escapes).
  * 2. De-encapsulate (MS-OXRTFEX) with rtf-stream-parser: `\fromhtml1` gives the original HTML, `\fromtext`
  *    the original plain text; `\'xx` escapes are decoded in the code page of the current font / `\ansicpg`.
  * 3. Native RTF (neither marker; e.g. mail written in Outlook's RTF editor): converted to plain text by running
@@ -26,7 +26,7 @@ const decode = (buffer: Buffer, encoding: string): string => {
 export function rtfBody(compressed: Buffer): RtfResult {
 	let rtf: Buffer;
 	try {
-		rtf = Buffer.from(decompressRTF([...compressed]));
+		rtf = decompressRtf(compressed);
 	} catch (error) {
 		return {error: `the compressed RTF body cannot be decompressed (${describe(error)})`};
 	}
@@ -46,6 +46,55 @@ export function rtfBody(compressed: Buffer): RtfResult {
 	} catch (error) {
 		return {rtf, error: `the RTF body cannot be converted to text (${describe(error)})`};
 	}
+}
+
+/** MS-OXRTFCP 2.1.2.1: the dictionary's initial contents ("pre-buffer"), 207 bytes. */
+const PREBUF = Buffer.from('{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\froman \\fswiss \\fmodern \\fscript \\fdecor MS Sans SerifSymbolArialTimes New RomanCourier{\\colortbl\\red0\\green0\\blue0\r\n\\par \\pard\\plain\\f0\\fs20\\b\\i\\u\\tab\\tx', 'latin1');
+const COMPRESSED = 0x75465a4c; // "LZFu"
+const UNCOMPRESSED = 0x414c454d; // "MELA"
+
+/**
+ * MS-OXRTFCP decompression on Buffers (the same algorithm as @kenjiuno/decompressrtf, without its per-byte
+ * arrays: it dominated the profile of RTF-bodied OSTs). Falls back to that package for anything unusual.
+ * @throws when the header is not LZFu/MELA or the data ends early.
+ */
+export function decompressRtf(data: Buffer): Buffer {
+	if (data.length < 16) throw new Error('the compressed RTF is shorter than its 16-byte header');
+	const rawSize = data.readUInt32LE(4);
+	const type = data.readUInt32LE(8);
+	if (type === UNCOMPRESSED) return Buffer.from(data.subarray(16, 16 + rawSize));
+	if (type !== COMPRESSED) return Buffer.from(decompressRTF([...data]));
+	const dictionary = Buffer.alloc(4096);
+	PREBUF.copy(dictionary);
+	let write = PREBUF.length;
+	const out = Buffer.alloc(rawSize);
+	let length = 0;
+	let pos = 16;
+	const end = Math.min(data.length, data.readUInt32LE(0) + 4);
+	while (pos < end && length < rawSize) {
+		const control = data[pos++] ?? 0;
+		for (let bit = 0; bit < 8 && pos < end && length < rawSize; bit++) {
+			if ((control & (1 << bit)) === 0) {
+				const byte = data[pos++] ?? 0;
+				out[length++] = byte;
+				dictionary[write] = byte;
+				write = (write + 1) & 0xfff;
+				continue;
+			}
+			const token = ((data[pos] ?? 0) << 8) | (data[pos + 1] ?? 0);
+			pos += 2;
+			const offset = token >> 4;
+			if (offset === write) return out.subarray(0, length);
+			const count = (token & 0xf) + 2;
+			for (let i = 0; i < count && length < rawSize; i++) {
+				const byte = dictionary[(offset + i) & 0xfff] ?? 0;
+				out[length++] = byte;
+				dictionary[write] = byte;
+				write = (write + 1) & 0xfff;
+			}
+		}
+	}
+	return out.subarray(0, length);
 }
 
 function describe(error: unknown): string {

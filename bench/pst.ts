@@ -1,0 +1,133 @@
+/**
+ * PST benchmark (not a test): how fast mailshift turns PST/OST items into RFC 5322 messages in memory, next to
+ * `readpst -j 0 -e` writing .eml files for the same store, and each one's peak RSS.
+ *
+ *   npm run build && node --import tsx bench/pst.ts [file.pst …]
+ *
+ * Default files: the PST and OSTs shipped with pst-extractor, plus the largest stores of ../shared/corpus/pst
+ * when present. Each measurement runs in its own process (peak RSS is per process; for mailshift it includes
+ * the reader's worker thread) and is repeated BENCH_RUNS times (default 3); the fastest run is reported.
+ * mailshift runs from dist/ (the shipped code, not tsx). Wall time includes opening the store and starting the
+ * worker; readpst's includes writing its files (to a temp dir). Results: stdout and bench/last-pst-results.json.
+ */
+import {spawn} from 'node:child_process';
+import {existsSync, readdirSync} from 'node:fs';
+import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {basename, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const TESTDATA = join(ROOT, 'node_modules/pst-extractor/example/testdata');
+const CORPUS = resolve(ROOT, '../shared/corpus/pst');
+
+type Measure = {messages: number; notMail: number; bytes: number; ms: number; maxRssMiB: number};
+
+/** The child: read every folder of one store through the built PstStore, counting; print one JSON line. */
+const CHILD = `
+import {PstStore} from ${JSON.stringify(join(ROOT, 'dist/readers/pst-store.js'))};
+const started = process.hrtime.bigint();
+const store = await PstStore.open(process.argv[2]);
+let messages = 0, notMail = 0, bytes = 0;
+for (const folder of await store.listFolders()) {
+	for await (const m of store.messages(folder)) {
+		if (m.skipHint === 'not-mail') notMail++; else messages++;
+		bytes += m.raw.length;
+	}
+}
+await store.close();
+const ms = Number(process.hrtime.bigint() - started) / 1e6;
+process.stdout.write(JSON.stringify({messages, notMail, bytes, ms, maxRssMiB: process.resourceUsage().maxRSS / 1024}) + '\\n');
+`;
+
+function run(command: string, args: readonly string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
+	return new Promise((resolvePromise, reject) => {
+		const child = spawn(command, args, {cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+		child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+		child.on('error', reject);
+		child.on('close', (code) => resolvePromise({code, stdout, stderr}));
+	});
+}
+
+let childScript: string | undefined;
+
+async function mailshift(file: string): Promise<Measure> {
+	if (childScript === undefined) {
+		childScript = join(await mkdtemp(join(tmpdir(), 'ms-bench-pst-')), 'read-pst.mjs');
+		await writeFile(childScript, CHILD);
+	}
+	const result = await run(process.execPath, [childScript, file]);
+	if (result.code !== 0) throw new Error(`mailshift failed on ${file}: ${result.stderr}`);
+	return JSON.parse(result.stdout.trim()) as Measure;
+}
+
+function countEml(dir: string): {messages: number; bytes: number} {
+	let messages = 0;
+	let bytes = 0;
+	for (const entry of readdirSync(dir, {withFileTypes: true, recursive: true})) {
+		if (entry.isFile() && entry.name.endsWith('.eml')) messages++;
+	}
+	return {messages, bytes};
+}
+
+async function readpst(file: string): Promise<Measure | undefined> {
+	const out = await mkdtemp(join(tmpdir(), 'ms-bench-readpst-'));
+	try {
+		// /usr/bin/time -f: elapsed seconds and peak RSS in KiB.
+		const result = await run('/usr/bin/time', ['-f', 'BENCH %e %M', 'readpst', '-q', '-j', '0', '-e', '-o', out, file]);
+		const match = /BENCH ([\d.]+) (\d+)/.exec(result.stderr);
+		if (match === null) return undefined;
+		const {messages} = countEml(out);
+		return {messages, notMail: 0, bytes: 0, ms: Number(match[1]) * 1000, maxRssMiB: Number(match[2]) / 1024};
+	} finally {
+		await rm(out, {recursive: true, force: true});
+	}
+}
+
+async function best(measure: () => Promise<Measure | undefined>): Promise<Measure | undefined> {
+	let fastest: Measure | undefined;
+	for (let i = 0; i < RUNS; i++) {
+		const m = await measure();
+		if (m !== undefined && (fastest === undefined || m.ms < fastest.ms)) fastest = m;
+	}
+	return fastest;
+}
+
+if (!existsSync(join(ROOT, 'dist/readers/pst-store.js'))) {
+	console.error('Build first: npm run build');
+	process.exit(1);
+}
+const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : [
+	join(TESTDATA, 'enron.pst'),
+	join(TESTDATA, 'pstextractortest@outlook.com.ost'),
+	join(TESTDATA, 'pstextractortestpdf@outlook.com.ost'),
+	...['aspose__SampleOstFile.ost', 'aspose__Outlook.pst', 'tika__testPST.pst', 'gopst__support.pst'].map((f) => join(CORPUS, f)).filter(existsSync),
+];
+const hasReadpst = (await run('sh', ['-c', 'command -v readpst'])).code === 0 && existsSync('/usr/bin/time');
+
+const rows: Array<Record<string, unknown>> = [];
+const fmt = (r: number | undefined): string => (r === undefined ? '-' : `${r.toFixed(1)}×`);
+console.log(`PST → RFC 5322, fastest of ${RUNS} runs (node ${process.version}); "read" excludes opening the store and starting the worker.`);
+console.log(`${'file'.padEnd(36)} ${'mail'.padStart(4)} ${'MiB'.padStart(5)} | ${'total ms'.padStart(8)} ${'read ms'.padStart(7)} ${'msg/s'.padStart(6)} ${'MiB/s'.padStart(6)} ${'RSS'.padStart(4)} | ${'readpst ms'.padStart(10)} ${'msg/s'.padStart(6)} ${'RSS'.padStart(4)} | per-message ratio total, read`);
+for (const file of files) {
+	const ours = await best(() => mailshift(file));
+	const theirs = hasReadpst ? await best(() => readpst(file)) : undefined;
+	if (ours === undefined) continue;
+	const mib = ours.bytes / 2 ** 20;
+	const readMs = ours.readMs ?? ours.ms;
+	const ourRate = ours.messages / (readMs / 1000);
+	// /usr/bin/time reports readpst's time in 10 ms steps: never divide by less than that.
+	const theirMs = theirs === undefined ? undefined : Math.max(10, theirs.ms);
+	const theirRate = theirs === undefined || theirMs === undefined ? undefined : theirs.messages / (theirMs / 1000);
+	const ratio = (ms: number): number | undefined =>
+		theirs === undefined || theirMs === undefined || theirs.messages === 0 || ours.messages === 0 ? undefined : (ms / ours.messages) / (theirMs / theirs.messages);
+	rows.push({file: basename(file), ours, readpst: theirs, oursMsgPerS: ourRate, oursMiBPerS: mib / (readMs / 1000), readpstMsgPerS: theirRate, totalRatio: ratio(ours.ms), readRatio: ratio(readMs)});
+	console.log(`${basename(file).padEnd(36)} ${String(ours.messages).padStart(4)} ${mib.toFixed(1).padStart(5)} | ${ours.ms.toFixed(0).padStart(8)} ${readMs.toFixed(0).padStart(7)} ${ourRate.toFixed(0).padStart(6)} ${(mib / (readMs / 1000)).toFixed(1).padStart(6)} ${ours.maxRssMiB.toFixed(0).padStart(4)} | ` +
+		`${(theirs?.ms.toFixed(0) ?? '-').padStart(10)} ${(theirRate?.toFixed(0) ?? '-').padStart(6)} ${(theirs?.maxRssMiB.toFixed(0) ?? '-').padStart(4)} | ${fmt(ratio(ours.ms))}, ${fmt(ratio(readMs))}`);
+}
+if (childScript !== undefined) await rm(join(childScript, '..'), {recursive: true, force: true});
+await writeFile(join(ROOT, 'bench/last-pst-results.json'), JSON.stringify({date: new Date().toISOString(), node: process.version, runs: RUNS, rows}, null, 2) + '\n');

@@ -1,0 +1,236 @@
+/**
+ * WizardServices for the real world: store discovery on this machine, server guesses, a connection test,
+ * folder planning and starting a migration — the wizard (src/tui/wizard.tsx) knows only the interface.
+ */
+import {promises as dns} from 'node:dns';
+import {existsSync, promises as fs} from 'node:fs';
+import {homedir, platform} from 'node:os';
+import {basename, dirname, join, resolve} from 'node:path';
+import {Writable} from 'node:stream';
+import {resolveMigrateConfig} from '../config/resolve.js';
+import {EngineControls} from '../core/controls.js';
+import {toMailshiftError} from '../core/errors.js';
+import {StatsStore} from '../core/stats.js';
+import {planFolders} from '../mapper/folder-map.js';
+import {detectSourceKind, openSource} from '../readers/open-source.js';
+import {ImapSink} from '../uploader/imap-sink.js';
+import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';
+import type {Account, ConnectionReport, FoundStore, PlannedFolder, ServerGuess, StoreDetails, StoreKind, WizardServices, MigrationStart, RunningMigration} from '../tui/wizard-services.js';
+import type {CliIo} from './run-migrate.js';
+import {runMigrate} from './run-migrate.js';
+
+/** Well-known providers (their published IMAP settings). */
+const PROVIDERS: ReadonlyArray<readonly [RegExp, string]> = [
+	[/^(gmail|googlemail)\.com$/, 'imap.gmail.com'],
+	[/^(outlook|hotmail|live|msn)\.[a-z.]+$/, 'outlook.office365.com'],
+	[/^(yahoo|ymail)\.[a-z.]+$/, 'imap.mail.yahoo.com'],
+	[/^(icloud|me|mac)\.com$/, 'imap.mail.me.com'],
+	[/^aol\.com$/, 'imap.aol.com'],
+	[/^gmx\.(net|de|at|ch|com)$/, 'imap.gmx.net'],
+	[/^web\.de$/, 'imap.web.de'],
+	[/^t-online\.de$/, 'secureimap.t-online.de'],
+	[/^posteo\.(de|net)$/, 'posteo.de'],
+	[/^mailbox\.org$/, 'imap.mailbox.org'],
+	[/^fastmail\.(com|fm)$/, 'imap.fastmail.com'],
+	[/^zoho\.(com|eu)$/, 'imap.zoho.com'],
+	[/^yandex\.(com|ru)$/, 'imap.yandex.com'],
+	[/^orange\.fr$/, 'imap.orange.fr'],
+	[/^free\.fr$/, 'imap.free.fr'],
+	[/^(libero|virgilio)\.it$/, 'imapmail.libero.it'],
+];
+
+function kindOf(path: string): StoreKind | undefined {
+	return /\.(pst|ost)$/i.test(path) ? 'pst' : undefined;
+}
+
+async function size(path: string): Promise<number | undefined> {
+	try {
+		const info = await fs.stat(path);
+		if (info.isFile()) return info.size;
+		let total = 0;
+		const walk = async (dir: string, depth: number): Promise<void> => {
+			if (depth > 6) return;
+			for (const entry of await fs.readdir(dir, {withFileTypes: true}).catch(() => [])) {
+				const p = join(dir, entry.name);
+				if (entry.isDirectory()) await walk(p, depth + 1);
+				else if (entry.isFile()) total += (await fs.stat(p).catch(() => ({size: 0}))).size;
+			}
+		};
+		await walk(path, 0);
+		return total;
+	} catch {
+		return undefined;
+	}
+}
+
+/** Thunderbird profiles from profiles.ini: each profile's Mail/* account folders (Local Folders, POP accounts). */
+async function thunderbirdStores(home: string, env: NodeJS.ProcessEnv): Promise<FoundStore[]> {
+	const roots = [join(home, '.thunderbird'), join(home, 'Library', 'Thunderbird'), ...(env['APPDATA'] ? [join(env['APPDATA'], 'Thunderbird')] : [])];
+	const out: FoundStore[] = [];
+	for (const root of roots) {
+		const ini = await fs.readFile(join(root, 'profiles.ini'), 'utf8').catch(() => undefined);
+		if (!ini) continue;
+		for (const section of ini.split(/^\[/m)) {
+			const path = /^Path=(.+)$/m.exec(section)?.[1]?.trim();
+			if (!path) continue;
+			const isRelative = /^IsRelative=1$/m.test(section);
+			const profile = isRelative ? join(root, path) : path;
+			const mail = join(profile, 'Mail');
+			for (const entry of await fs.readdir(mail, {withFileTypes: true}).catch(() => [])) {
+				if (!entry.isDirectory()) continue;
+				const store = join(mail, entry.name);
+				out.push({path: store, kind: 'mbox', label: `Thunderbird ${basename(profile)}: ${entry.name === 'Local Folders' ? 'Local Folders' : `${entry.name} (POP account)`}`, ...(await withSize(store))});
+			}
+		}
+	}
+	return out;
+}
+
+async function withSize(path: string): Promise<{bytes?: number}> {
+	const bytes = await size(path);
+	return bytes === undefined ? {} : {bytes};
+}
+
+export function createWizardServices(io: CliIo): WizardServices {
+	const env = io.env;
+	const home = env['HOME'] || homedir();
+	const details = new Map<string, StoreDetails>();
+	return {
+		canBackup: false,
+
+		async discover() {
+			const found: FoundStore[] = [];
+			const pstDirs = [
+				...(env['LOCALAPPDATA'] ? [join(env['LOCALAPPDATA'], 'Microsoft', 'Outlook')] : []),
+				join(home, 'Documents', 'Outlook Files'), join(home, 'Documents'), join(home, 'Desktop'), join(home, 'Downloads'), home,
+			];
+			for (const dir of pstDirs) {
+				for (const entry of await fs.readdir(dir, {withFileTypes: true}).catch(() => [])) {
+					if (entry.isFile() && /\.(pst|ost)$/i.test(entry.name)) {
+						const path = join(dir, entry.name);
+						if (!found.some((f) => f.path === path)) found.push({path, kind: 'pst', label: `Outlook data file ${entry.name}`, ...(await withSize(path))});
+					}
+				}
+			}
+			found.push(...(await thunderbirdStores(home, env)));
+			for (const name of ['Maildir', 'mail', 'Mail']) {
+				const path = join(home, name);
+				if (!existsSync(path) || platform() === 'darwin' && name === 'Mail') continue;
+				try {
+					const kind = await detectSourceKind(path);
+					found.push({path, kind, label: `~/${name}`, ...(await withSize(path))});
+				} catch {
+					// not a mail store
+				}
+			}
+			return found;
+		},
+
+		async inspect(path, signal) {
+			const absolute = resolve(path.replace(/^~(?=\/|$)/, home));
+			const store = await openSource(absolute, undefined);
+			try {
+				const folders = await store.listFolders(signal);
+				let messages = 0;
+				for (const folder of folders) {
+					if (folder.count !== undefined) {
+						messages += folder.count;
+						continue;
+					}
+					for await (const _ of store.messages(folder, signal)) messages++;
+				}
+				const result: StoreDetails = {kind: kindOf(absolute) ?? store.kind, folders: folders.length, messages, bytes: folders.reduce((n, f) => n + (f.bytes ?? 0), 0) || ((await size(absolute)) ?? 0)};
+				details.set(absolute, result);
+				return result;
+			} finally {
+				await store.close();
+			}
+		},
+
+		async complete(partial) {
+			const expanded = partial.replace(/^~(?=\/|$)/, home);
+			const dir = expanded.endsWith('/') ? expanded : dirname(expanded);
+			const prefix = expanded.endsWith('/') ? '' : basename(expanded);
+			const entries = await fs.readdir(dir || '.', {withFileTypes: true}).catch(() => []);
+			return entries.filter((e) => e.name.startsWith(prefix) && !e.name.startsWith('.')).slice(0, 50)
+				.map((e) => join(dir, e.name) + (e.isDirectory() ? '/' : ''));
+		},
+
+		async guessServer(email) {
+			const domain = (email.split('@')[1] ?? '').toLowerCase().trim();
+			if (!domain) return {host: 'localhost', port: 993, security: 'tls', source: 'guess'} satisfies ServerGuess;
+			if (/^[\d.]+$/.test(domain) || domain === 'localhost') return {host: domain, port: 143, security: 'starttls', source: 'guess'};
+			for (const [pattern, host] of PROVIDERS) if (pattern.test(domain)) return {host, port: 993, security: 'tls', source: 'provider'};
+			try {
+				// RFC 6186: _imaps._tcp.<domain> SRV; a "." target means "no IMAPS here".
+				const records = await Promise.race([dns.resolveSrv(`_imaps._tcp.${domain}`), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
+				const best = records.filter((r) => r.name !== '.').sort((a, b) => a.priority - b.priority || b.weight - a.weight)[0];
+				if (best) return {host: best.name, port: best.port, security: 'tls', source: 'srv'};
+			} catch {
+				// no SRV record: fall through
+			}
+			return {host: `imap.${domain}`, port: 993, security: 'tls', source: 'guess'};
+		},
+
+		async testConnection(account) {
+			const target = toTarget(account);
+			try {
+				const sink = await ImapSink.connect({target, password: account.password, size: 1});
+				try {
+					const started = Date.now();
+					for (let i = 0; i < 3; i++) await sink.ping();
+					const roundTripMs = Math.round((Date.now() - started) / 3);
+					const quota = await sink.quota();
+					const specialFolders = Object.fromEntries([...sink.layout().specialUse].map(([role, box]) => [role, box]));
+					return {
+						ok: true, roundTripMs, specialFolders, capabilities: [...sink.capabilities()].map(([name, value]) => (typeof value === 'number' ? `${name}=${value}` : name)),
+						tls: target.implicitTls ? 'TLS' : sink.isSecure() ? 'STARTTLS' : 'no encryption (local connection)',
+						...(quota ? {quota} : {}),
+					} satisfies ConnectionReport;
+				} finally {
+					await sink.close();
+				}
+			} catch (error) {
+				const e = toMailshiftError(error);
+				return {ok: false, error: e.message, ...(e.hint ? {hint: e.hint} : {})};
+			}
+		},
+
+		async planFolders(source, account, prefix) {
+			const absolute = resolve(source.replace(/^~(?=\/|$)/, home));
+			const store = await openSource(absolute, undefined);
+			const sink = await ImapSink.connect({target: toTarget(account), password: account.password, size: 1});
+			try {
+				const folders = await store.listFolders();
+				return planFolders(folders, sink.layout(), prefix ? {prefix} : {})
+					.filter((p) => p.mailbox !== undefined)
+					.map((p): PlannedFolder => ({label: p.label, mailbox: p.mailbox ?? '', rule: p.rule,
+						...(p.folder.count === undefined ? {} : {count: p.folder.count}), ...(p.folder.bytes === undefined ? {} : {bytes: p.folder.bytes})}));
+			} finally {
+				await sink.close();
+				await store.close();
+			}
+		},
+
+		async startMigration(start: MigrationStart): Promise<RunningMigration> {
+			const target = toTarget(start.account);
+			const url = describeTarget(target);
+			const config = resolveMigrateConfig({
+				source: resolve(start.source.replace(/^~(?=\/|$)/, home)), to: url, insecure: start.account.insecure, connections: start.connections,
+				exclude: [...start.excludes], ...(start.prefix ? {prefix: start.prefix} : {}), stats: 0,
+			}, env);
+			const stats = new StatsStore();
+			const controls = new EngineControls();
+			const quiet = new Writable({write: (_chunk, _enc, done) => done()}) as unknown as NodeJS.WriteStream;
+			const silentIo: CliIo = {...io, stdout: quiet, stderr: quiet, env: {...env, MAILSHIFT_PASSWORD: start.account.password}, commandLine: `mailshift migrate '${config.source}' --to ${url}${start.excludes.map((e) => ` --exclude '${e}'`).join('')}`};
+			const done = runMigrate(config, silentIo, {stats, controls}).then((outcome) => outcome.finish ?? {interrupted: true, dryRun: false, error: 'the migration could not start (see above)'});
+			return {store: stats, controls, title: `${config.source} → ${url}`, done};
+		},
+	};
+}
+
+function toTarget(account: Account) {
+	const scheme = account.security === 'tls' ? 'imaps' : 'imap';
+	const user = account.user.includes(':') ? encodeURIComponent(account.user) : account.user;
+	return parseImapUrl(`${scheme}://${user}@${account.host.includes(':') ? `[${account.host}]` : account.host}:${account.port}`, account.insecure);
+}
