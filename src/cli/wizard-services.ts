@@ -95,6 +95,8 @@ export function createWizardServices(io: CliIo): WizardServices {
 	const env = io.env;
 	const home = env['HOME'] || homedir();
 	const details = new Map<string, StoreDetails>();
+	/** Message counts per folder found by `inspect` (mbox folders have none until read), by store path. */
+	const counted = new Map<string, Map<string, number>>();
 	return {
 		canBackup: false,
 
@@ -132,13 +134,14 @@ export function createWizardServices(io: CliIo): WizardServices {
 			try {
 				const folders = await store.listFolders(signal);
 				let messages = 0;
+				const perFolder = new Map<string, number>();
 				for (const folder of folders) {
-					if (folder.count !== undefined) {
-						messages += folder.count;
-						continue;
-					}
-					for await (const _ of store.messages(folder, signal)) messages++;
+					let n = folder.count ?? 0;
+					if (folder.count === undefined) for await (const _ of store.messages(folder, signal)) n++;
+					perFolder.set(folder.path.join('/'), n);
+					messages += n;
 				}
+				counted.set(absolute, perFolder);
 				const result: StoreDetails = {kind: kindOf(absolute) ?? store.kind, folders: folders.length, messages, bytes: folders.reduce((n, f) => n + (f.bytes ?? 0), 0) || ((await size(absolute)) ?? 0)};
 				details.set(absolute, result);
 				return result;
@@ -205,7 +208,7 @@ export function createWizardServices(io: CliIo): WizardServices {
 				return planFolders(folders, sink.layout(), prefix ? {prefix} : {})
 					.filter((p) => p.mailbox !== undefined)
 					.map((p): PlannedFolder => ({label: p.label, mailbox: p.mailbox ?? '', rule: p.rule,
-						...(p.folder.count === undefined ? {} : {count: p.folder.count}), ...(p.folder.bytes === undefined ? {} : {bytes: p.folder.bytes})}));
+						...((p.folder.count ?? counted.get(absolute)?.get(p.label)) === undefined ? {} : {count: p.folder.count ?? counted.get(absolute)?.get(p.label) ?? 0}), ...(p.folder.bytes === undefined ? {} : {bytes: p.folder.bytes})}));
 			} finally {
 				await sink.close();
 				await store.close();

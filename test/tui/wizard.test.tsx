@@ -1,0 +1,169 @@
+/**
+ * The wizard's flow with fake services, driven by key presses through ink-testing-library's stdin:
+ * find → back up → account (guess, test) → folders → confirm → dashboard → finish.
+ */
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {render} from 'ink-testing-library';
+import {EngineControls} from '../../src/core/controls.js';
+import {StatsStore} from '../../src/core/stats.js';
+import {Wizard} from '../../src/tui/wizard.js';
+import type {Account, MigrationStart, WizardServices} from '../../src/tui/wizard-services.js';
+
+const wait = (ms = 120): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(frame: () => string | undefined, pattern: RegExp, timeoutMs = 3000): Promise<string> {
+	const started = Date.now();
+	for (;;) {
+		const text = frame() ?? '';
+		if (pattern.test(text)) return text;
+		if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${pattern} in:\n${text}`);
+		await wait(30);
+	}
+}
+
+/** Keys one at a time, as a person types (ink reads one chunk as one key press). */
+async function type(stdin: {write: (s: string) => void}, text: string): Promise<void> {
+	await wait(60);
+	for (const ch of text) {
+		stdin.write(ch);
+		await wait(5);
+	}
+}
+
+function fakeServices(): WizardServices & {started: MigrationStart[]; tested: Account[]} {
+	const started: MigrationStart[] = [];
+	const tested: Account[] = [];
+	return {
+		started, tested, canBackup: false,
+		discover: async () => [{path: '/home/u/.thunderbird/p/Mail/Local Folders', kind: 'mbox', label: 'Thunderbird p: Local Folders', bytes: 2048}],
+		inspect: async () => ({kind: 'mbox', folders: 3, messages: 12, bytes: 2048}),
+		complete: async () => [],
+		guessServer: async (email) => ({host: `imap.${email.split('@')[1]}`, port: 993, security: 'tls', source: 'guess'}),
+		testConnection: async (account) => {
+			tested.push(account);
+			return account.password === 'right'
+				? {ok: true, tls: 'TLS', capabilities: ['UIDPLUS', 'SPECIAL-USE', 'QUOTA'], quota: {usedBytes: 1000, limitBytes: 1_000_000}, specialFolders: {sent: 'Sent'}, roundTripMs: 20}
+				: {ok: false, error: 'Login failed', hint: 'Check the password'};
+		},
+		planFolders: async () => [
+			{label: 'Inbox', mailbox: 'INBOX', count: 5, bytes: 1000, rule: 'inbox'},
+			{label: 'Sent Items', mailbox: 'Sent', count: 4, bytes: 600, rule: 'sent'},
+			{label: 'Old', mailbox: 'Old', count: 3, bytes: 448, rule: 'same-name'},
+		],
+		startMigration: async (start) => {
+			started.push(start);
+			const store = new StatsStore();
+			store.apply({type: 'run:start', folders: 2, messages: 9, dryRun: false});
+			return {store, controls: new EngineControls(), title: 'src → dst', done: Promise.resolve({interrupted: false, dryRun: false, verify: 'Verify: OK — all 9 messages are on the server exactly once, with their flags and dates.'})};
+		},
+	};
+}
+
+test('The wizard walks from finding the mail to the finish screen, and starts the migration with the chosen folders', async () => {
+	const services = fakeServices();
+	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" connections={2} />);
+	try {
+		await until(lastFrame, /1\. Where is your mail\?[\s\S]*Thunderbird p: Local Folders/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /3 folders, 12 messages, 2\.0 KiB/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /2\. Back up first/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /3\. Your IMAP account/);
+		await type(stdin, 'me@example.org');
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /imaps:\/\/imap\.example\.org:993/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Password for me@example\.org/);
+		await type(stdin, 'wrong');
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /✗ Login failed[\s\S]*Check the password/);
+		assert.doesNotMatch(lastFrame() ?? '', /wrong/, 'the password is never shown');
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Server/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Password for/);
+		await type(stdin, 'right');
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /✓ Logged in[\s\S]*UIDPLUS ✓[\s\S]*sent → Sent/);
+		await wait(60);
+		stdin.write('\r');
+		const folders = await until(lastFrame, /4\. Which folders/);
+		assert.match(folders, /Sent Items → Sent \(sent folder\) · 4 msgs/);
+		assert.match(folders, /3 of 3 folders, 12 messages, 2\.0 KiB — fits the quota/);
+		// Untick "Old" (third row)
+		stdin.write('\u001B[B');
+		await wait();
+		stdin.write('\u001B[B');
+		await wait();
+		await wait(60);
+		stdin.write(' ');
+		await until(lastFrame, /2 of 3 folders, 9 messages/);
+		await wait(60);
+		stdin.write('\r');
+		const confirm = await until(lastFrame, /5\. Ready/);
+		assert.match(confirm, /To\s+imaps:\/\/me@example\.org@imap\.example\.org:993/);
+		assert.match(confirm, /Time\s+about/);
+		await wait(60);
+		stdin.write('\r');
+		const finish = await until(lastFrame, /Done: every message is on the server/);
+		assert.match(finish, /Verify: OK/);
+		assert.match(finish, /remove the old POP account/);
+		assert.equal(services.started.length, 1);
+		assert.deepEqual(services.started[0]?.excludes, ['Old']);
+		assert.equal(services.started[0]?.account.password, 'right');
+		assert.equal(services.tested.length, 2);
+	} finally {
+		unmount();
+	}
+});
+
+test('Cancelling at the confirm screen changes nothing', async () => {
+	const services = fakeServices();
+	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
+	try {
+		await until(lastFrame, /Where is your mail/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Enter to use it/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Back up first/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /e-mail address/);
+		await type(stdin, 'me@example.org');
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Server/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Password/);
+		await type(stdin, 'right');
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Logged in/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Which folders/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Start now\?/);
+		await wait(60);
+		stdin.write('n');
+		await until(lastFrame, /Nothing was changed/);
+		assert.equal(services.started.length, 0);
+	} finally {
+		unmount();
+	}
+});
