@@ -102,6 +102,28 @@ try {
 			}
 		}
 	}
+	// D. The live dashboard's cost: the same upload with the ink TUI in a pseudo-terminal vs --plain.
+	if (isDovecotInstalled() && spawnSync('sh', ['-c', 'command -v script'], {stdio: 'ignore'}).status === 0) {
+		console.log('\nD. Dashboard overhead (1 connection, same store): TUI in a pseudo-terminal vs --plain');
+		const maildir = join(work, 'Maildir');
+		const rows: Record<string, number> = {};
+		for (const mode of ['plain', 'tui', 'plain', 'tui'] as const) {
+			const server = await startDovecot({users: ['bench']});
+			try {
+				const cli = `node bin/mailshift.js migrate ${maildir} --to imap://bench@127.0.0.1:${server.port} --connections 1 --no-verify --journal ${join(work, `j-${mode}-${Date.now()}.sqlite`)}${mode === 'plain' ? ' --plain' : ''}`;
+				const started = process.hrtime.bigint();
+				const r = spawnSync('script', ['-qfec', cli, '/dev/null'], {cwd: ROOT, env: {...process.env, MAILSHIFT_PASSWORD: server.passwordOf('bench'), COLUMNS: '100', LINES: '30'}, encoding: 'utf8'});
+				const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+				rows[mode] = Math.min(rows[mode] ?? Infinity, seconds);
+				console.log(`   ${mode.padEnd(5)} ${seconds.toFixed(1)} s (exit ${r.status})`);
+			} finally {
+				await server.stop();
+			}
+		}
+		const overhead = ((rows['tui'] ?? 0) / (rows['plain'] ?? 1) - 1) * 100;
+		results['dashboard'] = {plainSeconds: rows['plain'], tuiSeconds: rows['tui'], overheadPercent: overhead};
+		console.log(`   dashboard overhead (best of two each): ${overhead.toFixed(1)}%`);
+	}
 	await writeFile(join(ROOT, 'bench', 'last-results.json'), JSON.stringify(results, null, 2) + '\n');
 	console.log('\nWrote bench/last-results.json');
 } finally {

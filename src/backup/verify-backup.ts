@@ -15,7 +15,7 @@
  *
  * Memory: the manifest (about 300 bytes per message) and one message or 64 KiB read buffer at a time.
  */
-import {lstat, open, readdir} from 'node:fs/promises';
+import {open, readdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
 import {MANIFEST_NAME} from './backup-layout.js';
@@ -205,14 +205,5 @@ async function* walkFiles(dir: string, prefix: string): AsyncGenerator<string> {
 		const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
 		if (entry.isDirectory()) yield* walkFiles(dir, relative);
 		else yield relative;
-	}
-}
-
-/** True when `path` is a regular file (used by callers that only need existence). */
-export async function isRegularFile(path: string): Promise<boolean> {
-	try {
-		return (await lstat(path)).isFile();
-	} catch {
-		return false;
 	}
 }
