@@ -3,7 +3,7 @@
  * at the edge, pass values in). Every problem is a USAGE MailshiftError saying what to write instead. Reads no
  * environment; the password is resolved later by config/secrets.ts.
  */
-import {resolve as resolvePath} from 'node:path';
+import {isAbsolute, relative, resolve as resolvePath} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
 import type {SourceKind} from '../readers/open-source.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
@@ -82,7 +82,7 @@ export function resolveBackupConfig(args: BackupArgs, platform: NodeJS.Platform 
 		source = {type: 'local', path: resolvePath(args.source), kind};
 	}
 	const out = resolvePath(args.out);
-	if (source.type === 'local' && (out === source.path || out.startsWith(source.path + '/') || source.path.startsWith(out + '/'))) {
+	if (source.type === 'local' && (isInside(source.path, out) || isInside(out, source.path))) {
 		throw new MailshiftError('USAGE', `--out ${out} overlaps the source ${source.path}.`, 'fatal', {hint: 'Write the backup somewhere outside the store (and the store outside the backup).'});
 	}
 	const stats = args.stats ?? 5;
@@ -92,4 +92,10 @@ export function resolveBackupConfig(args: BackupArgs, platform: NodeJS.Platform 
 		includeTrashed: args.includeTrashed ?? false, passwordFile: args.passwordFile, statsIntervalMs: stats * 1000, debug,
 		maildirInfoSeparator: platform === 'win32' ? ';' : ':',
 	});
+}
+
+/** True when `child` is `parent` or below it. */
+function isInside(parent: string, child: string): boolean {
+	const rel = relative(parent, child);
+	return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

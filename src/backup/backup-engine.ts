@@ -132,6 +132,8 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 	let current: {label: string; record: (line: ProgressLine) => void; summary: BackupFolderSummary} | undefined;
 	/** Problems outside any folder being written (e.g. while listing folders); bounded. */
 	const globalProblems: ProgressLine[] = [];
+	/** Folders that could not be read (further) in this run: their earlier backup files are never deleted. */
+	const unreadable = new Set<string>();
 	const note = (problem: BackupProblem): void => {
 		if (summary.problems.length < maxProblems) summary.problems.push(problem);
 		else summary.problemsDropped++;
@@ -223,13 +225,17 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 			return summary;
 		}
 
-		// Complete: files of folders that vanished from the source since an earlier run, then the manifest.
-		const currentIds = new Set(placements.map((p) => state.progressPath(p.label)));
-		summary.removed += await removeRecordedFiles(out, state, currentIds);
+		// Complete: the manifest, then files of messages and folders the source no longer has. A folder that could
+		// not be read this time, or that may be missing only because listing the source met a problem, keeps its
+		// earlier files (they then show up as extra files in --verify, never silently lost).
 		const manifestPath = await writeBackupManifest(placements, describe, createdAt);
 		emit({type: 'manifest', path: manifestPath});
 		summary.manifestPath = manifestPath;
-		if (replaced) summary.removed += await removeFilesNotIn(out, replaced, placements);
+		const isListingComplete = globalProblems.length === 0;
+		const listed = new Set(placements.map((p) => p.label));
+		const keep = (folder: string): boolean => unreadable.has(folder) || (!listed.has(folder) && !isListingComplete);
+		if (isListingComplete) summary.removed += await removeRecordedFiles(out, state, new Set(placements.map((p) => state.progressPath(p.label))));
+		if (replaced) summary.removed += await removeFilesNotIn(out, replaced, placements, keep);
 		await state.remove();
 		summary.outcome = 'complete';
 		return summary;
@@ -328,6 +334,7 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 					if (e.disposition !== 'skip') throw e;
 					// The folder cannot be read (further): recorded, and the rest of the source is still backed up.
 					const problem: ManifestProblem = {folder: label, key: '', location: label, code: e.code, reason: `${e.message}${e.hint ? ` ${e.hint}` : ''}`};
+					unreadable.add(label);
 					record({t: 'f', ...problem});
 					folderSummary.failed++;
 					summary.failed++;
@@ -347,7 +354,7 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 			}
 			previousPaths.delete(placement.path);
 			// Files an earlier pass wrote for messages that now have other names (flags changed) or are gone.
-			if (writer.resumesWithinFolder) for (const path of previousPaths) summary.removed += await removeInside(out, path);
+			if (writer.resumesWithinFolder && !unreadable.has(label)) for (const path of previousPaths) summary.removed += await removeInside(out, path);
 			const folderEntry: ManifestFolder = {
 				name: placement.name, label, path: placement.path, messages: folderSummary.messages, skipped: folderSummary.skipped,
 				failed: folderSummary.failed, bytes: folderSummary.bytes,
@@ -491,13 +498,17 @@ async function loadLines(path: string): Promise<ProgressLine[]> {
 	}
 }
 
-/** After a refresh: deletes files the previous manifest lists that the new backup does not use. */
-async function removeFilesNotIn(out: string, previous: BackupManifest, placements: readonly FolderPlacement[]): Promise<number> {
+/** After a refresh: deletes files the previous manifest lists that the new backup does not use, except `keep`'s folders'. */
+async function removeFilesNotIn(out: string, previous: BackupManifest, placements: readonly FolderPlacement[], keep: (folder: string) => boolean): Promise<number> {
 	const manifest = await readManifest(out);
 	const used = new Set<string>([...manifest.messages.map((m) => m.path), ...manifest.files.map((f) => f.path), ...placements.map((p) => p.path)]);
+	const folderOfFile = new Map(previous.folders.map((f) => [f.path, f.label]));
+	const candidates = new Map<string, string>();
+	for (const m of previous.messages) candidates.set(m.path, m.folder);
+	for (const f of previous.files) candidates.set(f.path, folderOfFile.get(f.path.slice(0, f.path.lastIndexOf('/'))) ?? '');
 	let removed = 0;
-	for (const path of new Set([...previous.messages.map((m) => m.path), ...previous.files.map((f) => f.path)])) {
-		if (!used.has(path)) removed += await removeInside(out, path);
+	for (const [path, folder] of candidates) {
+		if (!used.has(path) && !keep(folder)) removed += await removeInside(out, path);
 	}
 	return removed;
 }

@@ -217,13 +217,13 @@ export function decodeSegment(segment: string): string {
 }
 
 /**
- * True when `relative` is a path a backup may name: '/'-separated, relative, every segment non-empty and
- * not `.` or `..`, no backslash, colon (drive letters, NTFS streams) or control character. `verify` checks
- * every path in a manifest with it before touching the disk, so a tampered manifest cannot make it read
- * outside the backup.
+ * True when `relative` is a path a backup may name: '/'-separated, relative (no leading '/', no drive letter
+ * `C:`), every segment non-empty and not `.` or `..`, no backslash or control character. A ':' elsewhere is
+ * allowed (Maildir info, `:2,S`). `verify` and the cleanup of stale files check every path from a manifest or
+ * progress file with it before touching the disk, so a tampered manifest cannot reach outside the backup.
  */
 export function isSafeRelativePath(relative: string): boolean {
-	if (relative.length === 0 || relative.startsWith('/')) return false;
-	if (/[\\:\x00-\x1f\x7f]/.test(relative)) return false;
+	if (relative.length === 0 || relative.startsWith('/') || /^[A-Za-z]:/.test(relative)) return false;
+	if (/[\\\x00-\x1f\x7f]/.test(relative)) return false;
 	return relative.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
 }

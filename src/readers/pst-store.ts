@@ -340,7 +340,9 @@ function drain(queue: EventQueue): Promise<FromWorker> {
  * the parent's module hooks to a worker's entry point.
  */
 function startWorker(init: WorkerInit): Worker {
-	const options = {workerData: init, stdout: true, stderr: true} as const;
+	// A small young generation makes the worker collect its per-item garbage (property tables, attachment
+	// copies) sooner: measured on enron.pst read 20 times, peak RSS 213 → ~170 MiB at no measurable CPU cost.
+	const options = {workerData: init, stdout: true, stderr: true, resourceLimits: {maxYoungGenerationSizeMb: 4}} as const;
 	if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pst/worker.js', import.meta.url), options);
 	const api = import.meta.resolve('tsx/esm/api');
 	const entry = new URL('./pst/worker.ts', import.meta.url).href;

@@ -142,18 +142,25 @@ export function parameterHeader(name: string, value: string, parameters: readonl
 	return `${name}: ${value};${CRLF} ${parameters.join(`;${CRLF} `)}${CRLF}`;
 }
 
+/** Input bytes per base64 chunk: a multiple of 57 (one 76-character line), small enough to stay out of V8's
+ *  old generation (a whole multi-megabyte attachment as one base64 string made the worker's heap balloon). */
+const BASE64_CHUNK = 57 * 1024;
+
 /** Base64 in 76-character lines, each ending in CRLF (RFC 2045 §6.8), built as bytes (attachments are large). */
 export function base64Lines(data: Uint8Array): Buffer {
-	const text = Buffer.from(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'), 'latin1');
-	const lines = Math.ceil(text.length / 76);
-	const out = Buffer.allocUnsafe(text.length + lines * 2);
+	const input = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+	const encodedLength = Math.ceil(input.length / 3) * 4;
+	const out = Buffer.allocUnsafe(encodedLength + Math.ceil(encodedLength / 76) * 2);
 	let o = 0;
-	for (let i = 0; i < text.length; i += 76) {
-		o += text.copy(out, o, i, Math.min(i + 76, text.length));
-		out[o++] = 0x0d;
-		out[o++] = 0x0a;
+	for (let start = 0; start < input.length; start += BASE64_CHUNK) {
+		const text = input.subarray(start, start + BASE64_CHUNK).toString('base64');
+		for (let i = 0; i < text.length; i += 76) {
+			o += out.write(text.slice(i, i + 76), o, 'latin1');
+			out[o++] = 0x0d;
+			out[o++] = 0x0a;
+		}
 	}
-	return out;
+	return out.subarray(0, o);
 }
 
 /** Quoted-printable (RFC 2045 §6.7) of UTF-8 text whose line breaks (CRLF, CR or LF) are hard breaks. */

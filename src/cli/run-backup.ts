@@ -1,0 +1,181 @@
+/**
+ * The `backup` use case, wired: `mailshift backup <source> --out DIR [--format maildir|mbox|eml]` (a local store
+ * or `imap(s)://user@host`), and `mailshift backup --verify DIR`. Resolves the arguments, opens the source,
+ * runs the backup with progress on stderr and the summary on stdout, and maps the outcome to an exit code:
+ * 0 complete (or already complete and current), 5 complete but some messages could not be read, 6 stopped
+ * (run again to continue); verify: 0 clean, 5 differences. Errors go through printError with their exit code.
+ * No yargs here beyond the option table's type: main.ts registers the command.
+ */
+import type {Options} from 'yargs';
+import {resolveBackupConfig} from '../backup/backup-config.js';
+import type {BackupArgs, BackupConfig} from '../backup/backup-config.js';
+import {runBackup} from '../backup/backup-engine.js';
+import type {BackupEvent, BackupSummary} from '../backup/backup-engine.js';
+import {StoreBackupSource} from '../backup/backup-source.js';
+import type {BackupSource} from '../backup/backup-source.js';
+import {ImapBackupSource} from '../backup/imap-source.js';
+import {toolVersion} from '../backup/tool-version.js';
+import {verifyBackup} from '../backup/verify-backup.js';
+import {resolvePassword} from '../config/secrets.js';
+import {EngineControls} from '../core/controls.js';
+import {toMailshiftError} from '../core/errors.js';
+import {ProblemRelay} from '../core/problem-relay.js';
+import {describeTarget} from '../uploader/imap-target.js';
+import {ExitCode, exitCodeFor} from './exit-codes.js';
+import type {ExitCodeValue} from './exit-codes.js';
+import {fit, formatBytes, formatCount, formatDuration} from './format.js';
+import type {CliIo} from './run-migrate.js';
+import {printError} from './run-migrate.js';
+
+export type {BackupArgs} from '../backup/backup-config.js';
+
+const BACKUP = 'Backup:';
+const SOURCE = 'Source:';
+const OUTPUT = 'Output:';
+
+/** The options of `mailshift backup` (to be merged into cli/options.ts's table when the command is wired). */
+export const BACKUP_OPTIONS = {
+	out: {type: 'string', group: BACKUP, describe: 'Directory to write the backup to (created if missing; must be empty or hold an earlier backup)'},
+	format: {type: 'string', group: BACKUP, choices: ['maildir', 'mbox', 'eml'], default: 'maildir', describe: 'maildir: flags in file names, dates as mtimes (restores with mailshift migrate); mbox: one file per folder; eml: one file per message'},
+	verify: {type: 'string', group: BACKUP, describe: 'Check the backup in this directory against its manifest instead (exit 0 when it matches, 5 otherwise)'},
+	force: {type: 'boolean', group: BACKUP, default: false, describe: 'Refresh a complete backup in --out (unchanged messages kept, files of messages no longer in the source deleted), or start over an unfinished one made with other options'},
+	'include-trashed': {type: 'boolean', group: BACKUP, default: false, describe: 'Also back up messages marked trashed (Maildir T), as migrate --include-trashed uploads them'},
+	from: {type: 'string', group: SOURCE, choices: ['maildir', 'mbox', 'pst'], describe: 'Source kind, when detection guesses wrong'},
+	'password-file': {type: 'string', group: SOURCE, describe: 'For an imap(s):// source: read the password from this file (else MAILSHIFT_PASSWORD, else a hidden prompt)'},
+	insecure: {type: 'boolean', group: SOURCE, default: false, describe: 'For an imap(s):// source: accept any TLS certificate, allow plain IMAP to non-loopback hosts'},
+	stats: {type: 'number', group: OUTPUT, default: 5, describe: 'Seconds between progress lines on stderr (0 = none)'},
+	debug: {type: 'boolean', group: OUTPUT, default: false, describe: 'Show stack traces for errors'},
+} as const satisfies Record<string, Options>;
+
+/**
+ * Runs `mailshift backup` with parsed arguments. Never throws: every error is printed (one sentence and a hint)
+ * and becomes the exit code. Installs Ctrl-C handling through `io.onInterrupt` (first: stop after the message
+ * in hand and checkpoint; second: also close the IMAP connection).
+ */
+export async function runBackupCommand(args: BackupArgs, io: CliIo): Promise<ExitCodeValue> {
+	let config: BackupConfig;
+	try {
+		config = resolveBackupConfig(args);
+	} catch (error) {
+		printError(toMailshiftError(error), io, args.debug ?? false);
+		return exitCodeFor(toMailshiftError(error).code);
+	}
+	return config.mode === 'verify' ? runVerify(config, io) : runMake(config, io);
+}
+
+async function runMake(config: Extract<BackupConfig, {mode: 'backup'}>, io: CliIo): Promise<ExitCodeValue> {
+	const relay = new ProblemRelay();
+	const controls = new EngineControls();
+	const uninstall = io.onInterrupt?.(controls);
+	let source: BackupSource | undefined;
+	let timer: NodeJS.Timeout | undefined;
+	const progress = {messages: 0, reused: 0, bytes: 0, skipped: 0, failed: 0, folder: '', index: 0, folders: 0};
+	const onEvent = (event: BackupEvent): void => {
+		switch (event.type) {
+			case 'start': progress.folders = event.folders; break;
+			case 'folder': progress.folder = event.label; progress.index = event.index + 1; break;
+			case 'message': progress.messages++; progress.bytes += event.bytes; if (event.reused) progress.reused++; break;
+			case 'skipped': progress.skipped++; break;
+			case 'problem': if (event.kind === 'failed') { progress.failed++; io.stderr.write(`mailshift: ${event.problem.location}: ${event.problem.reason}\n`); } break;
+			case 'manifest': break;
+		}
+	};
+	try {
+		if (config.source.type === 'imap') {
+			const target = config.source.target;
+			const password = await resolvePassword({
+				env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(target),
+				...(config.passwordFile === undefined ? {} : {passwordFile: config.passwordFile}),
+			});
+			source = await ImapBackupSource.connect({target, password, onProblem: relay.onProblem});
+		} else {
+			source = await StoreBackupSource.open(config.source.path, config.source.kind, {includeTrashed: config.includeTrashed, onProblem: relay.onProblem});
+		}
+		const opened = source;
+		controls.abortSignal.addEventListener('abort', () => void opened.close().catch(() => undefined), {once: true});
+		io.stderr.write(`Backing up ${source.location} into ${config.out} (${config.format})…\n`);
+		if (config.statsIntervalMs > 0) {
+			const started = Date.now();
+			timer = setInterval(() => {
+				io.stderr.write(`backup: ${formatCount(progress.messages)} messages, ${formatBytes(progress.bytes)}${progress.reused ? ` (${formatCount(progress.reused)} already there)` : ''}`
+					+ `${progress.skipped ? `, ${formatCount(progress.skipped)} skipped` : ''}${progress.failed ? `, ${formatCount(progress.failed)} failed` : ''}`
+					+ ` — folder ${progress.index}/${progress.folders} ${progress.folder} — ${formatDuration((Date.now() - started) / 1000)}\n`);
+			}, config.statsIntervalMs);
+			timer.unref();
+		}
+		const summary = await runBackup(source, {
+			out: config.out, format: config.format, force: config.force, reuseComplete: config.reuseComplete,
+			includeTrashed: config.includeTrashed, toolVersion: toolVersion(), maildirInfoSeparator: config.maildirInfoSeparator,
+		}, controls, {problems: relay, onEvent});
+		if (timer) clearInterval(timer);
+		if (summary.outcome === 'kept') {
+			io.stdout.write(`A complete backup of ${source.location} is already in ${config.out} and the source has not changed since: nothing to do.\n`);
+			return ExitCode.OK;
+		}
+		io.stdout.write(formatBackupSummary(summary, source.location));
+		if (summary.outcome === 'interrupted') {
+			io.stderr.write(`mailshift: the backup stopped before the end. Run the same command again to continue: the ${formatCount(summary.messages)} messages written so far are kept.\n`);
+			return ExitCode.INTERRUPTED;
+		}
+		if (summary.failed > 0) {
+			io.stderr.write(`mailshift: ${formatCount(summary.failed)} message(s) or folder(s) could not be read and are not in the backup; they are listed in the manifest ("failed").\n`);
+			return ExitCode.SOME_FAILED;
+		}
+		return ExitCode.OK;
+	} catch (error) {
+		const e = toMailshiftError(error);
+		printError(e, io, config.debug);
+		if (e.code !== 'USAGE' && e.code !== 'AUTH_FAILED') io.stderr.write('  What was written so far is kept: after fixing this, run the same command again to continue.\n');
+		return exitCodeFor(e.code);
+	} finally {
+		if (timer) clearInterval(timer);
+		uninstall?.();
+		await source?.close().catch(() => undefined);
+	}
+}
+
+/** The end-of-run table (stdout). */
+export function formatBackupSummary(summary: BackupSummary, location: string): string {
+	const w = Math.min(40, Math.max(12, ...summary.folders.map((f) => [...f.label].length)));
+	const p = Math.min(40, Math.max(10, ...summary.folders.map((f) => [...f.path].length)));
+	const n = (v: number): string => formatCount(v).padStart(9);
+	const lines = [
+		`Backup of ${location} → ${summary.out} (${summary.format})${summary.outcome === 'interrupted' ? ' — STOPPED, run again to continue' : ''}:`,
+		`  ${fit('Folder', w)}   ${fit('Written to', p)} ${'messages'.padStart(9)} ${'skipped'.padStart(9)} ${'failed'.padStart(9)} ${'size'.padStart(10)}`,
+	];
+	for (const f of summary.folders) lines.push(`  ${fit(f.label, w)} → ${fit(f.path, p)} ${n(f.messages)} ${n(f.skipped)} ${n(f.failed)} ${formatBytes(f.bytes).padStart(10)}`);
+	lines.push(`  ${fit('Total', w)}   ${fit('', p)} ${n(summary.messages)} ${n(summary.skipped)} ${n(summary.failed)} ${formatBytes(summary.bytes).padStart(10)}`);
+	const notes: string[] = [];
+	if (summary.reused > 0) notes.push(`${formatCount(summary.reused)} message(s) were already in the backup and kept as they were`);
+	if (summary.removed > 0) notes.push(`${formatCount(summary.removed)} file(s) of messages no longer in the source were removed`);
+	if (notes.length > 0) lines.push(`  ${notes.join('; ')}.`);
+	for (const problem of summary.problems.filter((x) => x.kind !== 'skipped').slice(0, 20)) lines.push(`  ${problem.kind}: ${problem.location}: ${problem.reason}`);
+	if (summary.manifestPath) lines.push(`Manifest: ${summary.manifestPath} (check the backup any time with: mailshift backup --verify ${summary.out})`);
+	return lines.join('\n') + '\n';
+}
+
+async function runVerify(config: Extract<BackupConfig, {mode: 'verify'}>, io: CliIo): Promise<ExitCodeValue> {
+	const controls = new EngineControls();
+	const uninstall = io.onInterrupt?.(controls);
+	try {
+		const result = await verifyBackup(config.dir, {signal: controls.stopSignal});
+		const {manifest, counts} = result;
+		const lines = [
+			`Verify backup ${config.dir} (${manifest.format}, of ${manifest.source.location}, finished ${manifest.completedAt}):`,
+			`  ${formatCount(result.checked)} messages checked, ${formatCount(result.ok)} as recorded; ${formatCount(result.files)} other files checked`,
+			`  missing ${formatCount(counts.missing)}, changed ${formatCount(counts.changed)}, date ${formatCount(counts.date)}, extra ${formatCount(counts.extra)}${counts.unsafe ? `, unsafe paths ${formatCount(counts.unsafe)}` : ''}`,
+		];
+		for (const d of result.differences.slice(0, 100)) lines.push(`  ${d.kind}: ${d.path}: ${d.detail}`);
+		const more = result.differences.length - Math.min(100, result.differences.length) + result.differencesDropped;
+		if (more > 0) lines.push(`  … ${formatCount(more)} more differences.`);
+		lines.push(result.isClean ? `OK: every file of the backup matches its manifest.` : 'NOT OK: the backup differs from its manifest (see above).');
+		io.stdout.write(lines.join('\n') + '\n');
+		return result.isClean ? ExitCode.OK : ExitCode.SOME_FAILED;
+	} catch (error) {
+		const e = toMailshiftError(error);
+		printError(e, io, config.debug);
+		return exitCodeFor(e.code);
+	} finally {
+		uninstall?.();
+	}
+}
