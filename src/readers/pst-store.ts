@@ -234,7 +234,7 @@ export class PstStore implements SourceStore {
 				// The consumer stopped early (break, throw, abort): stop the worker and wait for its "end".
 				this.#send({type: 'cancel', id});
 				try {
-					for (let event = await drain(queue); event.type !== 'end'; event = await drain(queue)) {
+					for (let event = await queue.next(); event.type !== 'end'; event = await queue.next()) {
 						if (event.type === 'item') this.#send({type: 'ack', id, seq: event.seq});
 					}
 				} catch {
@@ -328,10 +328,6 @@ function toSourceMessage(store: string, folder: string, event: Extract<FromWorke
 	return event.item.storeDate === undefined
 		? {ref, raw, flags}
 		: {ref, raw, flags, storeDate: {date: new Date(event.item.storeDate), source: 'pst-delivery-time'}};
-}
-
-function drain(queue: EventQueue): Promise<FromWorker> {
-	return queue.next();
 }
 
 /**

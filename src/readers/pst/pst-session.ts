@@ -148,7 +148,7 @@ export class PstSession {
 					const reason = describe(error);
 					if (staleAllowance > 0 && reason.startsWith(`${MISSING_NODE} ${nid} `)) {
 						staleAllowance--;
-						yield {type: 'problem', problem: {location, code: 'MESSAGE_UNPARSEABLE', kind: 'warning',
+						yield {type: 'problem', problem: {location, code: 'FILE_IGNORED', kind: 'warning',
 							reason: `"${label}" lists item ${nid}, which no longer exists in the file; the folder's own count (${expected}) does not include it, so nothing is lost`}};
 						continue;
 					}

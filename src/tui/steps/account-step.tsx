@@ -24,7 +24,8 @@ export function AccountStep({services, onDone}: Props) {
 	}, {isActive: stage === 'report'});
 
 	const parseServer = (text: string): {host: string; port: number; security: 'tls' | 'starttls'} => {
-		const m = /^(?:(imaps?):\/\/)?([^:/\s]+)(?::(\d+))?/.exec(text.trim());
+		// Control characters can arrive when keys are pasted or sent in bursts; they are never part of a host.
+		const m = /^(?:(imaps?):\/\/)?([^:/\s]+)(?::(\d+))?/.exec(text.replace(/[\x00-\x1f\x7f]/g, '').trim());
 		const scheme = m?.[1] ?? (guess?.security === 'starttls' ? 'imap' : 'imaps');
 		const security = scheme === 'imap' ? 'starttls' : 'tls';
 		return {host: m?.[2] ?? text.trim(), port: m?.[3] ? Number(m[3]) : security === 'tls' ? 993 : 143, security};

@@ -1,0 +1,115 @@
+/**
+ * The guided mode in a real terminal: tmux runs `mailshift` (no arguments) at 80×24 with a fake home that holds
+ * a Thunderbird profile; the test types as a person would, pauses and resumes the upload, reads the finish
+ * screen, and then reads the server back. Skips, saying why, without tmux or Dovecot.
+ */
+import assert from 'node:assert/strict';
+import {execFileSync, spawnSync} from 'node:child_process';
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, before, describe, test} from 'node:test';
+import {sampleMessages, writeSampleThunderbird} from '../../src/testing/sample-store.js';
+import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
+import type {PrivateDovecot} from '../helpers/dovecot.js';
+import {readAccount} from '../helpers/imap-readback.js';
+import {REPO_ROOT} from '../helpers/run-cli.js';
+
+const hasTmux = spawnSync('sh', ['-c', 'command -v tmux'], {stdio: 'ignore'}).status === 0;
+if (!hasTmux) console.log('# SKIP: tmux is not installed (apt-get install -y tmux); the terminal end-to-end test is skipped');
+const skip = dovecotSkipReason() ?? (hasTmux ? undefined : 'tmux is not installed');
+const SESSION = `mailshift-test-${process.pid}`;
+
+const tmux = (...args: string[]): string => execFileSync('tmux', args, {encoding: 'utf8'});
+const screen = (): string => tmux('capture-pane', '-p', '-t', SESSION);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+	const started = Date.now();
+	for (;;) {
+		const text = screen();
+		if (pattern.test(text)) return text;
+		if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${pattern}; the screen was:\n${text}`);
+		await sleep(100);
+	}
+}
+
+async function keys(...k: string[]): Promise<void> {
+	await sleep(150);
+	for (const key of k) {
+		tmux('send-keys', '-t', SESSION, key);
+		await sleep(80);
+	}
+}
+
+async function typeText(text: string): Promise<void> {
+	await sleep(150);
+	tmux('send-keys', '-t', SESSION, '-l', text);
+	await sleep(150);
+}
+
+describe('the guided mode in a real terminal', {skip}, () => {
+	let server: PrivateDovecot;
+	let home: string;
+	before(async () => {
+		server = await startDovecot({users: ['alice']});
+		home = await mkdtemp(join(tmpdir(), 'ms-home-'));
+		const profile = join(home, '.thunderbird', 'x1.default');
+		await mkdir(join(profile, 'Mail'), {recursive: true});
+		await writeFile(join(home, '.thunderbird', 'profiles.ini'), '[Profile0]\nName=default\nIsRelative=1\nPath=x1.default\nDefault=1\n');
+		await writeSampleThunderbird(join(profile, 'Mail', 'Local Folders'), sampleMessages(900, 77));
+	});
+	after(async () => {
+		try {
+			tmux('kill-session', '-t', SESSION);
+		} catch {
+			// already gone
+		}
+		await server?.stop();
+		await rm(home, {recursive: true, force: true});
+	});
+
+	test('a person finds Thunderbird mail, logs in, pauses and resumes, and ends with every message on the server', async () => {
+		// ink renders only the final frame when CI is set (even empty), so the child runs without it.
+		const command = `cd ${REPO_ROOT} && env -u CI HOME=${home} XDG_STATE_HOME=${home}/state node bin/mailshift.js`;
+		tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '24', command);
+		await waitFor(/Where is your mail\?[\s\S]*Thunderbird x1\.default: Local Folders/);
+		await keys('Enter');
+		await waitFor(/7 folders, 900 messages/);
+		await keys('Enter');
+		await waitFor(/Back up first/);
+		await keys('Enter');
+		await waitFor(/e-mail address/);
+		await typeText('alice');
+		await keys('Enter');
+		await waitFor(/Server/);
+		await sleep(200);
+		for (let i = 0; i < 30; i++) {
+			tmux('send-keys', '-t', SESSION, 'BSpace');
+			await sleep(15); // one key per read: ink takes a multi-key chunk as text
+		}
+		await typeText(`imap://127.0.0.1:${server.port}`);
+		await keys('Enter');
+		await waitFor(/Password for alice/);
+		await typeText(server.passwordOf('alice'));
+		await keys('Enter');
+		const login = await waitFor(/Logged in to imap:\/\/127\.0\.0\.1/);
+		assert.doesNotMatch(login, new RegExp(server.passwordOf('alice')), 'the password is never on screen');
+		await keys('Enter');
+		await waitFor(/Which folders[\s\S]*7 of 7 folders, 900 messages/);
+		await keys('Enter');
+		await waitFor(/Start now\?/);
+		await keys('Enter');
+		await waitFor(/messages ·/);
+		await keys('p');
+		await waitFor(/Paused — press p to resume/);
+		await keys('p');
+		await waitFor(/p pause · \+\/- connections/);
+		const finish = await waitFor(/Done: every message is on the server/, 120_000);
+		assert.match(finish, /Verify: OK/);
+		await keys('q');
+		const account = await readAccount(server, 'alice');
+		assert.equal(account.messages.length, 900);
+		assert.equal(new Set(account.messages.map((m) => m.messageId)).size, 900, 'each message once');
+	});
+});
