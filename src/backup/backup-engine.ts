@@ -62,6 +62,7 @@ export type BackupOptions = Readonly<{
 	now?: () => number;
 }>;
 
+/** Progress for displays (emitted synchronously; a throwing listener is ignored). */
 export type BackupEvent =
 	| {type: 'start'; folders: number; resumed: boolean; refreshing: boolean}
 	| {type: 'folder'; label: string; path: string; index: number; count?: number; done: boolean}
@@ -76,6 +77,7 @@ export type BackupHooks = Readonly<{
 	problems?: ProblemRelay;
 }>;
 
+/** Per-folder counts of one run (folders finished by an earlier run count as reused). */
 export type BackupFolderSummary = {
 	label: string;
 	path: string;
@@ -87,6 +89,7 @@ export type BackupFolderSummary = {
 	bytes: number;
 };
 
+/** A failed, warned or skipped message or folder, for the end-of-run listing (all are in the manifest). */
 export type BackupProblem = Readonly<{kind: 'failed' | 'warning' | 'skipped'; folder: string; location: string; key: string; code: string; reason: string}>;
 
 export type BackupSummary = {
@@ -112,6 +115,14 @@ export type BackupSummary = {
 	manifestPath?: string;
 };
 
+/**
+ * Backs up `source` into `options.out` (see the file header for the contracts). Called by the `backup` command
+ * and by `migrate --backup`; one run per directory at a time (a lock refuses a second, JOURNAL_LOCKED).
+ * @returns the summary; `outcome` says whether the manifest was written.
+ * @throws MailshiftError USAGE (existing output refused, see above), JOURNAL_LOCKED, OVER_QUOTA (disk full),
+ *   the source's fatal errors (SOURCE_*, AUTH_FAILED, CONNECTION_LOST …), ABORTED when stopped while
+ *   describing or listing the source.
+ */
 export async function runBackup(source: BackupSource, options: BackupOptions, controls: EngineControls, hooks: BackupHooks = {}): Promise<BackupSummary> {
 	const now = options.now ?? Date.now;
 	const started = now();
@@ -446,9 +457,10 @@ async function exists(path: string): Promise<boolean> {
 	}
 }
 
+/** Empty, or holding only the state directory of a run that died before it recorded anything. */
 async function isEmptyDir(dir: string): Promise<boolean> {
 	try {
-		return (await readdir(dir)).length === 0;
+		return (await readdir(dir)).every((name) => name === STATE_DIR);
 	} catch {
 		return true;
 	}

@@ -21,6 +21,7 @@ import type {SafePathOptions} from './safe-path.js';
 
 export type BackupFormat = 'maildir' | 'mbox' | 'eml';
 
+/** The output formats, the default first. */
 export const BACKUP_FORMATS: readonly BackupFormat[] = ['maildir', 'mbox', 'eml'];
 
 /** The manifest's name at the top of a backup. */

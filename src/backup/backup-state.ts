@@ -23,8 +23,10 @@ import type {BackupFormat} from './backup-layout.js';
 import {writeFileDurably} from './durable-file.js';
 import type {ManifestFile, ManifestFolder, ManifestMessage, ManifestProblem, ManifestSkip, SourceKindName} from './manifest.js';
 
+/** Name of the working-state directory inside a backup being written. */
 export const STATE_DIR = '.mailshift-backup';
 
+/** `state.json`: what the unfinished backup is, checked before resuming. */
 export type BackupStateFile = Readonly<{
 	stateVersion: 1;
 	format: BackupFormat;
@@ -34,6 +36,7 @@ export type BackupStateFile = Readonly<{
 	toolVersion: string;
 }>;
 
+/** One line of a folder's progress file: m(essage), s(kipped), f(ailed), w(arning), x (extra file), done. */
 export type ProgressLine =
 	| ({t: 'm'} & ManifestMessage)
 	| ({t: 's'} & ManifestSkip)

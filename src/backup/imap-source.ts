@@ -27,6 +27,7 @@ import {describeTarget} from '../uploader/imap-target.js';
 import type {BackupEntry, BackupFolder, BackupSource} from './backup-source.js';
 import type {ManifestSource} from './manifest.js';
 
+/** Connection and paging of an IMAP source. */
 export type ImapSourceOptions = Readonly<{
 	target: ImapTarget;
 	password: string;
@@ -41,6 +42,7 @@ type Meta = Readonly<{uid: number; size: number; flags: readonly string[]; inter
 
 const ATTEMPTS = 3;
 
+/** An IMAP account as a BackupSource (read-only; one connection). Not concurrency-safe: one `entries` at a time. */
 export class ImapBackupSource implements BackupSource {
 	readonly kind = 'imap';
 	readonly location: string;

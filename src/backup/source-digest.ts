@@ -56,15 +56,17 @@ export async function digestTree(root: string, signal?: AbortSignal): Promise<Tr
 	const listing = createHash('sha256');
 	let size = 0;
 	let mtimeMs = 0;
+	let count = 0;
 	for (const {f} of sorted) {
 		const path = join(root, ...f.split('/'));
 		const info = await lstat(path);
 		if (!info.isFile()) continue;
 		const facts = await hashFile(path, signal);
 		if (!facts) continue; // vanished meanwhile
+		count++;
 		size += facts.size;
 		mtimeMs = Math.max(mtimeMs, facts.mtimeMs);
 		listing.update(`${facts.sha256}  ./${f}\n`, 'utf8');
 	}
-	return {files: sorted.length, size, mtimeMs, sha256: listing.digest('hex')};
+	return {files: count, size, mtimeMs, sha256: listing.digest('hex')};
 }

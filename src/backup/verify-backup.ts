@@ -61,6 +61,7 @@ export type VerifyOptions = Readonly<{
 const DATE_TOLERANCE_MS = 2000;
 
 /**
+ * Checks the backup in `dir` against its manifest (read-only). Called by `mailshift backup --verify`.
  * @throws MailshiftError NOT_A_MAIL_STORE when `dir` has no (valid) manifest; ABORTED when `signal` aborts.
  */
 export async function verifyBackup(dir: string, options: VerifyOptions = {}): Promise<BackupVerifyResult> {

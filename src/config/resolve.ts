@@ -44,8 +44,8 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 	if (!args.source) throw new MailshiftError('USAGE', 'No source was given.', 'fatal', {hint: 'mailshift migrate <source> --to imaps://user@host'});
 	let sourceKind: SourceKind | undefined;
 	if (args.from !== undefined) {
-		if (args.from !== 'maildir' && args.from !== 'mbox') {
-			throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: 'Use --from maildir or --from mbox.'});
+		if (args.from !== 'maildir' && args.from !== 'mbox' && args.from !== 'pst') {
+			throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: 'Use --from maildir, --from mbox or --from pst.'});
 		}
 		sourceKind = args.from;
 	}

@@ -2,7 +2,8 @@
  * Chooses the INTERNALDATE (APPEND date-time) of a message: the delivery time as best known.
  *
  * Order (issue #2; RFC 3501 §6.3.11 — without a date the server stamps "now", and the whole archive shows
- * "received today"):
+ * "received today"). PST items first use the delivery time Outlook stored (then submit, then creation time,
+ * chosen by the reader); for them the list below is the fallback:
  *   1. the date of the topmost `Received:` header (RFC 5321 §4.4: the last hop prepends, so the topmost one
  *      is the final delivery; the date follows the last ';');
  *   2. the store's own delivery time: Maildir file mtime (Dovecot's convention, lost when a Maildir is copied
@@ -31,6 +32,11 @@ export function chooseReceivedDate(
 	now: number,
 	fallback: Date,
 ): ChosenDate {
+	// Outlook records the delivery time itself (PR_MESSAGE_DELIVERY_TIME): for PST items it is the truth, ahead
+	// of the Received header it was derived from (issue #3).
+	if (message.storeDate?.source === 'pst-delivery-time' && isPlausibleDate(message.storeDate.date, now)) {
+		return {date: message.storeDate.date, source: 'pst-delivery-time'};
+	}
 	const received = receivedHeaderDate(firstHeader(fields, 'received'));
 	if (isPlausibleDate(received, now)) return {date: received, source: 'received-header'};
 	if (message.storeDate && isPlausibleDate(message.storeDate.date, now)) {

@@ -5,6 +5,7 @@ import {describe, test} from 'node:test';
 import {dovecotKeywordsText, emlFileName, maildirFileName, maildirFlagLetters, maildirKeywords, maildirUniqueName, parseDovecotKeywords, placeFolders} from '../../src/backup/backup-layout.js';
 import {asctime, decodeMboxRecord, encodeMboxRecord} from '../../src/backup/mbox-writer.js';
 import {splitMbox} from '../../src/readers/mbox-splitter.js';
+import type {MboxEntry} from '../../src/readers/mbox-splitter.js';
 
 describe('Maildir info letters', () => {
 	const rows: ReadonlyArray<readonly [readonly string[], string]> = [
@@ -101,7 +102,7 @@ describe('mbox records (mboxrd)', () => {
 	test('Given records of all those messages in one file, when read by mailshift\'s own mbox splitter, then each message comes back exactly, with its date', async () => {
 		const contents = cases.map(([, text]) => Buffer.from(text, 'latin1'));
 		const file = Buffer.concat(contents.map((c) => encodeMboxRecord(c, date).record));
-		const read = [];
+		const read: MboxEntry[] = [];
 		for await (const entry of splitMbox(Readable.from([file]))) read.push(entry);
 		assert.equal(read.length, contents.length, 'one message per record');
 		contents.forEach((content, i) => {

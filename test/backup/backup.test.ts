@@ -198,7 +198,7 @@ describe('backup of local stores', () => {
 		const [changed, missing, redated] = manifest.messages;
 		assert.ok(changed && missing && redated);
 		const bytes = await readFile(join(out, changed.path));
-		bytes[bytes.length - 3] ^= 0x20;
+		bytes.writeUInt8(bytes.readUInt8(bytes.length - 3) ^ 0x20, bytes.length - 3);
 		await writeFile(join(out, changed.path), bytes);
 		await utimes(join(out, changed.path), new Date(changed.date), new Date(changed.date));
 		await rm(join(out, missing.path));
@@ -228,7 +228,7 @@ describe('backup of local stores', () => {
 		assert.ok(target && target.offset !== undefined && target.length !== undefined);
 		const file = join(out, target.path);
 		const bytes = await readFile(file);
-		bytes[target.offset + target.length - 10] ^= 0x01;
+		bytes.writeUInt8(bytes.readUInt8(target.offset + target.length - 10) ^ 0x01, target.offset + target.length - 10);
 		await writeFile(file, bytes);
 		const result = await verifyBackup(out);
 		assert.ok(result.differences.some((d) => d.kind === 'changed' && d.path === target.path && d.key === undefined), 'the mbox file');

@@ -4,8 +4,8 @@
  * same file (not from mailshift's reader): folder, Message-ID, flags, received date and attachment bytes of
  * every mail item; non-mail items are not uploaded but counted in the report.
  *
- * Expected INTERNALDATE follows the README's rule: the date of the topmost Received header when it has one,
- * else the PST delivery time (else submit, else creation time), at IMAP's one-second resolution.
+ * Expected INTERNALDATE follows the README's rule for Outlook items: the delivery time Outlook stored (else
+ * submit, else creation time), else the topmost Received header, at IMAP's one-second resolution.
  */
 import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
@@ -75,7 +75,7 @@ function expectedFrom(file: string, ipmRoot: (root: PSTFolder) => PSTFolder): {m
 			if (item.lastVerbExecuted === 104) flags.push('$Forwarded');
 			if ((item as unknown as {getIntItem(id: number): number}).getIntItem(0x1090) === 2) flags.push('\\Flagged');
 			const stored = item.messageDeliveryTime ?? item.clientSubmitTime ?? item.creationTime;
-			const date = receivedDate(item.transportMessageHeaders) ?? stored;
+			const date = stored ?? receivedDate(item.transportMessageHeaders);
 			assert.ok(date, `${item.subject} has a date`);
 			const attachments: string[] = [];
 			for (let a = 0; a < item.numberOfAttachments; a++) {

@@ -16,7 +16,9 @@
  *   D3 readpst writes a From header without a usable address for Exchange (EX) senders of items composed in
  *      Outlook; we resolve the SMTP address. The From address is compared only where readpst has one.
  *   D4 readpst synthesizes no Message-ID when the item has none; we derive a stable one. Messages are matched
- *      by Message-ID where readpst has one, else by subject and date within the folder.
+ *      by Message-ID where readpst has one, else by subject (D5) and date (D6) within the folder.
+ *   D5 ANSI stores: readpst does not decode PT_STRING8 in the store's code page (the CP932 fixture comes out as
+ *      raw Shift_JIS bytes); a subject is compared only when readpst's is valid text.
  *   D6 readpst writes no Date header for an item that was never sent (no PR_CLIENT_SUBMIT_TIME); we date it by
  *      its last modification (then creation) time. Dates are compared where readpst has one.
  *   D7 For meeting requests and responses readpst renders the calendar properties as an iCalendar part
@@ -24,8 +26,6 @@
  *      backup issue), so text/calendar parts are left out of both attachment sets.
  *   D8 An attachment with only a display name (OLE pictures, "Picture (Device Independent Bitmap)") has no
  *      file name in readpst's output; we name it by its display name. Its bytes are compared all the same.
- *   D5 ANSI stores: readpst does not decode PT_STRING8 in the store's code page (the CP932 fixture comes out as
- *      raw Shift_JIS bytes); a subject is compared only when readpst's is valid text.
  */
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
