@@ -169,63 +169,72 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 			let permanent: ReadonlySet<string> | undefined;
 			let created = false;
 			let setupError: MailshiftError | undefined;
-			// Preparing a folder (CREATE, SELECT, the index FETCH) is retried a few times when the connection
-			// drops: these commands are idempotent, and giving up would fail every message of the folder.
-			for (let attempt = 1; attempt <= SETUP_ATTEMPTS; attempt++) {
-				setupError = undefined;
-				try {
-					const ensured = await sink.ensureMailbox(mailbox, controls.abortSignal);
-					mailbox = ensured.path;
-					folderSummary.mailbox = mailbox;
-					created = ensured.created;
-					if (ensured.note) {
-						record({folder: plan.label, location: plan.label, key: '', kind: 'warning', code: 'FOLDER_RENAMED', reason: ensured.note});
-						events.emit({type: 'warning', folder: plan.label, message: ensured.note});
-					}
-					const state = sink.mailboxState ? await sink.mailboxState(mailbox, controls.abortSignal) : undefined;
-					permanent = state ? state.permanentFlags : await sink.permanentFlags(mailbox, controls.abortSignal);
-					index = undefined;
-					pendingClaims.clear();
-					if (journal && state?.uidValidity !== undefined) {
-						const recorded = journal.uidValidity(mailbox);
-						if (recorded !== undefined && recorded !== state.uidValidity) {
-							// RFC 3501 §2.3.1.1: the recorded UIDs no longer name these messages (mailbox recreated?).
-							journal.resetMailbox(mailbox, state.uidValidity);
-							const note = `the server's UIDVALIDITY of ${mailbox} changed (${recorded} → ${state.uidValidity}); every message is checked on the server again`;
-							record({folder: plan.label, location: mailbox, key: '', kind: 'warning', code: 'UIDVALIDITY_CHANGED', reason: note});
-							events.emit({type: 'warning', folder: plan.label, message: note});
+			let isPrepared = false;
+			/** CREATE/SUBSCRIBE, SELECT, the index: true when the folder is ready for uploads. */
+			const prepare = async (): Promise<boolean> => {
+				// Preparing a folder (CREATE, SELECT, the index FETCH) is retried a few times when the connection
+				// drops: these commands are idempotent, and giving up would fail every message of the folder.
+				for (let attempt = 1; attempt <= SETUP_ATTEMPTS; attempt++) {
+					setupError = undefined;
+					try {
+						const ensured = await sink.ensureMailbox(mailbox, controls.abortSignal);
+						mailbox = ensured.path;
+						folderSummary.mailbox = mailbox;
+						created = ensured.created;
+						if (ensured.note) {
+							record({folder: plan.label, location: plan.label, key: '', kind: 'warning', code: 'FOLDER_RENAMED', reason: ensured.note});
+							events.emit({type: 'warning', folder: plan.label, message: ensured.note});
 						}
-					}
-					// Look on the server first when the mailbox holds anything and either dedup is on or a previous
-					// run may have uploaded messages whose outcome it never recorded (the crash window).
-					if (state && state.exists > 0 && sink.loadIndex && ((options.skipExisting ?? true) || journal?.isResumed)) {
-						// A run killed moments ago may have an APPEND the server is still finishing: let it settle first.
-						const lastPending = journal?.lastPendingAt(plan.label);
-						if (lastPending !== undefined && now() - lastPending < PENDING_SETTLE_MS) {
-							events.emit({type: 'notice', message: `Waiting a few seconds for the server to finish what the previous run sent to ${mailbox}…`});
-							await sleep(PENDING_SETTLE_MS - (now() - lastPending), controls.abortSignal);
-						}
-						index = await sink.loadIndex(mailbox, controls.abortSignal);
-						if (journal) {
-							for (const entry of journal.doneIn(plan.label)) {
-								// Copies the journal knows are ours are taken first, so that they are not matched to other messages.
-								const isOurs = entry.uid !== undefined && entry.uidValidity === index.uidValidity && entry.mailbox === mailbox && index.claimUid(entry.uid);
-								if (!isOurs) pendingClaims.add(entry.key);
+						const state = sink.mailboxState ? await sink.mailboxState(mailbox, controls.abortSignal) : undefined;
+						permanent = state ? state.permanentFlags : await sink.permanentFlags(mailbox, controls.abortSignal);
+						index = undefined;
+						pendingClaims.clear();
+						if (journal && state?.uidValidity !== undefined) {
+							const recorded = journal.uidValidity(mailbox);
+							if (recorded !== undefined && recorded !== state.uidValidity) {
+								// RFC 3501 §2.3.1.1: the recorded UIDs no longer name these messages (mailbox recreated?).
+								journal.resetMailbox(mailbox, state.uidValidity);
+								const note = `the server's UIDVALIDITY of ${mailbox} changed (${recorded} → ${state.uidValidity}); every message is checked on the server again`;
+								record({folder: plan.label, location: mailbox, key: '', kind: 'warning', code: 'UIDVALIDITY_CHANGED', reason: note});
+								events.emit({type: 'warning', folder: plan.label, message: note});
 							}
 						}
+						// Look on the server first when the mailbox holds anything and either dedup is on or a previous
+						// run may have uploaded messages whose outcome it never recorded (the crash window).
+						if (state && state.exists > 0 && sink.loadIndex && ((options.skipExisting ?? true) || journal?.isResumed)) {
+							// A run killed moments ago may have an APPEND the server is still finishing: let it settle first.
+							const lastPending = journal?.lastPendingAt(plan.label);
+							if (lastPending !== undefined && now() - lastPending < PENDING_SETTLE_MS) {
+								events.emit({type: 'notice', message: `Waiting a few seconds for the server to finish what the previous run sent to ${mailbox}…`});
+								await sleep(PENDING_SETTLE_MS - (now() - lastPending), controls.abortSignal);
+							}
+							index = await sink.loadIndex(mailbox, controls.abortSignal);
+							if (journal) {
+								for (const entry of journal.doneIn(plan.label)) {
+									// Copies the journal knows are ours are taken first, so that they are not matched to other messages.
+									const isOurs = entry.uid !== undefined && entry.uidValidity === index.uidValidity && entry.mailbox === mailbox && index.claimUid(entry.uid);
+									if (!isOurs) pendingClaims.add(entry.key);
+								}
+							}
+						}
+					} catch (error) {
+						setupError = toMailshiftError(error);
+						const isTransient = setupError.disposition === 'retry' || setupError.disposition === 'verify';
+						if (isTransient && attempt < SETUP_ATTEMPTS && !controls.isStopping) {
+							await sleep(Math.min(setupError.retryAfterMs ?? 1000 * 2 ** attempt, 30_000), controls.abortSignal);
+							continue;
+						}
 					}
-				} catch (error) {
-					setupError = toMailshiftError(error);
-					const isTransient = setupError.disposition === 'retry' || setupError.disposition === 'verify';
-					if (isTransient && attempt < SETUP_ATTEMPTS && !controls.isStopping) {
-						await sleep(Math.min(setupError.retryAfterMs ?? 1000 * 2 ** attempt, 30_000), controls.abortSignal);
-						continue;
-					}
+					break;
 				}
-				break;
-			}
-			if (setupError) {
-				const e = setupError;
+				if (setupError) return false;
+				isPrepared = true;
+				return true;
+			};
+			// A folder that holds no mail (an Outlook Calendar or Contacts folder) gets a mailbox only if a mail
+			// item turns up in it; its items are still counted as "not mail, not migrated".
+			if (plan.folder.holdsMail !== false && !(await prepare())) {
+				const e = setupError ?? toMailshiftError(new Error('folder setup failed'));
 				if (e.disposition === 'fatal') {
 					setFatal(e);
 					break;
@@ -254,8 +263,17 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 						skipMessage(message.ref, folderSummary, mapped.code, mapped.reason, true);
 						continue;
 					}
+					if (!isPrepared && !(await prepare())) {
+						const e = setupError ?? toMailshiftError(new Error('folder setup failed'));
+						if (e.disposition === 'fatal') {
+							setFatal(e);
+							break;
+						}
+						failMessage(message.ref, folderSummary, e.code, `${e.message}${e.hint ? ` ${e.hint}` : ''}`);
+						continue;
+					}
 					const {flags, dropped} = allowedFlags(mapped.job.flags, permanent);
-					const job: UploadJob = {...mapped.job, flags};
+					const job: UploadJob = {...mapped.job, mailbox, flags};
 					if (index) {
 						const claim = await index.claim(job);
 						if (claim) {

@@ -174,7 +174,7 @@ export class PstStore implements SourceStore {
 		this.#foldersByPath.clear();
 		return reply.folders.map((folder: WorkerFolder) => {
 			this.#foldersByPath.set(JSON.stringify(folder.path), folder.nids);
-			const base = {path: folder.path, count: folder.count};
+			const base = {path: folder.path, count: folder.count, ...(folder.holdsMail ? {} : {holdsMail: false})};
 			return folder.specialUse === undefined ? base : {...base, specialUse: folder.specialUse};
 		});
 	}

@@ -20,6 +20,8 @@ export type SourceFolder = Readonly<{
 	count?: number;
 	/** Total stored bytes, when known cheaply. */
 	bytes?: number;
+	/** False when the store knows the folder holds no mail (Outlook Calendar/Contacts): its mailbox is created only if mail turns up. */
+	holdsMail?: boolean;
 	/** Role known from the store itself (PST entry IDs); name-based roles are the mapper's job. */
 	specialUse?: SpecialUse;
 }>;

@@ -42,6 +42,8 @@ export type TreeFolder = {
 	nids: number[];
 	/** PR_CONTENT_COUNT summed over `nids`. */
 	count: number;
+	/** False when every PST folder behind this path has a non-mail container class (IPF.Appointment, IPF.Contact…). */
+	holdsMail: boolean;
 	specialUse?: SpecialUse;
 };
 
@@ -101,13 +103,14 @@ export function readFolderTree(file: PSTFile, location: string): FolderTree {
 	// Pass 2: paths, filters, merging.
 	const byPath = new Map<string, TreeFolder>();
 	const hidden = new Set<number>();
-	const add = (path: string[], nid: number, count: number): void => {
+	const add = (path: string[], nid: number, count: number, holdsMail = true): void => {
 		const key = JSON.stringify(path);
 		const existing = byPath.get(key);
-		if (existing === undefined) byPath.set(key, {path, nids: [nid], count});
+		if (existing === undefined) byPath.set(key, {path, nids: [nid], count, holdsMail});
 		else {
 			existing.nids.push(nid);
 			existing.count += count;
+			existing.holdsMail ||= holdsMail;
 		}
 	};
 	const ipmCount = contentCount(ipmRoot);
@@ -125,7 +128,7 @@ export function readFolderTree(file: PSTFile, location: string): FolderTree {
 		}
 		const containerClass = (bag.string(P.CONTAINER_CLASS) ?? '').trim().toLowerCase();
 		const isMailFolder = containerClass === '' || containerClass === 'ipf' || /^ipf\.(note|post|imap)(\.|$)/.test(containerClass);
-		if (isMailFolder || count > 0) add(path, entry.nid, count);
+		if (isMailFolder || count > 0) add(path, entry.nid, count, isMailFolder);
 	}
 
 	const folders = [...byPath.values()];

@@ -10,7 +10,7 @@ import type {SpecialUse} from '../source-store.js';
 
 export type WorkerInit = Readonly<{location: string; window: Readonly<{items: number; bytes: number}>}>;
 
-export type WorkerFolder = Readonly<{path: string[]; nids: number[]; count: number; specialUse?: SpecialUse}>;
+export type WorkerFolder = Readonly<{path: string[]; nids: number[]; count: number; holdsMail: boolean; specialUse?: SpecialUse}>;
 
 export type WireProblem = Readonly<{
 	folder: string;
