@@ -42,6 +42,9 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 	const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
 	const cliIo: CliIo = {...io, onInterrupt: io.onInterrupt ?? installInterrupt(io), commandLine: io.commandLine ?? ['mailshift', ...argv.map(quote)].join(' ')};
 	const debug = argv.includes('--debug');
+	// NO_COLOR (no-color.org): ink's colours come from chalk, which reads only FORCE_COLOR, at import time —
+	// and the TUI is imported later, only when used.
+	if (io.env['NO_COLOR'] && !io.env['FORCE_COLOR']) process.env['FORCE_COLOR'] = '0';
 	if (argv.some((a) => a === '--password' || a.startsWith('--password=') || a === '-p')) {
 		printError(new MailshiftError('USAGE', 'Passwords are never accepted on the command line (they end up in shell history and process lists).', 'fatal', {
 			hint: 'Set MAILSHIFT_PASSWORD, use --password-file FILE, or run in a terminal to be asked.',
