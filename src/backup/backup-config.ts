@@ -11,6 +11,7 @@ import {parseImapUrl} from '../uploader/imap-target.js';
 import type {BackupFormat} from './backup-layout.js';
 import {BACKUP_FORMATS} from './backup-layout.js';
 
+/** Arguments of `mailshift backup` as parsed by yargs (kebab-case options already camel-cased by main.ts). */
 export type BackupArgs = Readonly<{
 	source?: string | undefined;
 	out?: string | undefined;
@@ -28,10 +29,12 @@ export type BackupArgs = Readonly<{
 	reuseComplete?: boolean | undefined;
 }>;
 
+/** What to back up: a local store path (kind detected unless --from), or an IMAP account. */
 export type BackupSourceSpec =
 	| Readonly<{type: 'local'; path: string; kind: SourceKind | undefined}>
 	| Readonly<{type: 'imap'; target: ImapTarget; url: string}>;
 
+/** The validated, frozen configuration of one `backup` or `backup --verify` run. */
 export type BackupConfig =
 	| Readonly<{mode: 'verify'; dir: string; debug: boolean}>
 	| Readonly<{

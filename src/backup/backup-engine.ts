@@ -39,6 +39,7 @@ import {readManifest, readManifestFile, writeManifest} from './manifest.js';
 import type {BackupManifest, ManifestFolder, ManifestMessage, ManifestProblem, ManifestSource} from './manifest.js';
 import {isSafeRelativePath} from './safe-path.js';
 
+/** How runBackup writes; see each option's default. */
 export type BackupOptions = Readonly<{
 	/** Absolute output directory (created if missing). */
 	out: string;
@@ -71,6 +72,7 @@ export type BackupEvent =
 	| {type: 'problem'; kind: 'failed' | 'warning'; problem: ManifestProblem}
 	| {type: 'manifest'; path: string};
 
+/** Optional observers of a run. */
 export type BackupHooks = Readonly<{
 	onEvent?: (event: BackupEvent) => void;
 	/** The relay the source was opened with (per-message read problems). */
@@ -92,6 +94,7 @@ export type BackupFolderSummary = {
 /** A failed, warned or skipped message or folder, for the end-of-run listing (all are in the manifest). */
 export type BackupProblem = Readonly<{kind: 'failed' | 'warning' | 'skipped'; folder: string; location: string; key: string; code: string; reason: string}>;
 
+/** The outcome of one run (counts of this run; the manifest has the whole backup). */
 export type BackupSummary = {
 	/** complete: manifest written; interrupted: run again to continue; kept: an up-to-date complete backup was there. */
 	outcome: 'complete' | 'interrupted' | 'kept';

@@ -19,6 +19,7 @@ import {decodeMutf7} from '../readers/mutf7.js';
 import {planSafePaths} from './safe-path.js';
 import type {SafePathOptions} from './safe-path.js';
 
+/** Output format of a backup (see the file header). */
 export type BackupFormat = 'maildir' | 'mbox' | 'eml';
 
 /** The output formats, the default first. */

@@ -38,8 +38,10 @@ export type BackupItem = Readonly<{
 /** One message that is not backed up, and why (listed in the manifest). */
 export type BackupSkip = Readonly<{type: 'skip'; ref: SourceRef; code: string; reason: string; itemKind?: string}>;
 
+/** What `BackupSource.entries` yields. */
 export type BackupEntry = BackupItem | BackupSkip;
 
+/** One folder of a source, as `listFolders` returns it. */
 export type BackupFolder = Readonly<{
 	path: readonly string[];
 	/** Messages, when known cheaply. */
@@ -48,6 +50,7 @@ export type BackupFolder = Readonly<{
 	uidValidity?: string;
 }>;
 
+/** The reader side of a backup (see the file header). Implementations: StoreBackupSource, ImapBackupSource. */
 export interface BackupSource {
 	readonly kind: ManifestSource['kind'];
 	/** Absolute path, or imap(s)://user@host:port. */
@@ -65,6 +68,7 @@ export interface BackupSource {
 	close(): Promise<void>;
 }
 
+/** Options of a local store source. */
 export type StoreBackupOptions = Readonly<{
 	/** Back up Maildir-trashed messages too (with \Deleted), like `migrate --include-trashed`. @default false */
 	includeTrashed: boolean;

@@ -19,6 +19,7 @@ import {MaildirWriter} from './maildir-writer.js';
 import type {ManifestFile} from './manifest.js';
 import {MboxWriter} from './mbox-writer.js';
 
+/** Where one message went. */
 export type WriteResult = Readonly<{
 	/** Relative path of the file that holds the message. */
 	path: string;
@@ -30,6 +31,7 @@ export type WriteResult = Readonly<{
 	flagsNotInName?: readonly string[];
 }>;
 
+/** What a finished folder adds to the manifest. */
 export type FolderFinish = Readonly<{
 	/** The folder's single file (mbox). */
 	file?: Readonly<{size: number; sha256: string}>;
@@ -37,6 +39,7 @@ export type FolderFinish = Readonly<{
 	files: readonly ManifestFile[];
 }>;
 
+/** Writes one folder; obtained from BackupWriter.openFolder, used for one folder pass. */
 export interface FolderWriter {
 	/** Stores one message whose content has SHA-256 `sha256`. */
 	write(item: BackupItem, sha256: string): Promise<WriteResult>;
@@ -48,6 +51,7 @@ export interface FolderWriter {
 	abandon(): Promise<void>;
 }
 
+/** One output format (see the file header). */
 export interface BackupWriter {
 	readonly format: BackupFormat;
 	/** True: a folder interrupted mid-way continues where it stopped. False (mbox): it is written again. */
@@ -56,6 +60,7 @@ export interface BackupWriter {
 	openFolder(placement: FolderPlacement): Promise<FolderWriter>;
 }
 
+/** Options shared by the writers. */
 export type WriterOptions = Readonly<{
 	/** Absolute backup directory. */
 	out: string;

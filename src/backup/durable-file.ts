@@ -43,6 +43,7 @@ export async function fsyncDirectory(dir: string): Promise<void> {
 	}
 }
 
+/** What a file holds, for comparisons. */
 export type FileFacts = Readonly<{size: number; sha256: string; mtimeMs: number}>;
 
 /** Size, SHA-256 and mtime of a regular file, or undefined when it is missing or not a regular file. Streams (64 KiB reads). */
@@ -77,6 +78,7 @@ export async function ensureMtime(path: string, date: Date): Promise<void> {
 	if (Math.abs(info.mtimeMs - date.getTime()) >= 1000) await utimes(path, date, date);
 }
 
+/** Hex SHA-256 of a buffer. */
 export function sha256Of(data: Buffer): string {
 	return createHash('sha256').update(data).digest('hex');
 }

@@ -14,6 +14,7 @@ import {ensureMtime, fsyncDirectory, hasContent, writeFileDurably} from './durab
 
 const TMP_SUFFIX = '.mailshift-tmp';
 
+/** The `eml` format: one directory per folder, one file per message (resumes within a folder). */
 export class EmlWriter implements BackupWriter {
 	readonly format = 'eml';
 	readonly resumesWithinFolder = true;

@@ -21,6 +21,7 @@ import {ensureMtime, fsyncDirectory, hasContent, hashFile, writeFileDurably} fro
 const TMP_SUFFIX = '.mailshift-tmp';
 const KEYWORDS_FILE = 'dovecot-keywords';
 
+/** The `maildir` format (resumes within a folder). Not concurrency-safe per folder. */
 export class MaildirWriter implements BackupWriter {
 	readonly format = 'maildir';
 	readonly resumesWithinFolder = true;

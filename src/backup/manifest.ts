@@ -24,8 +24,10 @@ import type {BackupFormat} from './backup-layout.js';
 import {MANIFEST_NAME} from './backup-layout.js';
 import {fsyncDirectory} from './durable-file.js';
 
+/** Kinds of sources a backup can come from. */
 export type SourceKindName = 'maildir' | 'mbox' | 'pst' | 'imap';
 
+/** The manifest's `source` (see the file header for the digest definitions). */
 export type ManifestSource = Readonly<{
 	kind: SourceKindName;
 	/** Absolute path, or imap(s)://user@host:port (never a password). */
@@ -39,6 +41,7 @@ export type ManifestSource = Readonly<{
 	sha256Of?: string;
 }>;
 
+/** One folder: its original name, where it is in the backup, its counts. */
 export type ManifestFolder = Readonly<{
 	/** Original folder path, one name per level. */
 	name: readonly string[];
@@ -57,6 +60,7 @@ export type ManifestFolder = Readonly<{
 	file?: Readonly<{size: number; sha256: string}>;
 }>;
 
+/** One message backed up. */
 export type ManifestMessage = Readonly<{
 	folder: string;
 	/** SourceRef.key: stable identity in the source (Maildir unique name, mbox ordinal:hash, PST node id, IMAP uidvalidity.uid). */
@@ -80,13 +84,17 @@ export type ManifestMessage = Readonly<{
 	flagsNotInName?: readonly string[];
 }>;
 
+/** A message the migration would not upload (trashed, expunged, not mail, empty), with the reason. */
 export type ManifestSkip = Readonly<{folder: string; key: string; location: string; code: string; reason: string; itemKind?: string}>;
+/** A message or folder that could not be read (`failed`) or was read with a warning. */
 export type ManifestProblem = Readonly<{folder: string; key: string; location: string; code: string; reason: string}>;
 /** Files besides messages that belong to the backup (a Maildir folder's `dovecot-keywords`). */
 export type ManifestFile = Readonly<{path: string; size: number; sha256: string; role: 'dovecot-keywords'}>;
 
+/** Totals over all folders. */
 export type ManifestTotals = Readonly<{folders: number; messages: number; skipped: number; failed: number; warnings: number; bytes: number}>;
 
+/** Everything in the manifest but the long arrays. */
 export type ManifestHeader = Readonly<{
 	manifestVersion: 1;
 	tool: Readonly<{name: 'mailshift'; version: string}>;
@@ -99,6 +107,7 @@ export type ManifestHeader = Readonly<{
 	folders: readonly ManifestFolder[];
 }>;
 
+/** A whole manifest as read back. */
 export type BackupManifest = ManifestHeader & Readonly<{
 	messages: readonly ManifestMessage[];
 	skipped: readonly ManifestSkip[];

@@ -58,6 +58,7 @@ export function decodeMboxRecord(record: Buffer, addedLineEnd: boolean): Buffer 
 	return Buffer.from(body.toString('latin1').replace(/^>(>*From )/gm, '$1'), 'latin1');
 }
 
+/** The `mbox` format (a folder is written whole or again). */
 export class MboxWriter implements BackupWriter {
 	readonly format = 'mbox';
 	readonly resumesWithinFolder = false;

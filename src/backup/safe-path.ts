@@ -34,6 +34,7 @@
  */
 import {createHash} from 'node:crypto';
 
+/** Layout-specific rules on top of the portable ones. */
 export type SafePathOptions = Readonly<{
 	/** Longest segment in UTF-8 bytes, suffixes included. @default 120 */
 	maxSegmentBytes?: number;
@@ -53,6 +54,7 @@ export type SafePathOptions = Readonly<{
 /** One planned folder: its original name and the safe segments it is written under. */
 export type SafeFolderPath = Readonly<{name: readonly string[]; segments: readonly string[]}>;
 
+/** Default segment length limit in UTF-8 bytes (rule 6). */
 export const DEFAULT_MAX_SEGMENT_BYTES = 120;
 /** Fewest bytes a segment may be limited to: room for the hash suffix and a character. */
 const MIN_SEGMENT_BYTES = 32;

@@ -11,6 +11,7 @@ import {MailshiftError} from '../core/errors.js';
 import {hashFile} from './durable-file.js';
 import type {ManifestSource, SourceKindName} from './manifest.js';
 
+/** The directory digest in words, stored in the manifest beside the value. */
 export const TREE_DIGEST_DEFINITION = 'sha256 of the sha256sum listing ("<hex>  ./<path>\\n" per regular file, sorted by path bytes) of every regular file below the directory: cd SOURCE && find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum | sha256sum';
 
 /**
@@ -36,6 +37,7 @@ export async function describeLocalSource(kind: SourceKindName, location: string
 	}
 }
 
+/** Facts about a directory tree. */
 export type TreeDigest = Readonly<{files: number; size: number; mtimeMs: number; sha256: string}>;
 
 /** The tree digest of `root` (see TREE_DIGEST_DEFINITION). Symlinks are not followed or counted. */

@@ -6,6 +6,7 @@ import {readFileSync} from 'node:fs';
 
 let cached: string | undefined;
 
+/** The version of this mailshift (package.json), cached; never throws. */
 export function toolVersion(): string {
 	if (cached !== undefined) return cached;
 	try {

@@ -25,8 +25,10 @@ import type {BackupManifest, ManifestMessage} from './manifest.js';
 import {asctime, decodeMboxRecord} from './mbox-writer.js';
 import {isSafeRelativePath} from './safe-path.js';
 
+/** Kinds of differences (see the file header). */
 export type DifferenceKind = 'missing' | 'changed' | 'date' | 'extra' | 'unsafe';
 
+/** One difference between the backup and its manifest. */
 export type BackupDifference = Readonly<{
 	kind: DifferenceKind;
 	/** Relative path in the backup. */
@@ -37,6 +39,7 @@ export type BackupDifference = Readonly<{
 	key?: string;
 }>;
 
+/** The result of a verify; `isClean` when no difference was found. */
 export type BackupVerifyResult = Readonly<{
 	dir: string;
 	manifest: Pick<BackupManifest, 'format' | 'source' | 'completedAt' | 'tool' | 'totals'>;
@@ -52,6 +55,7 @@ export type BackupVerifyResult = Readonly<{
 	isClean: boolean;
 }>;
 
+/** Options of verifyBackup. */
 export type VerifyOptions = Readonly<{
 	signal?: AbortSignal;
 	/** Differences listed (all are counted). @default 10000 */

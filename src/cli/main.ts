@@ -14,6 +14,7 @@ import {MIGRATE_OPTIONS} from './options.js';
 import type {CliIo} from './run-migrate.js';
 import {printError, runMigrate} from './run-migrate.js';
 import {runVerifyCommand} from './run-verify.js';
+import {BACKUP_OPTIONS, runBackupCommand} from './run-backup.js';
 import {runStatus} from './run-status.js';
 
 /** First Ctrl-C: graceful stop (in-flight uploads finish); second: abort. */
@@ -70,7 +71,27 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 				maxRate: args['max-rate'], bwlimit: args.bwlimit, maxDuration: args['max-duration'], dailyBudget: args['daily-budget'], plain: args.plain,
 				json: args.json, verify: args.verify,
 			}, cliIo.env);
+			if (args.backup !== undefined && !config.dryRun) {
+				const backupExit = await runBackupCommand({source: config.source, out: args.backup, from: args.from, includeTrashed: args['include-trashed'], stats: args.stats, debug: args.debug, reuseComplete: true}, cliIo);
+				if (backupExit !== ExitCode.OK) {
+					cliIo.stderr.write('mailshift: nothing was uploaded, because the backup did not complete (see above).\n');
+					exitCode = backupExit;
+					return;
+				}
+			}
 			exitCode = (await runMigrate(config, cliIo)).exitCode;
+		})
+		.command('backup [source]', 'Back up a store or an IMAP account (Maildir, mbox or .eml files, with a manifest); --verify DIR checks a backup', (y) => y
+			.positional('source', {type: 'string', describe: 'Maildir, mbox file or folder, Thunderbird folder, Outlook .pst/.ost, or imaps://user@host'})
+			.options(BACKUP_OPTIONS)
+			.example('$0 backup ~/Maildir --out /media/usb/mail-backup', 'Back up a store before migrating it')
+			.example('MAILSHIFT_PASSWORD=… $0 backup imaps://me@imap.example.com --out ~/server-copy', 'Copy what is on the server now')
+			.example('$0 backup --verify /media/usb/mail-backup', 'Check a backup against its manifest'),
+		async (args) => {
+			exitCode = await runBackupCommand({
+				source: args.source, out: args.out, format: args.format, verify: args.verify, force: args.force, from: args.from,
+				includeTrashed: args['include-trashed'], passwordFile: args['password-file'], insecure: args.insecure, stats: args.stats, debug: args.debug,
+			}, cliIo);
 		})
 		.command('verify <source>', 'Check that every message of a store is on the server exactly once, with its flags and date', (y) => y
 			.positional('source', {type: 'string', describe: 'The store that was migrated'})

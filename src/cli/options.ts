@@ -22,6 +22,7 @@ export const MIGRATE_OPTIONS = {
 	prefix: {type: 'string', group: MAPPING, describe: 'Put the whole tree under this folder, e.g. "Imported/Old PC" (levels separated by /)'},
 	map: {type: 'string', array: true, group: MAPPING, describe: "Map a folder (and its subfolders): 'Local=Remote', repeatable"},
 	exclude: {type: 'string', array: true, group: MAPPING, describe: 'Skip folders matching this glob (* ? **), repeatable'},
+	backup: {type: 'string', group: BEHAVIOUR, describe: 'Back up the source into this directory first (Maildir with a manifest; an up-to-date backup there is kept); nothing is uploaded unless the backup completes'},
 	journal: {type: 'string', group: BEHAVIOUR, describe: 'Journal file that makes re-runs resume (default: one per source and destination under $XDG_STATE_HOME/mailshift)'},
 	'new-journal': {type: 'boolean', group: BEHAVIOUR, default: false, describe: 'Start a new journal (e.g. after changing the folder mapping); messages already on the server are still found'},
 	'skip-existing': {type: 'boolean', group: BEHAVIOUR, default: true, describe: 'Do not upload messages the target folder already holds (same Message-ID, or identical bytes); --no-skip-existing to turn off'},

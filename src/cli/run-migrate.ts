@@ -142,6 +142,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			try {
 				const checked = await runVerify({
 					includeTrashed: config.includeTrashed, fallbackDate, deep: false,
+					mailboxOf: new Map(result.summary.folders.map((f) => [f.folder, f.mailbox])),
 					folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
 				}, {source, sink: imap}, controls);
 				isVerified = checked.missing === 0 && checked.altered === 0 && checked.duplicated === 0;

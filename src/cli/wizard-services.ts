@@ -18,6 +18,9 @@ import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';
 import type {Account, ConnectionReport, FoundStore, PlannedFolder, ServerGuess, StoreDetails, StoreKind, WizardServices, MigrationStart, RunningMigration} from '../tui/wizard-services.js';
 import type {CliIo} from './run-migrate.js';
 import {runMigrate} from './run-migrate.js';
+import {runBackupCommand} from './run-backup.js';
+import {ExitCode} from './exit-codes.js';
+import type {FinishInfo} from '../tui/components/finish.js';
 
 /** Well-known providers (their published IMAP settings). */
 const PROVIDERS: ReadonlyArray<readonly [RegExp, string]> = [
@@ -98,7 +101,7 @@ export function createWizardServices(io: CliIo): WizardServices {
 	/** Message counts per folder found by `inspect` (mbox folders have none until read), by store path. */
 	const counted = new Map<string, Map<string, number>>();
 	return {
-		canBackup: false,
+		canBackup: true,
 
 		async discover() {
 			const found: FoundStore[] = [];
@@ -226,7 +229,20 @@ export function createWizardServices(io: CliIo): WizardServices {
 			const controls = new EngineControls();
 			const quiet = new Writable({write: (_chunk, _enc, done) => done()}) as unknown as NodeJS.WriteStream;
 			const silentIo: CliIo = {...io, stdout: quiet, stderr: quiet, env: {...env, MAILSHIFT_PASSWORD: start.account.password}, commandLine: `mailshift migrate '${config.source}' --to ${url}${start.excludes.map((e) => ` --exclude '${e}'`).join('')}`};
-			const done = runMigrate(config, silentIo, {stats, controls}).then((outcome) => outcome.finish ?? {interrupted: true, dryRun: false, error: 'the migration could not start (see above)'});
+			const run = async (): Promise<FinishInfo> => {
+				if (start.backupDir) {
+					stats.apply({type: 'notice', message: `Backing up ${config.source} into ${start.backupDir} first…`});
+					const out = resolve(start.backupDir.replace(/^~(?=\/|$)/, home));
+					const backupExit = await runBackupCommand({source: config.source, out, stats: 0, reuseComplete: true}, silentIo);
+					if (backupExit !== ExitCode.OK) {
+						return {interrupted: true, dryRun: false, error: `The backup into ${out} did not complete (exit ${backupExit}); nothing was uploaded. Run \`mailshift backup '${config.source}' --out '${out}'\` to see why.`};
+					}
+					stats.apply({type: 'notice', message: `Backup complete and verified: ${out}`});
+				}
+				const outcome = await runMigrate(config, silentIo, {stats, controls});
+				return outcome.finish ?? {interrupted: true, dryRun: false, error: 'the migration could not start'};
+			};
+			const done = run();
 			return {store: stats, controls, title: `${config.source} → ${url}`, done};
 		},
 	};

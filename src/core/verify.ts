@@ -24,6 +24,8 @@ export type VerifyOptions = Readonly<{
 	deep: boolean;
 	/** Messages found only by similarity (another tool's copy) count as ok. @default true */
 	acceptSimilar?: boolean;
+	/** The mailbox each folder really went to in the migration (the server may have refused a name). */
+	mailboxOf?: ReadonlyMap<string, string>;
 }>;
 
 export type VerifyProblem = Readonly<{folder: string; mailbox: string; location: string; kind: 'missing' | 'altered' | 'duplicated'; detail: string}>;
@@ -43,7 +45,13 @@ export async function runVerify(options: VerifyOptions, deps: Readonly<{source: 
 	const plans = planFolders(await source.listFolders(controls.abortSignal), sink.layout(), options.folderMap);
 	for (const plan of plans) {
 		if (controls.isStopping || plan.mailbox === undefined) continue;
-		const mailbox = plan.mailbox;
+		// Same name as the migration used: the one it reports, else the planned one, else the variant the sink
+		// falls back to when the server refuses '.' in names (imap-sink.ts).
+		const existing = new Set((sink as MailSink & {mailboxes?(): string[]}).mailboxes?.() ?? []);
+		const planned = options.mailboxOf?.get(plan.label) ?? plan.mailbox;
+		const prefix = sink.layout().prefix;
+		const dotless = planned.startsWith(prefix) ? prefix + planned.slice(prefix.length).replaceAll('.', '_') : planned;
+		const mailbox = existing.size > 0 && !existing.has(planned) && existing.has(dotless) ? dotless : planned;
 		const row: VerifyFolder = {folder: plan.label, mailbox, checked: 0, ok: 0, missing: 0, altered: 0, duplicated: 0};
 		folders.push(row);
 		const state = sink.mailboxState ? await sink.mailboxState(mailbox, controls.abortSignal).catch(() => undefined) : undefined;
