@@ -77,7 +77,9 @@ describe('the guided mode in a real terminal', {skip}, () => {
 		await keys('Enter');
 		await waitFor(/7 folders, 900 messages/);
 		await keys('Enter');
-		await waitFor(/Back up first/);
+		await waitFor(/Back up first\?/);
+		await keys('Enter');
+		await waitFor(/Back up into which folder\?/);
 		await keys('Enter');
 		await waitFor(/e-mail address/);
 		await typeText('alice');
@@ -107,6 +109,9 @@ describe('the guided mode in a real terminal', {skip}, () => {
 		await waitFor(/p pause · \+\/- connections/);
 		const finish = await waitFor(/Done: every message is on the server/, 120_000);
 		assert.match(finish, /Verify: OK/);
+		// The backup was written first, and checks out
+		const {existsSync} = await import('node:fs');
+		assert.ok(existsSync(join(home, 'mailshift-backup', 'manifest.json')), 'the backup has its manifest');
 		await keys('q');
 		const account = await readAccount(server, 'alice');
 		assert.equal(account.messages.length, 900);

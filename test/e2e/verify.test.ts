@@ -70,12 +70,15 @@ describe('verifying a migration', {skip}, () => {
 		assert.match(dirty.stdout, /NOT OK/);
 
 		// And a plain re-run trusts the journal (a deletion on the server may be deliberate) …
+		// (and its automatic verify says what is wrong, with exit 5)
 		const rerun = await runCli(['migrate', root, '--to', to, '--stats', '0'], {env});
-		assert.equal(rerun.code, 0, rerun.stderr);
+		assert.equal(rerun.code, 5, rerun.stderr);
+		assert.match(rerun.stdout, /Verify: 1 missing, 1 extra copies, 1 altered/);
 		assert.match(rerun.stdout, /Total\s+30\s+0\s+30/);
 		// … while --new-journal checks every message on the server and puts back only the missing one
 		const restore = await runCli(['migrate', root, '--to', to, '--stats', '0', '--new-journal'], {env});
-		assert.equal(restore.code, 0, restore.stderr);
+		assert.equal(restore.code, 5, restore.stderr); // the duplicate and the changed flags are still there
+		assert.match(restore.stdout, /Verify: 0 missing, 1 extra copies, 1 altered/);
 		assert.match(restore.stdout, /Total\s+30\s+1\s+29/);
 		const after = await runCli(['verify', root, '--to', to], {env});
 		assert.match(after.stdout, /missing\s+altered\s+extra[\s\S]*Total\s+30\s+29\s+0\s+1\s+1/, after.stdout);
