@@ -21,7 +21,7 @@ export function ConfirmStep(p: Props) {
 			<Text bold>5. Ready</Text>
 			<Text>From   {p.source}</Text>
 			<Text>To     {p.destination}</Text>
-			<Text>What   {formatCount(p.folders)} folders{p.messages === undefined ? '' : `, ${formatCount(p.messages)} messages`}, {formatBytes(p.bytes)}</Text>
+			<Text>What   {formatCount(p.folders)} folders{p.messages === undefined ? '' : `, ${formatCount(p.messages)} messages`}{p.bytes > 0 ? `, ${formatBytes(p.bytes)}` : ''}</Text>
 			{p.backupDir ? <Text>Backup {p.backupDir} (first)</Text> : null}
 			{p.estimateSeconds === undefined ? null : <Text>Time   about {formatDuration(p.estimateSeconds)} (from the measured connection speed; the dashboard shows the real rate)</Text>}
 			<Text dimColor>Nothing is deleted anywhere. You can stop at any time (q); running it again continues without duplicates.</Text>
