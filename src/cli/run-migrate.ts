@@ -11,6 +11,7 @@ import {runMigration} from '../core/engine.js';
 import type {EngineResult} from '../core/engine.js';
 import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import {EventBus} from '../core/events.js';
+import type {EngineEvent} from '../core/events.js';
 import {ProblemRelay} from '../core/problem-relay.js';
 import {StatsStore} from '../core/stats.js';
 import {runVerify} from '../core/verify.js';
@@ -49,7 +50,7 @@ export type CliIo = Readonly<{
 export type MigrateOutcome = Readonly<{exitCode: ExitCodeValue; result?: EngineResult; finish?: FinishInfo}>;
 
 /** When the caller renders progress itself (the wizard): its store and controls; nothing is printed. */
-export type ExternalPresentation = Readonly<{stats: StatsStore; controls: EngineControls}>;
+export type ExternalPresentation = Readonly<{stats: StatsStore; controls: EngineControls; onEvent?: (event: EngineEvent) => void}>;
 
 /** Prints a user error as one sentence plus a hint (no stack trace unless debug). */
 export function printError(error: MailshiftError, io: CliIo, debug: boolean): void {
@@ -73,6 +74,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const stats = external?.stats ?? new StatsStore();
 	bus.subscribe((event) => {
 		stats.apply(event);
+		external?.onEvent?.(event);
 		if (!tui && !external) reporter.onEvent(event);
 	});
 	const controls = external?.controls ?? new EngineControls();
