@@ -202,15 +202,15 @@ export function createWizardServices(io: CliIo): WizardServices {
 			}
 		},
 
-		async planFolders(source, account, prefix) {
+		async planFolders(source, account, prefix, rules = []) {
 			const absolute = resolve(source.replace(/^~(?=\/|$)/, home));
 			const store = await openSource(absolute, undefined);
 			const sink = await ImapSink.connect({target: toTarget(account), password: account.password, size: 1});
 			try {
 				const folders = await store.listFolders();
-				return planFolders(folders, sink.layout(), prefix ? {prefix} : {})
+				return planFolders(folders, sink.layout(), {...(prefix ? {prefix} : {}), rules})
 					.filter((p) => p.mailbox !== undefined)
-					.map((p): PlannedFolder => ({label: p.label, mailbox: p.mailbox ?? '', rule: p.rule,
+					.map((p): PlannedFolder => ({label: p.label, mailbox: p.mailbox ?? '', rule: p.rule, ...(p.folder.holdsMail === false ? {isNotMail: true} : {}),
 						...((p.folder.count ?? counted.get(absolute)?.get(p.label)) === undefined ? {} : {count: p.folder.count ?? counted.get(absolute)?.get(p.label) ?? 0}), ...(p.folder.bytes === undefined ? {} : {bytes: p.folder.bytes})}));
 			} finally {
 				await sink.close();
@@ -224,6 +224,7 @@ export function createWizardServices(io: CliIo): WizardServices {
 			const config = resolveMigrateConfig({
 				source: resolve(start.source.replace(/^~(?=\/|$)/, home)), to: url, insecure: start.account.insecure, connections: start.connections,
 				exclude: [...start.excludes], ...(start.prefix ? {prefix: start.prefix} : {}), stats: 0,
+				map: (start.rules ?? []).map((r) => `${r.from}=${r.to}`),
 			}, env);
 			const stats = new StatsStore();
 			const controls = new EngineControls();

@@ -22,9 +22,12 @@ export type ConnectionReport =
 	| Readonly<{ok: true; tls: string; capabilities: readonly string[]; quota?: Readonly<{usedBytes: number; limitBytes: number}>; specialFolders: Readonly<Record<string, string>>; roundTripMs: number}>
 	| Readonly<{ok: false; error: string; hint?: string}>;
 
-export type PlannedFolder = Readonly<{label: string; mailbox: string; count?: number; bytes?: number; rule: string}>;
+export type PlannedFolder = Readonly<{label: string; mailbox: string; count?: number; bytes?: number; rule: string; isNotMail?: boolean}>;
 
-export type MigrationStart = Readonly<{source: string; account: Account; excludes: readonly string[]; prefix?: string; backupDir?: string; connections: number}>;
+/** A user's own mapping: this folder (and its subfolders) goes to that mailbox path ('/' between levels). */
+export type FolderRule = Readonly<{from: string; to: string}>;
+
+export type MigrationStart = Readonly<{source: string; account: Account; excludes: readonly string[]; prefix?: string; rules?: readonly FolderRule[]; backupDir?: string; connections: number}>;
 
 export type RunningMigration = Readonly<{store: StatsStore; controls: EngineControls; title: string; done: Promise<FinishInfo>}>;
 
@@ -38,7 +41,7 @@ export interface WizardServices {
 	/** Server settings from an e-mail address: well-known providers, RFC 6186 SRV, then imap.<domain>. */
 	guessServer(email: string): Promise<ServerGuess>;
 	testConnection(account: Account): Promise<ConnectionReport>;
-	planFolders(source: string, account: Account, prefix: string | undefined): Promise<PlannedFolder[]>;
+	planFolders(source: string, account: Account, prefix: string | undefined, rules?: readonly FolderRule[]): Promise<PlannedFolder[]>;
 	/** Whether a backup step is available in this build. */
 	readonly canBackup: boolean;
 	startMigration(start: MigrationStart): Promise<RunningMigration>;

@@ -13,7 +13,7 @@ import {BackupStep} from './steps/backup-step.js';
 import {ConfirmStep} from './steps/confirm-step.js';
 import {FindStep} from './steps/find-step.js';
 import {FoldersStep} from './steps/folders-step.js';
-import type {Account, ConnectionReport, PlannedFolder, RunningMigration, StoreDetails, WizardServices} from './wizard-services.js';
+import type {Account, ConnectionReport, FolderRule, PlannedFolder, RunningMigration, StoreDetails, WizardServices} from './wizard-services.js';
 
 type Props = Readonly<{services: WizardServices; defaultBackupDir: string; connections?: number}>;
 
@@ -22,7 +22,7 @@ type State =
 	| {step: 'backup'; source: string; details: StoreDetails}
 	| {step: 'account'; source: string; details: StoreDetails; backupDir: string | undefined}
 	| {step: 'folders'; source: string; details: StoreDetails; backupDir: string | undefined; account: Account; report: Extract<ConnectionReport, {ok: true}>}
-	| {step: 'confirm'; source: string; backupDir: string | undefined; account: Account; report: Extract<ConnectionReport, {ok: true}>; chosen: PlannedFolder[]; all: PlannedFolder[]}
+	| {step: 'confirm'; source: string; backupDir: string | undefined; account: Account; report: Extract<ConnectionReport, {ok: true}>; chosen: PlannedFolder[]; all: PlannedFolder[]; prefix: string | undefined; rules: readonly FolderRule[]}
 	| {step: 'run'; running: RunningMigration; finish?: FinishInfo}
 	| {step: 'cancelled'};
 
@@ -31,9 +31,9 @@ export function Wizard({services, defaultBackupDir, connections = 4}: Props) {
 	const {exit} = useApp();
 	const destination = (a: Account): string => `${a.security === 'tls' ? 'imaps' : 'imap'}://${a.user}@${a.host}:${a.port}`;
 
-	const loadFolders = useCallback(() => {
+	const loadFolders = useCallback((prefix: string | undefined, rules: readonly FolderRule[]) => {
 		if (state.step !== 'folders') return Promise.resolve([]);
-		return services.planFolders(state.source, state.account, undefined);
+		return services.planFolders(state.source, state.account, prefix, rules);
 	}, [services, state.step === 'folders' ? state.source : '']);
 
 	switch (state.step) {
@@ -46,7 +46,7 @@ export function Wizard({services, defaultBackupDir, connections = 4}: Props) {
 		case 'folders':
 			return (
 				<FoldersStep load={loadFolders} freeBytes={state.report.quota ? state.report.quota.limitBytes - state.report.quota.usedBytes : undefined}
-					onDone={(chosen, all) => setState({step: 'confirm', source: state.source, backupDir: state.backupDir, account: state.account, report: state.report, chosen, all})} />
+					onDone={(chosen, all, prefix, rules) => setState({step: 'confirm', source: state.source, backupDir: state.backupDir, account: state.account, report: state.report, chosen, all, prefix, rules})} />
 			);
 		case 'confirm': {
 			const bytes = state.chosen.reduce((n, f) => n + (f.bytes ?? 0), 0);
@@ -59,12 +59,14 @@ export function Wizard({services, defaultBackupDir, connections = 4}: Props) {
 			return (
 				<ConfirmStep source={state.source} destination={destination(state.account)} folders={state.chosen.length} messages={messages} bytes={bytes}
 					backupDir={state.backupDir} estimateSeconds={estimate}
+					mapping={[...(state.prefix ? [`everything below ${state.prefix}`] : []), ...state.rules.map((r) => `${r.from} → ${r.to}`)]}
 					onCancel={() => {
 						setState({step: 'cancelled'});
 						setTimeout(exit, 50);
 					}}
 					onConfirm={() => {
-						void services.startMigration({source: state.source, account: state.account, excludes, connections, ...(state.backupDir ? {backupDir: state.backupDir} : {})}).then((running) => {
+						void services.startMigration({source: state.source, account: state.account, excludes, connections, rules: state.rules,
+							...(state.prefix ? {prefix: state.prefix} : {}), ...(state.backupDir ? {backupDir: state.backupDir} : {})}).then((running) => {
 							setState({step: 'run', running});
 							void running.done.then((finish) => {
 								setState({step: 'run', running, finish});

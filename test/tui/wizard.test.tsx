@@ -8,7 +8,7 @@ import {render} from 'ink-testing-library';
 import {EngineControls} from '../../src/core/controls.js';
 import {StatsStore} from '../../src/core/stats.js';
 import {Wizard} from '../../src/tui/wizard.js';
-import type {Account, MigrationStart, WizardServices} from '../../src/tui/wizard-services.js';
+import type {Account, FolderRule, MigrationStart, WizardServices} from '../../src/tui/wizard-services.js';
 
 const wait = (ms = 120): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -31,11 +31,12 @@ async function type(stdin: {write: (s: string) => void}, text: string): Promise<
 	}
 }
 
-function fakeServices(): WizardServices & {started: MigrationStart[]; tested: Account[]} {
+function fakeServices(): WizardServices & {started: MigrationStart[]; tested: Account[]; planned: Array<{prefix: string | undefined; rules: readonly FolderRule[]}>} {
 	const started: MigrationStart[] = [];
 	const tested: Account[] = [];
+	const planned: Array<{prefix: string | undefined; rules: readonly FolderRule[]}> = [];
 	return {
-		started, tested, canBackup: false,
+		started, tested, planned, canBackup: false,
 		discover: async () => [{path: '/home/u/.thunderbird/p/Mail/Local Folders', kind: 'mbox', label: 'Thunderbird p: Local Folders', bytes: 2048}],
 		inspect: async () => ({kind: 'mbox', folders: 3, messages: 12, bytes: 2048}),
 		complete: async () => [],
@@ -46,11 +47,11 @@ function fakeServices(): WizardServices & {started: MigrationStart[]; tested: Ac
 				? {ok: true, tls: 'TLS', capabilities: ['UIDPLUS', 'SPECIAL-USE', 'QUOTA'], quota: {usedBytes: 1000, limitBytes: 1_000_000}, specialFolders: {sent: 'Sent'}, roundTripMs: 20}
 				: {ok: false, error: 'Login failed', hint: 'Check the password'};
 		},
-		planFolders: async () => [
+		planFolders: async (_source, _account, prefix, rules = []) => (planned.push({prefix, rules}), [
 			{label: 'Inbox', mailbox: 'INBOX', count: 5, bytes: 1000, rule: 'inbox'},
 			{label: 'Sent Items', mailbox: 'Sent', count: 4, bytes: 600, rule: 'sent'},
 			{label: 'Old', mailbox: 'Old', count: 3, bytes: 448, rule: 'same-name'},
-		],
+		]),
 		startMigration: async (start) => {
 			started.push(start);
 			const store = new StatsStore();
@@ -99,8 +100,30 @@ test('The wizard walks from finding the mail to the finish screen, and starts th
 		await wait(60);
 		stdin.write('\r');
 		const folders = await until(lastFrame, /4\. Which folders/);
-		assert.match(folders, /Sent Items → Sent \(sent folder\) · 4 msgs/);
+		assert.match(folders, /Sent Items → Sent \(sent folder\) · 4 items/);
 		assert.match(folders, /3 of 3 folders, 12 messages, 2\.0 KiB — fits the quota/);
+		// Send "Sent Items" somewhere else (m), and put everything below one folder (x)
+		await wait(60);
+		stdin.write('m');
+		await until(lastFrame, /Which folder should go somewhere else\?/);
+		await wait(60);
+		stdin.write('\u001B[B');
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Where should Sent Items/);
+		for (let i = 0; i < 10; i++) {
+			await wait(5);
+			stdin.write('\u007F');
+		}
+		await type(stdin, 'Old Sent');
+		stdin.write('\r');
+		await until(lastFrame, /4\. Which folders/);
+		await wait(60);
+		stdin.write('x');
+		await until(lastFrame, /below one folder on the server/);
+		await type(stdin, 'Imported');
+		stdin.write('\r');
+		await until(lastFrame, /Everything goes below Imported/);
 		// Untick "Old" (third row)
 		stdin.write('\u001B[B');
 		await wait();
@@ -121,6 +144,9 @@ test('The wizard walks from finding the mail to the finish screen, and starts th
 		assert.match(finish, /remove the old POP account/);
 		assert.equal(services.started.length, 1);
 		assert.deepEqual(services.started[0]?.excludes, ['Old']);
+		assert.deepEqual(services.started[0]?.rules, [{from: 'Sent Items', to: 'Old Sent'}]);
+		assert.equal(services.started[0]?.prefix, 'Imported');
+		assert.deepEqual(services.planned.at(-1), {prefix: 'Imported', rules: [{from: 'Sent Items', to: 'Old Sent'}]});
 		assert.equal(services.started[0]?.account.password, 'right');
 		assert.equal(services.tested.length, 2);
 	} finally {

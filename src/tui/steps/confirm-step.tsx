@@ -10,6 +10,8 @@ type Props = Readonly<{
 	messages: number | undefined;
 	bytes: number;
 	backupDir: string | undefined;
+	/** Lines describing the user's own mapping (prefix, moved folders). */
+	mapping?: readonly string[];
 	estimateSeconds: number | undefined;
 	onConfirm: () => void;
 	onCancel: () => void;
@@ -22,6 +24,7 @@ export function ConfirmStep(p: Props) {
 			<Text>From   {p.source}</Text>
 			<Text>To     {p.destination}</Text>
 			<Text>What   {formatCount(p.folders)} folders{p.messages === undefined ? '' : `, ${formatCount(p.messages)} messages`}{p.bytes > 0 ? `, ${formatBytes(p.bytes)}` : ''}</Text>
+			{(p.mapping ?? []).map((line) => <Text key={line}>Where  {line}</Text>)}
 			{p.backupDir ? <Text>Backup {p.backupDir} (first)</Text> : null}
 			{p.estimateSeconds === undefined ? null : <Text>Time   about {formatDuration(p.estimateSeconds)} (from the measured connection speed; the dashboard shows the real rate)</Text>}
 			<Text dimColor>Nothing is deleted anywhere. You can stop at any time (q); running it again continues without duplicates.</Text>

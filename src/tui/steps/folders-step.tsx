@@ -1,39 +1,105 @@
-/** Step 4 — choose and map folders: every folder with its target mailbox and counts; a footer with totals and quota fit. */
-import {MultiSelect, Spinner} from '@inkjs/ui';
-import {Box, Text} from 'ink';
+/**
+ * Step 4 — choose and map folders: every folder with its target mailbox and counts; `m` changes where one goes,
+ * `x` puts everything below one folder; a footer with totals and quota fit.
+ */
+import {MultiSelect, Select, Spinner, TextInput} from '@inkjs/ui';
+import {Box, Text, useInput} from 'ink';
 import {useEffect, useState} from 'react';
 import {formatBytes, formatCount} from '../format.js';
-import type {PlannedFolder} from '../wizard-services.js';
+import type {FolderRule, PlannedFolder} from '../wizard-services.js';
 
-type Props = Readonly<{load: () => Promise<PlannedFolder[]>; freeBytes: number | undefined; onDone: (chosen: PlannedFolder[], all: PlannedFolder[]) => void}>;
+type Props = Readonly<{
+	load: (prefix: string | undefined, rules: readonly FolderRule[]) => Promise<PlannedFolder[]>;
+	freeBytes: number | undefined;
+	onDone: (chosen: PlannedFolder[], all: PlannedFolder[], prefix: string | undefined, rules: readonly FolderRule[]) => void;
+}>;
+
+type Mode = 'list' | 'prefix' | 'pick' | 'target';
 
 export function FoldersStep({load, freeBytes, onDone}: Props) {
 	const [folders, setFolders] = useState<PlannedFolder[] | undefined>();
-	const [selected, setSelected] = useState<string[]>([]);
+	const [selected, setSelected] = useState<string[] | undefined>();
 	const [error, setError] = useState<string | undefined>();
+	const [prefix, setPrefix] = useState<string | undefined>();
+	const [rules, setRules] = useState<readonly FolderRule[]>([]);
+	const [mode, setMode] = useState<Mode>('list');
+	const [editing, setEditing] = useState<PlannedFolder | undefined>();
+	const [version, setVersion] = useState(0);
+
 	useEffect(() => {
-		load().then((f) => {
+		setFolders(undefined);
+		load(prefix, rules).then((f) => {
 			setFolders(f);
-			setSelected(f.map((x) => x.label));
+			setSelected((old) => old ?? f.filter((x) => !x.isNotMail).map((x) => x.label));
 		}, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
-	}, [load]);
+	}, [load, prefix, rules]);
+
+	useInput((input) => {
+		if (input === 'x') setMode('prefix');
+		else if (input === 'm') setMode('pick');
+	}, {isActive: mode === 'list' && folders !== undefined});
+
 	if (error) return <Text color="red">✗ {error}</Text>;
-	if (!folders) return <Spinner label="Reading the folders and planning where each one goes…" />;
+	if (!folders || !selected) return <Spinner label="Reading the folders and planning where each one goes…" />;
+	if (mode === 'prefix') {
+		return (
+			<Box flexDirection="column">
+				<Text>Put every folder below one folder on the server, e.g. <Text bold>Imported/Old PC</Text> (empty: keep them where they are):</Text>
+				<TextInput defaultValue={prefix ?? ''} onSubmit={(value) => {
+					setPrefix(value.trim().replace(/^\/+|\/+$/g, '') || undefined);
+					setMode('list');
+					setVersion((v) => v + 1);
+				}} />
+			</Box>
+		);
+	}
+	if (mode === 'pick') {
+		return (
+			<Box flexDirection="column">
+				<Text>Which folder should go somewhere else?</Text>
+				<Select visibleOptionCount={10} options={folders.map((f) => ({label: `${f.label} → ${f.mailbox}`, value: f.label}))}
+					onChange={(label) => {
+						setEditing(folders.find((f) => f.label === label));
+						setMode('target');
+					}} />
+			</Box>
+		);
+	}
+	if (mode === 'target' && editing) {
+		return (
+			<Box flexDirection="column">
+				<Text>Where should <Text bold>{editing.label}</Text> (and its subfolders) go? Levels separated by /; INBOX is the inbox:</Text>
+				<TextInput defaultValue={editing.mailbox} onSubmit={(value) => {
+					const to = value.trim().replace(/^\/+|\/+$/g, '');
+					if (to) setRules([...rules.filter((r) => r.from !== editing.label), {from: editing.label, to}]);
+					setMode('list');
+					setVersion((v) => v + 1);
+				}} />
+			</Box>
+		);
+	}
 	const chosen = folders.filter((f) => selected.includes(f.label));
 	const bytes = chosen.reduce((n, f) => n + (f.bytes ?? 0), 0);
 	const isSizeKnown = chosen.some((f) => f.bytes !== undefined);
 	const messages = chosen.every((f) => f.count !== undefined) ? chosen.reduce((n, f) => n + (f.count ?? 0), 0) : undefined;
 	const fits = freeBytes === undefined ? undefined : bytes <= freeBytes;
+	const describe = (f: PlannedFolder): string => {
+		const role = f.rule === 'map' ? ' (your choice)' : ['sent', 'drafts', 'trash', 'junk', 'archive'].includes(f.rule) ? ` (${f.rule} folder)` : '';
+		const size = `${f.count === undefined ? '' : ` · ${formatCount(f.count)} items`}${f.bytes === undefined ? '' : ` · ${formatBytes(f.bytes)}`}`;
+		return `${f.label} → ${f.mailbox}${role}${size}${f.isNotMail ? ' · not mail (calendar/contacts): stays out' : ''}`;
+	};
 	return (
 		<Box flexDirection="column">
-			<Text bold>4. Which folders, and where to? <Text dimColor>(space toggles, Enter continues)</Text></Text>
-			<MultiSelect visibleOptionCount={10} defaultValue={folders.map((f) => f.label)} onChange={setSelected} onSubmit={(values) => onDone(folders.filter((f) => values.includes(f.label)), folders)}
-				options={folders.map((f) => ({label: `${f.label} → ${f.mailbox}${f.rule !== 'same-name' && f.rule !== 'inbox' && f.rule !== 'prefix' ? ` (${f.rule} folder)` : ''}${f.count === undefined ? '' : ` · ${formatCount(f.count)} msgs`}${f.bytes === undefined ? '' : ` · ${formatBytes(f.bytes)}`}`, value: f.label}))} />
+			<Text bold>4. Which folders, and where to? <Text dimColor>(space toggles · m: change where one goes · x: all below one folder · Enter continues)</Text></Text>
+			{prefix ? <Text dimColor>Everything goes below {prefix}</Text> : null}
+			<MultiSelect key={version} visibleOptionCount={10} defaultValue={selected} onChange={setSelected}
+				onSubmit={(values) => onDone(folders.filter((f) => values.includes(f.label)), folders, prefix, rules)}
+				options={folders.map((f) => ({label: describe(f), value: f.label}))} />
 			<Text>
 				{formatCount(chosen.length)} of {formatCount(folders.length)} folders{messages === undefined ? '' : `, ${formatCount(messages)} messages`}{isSizeKnown ? `, ${formatBytes(bytes)}` : ''}
 				{fits === undefined || !isSizeKnown ? '' : fits ? <Text color="green"> — fits the quota</Text> : <Text color="red"> — does NOT fit the quota ({formatBytes(bytes - (freeBytes ?? 0))} short)</Text>}
 			</Text>
-			<Text dimColor>Messages already on the server are found and skipped; contacts and calendar items are not mail and stay out.</Text>
+			<Text dimColor>Messages already on the server are found and skipped (counted at the end); contacts and calendar items are not mail and stay out.</Text>
 		</Box>
 	);
 }
