@@ -7,17 +7,8 @@ import {createWriteStream} from 'node:fs';
 import {once} from 'node:events';
 import {mkdir, utimes, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
+import {mulberry32 as rng} from '../src/testing/prng.js';
 
-function rng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 const LOREM = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua From '.split(' ');
 

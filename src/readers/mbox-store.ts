@@ -41,6 +41,7 @@ import type {SourceMessage} from '../core/types.js';
 import {sniffMbox, splitMbox} from './mbox-splitter.js';
 import type {MboxEntry} from './mbox-splitter.js';
 import {mboxStatus} from './mozilla-status.js';
+import {comparePaths, compareStrings, describe, errorCode, pathKey} from './path-order.js';
 import {folderLabel} from './source-store.js';
 import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from './source-store.js';
 
@@ -443,28 +444,7 @@ function rootError(location: string, error: unknown): MailshiftError {
 	});
 }
 
-function errorCode(error: unknown): string | undefined {
-	if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-	return typeof error.code === 'string' ? error.code : undefined;
-}
 
-function describe(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
-}
 
-/** Internal map key for a folder path; unlike folderLabel it cannot confuse ['a/b'] with ['a', 'b']. */
-function pathKey(path: readonly string[]): string {
-	return JSON.stringify(path);
-}
 
-function compareStrings(a: string, b: string): number {
-	return a < b ? -1 : a > b ? 1 : 0;
-}
 
-function comparePaths(a: readonly string[], b: readonly string[]): number {
-	for (let i = 0; i < Math.min(a.length, b.length); i += 1) {
-		const order = compareStrings(a[i] ?? '', b[i] ?? '');
-		if (order !== 0) return order;
-	}
-	return a.length - b.length;
-}

@@ -6,6 +6,7 @@
  */
 import {mkdir, utimes, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
+import {mulberry32 as rng} from './prng.js';
 
 export type SampleMessage = Readonly<{
 	folder: readonly string[];
@@ -17,17 +18,6 @@ export type SampleMessage = Readonly<{
 	flags: readonly string[];
 }>;
 
-/** A small seeded PRNG (mulberry32) so samples are reproducible without dependencies. */
-function rng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 const FOLDERS: ReadonlyArray<readonly string[]> = [['Inbox'], ['Inbox', 'Projects'], ['Sent Items'], ['Gesendete Objekte'], ['Archive', '2019'], ['Drafts'], ['Family & Friends']];
 const WORDS = 'the quick brown fox jumps over lazy dog mail server folder archive meeting invoice holiday report photo budget draft plan'.split(' ');

@@ -24,6 +24,7 @@ import {FaultProxy} from '../helpers/fault-proxy.js';
 import type {FaultPlan} from '../helpers/fault-proxy.js';
 import {crlf, readAccount} from '../helpers/imap-readback.js';
 import {runCli} from '../helpers/run-cli.js';
+import {mulberry32 as rng} from '../../src/testing/prng.js';
 
 const skip = dovecotSkipReason();
 /** Each failed run used up at least one of the proxy's bounded faults, so this many runs always suffice. */
@@ -31,17 +32,6 @@ const MAX_RUNS = 32;
 const RUN_TIMEOUT_MS = 120_000;
 const hash = (b: Buffer): string => createHash('sha256').update(b).digest('hex').slice(0, 16);
 
-/** mulberry32: a small seeded PRNG, so that a fault schedule can be replayed. */
-function rng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 function messageIdOf(raw: Buffer): string | undefined {
 	const text = raw.toString('latin1');
