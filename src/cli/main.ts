@@ -55,9 +55,9 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 	let exitCode: ExitCodeValue = ExitCode.OK;
 	const parser: Argv = yargs([...argv])
 		.scriptName('mailshift')
-		.usage('mailshift — move mail from local stores (Maildir, mbox, Thunderbird) into IMAP folders.\n\nUsage: $0 <command> [options]')
-		.command('migrate <source>', 'Upload a Maildir or mbox store into IMAP folders', (y) => y
-			.positional('source', {type: 'string', describe: 'Maildir directory, mbox file, folder of mbox files, or Thunderbird folder'})
+		.usage('mailshift — move mail from local stores (Outlook PST/OST, mbox, Thunderbird, Maildir) into IMAP folders, exactly once.\n\nUsage: $0 <command> [options]')
+		.command('migrate <source>', 'Upload a store (PST/OST, mbox, Thunderbird, Maildir) into IMAP folders; re-runs resume', (y) => y
+			.positional('source', {type: 'string', describe: 'Outlook .pst/.ost, mbox file, folder of mbox files, Thunderbird folder, or Maildir'})
 			.options(MIGRATE_OPTIONS)
 			.example('MAILSHIFT_PASSWORD=… $0 migrate ~/Maildir --to imaps://me@example.com@imap.example.com', 'Upload a Maildir tree')
 			.example("$0 migrate ~/mail/Archive.mbox --to imaps://me@imap.example.com --prefix 'Imported/Old PC' --password-file ~/.imap-pass", 'Upload an mbox below one folder')

@@ -176,11 +176,11 @@ describe('mailshift batch against a private Dovecot', {skip}, () => {
 	test('Ctrl-C stops every running row gracefully, writes the reports, and exits 6', async () => {
 		const plan = join(work, 'big.csv');
 		const out = join(work, 'out-big');
-		await writeFile(plan, `id,source,url,password,bwlimit\nbig1,store-big1,${url('big1')},env:P1,200k\nbig2,store-big2,${url('big2')},env:P2,200k\n`);
+		await writeFile(plan, `id,source,url,password,bwlimit\nbig1,store-big1,${url('big1')},env:P1,20k\nbig2,store-big2,${url('big2')},env:P2,20k\n`);
 		let controls: EngineControls | undefined;
 		const stopper = setInterval(() => {
 			if (controls) controls.stop();
-		}, 1500);
+		}, 1000);
 		try {
 			const run = await batch({plan, out, parallel: 2}, {P1: server.passwordOf('big1'), P2: server.passwordOf('big2')}, (c) => (controls = c));
 			assert.equal(run.code, 6, run.stderr);
