@@ -1,12 +1,14 @@
 /**
  * `mailshift demo`: the main job on an embedded default. Starts a throwaway private Dovecot on 127.0.0.1
- * (the same helper the tests use), generates a sample Maildir++ store and a Thunderbird-style mbox tree,
- * migrates both with the real `migrate` code path (the second under a prefix), reads the server back
+ * (the same helper the tests use), generates a sample Maildir++ store and a Thunderbird-style mbox tree, and
+ * migrates them and the real enron.pst that ships with pst-extractor with the real `migrate` code path, reads the server back
  * independently (LIST + STATUS), prints where the server's data lives, and stops the server.
  */
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
+import {existsSync} from 'node:fs';
+import {createRequire} from 'node:module';
 import {ImapFlow} from 'imapflow';
 import {resolveMigrateConfig} from '../config/resolve.js';
 import {isDovecotInstalled, startDovecot} from '../testing/private-dovecot.js';
@@ -41,9 +43,12 @@ export async function runDemo(io: CliIo, options: {keep: boolean}): Promise<Exit
 			{title: `mailshift migrate ${maildir} --to ${to}`, source: maildir},
 			{title: `mailshift migrate '${thunderbird}' --to ${to} --prefix 'Imported/Thunderbird'`, source: thunderbird, prefix: 'Imported/Thunderbird'},
 		];
+		// A real Outlook file: the test data that ships with pst-extractor (Enron mail, with attachments).
+		const enron = join(dirname(createRequire(import.meta.url).resolve('pst-extractor/package.json')), 'example', 'testdata', 'enron.pst');
+		if (existsSync(enron)) runs.push({title: `mailshift migrate ${enron} --to ${to} --prefix 'Imported/Outlook'`, source: enron, prefix: 'Imported/Outlook'});
 		for (const run of runs) {
 			say(`$ ${run.title}`);
-			const name = run.prefix ? 'thunderbird' : 'maildir';
+			const name = run.prefix ? run.prefix.split('/').pop()?.toLowerCase() ?? 'store' : 'maildir';
 			const config = resolveMigrateConfig({source: run.source, to, stats: 0, ...(run.prefix === undefined ? {} : {prefix: run.prefix}),
 				report: join(work, `report-${name}.json`), journal: join(work, `journal-${name}.sqlite`)}, io.env);
 			const outcome = await runMigrate(config, {...io, env});
