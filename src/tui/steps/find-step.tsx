@@ -17,18 +17,40 @@ export function FindStep({services, onDone}: Props) {
 	const [details, setDetails] = useState<StoreDetails | undefined>();
 	const [error, setError] = useState<string | undefined>();
 
+	const [counted, setCounted] = useState<ReadonlyMap<string, StoreDetails | 'error'>>(new Map());
+
 	useEffect(() => {
 		void services.discover().then(setFound, () => setFound([]));
 	}, [services]);
 
+	// Count every found store in the background, one at a time, so the list shows folders and messages.
+	useEffect(() => {
+		if (!found || found.length === 0) return;
+		const controller = new AbortController();
+		void (async () => {
+			for (const store of found) {
+				if (controller.signal.aborted) return;
+				const result = await services.inspect(store.path, controller.signal).catch(() => 'error' as const);
+				if (controller.signal.aborted) return;
+				setCounted((old) => new Map(old).set(store.path, result));
+			}
+		})();
+		return () => controller.abort();
+	}, [found, services]);
+
 	useEffect(() => {
 		if (!chosen) return;
 		const controller = new AbortController();
-		setDetails(undefined);
 		setError(undefined);
+		const known = counted.get(chosen);
+		if (known && known !== 'error') {
+			setDetails(known);
+			return;
+		}
+		setDetails(undefined);
 		services.inspect(chosen, controller.signal).then(setDetails, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
 		return () => controller.abort();
-	}, [chosen, services]);
+	}, [chosen, services]); // eslint-disable-line react-hooks/exhaustive-deps -- counted is read once per choice
 
 	useInput((input, key) => {
 		if (chosen && details && key.return) onDone(chosen, details);
@@ -65,7 +87,11 @@ export function FindStep({services, onDone}: Props) {
 	}
 	if (!found) return <Spinner label="Looking for mail on this computer…" />;
 	const options = [
-		...found.map((s) => ({label: `${s.label}  (${s.kind}${s.bytes === undefined ? '' : `, ${formatBytes(s.bytes)}`})`, value: s.path})),
+		...found.map((s) => {
+			const c = counted.get(s.path);
+			const counts = c === undefined ? ' · counting…' : c === 'error' ? ' · cannot be read' : ` · ${formatCount(c.folders)} folders${c.messages === undefined ? '' : `, ${formatCount(c.messages)} messages`}`;
+			return {label: `${s.label}  (${s.kind}${s.bytes === undefined ? '' : `, ${formatBytes(s.bytes)}`})${counts}`, value: s.path};
+		}),
 		{label: 'Type a path…', value: TYPE_PATH},
 	];
 	return (
