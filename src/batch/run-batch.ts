@@ -236,8 +236,7 @@ export async function runBatch(config: BatchConfig, io: CliIo): Promise<ExitCode
 				const errorText = outcome.result?.fatal?.message
 					?? err.text().split('\n').filter((l) => l.startsWith('mailshift: ')).map((l) => l.slice('mailshift: '.length)).slice(0, 3).join(' ');
 				const verifyDetail = outcome.finish?.verify ?? '';
-				// runMigrate reports verify as a sentence only; "Verify: OK" is its success form (see cli/run-migrate.ts).
-				const verify: VerifyStatus = verifyDetail === '' ? 'not-run' : verifyDetail.startsWith('Verify: OK') ? 'ok' : 'failed';
+				const verify: VerifyStatus = outcome.finish?.isVerified === undefined ? 'not-run' : outcome.finish.isVerified ? 'ok' : 'failed';
 				const status: RowStatus = outcome.exitCode === ExitCode.OK ? 'ok' : outcome.exitCode === ExitCode.INTERRUPTED ? 'interrupted' : 'failed';
 				const result: RowResult = {
 					id: row.id, row: row.row, source: row.source, url: row.destination, status,

@@ -15,6 +15,7 @@ import type {CliIo} from './run-migrate.js';
 import {printError, runMigrate} from './run-migrate.js';
 import {runVerifyCommand} from './run-verify.js';
 import {BACKUP_OPTIONS, runBackupCommand} from './run-backup.js';
+import {BATCH_OPTIONS, runBatchCommand} from './run-batch.js';
 import {runStatus} from './run-status.js';
 
 /** First Ctrl-C: graceful stop (in-flight uploads finish); second: abort. */
@@ -91,6 +92,19 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			exitCode = await runBackupCommand({
 				source: args.source, out: args.out, format: args.format, verify: args.verify, force: args.force, from: args.from,
 				includeTrashed: args['include-trashed'], passwordFile: args['password-file'], insecure: args.insecure, stats: args.stats, debug: args.debug,
+			}, cliIo);
+		})
+		.command('batch <plan>', 'Migrate many mailboxes from a CSV (or JSON) plan: validate all rows, run them in parallel with per-server connection caps, write report.csv/report.json', (y) => y
+			.positional('plan', {type: 'string', describe: 'CSV with a header row: source,url,password[,id,prefix,connections,bwlimit] (password: env:VAR or file:PATH)'})
+			.options(BATCH_OPTIONS)
+			.example('$0 batch mailboxes.csv --check --dry-run', 'Validate every row, log in, and show totals and time estimates')
+			.example('$0 batch mailboxes.csv --parallel 4 --out reports/', 'Run the plan; reports in reports/')
+			.example('$0 batch mailboxes.csv --only-failed --out reports/', 'Retry only the rows that failed last time'),
+		async (args) => {
+			exitCode = await runBatchCommand({
+				plan: args.plan, out: args.out, parallel: args.parallel, maxConnectionsPerServer: args['max-connections-per-server'],
+				journalDir: args['journal-dir'], onlyFailed: args['only-failed'], dryRun: args['dry-run'], check: args.check,
+				insecure: args.insecure, json: args.json, stats: args.stats, debug: args.debug,
 			}, cliIo);
 		})
 		.command('verify <source>', 'Check that every message of a store is on the server exactly once, with its flags and date', (y) => y

@@ -139,6 +139,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		// Prove it: a complete run is followed by `verify` (on by default), read-only, same mapping.
 		let verifyLine: string | undefined;
 		let isVerified = true;
+		let didVerify = false;
 		if (config.verifyAfter && imap && !config.dryRun && !result.fatal && !result.summary.interrupted) {
 			bus.emit({type: 'notice', message: 'Checking every message on the server (verify)…'});
 			try {
@@ -148,6 +149,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 					folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
 				}, {source, sink: imap}, controls);
 				isVerified = checked.missing === 0 && checked.altered === 0 && checked.duplicated === 0;
+				didVerify = true;
 				verifyLine = isVerified
 					? `Verify: OK — all ${formatCount(checked.checked)} messages are on the server exactly once, with their flags and dates.`
 					: `Verify: ${formatCount(checked.missing)} missing, ${formatCount(checked.duplicated)} extra copies, ${formatCount(checked.altered)} altered — run \`mailshift verify\` with the same options for the list.`;
@@ -158,6 +160,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		reporter.stop();
 		const finish: FinishInfo = {
 			...(verifyLine ? {verify: verifyLine} : {}),
+			...(didVerify ? {isVerified} : {}),
 			interrupted: result.summary.interrupted, dryRun: config.dryRun,
 			...(result.summary.stopReason ? {stopReason: result.summary.stopReason} : {}),
 			...(result.fatal ? {error: result.fatal.message} : {}),

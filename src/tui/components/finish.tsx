@@ -11,6 +11,8 @@ export type FinishInfo = Readonly<{
 	resumeCommand?: string;
 	/** The result of the automatic verify, one line. */
 	verify?: string;
+	/** The same as data: true when every message was on the server exactly once; absent when verify did not run. */
+	isVerified?: boolean;
 	dryRun: boolean;
 }>;
 
@@ -27,7 +29,7 @@ export default function Finish({snapshot: s, info, now}: Props) {
 			<Text>
 				{formatCount(s.uploaded)} uploaded · {formatCount(s.skipped)} skipped · {formatCount(s.failed)} failed · {formatBytes(s.bytes)} in {formatDuration((now - s.startedAt) / 1000)}
 			</Text>
-			{info.verify ? <Text color={info.verify.startsWith('Verify: OK') ? 'green' : 'yellow'}>{info.verify}</Text> : null}
+			{info.verify ? <Text color={info.isVerified ? 'green' : 'yellow'}>{info.verify}</Text> : null}
 			{info.journalPath ? <Text dimColor>Journal: {info.journalPath}</Text> : null}
 			{info.reportPath ? <Text dimColor>Report: {info.reportPath}</Text> : null}
 			{info.interrupted || s.failed ? <Text>To continue or retry, run the same command again{info.resumeCommand ? `: ${info.resumeCommand}` : ''}. Nothing is uploaded twice.</Text> : null}
