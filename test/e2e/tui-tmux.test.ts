@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import {execFileSync, spawnSync} from 'node:child_process';
+import {existsSync} from 'node:fs';
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -52,7 +53,7 @@ describe('the guided mode in a real terminal', {skip}, () => {
 	let server: PrivateDovecot;
 	let home: string;
 	before(async () => {
-		server = await startDovecot({users: ['alice']});
+		server = await startDovecot({users: ['alice', 'bob']});
 		home = await mkdtemp(join(tmpdir(), 'ms-home-'));
 		const profile = join(home, '.thunderbird', 'x1.default');
 		await mkdir(join(profile, 'Mail'), {recursive: true});
@@ -116,5 +117,58 @@ describe('the guided mode in a real terminal', {skip}, () => {
 		const account = await readAccount(server, 'alice');
 		assert.equal(account.messages.length, 900);
 		assert.equal(new Set(account.messages.map((m) => m.messageId)).size, 900, 'each message once');
+	});
+
+	test('a person types the path of a real Outlook OST from the corpus, skips the backup, and ends with it verified on the server', async (t) => {
+		const ost = join(REPO_ROOT, '..', 'shared', 'corpus', 'pst', 'aspose__SampleOstFile.ost');
+		if (!existsSync(ost)) {
+			console.log(`# SKIP: ${ost} is absent (the shared corpus is optional)`);
+			t.skip('the shared corpus is absent');
+			return;
+		}
+		try {
+			tmux('kill-session', '-t', SESSION); // the first test's wizard may still be open
+		} catch {
+			// it closed on q
+		}
+		await sleep(500);
+		const command = `cd ${REPO_ROOT} && env -u CI HOME=${home} XDG_STATE_HOME=${home}/state2 node bin/mailshift.js tui`;
+		tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '30', command);
+		await waitFor(/Where is your mail\?[\s\S]*Type a path…/);
+		await keys('Down', 'Enter');
+		await waitFor(/Type or paste the path/);
+		await typeText(ost);
+		await keys('Enter');
+		await waitFor(/Outlook data file: \d+ folders, \d+ messages/, 60_000);
+		await keys('Enter');
+		await waitFor(/Back up first\?/);
+		await keys('n');
+		await waitFor(/e-mail address/);
+		await typeText('bob');
+		await keys('Enter');
+		await waitFor(/Server/);
+		await sleep(200);
+		for (let i = 0; i < 30; i++) {
+			tmux('send-keys', '-t', SESSION, 'BSpace');
+			await sleep(15);
+		}
+		await typeText(`imap://127.0.0.1:${server.port}`);
+		await keys('Enter');
+		await waitFor(/Password for bob/);
+		await typeText(server.passwordOf('bob'));
+		await keys('Enter');
+		await waitFor(/Logged in/);
+		await keys('Enter');
+		await waitFor(/Which folders/, 60_000);
+		await keys('Enter');
+		await waitFor(/Start now\?/);
+		await keys('Enter');
+		const finish = await waitFor(/Done: every message is on the server/, 120_000);
+		assert.match(finish, /Verify: OK/);
+		const uploaded = Number((/(\d[\d,]*) uploaded ·/.exec(finish)?.[1] ?? '0').replaceAll(',', ''));
+		await keys('q');
+		const account = await readAccount(server, 'bob');
+		assert.ok(uploaded > 50, `uploaded ${uploaded}`);
+		assert.equal(account.messages.length, uploaded, 'the server holds what the finish screen says');
 	});
 });
