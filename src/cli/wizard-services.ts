@@ -12,6 +12,7 @@ import {EngineControls} from '../core/controls.js';
 import {toMailshiftError} from '../core/errors.js';
 import {StatsStore} from '../core/stats.js';
 import {planFolders} from '../mapper/folder-map.js';
+import {isSkip, mapMessage} from '../mapper/map-message.js';
 import {detectSourceKind, openSource} from '../readers/open-source.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';
@@ -208,10 +209,32 @@ export function createWizardServices(io: CliIo): WizardServices {
 			const sink = await ImapSink.connect({target: toTarget(account), password: account.password, size: 1});
 			try {
 				const folders = await store.listFolders();
-				return planFolders(folders, sink.layout(), {...(prefix ? {prefix} : {}), rules})
-					.filter((p) => p.mailbox !== undefined)
-					.map((p): PlannedFolder => ({label: p.label, mailbox: p.mailbox ?? '', rule: p.rule, ...(p.folder.holdsMail === false ? {isNotMail: true} : {}),
-						...((p.folder.count ?? counted.get(absolute)?.get(p.label)) === undefined ? {} : {count: p.folder.count ?? counted.get(absolute)?.get(p.label) ?? 0}), ...(p.folder.bytes === undefined ? {} : {bytes: p.folder.bytes})}));
+				const existing = new Map(sink.mailboxes().map((m) => [m.toLowerCase(), m] as const));
+				const fallbackDate = (await fs.stat(absolute)).mtime;
+				const planned: PlannedFolder[] = [];
+				for (const p of planFolders(folders, sink.layout(), {...(prefix ? {prefix} : {}), rules})) {
+					if (p.mailbox === undefined) continue;
+					// What is already there (POP "leave a copy on server"): counted the way the migration will skip
+					// it, but only where the target folder exists and holds mail — a new account costs nothing here.
+					let alreadyOnServer: number | undefined;
+					const serverPath = existing.get(p.mailbox.toLowerCase());
+					if (serverPath && p.folder.holdsMail !== false) {
+						const state = await sink.mailboxState(serverPath);
+						if (state.exists > 0) {
+							const index = await sink.loadIndex(serverPath);
+							alreadyOnServer = 0;
+							for await (const message of store.messages(p.folder)) {
+								const mapped = mapMessage(message, serverPath, {includeTrashed: false, now: Date.now(), fallbackDate});
+								if (!isSkip(mapped) && (await index.claim(mapped.job))) alreadyOnServer++;
+							}
+						}
+					}
+					const count = p.folder.count ?? counted.get(absolute)?.get(p.label);
+					planned.push({label: p.label, mailbox: p.mailbox, rule: p.rule, ...(p.folder.holdsMail === false ? {isNotMail: true} : {}),
+						...(count === undefined ? {} : {count}), ...(p.folder.bytes === undefined ? {} : {bytes: p.folder.bytes}),
+						...(alreadyOnServer ? {alreadyOnServer} : {})});
+				}
+				return planned;
 			} finally {
 				await sink.close();
 				await store.close();

@@ -22,7 +22,7 @@ export type ConnectionReport =
 	| Readonly<{ok: true; tls: string; capabilities: readonly string[]; quota?: Readonly<{usedBytes: number; limitBytes: number}>; specialFolders: Readonly<Record<string, string>>; roundTripMs: number}>
 	| Readonly<{ok: false; error: string; hint?: string}>;
 
-export type PlannedFolder = Readonly<{label: string; mailbox: string; count?: number; bytes?: number; rule: string; isNotMail?: boolean}>;
+export type PlannedFolder = Readonly<{label: string; mailbox: string; count?: number; bytes?: number; rule: string; isNotMail?: boolean; alreadyOnServer?: number}>;
 
 /** A user's own mapping: this folder (and its subfolders) goes to that mailbox path ('/' between levels). */
 export type FolderRule = Readonly<{from: string; to: string}>;

@@ -48,7 +48,7 @@ function fakeServices(): WizardServices & {started: MigrationStart[]; tested: Ac
 				: {ok: false, error: 'Login failed', hint: 'Check the password'};
 		},
 		planFolders: async (_source, _account, prefix, rules = []) => (planned.push({prefix, rules}), [
-			{label: 'Inbox', mailbox: 'INBOX', count: 5, bytes: 1000, rule: 'inbox'},
+			{label: 'Inbox', mailbox: 'INBOX', count: 5, bytes: 1000, rule: 'inbox', alreadyOnServer: 2},
 			{label: 'Sent Items', mailbox: 'Sent', count: 4, bytes: 600, rule: 'sent'},
 			{label: 'Old', mailbox: 'Old', count: 3, bytes: 448, rule: 'same-name'},
 		]),
@@ -101,6 +101,8 @@ test('The wizard walks from finding the mail to the finish screen, and starts th
 		stdin.write('\r');
 		const folders = await until(lastFrame, /4\. Which folders/);
 		assert.match(folders, /Sent Items → Sent \(sent folder\) · 4 items/);
+		assert.match(folders, /Inbox → INBOX · 5 items · 1000 B · 2 already on the server: skipped/);
+		assert.match(folders, /2 messages are already on the server \(e\.g\. left there by POP\)/);
 		assert.match(folders, /3 of 3 folders, 12 messages, 2\.0 KiB — fits the quota/);
 		// Send "Sent Items" somewhere else (m), and put everything below one folder (x)
 		await wait(60);

@@ -86,7 +86,8 @@ export function FoldersStep({load, freeBytes, onDone}: Props) {
 	const describe = (f: PlannedFolder): string => {
 		const role = f.rule === 'map' ? ' (your choice)' : ['sent', 'drafts', 'trash', 'junk', 'archive'].includes(f.rule) ? ` (${f.rule} folder)` : '';
 		const size = `${f.count === undefined ? '' : ` · ${formatCount(f.count)} items`}${f.bytes === undefined ? '' : ` · ${formatBytes(f.bytes)}`}`;
-		return `${f.label} → ${f.mailbox}${role}${size}${f.isNotMail ? ' · not mail (calendar/contacts): stays out' : ''}`;
+		const present = f.alreadyOnServer ? ` · ${formatCount(f.alreadyOnServer)} already on the server: skipped` : '';
+		return `${f.label} → ${f.mailbox}${role}${size}${present}${f.isNotMail ? ' · not mail (calendar/contacts): stays out' : ''}`;
 	};
 	return (
 		<Box flexDirection="column">
@@ -99,7 +100,8 @@ export function FoldersStep({load, freeBytes, onDone}: Props) {
 				{formatCount(chosen.length)} of {formatCount(folders.length)} folders{messages === undefined ? '' : `, ${formatCount(messages)} messages`}{isSizeKnown ? `, ${formatBytes(bytes)}` : ''}
 				{fits === undefined || !isSizeKnown ? '' : fits ? <Text color="green"> — fits the quota</Text> : <Text color="red"> — does NOT fit the quota ({formatBytes(bytes - (freeBytes ?? 0))} short)</Text>}
 			</Text>
-			<Text dimColor>Messages already on the server are found and skipped (counted at the end); contacts and calendar items are not mail and stay out.</Text>
+			{chosen.some((f) => f.alreadyOnServer) ? <Text>{formatCount(chosen.reduce((n, f) => n + (f.alreadyOnServer ?? 0), 0))} messages are already on the server (e.g. left there by POP) and will not be uploaded again.</Text> : null}
+			<Text dimColor>Anything already on the server is found and skipped; contacts and calendar items are not mail and stay out.</Text>
 		</Box>
 	);
 }
