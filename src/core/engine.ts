@@ -147,6 +147,8 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 			events.emit({type: 'connections:target', connections});
 		}
 	});
+	// A pause asked for before the run started (the dashboard is up while the store is being opened) holds.
+	if (controls.isPaused) queue.pause();
 	controls.stopSignal.addEventListener('abort', dropQueued, {once: true});
 	const detachProblems = deps.readerProblems?.attach(onReaderProblem) ?? ((): void => {});
 

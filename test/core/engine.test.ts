@@ -127,3 +127,16 @@ test('a byte budget stops the run cleanly before it would be passed, with a reas
 	assert.ok(summary.uploaded >= 4 && summary.uploaded <= 5, `uploaded ${summary.uploaded}`);
 	assert.equal(summary.found, summary.uploaded + summary.skipped + summary.failed, 'nothing counted that was not processed');
 });
+
+test('a pause asked for before the run starts holds until resume, then everything uploads', async () => {
+	const messages = Array.from({length: 10}, (_, i) => msg('Inbox', i));
+	const sink = new MemorySink();
+	const controls = new EngineControls();
+	controls.pause();
+	const run = runMigration(OPTIONS, {source: new ScriptedSource({Inbox: messages}), sink, events: {emit: () => {}}}, controls);
+	await new Promise((r) => setTimeout(r, 50));
+	assert.equal(sink.mailboxes.get('INBOX')?.length, 0, 'nothing uploads while paused');
+	controls.resume();
+	const {summary} = await run;
+	assert.equal(summary.uploaded, 10);
+});
