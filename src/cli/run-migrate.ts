@@ -171,7 +171,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		await tui?.finish(finish);
 		tui = undefined;
 		if (config.json) io.stdout.write(JSON.stringify({type: 'summary', ...result.summary, fatal: result.fatal ? {code: result.fatal.code, message: result.fatal.message} : null}) + '\n');
-		else io.stdout.write(formatSummary(result.summary, config) + (verifyLine ? `${verifyLine}\n` : ''));
+		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined) + (verifyLine ? `${verifyLine}\n` : ''));
 		if (config.dryRun && imap && !config.json) io.stdout.write(formatPreflight(result.summary, imap.capabilities(), await imap.quota()));
 		if (config.reportPath) {
 			await writeReport(config.reportPath, {config, result, startedAt});

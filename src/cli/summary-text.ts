@@ -3,11 +3,14 @@ import type {MigrationConfig} from '../config/config.js';
 import type {Summary} from '../core/types.js';
 import {fit, formatBytes, formatCount, formatDuration} from './format.js';
 
-export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'dryRun'>): string {
+/** `columns`: the terminal's width when stdout is one (the table then fits it), else unlimited. */
+export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'dryRun'>, columns?: number): string {
 	const lines: string[] = [];
 	const verb = config.dryRun ? 'to upload' : 'uploaded';
-	const folderWidth = Math.min(40, Math.max(12, ...summary.folders.map((f) => [...f.folder].length)));
-	const boxWidth = Math.min(40, Math.max(12, ...summary.folders.map((f) => [...f.mailbox].length)));
+	// 5 numbers × 10 + size 11 + arrows and margins 6 = 67 columns besides the two names.
+	const nameRoom = columns ? Math.max(24, columns - 67) : 80;
+	const folderWidth = Math.min(40, Math.floor(nameRoom / 2), Math.max(12, ...summary.folders.map((f) => [...f.folder].length)));
+	const boxWidth = Math.min(40, nameRoom - folderWidth, Math.max(12, ...summary.folders.map((f) => [...f.mailbox].length)));
 	const num = (n: number): string => formatCount(n).padStart(9);
 	lines.push(config.dryRun ? 'DRY RUN — plan (nothing was written):' : 'Summary:');
 	lines.push(`  ${fit('Folder', folderWidth)}   ${fit('Mailbox', boxWidth)} ${'found'.padStart(9)} ${verb.padStart(9)} ${'skipped'.padStart(9)} ${'failed'.padStart(9)} ${'size'.padStart(10)}`);
