@@ -66,6 +66,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		async (args) => {
 			const config = resolveMigrateConfig({
 				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure,
+				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
 				dryRun: args['dry-run'], includeTrashed: args['include-trashed'], connections: args.connections, prefix: args.prefix,
 				map: args.map?.map(String), exclude: args.exclude?.map(String), report: args.report, stats: args.stats, debug: args.debug,
 				journal: args.journal, newJournal: args['new-journal'], skipExisting: args['skip-existing'], batchSize: args['batch-size'], batchBytes: args['batch-bytes'],
@@ -114,6 +115,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		async (args) => {
 			const config = resolveMigrateConfig({
 				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure,
+				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
 				includeTrashed: args['include-trashed'], prefix: args.prefix, map: args.map?.map(String), exclude: args.exclude?.map(String),
 				report: args.report, debug: args.debug, journal: args.journal,
 			}, cliIo.env);

@@ -5,6 +5,7 @@
 import {stat} from 'node:fs/promises';
 import type {MigrationConfig} from '../config/config.js';
 import {resolvePassword} from '../config/secrets.js';
+import {tokenSourceFrom} from '../config/oauth-token.js';
 import {EngineControls} from '../core/controls.js';
 import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import {runVerify} from '../core/verify.js';
@@ -27,11 +28,12 @@ export async function runVerifyCommand(config: MigrationConfig, io: CliIo, optio
 	try {
 		if (!config.target) throw new MailshiftError('USAGE', 'verify needs --to: the server to check.', 'fatal');
 		source = await openSource(config.source, config.sourceKind);
-		const password = await resolvePassword({
+		const tokenSource = tokenSourceFrom({env: io.env, ...(config.oauthTokenCommand ? {command: config.oauthTokenCommand} : {}), ...(config.oauthTokenFile ? {file: config.oauthTokenFile} : {})});
+		const password = tokenSource ? '' : await resolvePassword({
 			env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(config.target),
 			...(config.passwordFile === undefined ? {} : {passwordFile: config.passwordFile}),
 		});
-		sink = await ImapSink.connect({target: config.target, password, size: 1});
+		sink = await ImapSink.connect({target: config.target, password, size: 1, ...(tokenSource ? {tokenSource} : {})});
 		const result = await runVerify({
 			includeTrashed: config.includeTrashed, fallbackDate: (await stat(config.source)).mtime, deep: options.deep,
 			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},

@@ -9,6 +9,9 @@ export type MigrationConfig = Readonly<{
 	/** Undefined only for a dry run without --to. */
 	target: ImapTarget | undefined;
 	passwordFile: string | undefined;
+	/** OAuth2 token sources (XOAUTH2); when one is set, no password is asked for. */
+	oauthTokenCommand: string | undefined;
+	oauthTokenFile: string | undefined;
 	dryRun: boolean;
 	includeTrashed: boolean;
 	connections: number;

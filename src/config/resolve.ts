@@ -16,6 +16,8 @@ export type MigrateArgs = Readonly<{
 	to?: string | undefined;
 	from?: string | undefined;
 	passwordFile?: string | undefined;
+	oauthTokenCommand?: string | undefined;
+	oauthTokenFile?: string | undefined;
 	insecure?: boolean | undefined;
 	dryRun?: boolean | undefined;
 	includeTrashed?: boolean | undefined;
@@ -95,6 +97,8 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 		sourceKind,
 		target,
 		passwordFile: args.passwordFile,
+		oauthTokenCommand: args.oauthTokenCommand,
+		oauthTokenFile: args.oauthTokenFile ? resolvePath(args.oauthTokenFile) : undefined,
 		dryRun,
 		includeTrashed: args.includeTrashed ?? false,
 		connections,

@@ -37,6 +37,11 @@ export type DovecotOptions = Readonly<{
 	specialUse?: boolean;
 	/** Extra lines appended to dovecot.conf. */
 	extraConfig?: string;
+	/**
+	 * Also accept OAuth2 logins (XOAUTH2, OAUTHBEARER), validating tokens by RFC 7662 introspection at this URL
+	 * (a loopback HTTP server of the test's own).
+	 */
+	oauth2IntrospectionUrl?: string;
 }>;
 
 export type PrivateDovecot = Readonly<{
@@ -168,9 +173,13 @@ protocols = imap
 listen = 127.0.0.1
 ${tlsConfig}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${options.oauth2IntrospectionUrl ? ' xoauth2 oauthbearer' : ''}
 ${privilege}
-
+${options.oauth2IntrospectionUrl ? `passdb {
+  driver = oauth2
+  args = ${dir}/oauth2.conf.ext
+}
+` : ''}
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%n ${dir}/users
@@ -213,6 +222,9 @@ ${tlsListener}
 }
 ${options.extraConfig ?? ''}
 `;
+		if (options.oauth2IntrospectionUrl) {
+			await writeFile(join(dir, 'oauth2.conf.ext'), `introspection_mode = post\nintrospection_url = ${options.oauth2IntrospectionUrl}\nusername_attribute = username\nactive_attribute = active\nactive_value = true\n`, {mode: 0o644});
+		}
 		const confPath = join(dir, 'dovecot.conf');
 		await writeFile(confPath, conf);
 		// dovecot daemonizes; its children inherit stdio, so never pipe them (the pipe would never close).

@@ -15,11 +15,14 @@ import {ImapFlow} from 'imapflow';
 import {MailshiftError} from '../core/errors.js';
 import {classifyImapError} from './classify-imap-error.js';
 import type {ImapTarget} from './imap-target.js';
+import type {TokenSource} from '../config/oauth-token.js';
 import {describeTarget} from './imap-target.js';
 
 export type PoolOptions = Readonly<{
 	target: ImapTarget;
 	password: string;
+	/** When set, log in with XOAUTH2/OAUTHBEARER using this token instead of the password. */
+	tokenSource?: TokenSource;
 	/** Maximum connections. @default 4 */
 	size: number;
 	/** Called on connection state changes (for progress displays). */
@@ -131,13 +134,25 @@ export class ConnectionPool {
 	}
 
 	async #create(): Promise<Slot> {
-		const {target, password} = this.#options;
+		try {
+			return await this.#createOnce();
+		} catch (error) {
+			// An OAuth token expires (an hour for Google and Microsoft): get a new one and log in again, once.
+			const tokens = this.#options.tokenSource;
+			if (!tokens || classifyImapError(error, 'connect', describeTarget(this.#options.target)).code !== 'AUTH_FAILED' || !(await tokens.refresh())) throw error;
+			return await this.#createOnce();
+		}
+	}
+
+	async #createOnce(): Promise<Slot> {
+		const {target, password, tokenSource} = this.#options;
+		const auth = tokenSource ? {user: target.user, accessToken: await tokenSource.current()} : {user: target.user, pass: password};
 		const client = new ImapFlow({
 			host: target.host,
 			port: target.port,
 			secure: target.implicitTls,
 			...(target.implicitTls ? {} : {doSTARTTLS: target.requireStartTls ? true : undefined}),
-			auth: {user: target.user, pass: password},
+			auth,
 			tls: {rejectUnauthorized: !target.insecure},
 			logger: false,
 			disableAutoIdle: true,

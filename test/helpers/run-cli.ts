@@ -18,8 +18,10 @@ export function runCli(args: readonly string[], options: {env?: Record<string, s
 	return new Promise((resolve, reject) => {
 		const env: Record<string, string> = {XDG_STATE_HOME: STATE_HOME};
 		for (const [k, v] of Object.entries({...process.env, XDG_STATE_HOME: STATE_HOME, ...options.env})) if (v !== undefined) env[k] = v;
-		delete env['MAILSHIFT_PASSWORD'];
-		if (options.env?.['MAILSHIFT_PASSWORD'] !== undefined) env['MAILSHIFT_PASSWORD'] = options.env['MAILSHIFT_PASSWORD'];
+		for (const secret of ['MAILSHIFT_PASSWORD', 'MAILSHIFT_OAUTH_TOKEN']) {
+			delete env[secret];
+			if (options.env?.[secret] !== undefined) env[secret] = options.env[secret];
+		}
 		const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']});
 		let stdout = '';
 		let stderr = '';
