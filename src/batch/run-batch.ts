@@ -12,6 +12,8 @@ import {basename, join} from 'node:path';
 import {PassThrough} from 'node:stream';
 import type {MigrationConfig} from '../config/config.js';
 import {resolveMigrateConfig} from '../config/resolve.js';
+import {tokenSourceFrom} from '../config/oauth-token.js';
+import type {TokenSource} from '../config/oauth-token.js';
 import {EngineControls} from '../core/controls.js';
 import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import type {EngineEvent} from '../core/events.js';
@@ -317,14 +319,21 @@ function rowConfig(row: BatchRow, config: BatchConfig, env: NodeJS.ProcessEnv, c
 	const journal = config.dryRun ? undefined : config.journalDir ? join(config.journalDir, basename(defaultJournalPath({source: row.source, target: row.target}, env))) : undefined;
 	return resolveMigrateConfig({
 		source: row.source, to: row.url, insecure: config.insecure, connections, prefix: row.prefix, bwlimit: row.bwlimit,
+		...(row.credential.kind === 'oauth-command' ? {oauthTokenCommand: row.credential.command} : {}),
 		dryRun: config.dryRun, stats: 0, plain: true, json: false, debug: config.debug, ...(journal === undefined ? {} : {journal}),
 	}, env);
+}
+
+/** The OAuth2 token source of a row whose password column is oauth-command:. */
+function tokenFor(row: BatchRow): {tokenSource?: TokenSource} {
+	const source = row.credential.kind === 'oauth-command' ? tokenSourceFrom({command: row.credential.command, env: {}}) : undefined;
+	return source ? {tokenSource: source} : {};
 }
 
 /** Logs in once (one connection) to check the row's url and password; a problem or undefined. */
 async function checkLogin(row: BatchRow, password: string): Promise<PlanProblem | undefined> {
 	try {
-		const sink = await ImapSink.connect({target: row.target, password, size: 1});
+		const sink = await ImapSink.connect({target: row.target, password, size: 1, ...tokenFor(row)});
 		await sink.close().catch(() => undefined);
 		return undefined;
 	} catch (error) {
@@ -336,7 +345,7 @@ async function checkLogin(row: BatchRow, password: string): Promise<PlanProblem 
 
 async function readQuota(row: BatchRow, password: string): Promise<Quota | undefined> {
 	try {
-		const sink = await ImapSink.connect({target: row.target, password, size: 1});
+		const sink = await ImapSink.connect({target: row.target, password, size: 1, ...tokenFor(row)});
 		try {
 			return await sink.quota();
 		} finally {

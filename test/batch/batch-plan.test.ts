@@ -43,7 +43,7 @@ describe('batch plan parsing and validation', () => {
 			'missing-store,imaps://u1@h,env:A_PASS,r1,,',
 			'store-a,imaps://u2@h,hunter2-literal,r2,,',
 			'store-a,imaps://u3@h,env:NOT_SET,r3,99,fast',
-			'store-a,imaps://u4@h,oauth-command:get-token,r4,,',
+			'store-a,imaps://u4@h,oauth-command:,r4,,',
 			'store-a,imaps://u5:pw@h,env:A_PASS,r5,,',
 			'store-a,imaps://u6@h,file:empty.pass,r1,,',
 			'store-b,imaps://u7@h,env:A_PASS,r7,,',
@@ -56,7 +56,7 @@ describe('batch plan parsing and validation', () => {
 		assert.match(report, /row 4, column password: the environment variable NOT_SET is not set/);
 		assert.match(report, /row 4, column connections: "99" is not a whole number from 1 to 32/);
 		assert.match(report, /row 4, column bwlimit: "fast" is not a size per second/);
-		assert.match(report, /row 5, column password: OAuth2 \(XOAUTH2\) is not supported yet/);
+		assert.match(report, /row 5, column password: oauth-command: needs a command that prints an access token/);
 		assert.match(report, /row 6, column url: .*contains a password/);
 		assert.match(report, /row 7, column id: "r1" is also the id of row 2/);
 		assert.match(report, /row 7, column password: the password file .*empty\.pass is empty/);
@@ -64,6 +64,12 @@ describe('batch plan parsing and validation', () => {
 		assert.doesNotMatch(report, /hunter2|secret-from-env|:pw@/);
 		assert.deepEqual(plan.rows.map((r) => r.id), ['r7']);
 		assert.deepEqual([...plan.passwords.keys()], ['r7']);
+	});
+
+	test('an oauth-command: password column is accepted, and the token is fetched only at login', async () => {
+		const plan = await validate('source,url,password,id\nstore-b,imaps://u9@h,oauth-command:/usr/local/bin/token-for u9,r9\n');
+		assert.deepEqual(plan.problems, []);
+		assert.deepEqual(plan.rows[0]?.credential, {kind: 'oauth-command', command: '/usr/local/bin/token-for u9'});
 	});
 
 	test('unknown and duplicate columns are errors that name the column; missing required columns too', () => {

@@ -59,6 +59,22 @@ describe('logging in with an OAuth2 access token', {skip}, () => {
 		assert.doesNotMatch(result.stdout + result.stderr, /ya29\./, 'no token in the output');
 	});
 
+	test('a batch row with oauth-command: logs in with the token the command prints', async () => {
+		const script = join(work, 'good.sh');
+		await writeFile(script, `#!/bin/sh\necho ${GOOD}\n`, {mode: 0o755});
+		const store = join(work, 'Maildir2');
+		for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(store, sub), {recursive: true});
+		await writeFile(join(store, 'cur', '2.M2.h:2,S'), 'Subject: batch oauth\nMessage-ID: <oauth-2@t>\nDate: Mon, 2 Mar 2009 08:00:00 +0000\n\nhi\n');
+		const plan = join(work, 'plan.csv');
+		await writeFile(plan, `source,url,password,id\n${store},imap://alice@127.0.0.1:${server.port},oauth-command:${script},alice-oauth\n`);
+		const result = await runCli(['batch', plan, '--out', join(work, 'reports'), '--stats', '0', '--journal-dir', join(work, 'journals')]);
+		assert.equal(result.code, 0, result.stderr + result.stdout);
+		const account = await readAccount(server, 'alice');
+		assert.ok(account.messages.some((m) => m.messageId === 'oauth-2@t'));
+		const reports = await readFile(join(work, 'reports', 'report.csv'), 'utf8') + await readFile(join(work, 'reports', 'report.json'), 'utf8');
+		assert.doesNotMatch(reports + result.stdout + result.stderr, /ya29\./, 'no token in reports or output');
+	});
+
 	test('a token in MAILSHIFT_OAUTH_TOKEN works for verify, and a refused one stops with the login exit code', async () => {
 		const ok = await runCli(['verify', join(work, 'Maildir'), '--to', `imap://alice@127.0.0.1:${server.port}`], {env: {MAILSHIFT_OAUTH_TOKEN: GOOD}});
 		assert.equal(ok.code, 0, ok.stderr + ok.stdout);
