@@ -22,6 +22,8 @@ export type BackupArgs = Readonly<{
 	from?: string | undefined;
 	includeTrashed?: boolean | undefined;
 	passwordFile?: string | undefined;
+	oauthTokenCommand?: string | undefined;
+	oauthTokenFile?: string | undefined;
 	insecure?: boolean | undefined;
 	stats?: number | undefined;
 	debug?: boolean | undefined;
@@ -46,6 +48,8 @@ export type BackupConfig =
 		reuseComplete: boolean;
 		includeTrashed: boolean;
 		passwordFile: string | undefined;
+		oauthTokenCommand: string | undefined;
+		oauthTokenFile: string | undefined;
 		statsIntervalMs: number;
 		debug: boolean;
 		/** ':' on POSIX, ';' on Windows (NTFS cannot store ':' in a file name). */
@@ -93,6 +97,7 @@ export function resolveBackupConfig(args: BackupArgs, platform: NodeJS.Platform 
 	return Object.freeze({
 		mode: 'backup', source, out, format: format as BackupFormat, force: args.force ?? false, reuseComplete: args.reuseComplete ?? false,
 		includeTrashed: args.includeTrashed ?? false, passwordFile: args.passwordFile, statsIntervalMs: stats * 1000, debug,
+		oauthTokenCommand: args.oauthTokenCommand, oauthTokenFile: args.oauthTokenFile,
 		maildirInfoSeparator: platform === 'win32' ? ';' : ':',
 	});
 }

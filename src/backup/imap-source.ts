@@ -26,11 +26,14 @@ import type {ImapTarget} from '../uploader/imap-target.js';
 import {describeTarget} from '../uploader/imap-target.js';
 import type {BackupEntry, BackupFolder, BackupSource} from './backup-source.js';
 import type {ManifestSource} from './manifest.js';
+import type {TokenSource} from '../config/oauth-token.js';
 
 /** Connection and paging of an IMAP source. */
 export type ImapSourceOptions = Readonly<{
 	target: ImapTarget;
 	password: string;
+	/** OAuth2 instead of the password (config/oauth-token.ts). */
+	tokenSource?: TokenSource;
 	onProblem?: (problem: ReaderProblem) => void;
 	/** UIDs per metadata FETCH. @default 500 */
 	pageSize?: number;
@@ -62,7 +65,7 @@ export class ImapBackupSource implements BackupSource {
 	 * @throws MailshiftError AUTH_FAILED, HOST_NOT_FOUND, CONNECTION_REFUSED, TLS_FAILED, … (classified).
 	 */
 	static async connect(options: ImapSourceOptions): Promise<ImapBackupSource> {
-		const pool = new ConnectionPool({target: options.target, password: options.password, size: 1});
+		const pool = new ConnectionPool({target: options.target, password: options.password, size: 1, ...(options.tokenSource ? {tokenSource: options.tokenSource} : {})});
 		try {
 			await pool.open();
 		} catch (error) {

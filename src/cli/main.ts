@@ -93,6 +93,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			exitCode = await runBackupCommand({
 				source: args.source, out: args.out, format: args.format, verify: args.verify, force: args.force, from: args.from,
 				includeTrashed: args['include-trashed'], passwordFile: args['password-file'], insecure: args.insecure, stats: args.stats, debug: args.debug,
+				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
 			}, cliIo);
 		})
 		.command('batch <plan>', 'Migrate many mailboxes from a CSV (or JSON) plan: validate all rows, run them in parallel with per-server connection caps, write report.csv/report.json', (y) => y

@@ -17,6 +17,7 @@ import {ImapBackupSource} from '../backup/imap-source.js';
 import {toolVersion} from '../backup/tool-version.js';
 import {verifyBackup} from '../backup/verify-backup.js';
 import {resolvePassword} from '../config/secrets.js';
+import {tokenSourceFrom} from '../config/oauth-token.js';
 import {EngineControls} from '../core/controls.js';
 import {toMailshiftError} from '../core/errors.js';
 import {ProblemRelay} from '../core/problem-relay.js';
@@ -41,6 +42,8 @@ export const BACKUP_OPTIONS = {
 	force: {type: 'boolean', group: BACKUP, default: false, describe: 'Refresh a complete backup in --out (unchanged messages kept, files of messages no longer in the source deleted), or start over an unfinished one made with other options'},
 	'include-trashed': {type: 'boolean', group: BACKUP, default: false, describe: 'Also back up messages marked trashed (Maildir T), as migrate --include-trashed uploads them'},
 	from: {type: 'string', group: SOURCE, choices: ['maildir', 'mbox', 'pst'], describe: 'Source kind, when detection guesses wrong'},
+	'oauth-token-command': {type: 'string', group: SOURCE, describe: 'For an imap(s):// source with OAuth2: a command that prints an access token'},
+	'oauth-token-file': {type: 'string', group: SOURCE, describe: 'For an imap(s):// source with OAuth2: a file holding the access token (or set MAILSHIFT_OAUTH_TOKEN)'},
 	'password-file': {type: 'string', group: SOURCE, describe: 'For an imap(s):// source: read the password from this file (else MAILSHIFT_PASSWORD, else a hidden prompt)'},
 	insecure: {type: 'boolean', group: SOURCE, default: false, describe: 'For an imap(s):// source: accept any TLS certificate, allow plain IMAP to non-loopback hosts'},
 	stats: {type: 'number', group: OUTPUT, default: 5, describe: 'Seconds between progress lines on stderr (0 = none)'},
@@ -83,11 +86,13 @@ async function runMake(config: Extract<BackupConfig, {mode: 'backup'}>, io: CliI
 	try {
 		if (config.source.type === 'imap') {
 			const target = config.source.target;
-			const password = await resolvePassword({
+			// OAuth2 (XOAUTH2) when a token source is given: --oauth-token-command, --oauth-token-file, MAILSHIFT_OAUTH_TOKEN.
+			const tokenSource = tokenSourceFrom({env: io.env, ...(config.oauthTokenCommand ? {command: config.oauthTokenCommand} : {}), ...(config.oauthTokenFile ? {file: config.oauthTokenFile} : {})});
+			const password = tokenSource ? '' : await resolvePassword({
 				env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(target),
 				...(config.passwordFile === undefined ? {} : {passwordFile: config.passwordFile}),
 			});
-			source = await ImapBackupSource.connect({target, password, onProblem: relay.onProblem});
+			source = await ImapBackupSource.connect({target, password, onProblem: relay.onProblem, ...(tokenSource ? {tokenSource} : {})});
 		} else {
 			source = await StoreBackupSource.open(config.source.path, config.source.kind, {includeTrashed: config.includeTrashed, onProblem: relay.onProblem});
 		}

@@ -75,9 +75,12 @@ describe('logging in with an OAuth2 access token', {skip}, () => {
 		assert.doesNotMatch(reports + result.stdout + result.stderr, /ya29\./, 'no token in reports or output');
 	});
 
-	test('a token in MAILSHIFT_OAUTH_TOKEN works for verify, and a refused one stops with the login exit code', async () => {
+	test('a token in MAILSHIFT_OAUTH_TOKEN works for verify and for a backup of the account, and a refused one stops with the login exit code', async () => {
 		const ok = await runCli(['verify', join(work, 'Maildir'), '--to', `imap://alice@127.0.0.1:${server.port}`], {env: {MAILSHIFT_OAUTH_TOKEN: GOOD}});
 		assert.equal(ok.code, 0, ok.stderr + ok.stdout);
+		const backup = await runCli(['backup', `imap://alice@127.0.0.1:${server.port}`, '--out', join(work, 'server-copy'), '--stats', '0'], {env: {MAILSHIFT_OAUTH_TOKEN: GOOD}});
+		assert.equal(backup.code, 0, backup.stderr + backup.stdout);
+		assert.match(await readFile(join(work, 'server-copy', 'manifest.json'), 'utf8'), /oauth-1@t/);
 		const refused = await runCli(['migrate', join(work, 'Maildir'), '--to', `imap://alice@127.0.0.1:${server.port}`, '--stats', '0'], {env: {MAILSHIFT_OAUTH_TOKEN: 'ya29.revoked'}});
 		assert.equal(refused.code, 4, refused.stderr);
 		assert.doesNotMatch(refused.stdout + refused.stderr, /ya29\./);
