@@ -94,7 +94,12 @@ export async function runBatch(config: BatchConfig, io: CliIo): Promise<ExitCode
 	const startedAt = new Date();
 	const fileName = config.plan;
 	const passwords: string[] = [];
-	const say = (line: string): void => void io.stderr.write(`${redact(line, passwords)}\n`);
+	// With the fleet view on a terminal, lines wait until it is gone (they would tear its frame).
+	let held: string[] | undefined;
+	const say = (line: string): void => {
+		if (held) held.push(redact(line, passwords));
+		else io.stderr.write(`${redact(line, passwords)}\n`);
+	};
 	const emit = (object: Record<string, unknown>): void => {
 		if (!config.json) return;
 		const line = JSON.stringify({time: new Date().toISOString(), ...object}, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
@@ -171,13 +176,36 @@ export async function runBatch(config: BatchConfig, io: CliIo): Promise<ExitCode
 	let stateRows: Record<string, RowResult> = {...(state?.rows ?? {})};
 	let stateWrite: Promise<void> = Promise.resolve();
 	let timer: NodeJS.Timeout | undefined;
+	let fleet: {stop(): void} | undefined;
+	const stopFleet = (): void => {
+		fleet?.stop();
+		fleet = undefined;
+		const lines = held ?? [];
+		held = undefined;
+		for (const line of lines) io.stderr.write(`${line}\n`);
+	};
 	try {
 		if (!config.dryRun) await mkdir(config.out, {recursive: true});
 		if (config.journalDir) await mkdir(config.journalDir, {recursive: true, mode: 0o700});
 		emit({type: 'batch:start', plan: config.plan, rows: rows.length, selected: selected.map((r) => r.id), parallel: config.parallel, maxConnectionsPerServer: config.maxConnectionsPerServer, dryRun: config.dryRun});
 		if (!config.json) {
 			say(`${config.dryRun ? 'DRY RUN: ' : ''}Batch ${basename(config.plan)}: ${selected.length} of ${rows.length} row${rows.length === 1 ? '' : 's'}${config.onlyFailed ? ' (only those that did not succeed last time)' : ''}, ${config.parallel} at a time, at most ${config.maxConnectionsPerServer} connections per server.`);
-			if (config.statsIntervalMs > 0) {
+			if (io.stderr.isTTY && !io.env['CI']) {
+				const {renderFleet} = await import('../tui/render-tui.js');
+				const finished = (id: string): 'ok' | 'failed' | 'interrupted' | undefined => {
+					const status = results.get(id)?.result.status;
+					return status === 'ok' || status === 'failed' || status === 'interrupted' ? status : status === undefined ? undefined : 'failed';
+				};
+				fleet = renderFleet({
+					title: `mailshift batch ${basename(config.plan)}${config.dryRun ? ' [DRY RUN]' : ''}`, stdout: io.stderr,
+					rows: () => selected.map((row) => {
+						const a = active.get(row.id);
+						const end = finished(row.id);
+						return a ? {id: row.id, state: 'running' as const, snapshot: a.stats.snapshot(), connections: a.connections} : {id: row.id, state: end ?? ('waiting' as const)};
+					}),
+				});
+				held = [];
+			} else if (config.statsIntervalMs > 0) {
 				timer = setInterval(() => {
 					for (const [id, a] of active) say(liveLine(id, a.stats.snapshot(), a.connections));
 				}, config.statsIntervalMs);
@@ -271,9 +299,11 @@ export async function runBatch(config: BatchConfig, io: CliIo): Promise<ExitCode
 	} catch (error) {
 		uninstall?.();
 		if (timer) clearInterval(timer);
+		stopFleet();
 		return fail(error);
 	}
 	if (timer) clearInterval(timer);
+	stopFleet();
 	uninstall?.();
 	await stateWrite;
 	const isInterrupted = batchControls.isStopping;

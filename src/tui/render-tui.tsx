@@ -11,6 +11,8 @@ import type {EngineEvent} from '../core/events.js';
 import type {StatsStore} from '../core/stats.js';
 import {MigrationApp} from './app.js';
 import {WizardScreen} from './wizard.js';
+import {FleetView} from './fleet.js';
+import type {FleetRow} from './fleet.js';
 import type {WizardServices} from './wizard-services.js';
 import type {FinishInfo} from './components/finish.js';
 
@@ -58,4 +60,15 @@ export function renderTui(options: Readonly<{store: StatsStore; controls: Engine
 export async function renderWizard(options: Readonly<{services: WizardServices; defaultBackupDir: string; stdout: NodeJS.WriteStream; stdin: NodeJS.ReadStream}>): Promise<void> {
 	const instance = render(<WizardScreen services={options.services} defaultBackupDir={options.defaultBackupDir} />, {stdout: options.stdout, stdin: options.stdin, exitOnCtrlC: true, patchConsole: false, maxFps: 10});
 	await instance.waitUntilExit();
+}
+
+/** The batch fleet view on a terminal; `stop()` leaves the last frame on screen. */
+export function renderFleet(options: Readonly<{title: string; rows: () => readonly FleetRow[]; stdout: NodeJS.WriteStream}>): {stop(): void} {
+	const instance = render(<FleetView title={options.title} rows={options.rows} />, {stdout: options.stdout, patchConsole: false, exitOnCtrlC: false, maxFps: 4});
+	return {
+		stop: () => {
+			instance.rerender(<FleetView title={options.title} rows={options.rows} isFinal />);
+			instance.unmount();
+		},
+	};
 }
