@@ -4,7 +4,7 @@
  * "interrupted: run again to continue".
  *
  * - `state.json`: what this backup is (format, source, options) so that a resume with other arguments is refused.
- * - `lock`: one run at a time (O_EXCL; a lock of a dead process on this host is taken over).
+ * - `lock`: one run at a time (journal/lockfile.ts: O_EXCL; a dead process's lock on this host is taken over).
  * - `progress/<id>.ndjson`, one per folder (`id` = SHA-256 of the folder path): the partial manifest. One JSON
  *   line per message written, skipped or failed, appended as it happens and fsynced at each checkpoint, after
  *   the files it names were fsynced. A torn last line (crash) is ignored. When the folder is finished, the file
@@ -13,14 +13,12 @@
  *   that the new backup no longer has are deleted at the end (nothing else is ever deleted).
  */
 import {createHash} from 'node:crypto';
-import {closeSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs';
 import {mkdir, open, readFile, rm, stat} from 'node:fs/promises';
 import type {FileHandle} from 'node:fs/promises';
-import {hostname} from 'node:os';
 import {join} from 'node:path';
-import {MailshiftError} from '../core/errors.js';
 import type {BackupFormat} from './backup-layout.js';
 import {writeFileDurably} from './durable-file.js';
+import {Lockfile} from '../journal/lockfile.js';
 import type {ManifestFile, ManifestFolder, ManifestMessage, ManifestProblem, ManifestSkip, SourceKindName} from './manifest.js';
 
 /** Name of the working-state directory inside a backup being written. */
@@ -45,21 +43,10 @@ export type ProgressLine =
 	| ({t: 'x'} & ManifestFile)
 	| {t: 'done'; folder: ManifestFolder};
 
-type LockInfo = Readonly<{pid: number; host: string; startedAt: string}>;
-
-function isRunning(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
-}
-
 /** Handle on `<out>/.mailshift-backup/`. Not concurrency-safe across processes except through `lock()`. */
 export class BackupState {
 	readonly dir: string;
-	#lockHeld = false;
+	#lock: Lockfile | undefined;
 
 	constructor(out: string) {
 		this.dir = join(out, STATE_DIR);
@@ -101,42 +88,17 @@ export class BackupState {
 	 */
 	async lock(): Promise<void> {
 		await mkdir(this.dir, {recursive: true});
-		const path = join(this.dir, 'lock');
-		for (let attempt = 0; attempt < 2; attempt++) {
-			try {
-				const fd = openSync(path, 'wx', 0o600);
-				writeSync(fd, JSON.stringify({pid: process.pid, host: hostname(), startedAt: new Date().toISOString()} satisfies LockInfo));
-				closeSync(fd);
-				this.#lockHeld = true;
-				return;
-			} catch (error) {
-				if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-			}
-			let info: LockInfo | undefined;
-			try {
-				info = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
-			} catch {
-				info = undefined;
-			}
-			if (info !== undefined && !(info.host === hostname() && !isRunning(info.pid))) {
-				throw new MailshiftError('JOURNAL_LOCKED', `Another mailshift backup (pid ${info.pid} on ${info.host}, started ${info.startedAt}) is writing to this directory.`, 'fatal', {
-					hint: `Wait for it to finish. If it is not running any more, delete ${path}.`,
-				});
-			}
-			rmSync(path, {force: true});
-		}
-		throw new MailshiftError('JOURNAL_LOCKED', `Could not lock ${path}.`, 'fatal', {hint: `Delete ${path} if no other mailshift backup is running.`});
+		this.#lock = Lockfile.acquire(join(this.dir, 'lock'), undefined, 'is writing to this backup directory');
 	}
 
 	unlock(): void {
-		if (!this.#lockHeld) return;
-		this.#lockHeld = false;
-		rmSync(join(this.dir, 'lock'), {force: true});
+		this.#lock?.release();
+		this.#lock = undefined;
 	}
 
 	/** Removes the whole state directory (after the manifest is written, or for a fresh start). */
 	async remove(): Promise<void> {
-		this.#lockHeld = false;
+		this.#lock = undefined; // its file goes with the directory
 		await rm(this.dir, {recursive: true, force: true});
 	}
 

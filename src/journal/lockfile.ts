@@ -27,10 +27,11 @@ export class Lockfile {
 	}
 
 	/**
-	 * Takes the lock. `onStale` is told when a stale lock was replaced.
+	 * Takes the lock. `onStale` is told when a stale lock was replaced. `guards` names what is locked in the
+	 * refusal ("is using this migration's journal").
 	 * @throws MailshiftError JOURNAL_LOCKED when another live run holds it.
 	 */
-	static acquire(path: string, onStale?: (info: LockInfo) => void): Lockfile {
+	static acquire(path: string, onStale?: (info: LockInfo) => void, guards = "is using this migration's journal"): Lockfile {
 		const lock = new Lockfile(path);
 		for (let attempt = 0; attempt < 2; attempt++) {
 			try {
@@ -51,7 +52,7 @@ export class Lockfile {
 			}
 			const isStale = info === undefined || (info.host === hostname() && !isRunning(info.pid));
 			if (!isStale) {
-				throw new MailshiftError('JOURNAL_LOCKED', `Another mailshift run (pid ${info?.pid} on ${info?.host}, started ${info?.startedAt}) is using this migration's journal.`, 'fatal', {
+				throw new MailshiftError('JOURNAL_LOCKED', `Another mailshift run (pid ${info?.pid} on ${info?.host}, started ${info?.startedAt}) ${guards}.`, 'fatal', {
 					hint: `Wait for it to finish. If it is not running any more (e.g. on another machine), delete ${path}.`,
 				});
 			}
