@@ -16,8 +16,7 @@ import type {BackupSource} from '../backup/backup-source.js';
 import {ImapBackupSource} from '../backup/imap-source.js';
 import {toolVersion} from '../backup/tool-version.js';
 import {verifyBackup} from '../backup/verify-backup.js';
-import {resolvePassword} from '../config/secrets.js';
-import {tokenSourceFrom} from '../config/oauth-token.js';
+import {resolveLogin} from '../config/secrets.js';
 import {EngineControls} from '../core/controls.js';
 import {toMailshiftError} from '../core/errors.js';
 import {ProblemRelay} from '../core/problem-relay.js';
@@ -86,13 +85,11 @@ async function runMake(config: Extract<BackupConfig, {mode: 'backup'}>, io: CliI
 	try {
 		if (config.source.type === 'imap') {
 			const target = config.source.target;
-			// OAuth2 (XOAUTH2) when a token source is given: --oauth-token-command, --oauth-token-file, MAILSHIFT_OAUTH_TOKEN.
-			const tokenSource = tokenSourceFrom({env: io.env, ...(config.oauthTokenCommand ? {command: config.oauthTokenCommand} : {}), ...(config.oauthTokenFile ? {file: config.oauthTokenFile} : {})});
-			const password = tokenSource ? '' : await resolvePassword({
+			const login = await resolveLogin({
 				env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(target),
-				...(config.passwordFile === undefined ? {} : {passwordFile: config.passwordFile}),
+				passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
 			});
-			source = await ImapBackupSource.connect({target, password, onProblem: relay.onProblem, ...(tokenSource ? {tokenSource} : {})});
+			source = await ImapBackupSource.connect({target, onProblem: relay.onProblem, ...login});
 		} else {
 			source = await StoreBackupSource.open(config.source.path, config.source.kind, {includeTrashed: config.includeTrashed, onProblem: relay.onProblem});
 		}

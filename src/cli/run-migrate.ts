@@ -5,8 +5,7 @@
  */
 import {stat} from 'node:fs/promises';
 import type {MigrationConfig} from '../config/config.js';
-import {resolvePassword} from '../config/secrets.js';
-import {tokenSourceFrom} from '../config/oauth-token.js';
+import {resolveLogin} from '../config/secrets.js';
 import {EngineControls} from '../core/controls.js';
 import {runMigration} from '../core/engine.js';
 import type {EngineResult} from '../core/engine.js';
@@ -84,13 +83,12 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	try {
 		source = await openSource(config.source, config.sourceKind, {onProblem: relay.onProblem});
 		if (config.target) {
-			const tokenSource = tokenSourceFrom({env: io.env, ...(config.oauthTokenCommand ? {command: config.oauthTokenCommand} : {}), ...(config.oauthTokenFile ? {file: config.oauthTokenFile} : {})});
-			const password = tokenSource ? '' : await resolvePassword({
+			const login = await resolveLogin({
 				env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(config.target),
-				...(config.passwordFile === undefined ? {} : {passwordFile: config.passwordFile}),
+				passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
 			});
 			imap = await ImapSink.connect({
-				target: config.target, password, size: config.connections, ...(tokenSource ? {tokenSource} : {}),
+				target: config.target, size: config.connections, ...login,
 				onConnection: (id, state) => bus.emit({type: 'connection', id, state}),
 				onShrink: (size, reason) => bus.emit({type: 'warning', message: `the server refused more connections (${reason}); continuing with ${size}`}),
 			});

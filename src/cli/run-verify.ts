@@ -4,8 +4,7 @@
  */
 import {stat} from 'node:fs/promises';
 import type {MigrationConfig} from '../config/config.js';
-import {resolvePassword} from '../config/secrets.js';
-import {tokenSourceFrom} from '../config/oauth-token.js';
+import {resolveLogin} from '../config/secrets.js';
 import {EngineControls} from '../core/controls.js';
 import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import {runVerify} from '../core/verify.js';
@@ -28,12 +27,11 @@ export async function runVerifyCommand(config: MigrationConfig, io: CliIo, optio
 	try {
 		if (!config.target) throw new MailshiftError('USAGE', 'verify needs --to: the server to check.', 'fatal');
 		source = await openSource(config.source, config.sourceKind);
-		const tokenSource = tokenSourceFrom({env: io.env, ...(config.oauthTokenCommand ? {command: config.oauthTokenCommand} : {}), ...(config.oauthTokenFile ? {file: config.oauthTokenFile} : {})});
-		const password = tokenSource ? '' : await resolvePassword({
+		const login = await resolveLogin({
 			env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(config.target),
-			...(config.passwordFile === undefined ? {} : {passwordFile: config.passwordFile}),
+			passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
 		});
-		sink = await ImapSink.connect({target: config.target, password, size: 1, ...(tokenSource ? {tokenSource} : {})});
+		sink = await ImapSink.connect({target: config.target, size: 1, ...login});
 		const result = await runVerify({
 			includeTrashed: config.includeTrashed, fallbackDate: (await stat(config.source)).mtime, deep: options.deep,
 			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},

@@ -209,7 +209,7 @@ export function createWizardServices(io: CliIo): WizardServices {
 			const sink = await ImapSink.connect({target: toTarget(account), password: account.password, size: 1});
 			try {
 				const folders = await store.listFolders();
-				const existing = new Map(sink.mailboxes().map((m) => [m.toLowerCase(), m] as const));
+				const existing = new Map(sink.mailboxPaths().map((m) => [m.toLowerCase(), m] as const));
 				const fallbackDate = (await fs.stat(absolute)).mtime;
 				const planned: PlannedFolder[] = [];
 				for (const p of planFolders(folders, sink.layout(), {...(prefix ? {prefix} : {}), rules})) {

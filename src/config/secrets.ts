@@ -5,9 +5,11 @@
  */
 import {readFile} from 'node:fs/promises';
 import {MailshiftError} from '../core/errors.js';
+import {tokenSourceFrom} from './oauth-token.js';
+import type {TokenSource} from './oauth-token.js';
 
 export type PasswordSources = Readonly<{
-	passwordFile?: string;
+	passwordFile?: string | undefined;
 	env: NodeJS.ProcessEnv;
 	stdin: NodeJS.ReadStream;
 	stderr: NodeJS.WriteStream;
@@ -66,4 +68,14 @@ export function promptHidden(question: string, stdin: NodeJS.ReadStream, stderr:
 		stdin.on('data', onData);
 		stdin.once('end', onEnd);
 	});
+}
+
+/**
+ * How to log in: an OAuth2 token source when one is configured (config/oauth-token.ts), else a password from
+ * the sources above. The one place `migrate`, `verify` and `backup imap://` decide this.
+ */
+export async function resolveLogin(sources: PasswordSources & Readonly<{oauthTokenCommand?: string | undefined; oauthTokenFile?: string | undefined}>): Promise<Readonly<{password: string; tokenSource?: TokenSource}>> {
+	const tokenSource = tokenSourceFrom({env: sources.env, ...(sources.oauthTokenCommand ? {command: sources.oauthTokenCommand} : {}), ...(sources.oauthTokenFile ? {file: sources.oauthTokenFile} : {})});
+	if (tokenSource) return {password: '', tokenSource};
+	return {password: await resolvePassword(sources)};
 }

@@ -43,11 +43,11 @@ export async function runVerify(options: VerifyOptions, deps: Readonly<{source: 
 		if (problems.length < MAX_PROBLEMS) problems.push(p);
 	};
 	const plans = planFolders(await source.listFolders(controls.abortSignal), sink.layout(), options.folderMap);
+	const existing = new Set(sink.mailboxPaths?.() ?? []);
 	for (const plan of plans) {
 		if (controls.isStopping || plan.mailbox === undefined) continue;
 		// Same name as the migration used: the one it reports, else the planned one, else the variant the sink
 		// falls back to when the server refuses '.' in names (imap-sink.ts).
-		const existing = new Set((sink as MailSink & {mailboxes?(): string[]}).mailboxes?.() ?? []);
 		const planned = options.mailboxOf?.get(plan.label) ?? plan.mailbox;
 		const prefix = sink.layout().prefix;
 		const dotless = planned.startsWith(prefix) ? prefix + planned.slice(prefix.length).replaceAll('.', '_') : planned;

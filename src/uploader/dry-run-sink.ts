@@ -12,13 +12,13 @@ import {ServerIndex} from './server-index.js';
 export const DEFAULT_LAYOUT: ServerLayout = {delimiter: '/', prefix: '', specialUse: new Map()};
 
 export class DryRunSink implements MailSink {
-	readonly #inner: (MailSink & {mailboxes?(): string[]; appendLimit?(): number | undefined}) | undefined;
+	readonly #inner: MailSink | undefined;
 	readonly #existing: Set<string>;
 	readonly #indexes = new Map<string, Promise<ServerIndex>>();
 
-	constructor(inner?: MailSink & {mailboxes?(): string[]; appendLimit?(): number | undefined}) {
+	constructor(inner?: MailSink) {
 		this.#inner = inner;
-		this.#existing = new Set((inner?.mailboxes?.() ?? []).map((m) => m.toLowerCase()));
+		this.#existing = new Set((inner?.mailboxPaths?.() ?? []).map((m) => m.toLowerCase()));
 	}
 
 	layout(): ServerLayout {

@@ -113,7 +113,7 @@ export class ImapSink implements MailSink {
 	}
 
 	/** Existing selectable mailboxes (server paths). */
-	mailboxes(): string[] {
+	mailboxPaths(): string[] {
 		return [...this.#existing.values()];
 	}
 

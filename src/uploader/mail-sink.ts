@@ -36,6 +36,10 @@ export interface MailSink {
 	quota?(signal?: AbortSignal): Promise<Quota | undefined>;
 	/** Uploads one message. NOT idempotent: a failure with disposition 'verify' may have stored it. */
 	append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt>;
+	/** Optional capability: the selectable mailboxes the server has (server paths), as far as the sink knows. */
+	mailboxPaths?(): string[];
+	/** Optional capability: RFC 7889 APPENDLIMIT, when the server announces one. */
+	appendLimit?(): number | undefined;
 	/** Optional capability: change how many connections may be open (TUI +/-). */
 	setConnections?(n: number): void;
 	/** Number of connections currently open (for progress displays). */
