@@ -27,16 +27,17 @@ import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import type {ProblemRelay} from '../core/problem-relay.js';
 import type {ReaderProblem} from '../readers/source-store.js';
 import type {BackupFormat, FolderPlacement} from './backup-layout.js';
-import {MANIFEST_NAME, placeFolders} from './backup-layout.js';
+import {MANIFEST_NAME, NON_MAIL_DIR, nonMailFileName, placeFolders} from './backup-layout.js';
 import type {BackupFolder, BackupSource} from './backup-source.js';
 import {BackupState, STATE_DIR} from './backup-state.js';
 import type {ProgressLine, ProgressWriter} from './backup-state.js';
 import {createBackupWriter} from './backup-writer.js';
 import type {FolderWriter} from './backup-writer.js';
 import {classifyFsError} from './classify-fs-error.js';
-import {sha256Of} from './durable-file.js';
+import {fsyncDirectory, hasContent, sha256Of, writeFileDurably} from './durable-file.js';
 import {readManifest, readManifestFile, writeManifest} from './manifest.js';
-import type {BackupManifest, ManifestFolder, ManifestMessage, ManifestProblem, ManifestSource} from './manifest.js';
+import type {BackupManifest, ManifestFile, ManifestFolder, ManifestMessage, ManifestProblem, ManifestSource} from './manifest.js';
+import type {NonMailExport} from '../core/types.js';
 import {isSafeRelativePath} from './safe-path.js';
 
 /** How runBackup writes; see each option's default. */
@@ -87,6 +88,8 @@ export type BackupFolderSummary = {
 	written: number;
 	reused: number;
 	skipped: number;
+	/** Non-mail items (contacts, calendar items, tasks, notes) written as vCard/iCalendar files. */
+	exported: number;
 	failed: number;
 	bytes: number;
 };
@@ -107,6 +110,8 @@ export type BackupSummary = {
 	written: number;
 	reused: number;
 	skipped: number;
+	/** Non-mail items (contacts, calendar items, tasks, notes) written as vCard/iCalendar files. */
+	exported: number;
 	failed: number;
 	warnings: number;
 	bytes: number;
@@ -139,7 +144,7 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 	};
 	const summary: BackupSummary = {
 		outcome: 'interrupted', out, format, resumed: false, refreshed: false, folders: [], messages: 0, written: 0, reused: 0,
-		skipped: 0, failed: 0, warnings: 0, bytes: 0, removed: 0, elapsedMs: 0, problems: [], problemsDropped: 0,
+		skipped: 0, exported: 0, failed: 0, warnings: 0, bytes: 0, removed: 0, elapsedMs: 0, problems: [], problemsDropped: 0,
 	};
 	const maxProblems = options.maxProblems ?? 1000;
 	/** The folder being written, where reader problems of that folder are recorded. */
@@ -264,7 +269,7 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 	/** Backs up one folder; false when the run stopped in it. */
 	async function backupFolder(folder: BackupFolder, placement: FolderPlacement, index: number, writer: ReturnType<typeof createBackupWriter>): Promise<boolean> {
 		const {label} = placement;
-		const folderSummary: BackupFolderSummary = {label, path: placement.path, messages: 0, written: 0, reused: 0, skipped: 0, failed: 0, bytes: 0};
+		const folderSummary: BackupFolderSummary = {label, path: placement.path, messages: 0, written: 0, reused: 0, skipped: 0, exported: 0, failed: 0, bytes: 0};
 		summary.folders.push(folderSummary);
 		const recordedLines = await state.loadProgress(label);
 		const done = recordedLines.find((l): l is Extract<ProgressLine, {t: 'done'}> => l.t === 'done');
@@ -274,6 +279,8 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 			folderSummary.skipped = done.folder.skipped;
 			folderSummary.failed = done.folder.failed;
 			folderSummary.bytes = done.folder.bytes;
+			folderSummary.exported = recordedLines.filter((l) => l.t === 'x' && l.role === 'non-mail-export').length;
+			summary.exported += folderSummary.exported;
 			summary.messages += done.folder.messages;
 			summary.reused += done.folder.messages;
 			summary.skipped += done.folder.skipped;
@@ -303,7 +310,19 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 				for await (const entry of source.entries(folder, controls.stopSignal)) {
 					if (controls.isStopping) break;
 					if (entry.type === 'skip') {
-						record({t: 's', folder: label, key: entry.ref.key, location: entry.ref.location, code: entry.code, reason: entry.reason, ...(entry.itemKind === undefined ? {} : {itemKind: entry.itemKind})});
+						let exportedTo: string | undefined;
+						if (entry.export !== undefined) {
+							const file = await writeExport(placement, entry.ref.key, entry.itemKind ?? 'non-mail item', entry.export);
+							record({t: 'x', ...file});
+							previousPaths.delete(file.path);
+							exportedTo = file.path;
+							folderSummary.exported++;
+							summary.exported++;
+						}
+						record({
+							t: 's', folder: label, key: entry.ref.key, location: entry.ref.location, code: entry.code, reason: entry.reason,
+							...(entry.itemKind === undefined ? {} : {itemKind: entry.itemKind}), ...(exportedTo === undefined ? {} : {exportedTo}),
+						});
 						folderSummary.skipped++;
 						summary.skipped++;
 						note({kind: 'skipped', folder: label, location: entry.ref.location, key: entry.ref.key, code: entry.code, reason: entry.reason});
@@ -392,6 +411,29 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 		}
 	}
 
+	/**
+	 * Writes one non-mail item's vCard/iCalendar file under `non-mail/` (durably: tmp + fsync + rename +
+	 * fsync(dir)); a file already there with these bytes is kept. Non-mail items are few next to mail, so the
+	 * directory is synced per file rather than per checkpoint.
+	 */
+	async function writeExport(placement: FolderPlacement, key: string, itemKind: string, item: NonMailExport): Promise<ManifestFile> {
+		const name = nonMailFileName(item.title, key, item.extension);
+		const relative = [NON_MAIL_DIR, ...placement.segments].join('/');
+		const dir = join(out, NON_MAIL_DIR, ...placement.segments);
+		const target = join(dir, name);
+		const sha256 = sha256Of(item.content);
+		try {
+			await mkdir(dir, {recursive: true});
+			if (!(await hasContent(target, item.content.length, sha256))) {
+				await writeFileDurably(target, join(dir, `.${name}.${process.pid}.mailshift-tmp`), item.content);
+				await fsyncDirectory(dir);
+			}
+		} catch (error) {
+			throw classifyFsError(error, target, out);
+		}
+		return {path: `${relative}/${name}`, size: item.content.length, sha256, role: 'non-mail-export', folder: placement.label, key, itemKind, mediaType: item.mediaType};
+	}
+
 	async function checkpoint(folderWriter: FolderWriter, progress: ProgressWriter): Promise<void> {
 		await folderWriter.sync();
 		await progress.sync();
@@ -438,7 +480,7 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 				manifestVersion: 1, tool: {name: 'mailshift', version: options.toolVersion}, format, createdAt, completedAt: new Date(now()).toISOString(),
 				source: sourceInfo, options: {includeTrashed: options.includeTrashed}, totals, folders: entries,
 			}, {
-				messages: () => linesOf('m'), skipped: () => linesOf('s'), failed: () => linesOf('f'), warnings: () => linesOf('w'), files: () => linesOf('x'),
+				messages: () => linesOf('m'), skipped: () => linesOf('s'), failed: () => linesOf('f'), warnings: () => linesOf('w'), files: () => linesOf('x') as AsyncIterable<ManifestFile>,
 			});
 		} catch (error) {
 			throw classifyFsError(error, join(out, MANIFEST_NAME), out);

@@ -16,7 +16,7 @@
  */
 import {isValidKeyword} from '../mapper/flags.js';
 import {decodeMutf7} from '../readers/mutf7.js';
-import {planSafePaths} from './safe-path.js';
+import {planSafePaths, safeSegment} from './safe-path.js';
 import type {SafePathOptions} from './safe-path.js';
 
 /** Output format of a backup (see the file header). */
@@ -27,6 +27,19 @@ export const BACKUP_FORMATS: readonly BackupFormat[] = ['maildir', 'mbox', 'eml'
 
 /** The manifest's name at the top of a backup. */
 export const MANIFEST_NAME = 'manifest.json';
+
+/**
+ * Top-level directory of the vCard/iCalendar exports of non-mail PST items: `non-mail/<folder's safe path>/
+ * <safe title> (<key>).vcf|ics`. Outside the folders, so the backup still reads back as a clean Maildir or
+ * mbox tree (a directory without cur/new is no Maildir; .vcf/.ics files are no mbox files).
+ */
+export const NON_MAIL_DIR = 'non-mail';
+
+/** The file name of one exported non-mail item (deterministic: the same item always gets the same name). */
+export function nonMailFileName(title: string, key: string, extension: string): string {
+	const safeKey = key.replace(/[^A-Za-z0-9._-]/g, '_');
+	return `${safeSegment(title.trim() === '' ? 'item' : title, 1, {maxSegmentBytes: 100})} (${safeKey}).${extension}`;
+}
 
 /** Where one folder goes. */
 export type FolderPlacement = Readonly<{
@@ -49,7 +62,7 @@ export const MAX_MAILDIR_KEYWORDS = 26;
 
 /** Names the reader of each layout treats specially, so a folder may not be called that (matched lower-case). */
 function reservedFor(format: BackupFormat): (lower: string, depth: number) => boolean {
-	const top = (lower: string, depth: number): boolean => depth === 0 && lower === MANIFEST_NAME;
+	const top = (lower: string, depth: number): boolean => depth === 0 && (lower === MANIFEST_NAME || lower === NON_MAIL_DIR);
 	switch (format) {
 		case 'maildir':
 			// cur/new/tmp are the Maildir itself; the Maildir reader skips courierimap*, dovecot*, maildirfolder, subscriptions.

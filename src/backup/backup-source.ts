@@ -8,13 +8,11 @@
  * - `ImapBackupSource` (imap-source.ts): the messages on an IMAP server as stored there.
  *
  * Non-mail items (PST contacts, calendar items, tasks, notes) arrive as skips with code NOT_MAIL and their
- * `itemKind`, and are listed in the manifest. SEAM for issue #6's vCard/iCalendar export: the PST reader yields
- * such items with an empty body (`skipHint: 'not-mail'`); once it yields their properties, a `BackupExport`
- * item (file name + bytes, e.g. `contact-<node id>.vcf`) joins the `BackupEntry` union here and the writers
- * store it beside the folder's messages (listed in the manifest's `files`).
+ * `itemKind`, and are listed in the manifest. Local stores are opened with `exportNonMail`, so such a skip also
+ * carries the item as a vCard/iCalendar file (`export`), which the backup engine writes under `non-mail/`.
  */
 import {stat} from 'node:fs/promises';
-import type {SourceRef} from '../core/types.js';
+import type {NonMailExport, SourceRef} from '../core/types.js';
 import {isSkip, mapMessage} from '../mapper/map-message.js';
 import type {SourceKind} from '../readers/open-source.js';
 import {openSource} from '../readers/open-source.js';
@@ -36,7 +34,7 @@ export type BackupItem = Readonly<{
 }>;
 
 /** One message that is not backed up, and why (listed in the manifest). */
-export type BackupSkip = Readonly<{type: 'skip'; ref: SourceRef; code: string; reason: string; itemKind?: string}>;
+export type BackupSkip = Readonly<{type: 'skip'; ref: SourceRef; code: string; reason: string; itemKind?: string; export?: NonMailExport}>;
 
 /** What `BackupSource.entries` yields. */
 export type BackupEntry = BackupItem | BackupSkip;
@@ -99,7 +97,7 @@ export class StoreBackupSource implements BackupSource {
 	 * @throws MailshiftError SOURCE_NOT_FOUND / SOURCE_UNREADABLE / NOT_A_MAIL_STORE (fatal), from openSource.
 	 */
 	static async open(path: string, kind: SourceKind | undefined, options: StoreBackupOptions): Promise<StoreBackupSource> {
-		const store = await openSource(path, kind, options.onProblem ? {onProblem: options.onProblem} : {});
+		const store = await openSource(path, kind, {exportNonMail: true, ...(options.onProblem ? {onProblem: options.onProblem} : {})});
 		try {
 			return new StoreBackupSource(store, (await stat(store.location)).mtime, options);
 		} catch (error) {
@@ -128,7 +126,10 @@ export class StoreBackupSource implements BackupSource {
 		for await (const message of this.#store.messages({path: folder.path}, signal)) {
 			const mapped = mapMessage(message, label, {includeTrashed: this.#options.includeTrashed, now: now(), fallbackDate: this.#fallbackDate});
 			if (isSkip(mapped)) {
-				yield {type: 'skip', ref: message.ref, code: mapped.code, reason: mapped.reason, ...(message.itemKind === undefined ? {} : {itemKind: message.itemKind})};
+				yield {
+					type: 'skip', ref: message.ref, code: mapped.code, reason: mapped.reason, ...(message.itemKind === undefined ? {} : {itemKind: message.itemKind}),
+					...(message.nonMailExport === undefined ? {} : {export: message.nonMailExport}),
+				};
 				continue;
 			}
 			const {job} = mapped;

@@ -84,12 +84,21 @@ export type ManifestMessage = Readonly<{
 	flagsNotInName?: readonly string[];
 }>;
 
-/** A message the migration would not upload (trashed, expunged, not mail, empty), with the reason. */
-export type ManifestSkip = Readonly<{folder: string; key: string; location: string; code: string; reason: string; itemKind?: string}>;
+/**
+ * A message the migration would not upload (trashed, expunged, not mail, empty), with the reason. A non-mail
+ * PST item exported as a vCard/iCalendar file names that file in `exportedTo` (also listed in `files`).
+ */
+export type ManifestSkip = Readonly<{folder: string; key: string; location: string; code: string; reason: string; itemKind?: string; exportedTo?: string}>;
 /** A message or folder that could not be read (`failed`) or was read with a warning. */
 export type ManifestProblem = Readonly<{folder: string; key: string; location: string; code: string; reason: string}>;
-/** Files besides messages that belong to the backup (a Maildir folder's `dovecot-keywords`). */
-export type ManifestFile = Readonly<{path: string; size: number; sha256: string; role: 'dovecot-keywords'}>;
+/**
+ * Files besides messages that belong to the backup: a Maildir folder's `dovecot-keywords`, and the vCard /
+ * iCalendar exports of non-mail PST items (`non-mail/<folder>/<name> (<key>).vcf|ics`, with the item's folder,
+ * key and kind).
+ */
+export type ManifestFile =
+	| Readonly<{path: string; size: number; sha256: string; role: 'dovecot-keywords'}>
+	| Readonly<{path: string; size: number; sha256: string; role: 'non-mail-export'; folder: string; key: string; itemKind: string; mediaType: string}>;
 
 /** Totals over all folders. */
 export type ManifestTotals = Readonly<{folders: number; messages: number; skipped: number; failed: number; warnings: number; bytes: number}>;

@@ -46,7 +46,7 @@ export type BackupVerifyResult = Readonly<{
 	/** Messages checked, and those found exactly as recorded. */
 	checked: number;
 	ok: number;
-	/** Non-message files checked (mbox folder files, dovecot-keywords). */
+	/** Non-message files checked (mbox folder files, dovecot-keywords, non-mail exports). */
 	files: number;
 	counts: Readonly<Record<DifferenceKind, number>>;
 	differences: readonly BackupDifference[];
@@ -148,8 +148,11 @@ export async function verifyBackup(dir: string, options: VerifyOptions = {}): Pr
 		}
 		expected.add(file.path);
 		const facts = await hashFile(at(file.path), options.signal);
-		if (!facts) report({kind: 'missing', path: file.path, detail: `the ${file.role} file is missing`});
-		else if (facts.size !== file.size || facts.sha256 !== file.sha256) report({kind: 'changed', path: file.path, detail: `the ${file.role} file changed: flags of this folder's messages may read differently`});
+		const what = file.role === 'non-mail-export' ? `the exported ${file.itemKind} (${file.folder}, item ${file.key})` : `the ${file.role} file`;
+		if (!facts) report({kind: 'missing', path: file.path, detail: `${what} is missing`});
+		else if (facts.size !== file.size || facts.sha256 !== file.sha256) {
+			report({kind: 'changed', path: file.path, detail: file.role === 'non-mail-export' ? `${what} changed` : `${what} changed: flags of this folder's messages may read differently`});
+		}
 	}
 	for await (const path of walkFiles(dir, '')) {
 		aborted();

@@ -150,6 +150,7 @@ export function formatBackupSummary(summary: BackupSummary, location: string): s
 	const notes: string[] = [];
 	if (summary.reused > 0) notes.push(`${formatCount(summary.reused)} message(s) were already in the backup and kept as they were`);
 	if (summary.removed > 0) notes.push(`${formatCount(summary.removed)} file(s) of messages no longer in the source were removed`);
+	if (summary.exported > 0) notes.push(`${formatCount(summary.exported)} contact(s), calendar item(s), task(s) and note(s) were exported as vCard/iCalendar files under ${summary.out}/non-mail/`);
 	if (notes.length > 0) lines.push(`  ${notes.join('; ')}.`);
 	for (const problem of summary.problems.filter((x) => x.kind !== 'skipped').slice(0, 20)) lines.push(`  ${problem.kind}: ${problem.location}: ${problem.reason}`);
 	if (summary.manifestPath) lines.push(`Manifest: ${summary.manifestPath} (check the backup any time with: mailshift backup --verify ${summary.out})`);

@@ -35,6 +35,17 @@ export type SourceMessage = Readonly<{
 	skipHint?: SourceSkipHint;
 	/** For 'not-mail': what the item is (e.g. "contact", "calendar item"), shown in the plan and report. */
 	itemKind?: string;
+	/** For 'not-mail' items a reader can export (PST contacts → vCard, calendar/tasks/notes → iCalendar). */
+	nonMailExport?: NonMailExport;
+}>;
+
+/** A non-mail item as a file of its own standard format. */
+export type NonMailExport = Readonly<{
+	extension: 'vcf' | 'ics';
+	mediaType: string;
+	/** The item's name or subject, for a readable file name. */
+	title: string;
+	content: Buffer;
 }>;
 
 /** Where an INTERNALDATE came from; reported so users can see why a date was chosen. */

@@ -10,7 +10,7 @@
  *   A parent that has no file of its own (`Name.sbd` without `Name`) is not listed, and only its children
  *   are. Creating a child mailbox creates the parent.
  * - Which files are folders: never dot-files or known non-mail files (`.msf` Mork summaries, `.dat`,
- *   `.json`, `.html`, SQLite, …). Apart from those, a file counts if its first non-empty line is a From_
+ *   `.json`, `.html`, SQLite, vCard `.vcf` and iCalendar `.ics` as a backup's `non-mail/` holds, …). Apart from those, a file counts if its first non-empty line is a From_
  *   line or an MMDF delimiter, if it is named `*.mbox`/`*.mbx` (whatever it holds, so that nothing the user
  *   named as mail is silently skipped), or if it is empty. An empty file is an empty folder, and it is kept
  *   so that the folder is recreated (Thunderbird's `Trash` starts as a 0-byte file).
@@ -53,7 +53,7 @@ const CHUNK_BYTES = 1024 * 1024;
 const SNIFF_BYTES = 8 * 1024;
 const MBOX_EXTENSION = /\.(?:mbox|mbx)$/i;
 /** Files that are never mail folders, even when empty: Thunderbird/Netscape bookkeeping and app data. */
-const IGNORED_EXTENSION = /\.(?:msf|dat|json|jsonlz4|html?|sqlite|sqlite-wal|sqlite-shm|db|mab|ini|js|xml|lock|log|toc|summary)$/i;
+const IGNORED_EXTENSION = /\.(?:msf|dat|json|jsonlz4|html?|sqlite|sqlite-wal|sqlite-shm|db|mab|ini|js|xml|lock|log|toc|summary|vcf|ics)$/i;
 
 type FolderFile = Readonly<{path: readonly string[]; file: string; bytes: number; isEmpty: boolean}>;
 type Classification = 'mbox' | 'empty' | undefined;

@@ -113,7 +113,7 @@ export class PstStore implements SourceStore {
 	 */
 	static async open(path: string, options: PstStoreOptions = {}): Promise<PstStore> {
 		const location = resolve(path);
-		const init: WorkerInit = {location, window: options.window ?? DEFAULT_WINDOW};
+		const init: WorkerInit = {location, window: options.window ?? DEFAULT_WINDOW, ...(options.exportNonMail === true ? {exportNonMail: true} : {})};
 		const worker = startWorker(init);
 		// The library never writes on purpose (pst-session captures its console); drain anything else.
 		worker.stdout.resume();
@@ -321,7 +321,11 @@ export class PstStore implements SourceStore {
 function toSourceMessage(store: string, folder: string, event: Extract<FromWorker, {type: 'item'}>): SourceMessage {
 	const ref = {store, folder, key: String(event.nid), location: event.location};
 	if (event.item.kind === 'not-mail') {
-		return {ref, raw: Buffer.alloc(0), flags: new Set(), skipHint: 'not-mail', itemKind: event.item.itemKind};
+		const exported = event.item.export;
+		return {
+			ref, raw: Buffer.alloc(0), flags: new Set(), skipHint: 'not-mail', itemKind: event.item.itemKind,
+			...(exported === undefined ? {} : {nonMailExport: {extension: exported.extension, mediaType: exported.mediaType, title: exported.title, content: Buffer.from(exported.content)}}),
+		};
 	}
 	const raw = Buffer.from(event.item.raw);
 	const flags = new Set(event.item.flags);

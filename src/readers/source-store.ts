@@ -38,6 +38,11 @@ export type ReaderProblem = Readonly<{
 
 export type ReaderOptions = Readonly<{
 	onProblem?: (problem: ReaderProblem) => void;
+	/**
+	 * PST/OST only: yield contacts, calendar items, tasks and notes with their vCard/iCalendar export
+	 * (`SourceMessage.nonMailExport`), for backups. Off for migrations (they never upload them). @default false
+	 */
+	exportNonMail?: boolean;
 }>;
 
 export interface SourceStore {

@@ -13,7 +13,7 @@ import type {MailContent} from '../../src/readers/pst/compose-message.js';
 import {itemKindOf} from '../../src/readers/pst/item-kind.js';
 import {contentTypeFor} from '../../src/readers/pst/media-types.js';
 import {encodeHeaderText, encodePhrase, encodeTextBody, encodeWords, formatAddress, formatDate, headerLine, parameterSegments, quotedPrintable} from '../../src/readers/pst/mime-builder.js';
-import {parseOneOffEntryId} from '../../src/readers/pst/read-item.js';
+import {parseOneOffEntryId} from '../../src/readers/pst/recipients.js';
 
 const BASE: MailContent = {to: [], cc: [], bcc: [], replyTo: [], attachments: []};
 const SENT = new Date(Date.UTC(2021, 7, 12, 20, 32, 10));

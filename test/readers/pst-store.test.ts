@@ -5,17 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
-import {copyFileSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {copyFileSync, readFileSync, writeFileSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {after, before, describe, test} from 'node:test';
-import type {TestContext} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import PostalMime from 'postal-mime';
 import {PSTFile} from 'pst-extractor';
 import type {PSTFolder, PSTMessage} from 'pst-extractor';
 import {MailshiftError} from '../../src/core/errors.js';
+import {corpusFile} from '../helpers/pst-corpus.js';
 import type {SourceMessage} from '../../src/core/types.js';
 import {detectSourceKind} from '../../src/readers/open-source.js';
 import {PstStore} from '../../src/readers/pst-store.js';
@@ -26,16 +26,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TESTDATA = join(REPO, 'node_modules/pst-extractor/example/testdata');
 const ENRON = join(TESTDATA, 'enron.pst');
 const OST = join(TESTDATA, 'pstextractortest@outlook.com.ost');
-const CORPUS = resolve(REPO, '../shared/corpus/pst');
 
-function corpusFile(t: TestContext, name: string): string | undefined {
-	const path = join(CORPUS, name);
-	if (existsSync(path)) return path;
-	const reason = `${path} is not present (the shared corpus is optional)`;
-	console.log(`# SKIP: ${reason}`);
-	t.skip(reason);
-	return undefined;
-}
 
 type Read = {folders: SourceFolder[]; messages: Map<string, SourceMessage[]>; problems: ReaderProblem[]};
 

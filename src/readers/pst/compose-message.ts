@@ -54,6 +54,8 @@ export type MailContent = Readonly<{
 	sensitivity?: 'Personal' | 'Private' | 'Company-Confidential';
 	text?: string;
 	html?: string;
+	/** A meeting's iCalendar object (RFC 6047 iMIP): the last alternative, text/calendar with its METHOD. */
+	calendar?: Readonly<{method: string; text: string}>;
 	attachments: readonly MailAttachment[];
 	/**
 	 * S/MIME: the original MIME entity (its own Content-Type headers, blank line, body), used verbatim as the
@@ -167,9 +169,11 @@ function bodyTree(content: MailContent, seed: string): Part {
 		}
 	}
 	const textBody = content.text !== undefined ? textPart('plain', content.text) : undefined;
+	const calendarPart = content.calendar === undefined ? undefined : calendarBody(content.calendar.method, content.calendar.text);
+	const alternatives = [textBody, htmlPart, calendarPart].filter((p): p is Part => p !== undefined);
 	let body: Part;
-	if (textBody !== undefined && htmlPart !== undefined) body = multipart('alternative', boundary(), [textBody, htmlPart]);
-	else body = htmlPart ?? textBody ?? textPart('plain', '');
+	if (alternatives.length > 1) body = multipart('alternative', boundary(), alternatives);
+	else body = alternatives[0] ?? textPart('plain', '');
 
 	if (others.length === 0) return body;
 	const parts: Part[] = [body];
@@ -189,6 +193,15 @@ function textPart(subtype: 'plain' | 'html', text: string): Part {
 	const encoded: TextEncoding = encodeTextBody(source);
 	return {
 		headers: `Content-Type: text/${subtype}; charset=utf-8\r\nContent-Transfer-Encoding: ${encoded.transferEncoding}\r\n`,
+		body: encoded.body,
+	};
+}
+
+/** RFC 6047 §2.4: text/calendar with the iTIP method as a parameter. */
+function calendarBody(method: string, text: string): Part {
+	const encoded: TextEncoding = encodeTextBody(text);
+	return {
+		headers: `Content-Type: text/calendar; charset=utf-8; method=${method}\r\nContent-Transfer-Encoding: ${encoded.transferEncoding}\r\n`,
 		body: encoded.body,
 	};
 }

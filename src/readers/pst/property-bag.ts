@@ -31,8 +31,8 @@ export type PstObjectInternals = {
 
 /** MAPI property types (MS-OXCDATA 2.11.1). */
 export const PT = {
-	SHORT: 0x0002, LONG: 0x0003, ERROR: 0x000a, BOOLEAN: 0x000b, OBJECT: 0x000d, I8: 0x0014, STRING8: 0x001e,
-	UNICODE: 0x001f, SYSTIME: 0x0040, BINARY: 0x0102, MV_BINARY: 0x1102,
+	SHORT: 0x0002, LONG: 0x0003, DOUBLE: 0x0005, ERROR: 0x000a, BOOLEAN: 0x000b, OBJECT: 0x000d, I8: 0x0014, STRING8: 0x001e,
+	UNICODE: 0x001f, SYSTIME: 0x0040, BINARY: 0x0102, MV_STRING8: 0x101e, MV_UNICODE: 0x101f, MV_BINARY: 0x1102,
 } as const;
 
 /** FILETIME of 1970-01-01 in 100 ns units (MS-DTYP 2.3.3). */
@@ -147,9 +147,29 @@ export class PropertyBag {
 		return Number.isNaN(date.getTime()) || date.getUTCFullYear() > 9999 ? undefined : date;
 	}
 
+	/** PT_DOUBLE (8 bytes, IEEE 754 little-endian); undefined when absent or another type. */
+	double(id: number): number | undefined {
+		if (this.type(id) !== PT.DOUBLE) return undefined;
+		const data = this.bytes(id);
+		return data === undefined || data.length < 8 ? undefined : data.readDoubleLE(0);
+	}
+
+	/** PT_MV_UNICODE / PT_MV_STRING8 values (same layout as PT_MV_BINARY), trimmed, empty ones left out. */
+	multiString(id: number): string[] {
+		const type = this.type(id);
+		if (type !== PT.MV_UNICODE && type !== PT.MV_STRING8) return [];
+		return this.#multiValues(id)
+			.map((value) => stripNuls(type === PT.MV_UNICODE ? value.toString('utf16le') : decodeText(value, this.ansiCharset)).trim())
+			.filter((value) => value !== '');
+	}
+
 	/** PT_MV_BINARY (MS-PST 2.3.3.4.2: count, offsets, then the values). Empty when absent or malformed. */
 	multiBinary(id: number): Buffer[] {
 		if (this.type(id) !== PT.MV_BINARY) return [];
+		return this.#multiValues(id);
+	}
+
+	#multiValues(id: number): Buffer[] {
 		const data = this.bytes(id);
 		if (data === undefined || data.length < 4) return [];
 		const count = data.readUInt32LE(0);

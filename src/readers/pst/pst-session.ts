@@ -24,6 +24,7 @@ import type {FolderTree} from './folder-tree.js';
 import {readFolderTree} from './folder-tree.js';
 import {installPstExtractorFixes} from './pst-extractor-fixes.js';
 import type {ItemContext, ReadResult} from './read-item.js';
+import {NamedProperties} from './named-properties.js';
 import {readItem, storeKeyOf} from './read-item.js';
 
 const require = createRequire(import.meta.url);
@@ -72,16 +73,22 @@ export class PstSession {
 	readonly #file: PSTFile;
 	#tree: FolderTree | undefined;
 	#context: ItemContext | undefined;
+	readonly #exportNonMail: boolean;
 
-	private constructor(location: string, file: PSTFile, format: StoreFormat, openProblems: SessionProblem[]) {
+	private constructor(location: string, file: PSTFile, format: StoreFormat, openProblems: SessionProblem[], exportNonMail: boolean) {
 		this.location = location;
+		this.#exportNonMail = exportNonMail;
 		this.#file = file;
 		this.format = format;
 		this.openProblems = openProblems;
 	}
 
-	/** Opens `location` (an absolute path). @throws PstOpenError (see module comment). */
-	static open(location: string): PstSession {
+	/**
+	 * Opens `location` (an absolute path). With `exportNonMail`, contacts, calendar items, tasks and notes are
+	 * yielded with their vCard/iCalendar export (backup); without, only as "not mail" markers (migrate).
+	 * @throws PstOpenError (see module comment).
+	 */
+	static open(location: string, options: Readonly<{exportNonMail?: boolean}> = {}): PstSession {
 		installPstExtractorFixes();
 		const {format, problems} = checkHeader(location);
 		let file: PSTFile;
@@ -99,7 +106,7 @@ export class PstSession {
 			file.close();
 			throw damaged(location, error);
 		}
-		return new PstSession(location, file, format, problems);
+		return new PstSession(location, file, format, problems, options.exportNonMail === true);
 	}
 
 	/** The folder tree (computed once). @throws PstOpenError when the tree's root cannot be read. */
@@ -198,6 +205,8 @@ export class PstSession {
 		this.#context = {
 			storeCharset: tree.storeCharset,
 			storeKey: storeKey ?? createHash('sha256').update(this.location).digest('hex').slice(0, 32),
+			named: new NamedProperties(this.#file),
+			exportNonMail: this.#exportNonMail,
 		};
 		return this.#context;
 	}

@@ -37,7 +37,17 @@ import {itemKindOf} from './item-kind.js';
 import {contentTypeFor} from './media-types.js';
 import type {MailAddress} from './mime-builder.js';
 import {PropertyBag, PT} from './property-bag.js';
+import {exchangeDirectory, parseOneOffEntryId, readRecipientRows, resolveMailbox} from './recipients.js';
 import {rtfBody} from './rtf-body.js';
+import {calendarEventOf} from './calendar-item.js';
+import {contactCardOf, distributionListCardOf} from './contact-item.js';
+import type {NamedProperties} from './named-properties.js';
+import {journalOf} from './note-item.js';
+import {taskOf} from './task-item.js';
+import type {Attendee, CalendarComponent} from '../../export/icalendar.js';
+import {buildCalendar} from '../../export/icalendar.js';
+import type {Card} from '../../export/vcard.js';
+import {buildCard} from '../../export/vcard.js';
 
 const require = createRequire(import.meta.url);
 type LongStatic = {fromNumber(n: number): unknown};
@@ -52,11 +62,18 @@ export type ItemContext = Readonly<{
 	storeCharset: string;
 	/** Stable store identity (hex PR_RECORD_KEY, or a hash of the file name) for Message-IDs and boundaries. */
 	storeKey: string;
+	/** The store's named-property map (contact, calendar and task fields). */
+	named: NamedProperties;
+	/** Build the vCard/iCalendar export of non-mail items (backups); see PstSession.open. */
+	exportNonMail: boolean;
 }>;
+
+/** A non-mail item as a file (vcf/ics). */
+export type ItemExport = Readonly<{extension: 'vcf' | 'ics'; mediaType: string; title: string; content: Buffer}>;
 
 export type ReadResult =
 	| Readonly<{kind: 'mail'; raw: Buffer; flags: string[]; storeDate?: Date; warnings: string[]}>
-	| Readonly<{kind: 'not-mail'; itemKind: string; warnings: string[]}>;
+	| Readonly<{kind: 'not-mail'; itemKind: string; export?: ItemExport; warnings: string[]}>;
 
 /** Embedded messages inside embedded messages deeper than this are attached as a note, not recursed. */
 const MAX_EMBEDDING = 8;
@@ -79,17 +96,20 @@ const P = {
 /** MS-OXOMSG PidTagLastVerbExecuted: reply to sender/all (Exchange) and the MAPI icon values. */
 const REPLIED_VERBS = new Set([102, 103, 0x105]);
 const FORWARDED_VERBS = new Set([104, 0x106]);
-/** MS-OXCDATA 2.2.5.1: the provider UID of one-off entry IDs. */
-const ONE_OFF_UID = Buffer.from('812b1fa4bea310199d6e00dd010f5402', 'hex');
 
 /** Reads one item; see the module comment. `nid` is its node id (identity and boundary seed). */
 export function readItem(message: PSTMessage, nid: number, context: ItemContext): ReadResult {
 	const warnings: string[] = [];
 	const bag = propertiesOf(message, context.storeCharset, warnings);
 	const kind = itemKindOf(bag.string(P.MESSAGE_CLASS));
-	if (!kind.isMail) return {kind: 'not-mail', itemKind: kind.label, warnings};
+	if (!kind.isMail) {
+		const exported = context.exportNonMail ? exportItem(message, bag, kind.label, nid, context, warnings) : undefined;
+		return exported === undefined ? {kind: 'not-mail', itemKind: kind.label, warnings} : {kind: 'not-mail', itemKind: kind.label, export: exported, warnings};
+	}
 
-	const content = readContent(message, bag, context, 0, warnings);
+	let content = readContent(message, bag, context, 0, warnings);
+	const calendar = meetingCalendar(message, bag, content, nid, context, warnings);
+	if (calendar !== undefined) content = {...content, calendar};
 	const messageId = content.messageId ?? `mailshift.${context.storeKey.slice(0, 16)}.${nid.toString(16)}@pst.invalid`;
 	const raw = composeMessage({...content, messageId}, `${context.storeKey}/${nid}`);
 
@@ -103,6 +123,66 @@ export function readItem(message: PSTMessage, nid: number, context: ItemContext)
 	if (bag.uint(P.FLAG_STATUS) === 2) flags.push('\\Flagged');
 	const storeDate = bag.date(P.DELIVERY_TIME) ?? bag.date(P.CLIENT_SUBMIT_TIME) ?? bag.date(P.CREATION_TIME);
 	return storeDate === undefined ? {kind: 'mail', raw, flags, warnings} : {kind: 'mail', raw, flags, storeDate, warnings};
+}
+
+/**
+ * The vCard/iCalendar file of a non-mail item (see the module list in contact-item.ts, calendar-item.ts,
+ * task-item.ts, note-item.ts); undefined for kinds with no standard format (Outlook configuration, rules,
+ * free/busy data) or a calendar item without a start time (a warning says so).
+ */
+function exportItem(message: PSTMessage, bag: PropertyBag, itemKind: string, nid: number, context: ItemContext, warnings: string[]): ItemExport | undefined {
+	const identity = `${context.storeKey}/${nid}`;
+	const title = (bag.text(P.DISPLAY_NAME) ?? bag.text(P.SUBJECT) ?? itemKind).replace(/^\x01./, '');
+	const description = (): string | undefined => readBodies(bag, warnings).text;
+	const vcard = (card: Card): ItemExport => ({extension: 'vcf', mediaType: 'text/vcard', title: card.formattedName, content: Buffer.from(buildCard(card), 'utf8')});
+	const ics = (component: CalendarComponent): ItemExport => ({extension: 'ics', mediaType: 'text/calendar', title: component.summary ?? title, content: Buffer.from(buildCalendar({component}), 'utf8')});
+	switch (itemKind) {
+		case 'contact': return vcard(contactCardOf({message, bag, named: context.named, identity}, warnings));
+		case 'distribution list': return vcard(distributionListCardOf({message, bag, named: context.named, identity}, warnings));
+		case 'calendar item': {
+			const directory = exchangeDirectory(bag);
+			const organizer = resolveMailbox(bag, directory, P.SENT_REPRESENTING_NAME, P.SENT_REPRESENTING_ADDRTYPE, P.SENT_REPRESENTING_EMAIL, P.SENT_REPRESENTING_SMTP, P.SENT_REPRESENTING_ENTRYID);
+			const recipients = readRecipientRows(message, bag.ansiCharset, directory, warnings);
+			const text = description();
+			const event = calendarEventOf({bag, named: context.named, recipients, identity, ...(organizer === undefined ? {} : {organizer}), ...(text === undefined ? {} : {description: text})}, warnings);
+			if (event === undefined) warnings.push('it has no start time; it was not exported');
+			return event === undefined ? undefined : ics(event);
+		}
+		case 'task': return ics(taskOf(bag, context.named, identity, description()));
+		case 'note': case 'journal entry': return ics(journalOf(bag, context.named, identity, description()));
+		default: return undefined;
+	}
+}
+
+/** iTIP methods of meeting messages (MS-OXOCAL 2.2.6: IPM.Schedule.Meeting.Request / .Canceled / .Resp.*). */
+const MEETING_METHODS: ReadonlyArray<readonly [prefix: string, method: 'REQUEST' | 'CANCEL' | 'REPLY', status?: Attendee['status']]> = [
+	['ipm.schedule.meeting.request', 'REQUEST'], ['ipm.schedule.meeting.canceled', 'CANCEL'],
+	['ipm.schedule.meeting.resp.pos', 'REPLY', 'accepted'], ['ipm.schedule.meeting.resp.neg', 'REPLY', 'declined'],
+	['ipm.schedule.meeting.resp.tent', 'REPLY', 'tentative'],
+];
+
+/**
+ * The text/calendar part of a meeting request, cancellation or response (issue #3): Outlook keeps the meeting
+ * in MAPI properties, so a mail client would otherwise see only the invitation text. For a response, the one
+ * attendee is its sender with the answer as PARTSTAT (RFC 5546 §3.2.3).
+ */
+function meetingCalendar(message: PSTMessage, bag: PropertyBag, content: MailContent, nid: number, context: ItemContext, warnings: string[]): MailContent['calendar'] {
+	const cls = (bag.string(P.MESSAGE_CLASS) ?? '').trim().toLowerCase();
+	const match = MEETING_METHODS.find(([prefix]) => cls === prefix || cls.startsWith(`${prefix}.`));
+	if (match === undefined) return undefined;
+	const [, method, status] = match;
+	const directory = exchangeDirectory(bag);
+	const rows = readRecipientRows(message, bag.ansiCharset, directory, []);
+	const identity = `${context.storeKey}/${nid}`;
+	const base = {bag, named: context.named, identity, ...(content.text === undefined ? {} : {description: content.text})};
+	const event = method === 'REPLY'
+		? calendarEventOf({...base, recipients: [], ...(content.to[0] === undefined ? {} : {organizer: content.to[0]})}, warnings)
+		: calendarEventOf({...base, recipients: rows, ...(content.from === undefined ? {} : {organizer: content.from})}, warnings);
+	if (event === undefined) return undefined;
+	const component = method === 'REPLY' && content.from !== undefined
+		? {...event, attendees: [{...content.from, role: 'required' as const, status: status ?? ('needs-action' as const)}], ...(content.to[0] === undefined ? {} : {organizer: content.to[0]})}
+		: method === 'CANCEL' ? {...event, status: 'CANCELLED' as const} : event;
+	return {method, text: buildCalendar({method, component})};
 }
 
 /** A property bag in the item's own ANSI code page (see module comment). */
@@ -190,65 +270,12 @@ function nonEmpty(text: string | undefined): string | undefined {
 	return text === undefined || text.trim() === '' ? undefined : text;
 }
 
-/**
- * Exchange address (legacy DN) → SMTP address, from the pairs an item itself carries: sender, representing,
- * received-by, received-representing, creator and last modifier (PidTag*EmailAddress / PidTag*SmtpAddress,
- * MS-OXPROPS). An Outlook.com Sent item has no PR_SENDER_SMTP_ADDRESS but names its sender as creator. Only
- * this item's properties are used, so the result never depends on what was read before (re-runs compose
- * the same bytes).
- */
-function exchangeDirectory(bag: PropertyBag): Map<string, string> {
-	const pairs: ReadonlyArray<readonly [number, number]> = [
-		[P.SENT_REPRESENTING_EMAIL, P.SENT_REPRESENTING_SMTP], [P.SENDER_EMAIL, P.SENDER_SMTP], [0x0076, 0x5d07],
-		[0x0078, 0x5d08], [0x4023, 0x5d0a], [0x4025, 0x5d0b],
-	];
-	const directory = new Map<string, string>();
-	for (const [dnId, smtpId] of pairs) {
-		const dn = bag.text(dnId);
-		const smtp = bag.text(smtpId);
-		if (dn !== undefined && smtp?.includes('@') === true && !dn.includes('@')) directory.set(dn.toUpperCase(), smtp);
-	}
-	return directory;
-}
-
-/** A sender/representing mailbox from its name, address type, address, SMTP address and entry ID. */
-function resolveMailbox(bag: PropertyBag, directory: ReadonlyMap<string, string>, nameId: number, typeId: number, addressId: number, smtpId: number, entryId: number): MailAddress | undefined {
-	const name = bag.text(nameId);
-	const address = smtpAddress(bag.text(typeId), bag.text(addressId), bag.text(smtpId), bag.bytes(entryId), directory);
-	if (name === undefined && address === undefined) return undefined;
-	return {...(name === undefined ? {} : {name}), ...(address === undefined ? {} : {address})};
-}
-
-function smtpAddress(addrType: string | undefined, address: string | undefined, smtp: string | undefined, entryId: Buffer | undefined, directory: ReadonlyMap<string, string>): string | undefined {
-	if (addrType?.toUpperCase() === 'SMTP' && address?.includes('@')) return address;
-	if (smtp?.includes('@')) return smtp;
-	const oneOff = entryId === undefined ? undefined : parseOneOffEntryId(entryId);
-	if (oneOff?.addrType.toUpperCase() === 'SMTP' && oneOff.address.includes('@')) return oneOff.address;
-	const known = address === undefined ? undefined : directory.get(address.toUpperCase());
-	if (known !== undefined) return known;
-	return address?.includes('@') && !address.startsWith('/') ? address : undefined;
-}
-
 type Recipients = {to: MailAddress[]; cc: MailAddress[]; bcc: MailAddress[]};
 
 function readRecipients(message: PSTMessage, charset: string, directory: ReadonlyMap<string, string>, warnings: string[]): Recipients {
 	const result: Recipients = {to: [], cc: [], bcc: []};
-	let rows: Array<Map<number, unknown>> = [];
-	try {
-		if (message.numberOfRecipients > 0) {
-			rows = (message as unknown as {recipientTable: {getItems(): Array<Map<number, unknown>>} | null}).recipientTable?.getItems() ?? [];
-		}
-	} catch (error) {
-		warnings.push(`the recipient table cannot be read (${describe(error)}); To/Cc/Bcc come from the display lists`);
-	}
-	for (const row of rows) {
-		const bag = new PropertyBag(row, charset, warnings);
-		const name = bag.text(P.DISPLAY_NAME);
-		const address = smtpAddress(bag.text(P.ADDRTYPE), bag.text(P.EMAIL_ADDRESS), bag.text(P.SMTP_ADDRESS), bag.bytes(P.ENTRYID), directory);
-		if (name === undefined && address === undefined) continue;
-		const mailbox: MailAddress = {...(name === undefined ? {} : {name}), ...(address === undefined ? {} : {address})};
-		const type = (bag.uint(P.RECIPIENT_TYPE) ?? 1) & 0x0f;
-		(type === 2 ? result.cc : type === 3 ? result.bcc : result.to).push(mailbox);
+	for (const row of readRecipientRows(message, charset, directory, warnings)) {
+		(row.type === 2 ? result.cc : row.type === 3 ? result.bcc : result.to).push(row.mailbox);
 	}
 	return result;
 }
@@ -270,28 +297,6 @@ function replyTo(bag: PropertyBag): MailAddress[] {
 		offset += 4 + size + ((4 - (size % 4)) % 4);
 	}
 	return out;
-}
-
-/** MS-OXCDATA 2.2.5.1 One-Off EntryID: flags(4) uid(16) version(2) flags(2) name, type, address (NUL-ended). */
-export function parseOneOffEntryId(entry: Buffer): {name: string; addrType: string; address: string} | undefined {
-	if (entry.length < 24 || !entry.subarray(4, 20).equals(ONE_OFF_UID)) return undefined;
-	const isUnicode = (entry.readUInt16LE(22) & 0x8000) !== 0;
-	const strings: string[] = [];
-	let offset = 24;
-	for (let i = 0; i < 3; i++) {
-		let end = offset;
-		if (isUnicode) {
-			while (end + 1 < entry.length && (entry[end] !== 0 || entry[end + 1] !== 0)) end += 2;
-			strings.push(entry.toString('utf16le', offset, end));
-			offset = end + 2;
-		} else {
-			while (end < entry.length && entry[end] !== 0) end++;
-			strings.push(entry.toString('latin1', offset, end));
-			offset = end + 1;
-		}
-	}
-	const [name = '', addrType = '', address = ''] = strings;
-	return {name, addrType, address};
 }
 
 function readAttachments(message: PSTMessage, parent: PropertyBag, context: ItemContext, depth: number, warnings: string[]): MailAttachment[] {

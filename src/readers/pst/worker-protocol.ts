@@ -8,7 +8,10 @@
  */
 import type {SpecialUse} from '../source-store.js';
 
-export type WorkerInit = Readonly<{location: string; window: Readonly<{items: number; bytes: number}>}>;
+export type WorkerInit = Readonly<{location: string; window: Readonly<{items: number; bytes: number}>; exportNonMail?: boolean}>;
+
+/** A non-mail item's export (vCard / iCalendar text as UTF-8 bytes). */
+export type WireExport = Readonly<{extension: 'vcf' | 'ics'; mediaType: string; title: string; content: ArrayBuffer}>;
 
 export type WorkerFolder = Readonly<{path: string[]; nids: number[]; count: number; holdsMail: boolean; specialUse?: SpecialUse}>;
 
@@ -29,7 +32,7 @@ export type ToWorker =
 
 export type WireItem =
 	| Readonly<{kind: 'mail'; raw: ArrayBuffer; flags: string[]; storeDate?: number}>
-	| Readonly<{kind: 'not-mail'; itemKind: string}>;
+	| Readonly<{kind: 'not-mail'; itemKind: string; export?: WireExport}>;
 
 export type FromWorker =
 	| Readonly<{type: 'ready'; format: string; problems: WireProblem[]}>

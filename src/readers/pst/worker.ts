@@ -28,7 +28,7 @@ const post = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.p
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 try {
-	session = PstSession.open(init.location);
+	session = PstSession.open(init.location, {exportNonMail: init.exportNonMail === true});
 	post({type: 'ready', format: `${session.format.kind} ${session.format.label}, encryption ${session.format.encryption}`,
 		problems: session.openProblems.map((p) => ({...p, folder: ''}))});
 } catch (error) {
@@ -118,8 +118,14 @@ function sendEvent(id: number, seq: number, label: string, event: SessionEvent):
 	const result = event.result;
 	const next = seq + 1;
 	if (result.kind === 'not-mail') {
-		unacknowledged.set(next, 0);
-		post({type: 'item', id, seq: next, nid: event.nid, location: event.location, item: {kind: 'not-mail', itemKind: result.itemKind}, unacknowledged: unacknowledged.size});
+		const exported = result.export;
+		const content = exported === undefined ? undefined : Uint8Array.from(exported.content).buffer;
+		unacknowledged.set(next, content?.byteLength ?? 0);
+		unacknowledgedBytes += content?.byteLength ?? 0;
+		const item = exported === undefined || content === undefined
+			? {kind: 'not-mail' as const, itemKind: result.itemKind}
+			: {kind: 'not-mail' as const, itemKind: result.itemKind, export: {extension: exported.extension, mediaType: exported.mediaType, title: exported.title, content}};
+		post({type: 'item', id, seq: next, nid: event.nid, location: event.location, item, unacknowledged: unacknowledged.size}, content === undefined ? [] : [content]);
 		return next;
 	}
 	const raw = result.raw;
