@@ -22,6 +22,7 @@ import type {SampleMessage} from '../../src/testing/sample-store.js';
 import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {crlf, readAccount} from '../helpers/imap-readback.js';
+import {runCli} from '../helpers/run-cli.js';
 
 const skip = dovecotSkipReason();
 const hash = (b: Buffer): string => createHash('sha256').update(b).digest('hex').slice(0, 16);
@@ -32,7 +33,7 @@ describe('mailshift batch against a private Dovecot', {skip}, () => {
 	let server: PrivateDovecot;
 	let work: string;
 	const samples = new Map<string, SampleMessage[]>();
-	const users = ['b1', 'b2', 'b3', 'shared', 'big1', 'big2'];
+	const users = ['b1', 'b2', 'b3', 'shared', 'big1', 'big2', 'k1', 'k2', 'k3'];
 	const allPasswords = (): string[] => users.map((u) => server.passwordOf(u));
 
 	before(async () => {
@@ -44,6 +45,11 @@ describe('mailshift batch against a private Dovecot', {skip}, () => {
 			await writeSampleMaildir(join(work, `store-${user}`), s);
 		}
 		for (const [i, user] of ['big1', 'big2'].entries()) await writeSampleMaildir(join(work, `store-${user}`), sampleMessages(400, 200 + i));
+		for (const [i, user] of ['k1', 'k2', 'k3'].entries()) {
+			const s = sampleMessages(150, 300 + i);
+			samples.set(user, s);
+			await writeSampleMaildir(join(work, `store-${user}`), s);
+		}
 		await writeFile(join(work, 'b2.pass'), `${server.passwordOf('b2')}\n`, {mode: 0o600});
 	});
 	after(async () => {
@@ -171,6 +177,38 @@ describe('mailshift batch against a private Dovecot', {skip}, () => {
 		assert.match(dry.stdout, /Total\s+75\s+0/);
 		assert.match(dry.stdout, /assuming 1\.0 MiB\/s and 10 messages\/s/);
 		await assert.rejects(readdir(join(work, 'out-dry')));
+	});
+
+	test('a batch whose process is killed mid-run (SIGKILL) resumes with the same command: every mailbox exactly once, reports right', async () => {
+		const plan = join(work, 'kill.csv');
+		const out = join(work, 'out-kill');
+		await writeFile(plan, [
+			'id,source,url,password,bwlimit',
+			`k1,store-k1,${url('k1')},env:K1,8k`,
+			`k2,store-k2,${url('k2')},env:K2,8k`,
+			`k3,store-k3,${url('k3')},env:K3,8k`,
+		].join('\n') + '\n');
+		const env = {K1: server.passwordOf('k1'), K2: server.passwordOf('k2'), K3: server.passwordOf('k3')};
+		// The real CLI, killed hard once two rows are uploading: no handler runs, no report is written.
+		const killed = await runCli(['batch', plan, '--out', out, '--parallel', '2'], {cwd: work, env: {...env, XDG_STATE_HOME: join(work, 'state-kill')}, killWhen: /\[k2\] started/, killDelayMs: 3000});
+		assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+		// Dovecot finishes an APPEND whose client vanished about a second later (README "Exactly once"): count after that.
+		await new Promise((resolve) => setTimeout(resolve, 2500));
+		const partial = (await readAccount(server, 'k1')).messages.length + (await readAccount(server, 'k2')).messages.length;
+		assert.ok(partial > 0 && partial < 300, `the kill came mid-run (${partial} of 300 uploaded)`);
+		// The same command again, without the bandwidth limit: the journals carry every row on from where it stopped.
+		await writeFile(plan, (await readFile(plan, 'utf8')).replace(/,8k/g, ','));
+		const resumed = await runCli(['batch', plan, '--out', out, '--parallel', '2'], {cwd: work, env: {...env, XDG_STATE_HOME: join(work, 'state-kill')}});
+		assert.equal(resumed.code, 0, resumed.stderr);
+		for (const user of ['k1', 'k2', 'k3']) await assertExactlyOnce(user);
+		const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as {exitCode: number; results: RowResult[]};
+		assert.equal(report.exitCode, 0);
+		assert.deepEqual(report.results.map((r) => [r.id, r.status, r.verify]), [['k1', 'ok', 'ok'], ['k2', 'ok', 'ok'], ['k3', 'ok', 'ok']]);
+		// What the first run had uploaded is not uploaded again: it is found on the server (journal or index).
+		assert.equal(report.results.reduce((n, r) => n + r.uploaded, 0), 450 - partial);
+		const csv = parseCsv(await readFile(join(out, 'report.csv'), 'utf8'));
+		assert.deepEqual(csv.slice(1).map((r) => r.fields[0]), ['k1', 'k2', 'k3']);
+		await assertNoPassword([killed.stdout, killed.stderr, resumed.stdout, resumed.stderr], out);
 	});
 
 	test('Ctrl-C stops every running row gracefully, writes the reports, and exits 6', async () => {
