@@ -30,6 +30,7 @@ export const MIGRATE_OPTIONS = {
 	'skip-existing': {type: 'boolean', group: BEHAVIOUR, default: true, describe: 'Do not upload messages the target folder already holds (same Message-ID, or identical bytes); --no-skip-existing to turn off'},
 	'batch-size': {type: 'number', group: BEHAVIOUR, default: 100, describe: 'Messages per journal checkpoint'},
 	'batch-bytes': {type: 'number', group: BEHAVIOUR, default: 50 * 1024 * 1024, describe: 'Uploaded bytes per journal checkpoint'},
+	multiappend: {type: 'boolean', group: BEHAVIOUR, default: true, describe: 'Send messages in MULTIAPPEND batches when the server supports it (about 2× faster on Dovecot); --no-multiappend sends one APPEND per message'},
 	'dry-run': {type: 'boolean', alias: 'n', group: BEHAVIOUR, default: false, describe: 'Show the plan (folders, counts, sizes); write nothing'},
 	'include-trashed': {type: 'boolean', group: BEHAVIOUR, default: false, describe: 'Also upload messages marked trashed (Maildir T), with \\Deleted'},
 	report: {type: 'string', group: OUTPUT, describe: 'Write a JSON report (totals, per folder, every failed/skipped message) to this file'},

@@ -88,7 +88,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 				passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
 			});
 			imap = await ImapSink.connect({
-				target: config.target, size: config.connections, ...login,
+				target: config.target, size: config.connections, ...login, ...(config.multiappend ? {} : {batch: false as const}),
 				onConnection: (id, state) => bus.emit({type: 'connection', id, state}),
 				onShrink: (size, reason) => bus.emit({type: 'warning', message: `the server refused more connections (${reason}); continuing with ${size}`}),
 			});

@@ -31,6 +31,8 @@ export type MigrationConfig = Readonly<{
 	journalPath: string | undefined;
 	newJournal: boolean;
 	skipExisting: boolean;
+	/** Batch uploads into MULTIAPPEND commands when the server has MULTIAPPEND (RFC 3502). */
+	multiappend: boolean;
 	batchSize: number;
 	batchBytes: number;
 	/** Messages per second, bytes per second (undefined = unlimited). */

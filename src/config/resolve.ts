@@ -34,6 +34,7 @@ export type MigrateArgs = Readonly<{
 	journal?: string | undefined;
 	newJournal?: boolean | undefined;
 	skipExisting?: boolean | undefined;
+	multiappend?: boolean | undefined;
 	batchSize?: number | undefined;
 	batchBytes?: number | undefined;
 	maxRate?: number | undefined;
@@ -87,6 +88,7 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 		journalPath,
 		newJournal: args.newJournal ?? false,
 		skipExisting: args.skipExisting ?? true,
+		multiappend: args.multiappend ?? true,
 		batchSize,
 		batchBytes,
 		maxRate: args.maxRate,

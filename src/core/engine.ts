@@ -2,8 +2,10 @@
  * runMigration: reader → mapper → sink, folder by folder, with bounded concurrency and back-pressure.
  *
  * Contracts:
- * - Streams: at most `2 × connections` mapped messages wait in the queue plus `connections` in flight;
- *   the reader is not pulled until there is room (p-queue onSizeLessThan, STYLE rule 9).
+ * - Streams: at most `2 × connections` mapped messages wait in the queue plus `connections × window` in
+ *   flight (window = the sink's appendWindow, e.g. a MULTIAPPEND batch; 1 otherwise), and never more than
+ *   MAX_IN_FLIGHT_BYTES of message bytes (beyond one message); the reader is not pulled until there is room
+ *   (p-queue onSizeLessThan, STYLE rule 9).
  * - A message-level failure (server refused it, too big, unreadable) is recorded and the run continues.
  *   A fatal error (over quota, login lost, connection cannot be re-established) stops feeding, lets
  *   in-flight uploads finish, and is returned in `fatal` with the summary — nothing done is lost.
@@ -72,6 +74,8 @@ const SETUP_ATTEMPTS = 4;
 const VERIFY_GRACE_MS = 2500;
 /** A previous run's `pending` rows younger than this may still be being saved by the server: wait before looking. */
 const PENDING_SETTLE_MS = 5000;
+/** Message bytes handed to the sink and not yet answered (a batching sink holds whole batches). */
+const MAX_IN_FLIGHT_BYTES = 40 * 1024 * 1024;
 
 export async function runMigration(options: EngineOptions, deps: EngineDeps, controls: EngineControls): Promise<EngineResult> {
 	const {source, sink, events} = deps;
@@ -135,15 +139,20 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 		...(knownCount === undefined ? {} : {messages: knownCount}), ...(knownBytes === undefined ? {} : {bytes: knownBytes}),
 	});
 
-	const queue = new PQueue({concurrency: Math.max(1, options.connections)});
+	const window = Math.max(1, sink.appendWindow?.() ?? 1);
+	const queue = new PQueue({concurrency: Math.max(1, options.connections) * window});
 	let connections = Math.max(1, options.connections);
+	let inFlightBytes = 0;
+	const bytesFreed: Array<() => void> = [];
+	/** Indexes loaded to look for messages whose upload outcome is unknown, shared by the messages of one cut batch. */
+	const lookups = new Map<string, {startedAt: number; index: Promise<ServerIndex>}>();
 	const unsubscribeControls = controls.subscribe((change) => {
 		if (change.type === 'pause') queue.pause();
 		else if (change.type === 'resume') queue.start();
 		else {
 			connections = change.connections;
 			sink.setConnections?.(connections);
-			queue.concurrency = connections;
+			queue.concurrency = connections * window;
 			events.emit({type: 'connections:target', connections});
 		}
 	});
@@ -313,9 +322,16 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 						controls.stop();
 						break;
 					}
+					while (inFlightBytes > 0 && inFlightBytes + job.content.length > MAX_IN_FLIGHT_BYTES) {
+						await new Promise<void>((resolve) => bytesFreed.push(resolve));
+					}
 					queuedBytes += job.content.length;
+					inFlightBytes += job.content.length;
 					journal?.begin(job);
-					void queue.add(() => upload(job, folderSummary));
+					void queue.add(() => upload(job, folderSummary)).finally(() => {
+						inFlightBytes -= job.content.length;
+						for (const wake of bytesFreed.splice(0)) wake();
+					});
 				}
 			} catch (error) {
 				const e = toMailshiftError(error);
@@ -351,6 +367,20 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 	events.emit({type: 'run:done', summary});
 	return fatal ? {summary, fatal} : {summary};
 
+	/**
+	 * The mailbox's index as loaded no earlier than `notBefore`: the messages of one batch that was cut off all
+	 * look at the same time, and one FETCH of the mailbox serves them all (claims keep them from matching the
+	 * same copy).
+	 */
+	function lookup(mailbox: string, notBefore: number): Promise<ServerIndex> {
+		const cached = lookups.get(mailbox);
+		if (cached !== undefined && cached.startedAt >= notBefore) return cached.index;
+		const index = sink.loadIndex!(mailbox, controls.abortSignal);
+		lookups.set(mailbox, {startedAt: now(), index});
+		index.catch(() => lookups.delete(mailbox));
+		return index;
+	}
+
 	async function upload(job: UploadJob, folder: FolderSummary): Promise<void> {
 		for (let attempt = 1; ; attempt++) {
 			try {
@@ -373,10 +403,12 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 					try {
 						let claim: Awaited<ReturnType<ServerIndex['claim']>> | undefined;
 						let fresh: ServerIndex | undefined;
+						const failedAt = now();
 						for (let look = 0; look < 2 && !claim; look++) {
 							await sleep(VERIFY_GRACE_MS * (look + 1), controls.abortSignal);
 							if (controls.abortSignal.aborted) throw e;
-							fresh = await sink.loadIndex(job.mailbox, controls.abortSignal);
+							// Loaded after this message's grace (less a little, so the batch's messages share it).
+							fresh = await lookup(job.mailbox, failedAt + VERIFY_GRACE_MS * (look + 1) - 200);
 							claim = await fresh.claim(job);
 						}
 						if (claim && fresh) {

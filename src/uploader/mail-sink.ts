@@ -40,6 +40,11 @@ export interface MailSink {
 	mailboxPaths?(): string[];
 	/** Optional capability: RFC 7889 APPENDLIMIT, when the server announces one. */
 	appendLimit?(): number | undefined;
+	/**
+	 * Optional capability: how many appends per connection the engine should keep in flight (a sink that
+	 * batches them, e.g. into MULTIAPPEND, needs several at once to fill a batch). @default 1
+	 */
+	appendWindow?(): number;
 	/** Optional capability: change how many connections may be open (TUI +/-). */
 	setConnections?(n: number): void;
 	/** Number of connections currently open (for progress displays). */

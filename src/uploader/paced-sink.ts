@@ -84,12 +84,14 @@ export class PacedSink implements MailSink {
 		if (inner.loadIndex) this.loadIndex = (path, signal) => inner.loadIndex!(path, signal);
 		if (inner.quota) this.quota = (signal) => inner.quota!(signal);
 		if (inner.setConnections) this.setConnections = (n) => inner.setConnections!(n);
+		if (inner.appendWindow) this.appendWindow = () => inner.appendWindow!();
 	}
 
 	mailboxState?: (path: string, signal?: AbortSignal) => Promise<MailboxState>;
 	loadIndex?: (path: string, signal?: AbortSignal) => Promise<ServerIndex>;
 	quota?: (signal?: AbortSignal) => Promise<Quota | undefined>;
 	setConnections?: (n: number) => void;
+	appendWindow?: () => number;
 
 	layout(): ServerLayout {
 		return this.#inner.layout();

@@ -16,8 +16,12 @@
  *   Items from the store's PR_IPM_SENTMAIL_ENTRYID 0x35E4 / PR_IPM_WASTEBASKET_ENTRYID 0x35E3, Drafts from
  *   PR_IPM_DRAFTS_ENTRYID 0x36D7 and Junk from PR_ADDITIONAL_REN_ENTRYIDS 0x36D8[4] (MS-OXOSFLD 2.2.4), which
  *   Outlook stores on the Inbox and the root folder; the Inbox is the top-level folder that carries those
- *   entry IDs (the receive folder; MS-OXOSFLD 2.2.3). Entry IDs are PST ones (24 bytes, node id last); OSTs
- *   use Exchange entry IDs, so there the localized names are left to the mapper.
+ *   entry IDs (the receive folder; MS-OXOSFLD 2.2.3). Entry IDs are PST ones (24 bytes, node id last). OSTs
+ *   use Exchange folder entry IDs (46 bytes, MS-OXCDATA 2.2.4.3: database GUID + global counter), and nothing
+ *   in the file links those to node ids: checked on both Outlook.com OSTs and the Aspose OST, whose folders
+ *   carry no PR_ENTRYID or PR_SOURCE_KEY, and whose Inbox names Drafts as global counter 0x10F while the
+ *   Drafts folder is node index 0x40A. So in OSTs the Inbox is still found by those entry IDs, and the other
+ *   roles come from the container class and the localized names, in the mapper.
  * - Names: PR_DISPLAY_NAME decoded with the store's ANSI code page in 32-bit (ANSI) files, estimated from the
  *   code page / locale of the first items (an ANSI PST has no store-wide code page property; CP932 stores
  *   otherwise show mojibake), default windows-1252.
