@@ -20,7 +20,7 @@
  *   A folder that cannot be opened throws SOURCE_UNREADABLE with disposition 'skip'. A worker that dies throws
  *   SOURCE_UNREADABLE 'fatal'.
  * - Memory: the worker runs at most `window.items` items / `window.bytes` bytes ahead of the consumer
- *   (default 4 items, 32 MiB; always at least one item). `maxReadAhead` records the most seen, for tests.
+ *   (default 4 items, 8 MiB; always at least one item). `maxReadAhead` records the most seen, for tests.
  * - Concurrency: `messages()` calls are served one after another (one worker, one cursor); a second iterator
  *   waits until the first finishes or is closed. Aborting `signal` cancels the read and throws ABORTED.
  * - `close()` is idempotent and ends the worker.
@@ -34,7 +34,7 @@ import {folderLabel} from './source-store.js';
 import type {ReaderOptions, SourceFolder, SourceStore} from './source-store.js';
 
 export type PstStoreOptions = ReaderOptions & Readonly<{
-	/** Read-ahead bound. @default {items: 4, bytes: 32 MiB} */
+	/** Read-ahead bound. @default {items: 4, bytes: 8 MiB} (32 MiB measured 4 MiB more peak RSS on enron.pst, no faster) */
 	window?: Readonly<{items: number; bytes: number}>;
 }>;
 
@@ -75,7 +75,7 @@ class EventQueue {
 	}
 }
 
-const DEFAULT_WINDOW = {items: 4, bytes: 32 * 1024 * 1024} as const;
+const DEFAULT_WINDOW = {items: 4, bytes: 8 * 1024 * 1024} as const;
 
 export class PstStore implements SourceStore {
 	readonly kind = 'pst';

@@ -24,6 +24,14 @@
  *    the data stays encrypted until read, exactly as the library keeps single-block nodes.
  * 4. Reads at file offset 0 go through `readAt`: the library's readCompletely(buffer, 0) reads at the current
  *    position instead (it tests the position for truthiness).
+ * 5. `PSTTable7C.getItems` (table contexts: recipient tables, folder contents) read every cell of a row with its
+ *    own seek + read and a `Long` per cell. The replacement reads each row (TCI_bm bytes, MS-PST 2.3.4.4) once
+ *    and takes dwRowID, the cell-existence bitmap and the cells from that buffer; the row positions, the ANSI
+ *    block padding, variable-size cells (HNIDs) and the returned items are exactly the library's.
+ * 6. `PSTNodeInputStream.readCompletely` on a node held in memory (every node ≤ 16 MiB, fix 3) allocated and
+ *    zero-filled a temporary buffer per call and copied twice; it now copies straight into the target and
+ *    decodes it there ("compressible" encryption is a per-byte substitution, so where it is decoded does not
+ *    matter). Streams of other nodes keep the library's path.
  *
  * Limitations kept: BIDs ≥ 2^32 are truncated by the library before they reach us (PST files > ~16 TB of
  * blocks; not seen in practice).
@@ -257,4 +265,164 @@ export function installPstExtractorFixes(): void {
 	util.PSTUtil.decode = makeDecode(util.PSTUtil.compEnc);
 	const stream = require('pst-extractor/dist/PSTNodeInputStream.class.js') as {PSTNodeInputStream: {prototype: {loadFromOffsetItem: (this: NodeStreamInternals, item: unknown) => void}}};
 	stream.PSTNodeInputStream.prototype.loadFromOffsetItem = wholeNodeLoader(stream.PSTNodeInputStream.prototype.loadFromOffsetItem);
+	const table = require('pst-extractor/dist/PSTTable7C.class.js') as {PSTTable7C: {prototype: {getItems: typeof getItems7C}}};
+	table.PSTTable7C.prototype.getItems = getItems7C;
+	const streamProto = stream.PSTNodeInputStream.prototype as unknown as {readCompletely: (this: InMemoryStream, target: Buffer) => void};
+	streamProto.readCompletely = directReader(streamProto.readCompletely, util.PSTUtil.decode, require('long') as {fromNumber(n: number): unknown});
+}
+
+type InMemoryStream = {
+	allData: Buffer | null;
+	encrypted: boolean;
+	currentLocation: {toNumber(): number};
+	length: {toNumber(): number};
+};
+
+/** Fix 6 (see the module comment). EOF behaves as the library's: an error, after the bytes that were there. */
+function directReader(original: (this: InMemoryStream, target: Buffer) => void, decode: (data: Buffer) => void, Long: {fromNumber(n: number): unknown}): (this: InMemoryStream, target: Buffer) => void {
+	return function readCompletely(this: InMemoryStream, target: Buffer): void {
+		const data = this.allData;
+		if (data === null || target.length === 0) {
+			original.call(this, target);
+			return;
+		}
+		const position = this.currentLocation.toNumber();
+		const available = Math.min(this.length.toNumber(), data.length) - position;
+		const count = Math.max(0, Math.min(target.length, available));
+		data.copy(target, 0, position, position + count);
+		if (this.encrypted) decode(count === target.length ? target : target.subarray(0, count));
+		this.currentLocation = Long.fromNumber(position + count) as InMemoryStream['currentLocation'];
+		if (count < target.length) throw new Error('PSTNodeInputStream::readCompletely unexpected EOF encountered attempting to read from PSTInputStream');
+	};
+}
+
+type NodeInfoInternals = {
+	startOffset: number;
+	length(): number;
+	pstNodeInputStream: {seek(offset: unknown): void; readCompletely(buffer: Buffer): void; length: {toNumber(): number}; pstFile: {pstFileType: number}};
+};
+type Table7CInternals = {
+	BLOCK_SIZE: number;
+	TCI_bm: number;
+	TCI_1b: number;
+	numColumns: number;
+	overrideCol: number;
+	numberOfDataSets: number;
+	rowCount: number;
+	items: unknown[];
+	rowNodeInfo: NodeInfoInternals;
+	columnDescriptors: Array<{id: number; type: number; cbData: number; ibData: number; iBit: number}>;
+	getNodeInfo(hnid: number): NodeInfoInternals | undefined;
+};
+type TableItemCtor = new () => {itemIndex: number; entryValueType: number; entryType: unknown; entryValueReference: number; isExternalValueReference: boolean; data: Buffer};
+
+/** Fix 5: PSTTable7C.getItems with one read per row (see the module comment). Same contract as the library's. */
+let tableDeps: {Long: {fromNumber(n: number): unknown}; PSTTableItem: TableItemCtor; ansi: number} | undefined;
+
+function getItems7C(this: Table7CInternals, startAtRecord?: number, numberOfRecordsToReturn?: number): Array<Map<number, unknown>> {
+	if (tableDeps === undefined) {
+		const require = createRequire(import.meta.url);
+		tableDeps = {
+			Long: require('long') as {fromNumber(n: number): unknown},
+			PSTTableItem: (require('pst-extractor/dist/PSTTableItem.class.js') as {PSTTableItem: TableItemCtor}).PSTTableItem,
+			ansi: (require('pst-extractor/dist/PSTFile.class.js') as {PSTFile: {PST_TYPE_ANSI: number}}).PSTFile.PST_TYPE_ANSI,
+		};
+	}
+	const {Long, PSTTableItem} = tableDeps;
+	const itemList: Array<Map<number, unknown>> = [];
+	let setLocalList = false;
+	const info = this.rowNodeInfo;
+	const numberOfBlocks = Math.trunc(info.length() / this.BLOCK_SIZE);
+	const numberOfRowsPerBlock = Math.trunc(this.BLOCK_SIZE / this.TCI_bm);
+	const blockPadding = this.BLOCK_SIZE - numberOfRowsPerBlock * this.TCI_bm;
+	this.numberOfDataSets = Math.trunc(numberOfBlocks * numberOfRowsPerBlock + (info.length() % this.BLOCK_SIZE) / this.TCI_bm);
+	if (startAtRecord === undefined) {
+		numberOfRecordsToReturn = this.numberOfDataSets;
+		startAtRecord = 0;
+		setLocalList = true;
+	}
+	numberOfRecordsToReturn ??= 0;
+	let currentValueArrayStart = Math.trunc(startAtRecord / numberOfRowsPerBlock) * this.BLOCK_SIZE + (startAtRecord % numberOfRowsPerBlock) * this.TCI_bm;
+	if (numberOfRecordsToReturn > this.rowCount - startAtRecord) numberOfRecordsToReturn = this.rowCount - startAtRecord;
+	const stream = info.pstNodeInputStream;
+	const isAnsi = stream.pstFile.pstFileType === tableDeps.ansi;
+	const bitmapBytes = Math.trunc((this.numColumns + 7) / 8);
+	const row = Buffer.alloc(this.TCI_bm);
+	let dataSetNumber = 0;
+	for (let rowCounter = 0; rowCounter < numberOfRecordsToReturn; rowCounter++) {
+		// Row positions and block padding exactly as the library computes them.
+		if (isAnsi) {
+			if (currentValueArrayStart >= this.BLOCK_SIZE) currentValueArrayStart = currentValueArrayStart + 4 * (currentValueArrayStart / this.BLOCK_SIZE);
+			if (info.startOffset + currentValueArrayStart + this.TCI_1b > stream.length.toNumber()) continue;
+		} else if (currentValueArrayStart % this.BLOCK_SIZE > this.BLOCK_SIZE - this.TCI_bm) {
+			currentValueArrayStart += blockPadding;
+			if (currentValueArrayStart + this.TCI_bm > info.length()) continue;
+		}
+		const available = Math.min(this.TCI_bm, stream.length.toNumber() - (info.startOffset + currentValueArrayStart));
+		const rowBytes = available === this.TCI_bm ? row : Buffer.alloc(Math.max(0, available));
+		stream.seek(Long.fromNumber(info.startOffset + currentValueArrayStart));
+		stream.readCompletely(rowBytes);
+		const currentItem = new Map<number, unknown>();
+		const bitmap = rowBytes.subarray(this.TCI_1b, this.TCI_1b + bitmapBytes);
+		let item = new PSTTableItem();
+		item.itemIndex = -1;
+		item.entryValueType = 3;
+		item.entryType = Long.fromNumber(0x67f2);
+		item.entryValueReference = rowBytes.length >= 4 ? rowBytes.readUInt32LE(0) : 0;
+		item.isExternalValueReference = true;
+		currentItem.set(0x67f2, item);
+		for (let col = this.overrideCol > -1 ? this.overrideCol : 0; col < this.numColumns; col++) {
+			const column = this.columnDescriptors[col]!;
+			const bitIndex = Math.trunc(column.iBit / 8);
+			const bit = column.iBit % 8;
+			if (bitIndex >= bitmap.length || (bitmap[bitIndex]! & (1 << (7 - bit))) === 0) continue;
+			item = new PSTTableItem();
+			item.itemIndex = col;
+			item.entryValueType = column.type;
+			item.entryType = Long.fromNumber(column.id);
+			item.entryValueReference = 0;
+			const at = column.ibData;
+			switch (column.cbData) {
+				case 1:
+					item.entryValueReference = rowBytes[at] ?? 0;
+					item.isExternalValueReference = true;
+					break;
+				case 2:
+					item.entryValueReference = at + 2 <= rowBytes.length ? rowBytes.readUInt16LE(at) : 0;
+					item.isExternalValueReference = true;
+					break;
+				case 8:
+					item.data = Buffer.from(rowBytes.subarray(at, at + 8));
+					break;
+				default: {
+					// Four bytes: true 32-bit data, or an HNID of variable-size data.
+					item.entryValueReference = at + 4 <= rowBytes.length ? rowBytes.readUInt32LE(at) : 0;
+					if (column.type === 0x0003 || column.type === 0x0004 || column.type === 0x000a) {
+						item.isExternalValueReference = true;
+						break;
+					}
+					if ((item.entryValueReference & 0x1f) !== 0) {
+						item.isExternalValueReference = true;
+						break;
+					}
+					if (item.entryValueReference === 0) {
+						item.data = Buffer.alloc(0);
+						break;
+					}
+					const entryInfo = this.getNodeInfo(item.entryValueReference);
+					if (entryInfo) {
+						item.data = Buffer.alloc(entryInfo.length());
+						entryInfo.pstNodeInputStream.seek(Long.fromNumber(entryInfo.startOffset));
+						entryInfo.pstNodeInputStream.readCompletely(item.data);
+					}
+				}
+			}
+			currentItem.set(column.id, item);
+		}
+		itemList[dataSetNumber] = currentItem;
+		dataSetNumber++;
+		currentValueArrayStart += this.TCI_bm;
+	}
+	if (setLocalList) this.items = itemList;
+	return itemList;
 }
