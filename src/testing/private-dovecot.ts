@@ -240,7 +240,8 @@ ${options.extraConfig ?? ''}
 			lastError = (await readFile(errFile, 'utf8').catch(() => '')) || String(started.error ?? `dovecot exited with ${started.status}`);
 			continue;
 		}
-		for (let i = 0; i < 100; i++) {
+		// Up to 15 s: on a loaded 2-core machine the master can take several seconds to write its pid file.
+		for (let i = 0; i < 300; i++) {
 			if (existsSync(join(dir, 'run/master.pid')) && (await canConnect(port))) break;
 			await sleep(50);
 		}
@@ -272,7 +273,19 @@ ${options.extraConfig ?? ''}
 			};
 		}
 		lastError = await readFile(join(dir, 'log/dovecot.log'), 'utf8').catch(() => 'no log');
-		if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGKILL');
+		// Before the next attempt (same base_dir): the master may have come up after all, late; stop it and
+		// its children, or the next attempt fails with "Dovecot is already running".
+		await sleep(500);
+		const latePid = pid > 0 ? pid : Number((await readFile(join(dir, 'run/master.pid'), 'utf8').catch(() => '')).trim());
+		if (latePid > 0 && isAlive(latePid)) {
+			try {
+				process.kill(-latePid, 'SIGKILL');
+			} catch {
+				try { process.kill(latePid, 'SIGKILL'); } catch { /* already gone */ }
+			}
+			for (let i = 0; i < 20 && isAlive(latePid); i++) await sleep(50);
+		}
+		await rm(join(dir, 'run/master.pid'), {force: true});
 	}
 	await rm(dir, {recursive: true, force: true});
 	throw new Error(`private dovecot failed to start: ${lastError}`);
