@@ -32,6 +32,10 @@
  *    zero-filled a temporary buffer per call and copied twice; it now copies straight into the target and
  *    decodes it there ("compressible" encryption is a per-byte substitution, so where it is decoded does not
  *    matter). Streams of other nodes keep the library's path.
+ * 7. `PSTUtil.convertLittleEndianBytesToLong` built its result with a `Long` shift and xor per byte; for up to
+ *    8 bytes the same signed 64-bit value is now made once from its two 32-bit halves (`Long.fromBits`).
+ * 8. `PSTNodeInputStream.seekAndReadLong` on a node held in memory (fix 3) reads its 1–8 bytes through one
+ *    reused scratch buffer instead of allocating one per call (the top allocation in recipient-heavy stores).
  *
  * Limitations kept: BIDs ≥ 2^32 are truncated by the library before they reach us (PST files > ~16 TB of
  * blocks; not seen in practice).
@@ -213,7 +217,28 @@ function arraycopy(src: ArrayLike<number>, srcPos: number, dest: Uint8Array | nu
 	for (let i = 0; i < length; i++) dest[destPos + i] = src[srcPos + i] ?? 0;
 }
 
-type PstUtilInternals = {arraycopy: typeof arraycopy; decode: (data: Buffer) => Buffer; compEnc: number[]};
+type PstUtilInternals = {
+	arraycopy: typeof arraycopy;
+	decode: (data: Buffer) => Buffer;
+	compEnc: number[];
+	convertLittleEndianBytesToLong: (data: Buffer, start?: number, end?: number) => unknown;
+};
+type LongFromBits = {fromBits(low: number, high: number, unsigned?: boolean): unknown};
+
+/** Fix 7 (see the module comment): same defaults and result as the library's, for spans of 1–8 bytes. */
+function littleEndianLong(original: PstUtilInternals['convertLittleEndianBytesToLong'], Long: LongFromBits): PstUtilInternals['convertLittleEndianBytesToLong'] {
+	return (data, start, end) => {
+		const from = start || 0;
+		const to = end || data.length;
+		const count = to - from;
+		if (count < 1 || count > 8 || to > data.length) return original(data, start, end);
+		let low = 0;
+		let high = 0;
+		for (let i = Math.min(count, 4) - 1; i >= 0; i--) low = (low * 256) + (data[from + i]! & 0xff);
+		for (let i = count - 1; i >= 4; i--) high = (high * 256) + (data[from + i]! & 0xff);
+		return Long.fromBits(low | 0, high | 0, false);
+	};
+}
 
 /** MS-PST 5.1 "compressible" decryption with a typed lookup table (the original indexes a JS array per byte). */
 function makeDecode(table: readonly number[]): (data: Buffer) => Buffer {
@@ -267,8 +292,13 @@ export function installPstExtractorFixes(): void {
 	stream.PSTNodeInputStream.prototype.loadFromOffsetItem = wholeNodeLoader(stream.PSTNodeInputStream.prototype.loadFromOffsetItem);
 	const table = require('pst-extractor/dist/PSTTable7C.class.js') as {PSTTable7C: {prototype: {getItems: typeof getItems7C}}};
 	table.PSTTable7C.prototype.getItems = getItems7C;
-	const streamProto = stream.PSTNodeInputStream.prototype as unknown as {readCompletely: (this: InMemoryStream, target: Buffer) => void};
+	util.PSTUtil.convertLittleEndianBytesToLong = littleEndianLong(util.PSTUtil.convertLittleEndianBytesToLong, require('long') as LongFromBits);
+	const streamProto = stream.PSTNodeInputStream.prototype as unknown as {
+		readCompletely: (this: InMemoryStream, target: Buffer) => void;
+		seekAndReadLong: (this: InMemoryStream, location: {toNumber(): number}, bytes: number) => unknown;
+	};
 	streamProto.readCompletely = directReader(streamProto.readCompletely, util.PSTUtil.decode, require('long') as {fromNumber(n: number): unknown});
+	streamProto.seekAndReadLong = scratchLongReader(streamProto.seekAndReadLong, util.PSTUtil.decode, util.PSTUtil.convertLittleEndianBytesToLong, require('long') as {fromNumber(n: number): unknown});
 }
 
 type InMemoryStream = {
@@ -277,6 +307,28 @@ type InMemoryStream = {
 	currentLocation: {toNumber(): number};
 	length: {toNumber(): number};
 };
+
+const scratch = Buffer.alloc(8);
+
+/** Fix 8 (see the module comment); out-of-range reads take the library's path, which throws as before. */
+function scratchLongReader(
+	original: (this: InMemoryStream, location: {toNumber(): number}, bytes: number) => unknown,
+	decode: (data: Buffer) => void,
+	toLong: (data: Buffer, start?: number, end?: number) => unknown,
+	Long: {fromNumber(n: number): unknown},
+): (this: InMemoryStream, location: {toNumber(): number}, bytes: number) => unknown {
+	return function seekAndReadLong(this: InMemoryStream, location: {toNumber(): number}, bytes: number): unknown {
+		const data = this.allData;
+		const position = location.toNumber();
+		if (data === null || bytes < 1 || bytes > 8 || position < 0 || position + bytes > Math.min(this.length.toNumber(), data.length)) {
+			return original.call(this, location, bytes);
+		}
+		data.copy(scratch, 0, position, position + bytes);
+		if (this.encrypted) decode(scratch); // a per-byte substitution: decoding the unused tail does no harm
+		this.currentLocation = Long.fromNumber(position + bytes) as InMemoryStream['currentLocation'];
+		return toLong(scratch, 0, bytes);
+	};
+}
 
 /** Fix 6 (see the module comment). EOF behaves as the library's: an error, after the bytes that were there. */
 function directReader(original: (this: InMemoryStream, target: Buffer) => void, decode: (data: Buffer) => void, Long: {fromNumber(n: number): unknown}): (this: InMemoryStream, target: Buffer) => void {
