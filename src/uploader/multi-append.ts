@@ -16,7 +16,7 @@
  * so the caller discards the connection after a BAD.
  */
 import type {ImapFlow} from 'imapflow';
-import {encodePath, enhanceCommandError, formatDateTime, normalizePath} from 'imapflow/lib/tools.js';
+import {encodePath, enhanceCommandError, formatDateTime, formatFlag, normalizePath} from 'imapflow/lib/tools.js';
 import type {AppendReceipt, UploadJob} from '../core/types.js';
 
 type Attribute = Readonly<{type: 'ATOM' | 'STRING' | 'LITERAL'; value: string | Buffer; isLiteral8?: boolean}> | ReadonlyArray<Readonly<{type: 'ATOM'; value: string}>>;
@@ -33,8 +33,12 @@ export async function multiAppend(client: ImapFlow, mailbox: string, jobs: reado
 	const attributes: Attribute[] = [{type: 'ATOM', value: encodePath(client, normalizePath(client, mailbox))}];
 	const binary = client.capabilities.has('BINARY');
 	for (const job of jobs) {
-		attributes.push(job.flags.map((flag) => ({type: 'ATOM' as const, value: flag})));
-		attributes.push({type: 'STRING', value: formatDateTime(job.internalDate) ?? ''});
+		// As imapflow's own APPEND: flags through formatFlag (drops what is not a valid flag), and no date rather
+		// than an invalid one — a BAD here could make the server run literal bytes as commands (servers.md §0.1).
+		const flags = job.flags.map((flag) => formatFlag(flag)).filter((flag): flag is string => typeof flag === 'string' && flag !== '');
+		attributes.push(flags.map((flag) => ({type: 'ATOM' as const, value: flag})));
+		const date = formatDateTime(job.internalDate);
+		if (date !== undefined) attributes.push({type: 'STRING', value: date});
 		// RFC 3516 literal8 for bodies with NUL bytes, as imapflow's append does.
 		attributes.push({type: 'LITERAL', value: job.content, isLiteral8: binary && job.content.indexOf(0) >= 0});
 	}
