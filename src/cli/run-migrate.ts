@@ -168,7 +168,11 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			...(config.reportPath ? {reportPath: config.reportPath} : {}),
 			...(io.commandLine ? {resumeCommand: io.commandLine} : {}),
 		};
-		await tui?.finish(finish);
+		if (tui) {
+			await tui.finish(finish);
+			// ink leaves the cursor at the end of its last line (on stderr): the summary (stdout) starts on a new one.
+			io.stderr.write('\n');
+		}
 		tui = undefined;
 		if (config.json) io.stdout.write(JSON.stringify({type: 'summary', ...result.summary, fatal: result.fatal ? {code: result.fatal.code, message: result.fatal.message} : null}) + '\n');
 		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined) + (verifyLine ? `${verifyLine}\n` : ''));

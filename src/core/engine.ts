@@ -15,6 +15,7 @@
  *   could duplicate, so they are reported as failed, naming the message, and the exit code says "run again".
  * - The engine never imports React, ink or yargs (test/core/boundaries.test.ts).
  */
+import {setMaxListeners} from 'node:events';
 import PQueue from 'p-queue';
 import type {FolderMapOptions} from '../mapper/folder-map.js';
 import {planFolders} from '../mapper/folder-map.js';
@@ -142,6 +143,10 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 	const window = Math.max(1, sink.appendWindow?.() ?? 1);
 	const queue = new PQueue({concurrency: Math.max(1, options.connections) * window});
 	let connections = Math.max(1, options.connections);
+	// Every upload in flight may wait on the run's signals (pacing, backoff, a look on the server): that many
+	// listeners are expected, not a leak, so Node's warning (at 11) is raised to the bound the queue enforces.
+	const expectListeners = (): void => setMaxListeners(Math.max(10, 2 * connections * window + 10), controls.abortSignal, controls.stopSignal);
+	expectListeners();
 	let inFlightBytes = 0;
 	const bytesFreed: Array<() => void> = [];
 	/** Indexes loaded to look for messages whose upload outcome is unknown, shared by the messages of one cut batch. */
@@ -153,6 +158,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 			connections = change.connections;
 			sink.setConnections?.(connections);
 			queue.concurrency = connections * window;
+			expectListeners();
 			events.emit({type: 'connections:target', connections});
 		}
 	});

@@ -14,6 +14,7 @@ import {ProblemRelay} from '../../src/core/problem-relay.js';
 import type {SourceMessage} from '../../src/core/types.js';
 import type {SourceFolder, SourceStore} from '../../src/readers/source-store.js';
 import {MemorySink} from '../../src/uploader/memory-sink.js';
+import {PacedSink} from '../../src/uploader/paced-sink.js';
 
 const OPTIONS: EngineOptions = {dryRun: false, includeTrashed: false, connections: 3, folderMap: {}, fallbackDate: new Date(Date.UTC(2020, 0, 1))};
 
@@ -139,4 +140,23 @@ test('a pause asked for before the run starts holds until resume, then everythin
 	controls.resume();
 	const {summary} = await run;
 	assert.equal(summary.uploaded, 10);
+});
+
+test('with a batching sink (appendWindow) the engine keeps connections × window uploads in flight, and paced waits on the run\'s signals raise no listener-leak warning', async () => {
+	const source = new ScriptedSource({Inbox: Array.from({length: 120}, (_, i) => msg('Inbox', i))});
+	const inner = Object.assign(new MemorySink({gate: () => new Promise((r) => setTimeout(r, 5))}), {appendWindow: () => 20});
+	// Pacing makes every upload in flight wait on the abort signal (one listener each).
+	const sink = new PacedSink(inner, {maxRate: 60});
+	const warnings: string[] = [];
+	const onWarning = (w: Error): void => void warnings.push(w.name);
+	process.on('warning', onWarning);
+	try {
+		const {summary} = await runMigration({...OPTIONS, connections: 2}, {source, sink, events: {emit: () => {}}}, new EngineControls());
+		assert.equal(summary.uploaded, 120);
+	} finally {
+		process.off('warning', onWarning);
+	}
+	assert.ok(inner.maxInFlight > 2 && inner.maxInFlight <= 40, `in flight ${inner.maxInFlight}`);
+	await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+	assert.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), []);
 });
