@@ -285,8 +285,7 @@ export class ImapSink implements MailSink {
 	async #sendBatch(jobs: readonly UploadJob[]): Promise<Array<AppendReceipt | Error>> {
 		const mailbox = jobs[0]!.mailbox;
 		if (jobs.length === 1) return [await this.#appendSingle(jobs[0]!).catch((e: unknown) => toError(e))];
-		let refused = false;
-		for (let attempt = 1; attempt <= 2; attempt++) {
+		for (let attempt = 1; ; attempt++) {
 			try {
 				return await this.#pool.run(async (client: ImapFlow) => {
 					try {
@@ -311,16 +310,12 @@ export class ImapSink implements MailSink {
 					}
 				}
 				const status = (error as Shape).responseStatus;
-				if (status === 'NO' || status === 'BAD') {
-					refused = true;
-					break;
-				}
+				if (status === 'NO' || status === 'BAD') break;
 				// Cut off, timed out, throttled: the same outcome for every message of the batch.
 				const e = classifyImapError(error, 'append', `${this.#label} ${mailbox}`);
 				return jobs.map(() => e);
 			}
 		}
-		if (!refused) return jobs.map(() => new MailshiftError('BUG', 'a batch was neither sent nor refused', 'fatal'));
 		// Refused as a whole, nothing stored (RFC 3502): one by one, so each message gets its own answer.
 		const outcomes: Array<AppendReceipt | Error> = [];
 		for (const job of jobs) outcomes.push(await this.#appendSingle(job).catch((e: unknown) => toError(e)));

@@ -20,6 +20,7 @@ import type {Attendee, CalendarEvent, CalendarPerson, EventOverride, EventTime} 
 import type {TimeZoneRule} from '../../export/time-zone-rule.js';
 import {toWallClock} from '../../export/time-zone-rule.js';
 import type {MailAddress} from './mime-builder.js';
+import {categoriesOf, itemUid} from './item-basics.js';
 import type {NamedProperties} from './named-properties.js';
 import {LID, PSET} from './named-properties.js';
 import type {PropertyBag} from './property-bag.js';
@@ -62,8 +63,7 @@ export function calendarEventOf(source: CalendarSource, warnings: string[]): Cal
 	const summary = stripSubjectPrefix(bag.text(P.SUBJECT));
 	const location = bag.text(prop(LID.Location));
 	const sequence = bag.uint(prop(LID.AppointmentSequence));
-	const categoriesId = named.publicString('Keywords');
-	const categories = categoriesId === undefined ? [] : bag.multiString(categoriesId);
+	const categories = categoriesOf(bag, named);
 	const reminderSet = bag.bool(prop(LID.ReminderSet, PSET.Common)) === true;
 	const reminderDelta = bag.int(prop(LID.ReminderDelta, PSET.Common));
 	const sensitivity = bag.int(P.SENSITIVITY);
@@ -158,5 +158,5 @@ function uidOf(bag: PropertyBag, named: NamedProperties, identity: string): stri
 		}
 		return goid.toString('hex').toUpperCase();
 	}
-	return `${identity.replace(/[^A-Za-z0-9/._-]/g, '')}@mailshift.pst`;
+	return itemUid(identity);
 }

@@ -17,6 +17,7 @@
 import {createHash} from 'node:crypto';
 import type {PSTMessage} from 'pst-extractor';
 import type {Card, Email, Phone, PostalAddress} from '../../export/vcard.js';
+import {categoriesOf} from './item-basics.js';
 import {contentTypeFor} from './media-types.js';
 import type {NamedProperties} from './named-properties.js';
 import {LID, PSET} from './named-properties.js';
@@ -86,8 +87,7 @@ export function contactCardOf(source: ContactSource, warnings: string[]): Card {
 	const company = bag.text(P.COMPANY);
 	const department = bag.text(P.DEPARTMENT);
 	const urls = [[P.BUSINESS_HOME_PAGE, ['work']], [P.PERSONAL_HOME_PAGE, ['home']]] as const;
-	const categoriesId = named.publicString('Keywords');
-	const categories = categoriesId === undefined ? [] : bag.multiString(categoriesId);
+	const categories = categoriesOf(bag, named);
 	const gender = bag.int(P.GENDER);
 	const birthday = bag.date(P.BIRTHDAY);
 	const anniversary = bag.date(P.WEDDING_ANNIVERSARY);

@@ -19,15 +19,25 @@ export type ItemBasics = {
 	categories?: string[];
 };
 
+/** A UID for an item that has none of its own: its identity `<storeKey>/<nid>`, stable across runs. */
+export function itemUid(identity: string): string {
+	return `${identity.replace(/[^A-Za-z0-9/._-]/g, '')}@mailshift.pst`;
+}
+
+/** The item's categories (Outlook's "Keywords", a string-named property of PS_PUBLIC_STRINGS). */
+export function categoriesOf(bag: PropertyBag, named: NamedProperties): string[] {
+	const id = named.publicString('Keywords');
+	return id === undefined ? [] : bag.multiString(id);
+}
+
 /** `identity` is `<storeKey>/<nid>`; the UID is derived from it (tasks and notes have no UID of their own). */
 export function itemBasics(bag: PropertyBag, named: NamedProperties, identity: string, description: string | undefined): ItemBasics {
 	const created = bag.date(P.CREATION_TIME);
 	const modified = bag.date(P.MODIFICATION_TIME);
 	const summary = bag.text(P.SUBJECT);
-	const categoriesId = named.publicString('Keywords');
-	const categories = categoriesId === undefined ? [] : bag.multiString(categoriesId);
+	const categories = categoriesOf(bag, named);
 	return {
-		uid: `${identity.replace(/[^A-Za-z0-9/._-]/g, '')}@mailshift.pst`,
+		uid: itemUid(identity),
 		stamp: modified ?? created ?? new Date(0),
 		...(created === undefined ? {} : {created}),
 		...(modified === undefined ? {} : {lastModified: modified}),

@@ -101,7 +101,7 @@ export function FoldersStep({load, freeBytes, onDone}: Props) {
 				{fits === undefined || !isSizeKnown ? '' : fits ? <Text color="green"> — fits the quota</Text> : <Text color="red"> — does NOT fit the quota ({formatBytes(bytes - (freeBytes ?? 0))} short)</Text>}
 			</Text>
 			{chosen.some((f) => f.alreadyOnServer) ? <Text>{formatCount(chosen.reduce((n, f) => n + (f.alreadyOnServer ?? 0), 0))} messages are already on the server (e.g. left there by POP) and will not be uploaded again.</Text> : null}
-			<Text dimColor>Anything already on the server is found and skipped; contacts and calendar items are not mail and stay out.</Text>
+			<Text dimColor>Anything already on the server is found and skipped; contacts and calendar items are not mail and stay out (a backup keeps them as .vcf/.ics files).</Text>
 		</Box>
 	);
 }
