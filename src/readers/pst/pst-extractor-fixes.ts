@@ -37,6 +37,14 @@
  * 8. `PSTNodeInputStream.seekAndReadLong` on a node held in memory (fix 3) reads its 1–8 bytes through one
  *    reused scratch buffer instead of allocating one per call (the top allocation in recipient-heavy stores).
  *
+ * 9. `PSTTableBC` (the property context of every folder, message and attachment) read its BTH header, key table
+ *    and each heap value through its own seek + read, with a `Long` per position and a fresh Buffer per value
+ *    and per empty item. For a node held in memory (fix 3) the whole node is now decoded once and parsed from
+ *    that buffer (MS-PST 2.3.1 HN, 2.3.2 BTH, 2.3.3 PC): same items, same values (heap values are views of the
+ *    decoded node instead of copies; nothing writes to them). Any node the fast path finds unusual (another
+ *    table type, offsets out of range, a key/value size other than 2 + 6, a heap index out of range) is built
+ *    by the library's constructor, so its errors are the library's.
+ *
  * Limitations kept: BIDs ≥ 2^32 are truncated by the library before they reach us (PST files > ~16 TB of
  * blocks; not seen in practice).
  */
@@ -298,6 +306,8 @@ export function installPstExtractorFixes(): void {
 		seekAndReadLong: (this: InMemoryStream, location: {toNumber(): number}, bytes: number) => unknown;
 	};
 	streamProto.readCompletely = directReader(streamProto.readCompletely, util.PSTUtil.decode, require('long') as {fromNumber(n: number): unknown});
+	const tableBC = require('pst-extractor/dist/PSTTableBC.class.js') as {PSTTableBC: TableBCCtor};
+	tableBC.PSTTableBC = fastTableBC(tableBC.PSTTableBC, util.PSTUtil.decode);
 	streamProto.seekAndReadLong = scratchLongReader(streamProto.seekAndReadLong, util.PSTUtil.decode, util.PSTUtil.convertLittleEndianBytesToLong, require('long') as {fromNumber(n: number): unknown});
 }
 
@@ -477,4 +487,122 @@ function getItems7C(this: Table7CInternals, startAtRecord?: number, numberOfReco
 	}
 	if (setLocalList) this.items = itemList;
 	return itemList;
+}
+
+type BCStream = InMemoryStream & {getBlockOffsets(): Array<{toNumber(): number}>};
+type TableBCCtor = new (stream: BCStream) => object;
+
+/**
+ * Fix 9 (see the module comment): a constructor that builds PSTTableBC instances (same prototype, same fields)
+ * from the decoded node, or defers to the library's constructor for anything unusual.
+ */
+function fastTableBC(Original: TableBCCtor, decode: (data: Buffer) => Buffer): TableBCCtor {
+	function PSTTableBC(stream: BCStream): object {
+		return buildTableBC(stream, Original.prototype as object, decode) ?? new Original(stream);
+	}
+	PSTTableBC.prototype = Original.prototype;
+	return PSTTableBC as unknown as TableBCCtor;
+}
+
+/** undefined = not on the fast path (the library's constructor takes it, errors included). */
+function buildTableBC(stream: BCStream, prototype: object, decode: (data: Buffer) => Buffer): object | undefined {
+	const data = stream.allData;
+	if (data === null) return undefined;
+	const length = Math.min(stream.length.toNumber(), data.length);
+	if (length < 8) return undefined;
+	const node = stream.encrypted ? decode(Buffer.from(data.subarray(0, length))) : data.subarray(0, length);
+	if (node[3] !== 0xbc) return undefined; // bClientSig: 0xBC = property context (BTH)
+	const arrayBlocks = stream.getBlockOffsets();
+	const blocks = arrayBlocks.map((offset) => offset.toNumber());
+	const u16 = (at: number): number => (at >= 0 && at + 2 <= length ? node.readUInt16LE(at) : -1);
+	/** PSTTable.getNodeInfo for a table without sub-nodes: [start, end), null, or undefined = unusual. */
+	const heapItem = (hnid: number): [number, number] | null | undefined => {
+		if (hnid === 0) return [0, 0];
+		if ((hnid & 0x1f) !== 0) return null;
+		const block = hnid >>> 16;
+		if (block >= blocks.length) return undefined;
+		const index = (hnid & 0xffff) >> 5;
+		const blockOffset = block > 0 ? blocks[block - 1]! : 0;
+		const pageMapAt = u16(blockOffset);
+		if (pageMapAt < 0) return undefined;
+		const cAlloc = u16(pageMapAt + blockOffset);
+		if (cAlloc < 0 || index >= cAlloc + 1) return undefined;
+		const entryAt = pageMapAt + blockOffset + 2 * index + 2;
+		const start = u16(entryAt);
+		const end = u16(entryAt + 2);
+		if (start < 0 || end < 0 || start > end || end + blockOffset > length) return undefined;
+		return [start + blockOffset, end + blockOffset];
+	};
+	const hidUserRoot = node.readUInt32LE(4);
+	const header = heapItem(0x20);
+	if (header == null || header[0] + 8 > length || node[header[0]] !== 0xb5) return undefined; // BTHHEADER bType
+	const sizeOfItemKey = node[header[0] + 1]!;
+	const sizeOfItemValue = node[header[0] + 2]!;
+	const numberOfIndexLevels = node[header[0] + 3]!;
+	const hidRoot = node.readUInt32LE(header[0] + 4);
+	if (sizeOfItemKey + sizeOfItemValue !== 8) return undefined;
+	const keyTable = heapItem(hidRoot);
+	if (keyTable == null) return undefined;
+	const numberOfKeys = Math.trunc((keyTable[1] - keyTable[0]) / 8);
+	const items = new Map<number, object>();
+	for (let x = 0, at = keyTable[0]; x < numberOfKeys; x++, at += 8) {
+		const entryType = node.readUInt16LE(at);
+		const entryValueType = node.readUInt16LE(at + 2);
+		let entryValueReference = node.readUInt32LE(at + 4);
+		let itemData: Buffer = EMPTY;
+		let isExternalValueReference = true;
+		switch (entryValueType) {
+			case 0x0002:
+				entryValueReference &= 0xffff;
+				break;
+			case 0x0003:
+			case 0x000a:
+			case 0x0001:
+			case 0x0004:
+				break;
+			case 0x000b:
+				entryValueReference &= 0xff;
+				break;
+			default: {
+				const value = heapItem(entryValueReference);
+				if (value === undefined) return undefined;
+				if (value !== null) {
+					itemData = node.subarray(value[0], value[1]);
+					isExternalValueReference = false;
+				}
+			}
+		}
+		items.set(entryType, tableItem(x, entryType, isExternalValueReference, entryValueReference, entryValueType, itemData));
+	}
+	const table = Object.create(prototype) as Record<string, unknown>;
+	Object.assign(table, {
+		numberOfKeys, numberOfIndexLevels, subNodeDescriptorItems: new Map(), pstNodeInputStream: stream, arrayBlocks,
+		tableTypeByte: 0xbc, tableType: 'bc', hidUserRoot, sizeOfItemKey, sizeOfItemValue, hidRoot, items, isDescNotYetInitiated: false,
+	});
+	return table;
+}
+
+const EMPTY = Buffer.alloc(0);
+let itemDeps: {prototype: object; Long: LongFromBits; entryTypes: unknown[]} | undefined;
+
+/** A PSTTableItem with the library's fields, without its constructor's per-item empty Buffer. */
+function tableItem(index: number, entryType: number, isExternal: boolean, reference: number, valueType: number, data: Buffer): object {
+	if (itemDeps === undefined) {
+		const require = createRequire(import.meta.url);
+		itemDeps = {
+			prototype: (require('pst-extractor/dist/PSTTableItem.class.js') as {PSTTableItem: {prototype: object}}).PSTTableItem.prototype,
+			Long: require('long') as LongFromBits,
+			entryTypes: [],
+		};
+	}
+	// Long values are immutable: one per property id is shared by every item.
+	const type = (itemDeps.entryTypes[entryType] ??= itemDeps.Long.fromBits(entryType, 0, false));
+	const item = Object.create(itemDeps.prototype) as Record<string, unknown>;
+	item['_itemIndex'] = index;
+	item['_entryType'] = type;
+	item['_isExternalValueReference'] = isExternal;
+	item['_entryValueReference'] = reference;
+	item['_entryValueType'] = valueType;
+	item['_data'] = data;
+	return item;
 }
