@@ -9,6 +9,7 @@ import {readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import iconv from 'iconv-lite';
+import {decompressRTF} from '@kenjiuno/decompressrtf';
 import {PSTFile, type PSTFolder} from 'pst-extractor';
 import {deEncapsulateSync} from 'rtf-stream-parser';
 import {PropertyBag} from '../../src/readers/pst/property-bag.js';
@@ -54,7 +55,7 @@ function assertSame(rtf: Buffer, label: string): void {
 	assert.deepEqual(ours(rtf), reference(rtf), `${label}: ${rtf.toString('latin1', 0, 300)}`);
 }
 
-function* rtfBodies(file: string): Generator<Buffer> {
+function* compressedBodies(file: string): Generator<Buffer> {
 	const pst = new PSTFile(file);
 	try {
 		const folders: PSTFolder[] = [pst.getRootFolder()];
@@ -64,16 +65,21 @@ function* rtfBodies(file: string): Generator<Buffer> {
 			if (folder.contentCount <= 0) continue;
 			for (let item = folder.getNextChild(); item !== null; item = folder.getNextChild()) {
 				const compressed = new PropertyBag(item, 'windows-1252').bytes(0x1009);
-				if (compressed === undefined || compressed.length < 16) continue;
-				try {
-					yield decompressRtf(compressed);
-				} catch {
-					// Not decompressible: rtf-body.ts reports it before de-encapsulating.
-				}
+				if (compressed !== undefined && compressed.length >= 16) yield compressed;
 			}
 		}
 	} finally {
 		pst.close();
+	}
+}
+
+function* rtfBodies(file: string): Generator<Buffer> {
+	for (const compressed of compressedBodies(file)) {
+		try {
+			yield decompressRtf(compressed);
+		} catch {
+			// Not decompressible: rtf-body.ts reports it before de-encapsulating.
+		}
 	}
 }
 
@@ -85,18 +91,62 @@ function stores(directory: string): string[] {
 	}
 }
 
+/** Every body of the stores that ship with pst-extractor, with its file. */
+function* shipped(read: (file: string) => Iterable<Buffer>): Generator<[string, Buffer]> {
+	for (const file of stores(PST_TESTDATA)) for (const body of read(file)) yield [file, body];
+}
+
+describe('the RTF decompressor', () => {
+	it('decompresses every compressed RTF body of the shipped test stores exactly as @kenjiuno/decompressrtf', () => {
+		const bodies = [...shipped(compressedBodies)];
+		assert.ok(bodies.length >= 40, `only ${bodies.length} RTF bodies found in ${PST_TESTDATA}`);
+		for (const [file, compressed] of bodies) assert.deepEqual(decompressRtf(compressed), Buffer.from(decompressRTF([...compressed])), file);
+	});
+
+	it('decompresses random LZFu streams (references into unwritten dictionary, overlaps, the end marker) as that package', () => {
+		let seed = 0xc0ffee;
+		const random = (n: number): number => {
+			seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+			return (seed >>> 8) % n;
+		};
+		for (let n = 0; n < 2000; n++) {
+			// Groups of a control byte and its 8 items (a literal byte, or a 2-byte reference), cut after an item:
+			// a stream cut right after a control byte makes the package read one item past the end (a quirk).
+			const bytes = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+			const items = 1 + random(300);
+			let control = 0;
+			for (let item = 0; item < items; item++) {
+				if (item % 8 === 0) bytes.push((control = random(256)));
+				bytes.push(random(256));
+				if ((control & (1 << (item % 8))) !== 0 && !(item === items - 1 && random(4) === 0)) bytes.push(random(256));
+			}
+			const body = Buffer.from(bytes);
+			body.writeUInt32LE(body.length - 4, 0);
+			body.writeUInt32LE(0x75465a4c, 8); // "LZFu"
+			const expected = Buffer.from(decompressRTF([...body]));
+			body.writeUInt32LE(expected.length, 4); // the package ignores rawSize; ours stops there
+			assert.deepEqual(decompressRtf(body), expected, `case ${n}`);
+		}
+	});
+
+	it('does not trust a header that claims gigabytes of output', () => {
+		const body = Buffer.alloc(32, 0);
+		body.writeUInt32LE(28, 0);
+		body.writeUInt32LE(0xfffffff0, 4);
+		body.writeUInt32LE(0x75465a4c, 8);
+		assert.ok(decompressRtf(body).length <= 17 * 16);
+	});
+});
+
 describe('the one-pass RTF de-encapsulator', () => {
 	it('equals rtf-stream-parser on every RTF body of the shipped test stores, as they are and converted as native RTF', () => {
-		let bodies = 0;
-		for (const file of stores(PST_TESTDATA)) {
-			for (const rtf of rtfBodies(file)) {
-				bodies++;
-				assertSame(rtf, file);
-				const text = asText(rtf);
-				if (text !== undefined) assertSame(text, `${file} as text`);
-			}
+		const bodies = [...shipped(rtfBodies)];
+		assert.ok(bodies.length >= 40, `only ${bodies.length} RTF bodies found in ${PST_TESTDATA}`);
+		for (const [file, rtf] of bodies) {
+			assertSame(rtf, file);
+			const text = asText(rtf);
+			if (text !== undefined) assertSame(text, `${file} as text`);
 		}
-		assert.ok(bodies >= 40, `only ${bodies} RTF bodies found in ${PST_TESTDATA}`);
 	});
 
 	it('equals rtf-stream-parser on every RTF body of the shared corpus', (t) => {

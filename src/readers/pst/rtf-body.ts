@@ -56,6 +56,12 @@ const UNCOMPRESSED = 0x414c454d; // "MELA"
 /**
  * MS-OXRTFCP decompression on Buffers (the same algorithm as @kenjiuno/decompressrtf, without its per-byte
  * arrays: it dominated the profile of RTF-bodied OSTs). Falls back to that package for anything unusual.
+ *
+ * The 4 KiB dictionary of the spec is always the last 4096 bytes written (the pre-buffer first), so the output
+ * itself serves as the dictionary: `window` holds the pre-buffer followed by the output, and a reference to
+ * dictionary offset `o` is a copy from `d` = (position − o) mod 4096 bytes back, byte by byte (it may overlap).
+ * A position before the start of `window` is a dictionary slot not yet written: zero, as in the spec's
+ * zero-filled dictionary. A reference to the current write position ends the stream (2.1.3.1.4).
  * @throws when the header is not LZFu/MELA or the data ends early.
  */
 export function decompressRtf(data: Buffer): Buffer {
@@ -64,37 +70,31 @@ export function decompressRtf(data: Buffer): Buffer {
 	const type = data.readUInt32LE(8);
 	if (type === UNCOMPRESSED) return Buffer.from(data.subarray(16, 16 + rawSize));
 	if (type !== COMPRESSED) return Buffer.from(decompressRTF([...data]));
-	const dictionary = Buffer.alloc(4096);
-	PREBUF.copy(dictionary);
-	let write = PREBUF.length;
-	const out = Buffer.alloc(rawSize);
-	let length = 0;
+	const base = PREBUF.length;
+	// A corrupt header must not make us allocate gigabytes: a reference (2 bytes, the last one may be cut to 1)
+	// makes at most 17 output bytes.
+	const window = Buffer.allocUnsafe(base + Math.min(rawSize, 17 * (data.length - 16)));
+	PREBUF.copy(window);
+	const limit = window.length;
+	let at = base;
 	let pos = 16;
 	const end = Math.min(data.length, data.readUInt32LE(0) + 4);
-	while (pos < end && length < rawSize) {
-		const control = data[pos++] ?? 0;
-		for (let bit = 0; bit < 8 && pos < end && length < rawSize; bit++) {
+	while (pos < end && at < limit) {
+		const control = data[pos++]!;
+		for (let bit = 0; bit < 8 && pos < end && at < limit; bit++) {
 			if ((control & (1 << bit)) === 0) {
-				const byte = data[pos++] ?? 0;
-				out[length++] = byte;
-				dictionary[write] = byte;
-				write = (write + 1) & 0xfff;
+				window[at++] = data[pos++]!;
 				continue;
 			}
-			const token = ((data[pos] ?? 0) << 8) | (data[pos + 1] ?? 0);
+			const token = (data[pos]! << 8) | (data[pos + 1] ?? 0);
 			pos += 2;
-			const offset = token >> 4;
-			if (offset === write) return out.subarray(0, length);
-			const count = (token & 0xf) + 2;
-			for (let i = 0; i < count && length < rawSize; i++) {
-				const byte = dictionary[(offset + i) & 0xfff] ?? 0;
-				out[length++] = byte;
-				dictionary[write] = byte;
-				write = (write + 1) & 0xfff;
-			}
+			const back = (at - (token >> 4)) & 0xfff;
+			if (back === 0) return window.subarray(base, at);
+			const count = Math.min((token & 0xf) + 2, limit - at);
+			for (let from = at - back, stop = at + count; at < stop; from++) window[at++] = from < 0 ? 0 : window[from]!;
 		}
 	}
-	return out.subarray(0, length);
+	return window.subarray(base, at);
 }
 
 function describe(error: unknown): string {

@@ -277,6 +277,7 @@ class DeEncapsulator {
 
 	/** handleControlsAndDestinations.js: a destination word right after `{`, or any unknown word after `{\*`. */
 	#destination(word: string): void {
+		if (this.#lastType !== T.Open && this.#lastType !== STAR) return; // neither `{` nor `{\*` before it
 		const wordType = WORDS[word] || 0;
 		const afterStar = this.#lastType === STAR && this.#lastLastType === T.Open;
 		if (wordType === DESTINATION) {
