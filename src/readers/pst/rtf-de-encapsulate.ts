@@ -3,7 +3,9 @@
  * RTF → the original plain text.
  *
  * Contract: for every input, the same result as rtf-stream-parser 3.8's `deEncapsulateSync(rtf, {decode, mode:
- * 'either'})` — the same string, or a throw where it throws. Fingerprints of composed messages depend on these
+ * 'either'})` — the same string, or a throw where it throws — except where the library fails on Node's limits
+ * (a `\binN` with N over buffer.constants.MAX_LENGTH, which it allocates; an RTF over MAX_STRING_LENGTH bytes,
+ * which it turns into one string): there we de-encapsulate. Fingerprints of composed messages depend on these
  * bytes, so this is a re-implementation of that library's tokenizer and feature handlers (tokenize.js,
  * ProcessTokens.js, de-encapsulate.js and features/*), quirks included, not a fresh reading of the spec; the
  * differential test (test/readers/rtf-de-encapsulate.test.ts) holds it to that on real bodies and random RTF.
