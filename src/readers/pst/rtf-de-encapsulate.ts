@@ -112,7 +112,7 @@ class DeEncapsulator {
 		return {mode: this.#fromhtml ? 'html' : 'text', text: this.#out.join('')};
 	}
 
-	/** tokenize.js, fused: each token goes to #token as soon as it is complete. */
+	/** tokenize.js, fused with the processing: each token is handled as soon as it is complete. */
 	#tokenize(): void {
 		const buf = this.#buf;
 		const len = buf.length;
