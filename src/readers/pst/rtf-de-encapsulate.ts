@@ -37,10 +37,11 @@ const SYMBOL_FONT_NAMES = new Set(['Wingdings', 'Wingdings 2', 'Wingdings 3', 'W
 /** Code pages whose bytes 0x00–0x7F are ASCII in iconv-lite, so an ASCII run can skip the decoder. */
 const ASCII_COMPATIBLE = new Set([1250, 1251, 1252, 1253, 1254, 1255, 1256, 1257, 1258, 874, 28591]);
 
-const TEXT_ESCAPES: Record<string, string> = {
+/** textEscapes.js (a Map: control words such as \\constructor must not find Object.prototype's members). */
+const TEXT_ESCAPES = new Map(Object.entries({
 	par: '\r\n', line: '\r\n', tab: '\t', lquote: '\u2018', rquote: '\u2019', ldblquote: '\u201C', rdblquote: '\u201D',
 	bullet: '\u2022', endash: '\u2013', emdash: '\u2014', '{': '{', '}': '}', '\\': '\\', '~': '\u00A0', _: '\u00AD',
-};
+}));
 
 type Font = {fontName?: string; cpg?: number; fcharsetCpg?: number};
 
@@ -370,8 +371,8 @@ class DeEncapsulator {
 				state.htmlrtf = param !== 0;
 				return;
 			default: {
-				const escape = TEXT_ESCAPES[word];
-				if (escape !== undefined && Object.hasOwn(TEXT_ESCAPES, word)) this.#output(escape);
+				const escape = TEXT_ESCAPES.get(word);
+				if (escape !== undefined) this.#output(escape);
 			}
 		}
 	}
