@@ -150,6 +150,11 @@ function configHash(source: string, target: string, identity: MigrationIdentity)
 	return createHash('sha256').update(canonical).digest('hex');
 }
 
+/**
+ * What a resume must match (source, destination, mapping), for SqliteJournal.open: hashed over canonical
+ * names, so that any spelling of the same migration matches, plus the hash versions before canonical keys
+ * stored for this spelling. Reads the file system (canonicalSource); no other effects.
+ */
 export function journalRun(identity: MigrationIdentity): JournalRun {
 	const description = `${identity.source} → ${describeTarget(identity.target)}${identity.prefix ? `, prefix "${identity.prefix}"` : ''}`
 		+ `${identity.rules.length ? `, map ${identity.rules.map((r) => `'${r.from}=${r.to}'`).join(' ')}` : ''}`
