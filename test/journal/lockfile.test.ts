@@ -72,7 +72,7 @@ test('a stale lock whose claim was left by a taker that died is still taken over
 	lock.release();
 });
 
-test('twenty processes racing to take over one stale lock: exactly one wins, the others are refused (five rounds)', async (t) => {
+test('twenty processes racing to take over one stale lock: exactly one wins, the others are refused (ten rounds)', async (t) => {
 	const path = join(tempDir(t), 'j.sqlite.lock');
 	const children = Array.from({length: 20}, () => spawn(process.execPath, ['--import', 'tsx', CONTENDER, path], {stdio: ['pipe', 'pipe', 'inherit']}));
 	t.after(() => {
@@ -87,7 +87,7 @@ test('twenty processes racing to take over one stale lock: exactly one wins, the
 		return Promise.all(readers.map((read) => read()));
 	};
 	assert.deepEqual(await all(), children.map(() => 'ready'));
-	for (let round = 1; round <= 5; round++) {
+	for (let round = 1; round <= 10; round++) {
 		// Given a stale lock and twenty processes waiting, when they are told to go at once,
 		writeFileSync(path, staleLock(await deadPid()));
 		const results = await all('go');
