@@ -20,7 +20,7 @@
  * - Never deletes anything it did not write: deletions are limited to files named in its own progress files or
  *   previous manifest, inside `out`, after `isSafeRelativePath`.
  */
-import {mkdir, readdir, readFile, rename, rm, stat} from 'node:fs/promises';
+import {readdir, readFile, rename, rm, stat} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {EngineControls} from '../core/controls.js';
 import {MailshiftError, toMailshiftError} from '../core/errors.js';
@@ -35,6 +35,7 @@ import {createBackupWriter} from './backup-writer.js';
 import type {FolderWriter} from './backup-writer.js';
 import {classifyFsError} from './classify-fs-error.js';
 import {fsyncDirectory, hasContent, sha256Of, writeFileDurably} from './durable-file.js';
+import {assertNoLinkAbove, makeBackupRoot, makePrivateDir} from './private-tree.js';
 import {readManifest, readManifestFile, writeManifest} from './manifest.js';
 import type {BackupManifest, ManifestFile, ManifestFolder, ManifestMessage, ManifestProblem, ManifestSource} from './manifest.js';
 import type {NonMailExport} from '../core/types.js';
@@ -159,7 +160,7 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 	};
 
 	try {
-		await mkdir(out, {recursive: true});
+		await makeBackupRoot(out);
 	} catch (error) {
 		throw classifyFsError(error, out, out);
 	}
@@ -212,7 +213,7 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 		summary.resumed = await state.exists();
 		if (previous) {
 			// Refresh: the old manifest moves into the state (it names the files that may be deleted at the end).
-			await mkdir(state.dir, {recursive: true});
+			await makePrivateDir(out, state.dir);
 			await rename(join(out, MANIFEST_NAME), state.previousManifestPath);
 		}
 		// Also when a refresh that was interrupted is resumed.
@@ -423,7 +424,7 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 		const target = join(dir, name);
 		const sha256 = sha256Of(item.content);
 		try {
-			await mkdir(dir, {recursive: true});
+			await makePrivateDir(out, dir);
 			if (!(await hasContent(target, item.content.length, sha256))) {
 				await writeFileDurably(target, join(dir, `.${name}.${process.pid}.mailshift-tmp`), item.content);
 				await fsyncDirectory(dir);
@@ -511,11 +512,16 @@ async function isEmptyDir(dir: string): Promise<boolean> {
 	}
 }
 
-/** Deletes one file of the backup (a path the backup itself recorded). Returns 1 when a file was deleted. */
+/**
+ * Deletes one file of the backup (a path the backup itself recorded). Returns 1 when a file was deleted. A path
+ * that leads through a symbolic link (put there after that backup) is left alone: it may lead outside the backup.
+ */
 async function removeInside(out: string, relative: string): Promise<number> {
 	if (!isSafeRelativePath(relative) || relative.split('/')[0] === STATE_DIR) return 0;
 	try {
-		await rm(join(out, ...relative.split('/')));
+		const path = join(out, ...relative.split('/'));
+		await assertNoLinkAbove(out, path);
+		await rm(path);
 		return 1;
 	} catch {
 		return 0;

@@ -13,11 +13,12 @@
  *   that the new backup no longer has are deleted at the end (nothing else is ever deleted).
  */
 import {createHash} from 'node:crypto';
-import {mkdir, open, readFile, rm, stat} from 'node:fs/promises';
+import {readFile, rm, stat} from 'node:fs/promises';
 import type {FileHandle} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {BackupFormat} from './backup-layout.js';
 import {writeFileDurably} from './durable-file.js';
+import {makePrivateDir, openPrivateFile} from './private-tree.js';
 import {Lockfile} from '../journal/lockfile.js';
 import type {ManifestFile, ManifestFolder, ManifestMessage, ManifestProblem, ManifestSkip, SourceKindName} from './manifest.js';
 
@@ -46,9 +47,11 @@ export type ProgressLine =
 /** Handle on `<out>/.mailshift-backup/`. Not concurrency-safe across processes except through `lock()`. */
 export class BackupState {
 	readonly dir: string;
+	readonly #out: string;
 	#lock: Lockfile | undefined;
 
 	constructor(out: string) {
+		this.#out = out;
 		this.dir = join(out, STATE_DIR);
 	}
 
@@ -78,7 +81,7 @@ export class BackupState {
 	}
 
 	async write(state: BackupStateFile): Promise<void> {
-		await mkdir(join(this.dir, 'progress'), {recursive: true});
+		await makePrivateDir(this.#out, join(this.dir, 'progress'));
 		await writeFileDurably(this.statePath, `${this.statePath}.tmp`, Buffer.from(JSON.stringify(state, null, '\t') + '\n'));
 	}
 
@@ -87,7 +90,7 @@ export class BackupState {
 	 * @throws MailshiftError JOURNAL_LOCKED when another live run writes this backup.
 	 */
 	async lock(): Promise<void> {
-		await mkdir(this.dir, {recursive: true});
+		await makePrivateDir(this.#out, this.dir);
 		this.#lock = Lockfile.acquire(join(this.dir, 'lock'), undefined, 'is writing to this backup directory');
 	}
 
@@ -130,14 +133,14 @@ export class BackupState {
 
 	/** Opens a folder's progress file for appending (creating it). */
 	async openProgress(label: string): Promise<ProgressWriter> {
-		await mkdir(join(this.dir, 'progress'), {recursive: true});
+		await makePrivateDir(this.#out, join(this.dir, 'progress'));
 		const path = this.progressPath(label);
-		return new ProgressWriter(path, await open(path, 'a', 0o644));
+		return new ProgressWriter(path, await openPrivateFile(path, 'a'));
 	}
 
 	/** Replaces a folder's progress with `lines` atomically (the finished folder's pass, ending with `done`). */
 	async rewriteProgress(label: string, lines: readonly ProgressLine[]): Promise<void> {
-		await mkdir(join(this.dir, 'progress'), {recursive: true});
+		await makePrivateDir(this.#out, join(this.dir, 'progress'));
 		const path = this.progressPath(label);
 		await writeFileDurably(path, `${path}.tmp`, Buffer.from(lines.map((l) => JSON.stringify(l) + '\n').join('')));
 	}

@@ -8,6 +8,13 @@ function codeOf(error: unknown): string {
 	return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : '';
 }
 
+/** The refusal to write or delete through a symbolic link inside the backup directory (private-tree.ts). */
+export function symlinkRefusal(path: string, out: string, cause?: unknown): MailshiftError {
+	return new MailshiftError('USAGE', `${path} is a symbolic link inside the backup directory ${out}; mailshift never writes through links (it could write outside the backup).`, 'fatal', {
+		...(cause === undefined ? {} : {cause}), hint: `Remove the link (move what it points to into ${out} if it belongs to the backup), or choose another --out.`,
+	});
+}
+
 /** Classifies an error from writing `path` (inside the backup directory `out`). */
 export function classifyFsError(error: unknown, path: string, out: string): MailshiftError {
 	if (error instanceof MailshiftError) return error;
@@ -30,6 +37,9 @@ export function classifyFsError(error: unknown, path: string, out: string): Mail
 			return new MailshiftError('USAGE', `Something that is not part of the backup is in the way at ${path} (${code}).`, 'fatal', {
 				cause: error, hint: 'Use an empty or new --out directory.',
 			});
+		case 'ELOOP':
+			// open(2) with O_NOFOLLOW on a symbolic link (private-tree.ts).
+			return symlinkRefusal(path, out, error);
 		case 'ENAMETOOLONG':
 			return new MailshiftError('USAGE', `The path ${path} is too long for this file system.`, 'fatal', {
 				cause: error, hint: 'Choose an --out directory with a shorter path (deep folder trees need long paths).',

@@ -6,15 +6,17 @@
  */
 import {createHash} from 'node:crypto';
 import {createReadStream} from 'node:fs';
-import {open, rename, rm, stat, utimes} from 'node:fs/promises';
+import {chmod, lstat, open, rename, rm, stat, utimes} from 'node:fs/promises';
+import {openPrivateFile, PRIVATE_FILE_MODE} from './private-tree.js';
 
 /**
  * Writes `data` to `target` through `tmp` (same directory or file system), with mtime and atime = `mtime`
- * when given. Idempotent for the same arguments. Throws the fs error (the caller classifies it); the tmp file
- * is removed on failure.
+ * when given. The file is owner-only and `tmp` is never followed if it is a symbolic link (private-tree.ts);
+ * renaming over `target` replaces a link there, never writes through it. Idempotent for the same arguments.
+ * Throws the fs error (the caller classifies it); the tmp file is removed on failure.
  */
 export async function writeFileDurably(target: string, tmp: string, data: Buffer, mtime?: Date): Promise<void> {
-	const file = await open(tmp, 'w', 0o644);
+	const file = await openPrivateFile(tmp, 'w');
 	try {
 		try {
 			await file.writeFile(data);
@@ -61,10 +63,13 @@ export async function hashFile(path: string, signal?: AbortSignal): Promise<File
 	return {size: info.size, sha256: hash.digest('hex'), mtimeMs: info.mtimeMs};
 }
 
-/** Checks that `path` holds exactly `size` bytes with this SHA-256 (size first: no read when it differs). */
+/**
+ * Checks that `path` is a regular file (not a symbolic link to one: a backup never relies on what a link points
+ * to) holding exactly `size` bytes with this SHA-256 (size first: no read when it differs).
+ */
 export async function hasContent(path: string, size: number, sha256: string, signal?: AbortSignal): Promise<boolean> {
 	try {
-		const info = await stat(path);
+		const info = await lstat(path);
 		if (!info.isFile() || info.size !== size) return false;
 	} catch {
 		return false;
@@ -72,10 +77,14 @@ export async function hasContent(path: string, size: number, sha256: string, sig
 	return (await hashFile(path, signal))?.sha256 === sha256;
 }
 
-/** Sets a file's mtime (and atime) when it differs from `date` by a second or more. */
+/**
+ * For a kept file (a regular file, checked by hasContent): sets its mtime (and atime) when it differs from
+ * `date` by a second or more, and makes it owner-only when an earlier version left it readable by others.
+ */
 export async function ensureMtime(path: string, date: Date): Promise<void> {
-	const info = await stat(path);
+	const info = await lstat(path);
 	if (Math.abs(info.mtimeMs - date.getTime()) >= 1000) await utimes(path, date, date);
+	if ((info.mode & 0o777) !== PRIVATE_FILE_MODE) await chmod(path, PRIVATE_FILE_MODE);
 }
 
 /** Hex SHA-256 of a buffer. */

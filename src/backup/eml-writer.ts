@@ -3,7 +3,7 @@
  * upload), one per message, mtime = INTERNALDATE. An .eml file cannot carry flags without changing the
  * message, so flags are in the manifest only. Temporary files are `.<name>.<pid>.mailshift-tmp` beside them.
  */
-import {mkdir, readdir, rm} from 'node:fs/promises';
+import {readdir, rm} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {FolderPlacement} from './backup-layout.js';
 import {emlFileName} from './backup-layout.js';
@@ -11,6 +11,7 @@ import type {BackupItem} from './backup-source.js';
 import type {BackupWriter, FolderFinish, FolderWriter, WriteResult} from './backup-writer.js';
 import {classifyFsError} from './classify-fs-error.js';
 import {ensureMtime, fsyncDirectory, hasContent, writeFileDurably} from './durable-file.js';
+import {makePrivateDir} from './private-tree.js';
 
 const TMP_SUFFIX = '.mailshift-tmp';
 
@@ -27,7 +28,7 @@ export class EmlWriter implements BackupWriter {
 	async openFolder(placement: FolderPlacement): Promise<FolderWriter> {
 		const dir = join(this.#out, ...placement.segments);
 		try {
-			await mkdir(dir, {recursive: true});
+			await makePrivateDir(this.#out, dir);
 			for (const name of await readdir(dir)) if (name.startsWith('.') && name.endsWith(TMP_SUFFIX)) await rm(join(dir, name), {force: true});
 		} catch (error) {
 			throw classifyFsError(error, dir, this.#out);

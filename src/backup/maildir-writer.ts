@@ -9,7 +9,7 @@
  * letters in existing names keep their meaning on resume). Keywords beyond 26 stay in the manifest only
  * (`flagsNotInName`).
  */
-import {mkdir, readdir, readFile, rm} from 'node:fs/promises';
+import {readdir, readFile, rm} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {FolderPlacement} from './backup-layout.js';
 import {dovecotKeywordsText, maildirFileName, maildirFlagLetters, maildirKeywords, maildirUniqueName, MAX_MAILDIR_KEYWORDS, parseDovecotKeywords} from './backup-layout.js';
@@ -17,6 +17,7 @@ import type {BackupItem} from './backup-source.js';
 import type {BackupWriter, FolderFinish, FolderWriter, WriteResult} from './backup-writer.js';
 import {classifyFsError} from './classify-fs-error.js';
 import {ensureMtime, fsyncDirectory, hasContent, hashFile, writeFileDurably} from './durable-file.js';
+import {makePrivateDir} from './private-tree.js';
 
 const TMP_SUFFIX = '.mailshift-tmp';
 const KEYWORDS_FILE = 'dovecot-keywords';
@@ -36,7 +37,7 @@ export class MaildirWriter implements BackupWriter {
 	async openFolder(placement: FolderPlacement): Promise<FolderWriter> {
 		const dir = join(this.#out, ...placement.segments);
 		try {
-			for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(dir, sub), {recursive: true});
+			for (const sub of ['cur', 'new', 'tmp']) await makePrivateDir(this.#out, join(dir, sub));
 			// Leftovers of an interrupted write: never renamed, so never part of the backup.
 			for (const name of await readdir(join(dir, 'tmp'))) if (name.endsWith(TMP_SUFFIX)) await rm(join(dir, 'tmp', name), {force: true});
 		} catch (error) {

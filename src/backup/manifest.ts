@@ -17,12 +17,13 @@
  *   names without a backslash or line break, which sha256sum escapes);
  * - an IMAP account: `location` (imap(s)://user@host:port) and no digest (`folders[].uidValidity` instead).
  */
-import {open, readFile, rename, rm} from 'node:fs/promises';
+import {readFile, rename, rm} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
 import type {BackupFormat} from './backup-layout.js';
 import {MANIFEST_NAME} from './backup-layout.js';
 import {fsyncDirectory} from './durable-file.js';
+import {openPrivateFile} from './private-tree.js';
 
 /** Kinds of sources a backup can come from. */
 export type SourceKindName = 'maildir' | 'mbox' | 'pst' | 'imap';
@@ -143,7 +144,7 @@ const FLUSH_BYTES = 256 * 1024;
 export async function writeManifest(dir: string, header: ManifestHeader, sections: ManifestSections): Promise<string> {
 	const target = join(dir, MANIFEST_NAME);
 	const tmp = join(dir, `.${MANIFEST_NAME}.${process.pid}.tmp`);
-	const file = await open(tmp, 'w', 0o644);
+	const file = await openPrivateFile(tmp, 'w');
 	let buffer: string[] = [];
 	let buffered = 0;
 	const write = async (text: string): Promise<void> => {

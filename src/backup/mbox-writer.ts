@@ -15,7 +15,7 @@
  */
 import {createHash} from 'node:crypto';
 import type {Hash} from 'node:crypto';
-import {mkdir, open, readdir, rename, rm} from 'node:fs/promises';
+import {readdir, rename, rm} from 'node:fs/promises';
 import type {FileHandle} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 import type {FolderPlacement} from './backup-layout.js';
@@ -23,6 +23,7 @@ import type {BackupItem} from './backup-source.js';
 import type {BackupWriter, FolderFinish, FolderWriter, WriteResult} from './backup-writer.js';
 import {classifyFsError} from './classify-fs-error.js';
 import {fsyncDirectory} from './durable-file.js';
+import {makePrivateDir, openPrivateFile} from './private-tree.js';
 
 const TMP_SUFFIX = '.mailshift-tmp';
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -74,10 +75,10 @@ export class MboxWriter implements BackupWriter {
 		const fileName = placement.path.split('/').pop() ?? '';
 		const tmp = join(dir, `.${fileName}.${process.pid}${TMP_SUFFIX}`);
 		try {
-			await mkdir(dir, {recursive: true});
+			await makePrivateDir(this.#out, dir);
 			// Partial files of earlier, interrupted runs: this folder is written again from its start.
 			for (const name of await readdir(dir)) if (name.startsWith(`.${fileName}.`) && name.endsWith(TMP_SUFFIX)) await rm(join(dir, name), {force: true});
-			return new MboxFolderWriter(this.#out, placement.path, target, tmp, await open(tmp, 'w', 0o644));
+			return new MboxFolderWriter(this.#out, placement.path, target, tmp, await openPrivateFile(tmp, 'w'));
 		} catch (error) {
 			throw classifyFsError(error, target, this.#out);
 		}

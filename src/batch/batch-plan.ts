@@ -8,6 +8,7 @@
 import {stat} from 'node:fs/promises';
 import {dirname, isAbsolute, resolve} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
+import {migrationKey} from '../journal/journal-location.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
 import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';
 import {parseBytes} from '../util/units.js';
@@ -198,7 +199,7 @@ export async function validatePlan(raw: readonly RawPlanRow[], options: Validate
 		}
 		if (values.bwlimit && parseBytes(values.bwlimit) === undefined) problem('bwlimit', `"${values.bwlimit}" is not a size per second; e.g. 2M (2 MiB/s) or 500k, or leave it empty for no limit`);
 		if (source && target) {
-			const pair = `${source}\n${describeTarget(target)}`;
+			const pair = migrationKey(source, target); // one mailbox under two spellings is the same pair
 			const other = pairs.get(pair);
 			if (other !== undefined) problem('url', `row ${other} already migrates the same source into the same account; remove one of the two rows`);
 			else pairs.set(pair, row);

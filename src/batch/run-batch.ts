@@ -8,7 +8,7 @@
  * Called by cli/run-batch.ts only; not re-entrant per `out` directory (two batches would share the state file).
  */
 import {mkdir, readFile} from 'node:fs/promises';
-import {basename, join} from 'node:path';
+import {basename} from 'node:path';
 import {PassThrough} from 'node:stream';
 import type {MigrationConfig} from '../config/config.js';
 import {resolveMigrateConfig} from '../config/resolve.js';
@@ -24,7 +24,6 @@ import type {ExitCodeValue} from '../cli/exit-codes.js';
 import {formatBytes, formatCount, formatDuration} from '../cli/format.js';
 import type {CliIo} from '../cli/run-migrate.js';
 import {runMigrate} from '../cli/run-migrate.js';
-import {defaultJournalPath} from '../journal/journal-location.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import type {Quota} from '../uploader/mail-sink.js';
 import {parseBytes} from '../util/units.js';
@@ -346,11 +345,10 @@ export async function runBatch(config: BatchConfig, io: CliIo): Promise<ExitCode
 }
 
 function rowConfig(row: BatchRow, config: BatchConfig, env: NodeJS.ProcessEnv, connections: number): MigrationConfig {
-	const journal = config.dryRun ? undefined : config.journalDir ? join(config.journalDir, basename(defaultJournalPath({source: row.source, target: row.target}, env))) : undefined;
 	return resolveMigrateConfig({
 		source: row.source, to: row.url, insecure: config.insecure, connections, prefix: row.prefix, bwlimit: row.bwlimit,
 		...(row.credential.kind === 'oauth-command' ? {oauthTokenCommand: row.credential.command} : {}),
-		dryRun: config.dryRun, stats: 0, plain: true, json: false, debug: config.debug, ...(journal === undefined ? {} : {journal}),
+		dryRun: config.dryRun, stats: 0, plain: true, json: false, debug: config.debug, ...(config.journalDir === undefined ? {} : {journalDir: config.journalDir}),
 	}, env);
 }
 

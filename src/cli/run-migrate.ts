@@ -103,7 +103,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		if (config.dryRun) io.stderr.write(`DRY RUN: nothing will be written${config.target ? ` to ${describeTarget(config.target)}` : ''}.\n`);
 		if (config.journalPath && config.target) {
 			journal = SqliteJournal.open({
-				path: config.journalPath, isNew: config.newJournal,
+				path: config.journalPath, isNew: config.newJournal, ...(config.legacyJournalPath === undefined ? {} : {legacyPath: config.legacyJournalPath}),
 				run: journalRun({source: config.source, target: config.target, prefix: config.prefix, rules: config.rules, excludes: config.excludes}),
 				onStaleLock: (message) => io.stderr.write(`mailshift: ${message}.\n`),
 			});

@@ -1,4 +1,5 @@
 /** `mailshift status`: what a migration's journal says — done, failed, skipped, still to check — without locking it. */
+import {existsSync} from 'node:fs';
 import type {MigrationConfig} from '../config/config.js';
 import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
@@ -11,7 +12,9 @@ import {printError} from './run-migrate.js';
 export function runStatus(config: MigrationConfig, io: CliIo): ExitCodeValue {
 	try {
 		if (!config.journalPath) throw new MailshiftError('USAGE', 'status needs --to (or --journal) to find the journal.', 'fatal');
-		const s = SqliteJournal.inspect(config.journalPath);
+		// A journal an earlier version kept under the old name is shown until a migrate run moves it.
+		const legacy = config.legacyJournalPath;
+		const s = SqliteJournal.inspect(legacy !== undefined && !existsSync(config.journalPath) && existsSync(legacy) ? legacy : config.journalPath);
 		const w = Math.min(40, Math.max(12, ...s.folders.map((f) => [...f.folder].length)));
 		const n = (v: number): string => formatCount(v).padStart(9);
 		const lines = [

@@ -29,6 +29,11 @@ export type MigrationConfig = Readonly<{
 	verifyAfter: boolean;
 	/** Journal file; undefined only for dry runs. */
 	journalPath: string | undefined;
+	/**
+	 * Where a version before canonical journal keys kept this migration's default journal, when that is another
+	 * file (journal-location.ts); it is resumed from there. Undefined with --journal.
+	 */
+	legacyJournalPath: string | undefined;
 	newJournal: boolean;
 	skipExisting: boolean;
 	/** Batch uploads into MULTIAPPEND commands when the server has MULTIAPPEND (RFC 3502). */

@@ -2,13 +2,13 @@
  * argv (as parsed by yargs) → a validated, frozen MigrationConfig. The only place besides secrets.ts that
  * interprets user input; every problem is a USAGE MailshiftError that says what to write instead.
  */
-import {resolve as resolvePath} from 'node:path';
+import {basename, join, resolve as resolvePath} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
 import {parseMapRule} from '../mapper/folder-map.js';
 import type {SourceKind} from '../readers/open-source.js';
 import {parseImapUrl} from '../uploader/imap-target.js';
 import type {MigrationConfig} from './config.js';
-import {defaultJournalPath} from '../journal/journal-location.js';
+import {defaultJournalPath, legacyJournalPath} from '../journal/journal-location.js';
 import {parseBytes, parseDuration} from '../util/units.js';
 
 export type MigrateArgs = Readonly<{
@@ -32,6 +32,8 @@ export type MigrateArgs = Readonly<{
 	json?: boolean | undefined;
 	verify?: boolean | undefined;
 	journal?: string | undefined;
+	/** Directory for the default journal instead of $XDG_STATE_HOME/mailshift/journals (batch --journal-dir). */
+	journalDir?: string | undefined;
 	newJournal?: boolean | undefined;
 	skipExisting?: boolean | undefined;
 	multiappend?: boolean | undefined;
@@ -83,9 +85,11 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 	const byteBudget = args.dailyBudget === undefined ? undefined : parseBytes(args.dailyBudget);
 	if (args.dailyBudget !== undefined && byteBudget === undefined) throw new MailshiftError('USAGE', `--daily-budget ${String(args.dailyBudget)} is not a size.`, 'fatal', {hint: 'Example: --daily-budget 450M (Gmail allows about 500 MB of IMAP uploads a day).'});
 	const source = resolvePath(args.source);
-	const journalPath = dryRun || !target ? undefined : args.journal ? resolvePath(args.journal) : defaultJournalPath({source, target}, env);
+	const journalPath = dryRun || !target ? undefined : args.journal ? resolvePath(args.journal) : inJournalDir(defaultJournalPath({source, target}, env), args.journalDir);
+	const legacy = journalPath === undefined || args.journal || !target ? undefined : legacyJournalPath({source, target}, env);
 	return Object.freeze({
 		journalPath,
+		legacyJournalPath: legacy === undefined ? undefined : inJournalDir(legacy, args.journalDir),
 		newJournal: args.newJournal ?? false,
 		skipExisting: args.skipExisting ?? true,
 		multiappend: args.multiappend ?? true,
@@ -114,4 +118,9 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 		json: args.json ?? false,
 		verifyAfter: args.verify ?? true,
 	});
+}
+
+/** A default journal path moved into `dir` (batch --journal-dir), or unchanged. */
+function inJournalDir(path: string, dir: string | undefined): string {
+	return dir === undefined ? path : join(resolvePath(dir), basename(path));
 }

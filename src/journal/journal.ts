@@ -36,6 +36,8 @@ export type JournalEntry = Readonly<{
 export type JournalRun = Readonly<{
 	/** Hash of what must not change between runs of one migration: source, destination, folder mapping. */
 	configHash: string;
+	/** The hash an earlier version stored for the same migration (accepted, then replaced by `configHash`). */
+	legacyConfigHash?: string;
 	/** Human description of the same, shown when a resume is refused. */
 	configDescription: string;
 }>;

@@ -6,7 +6,7 @@
  * Rows are keyed by (folder, key) — a source message's identity (SourceRef), stable across runs.
  * Memory: lookups go to SQLite (indexed); nothing is loaded wholesale, so a million-message store is fine.
  */
-import {chmodSync, closeSync, existsSync, mkdirSync, openSync} from 'node:fs';
+import {chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync} from 'node:fs';
 import {dirname} from 'node:path';
 import Database from 'better-sqlite3';
 import type {Database as Db, Statement} from 'better-sqlite3';
@@ -37,6 +37,11 @@ export type JournalStatus = Readonly<{
 export type OpenJournalOptions = Readonly<{
 	path: string;
 	run: JournalRun;
+	/**
+	 * Where an earlier version kept this journal (journal-location.ts `legacyJournalPath`). When only that file
+	 * exists, it is moved to `path` (under both locks) and resumed. @default none
+	 */
+	legacyPath?: string;
 	/** Start over: an existing journal at `path` is replaced. @default false */
 	isNew?: boolean;
 	/** Told when a stale lock (a crashed run's) was replaced. */
@@ -85,6 +90,7 @@ export class SqliteJournal implements Journal {
 		const lock = Lockfile.acquire(`${path}.lock`, (info) => options.onStaleLock?.(`a previous run (pid ${info.pid}, started ${info.startedAt}) ended without releasing the journal; continuing where it stopped`));
 		let db: Db | undefined;
 		try {
+			if (options.legacyPath !== undefined && !options.isNew) adoptLegacyJournal(options.legacyPath, path);
 			if (options.isNew) {
 				for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) closeSync(openSync(path + suffix, 'w'));
 			}
@@ -120,6 +126,9 @@ export class SqliteJournal implements Journal {
 				insert.run('config_hash', run.configHash);
 				insert.run('config', run.configDescription);
 				insert.run('created_at', new Date().toISOString());
+			} else if (run.legacyConfigHash !== undefined && meta.get('config_hash') === run.legacyConfigHash) {
+				// Written by an earlier version under this spelling: from now on found under every spelling.
+				db.prepare('UPDATE meta SET value = ? WHERE name = ?').run(run.configHash, 'config_hash');
 			} else if (meta.get('config_hash') !== run.configHash) {
 				throw new MailshiftError('JOURNAL_MISMATCH', `The journal ${path} belongs to a different migration: ${meta.get('config') ?? 'unknown'}.`, 'fatal', {
 					hint: 'Resuming with a different source, destination or folder mapping could upload messages twice. Use the original options, or add --new-journal to start a new migration (messages already on the server are still found and skipped).',
@@ -255,4 +264,21 @@ function toEntry(row: Row): JournalEntry {
 		fingerprint: row.fingerprint ?? undefined, size: row.size ?? undefined, uid: row.uid ?? undefined,
 		uidValidity: row.uid_validity ? BigInt(row.uid_validity) : undefined, errorCode: row.error_code ?? undefined, error: row.error ?? undefined,
 	};
+}
+
+/**
+ * Moves the journal an earlier version kept at `legacy` to `path`, when only the former exists. The caller
+ * holds `path`'s lock; `legacy`'s lock is taken too (an earlier version may be running on it: then this run is
+ * refused, JOURNAL_LOCKED). The WAL and shared-memory files move first and the database last, so a crash in
+ * between leaves the database where the next run looks for it again, its WAL already beside `path`, where
+ * SQLite finds it once the database follows (https://www.sqlite.org/wal.html, "the WAL file is named …-wal").
+ */
+function adoptLegacyJournal(legacy: string, path: string): void {
+	if (existsSync(path) || !existsSync(legacy)) return;
+	const legacyLock = Lockfile.acquire(`${legacy}.lock`);
+	try {
+		for (const suffix of ['-wal', '-shm', '']) if (existsSync(legacy + suffix)) renameSync(legacy + suffix, path + suffix);
+	} finally {
+		legacyLock.release();
+	}
 }

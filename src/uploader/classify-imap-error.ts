@@ -44,14 +44,41 @@ export function serverText(error: unknown): string {
 }
 
 /**
- * Classifies an error. `target` names what we talked to or about (host:port, mailbox) for the message.
+ * Whether `error` (or the error it wraps) is imapflow's refusal to log in because the server offers no SASL
+ * mechanism for the credentials given (commands/authenticate.js: an access token needs AUTH=OAUTHBEARER or
+ * AUTH=XOAUTH2/XOAUTH, RFC 7628; a password AUTH=PLAIN/LOGIN or the LOGIN command). Nothing was sent to
+ * the server, so a new token would not help.
  */
-export function classifyImapError(error: unknown, context: ImapContext, target: string): MailshiftError {
+export function lacksLoginMechanism(error: unknown): boolean {
+	const e = (error ?? {}) as ImapErrorShape & {cause?: unknown};
+	if (str(e.message) === 'Unsupported authentication mechanism') return true;
+	return error instanceof MailshiftError && e.cause !== undefined && lacksLoginMechanism(e.cause);
+}
+
+/** How the connection logged in: an OAuth2 access token, or a password (the default). */
+export type LoginKind = Readonly<{isOAuth?: boolean}>;
+
+/**
+ * Classifies an error. `target` names what we talked to or about (host:port, mailbox) for the message;
+ * `login` says how a 'connect' logged in (for the hint of a refusal).
+ */
+export function classifyImapError(error: unknown, context: ImapContext, target: string, login: LoginKind = {}): MailshiftError {
 	if (error instanceof MailshiftError) return error;
 	const e = (error ?? {}) as ImapErrorShape;
 	const code = str(e.code);
 	const responseCode = str(e.serverResponseCode).toUpperCase();
 	const text = serverText(error);
+
+	if (context === 'connect' && lacksLoginMechanism(error)) {
+		// A login problem, not a network one: the server answered, but not with a way to log in that we have.
+		return login.isOAuth === true
+			? new MailshiftError('AUTH_FAILED', `Login to ${target} failed: this server does not offer OAuth2 login (XOAUTH2/OAUTHBEARER).`, 'fatal', {
+				cause: error, hint: 'Use a password (MAILSHIFT_PASSWORD or --password-file; some providers need an app password) instead of an OAuth token, or check that the URL names the right server.',
+			})
+			: new MailshiftError('AUTH_FAILED', `Login to ${target} failed: the server offers no password login (AUTH=PLAIN, AUTH=LOGIN or LOGIN).`, 'fatal', {
+				cause: error, hint: 'Check that the URL names the right server and port; if the provider only allows OAuth2, use --oauth-token-command.',
+			});
+	}
 
 	if (context === 'connect' && (responseCode === 'LIMIT' || responseCode === 'UNAVAILABLE')) {
 		// servers.md §0.5: the connection cap answers [LIMIT] at LOGIN; back off, use fewer connections.

@@ -13,7 +13,7 @@
  */
 import {ImapFlow} from 'imapflow';
 import {MailshiftError} from '../core/errors.js';
-import {classifyImapError} from './classify-imap-error.js';
+import {classifyImapError, lacksLoginMechanism} from './classify-imap-error.js';
 import type {ImapTarget} from './imap-target.js';
 import type {TokenSource} from '../config/oauth-token.js';
 import {describeTarget} from './imap-target.js';
@@ -139,7 +139,7 @@ export class ConnectionPool {
 		} catch (error) {
 			// An OAuth token expires (an hour for Google and Microsoft): get a new one and log in again, once.
 			const tokens = this.#options.tokenSource;
-			if (!tokens || classifyImapError(error, 'connect', describeTarget(this.#options.target)).code !== 'AUTH_FAILED' || !(await tokens.refresh())) throw error;
+			if (!tokens || lacksLoginMechanism(error) || classifyImapError(error, 'connect', describeTarget(this.#options.target)).code !== 'AUTH_FAILED' || !(await tokens.refresh())) throw error;
 			return await this.#createOnce();
 		}
 	}
@@ -173,7 +173,7 @@ export class ConnectionPool {
 			await client.connect();
 		} catch (error) {
 			client.close();
-			throw classifyImapError(error, 'connect', describeTarget(target));
+			throw classifyImapError(error, 'connect', describeTarget(target), {isOAuth: tokenSource !== undefined});
 		}
 		if (this.#closed) {
 			client.close();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {mkdtemp, mkdir, rm, writeFile} from 'node:fs/promises';
+import {mkdtemp, mkdir, rm, symlink, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -99,5 +99,29 @@ describe('batch plan parsing and validation', () => {
 		assert.equal(parseCredential('env:', '/b').ok, false);
 		const literal = parseCredential('correct horse', '/b');
 		assert.ok(!literal.ok && !literal.problem.includes('correct horse'));
+	});
+});
+
+describe('batch plan: one mailbox under two spellings', () => {
+	let dir: string;
+	before(async () => {
+		dir = await mkdtemp(join(tmpdir(), 'ms-plan-spell-'));
+		await mkdir(join(dir, 'store'));
+		await symlink(join(dir, 'store'), join(dir, 'alias'));
+	});
+	after(async () => rm(dir, {recursive: true, force: true}));
+
+	test('two rows naming the same store (a link, a trailing slash) and the same account (localhost vs 127.0.0.1, host case) are rejected as duplicates', async () => {
+		const text = 'id,source,url,password\n'
+			+ 'a,store,imap://bob@127.0.0.1:1143,env:P\n'
+			+ 'b,alias/,imap://bob@LocalHost:1143,env:P\n'
+			+ 'c,store,imaps://carol@Mail.Example.COM.,env:P\n'
+			+ 'd,./alias,imaps://carol@mail.example.com:993,env:P\n'
+			+ 'e,store,imap://bob@127.0.0.1:1144,env:P\n';
+		const plan = await validatePlan(parsePlanText(text, 'plan.csv'), {baseDir: dir, env: {P: 'pw'}, insecure: false});
+		const report = formatPlanProblems(plan.problems, 'plan.csv');
+		assert.match(report, /row 3, column url: row 2 already migrates the same source into the same account/);
+		assert.match(report, /row 5, column url: row 4 already migrates the same source into the same account/);
+		assert.deepEqual(plan.rows.map((r) => r.id), ['a', 'c', 'e'], 'another port is another account');
 	});
 });

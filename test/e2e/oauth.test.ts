@@ -86,3 +86,29 @@ describe('logging in with an OAuth2 access token', {skip}, () => {
 		assert.doesNotMatch(refused.stdout + refused.stderr, /ya29\./);
 	});
 });
+
+describe('an OAuth2 token for a server that does not offer OAuth2 login', {skip}, () => {
+	let server: PrivateDovecot;
+	let work: string;
+	before(async () => {
+		server = await startDovecot({users: ['alice']}); // no oauth2 passdb: AUTH=PLAIN and LOGIN only
+		work = await mkdtemp(join(tmpdir(), 'ms-oauth-none-'));
+		const root = join(work, 'Maildir');
+		for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(root, sub), {recursive: true});
+		await writeFile(join(root, 'cur', '1.M1.h:2,S'), 'Subject: oauth\nMessage-ID: <oauth-none@t>\nDate: Mon, 2 Mar 2009 08:00:00 +0000\n\nhello\n');
+	});
+	after(async () => {
+		await server?.stop();
+		await rm(work, {recursive: true, force: true});
+	});
+
+	test('is refused as a login problem (exit 4) with a hint to use a password, not as a network problem', async () => {
+		const result = await runCli(['migrate', join(work, 'Maildir'), '--to', `imap://alice@127.0.0.1:${server.port}`, '--stats', '0'], {env: {MAILSHIFT_OAUTH_TOKEN: GOOD}});
+		assert.equal(result.code, 4, result.stderr + result.stdout);
+		assert.match(result.stderr, /does not offer OAuth2 login \(XOAUTH2\/OAUTHBEARER\)/);
+		assert.match(result.stderr, /password/);
+		assert.doesNotMatch(result.stderr, /Could not connect|check the network/i);
+		assert.doesNotMatch(result.stdout + result.stderr, /ya29\./, 'no token in the output');
+		assert.deepEqual((await readAccount(server, 'alice')).messages, []);
+	});
+});

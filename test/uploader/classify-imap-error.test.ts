@@ -11,7 +11,7 @@ import {describe, test} from 'node:test';
 import {MailshiftError} from '../../src/core/errors.js';
 import type {Disposition, ErrorCode} from '../../src/core/errors.js';
 import type {ImapContext} from '../../src/uploader/classify-imap-error.js';
-import {classifyImapError, serverText} from '../../src/uploader/classify-imap-error.js';
+import {classifyImapError, lacksLoginMechanism, serverText} from '../../src/uploader/classify-imap-error.js';
 
 const TARGET = 'imaps://alice@imap.example.com:993';
 
@@ -409,4 +409,30 @@ describe('classifyImapError: the password never reaches a message or hint', () =
 			assert.ok(!String(classified).includes(PASSWORD));
 		});
 	}
+});
+
+describe('classifyImapError: a server without a login mechanism for the credentials', () => {
+	// imapflow's commands/authenticate.js throws this plain Error (no code, nothing sent to the server) when an
+	// access token is given and the server lists neither AUTH=OAUTHBEARER nor AUTH=XOAUTH2.
+	const unsupported = () => new Error('Unsupported authentication mechanism');
+
+	test('Given an OAuth login to a server without XOAUTH2/OAUTHBEARER, when classified, then it is AUTH_FAILED saying so, with a password as the way out', () => {
+		const classified = classifyImapError(unsupported(), 'connect', TARGET, {isOAuth: true});
+		assert.equal(classified.code, 'AUTH_FAILED');
+		assert.equal(classified.disposition, 'fatal');
+		assert.match(classified.message, /does not offer OAuth2 login \(XOAUTH2\/OAUTHBEARER\)/);
+		assert.match(classified.hint ?? '', /password/);
+		assert.doesNotMatch(classified.hint ?? '', /network/);
+	});
+
+	test('Given a password login to a server without any password mechanism, when classified, then it is AUTH_FAILED, not a connection problem', () => {
+		const classified = classifyImapError(unsupported(), 'connect', TARGET);
+		assert.equal(classified.code, 'AUTH_FAILED');
+		assert.match(classified.message, /offers no password login/);
+	});
+
+	test('Given the classified error, when asked whether a login mechanism was missing, then it still says so (a new token would not help)', () => {
+		assert.equal(lacksLoginMechanism(classifyImapError(unsupported(), 'connect', TARGET, {isOAuth: true})), true);
+		assert.equal(lacksLoginMechanism(loginRefusal('AUTHENTICATIONFAILED', 'Authentication failed.')), false);
+	});
 });
