@@ -20,6 +20,7 @@
 import {createHash, randomBytes} from 'node:crypto';
 import {closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs';
 import {hostname} from 'node:os';
+import {resolve} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
 
 export type LockInfo = Readonly<{pid: number; host: string; startedAt: string}>;
@@ -28,6 +29,13 @@ export type LockInfo = Readonly<{pid: number; host: string; startedAt: string}>;
 const MAX_ATTEMPTS = 10;
 /** Claims on claims: a takeover whose taker died is taken over, at most this deep. */
 const MAX_CLAIM_DEPTH = 3;
+
+/**
+ * Lock files this process holds. A lock naming this process's pid on this host that is not in here was left by an
+ * earlier process that had the same pid (a restarted container is pid 1 every time): it is stale, or every later
+ * run would be refused.
+ */
+const heldHere = new Set<string>();
 
 function isRunning(pid: number): boolean {
 	try {
@@ -92,7 +100,7 @@ function take(path: string, temp: string, onStale: ((info: LockInfo) => void) | 
 		const raw = readRaw(path);
 		if (raw === undefined) continue; // released meanwhile: try again
 		const info = parseInfo(raw);
-		const isStale = info === undefined || (info.host === hostname() && !isRunning(info.pid));
+		const isStale = info === undefined || (info.host === hostname() && (info.pid === process.pid ? !heldHere.has(resolve(path)) : !isRunning(info.pid)));
 		if (!isStale) return {held: false, holder: info};
 		if (depth >= MAX_CLAIM_DEPTH) return {held: false, holder: undefined};
 		const claim = `${path}.claim-${createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
@@ -139,6 +147,7 @@ export class Lockfile {
 		}
 		if (outcome.held) {
 			lock.#held = true;
+			heldHere.add(resolve(path));
 			return lock;
 		}
 		const info = outcome.holder;
@@ -155,6 +164,7 @@ export class Lockfile {
 	release(): void {
 		if (!this.#held) return;
 		this.#held = false;
+		heldHere.delete(resolve(this.path));
 		rmSync(this.path, {force: true});
 	}
 }

@@ -50,12 +50,24 @@ test('a live lock refuses a second taker with JOURNAL_LOCKED naming the holder',
 	Lockfile.acquire(path).release();
 });
 
+test('a lock naming this process\'s pid that this process does not hold was left by an earlier process with the same pid, and is taken over', (t) => {
+	// A container restarted after a crash runs mailshift as pid 1 again: the old lock looks alive by pid alone.
+	const path = join(tempDir(t), 'j.sqlite.lock');
+	writeFileSync(path, staleLock(process.pid));
+	const told: number[] = [];
+	const lock = Lockfile.acquire(path, (info) => told.push(info.pid));
+	assert.deepEqual(told, [process.pid]);
+	assert.throws(() => Lockfile.acquire(path), (e: {code?: string}) => e.code === 'JOURNAL_LOCKED');
+	lock.release();
+});
+
 test('a stale lock that a live process has claimed is not taken over by another', async (t) => {
 	const path = join(tempDir(t), 'j.sqlite.lock');
 	const stale = staleLock(await deadPid());
 	writeFileSync(path, stale);
-	// The claim of a live run that is replacing this stale lock right now (this process stands in for it).
-	writeFileSync(`${path}.claim-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`, JSON.stringify({pid: process.pid, host: hostname(), startedAt: 'now'}));
+	// The claim of a live run that is replacing this stale lock right now (our parent process stands in for it:
+	// alive, and not this process, whose own pid in a lock it does not hold means a predecessor's leftover).
+	writeFileSync(`${path}.claim-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`, JSON.stringify({pid: process.ppid, host: hostname(), startedAt: 'now'}));
 	assert.throws(() => Lockfile.acquire(path), {code: 'JOURNAL_LOCKED'});
 	assert.equal(readFileSync(path, 'utf8'), stale);
 });
