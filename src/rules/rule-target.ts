@@ -54,7 +54,9 @@ export function parseFolderUri(uri: string): ParsedUri | undefined {
 	const account = decode(m[2]);
 	const raw = m[3].replace(/\/+$/, '').split('/').map(decode);
 	if (account === undefined || raw.some((s) => s === undefined || s === '')) return undefined;
-	const path = (raw as string[]).map((s) => (scheme === 'imap' ? decodeMutf7(s) : s));
+	// Old (pre-v60) filter files name subfolders through their `Name.sbd/` directory (nsMsgFilter.cpp
+	// ConvertMoveOrCopyToFolderValue removes the suffix); the folder is `Name`.
+	const path = (raw as string[]).map((s, k, all) => (scheme === 'imap' ? decodeMutf7(s) : k < all.length - 1 ? s.replace(/\.sbd$/i, '') : s));
 	return {scheme, account, path};
 }
 
