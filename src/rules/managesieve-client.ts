@@ -34,8 +34,12 @@ export type ManageSieveOptions = Readonly<{
 	host: string;
 	/** @default 4190 (RFC 5804 §1.8) */
 	port?: number;
-	/** 'starttls' upgrades after the greeting (the RFC 5804 way); 'none' only for loopback tests. @default 'starttls' */
-	security?: 'starttls' | 'implicit' | 'none';
+	/**
+	 * 'starttls' upgrades after the greeting (the RFC 5804 way) and refuses a server without STARTTLS;
+	 * 'opportunistic' upgrades when offered (loopback or --insecure only, as for imap://); 'none' never.
+	 * @default 'starttls'
+	 */
+	security?: 'starttls' | 'opportunistic' | 'implicit' | 'none';
 	/** Accept a certificate that does not verify (self-signed). @default false */
 	insecure?: boolean;
 	/** Extra CA certificates (PEM). */
@@ -256,7 +260,7 @@ export class ManageSieveClient {
 			});
 			if (greeting.status !== 'OK') throw new MailshiftError('MANAGESIEVE_UNAVAILABLE', `${target} refused the connection: ${greeting.text}`, 'fatal', {hint: 'Try later, or write the script with --out FILE.sieve.'});
 			client.#capabilities = capabilitiesOf(greeting);
-			if (security === 'starttls') {
+			if (security === 'starttls' || (security === 'opportunistic' && client.#capabilities.starttls)) {
 				if (!client.#capabilities.starttls) {
 					throw new MailshiftError('TLS_FAILED', `${target} does not offer STARTTLS; mailshift will not send a password unencrypted.`, 'fatal', {hint: 'Ask the provider for a TLS port, or (only on a trusted network) use a sieve URL without TLS.'});
 				}
