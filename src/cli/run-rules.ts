@@ -190,7 +190,19 @@ export async function runRulesCommand(args: RulesArgs, io: CliIo): Promise<ExitC
 		io.stderr.write('mailshift: no --to given: mailbox names assume "/" between levels and no namespace prefix.\n');
 	}
 	const folders = await accountFolders(file);
-	const client = args.install ? await openSieve() : undefined;
+	let client: ManageSieveClient | undefined;
+	let unavailable: MailshiftError | undefined;
+	if (args.install) {
+		try {
+			client = await openSieve();
+		} catch (error) {
+			// No ManageSieve there: still show the plan (and write --out), then say what to do instead.
+			if (!(error instanceof MailshiftError) || !['CONNECTION_REFUSED', 'MANAGESIEVE_UNAVAILABLE'].includes(error.code)) throw error;
+			unavailable = new MailshiftError('MANAGESIEVE_UNAVAILABLE', `${error.message} Nothing was installed.`, 'fatal', {
+				cause: error, hint: 'The server may not offer ManageSieve (or uses another --sieve-port). Write the script with --out FILE.sieve and install it the way your provider describes (often a web form).',
+			});
+		}
+	}
 	try {
 		const translation = translateRules(set, {
 			targets: folderTargetResolver({folders, layout, mapOptions}),
@@ -207,6 +219,7 @@ export async function runRulesCommand(args: RulesArgs, io: CliIo): Promise<ExitC
 			const result = await installScript(client, translation.script, {onActive: args.includeActive ? 'include' : args.replaceActive ? 'replace' : 'refuse'});
 			io.stdout.write(`Sieve script "${result.name}" ${result.outcome} and active on ${client.target}${result.includes ? ` (runs your script "${result.includes}" first)` : ''}${result.previousActive && !result.includes ? ` (your script "${result.previousActive}" is kept; --remove reactivates it)` : ''}.\n`);
 		}
+		if (unavailable) throw unavailable;
 		if (!args.out && !client) io.stdout.write(`\n${translation.script.replace(/\r\n/g, '\n')}`);
 		const leftBehind = set.rules.some((rule, i) => rule.enabled && (rule.type & (FilterType.InboxRule | FilterType.PostPlugin)) !== 0 && translation.plan[i]?.status !== 'carried');
 		return leftBehind ? ExitCode.SOME_FAILED : ExitCode.OK;

@@ -151,7 +151,10 @@ export function parseResponse(buf: Buffer, isAuthenticating = false): {response:
 			if (isAuthenticating && line.length === 1 && first?.kind === 'string') {
 				return {response: {status: 'CONTINUE', code: undefined, text: first.value, lines}, consumed: i};
 			}
-			if (first?.kind === 'atom' && /^(OK|NO|BYE)$/i.test(first.value)) {
+			// Data lines start with a string (capabilities, LISTSCRIPTS, GETSCRIPT): a leading atom other
+			// than a status means this is not ManageSieve (e.g. an IMAP "* OK" greeting on the wrong port).
+			if (first?.kind === 'atom' && !/^(OK|NO|BYE)$/i.test(first.value)) throw new Garbled(`unexpected "${first.value.slice(0, 20)}" at the start of a line`);
+			if (first?.kind === 'atom') {
 				const status = first.value.toUpperCase() as SieveResponse['status'];
 				let code: string | undefined;
 				let text = '';

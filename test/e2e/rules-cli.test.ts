@@ -111,11 +111,24 @@ describe('mailshift rules --install / --remove against Dovecot', {skip}, () => {
 		assert.equal(removed.code, 0, removed.stderr);
 		assert.match(removed.stdout, /Removed mailshift's Sieve script/);
 		const client = await ManageSieveClient.connect({host: '127.0.0.1', port: server.managesievePort ?? 0, security: 'none'});
-		try {
+		const isEmpty = async (): Promise<void> => {
 			await client.authenticate({user: 'alice', password: server.passwordOf('alice')});
 			assert.deepEqual(await client.listScripts(), []);
+		};
+		try {
+			await isEmpty();
 		} finally {
 			await client.logout();
 		}
+	});
+
+	test('Given a port without ManageSieve, then install prints the plan, writes --out, says so clearly and exits "unreachable"', async () => {
+		const root = await profile(join(work, 'p-none'), CARRIED);
+		const out = join(work, 'fallback.sieve');
+		const result = await runCli(['rules', root, '--to', `imap://alice@127.0.0.1:${server.port}`, '--sieve-port', String(server.port), '--install', '--out', out], {env: {MAILSHIFT_PASSWORD: server.passwordOf('alice')}});
+		assert.equal(result.code, 8, result.stderr);
+		assert.match(result.stdout, /1\. Invoices — ✓ carried/);
+		assert.match(result.stderr, /did not greet as a ManageSieve server\. Nothing was installed\.\n {2}.*--out FILE\.sieve/);
+		assert.ok((await readFile(out, 'utf8')).startsWith(SCRIPT_MARKER));
 	});
 });
