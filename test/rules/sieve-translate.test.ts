@@ -13,6 +13,7 @@ import {folderTargetResolver} from '../../src/rules/rule-target.js';
 import {SCRIPT_MARKER, translateRules} from '../../src/rules/sieve-translate.js';
 import type {TranslateOptions} from '../../src/rules/sieve-translate.js';
 import {parseThunderbirdFilters, readThunderbirdFilters} from '../../src/rules/thunderbird-filters.js';
+import {mulberry32} from '../../src/testing/prng.js';
 import {runSieveTest, sieveTestSkipReason} from '../helpers/sieve-test.js';
 
 const DOVECOT: ServerLayout = {delimiter: '/', prefix: '', specialUse: new Map([['trash', 'Trash'], ['junk', 'Junk']])};
@@ -164,6 +165,30 @@ describe('translated rules run by Pigeonhole sieve-test', {skip}, () => {
 	test('Forward with the allow flag redirects a copy and keeps the message', async () => {
 		const t = translate(filter('AND (subject,contains,invoice)', [['Forward', 'boss@example.com']]), {allowRedirect: true});
 		assert.deepEqual(await runSieveTest(t.script, MESSAGE), ['redirect <boss@example.com> +copy', 'keep "INBOX"']);
+	});
+
+	test('Given random values full of quotes, backslashes, wildcards and non-ASCII text, then the whole script still compiles and the literal subject matches', async () => {
+		const random = mulberry32(5228);
+		const alphabet = ['"', '\\', '*', '?', '(', ')', ',', ' ', 'ä', '€', '日', 'a', 'Z', '$', '{', '}', '[', ']', ';', '#', '/', '.', '%20'];
+		const pick = (): string => Array.from({length: 1 + Math.floor(random() * 8)}, () => alphabet[Math.floor(random() * alphabet.length)] ?? '').join('');
+		const ops = ['contains', "doesn't contain", 'is', "isn't", 'begins with', 'ends with'];
+		const attrs = ['subject', 'from', 'to or cc', 'body', '"X-Weird"'];
+		let text = '';
+		const subject = pick().replace(/^[ "]+/, 'x').replace(/\\/g, '');
+		// The first rule must match exactly this subject, whatever characters it has.
+		text += filter(`AND (subject,is,"${subject.replace(/"/g, '\\"')}")`, [['Mark flagged']]);
+		for (let k = 0; k < 40; k++) {
+			let value = pick();
+			// Thunderbird's format cannot hold a backslash in a quoted value (it escapes quotes only), so
+			// backslashes are tested in plain values.
+			if (/[)"]|^ /.test(value)) value = `"${value.replace(/\\/g, '').replace(/"/g, '\\"')}"`;
+			const quoted = value;
+			const folder = encodeURIComponent(pick()).replace(/%2F/g, '_');
+			text += filter(`AND (${attrs[k % attrs.length]},${ops[k % ops.length]},${quoted})`, [['AddTag', 'x' + k], ['Copy to folder', `mailbox://nobody@Local%20Folders/${folder}`]]);
+		}
+		const t = translate(text);
+		const actions = await runSieveTest(t.script, MESSAGE.replace(/^Subject: .*$/m, `Subject: ${subject}`));
+		assert.ok(actions.some((a) => a.startsWith('keep "INBOX"') && a.includes('\\flagged')), `${subject}: ${actions.join(' | ')}`);
 	});
 
 	test('A move ends processing: a later matching move does not file a second copy', async () => {

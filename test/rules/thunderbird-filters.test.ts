@@ -11,6 +11,8 @@ import {describe, test} from 'node:test';
 
 import {MailshiftError} from '../../src/core/errors.js';
 import {mulberry32 as prng} from '../../src/testing/prng.js';
+import {folderTargetResolver} from '../../src/rules/rule-target.js';
+import {translateRules} from '../../src/rules/sieve-translate.js';
 import {parseThunderbirdFilters, readThunderbirdFilters} from '../../src/rules/thunderbird-filters.js';
 
 const CORPUS = new URL('../../../shared/corpus/rules/', import.meta.url).pathname;
@@ -115,7 +117,10 @@ describe('bad filter files', () => {
 				const file = join(dir, `f${round}.dat`);
 				await writeFile(file, bytes);
 				try {
-					await readThunderbirdFilters(file);
+					// Whatever parses also translates without throwing (the translator reports, never fails).
+					const set = await readThunderbirdFilters(file);
+					const t = translateRules(set, {targets: folderTargetResolver({folders: [], layout: {delimiter: '/', prefix: '', specialUse: new Map()}})});
+					assert.equal(t.plan.length, set.rules.length);
 				} catch (error) {
 					assert.ok(error instanceof MailshiftError, `round ${round}: ${String(error)}`);
 					assert.equal(error.code, 'RULES_UNPARSEABLE', `round ${round}: ${error.message}`);
