@@ -172,7 +172,10 @@ function compileTerm(term: RuleCondition, ctx: Ctx): Compiled {
 	const addresses = ADDRESS_HEADERS[attribute];
 	if (addresses) {
 		// Thunderbird matches is/begins/ends per address (name or e-mail); `address :all` tests the e-mail.
-		if (op === 'is' || op === "isn't" || op === 'begins with' || op === 'ends with') return stringTest('address', addresses, op, value, ctx);
+		if (op === 'is' || op === "isn't" || op === 'begins with' || op === 'ends with') {
+			if (!value.includes('@')) ctx.notes.push(`"${attribute} ${op} ${value}" is compared with the e-mail addresses only; Thunderbird also compared display names`);
+			return stringTest('address', addresses, op, value, ctx);
+		}
 		return stringTest('header', addresses, op, value, ctx);
 	}
 	if (attribute === 'subject') return stringTest('header', ['subject'], op, value, ctx);

@@ -85,7 +85,7 @@ describe('Thunderbird filters installed over ManageSieve sort mail delivered thr
 	let server: PrivateDovecot;
 	let translation: Translation;
 	before(async () => {
-		server = await startDovecot({sieve: true, tls: true, users: ['alice']});
+		server = await startDovecot({sieve: true, tls: true, users: ['alice', 'bob']});
 	});
 	after(async () => {
 		await server?.stop();
@@ -126,5 +126,26 @@ describe('Thunderbird filters installed over ManageSieve sort mail delivered thr
 		// "carried" is only claimed for rules a delivered message proved above.
 		const proven = new Set(EXPECTED.map((e) => e.rule));
 		for (const p of translation.plan) if (p.status !== 'not-carried') assert.ok(proven.has(p.name), `rule "${p.name}" is proven by a delivery`);
+	});
+
+	test('Given a script of the user\'s that is already active, then with include both run: the user\'s first, then the migrated filters', async () => {
+		const layout: ServerLayout = {delimiter: '/', prefix: '', specialUse: new Map()};
+		const client = await ManageSieveClient.connect({host: '127.0.0.1', port: server.managesievePort ?? 0, insecure: true});
+		try {
+			await client.authenticate({user: 'bob', password: server.passwordOf('bob')});
+			await client.putScript('mine', 'require ["imap4flags"];\r\nif header :contains "subject" "vip" { addflag "\\\\Flagged"; }\r\n');
+			await client.setActive('mine');
+			const set = parseThunderbirdFilters(FILTERS, '/profile/msgFilterRules.dat');
+			const t = translateRules(set, {targets: folderTargetResolver({folders: [], layout}), extensions: client.capabilities.sieve});
+			const result = await installScript(client, t.script, {onActive: 'include'});
+			assert.equal(result.includes, 'mine');
+		} finally {
+			await client.logout();
+		}
+		const message = 'From: Billing <ar@billing.example>\nSubject: vip invoice\nMessage-ID: <vip@rules.test>\n\nx\n';
+		assert.match(await deliverLmtp(server.lmtpPort ?? 0, 'bob', message), /^250 /);
+		const account = await readAccount(server, 'bob');
+		const copies = account.messages.filter((m) => m.messageId === 'vip@rules.test');
+		assert.deepEqual(copies.map((m) => [m.mailbox, [...m.flags].filter((f) => f !== '\\Recent').sort()]), [['Invoices', ['\\Flagged', '\\Seen']]]);
 	});
 });

@@ -49,6 +49,15 @@ describe('the translation plan', () => {
 		assert.match(t.script, /fileinto :create "INBOX\.Käse";/);
 	});
 
+	test('Given a folder target that is not a folder URI or is excluded from the migration, then the move is left out with the reason', () => {
+		const bad = translate(filter('AND (subject,contains,a)', [['Move to folder', 'news://x/y'], ['Mark read']]));
+		assert.equal(bad.plan[0]?.status, 'partly');
+		assert.match(bad.plan[0]?.reasons[0] ?? '', /is not a Thunderbird folder URI/);
+		const excluded = translate(filter('AND (subject,contains,a)', [['Move to folder', 'mailbox://nobody@Local%20Folders/Old/2001']]), {targets: folderTargetResolver({folders: [], layout: DOVECOT, mapOptions: {excludes: ['Old']}})});
+		assert.equal(excluded.plan[0]?.status, 'not-carried');
+		assert.match(excluded.plan[0]?.reasons[0] ?? '', /"Old\/2001" is excluded from the migration/);
+	});
+
 	test('Given the corpus-style rules, then address-book and junk-score rules are not carried, with the reason', () => {
 		const t = translate(filter('AND (from,is in ab,moz-abmdbdirectory://abook.mab)', [['Mark flagged']]) + filter('OR ("X-Spam-Status",begins with,Yes)', [['JunkScore', '100']]));
 		assert.deepEqual(t.plan.map((p) => p.status), ['not-carried', 'not-carried']);
