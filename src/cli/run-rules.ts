@@ -4,8 +4,8 @@
  * mailshift's script (`--remove`). Issue #17; the work is done by src/rules/*, this file only wires the CLI.
  *
  * Source: a `msgFilterRules.dat` (or `.sfd`) file, a Thunderbird account folder holding one
- * (`Mail/Local Folders`), or a profile / `Mail` directory with exactly one non-empty filter file below
- * `Mail/*` or `ImapMail/*` (several: the user names one). Folder targets are mapped like `migrate` maps the
+ * (`Mail/Local Folders`), a profile / `Mail` directory, or the Thunderbird directory with `profiles.ini`, with
+ * exactly one non-empty filter file below `Mail/*` or `ImapMail/*` (several: the user names one). Folder targets are mapped like `migrate` maps the
  * account folder's mail (same --prefix/--map/--exclude, the server's layout read over IMAP when --to is
  * given). Login exactly as `migrate` (config/secrets.ts: --password-file, MAILSHIFT_PASSWORD, prompt, or
  * OAuth); ManageSieve runs on the IMAP host, port --sieve-port, with STARTTLS.
@@ -13,7 +13,7 @@
  * Exit: OK when every rule that ran on new mail was carried (or the removal/plan succeeded without
  * leaving a rule behind); SOME_FAILED when some were only partly or not carried (listed with the reason).
  */
-import {existsSync, readdirSync, statSync} from 'node:fs';
+import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import type {Options} from 'yargs';
 
@@ -79,7 +79,14 @@ export function findFilterFile(source: string): string {
 	if (statSync(path).isFile()) return path;
 	if (existsSync(join(path, FILTER_FILE))) return join(path, FILTER_FILE);
 	const found: string[] = [];
-	for (const top of [path, join(path, 'Mail'), join(path, 'ImapMail')]) {
+	// The Thunderbird directory itself (~/.thunderbird): its profiles from profiles.ini (Path=, IsRelative=1).
+	const profiles = [path];
+	const ini = existsSync(join(path, 'profiles.ini')) ? readFileSync(join(path, 'profiles.ini'), 'utf8') : '';
+	for (const section of ini.split(/^\[/m)) {
+		const profile = /^Path=(.+)$/m.exec(section)?.[1]?.trim();
+		if (profile) profiles.push(/^IsRelative=1$/m.test(section) ? join(path, profile) : profile);
+	}
+	for (const top of profiles.flatMap((p) => [p, join(p, 'Mail'), join(p, 'ImapMail')])) {
 		if (!existsSync(top) || !statSync(top).isDirectory()) continue;
 		for (const entry of readdirSync(top, {withFileTypes: true})) {
 			const candidate = join(top, entry.name, FILTER_FILE);

@@ -67,6 +67,15 @@ describe('mailshift rules without a server', () => {
 		assert.ok((await readFile(out, 'utf8')).startsWith(SCRIPT_MARKER));
 	});
 
+	test('Given the Thunderbird directory, then the filter file is found through profiles.ini', async () => {
+		const tb = join(work, 'tb');
+		await profile(join(tb, 'Profiles', 'x.default'), CARRIED);
+		await writeFile(join(tb, 'profiles.ini'), '[General]\nStartWithLastProfile=1\n\n[Profile0]\nName=default\nIsRelative=1\nPath=Profiles/x.default\nDefault=1\n');
+		const result = await runCli(['rules', tb]);
+		assert.equal(result.code, 0, result.stderr);
+		assert.match(result.stdout, /Filters in .*Profiles\/x\.default\/Mail\/Local Folders\/msgFilterRules\.dat:/);
+	});
+
 	test('Given a garbled filter file, then the error names the file and line and the exit code is the source one', async () => {
 		const root = await profile(join(work, 'p3'), 'version="9"\nname="a\n');
 		const result = await runCli(['rules', root]);
