@@ -126,7 +126,8 @@ export function formatPlan(translation: Translation, file: string): string {
 		for (const n of p.notes) lines.push(`       note: ${n}`);
 	});
 	const carried = translation.plan.filter((p) => p.status !== 'not-carried').length;
-	lines.push(`${translation.plan.length} filters → ${carried} server rules; ${translation.plan.length - carried} stay on this computer (reasons above).`);
+	const left = translation.plan.length - carried;
+	lines.push(`${translation.plan.length} filters → ${carried} server rules${left > 0 ? `; ${left} stay on this computer (reasons above)` : ''}.`);
 	return lines.join('\n') + '\n';
 }
 
@@ -222,7 +223,9 @@ export async function runRulesCommand(args: RulesArgs, io: CliIo): Promise<ExitC
 			await atomicWrite(resolve(args.out), translation.script);
 			io.stdout.write(`Sieve script written to ${resolve(args.out)}.\n`);
 		}
-		if (client) {
+		if (client && translation.plan.every((p) => p.status === 'not-carried')) {
+			io.stdout.write(`No filter can run on the server, so nothing was installed on ${client.target}.\n`);
+		} else if (client) {
 			const result = await installScript(client, translation.script, {onActive: args.includeActive ? 'include' : args.replaceActive ? 'replace' : 'refuse'});
 			io.stdout.write(`Sieve script "${result.name}" ${result.outcome} and active on ${client.target}${result.includes ? ` (runs your script "${result.includes}" first)` : ''}${result.previousActive && !result.includes ? ` (your script "${result.previousActive}" is kept; --remove reactivates it)` : ''}.\n`);
 		}
