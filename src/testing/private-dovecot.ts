@@ -74,6 +74,11 @@ export function isDovecotInstalled(): boolean {
 	return existsSync('/usr/sbin/dovecot') || spawnSync('sh', ['-c', 'command -v dovecot'], {stdio: 'ignore'}).status === 0;
 }
 
+/** True when ManageSieve, LMTP and the Sieve plugin are installed (Debian dovecot-managesieved, -lmtpd, -sieve). */
+export function isSieveInstalled(): boolean {
+	return ['/usr/lib/dovecot/managesieve', '/usr/lib/dovecot/managesieve-login', '/usr/lib/dovecot/lmtp', '/usr/lib/dovecot/modules/lib90_sieve_plugin.so'].every((f) => existsSync(f));
+}
+
 async function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const server = createServer();
@@ -117,6 +122,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export async function startDovecot(options: DovecotOptions = {}): Promise<PrivateDovecot> {
 	if (!isDovecotInstalled()) throw new Error('dovecot is not installed: apt-get install -y dovecot-imapd');
+	if (options.sieve && !isSieveInstalled()) throw new Error('sieve: true needs apt-get install -y dovecot-managesieved dovecot-lmtpd dovecot-sieve');
 	const separator = options.separator ?? '/';
 	const prefix = options.prefix ?? '';
 	const users = options.users ?? ['alice', 'bob', 'carol'];

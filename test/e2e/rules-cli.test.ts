@@ -11,7 +11,7 @@ import {after, before, describe, test} from 'node:test';
 
 import {ManageSieveClient} from '../../src/rules/managesieve-client.js';
 import {SCRIPT_MARKER} from '../../src/rules/sieve-translate.js';
-import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
+import {sieveServerSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {readAccount} from '../helpers/imap-readback.js';
 import {deliverLmtp} from '../helpers/lmtp.js';
@@ -84,7 +84,7 @@ describe('mailshift rules without a server', () => {
 	});
 });
 
-const skip = dovecotSkipReason();
+const skip = sieveServerSkipReason();
 
 describe('mailshift rules --install / --remove against Dovecot', {skip}, () => {
 	let server: PrivateDovecot;

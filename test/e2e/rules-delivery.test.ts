@@ -14,12 +14,12 @@ import {installScript} from '../../src/rules/sieve-install.js';
 import {translateRules} from '../../src/rules/sieve-translate.js';
 import type {Translation} from '../../src/rules/sieve-translate.js';
 import {parseThunderbirdFilters} from '../../src/rules/thunderbird-filters.js';
-import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
+import {sieveServerSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {readAccount} from '../helpers/imap-readback.js';
 import {deliverLmtp} from '../helpers/lmtp.js';
 
-const skip = dovecotSkipReason();
+const skip = sieveServerSkipReason();
 
 const FILTERS = `version="9"
 logging="no"

@@ -9,7 +9,7 @@ import {MailshiftError} from '../../src/core/errors.js';
 import {ManageSieveClient, parseResponse, sieveArgument} from '../../src/rules/managesieve-client.js';
 import {composeScript, installScript, isOurScript, removeScript} from '../../src/rules/sieve-install.js';
 import {SCRIPT_MARKER} from '../../src/rules/sieve-translate.js';
-import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
+import {sieveServerSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
 
 describe('the ManageSieve reply parser', () => {
@@ -49,7 +49,7 @@ describe('the ManageSieve reply parser', () => {
 	});
 });
 
-const skip = dovecotSkipReason();
+const skip = sieveServerSkipReason();
 
 const OUR_SCRIPT = `${SCRIPT_MARKER}\r\n# test\r\nrequire ["fileinto"];\r\nif header :contains "subject" "x" {\r\n    fileinto "X";\r\n}\r\n`;
 const USER_SCRIPT = 'require "fileinto";\r\nif header :contains "subject" "mine" { fileinto "Mine"; }\r\n';
