@@ -17,6 +17,7 @@ import {runVerifyCommand} from './run-verify.js';
 import {BACKUP_OPTIONS, runBackupCommand} from './run-backup.js';
 import {BATCH_OPTIONS, runBatchCommand} from './run-batch.js';
 import {runStatus} from './run-status.js';
+import {RULES_OPTIONS, runRulesCommand} from './run-rules.js';
 
 /** First Ctrl-C: graceful stop (in-flight uploads finish); second: abort. */
 function installInterrupt(io: CliIo): (controls: EngineControls) => () => void {
@@ -128,6 +129,11 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		(args) => {
 			const config = resolveMigrateConfig({source: args.source, to: args.to, journal: args.journal, insecure: args.insecure}, cliIo.env);
 			exitCode = runStatus(config, cliIo);
+		})
+		.command('rules <source>', 'Turn Thunderbird filters into server-side Sieve rules: print the plan and script, --out FILE, --install (ManageSieve), --remove', (y) => y
+			.positional('source', {type: 'string', describe: 'msgFilterRules.dat, a Thunderbird account folder, or a profile folder'}).options(RULES_OPTIONS),
+		async (args) => {
+			exitCode = await runRulesCommand({...args, passwordFile: args['password-file'], oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'], map: args.map?.map(String), exclude: args.exclude?.map(String), sievePort: args['sieve-port'], includeActive: args['rules-include-active'], replaceActive: args['rules-replace-active'], allowRedirect: args['rules-allow-redirect'], allowDiscard: args['rules-allow-discard']}, cliIo);
 		})
 		.command(['tui', '$0'], 'The guided switch from POP to IMAP in the terminal (also: mailshift with no arguments)', (y) => y,
 		async () => {

@@ -31,6 +31,12 @@ export type ErrorCode =
 	| 'JOURNAL_CORRUPT'
 	| 'JOURNAL_MISMATCH'
 	| 'BUDGET_REACHED'
+	// Rules (issue #17, src/rules/): a filter file that cannot be parsed; a Sieve script the server refused;
+	// the server offers no ManageSieve; another script of the user's is active (never replaced untold).
+	| 'RULES_UNPARSEABLE'
+	| 'SIEVE_REJECTED'
+	| 'MANAGESIEVE_UNAVAILABLE'
+	| 'SIEVE_SCRIPT_CONFLICT'
 	| 'BUG';
 
 export type ErrorDetails = Readonly<{cause?: unknown; hint?: string; retryAfterMs?: number}>;

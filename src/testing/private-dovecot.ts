@@ -9,6 +9,10 @@
  * runs as the caller and chroots are off. `instance_name` differs per instance. unix socket paths are
  * limited to 108 bytes, so the dir lives directly under the OS temp dir with a short name.
  *
+ * With `sieve: true` it also runs ManageSieve (RFC 5804, dovecot-managesieved) and LMTP (RFC 2033,
+ * dovecot-lmtpd) with the Pigeonhole Sieve plugin on their own free loopback ports, so tests can install a
+ * script and deliver mail through it; scripts live in `~/sieve`, the active one is `~/.dovecot.sieve`.
+ *
  * Users: every name in `users` with password `pw-<name>` (no quota), plus `tiny` / `pw-tiny` with a storage
  * quota (`tinyQuota`, default 1M) and a per-message limit (`tinyMaxMail`, default 256k).
  */
@@ -42,6 +46,8 @@ export type DovecotOptions = Readonly<{
 	 * (a loopback HTTP server of the test's own).
 	 */
 	oauth2IntrospectionUrl?: string;
+	/** Also run ManageSieve and LMTP with the Sieve plugin (see the module comment). @default false */
+	sieve?: boolean;
 }>;
 
 export type PrivateDovecot = Readonly<{
@@ -50,6 +56,10 @@ export type PrivateDovecot = Readonly<{
 	port: number;
 	/** Implicit-TLS port, when `tls` was requested. */
 	tlsPort: number | undefined;
+	/** ManageSieve port (STARTTLS when `tls`), when `sieve` was requested. */
+	managesievePort: number | undefined;
+	/** LMTP port (plain, loopback), when `sieve` was requested. */
+	lmtpPort: number | undefined;
 	separator: string;
 	pid: number;
 	passwordOf(user: string): string;
@@ -62,6 +72,11 @@ export type PrivateDovecot = Readonly<{
 /** True when the `dovecot` binary is installed (tests skip with a reason otherwise). */
 export function isDovecotInstalled(): boolean {
 	return existsSync('/usr/sbin/dovecot') || spawnSync('sh', ['-c', 'command -v dovecot'], {stdio: 'ignore'}).status === 0;
+}
+
+/** True when ManageSieve, LMTP and the Sieve plugin are installed (Debian dovecot-managesieved, -lmtpd, -sieve). */
+export function isSieveInstalled(): boolean {
+	return ['/usr/lib/dovecot/managesieve', '/usr/lib/dovecot/managesieve-login', '/usr/lib/dovecot/lmtp', '/usr/lib/dovecot/modules/lib90_sieve_plugin.so'].every((f) => existsSync(f));
 }
 
 async function freePort(): Promise<number> {
@@ -107,6 +122,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export async function startDovecot(options: DovecotOptions = {}): Promise<PrivateDovecot> {
 	if (!isDovecotInstalled()) throw new Error('dovecot is not installed: apt-get install -y dovecot-imapd');
+	if (options.sieve && !isSieveInstalled()) throw new Error('sieve: true needs apt-get install -y dovecot-managesieved dovecot-lmtpd dovecot-sieve');
 	const separator = options.separator ?? '/';
 	const prefix = options.prefix ?? '';
 	const users = options.users ?? ['alice', 'bob', 'carol'];
@@ -132,6 +148,9 @@ service anvil {
 }
 service imap-login {
   chroot =
+}
+service managesieve-login {
+  chroot =
 }`;
 	}
 
@@ -156,8 +175,36 @@ service imap-login {
 	const mailbox = (name: string, use: string): string => `  mailbox ${name} {\n    special_use = ${use}\n${special ? '    auto = subscribe\n' : ''}  }`;
 
 	let lastError = '';
+	let managesievePort: number | undefined;
+	let lmtpPort: number | undefined;
 	for (let attempt = 0; attempt < 5; attempt++) {
 		port = await freePort();
+		let sieveConfig = '';
+		if (options.sieve) {
+			managesievePort = await freePort();
+			lmtpPort = await freePort();
+			sieveConfig = `
+service managesieve-login {
+  inet_listener sieve {
+    address = 127.0.0.1
+    port = ${managesievePort}
+  }
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = ${lmtpPort}
+  }
+}
+protocol lmtp {
+  mail_plugins = $mail_plugins sieve
+  postmaster_address = postmaster@localhost
+}
+plugin {
+  sieve = file:~/sieve;active=~/.dovecot.sieve
+}
+`;
+		}
 		if (options.tls) {
 			tlsPort = await freePort();
 			tlsListener = `  inet_listener imaps {\n    address = 127.0.0.1\n    port = ${tlsPort}\n    ssl = yes\n  }`;
@@ -169,7 +216,7 @@ state_dir = ${dir}/state
 log_path = ${dir}/log/dovecot.log
 info_log_path = ${dir}/log/dovecot.log
 debug_log_path = ${dir}/log/dovecot.log
-protocols = imap
+protocols = imap${options.sieve ? ' sieve lmtp' : ''}
 listen = 127.0.0.1
 ${tlsConfig}
 disable_plaintext_auth = no
@@ -220,7 +267,7 @@ service imap-login {
   }
 ${tlsListener}
 }
-${options.extraConfig ?? ''}
+${sieveConfig}${options.extraConfig ?? ''}
 `;
 		if (options.oauth2IntrospectionUrl) {
 			await writeFile(join(dir, 'oauth2.conf.ext'), `introspection_mode = post\nintrospection_url = ${options.oauth2IntrospectionUrl}\nusername_attribute = username\nactive_attribute = active\nactive_value = true\n`, {mode: 0o644});
@@ -240,16 +287,18 @@ ${options.extraConfig ?? ''}
 			lastError = (await readFile(errFile, 'utf8').catch(() => '')) || String(started.error ?? `dovecot exited with ${started.status}`);
 			continue;
 		}
+		const allExtraListening = async (): Promise<boolean> =>
+			(managesievePort === undefined || (await canConnect(managesievePort))) && (lmtpPort === undefined || (await canConnect(lmtpPort)));
 		// Up to 15 s: on a loaded 2-core machine the master can take several seconds to write its pid file.
 		for (let i = 0; i < 300; i++) {
-			if (existsSync(join(dir, 'run/master.pid')) && (await canConnect(port))) break;
+			if (existsSync(join(dir, 'run/master.pid')) && (await canConnect(port)) && (await allExtraListening())) break;
 			await sleep(50);
 		}
 		const pidText = await readFile(join(dir, 'run/master.pid'), 'utf8').catch(() => '');
 		const pid = Number(pidText.trim());
 		if (pid > 0 && isAlive(pid) && (await canConnect(port))) {
 			return {
-				dir, host: '127.0.0.1', port, tlsPort, separator, pid, passwordOf,
+				dir, host: '127.0.0.1', port, tlsPort, managesievePort, lmtpPort, separator, pid, passwordOf,
 				mailDir: (user) => join(dir, 'mail', user, 'Maildir'),
 				logText: () => readFile(join(dir, 'log/dovecot.log'), 'utf8').catch(() => ''),
 				stop: async () => {
