@@ -17,6 +17,7 @@ import {runVerifyCommand} from './run-verify.js';
 import {BACKUP_OPTIONS, runBackupCommand} from './run-backup.js';
 import {BATCH_OPTIONS, runBatchCommand} from './run-batch.js';
 import {runStatus} from './run-status.js';
+import {shellCommand} from '../util/shell-quote.js';
 
 /** First Ctrl-C: graceful stop (in-flight uploads finish); second: abort. */
 function installInterrupt(io: CliIo): (controls: EngineControls) => () => void {
@@ -41,8 +42,7 @@ function installInterrupt(io: CliIo): (controls: EngineControls) => () => void {
 }
 
 export async function main(argv: readonly string[], io: CliIo = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env}): Promise<ExitCodeValue> {
-	const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
-	const cliIo: CliIo = {...io, onInterrupt: io.onInterrupt ?? installInterrupt(io), commandLine: io.commandLine ?? ['mailshift', ...argv.map(quote)].join(' ')};
+	const cliIo: CliIo = {...io, onInterrupt: io.onInterrupt ?? installInterrupt(io), commandLine: io.commandLine ?? shellCommand(['mailshift', ...argv])};
 	const debug = argv.includes('--debug');
 	// NO_COLOR (no-color.org): ink's colours come from chalk, which reads only FORCE_COLOR, at import time —
 	// and the TUI is imported later, only when used.

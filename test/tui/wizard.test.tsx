@@ -195,3 +195,34 @@ test('Cancelling at the confirm screen changes nothing', async () => {
 		unmount();
 	}
 });
+
+test('An address and a password pasted with their Enter in one read each move the wizard on, and the password has no Enter in it', async () => {
+	const services = fakeServices();
+	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
+	try {
+		await until(lastFrame, /Where is your mail/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Enter to use it/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Back up first/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /e-mail address/);
+		await wait(60);
+		stdin.write('me@example.org\r');
+		await until(lastFrame, /imaps:\/\/imap\.example\.org:993/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Password for me@example\.org/);
+		await wait(60);
+		stdin.write('right\r');
+		await until(lastFrame, /✓ Logged in/);
+		assert.equal(services.tested.length, 1);
+		assert.equal(services.tested[0]?.password, 'right');
+		assert.equal(services.tested[0]?.user, 'me@example.org');
+	} finally {
+		unmount();
+	}
+});

@@ -1,5 +1,6 @@
 /** Step 3 — the IMAP account: e-mail → suggested server, user, hidden password, tested on the spot. */
-import {PasswordInput, Spinner, TextInput} from '@inkjs/ui';
+import {Spinner} from '@inkjs/ui';
+import TextField from '../components/text-field.js';
 import {Box, Text, useInput} from 'ink';
 import {useState} from 'react';
 import {formatBytes} from '../format.js';
@@ -37,7 +38,8 @@ export function AccountStep({services, onDone}: Props) {
 			{stage === 'email' ? (
 				<>
 					<Text>Your e-mail address (or IMAP user name):</Text>
-					<TextInput placeholder="you@example.com" onSubmit={(value) => {
+					<TextField placeholder="you@example.com" onSubmit={(value) => {
+						if (!value.trim()) return;
 						setEmail(value.trim());
 						void services.guessServer(value.trim()).then((g) => {
 							setGuess(g);
@@ -50,7 +52,7 @@ export function AccountStep({services, onDone}: Props) {
 			{stage === 'server' ? (
 				<>
 					<Text>Server{guess ? <Text dimColor> (suggested from {guess.source === 'provider' ? 'the provider list' : guess.source === 'srv' ? 'the domain\'s DNS SRV record' : 'the domain name'}; edit if needed)</Text> : null}:</Text>
-					<TextInput defaultValue={server} onSubmit={(value) => {
+					<TextField defaultValue={server} onSubmit={(value) => {
 						setServer(value.trim());
 						setStage('password');
 					}} />
@@ -59,7 +61,7 @@ export function AccountStep({services, onDone}: Props) {
 			{stage === 'password' ? (
 				<>
 					<Text>Password for {email} (not shown, not stored; an app password if your provider asks for one):</Text>
-					<PasswordInput onSubmit={(password) => {
+					<TextField mask="*" onSubmit={(password) => {
 						const parsed = parseServer(server);
 						const next: Account = {user: email, host: parsed.host, port: parsed.port, security: parsed.security, password, insecure: false};
 						setAccount(next);
