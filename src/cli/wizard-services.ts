@@ -22,6 +22,7 @@ import {runMigrate} from './run-migrate.js';
 import {runBackupCommand} from './run-backup.js';
 import {ExitCode} from './exit-codes.js';
 import type {FinishInfo} from '../tui/components/finish.js';
+import {shellCommand} from '../util/shell-quote.js';
 
 /** Well-known providers (their published IMAP settings). */
 const PROVIDERS: ReadonlyArray<readonly [RegExp, string]> = [
@@ -252,14 +253,17 @@ export function createWizardServices(io: CliIo): WizardServices {
 			const stats = new StatsStore();
 			const controls = new EngineControls();
 			const quiet = new Writable({write: (_chunk, _enc, done) => done()}) as unknown as NodeJS.WriteStream;
-			const silentIo: CliIo = {...io, stdout: quiet, stderr: quiet, env: {...env, MAILSHIFT_PASSWORD: start.account.password}, commandLine: `mailshift migrate '${config.source}' --to ${url}${start.excludes.map((e) => ` --exclude '${e}'`).join('')}`};
+			const silentIo: CliIo = {
+				...io, stdout: quiet, stderr: quiet, env: {...env, MAILSHIFT_PASSWORD: start.account.password},
+				...wizardCommands(config.source, url, start),
+			};
 			const run = async (): Promise<FinishInfo> => {
 				if (start.backupDir) {
 					stats.apply({type: 'notice', message: `Backing up ${config.source} into ${start.backupDir} first…`});
 					const out = resolve(start.backupDir.replace(/^~(?=\/|$)/, home));
 					const backupExit = await runBackupCommand({source: config.source, out, stats: 0, reuseComplete: true}, silentIo);
 					if (backupExit !== ExitCode.OK) {
-						return {interrupted: true, dryRun: false, error: `The backup into ${out} did not complete (exit ${backupExit}); nothing was uploaded. Run \`mailshift backup '${config.source}' --out '${out}'\` to see why.`};
+						return {interrupted: true, dryRun: false, error: `The backup into ${out} did not complete (exit ${backupExit}); nothing was uploaded. Run \`${shellCommand(['mailshift', 'backup', config.source, '--out', out])}\` to see why.`};
 					}
 					stats.apply({type: 'notice', message: `Backup complete and verified: ${out}`});
 				}
@@ -270,6 +274,20 @@ export function createWizardServices(io: CliIo): WizardServices {
 			return {store: stats, controls, title: `${config.source} → ${url}`, done};
 		},
 	};
+}
+
+/**
+ * The commands the finish screen prints (resume, verify): shell-quoted, with the same mapping as the run (a
+ * resume with another mapping would upload into other folders), and no password (the CLI asks for it).
+ */
+export function wizardCommands(source: string, url: string, start: Pick<MigrationStart, 'prefix' | 'rules' | 'excludes'>): {commandLine: string; verifyCommand: string} {
+	const options = [
+		'--to', url,
+		...(start.prefix ? ['--prefix', start.prefix] : []),
+		...(start.rules ?? []).flatMap((r) => ['--map', `${r.from}=${r.to}`]),
+		...start.excludes.flatMap((e) => ['--exclude', e]),
+	];
+	return {commandLine: shellCommand(['mailshift', 'migrate', source, ...options]), verifyCommand: shellCommand(['mailshift', 'verify', source, ...options])};
 }
 
 function toTarget(account: Account) {
