@@ -17,6 +17,7 @@ import {classifyImapError} from './classify-imap-error.js';
 import type {ImapTarget} from './imap-target.js';
 import type {TokenSource} from '../config/oauth-token.js';
 import {describeTarget} from './imap-target.js';
+import {pinnedTransport} from './tls-pin.js';
 
 export type PoolOptions = Readonly<{
 	target: ImapTarget;
@@ -154,6 +155,7 @@ export class ConnectionPool {
 			...(target.implicitTls ? {} : {doSTARTTLS: target.requireStartTls ? true : undefined}),
 			auth,
 			tls: {rejectUnauthorized: !target.insecure},
+			...(target.tlsFingerprint ? {transport: pinnedTransport(target.tlsFingerprint)} : {}),
 			logger: false,
 			disableAutoIdle: true,
 			clientInfo: {name: 'mailshift'},

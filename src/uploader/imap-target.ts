@@ -14,6 +14,8 @@ export type ImapTarget = Readonly<{
 	/** Skip certificate verification (--insecure). */
 	insecure: boolean;
 	user: string;
+	/** Trust exactly the certificate with this SHA-256 fingerprint ("AB:CD:…"; --tls-fingerprint, tls-pin.ts). */
+	tlsFingerprint?: string;
 }>;
 
 export function isLoopbackHost(host: string): boolean {
