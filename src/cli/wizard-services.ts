@@ -16,6 +16,7 @@ import {isSkip, mapMessage} from '../mapper/map-message.js';
 import {detectSourceKind, openSource} from '../readers/open-source.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';
+import {fetchCertificate} from '../uploader/tls-pin.js';
 import type {Account, ConnectionReport, FoundStore, PlannedFolder, ServerGuess, StoreDetails, StoreKind, WizardServices, MigrationStart, RunningMigration} from '../tui/wizard-services.js';
 import type {CliIo} from './run-migrate.js';
 import {runMigrate} from './run-migrate.js';
@@ -43,6 +44,12 @@ const PROVIDERS: ReadonlyArray<readonly [RegExp, string]> = [
 	[/^free\.fr$/, 'imap.free.fr'],
 	[/^(libero|virgilio)\.it$/, 'imapmail.libero.it'],
 ];
+
+/** Hints for the guided mode, where the CLI's hints would name options it does not have. */
+const GUIDED_HINTS: Readonly<Partial<Record<string, string>>> = {
+	AUTH_FAILED: 'Check the user name and the password. Gmail, iCloud, Yahoo and Outlook.com want an app password (made in the account\'s security settings).',
+	THROTTLED: 'The server allows no more connections now: close other mail programs of this account for a minute, then try again.',
+};
 
 function kindOf(path: string): StoreKind | undefined {
 	return /\.(pst|ost)$/i.test(path) ? 'pst' : undefined;
@@ -200,7 +207,14 @@ export function createWizardServices(io: CliIo): WizardServices {
 				}
 			} catch (error) {
 				const e = toMailshiftError(error);
-				return {ok: false, error: e.message, ...(e.hint ? {hint: e.hint} : {})};
+				// The guided mode has no options: its hints name what a person can do on its screens.
+				if (e.code === 'TLS_FAILED') {
+					const certificate = await fetchCertificate(target).catch(() => undefined);
+					if (certificate && certificate.sha256 !== account.tlsFingerprint) return {ok: false, error: e.message, certificate};
+					return {ok: false, error: e.message, hint: 'Check the server: imaps:// is TLS from the start (usually port 993), imap:// starts with STARTTLS (usually 143).'};
+				}
+				const hint = GUIDED_HINTS[e.code] ?? e.hint;
+				return {ok: false, error: e.message, ...(hint ? {hint} : {})};
 			}
 		},
 
@@ -247,6 +261,7 @@ export function createWizardServices(io: CliIo): WizardServices {
 			const url = describeTarget(target);
 			const config = resolveMigrateConfig({
 				source: resolve(start.source.replace(/^~(?=\/|$)/, home)), to: url, insecure: start.account.insecure, connections: start.connections,
+				...(start.account.tlsFingerprint ? {tlsFingerprint: start.account.tlsFingerprint} : {}),
 				exclude: [...start.excludes], ...(start.prefix ? {prefix: start.prefix} : {}), stats: 0,
 				map: (start.rules ?? []).map((r) => `${r.from}=${r.to}`),
 			}, env);
@@ -255,7 +270,7 @@ export function createWizardServices(io: CliIo): WizardServices {
 			const quiet = new Writable({write: (_chunk, _enc, done) => done()}) as unknown as NodeJS.WriteStream;
 			const silentIo: CliIo = {
 				...io, stdout: quiet, stderr: quiet, env: {...env, MAILSHIFT_PASSWORD: start.account.password},
-				...wizardCommands(config.source, url, start),
+				...wizardCommands(config.source, url, {...start, tlsFingerprint: start.account.tlsFingerprint}),
 			};
 			const run = async (): Promise<FinishInfo> => {
 				if (start.backupDir) {
@@ -280,9 +295,10 @@ export function createWizardServices(io: CliIo): WizardServices {
  * The commands the finish screen prints (resume, verify): shell-quoted, with the same mapping as the run (a
  * resume with another mapping would upload into other folders), and no password (the CLI asks for it).
  */
-export function wizardCommands(source: string, url: string, start: Pick<MigrationStart, 'prefix' | 'rules' | 'excludes'>): {commandLine: string; verifyCommand: string} {
+export function wizardCommands(source: string, url: string, start: Pick<MigrationStart, 'prefix' | 'rules' | 'excludes'> & {tlsFingerprint?: string | undefined}): {commandLine: string; verifyCommand: string} {
 	const options = [
 		'--to', url,
+		...(start.tlsFingerprint ? ['--tls-fingerprint', start.tlsFingerprint] : []),
 		...(start.prefix ? ['--prefix', start.prefix] : []),
 		...(start.rules ?? []).flatMap((r) => ['--map', `${r.from}=${r.to}`]),
 		...start.excludes.flatMap((e) => ['--exclude', e]),
@@ -293,5 +309,6 @@ export function wizardCommands(source: string, url: string, start: Pick<Migratio
 function toTarget(account: Account) {
 	const scheme = account.security === 'tls' ? 'imaps' : 'imap';
 	const user = account.user.includes(':') ? encodeURIComponent(account.user) : account.user;
-	return parseImapUrl(`${scheme}://${user}@${account.host.includes(':') ? `[${account.host}]` : account.host}:${account.port}`, account.insecure);
+	const target = parseImapUrl(`${scheme}://${user}@${account.host.includes(':') ? `[${account.host}]` : account.host}:${account.port}`, account.insecure);
+	return account.tlsFingerprint ? {...target, tlsFingerprint: account.tlsFingerprint} : target;
 }

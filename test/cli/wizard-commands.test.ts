@@ -17,3 +17,9 @@ test("The resume and verify commands survive a path like O'Brien's and carry the
 	assert.deepEqual(argvOf(verifyCommand), ['mailshift', 'verify', source, ...options]);
 	assert.doesNotMatch(commandLine + verifyCommand, /password/i);
 });
+
+test('A certificate the person trusted in the guided mode is carried by both commands as --tls-fingerprint', () => {
+	const pin = Array(32).fill('4C').join(':');
+	const {commandLine, verifyCommand} = wizardCommands('/m', 'imaps://a@h:993', {excludes: [], tlsFingerprint: pin});
+	for (const command of [commandLine, verifyCommand]) assert.deepEqual(argvOf(command).slice(2), ['/m', '--to', 'imaps://a@h:993', '--tls-fingerprint', pin]);
+});

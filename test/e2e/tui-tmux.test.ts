@@ -43,6 +43,12 @@ async function keys(...k: string[]): Promise<void> {
 	}
 }
 
+/** Text and Enter in ONE send-keys call: they reach the program in one read, as a paste with its Enter does. */
+async function typeAndEnter(text: string): Promise<void> {
+	await sleep(150);
+	tmux('send-keys', '-t', SESSION, text, 'Enter');
+}
+
 async function typeText(text: string): Promise<void> {
 	await sleep(150);
 	tmux('send-keys', '-t', SESSION, '-l', text);
@@ -90,19 +96,16 @@ describe('the guided mode in a real terminal', {skip}, () => {
 		await waitFor(/Back up into which folder\?/);
 		await keys('Enter');
 		await waitFor(/e-mail address/);
-		await typeText('alice');
-		await keys('Enter');
+		await typeAndEnter('alice');
 		await waitFor(/Server/);
 		await sleep(200);
 		for (let i = 0; i < 30; i++) {
 			tmux('send-keys', '-t', SESSION, 'BSpace');
 			await sleep(15); // one key per read: ink takes a multi-key chunk as text
 		}
-		await typeText(`imap://127.0.0.1:${server.port}`);
-		await keys('Enter');
+		await typeAndEnter(`imap://127.0.0.1:${server.port}`);
 		await waitFor(/Password for alice/);
-		await typeText(server.passwordOf('alice'));
-		await keys('Enter');
+		await typeAndEnter(server.passwordOf('alice'));
 		const login = await waitFor(/Logged in to imap:\/\/127\.0\.0\.1/);
 		assert.doesNotMatch(login, new RegExp(server.passwordOf('alice')), 'the password is never on screen');
 		await keys('Enter');

@@ -226,3 +226,48 @@ test('An address and a password pasted with their Enter in one read each move th
 		unmount();
 	}
 });
+
+test('A server whose certificate is not trusted shows the certificate, and trusting it retries pinned to its SHA-256', async () => {
+	const sha256 = Array(32).fill('4C').join(':');
+	const services = fakeServices();
+	const plain = services.testConnection;
+	services.testConnection = async (account) => account.tlsFingerprint === sha256 ? plain(account) : (services.tested.push(account), {
+		ok: false, error: 'The secure (TLS) connection to imaps://me@example.org@imap.example.org:993 failed: self-signed certificate.',
+		certificate: {subject: 'CN=mail.example.org', issuer: 'CN=mail.example.org', validFrom: 'Dec  6 06:00:00 2026 GMT', validTo: 'Jan  5 06:00:00 2027 GMT', sha256, reason: 'it is self-signed'},
+	});
+	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
+	try {
+		await until(lastFrame, /Where is your mail/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Enter to use it/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Back up first/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /e-mail address/);
+		await wait(60);
+		stdin.write('me@example.org\r');
+		await until(lastFrame, /imaps:\/\/imap\.example\.org:993/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Password for/);
+		await wait(60);
+		stdin.write('right\r');
+		const screen = await until(lastFrame, /Trust this certificate for imap\.example\.org:993\? \[y\/N\]/);
+		assert.match(screen, /does not trust the certificate of imap\.example\.org:993: it is self-signed/);
+		assert.match(screen, /Subject\s+CN=mail\.example\.org/);
+		assert.match(screen, /Valid\s+Dec {2}6 06:00:00 2026 GMT – Jan {2}5 06:00:00 2027 GMT/);
+		assert.match(screen.replace(/\s+/g, ''), new RegExp(`SHA-256${sha256}`));
+		assert.doesNotMatch(screen, /--insecure/, 'no hint the guided mode cannot follow');
+		await wait(60);
+		stdin.write('y');
+		await until(lastFrame, /✓ Logged in/);
+		assert.equal(services.tested.length, 2);
+		assert.equal(services.tested[0]?.tlsFingerprint, undefined);
+		assert.equal(services.tested[1]?.tlsFingerprint, sha256);
+	} finally {
+		unmount();
+	}
+});

@@ -18,10 +18,20 @@ export function AccountStep({services, onDone}: Props) {
 	const [account, setAccount] = useState<Account | undefined>();
 	const [report, setReport] = useState<ConnectionReport | undefined>();
 
+	const test = (next: Account): void => {
+		setAccount(next);
+		setStage('testing');
+		void services.testConnection(next).then((r) => {
+			setReport(r);
+			setStage('report');
+		});
+	};
+
 	useInput((input, key) => {
 		if (stage !== 'report' || !report || !account) return;
 		if (report.ok && key.return) onDone(account, report);
-		else if (input === 'e' || (!report.ok && key.return)) setStage('server');
+		else if (!report.ok && report.certificate && (input === 'y' || input === 'Y')) test({...account, tlsFingerprint: report.certificate.sha256});
+		else if (input === 'e' || (!report.ok && (key.return || key.escape || input === 'n' || input === 'N'))) setStage('server');
 	}, {isActive: stage === 'report'});
 
 	const parseServer = (text: string): {host: string; port: number; security: 'tls' | 'starttls'} => {
@@ -63,13 +73,9 @@ export function AccountStep({services, onDone}: Props) {
 					<Text>Password for {email} (not shown, not stored; an app password if your provider asks for one):</Text>
 					<TextField mask="*" onSubmit={(password) => {
 						const parsed = parseServer(server);
-						const next: Account = {user: email, host: parsed.host, port: parsed.port, security: parsed.security, password, insecure: false};
-						setAccount(next);
-						setStage('testing');
-						void services.testConnection(next).then((r) => {
-							setReport(r);
-							setStage('report');
-						});
+						// A certificate trusted earlier stays trusted only for the same host and port.
+						const pin = account && account.host === parsed.host && account.port === parsed.port ? account.tlsFingerprint : undefined;
+						test({user: email, host: parsed.host, port: parsed.port, security: parsed.security, password, insecure: false, ...(pin ? {tlsFingerprint: pin} : {})});
 					}} />
 				</>
 			) : null}
@@ -82,6 +88,16 @@ export function AccountStep({services, onDone}: Props) {
 						<Text>Quota: {report.quota ? `${formatBytes(report.quota.usedBytes)} used of ${formatBytes(report.quota.limitBytes)} (${formatBytes(report.quota.limitBytes - report.quota.usedBytes)} free)` : 'none reported'}</Text>
 						<Text>Special folders: {Object.entries(report.specialFolders).map(([role, box]) => `${role} → ${box}`).join(', ') || 'none declared (usual names will be used)'}</Text>
 						<Text color="green">Enter to continue · e to edit the server</Text>
+					</Box>
+				) : report.certificate && account ? (
+					<Box flexDirection="column">
+						<Text color="yellow">This computer does not trust the certificate of {account.host}:{account.port}: {report.certificate.reason}.</Text>
+						<Text>  Subject  {report.certificate.subject}</Text>
+						<Text>  Issuer   {report.certificate.issuer}</Text>
+						<Text>  Valid    {report.certificate.validFrom} – {report.certificate.validTo}</Text>
+						<Text>  SHA-256  {report.certificate.sha256}</Text>
+						<Text dimColor>Compare the SHA-256 with what your provider or administrator gives you. If you trust it, mailshift connects to {account.host}:{account.port} only while it shows exactly this certificate (nothing is stored; the commands shown at the end carry it).</Text>
+						<Text bold>Trust this certificate for {account.host}:{account.port}? [y/N]</Text>
 					</Box>
 				) : (
 					<Box flexDirection="column">
