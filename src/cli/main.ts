@@ -65,7 +65,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.example('$0 migrate ~/.thunderbird/x.default/Mail/Local\\ Folders --dry-run', 'Show the plan, write nothing'),
 		async (args) => {
 			const config = resolveMigrateConfig({
-				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'],
+				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'], caFile: args['ca-file'],
 				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
 				dryRun: args['dry-run'], includeTrashed: args['include-trashed'], connections: args.connections, prefix: args.prefix,
 				map: args.map?.map(String), exclude: args.exclude?.map(String), report: args.report, stats: args.stats, debug: args.debug,
@@ -115,7 +115,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.option('deep', {type: 'boolean', default: false, group: 'Behaviour:', describe: 'Compare every message byte by byte (downloads them)'}),
 		async (args) => {
 			const config = resolveMigrateConfig({
-				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'],
+				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'], caFile: args['ca-file'],
 				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
 				includeTrashed: args['include-trashed'], prefix: args.prefix, map: args.map?.map(String), exclude: args.exclude?.map(String),
 				report: args.report, debug: args.debug, journal: args.journal,

@@ -16,7 +16,8 @@ import {isSkip, mapMessage} from '../mapper/map-message.js';
 import {detectSourceKind, openSource} from '../readers/open-source.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';
-import {fetchCertificate} from '../uploader/tls-pin.js';
+import type {ImapTarget} from '../uploader/imap-target.js';
+import {fetchCertificate, readCaFile} from '../uploader/tls-pin.js';
 import type {Account, ConnectionReport, FoundStore, PlannedFolder, ServerGuess, StoreDetails, StoreKind, WizardServices, MigrationStart, RunningMigration} from '../tui/wizard-services.js';
 import type {CliIo} from './run-migrate.js';
 import {runMigrate} from './run-migrate.js';
@@ -188,7 +189,16 @@ export function createWizardServices(io: CliIo): WizardServices {
 		},
 
 		async testConnection(account) {
-			const target = toTarget(account);
+			let target: ImapTarget;
+			try {
+				target = toTarget(account, home);
+			} catch (error) {
+				// The CA file could not be used: show the certificate again, so another file or a pin can be chosen.
+				const e = toMailshiftError(error);
+				const {caFile: _, ...withoutCa} = account;
+				const certificate = account.caFile ? await fetchCertificate(toTarget(withoutCa, home)).catch(() => undefined) : undefined;
+				return {ok: false, error: e.message, ...(certificate ? {certificate} : e.hint ? {hint: e.hint} : {})};
+			}
 			try {
 				const sink = await ImapSink.connect({target, password: account.password, size: 1});
 				try {
@@ -221,7 +231,7 @@ export function createWizardServices(io: CliIo): WizardServices {
 		async planFolders(source, account, prefix, rules = []) {
 			const absolute = resolve(source.replace(/^~(?=\/|$)/, home));
 			const store = await openSource(absolute, undefined);
-			const sink = await ImapSink.connect({target: toTarget(account), password: account.password, size: 1});
+			const sink = await ImapSink.connect({target: toTarget(account, home), password: account.password, size: 1});
 			try {
 				const folders = await store.listFolders();
 				const existing = new Map(sink.mailboxPaths().map((m) => [m.toLowerCase(), m] as const));
@@ -257,11 +267,12 @@ export function createWizardServices(io: CliIo): WizardServices {
 		},
 
 		async startMigration(start: MigrationStart): Promise<RunningMigration> {
-			const target = toTarget(start.account);
+			const target = toTarget(start.account, home);
+			const caFile = start.account.caFile ? resolve(start.account.caFile.replace(/^~(?=\/|$)/, home)) : undefined;
 			const url = describeTarget(target);
 			const config = resolveMigrateConfig({
 				source: resolve(start.source.replace(/^~(?=\/|$)/, home)), to: url, insecure: start.account.insecure, connections: start.connections,
-				...(start.account.tlsFingerprint ? {tlsFingerprint: start.account.tlsFingerprint} : {}),
+				...(start.account.tlsFingerprint ? {tlsFingerprint: start.account.tlsFingerprint} : {}), ...(caFile ? {caFile} : {}),
 				exclude: [...start.excludes], ...(start.prefix ? {prefix: start.prefix} : {}), stats: 0,
 				map: (start.rules ?? []).map((r) => `${r.from}=${r.to}`),
 			}, env);
@@ -270,7 +281,7 @@ export function createWizardServices(io: CliIo): WizardServices {
 			const quiet = new Writable({write: (_chunk, _enc, done) => done()}) as unknown as NodeJS.WriteStream;
 			const silentIo: CliIo = {
 				...io, stdout: quiet, stderr: quiet, env: {...env, MAILSHIFT_PASSWORD: start.account.password},
-				...wizardCommands(config.source, url, {...start, tlsFingerprint: start.account.tlsFingerprint}),
+				...wizardCommands(config.source, url, {...start, tlsFingerprint: start.account.tlsFingerprint, caFile}),
 			};
 			const run = async (): Promise<FinishInfo> => {
 				if (start.backupDir) {
@@ -295,10 +306,11 @@ export function createWizardServices(io: CliIo): WizardServices {
  * The commands the finish screen prints (resume, verify): shell-quoted, with the same mapping as the run (a
  * resume with another mapping would upload into other folders), and no password (the CLI asks for it).
  */
-export function wizardCommands(source: string, url: string, start: Pick<MigrationStart, 'prefix' | 'rules' | 'excludes'> & {tlsFingerprint?: string | undefined}): {commandLine: string; verifyCommand: string} {
+export function wizardCommands(source: string, url: string, start: Pick<MigrationStart, 'prefix' | 'rules' | 'excludes'> & {tlsFingerprint?: string | undefined; caFile?: string | undefined}): {commandLine: string; verifyCommand: string} {
 	const options = [
 		'--to', url,
 		...(start.tlsFingerprint ? ['--tls-fingerprint', start.tlsFingerprint] : []),
+		...(start.caFile ? ['--ca-file', start.caFile] : []),
 		...(start.prefix ? ['--prefix', start.prefix] : []),
 		...(start.rules ?? []).flatMap((r) => ['--map', `${r.from}=${r.to}`]),
 		...start.excludes.flatMap((e) => ['--exclude', e]),
@@ -306,9 +318,9 @@ export function wizardCommands(source: string, url: string, start: Pick<Migratio
 	return {commandLine: shellCommand(['mailshift', 'migrate', source, ...options]), verifyCommand: shellCommand(['mailshift', 'verify', source, ...options])};
 }
 
-function toTarget(account: Account) {
+function toTarget(account: Account, home: string): ImapTarget {
 	const scheme = account.security === 'tls' ? 'imaps' : 'imap';
 	const user = account.user.includes(':') ? encodeURIComponent(account.user) : account.user;
 	const target = parseImapUrl(`${scheme}://${user}@${account.host.includes(':') ? `[${account.host}]` : account.host}:${account.port}`, account.insecure);
-	return account.tlsFingerprint ? {...target, tlsFingerprint: account.tlsFingerprint} : target;
+	return {...target, ...(account.tlsFingerprint ? {tlsFingerprint: account.tlsFingerprint} : {}), ...(account.caFile ? {ca: readCaFile(resolve(account.caFile.replace(/^~(?=\/|$)/, home)))} : {})};
 }

@@ -16,8 +16,11 @@ export type Security = 'tls' | 'starttls';
 
 export type ServerGuess = Readonly<{host: string; port: number; security: Security; source: 'provider' | 'srv' | 'guess'}>;
 
-/** `tlsFingerprint`: the person trusted the server's certificate with this SHA-256 (shown to them first). */
-export type Account = Readonly<{user: string; host: string; port: number; security: Security; password: string; insecure: boolean; tlsFingerprint?: string}>;
+/**
+ * `tlsFingerprint`: the person trusted the server's certificate with this SHA-256 (shown to them first);
+ * `caFile`: or the PEM file of the private authority that signed it.
+ */
+export type Account = Readonly<{user: string; host: string; port: number; security: Security; password: string; insecure: boolean; tlsFingerprint?: string; caFile?: string}>;
 
 /** A server certificate this computer does not trust, as shown to the person who may trust it. */
 export type Certificate = Readonly<{subject: string; issuer: string; validFrom: string; validTo: string; sha256: string; reason: string}>;

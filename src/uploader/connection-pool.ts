@@ -154,7 +154,7 @@ export class ConnectionPool {
 			secure: target.implicitTls,
 			...(target.implicitTls ? {} : {doSTARTTLS: target.requireStartTls ? true : undefined}),
 			auth,
-			tls: {rejectUnauthorized: !target.insecure},
+			tls: {rejectUnauthorized: !target.insecure, ...(target.ca ? {ca: target.ca} : {})},
 			...(target.tlsFingerprint ? {transport: pinnedTransport(target.tlsFingerprint)} : {}),
 			logger: false,
 			disableAutoIdle: true,

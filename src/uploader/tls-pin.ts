@@ -8,6 +8,7 @@
  * handshake callback, before imapflow sees the connection, so no byte (no password) is sent to another
  * server. A fingerprint is public (it identifies a certificate anyone can fetch): it may appear in commands.
  */
+import {readFileSync} from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import type {ImapFlowOptions} from 'imapflow';
@@ -139,6 +140,23 @@ export async function fetchCertificate(target: ImapTarget, timeoutMs = 15_000): 
 		};
 		plain.on('data', onData);
 	});
+}
+
+/**
+ * Reads --ca-file (or the guided mode's CA file): PEM certificates of a private certificate authority. Throws a
+ * USAGE error naming the file when it cannot be read or holds no PEM certificate.
+ */
+export function readCaFile(path: string): string {
+	let text: string;
+	try {
+		text = readFileSync(path, 'utf8');
+	} catch (error) {
+		throw new MailshiftError('USAGE', `The CA file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, 'fatal', {hint: 'Give the path of the authority\'s certificate in PEM form (a .pem or .crt file starting with -----BEGIN CERTIFICATE-----).'});
+	}
+	if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+		throw new MailshiftError('USAGE', `The CA file ${path} holds no PEM certificate.`, 'fatal', {hint: 'It must contain -----BEGIN CERTIFICATE-----; convert a DER file with `openssl x509 -inform der -in FILE -out ca.pem`.'});
+	}
+	return text;
 }
 
 /** Raised by resolve when --tls-fingerprint is not a SHA-256 fingerprint. */

@@ -5,13 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import {execFileSync, spawnSync} from 'node:child_process';
+import {mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {isMailshiftError} from '../../src/core/errors.js';
 import {ImapSink} from '../../src/uploader/imap-sink.js';
 import {parseImapUrl} from '../../src/uploader/imap-target.js';
 import type {ImapTarget} from '../../src/uploader/imap-target.js';
-import {fetchCertificate, normalizeFingerprint} from '../../src/uploader/tls-pin.js';
+import {fetchCertificate, normalizeFingerprint, readCaFile} from '../../src/uploader/tls-pin.js';
 import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
 
@@ -67,9 +69,21 @@ describe('a server with a self-signed certificate', {skip}, () => {
 		await login(starttls(fingerprint));
 	});
 
+	test('With the authority\'s certificate as the CA file it logs in without a pin (the test certificate is its own authority)', async () => {
+		await login({...imaps(), ca: readCaFile(join(server.dir, 'tls', 'cert.pem'))});
+	});
+
 	test('A pin of another certificate refuses the server before any login is sent', async () => {
 		const other = Array(32).fill('0F').join(':');
 		await assert.rejects(login(imaps(other)), refusedAsTls(/not the trusted one/));
 		await assert.rejects(login(starttls(other)), refusedAsTls(/not the trusted one/));
 	});
+});
+
+test('A CA file that cannot be read or holds no PEM certificate is refused with its name', () => {
+	const dir = mkdtempSync(join(tmpdir(), 'ms-ca-'));
+	writeFileSync(join(dir, 'ca.der'), Buffer.from([0x30, 0x82, 0x01]));
+	for (const path of [join(dir, 'absent.pem'), join(dir, 'ca.der')]) {
+		assert.throws(() => readCaFile(path), (e: unknown) => isMailshiftError(e) && e.code === 'USAGE' && e.message.includes(path) && Boolean(e.hint));
+	}
 });

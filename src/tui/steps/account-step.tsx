@@ -8,7 +8,7 @@ import type {Account, ConnectionReport, ServerGuess, WizardServices} from '../wi
 
 type Props = Readonly<{services: WizardServices; onDone: (account: Account, report: Extract<ConnectionReport, {ok: true}>) => void}>;
 
-type Stage = 'email' | 'server' | 'password' | 'testing' | 'report';
+type Stage = 'email' | 'server' | 'password' | 'testing' | 'report' | 'ca';
 
 export function AccountStep({services, onDone}: Props) {
 	const [stage, setStage] = useState<Stage>('email');
@@ -31,6 +31,7 @@ export function AccountStep({services, onDone}: Props) {
 		if (stage !== 'report' || !report || !account) return;
 		if (report.ok && key.return) onDone(account, report);
 		else if (!report.ok && report.certificate && (input === 'y' || input === 'Y')) test({...account, tlsFingerprint: report.certificate.sha256});
+		else if (!report.ok && report.certificate && input === 'c') setStage('ca');
 		else if (input === 'e' || (!report.ok && (key.return || key.escape || input === 'n' || input === 'N'))) setStage('server');
 	}, {isActive: stage === 'report'});
 
@@ -73,10 +74,17 @@ export function AccountStep({services, onDone}: Props) {
 					<Text>Password for {email} (not shown, not stored; an app password if your provider asks for one):</Text>
 					<TextField mask="*" onSubmit={(password) => {
 						const parsed = parseServer(server);
-						// A certificate trusted earlier stays trusted only for the same host and port.
-						const pin = account && account.host === parsed.host && account.port === parsed.port ? account.tlsFingerprint : undefined;
-						test({user: email, host: parsed.host, port: parsed.port, security: parsed.security, password, insecure: false, ...(pin ? {tlsFingerprint: pin} : {})});
+						// A certificate (or CA file) trusted earlier stays trusted only for the same host and port.
+						const same = account && account.host === parsed.host && account.port === parsed.port ? account : undefined;
+						test({user: email, host: parsed.host, port: parsed.port, security: parsed.security, password, insecure: false,
+							...(same?.tlsFingerprint ? {tlsFingerprint: same.tlsFingerprint} : {}), ...(same?.caFile ? {caFile: same.caFile} : {})});
 					}} />
+				</>
+			) : null}
+			{stage === 'ca' && account ? (
+				<>
+					<Text>The certificate file (PEM, .pem/.crt) of the authority that signed the server's certificate — your administrator has it:</Text>
+					<TextField placeholder="/path/to/ca.pem" onSubmit={(path) => (path.trim() ? test({...account, caFile: path.trim()}) : setStage('report'))} />
 				</>
 			) : null}
 			{stage === 'testing' ? <Spinner label={`Connecting to ${server}…`} /> : null}
@@ -91,6 +99,7 @@ export function AccountStep({services, onDone}: Props) {
 					</Box>
 				) : report.certificate && account ? (
 					<Box flexDirection="column">
+						{account.caFile ? <Text color="red">✗ {report.error}</Text> : null}
 						<Text color="yellow">This computer does not trust the certificate of {account.host}:{account.port}: {report.certificate.reason}.</Text>
 						<Text>  Subject  {report.certificate.subject}</Text>
 						<Text>  Issuer   {report.certificate.issuer}</Text>
@@ -98,6 +107,7 @@ export function AccountStep({services, onDone}: Props) {
 						<Text>  SHA-256  {report.certificate.sha256}</Text>
 						<Text dimColor>Compare the SHA-256 with what your provider or administrator gives you. If you trust it, mailshift connects to {account.host}:{account.port} only while it shows exactly this certificate (nothing is stored; the commands shown at the end carry it).</Text>
 						<Text bold>Trust this certificate for {account.host}:{account.port}? [y/N]</Text>
+						<Text dimColor>c: use the certificate file of your organisation's authority (CA) instead · n or Enter: edit the server</Text>
 					</Box>
 				) : (
 					<Box flexDirection="column">

@@ -47,6 +47,8 @@ export function FoldersStep({load, freeBytes, onDone}: Props) {
 			<Box flexDirection="column">
 				<Text>Put every folder below one folder on the server, e.g. <Text bold>Imported/Old PC</Text> (empty: keep them where they are):</Text>
 				<TextField defaultValue={prefix ?? ''} onSubmit={(value) => {
+					// The list is re-planned: no stale list (keys pressed on it would act on rows about to be replaced).
+					setFolders(undefined);
 					setPrefix(value.trim().replace(/^\/+|\/+$/g, '') || undefined);
 					setMode('list');
 					setVersion((v) => v + 1);
@@ -72,7 +74,10 @@ export function FoldersStep({load, freeBytes, onDone}: Props) {
 				<Text>Where should <Text bold>{editing.label}</Text> (and its subfolders) go? Levels separated by /; INBOX is the inbox:</Text>
 				<TextField defaultValue={editing.mailbox} onSubmit={(value) => {
 					const to = value.trim().replace(/^\/+|\/+$/g, '');
-					if (to) setRules([...rules.filter((r) => r.from !== editing.label), {from: editing.label, to}]);
+					if (to) {
+						setFolders(undefined);
+						setRules([...rules.filter((r) => r.from !== editing.label), {from: editing.label, to}]);
+					}
 					setMode('list');
 					setVersion((v) => v + 1);
 				}} />
