@@ -99,7 +99,7 @@ export function AccountStep({services, onDone}: Props) {
 					</Box>
 				) : report.certificate && account ? (
 					<Box flexDirection="column">
-						{account.caFile ? <Text color="red">✗ {report.error}</Text> : null}
+						{account.caFile || account.tlsFingerprint ? <Text color="red">✗ {report.error}</Text> : null}
 						<Text color="yellow">This computer does not trust the certificate of {account.host}:{account.port}: {report.certificate.reason}.</Text>
 						<Text>  Subject  {report.certificate.subject}</Text>
 						<Text>  Issuer   {report.certificate.issuer}</Text>
