@@ -18,6 +18,7 @@ import {BACKUP_OPTIONS, runBackupCommand} from './run-backup.js';
 import {BATCH_OPTIONS, runBatchCommand} from './run-batch.js';
 import {runStatus} from './run-status.js';
 import {RULES_OPTIONS, runRulesCommand} from './run-rules.js';
+import {shellCommand} from '../util/shell-quote.js';
 
 /** First Ctrl-C: graceful stop (in-flight uploads finish); second: abort. */
 function installInterrupt(io: CliIo): (controls: EngineControls) => () => void {
@@ -42,8 +43,7 @@ function installInterrupt(io: CliIo): (controls: EngineControls) => () => void {
 }
 
 export async function main(argv: readonly string[], io: CliIo = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env}): Promise<ExitCodeValue> {
-	const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
-	const cliIo: CliIo = {...io, onInterrupt: io.onInterrupt ?? installInterrupt(io), commandLine: io.commandLine ?? ['mailshift', ...argv.map(quote)].join(' ')};
+	const cliIo: CliIo = {...io, onInterrupt: io.onInterrupt ?? installInterrupt(io), commandLine: io.commandLine ?? shellCommand(['mailshift', ...argv])};
 	const debug = argv.includes('--debug');
 	// NO_COLOR (no-color.org): ink's colours come from chalk, which reads only FORCE_COLOR, at import time —
 	// and the TUI is imported later, only when used.
@@ -66,7 +66,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.example('$0 migrate ~/.thunderbird/x.default/Mail/Local\\ Folders --dry-run', 'Show the plan, write nothing'),
 		async (args) => {
 			const config = resolveMigrateConfig({
-				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure,
+				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'], caFile: args['ca-file'],
 				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
 				dryRun: args['dry-run'], includeTrashed: args['include-trashed'], connections: args.connections, prefix: args.prefix,
 				map: args.map?.map(String), exclude: args.exclude?.map(String), report: args.report, stats: args.stats, debug: args.debug,
@@ -116,7 +116,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.option('deep', {type: 'boolean', default: false, group: 'Behaviour:', describe: 'Compare every message byte by byte (downloads them)'}),
 		async (args) => {
 			const config = resolveMigrateConfig({
-				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure,
+				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'], caFile: args['ca-file'],
 				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
 				includeTrashed: args['include-trashed'], prefix: args.prefix, map: args.map?.map(String), exclude: args.exclude?.map(String),
 				report: args.report, debug: args.debug, journal: args.journal,

@@ -15,6 +15,8 @@ export const MIGRATE_OPTIONS = {
 	'oauth-token-command': {type: 'string', group: CONNECTION, describe: 'OAuth2 (Gmail, Microsoft 365): a command that prints a fresh access token; run again when it expires'},
 	'oauth-token-file': {type: 'string', group: CONNECTION, describe: 'OAuth2: a file holding the access token (read again when it expires); or set MAILSHIFT_OAUTH_TOKEN'},
 	insecure: {type: 'boolean', group: CONNECTION, default: false, describe: 'Accept any TLS certificate and allow plain IMAP to non-loopback hosts (trusted networks only)'},
+	'tls-fingerprint': {type: 'string', group: CONNECTION, describe: 'Trust only the server certificate with this SHA-256 fingerprint (self-signed or private-CA servers); the guided mode shows it'},
+	'ca-file': {type: 'string', group: CONNECTION, describe: 'Trust server certificates signed by the authority in this PEM file (a private CA) instead of the system\'s'},
 	connections: {type: 'number', group: CONNECTION, default: 4, describe: 'Parallel IMAP connections (servers often allow 10 per user in total)'},
 	'max-rate': {type: 'number', group: CONNECTION, describe: 'At most this many messages per second'},
 	bwlimit: {type: 'string', group: CONNECTION, describe: 'At most this many bytes per second, e.g. 2M'},

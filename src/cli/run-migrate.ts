@@ -43,6 +43,8 @@ export type CliIo = Readonly<{
 	env: NodeJS.ProcessEnv;
 	/** The command as typed (never contains a password: those are refused on the command line). */
 	commandLine?: string;
+	/** The exact `mailshift verify …` command for this run, when the caller knows it (the guided mode). */
+	verifyCommand?: string;
 	/** Installs Ctrl-C handling for the run; returns an uninstaller. */
 	onInterrupt?: (controls: EngineControls) => () => void;
 }>;
@@ -152,7 +154,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 				didVerify = true;
 				verifyLine = isVerified
 					? `Verify: OK — all ${formatCount(checked.checked)} messages are on the server exactly once, with their flags and dates.`
-					: `Verify: ${formatCount(checked.missing)} missing, ${formatCount(checked.duplicated)} extra copies, ${formatCount(checked.altered)} altered — run \`mailshift verify\` with the same options for the list.`;
+					: `Verify: ${formatCount(checked.missing)} missing, ${formatCount(checked.duplicated)} extra copies, ${formatCount(checked.altered)} altered — ${io.verifyCommand ? 'the list: see below' : 'run `mailshift verify` with the same options for the list'}.`;
 			} catch (error) {
 				verifyLine = `Verify could not run: ${toMailshiftError(error).message}`;
 			}
@@ -167,6 +169,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			...(journal ? {journalPath: journal.path} : {}),
 			...(config.reportPath ? {reportPath: config.reportPath} : {}),
 			...(io.commandLine ? {resumeCommand: io.commandLine} : {}),
+			...(io.verifyCommand ? {verifyCommand: io.verifyCommand} : {}),
 		};
 		if (tui) {
 			await tui.finish(finish);

@@ -16,12 +16,15 @@ import {isSkip, mapMessage} from '../mapper/map-message.js';
 import {detectSourceKind, openSource} from '../readers/open-source.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';
+import type {ImapTarget} from '../uploader/imap-target.js';
+import {fetchCertificate, readCaFile} from '../uploader/tls-pin.js';
 import type {Account, ConnectionReport, FoundStore, PlannedFolder, ServerGuess, StoreDetails, StoreKind, WizardServices, MigrationStart, RunningMigration} from '../tui/wizard-services.js';
 import type {CliIo} from './run-migrate.js';
 import {runMigrate} from './run-migrate.js';
 import {runBackupCommand} from './run-backup.js';
 import {ExitCode} from './exit-codes.js';
 import type {FinishInfo} from '../tui/components/finish.js';
+import {shellCommand} from '../util/shell-quote.js';
 
 /** Well-known providers (their published IMAP settings). */
 const PROVIDERS: ReadonlyArray<readonly [RegExp, string]> = [
@@ -42,6 +45,12 @@ const PROVIDERS: ReadonlyArray<readonly [RegExp, string]> = [
 	[/^free\.fr$/, 'imap.free.fr'],
 	[/^(libero|virgilio)\.it$/, 'imapmail.libero.it'],
 ];
+
+/** Hints for the guided mode, where the CLI's hints would name options it does not have. */
+const GUIDED_HINTS: Readonly<Partial<Record<string, string>>> = {
+	AUTH_FAILED: 'Check the user name and the password. Gmail, iCloud, Yahoo and Outlook.com want an app password (made in the account\'s security settings).',
+	THROTTLED: 'The server allows no more connections now: close other mail programs of this account for a minute, then try again.',
+};
 
 function kindOf(path: string): StoreKind | undefined {
 	return /\.(pst|ost)$/i.test(path) ? 'pst' : undefined;
@@ -180,7 +189,16 @@ export function createWizardServices(io: CliIo): WizardServices {
 		},
 
 		async testConnection(account) {
-			const target = toTarget(account);
+			let target: ImapTarget;
+			try {
+				target = toTarget(account, home);
+			} catch (error) {
+				// The CA file could not be used: show the certificate again, so another file or a pin can be chosen.
+				const e = toMailshiftError(error);
+				const {caFile: _, ...withoutCa} = account;
+				const certificate = account.caFile ? await fetchCertificate(toTarget(withoutCa, home)).catch(() => undefined) : undefined;
+				return {ok: false, error: e.message, ...(certificate ? {certificate} : e.hint ? {hint: e.hint} : {})};
+			}
 			try {
 				const sink = await ImapSink.connect({target, password: account.password, size: 1});
 				try {
@@ -199,14 +217,21 @@ export function createWizardServices(io: CliIo): WizardServices {
 				}
 			} catch (error) {
 				const e = toMailshiftError(error);
-				return {ok: false, error: e.message, ...(e.hint ? {hint: e.hint} : {})};
+				// The guided mode has no options: its hints name what a person can do on its screens.
+				if (e.code === 'TLS_FAILED') {
+					const certificate = await fetchCertificate(target).catch(() => undefined);
+					if (certificate && certificate.sha256 !== account.tlsFingerprint) return {ok: false, error: e.message, certificate};
+					return {ok: false, error: e.message, hint: 'Check the server: imaps:// is TLS from the start (usually port 993), imap:// starts with STARTTLS (usually 143).'};
+				}
+				const hint = GUIDED_HINTS[e.code] ?? e.hint;
+				return {ok: false, error: e.message, ...(hint ? {hint} : {})};
 			}
 		},
 
 		async planFolders(source, account, prefix, rules = []) {
 			const absolute = resolve(source.replace(/^~(?=\/|$)/, home));
 			const store = await openSource(absolute, undefined);
-			const sink = await ImapSink.connect({target: toTarget(account), password: account.password, size: 1});
+			const sink = await ImapSink.connect({target: toTarget(account, home), password: account.password, size: 1});
 			try {
 				const folders = await store.listFolders();
 				const existing = new Map(sink.mailboxPaths().map((m) => [m.toLowerCase(), m] as const));
@@ -242,24 +267,29 @@ export function createWizardServices(io: CliIo): WizardServices {
 		},
 
 		async startMigration(start: MigrationStart): Promise<RunningMigration> {
-			const target = toTarget(start.account);
+			const target = toTarget(start.account, home);
+			const caFile = start.account.caFile ? resolve(start.account.caFile.replace(/^~(?=\/|$)/, home)) : undefined;
 			const url = describeTarget(target);
 			const config = resolveMigrateConfig({
 				source: resolve(start.source.replace(/^~(?=\/|$)/, home)), to: url, insecure: start.account.insecure, connections: start.connections,
+				...(start.account.tlsFingerprint ? {tlsFingerprint: start.account.tlsFingerprint} : {}), ...(caFile ? {caFile} : {}),
 				exclude: [...start.excludes], ...(start.prefix ? {prefix: start.prefix} : {}), stats: 0,
 				map: (start.rules ?? []).map((r) => `${r.from}=${r.to}`),
 			}, env);
 			const stats = new StatsStore();
 			const controls = new EngineControls();
 			const quiet = new Writable({write: (_chunk, _enc, done) => done()}) as unknown as NodeJS.WriteStream;
-			const silentIo: CliIo = {...io, stdout: quiet, stderr: quiet, env: {...env, MAILSHIFT_PASSWORD: start.account.password}, commandLine: `mailshift migrate '${config.source}' --to ${url}${start.excludes.map((e) => ` --exclude '${e}'`).join('')}`};
+			const silentIo: CliIo = {
+				...io, stdout: quiet, stderr: quiet, env: {...env, MAILSHIFT_PASSWORD: start.account.password},
+				...wizardCommands(config.source, url, {...start, tlsFingerprint: start.account.tlsFingerprint, caFile}),
+			};
 			const run = async (): Promise<FinishInfo> => {
 				if (start.backupDir) {
 					stats.apply({type: 'notice', message: `Backing up ${config.source} into ${start.backupDir} first…`});
 					const out = resolve(start.backupDir.replace(/^~(?=\/|$)/, home));
 					const backupExit = await runBackupCommand({source: config.source, out, stats: 0, reuseComplete: true}, silentIo);
 					if (backupExit !== ExitCode.OK) {
-						return {interrupted: true, dryRun: false, error: `The backup into ${out} did not complete (exit ${backupExit}); nothing was uploaded. Run \`mailshift backup '${config.source}' --out '${out}'\` to see why.`};
+						return {interrupted: true, dryRun: false, error: `The backup into ${out} did not complete (exit ${backupExit}); nothing was uploaded. Run \`${shellCommand(['mailshift', 'backup', config.source, '--out', out])}\` to see why.`};
 					}
 					stats.apply({type: 'notice', message: `Backup complete and verified: ${out}`});
 				}
@@ -272,8 +302,25 @@ export function createWizardServices(io: CliIo): WizardServices {
 	};
 }
 
-function toTarget(account: Account) {
+/**
+ * The commands the finish screen prints (resume, verify): shell-quoted, with the same mapping as the run (a
+ * resume with another mapping would upload into other folders), and no password (the CLI asks for it).
+ */
+export function wizardCommands(source: string, url: string, start: Pick<MigrationStart, 'prefix' | 'rules' | 'excludes'> & {tlsFingerprint?: string | undefined; caFile?: string | undefined}): {commandLine: string; verifyCommand: string} {
+	const options = [
+		'--to', url,
+		...(start.tlsFingerprint ? ['--tls-fingerprint', start.tlsFingerprint] : []),
+		...(start.caFile ? ['--ca-file', start.caFile] : []),
+		...(start.prefix ? ['--prefix', start.prefix] : []),
+		...(start.rules ?? []).flatMap((r) => ['--map', `${r.from}=${r.to}`]),
+		...start.excludes.flatMap((e) => ['--exclude', e]),
+	];
+	return {commandLine: shellCommand(['mailshift', 'migrate', source, ...options]), verifyCommand: shellCommand(['mailshift', 'verify', source, ...options])};
+}
+
+function toTarget(account: Account, home: string): ImapTarget {
 	const scheme = account.security === 'tls' ? 'imaps' : 'imap';
 	const user = account.user.includes(':') ? encodeURIComponent(account.user) : account.user;
-	return parseImapUrl(`${scheme}://${user}@${account.host.includes(':') ? `[${account.host}]` : account.host}:${account.port}`, account.insecure);
+	const target = parseImapUrl(`${scheme}://${user}@${account.host.includes(':') ? `[${account.host}]` : account.host}:${account.port}`, account.insecure);
+	return {...target, ...(account.tlsFingerprint ? {tlsFingerprint: account.tlsFingerprint} : {}), ...(account.caFile ? {ca: readCaFile(resolve(account.caFile.replace(/^~(?=\/|$)/, home)))} : {})};
 }

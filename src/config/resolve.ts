@@ -7,6 +7,7 @@ import {MailshiftError} from '../core/errors.js';
 import {parseMapRule} from '../mapper/folder-map.js';
 import type {SourceKind} from '../readers/open-source.js';
 import {parseImapUrl} from '../uploader/imap-target.js';
+import {parseFingerprintOption, readCaFile} from '../uploader/tls-pin.js';
 import type {MigrationConfig} from './config.js';
 import {defaultJournalPath, legacyJournalPath} from '../journal/journal-location.js';
 import {parseBytes, parseDuration} from '../util/units.js';
@@ -19,6 +20,8 @@ export type MigrateArgs = Readonly<{
 	oauthTokenCommand?: string | undefined;
 	oauthTokenFile?: string | undefined;
 	insecure?: boolean | undefined;
+	tlsFingerprint?: string | undefined;
+	caFile?: string | undefined;
 	dryRun?: boolean | undefined;
 	includeTrashed?: boolean | undefined;
 	connections?: number | undefined;
@@ -58,7 +61,12 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 	if (!args.to && !dryRun) {
 		throw new MailshiftError('USAGE', 'No destination was given.', 'fatal', {hint: 'Add --to imaps://user@host (or --dry-run to only see the plan).'});
 	}
-	const target = args.to ? parseImapUrl(args.to, args.insecure ?? false) : undefined;
+	const parsed = args.to ? parseImapUrl(args.to, args.insecure ?? false) : undefined;
+	const target = parsed && (args.tlsFingerprint || args.caFile) ? {
+		...parsed,
+		...(args.tlsFingerprint ? {tlsFingerprint: parseFingerprintOption(args.tlsFingerprint)} : {}),
+		...(args.caFile ? {ca: readCaFile(args.caFile)} : {}),
+	} : parsed;
 	const connections = args.connections ?? 4;
 	if (!Number.isInteger(connections) || connections < 1 || connections > 32) {
 		throw new MailshiftError('USAGE', `--connections ${String(args.connections)} is out of range.`, 'fatal', {hint: 'Use 1 to 32 (default 4; many servers allow 10 per user in total).'});

@@ -8,7 +8,7 @@ import {useState} from 'react';
 import type {EngineControls} from '../core/controls.js';
 import type {StatsStore} from '../core/stats.js';
 import EventLog from './components/event-log.js';
-import Finish from './components/finish.js';
+import Finish, {finishLines, rowsOf} from './components/finish.js';
 import type {FinishInfo} from './components/finish.js';
 import FolderTable from './components/folder-table.js';
 import Help from './components/help.js';
@@ -30,14 +30,16 @@ export type AppProps = Readonly<{
 	/** Called on q / Enter / Esc on the finish screen (the wizard exits; `migrate` unmounts by itself). */
 	onExit?: () => void;
 	now?: () => number;
+	/** Terminal rows used above the dashboard (the wizard's title). @default 0 */
+	reservedRows?: number;
 }>;
 
-export function MigrationApp({store, controls, title, maxConnections = 16, initialConnections, finish, onExit, now = Date.now}: AppProps) {
+export function MigrationApp({store, controls, title, maxConnections = 16, initialConnections, finish, onExit, now = Date.now, reservedRows = 0}: AppProps) {
 	const snapshot = useStore(store);
 	const time = useNow(1000, now);
 	const {stdout} = useStdout();
 	const width = Math.max(40, Math.min(stdout?.columns ?? 80, 120));
-	const height = stdout?.rows ?? 24;
+	const height = (stdout?.rows ?? 24) - reservedRows;
 	const [isHelp, setHelp] = useState(false);
 	const [, setTick] = useState(0);
 	const [ctrlC, setCtrlC] = useState(0);
@@ -71,9 +73,26 @@ export function MigrationApp({store, controls, title, maxConnections = 16, initi
 		}
 	});
 
+	if (finish) {
+		// The finish screen gets its rows first (its commands must be whole on screen: a person copies them),
+		// then the log (warnings, errors), then the latest folders; the title is one row.
+		const lines = finishLines(snapshot, finish, time);
+		const free = height - 1 - rowsOf(lines, width) - (onExit ? 1 : 0);
+		const logRows = Math.max(0, Math.min(snapshot.log.length ? 4 : 0, free - 1));
+		const folderRows = Math.max(0, free - logRows - (logRows > 0 && (snapshot.log.length > logRows || snapshot.logDropped > 0) ? 1 : 0) - 1);
+		return (
+			<Box flexDirection="column" width={width}>
+				<Text bold wrap="truncate-middle">mailshift {snapshot.dryRun ? <Text color="cyan">[DRY RUN] </Text> : null}<Text dimColor>{title}</Text></Text>
+				{folderRows > 0 ? <FolderTable folders={snapshot.folders} width={width} maxRows={folderRows} /> : null}
+				{logRows > 0 ? <EventLog log={snapshot.log} dropped={snapshot.logDropped} rows={logRows} width={width} /> : null}
+				<Finish lines={lines} />
+				{onExit ? <Text dimColor>Press q or Enter to close.</Text> : null}
+			</Box>
+		);
+	}
 	// 80×24: header 2, progress 3, status 1, log up to 6, the rest for folders.
 	const logRows = Math.max(2, Math.min(6, height - 18));
-	const folderRows = Math.max(3, height - 8 - logRows - (finish ? 9 : 0));
+	const folderRows = Math.max(3, height - 8 - logRows);
 	return (
 		<Box flexDirection="column" width={width}>
 			<Text bold>
@@ -83,10 +102,8 @@ export function MigrationApp({store, controls, title, maxConnections = 16, initi
 			<Progress snapshot={snapshot} width={width} now={time} />
 			<FolderTable folders={snapshot.folders} width={width} maxRows={folderRows} />
 			<EventLog log={snapshot.log} dropped={snapshot.logDropped} rows={logRows} width={width} />
-			{finish ? <Finish snapshot={snapshot} info={finish} now={time} /> : null}
-			{finish && onExit ? <Text dimColor>Press q or Enter to close.</Text> : null}
-			{finish ? null : <StatusLine snapshot={snapshot} isPaused={controls.isPaused} isStopping={controls.isStopping} now={time} />}
-			{isHelp && !finish ? <Help /> : null}
+			<StatusLine snapshot={snapshot} isPaused={controls.isPaused} isStopping={controls.isStopping} now={time} />
+			{isHelp ? <Help /> : null}
 		</Box>
 	);
 }

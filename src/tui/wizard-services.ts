@@ -16,11 +16,18 @@ export type Security = 'tls' | 'starttls';
 
 export type ServerGuess = Readonly<{host: string; port: number; security: Security; source: 'provider' | 'srv' | 'guess'}>;
 
-export type Account = Readonly<{user: string; host: string; port: number; security: Security; password: string; insecure: boolean}>;
+/**
+ * `tlsFingerprint`: the person trusted the server's certificate with this SHA-256 (shown to them first);
+ * `caFile`: or the PEM file of the private authority that signed it.
+ */
+export type Account = Readonly<{user: string; host: string; port: number; security: Security; password: string; insecure: boolean; tlsFingerprint?: string; caFile?: string}>;
+
+/** A server certificate this computer does not trust, as shown to the person who may trust it. */
+export type Certificate = Readonly<{subject: string; issuer: string; validFrom: string; validTo: string; sha256: string; reason: string}>;
 
 export type ConnectionReport =
 	| Readonly<{ok: true; tls: string; capabilities: readonly string[]; quota?: Readonly<{usedBytes: number; limitBytes: number}>; specialFolders: Readonly<Record<string, string>>; roundTripMs: number}>
-	| Readonly<{ok: false; error: string; hint?: string}>;
+	| Readonly<{ok: false; error: string; hint?: string; certificate?: Certificate}>;
 
 export type PlannedFolder = Readonly<{label: string; mailbox: string; count?: number; bytes?: number; rule: string; isNotMail?: boolean; alreadyOnServer?: number}>;
 

@@ -77,7 +77,7 @@ export function Wizard({services, defaultBackupDir, connections = 4}: Props) {
 		}
 		case 'run':
 			return (
-				<MigrationApp store={state.running.store} controls={state.running.controls} title={state.running.title} initialConnections={connections}
+				<MigrationApp store={state.running.store} controls={state.running.controls} title={state.running.title} initialConnections={connections} reservedRows={1}
 					onExit={exit} {...(state.finish ? {finish: state.finish} : {})} />
 			);
 		case 'cancelled':

@@ -17,6 +17,7 @@ import {classifyImapError, lacksLoginMechanism} from './classify-imap-error.js';
 import type {ImapTarget} from './imap-target.js';
 import type {TokenSource} from '../config/oauth-token.js';
 import {describeTarget} from './imap-target.js';
+import {pinnedTransport} from './tls-pin.js';
 
 export type PoolOptions = Readonly<{
 	target: ImapTarget;
@@ -153,7 +154,8 @@ export class ConnectionPool {
 			secure: target.implicitTls,
 			...(target.implicitTls ? {} : {doSTARTTLS: target.requireStartTls ? true : undefined}),
 			auth,
-			tls: {rejectUnauthorized: !target.insecure},
+			tls: {rejectUnauthorized: !target.insecure, ...(target.ca ? {ca: target.ca} : {})},
+			...(target.tlsFingerprint ? {transport: pinnedTransport(target.tlsFingerprint)} : {}),
 			logger: false,
 			disableAutoIdle: true,
 			clientInfo: {name: 'mailshift'},

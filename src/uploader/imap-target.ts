@@ -14,6 +14,10 @@ export type ImapTarget = Readonly<{
 	/** Skip certificate verification (--insecure). */
 	insecure: boolean;
 	user: string;
+	/** Trust exactly the certificate with this SHA-256 fingerprint ("AB:CD:…"; --tls-fingerprint, tls-pin.ts). */
+	tlsFingerprint?: string;
+	/** PEM certificate(s) of the authority that signed the server's certificate (--ca-file), instead of the system's. */
+	ca?: string;
 }>;
 
 export function isLoopbackHost(host: string): boolean {

@@ -43,6 +43,12 @@ async function keys(...k: string[]): Promise<void> {
 	}
 }
 
+/** Text and Enter in ONE send-keys call: they reach the program in one read, as a paste with its Enter does. */
+async function typeAndEnter(text: string): Promise<void> {
+	await sleep(150);
+	tmux('send-keys', '-t', SESSION, text, 'Enter');
+}
+
 async function typeText(text: string): Promise<void> {
 	await sleep(150);
 	tmux('send-keys', '-t', SESSION, '-l', text);
@@ -90,19 +96,16 @@ describe('the guided mode in a real terminal', {skip}, () => {
 		await waitFor(/Back up into which folder\?/);
 		await keys('Enter');
 		await waitFor(/e-mail address/);
-		await typeText('alice');
-		await keys('Enter');
+		await typeAndEnter('alice');
 		await waitFor(/Server/);
 		await sleep(200);
 		for (let i = 0; i < 30; i++) {
 			tmux('send-keys', '-t', SESSION, 'BSpace');
 			await sleep(15); // one key per read: ink takes a multi-key chunk as text
 		}
-		await typeText(`imap://127.0.0.1:${server.port}`);
-		await keys('Enter');
+		await typeAndEnter(`imap://127.0.0.1:${server.port}`);
 		await waitFor(/Password for alice/);
-		await typeText(server.passwordOf('alice'));
-		await keys('Enter');
+		await typeAndEnter(server.passwordOf('alice'));
 		const login = await waitFor(/Logged in to imap:\/\/127\.0\.0\.1/);
 		assert.doesNotMatch(login, new RegExp(server.passwordOf('alice')), 'the password is never on screen');
 		await keys('Enter');
@@ -177,5 +180,75 @@ describe('the guided mode in a real terminal', {skip}, () => {
 		const account = await readAccount(server, 'bob');
 		assert.ok(uploaded > 50, `uploaded ${uploaded}`);
 		assert.equal(account.messages.length, uploaded, 'the server holds what the finish screen says');
+	});
+});
+
+describe('the guided mode against a server with a self-signed certificate', {skip}, () => {
+	let server: PrivateDovecot;
+	let home: string;
+	before(async () => {
+		server = await startDovecot({tls: true, users: ['carol']});
+		home = await mkdtemp(join(tmpdir(), 'ms-home-tls-'));
+		const profile = join(home, '.thunderbird', 'x2.default');
+		await mkdir(join(profile, 'Mail'), {recursive: true});
+		await writeFile(join(home, '.thunderbird', 'profiles.ini'), '[Profile0]\nName=default\nIsRelative=1\nPath=x2.default\nDefault=1\n');
+		await writeSampleThunderbird(join(profile, 'Mail', 'Local Folders'), sampleMessages(40, 12));
+	});
+	after(async () => {
+		try {
+			tmux('kill-session', '-t', SESSION);
+		} catch {
+			// already gone
+		}
+		await server?.stop();
+		await rm(home, {recursive: true, force: true});
+	});
+
+	test('a person sees the certificate, trusts it for this server, and the finish screen carries the pin in its verify command', async () => {
+		try {
+			tmux('kill-session', '-t', SESSION); // an earlier test's wizard may still be open
+		} catch {
+			// it closed on q
+		}
+		const fingerprint = execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256', '-in', join(server.dir, 'tls', 'cert.pem')], {encoding: 'utf8'}).split('=')[1]?.trim() ?? '';
+		const command = `cd ${REPO_ROOT} && env -u CI HOME=${home} XDG_STATE_HOME=${home}/state node bin/mailshift.js`;
+		tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '24', command);
+		await waitFor(/Thunderbird x2\.default: Local Folders.*messages/);
+		await keys('Enter');
+		await waitFor(/Enter to use it/);
+		await keys('Enter');
+		await waitFor(/Back up first\?/);
+		await keys('n');
+		await waitFor(/e-mail address/);
+		await typeAndEnter('carol');
+		await waitFor(/Server/);
+		await sleep(200);
+		for (let i = 0; i < 30; i++) {
+			tmux('send-keys', '-t', SESSION, 'BSpace');
+			await sleep(15);
+		}
+		await typeAndEnter(`imaps://127.0.0.1:${server.tlsPort}`);
+		await waitFor(/Password for carol/);
+		await typeAndEnter(server.passwordOf('carol'));
+		const screen = await waitFor(/Trust this certificate for 127\.0\.0\.1:\d+\? \[y\/N\]/);
+		assert.match(screen, /it is\s+self-signed/);
+		assert.match(screen, /c: use the certificate file/);
+		assert.match(screen, /Subject\s+CN=localhost/);
+		assert.ok(screen.replace(/\s+/g, '').includes(fingerprint), `the SHA-256 ${fingerprint} is on screen:\n${screen}`);
+		assert.doesNotMatch(screen, /--insecure/);
+		await keys('y');
+		await waitFor(/Logged in to imaps:\/\/127\.0\.0\.1/);
+		await keys('Enter');
+		await waitFor(/Which folders/);
+		await keys('Enter');
+		await waitFor(/Start now\?/);
+		await keys('Enter');
+		const finish = await waitFor(/Done: every message is on the server[\s\S]*Press q or Enter to close/, 120_000);
+		assert.match(finish, /Verify: OK/);
+		assert.ok(finish.replace(/\s+/g, '').includes(`--tls-fingerprint${fingerprint}`), `the verify command carries the pin:\n${finish}`);
+		assert.match(finish, /^mailshift — move your mail/, 'the whole finish screen is on the 24 rows: its first line did not scroll away');
+		await keys('q');
+		const account = await readAccount(server, 'carol');
+		assert.equal(account.messages.length, 40);
 	});
 });

@@ -128,7 +128,7 @@ test('The finish screen of an interrupted run gives the exact command to resume'
 	const frame = lastFrame() ?? '';
 	unmount();
 	assert.match(frame, /Stopped before the end\./);
-	assert.match(frame, /run the same command again: mailshift migrate \/mail --to imaps:\/\/me@host/);
+	assert.match(frame, /To continue or retry \(nothing is uploaded twice\), run:\n\s+mailshift migrate \/mail --to imaps:\/\/me@host/);
 });
 
 test('A long folder list on a small terminal keeps the latest folders and says how many are hidden', async () => {

@@ -126,7 +126,8 @@ test('The wizard walks from finding the mail to the finish screen, and starts th
 		await type(stdin, 'Imported');
 		stdin.write('\r');
 		await until(lastFrame, /Everything goes below Imported/);
-		// Untick "Old" (third row)
+		// Untick "Old" (third row). The list was just mounted: ink subscribes its keys after the frame is drawn.
+		await wait(60);
 		stdin.write('\u001B[B');
 		await wait();
 		stdin.write('\u001B[B');
@@ -191,6 +192,99 @@ test('Cancelling at the confirm screen changes nothing', async () => {
 		stdin.write('n');
 		await until(lastFrame, /Nothing was changed/);
 		assert.equal(services.started.length, 0);
+	} finally {
+		unmount();
+	}
+});
+
+test('An address and a password pasted with their Enter in one read each move the wizard on, and the password has no Enter in it', async () => {
+	const services = fakeServices();
+	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
+	try {
+		await until(lastFrame, /Where is your mail/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Enter to use it/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Back up first/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /e-mail address/);
+		await wait(60);
+		stdin.write('me@example.org\r');
+		await until(lastFrame, /imaps:\/\/imap\.example\.org:993/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Password for me@example\.org/);
+		await wait(60);
+		stdin.write('right\r');
+		await until(lastFrame, /✓ Logged in/);
+		assert.equal(services.tested.length, 1);
+		assert.equal(services.tested[0]?.password, 'right');
+		assert.equal(services.tested[0]?.user, 'me@example.org');
+	} finally {
+		unmount();
+	}
+});
+
+const sha256 = Array(32).fill('4C').join(':');
+
+/** Services whose server presents a self-signed certificate: it logs in once pinned, or with /etc/ca.pem. */
+function selfSignedServices(): ReturnType<typeof fakeServices> {
+	const services = fakeServices();
+	const plain = services.testConnection;
+	services.testConnection = async (account) => account.tlsFingerprint === sha256 || account.caFile === '/etc/ca.pem' ? plain(account) : (services.tested.push(account), {
+		ok: false, error: 'The secure (TLS) connection to imaps://me@example.org@imap.example.org:993 failed: self-signed certificate.',
+		certificate: {subject: 'CN=mail.example.org', issuer: 'CN=mail.example.org', validFrom: 'Dec  6 06:00:00 2026 GMT', validTo: 'Jan  5 06:00:00 2027 GMT', sha256, reason: 'it is self-signed'},
+	});
+	return services;
+}
+
+/** From the start to the certificate screen, pasting the address and the password with their Enter. */
+async function toCertificateScreen(stdin: {write: (s: string) => void}, lastFrame: () => string | undefined): Promise<string> {
+	for (const [screen, keys] of [[/Where is your mail/, '\r'], [/Enter to use it/, '\r'], [/Back up first/, '\r'], [/e-mail address/, 'me@example.org\r'], [/imaps:\/\/imap\.example\.org:993/, '\r'], [/Password for/, 'right\r']] as const) {
+		await until(lastFrame, screen);
+		await wait(60);
+		stdin.write(keys);
+	}
+	return until(lastFrame, /Trust this certificate for imap\.example\.org:993\? \[y\/N\]/);
+}
+
+test('A server whose certificate is not trusted shows the certificate, and trusting it retries pinned to its SHA-256', async () => {
+	const services = selfSignedServices();
+	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
+	try {
+		const screen = await toCertificateScreen(stdin, lastFrame);
+		assert.match(screen, /does not trust the certificate of imap\.example\.org:993: it is self-signed/);
+		assert.match(screen, /Subject\s+CN=mail\.example\.org/);
+		assert.match(screen, /Valid\s+Dec {2}6 06:00:00 2026 GMT – Jan {2}5 06:00:00 2027 GMT/);
+		assert.match(screen.replace(/\s+/g, ''), new RegExp(`SHA-256${sha256}`));
+		assert.doesNotMatch(screen, /--insecure/, 'no hint the guided mode cannot follow');
+		await wait(60);
+		stdin.write('y');
+		await until(lastFrame, /✓ Logged in/);
+		assert.equal(services.tested.length, 2);
+		assert.equal(services.tested[0]?.tlsFingerprint, undefined);
+		assert.equal(services.tested[1]?.tlsFingerprint, sha256);
+	} finally {
+		unmount();
+	}
+});
+
+test('Instead of trusting the certificate, a person can give the CA file of their organisation, and the test is retried with it', async () => {
+	const services = selfSignedServices();
+	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
+	try {
+		await toCertificateScreen(stdin, lastFrame);
+		await wait(60);
+		stdin.write('c');
+		await until(lastFrame, /certificate file \(PEM/);
+		await wait(60);
+		stdin.write('/etc/ca.pem\r');
+		await until(lastFrame, /✓ Logged in/);
+		assert.equal(services.tested.at(-1)?.caFile, '/etc/ca.pem');
+		assert.equal(services.tested.at(-1)?.tlsFingerprint, undefined);
 	} finally {
 		unmount();
 	}

@@ -8,7 +8,10 @@ export type FinishInfo = Readonly<{
 	error?: string;
 	journalPath?: string;
 	reportPath?: string;
+	/** The exact command that continues this run (shell-quoted, no secrets). */
 	resumeCommand?: string;
+	/** The exact `mailshift verify …` command for this source, destination and mapping (shell-quoted, no secrets). */
+	verifyCommand?: string;
 	/** The result of the automatic verify, one line. */
 	verify?: string;
 	/** The same as data: true when every message was on the server exactly once; absent when verify did not run. */
@@ -16,32 +19,71 @@ export type FinishInfo = Readonly<{
 	dryRun: boolean;
 }>;
 
-type Props = Readonly<{snapshot: StatsSnapshot; info: FinishInfo; now: number}>;
+type Line = Readonly<{text: string; color?: 'red' | 'yellow' | 'green'; bold?: boolean; dim?: boolean}>;
 
-/** The last screen: outcome, where the journal and report are, and what to do next in the mail client. */
-export default function Finish({snapshot: s, info, now}: Props) {
+/**
+ * The finish screen as lines, so the dashboard can give it the rows it needs first (at 80×24 it must fit
+ * whole, commands included: a person copies them from here) and fill the rest with folders and the log.
+ */
+export function finishLines(s: StatsSnapshot, info: FinishInfo, now: number): Line[] {
 	const ok = !info.interrupted && !info.error && s.failed === 0;
+	const lines: Line[] = [];
+	if (info.error) lines.push({text: `✗ ${info.error}`, color: 'red', bold: true});
+	if (info.interrupted && !info.error) lines.push({text: `Stopped before the end.${info.stopReason ? ` ${info.stopReason}` : ''}`, color: 'yellow', bold: true});
+	if (ok) lines.push({text: `✓ ${info.dryRun ? 'Dry run complete: nothing was written.' : 'Done: every message is on the server.'}`, color: 'green', bold: true});
+	lines.push({text: `${formatCount(s.uploaded)} uploaded · ${formatCount(s.skipped)} skipped · ${formatCount(s.failed)} failed · ${formatBytes(s.bytes)} in ${formatDuration((now - s.startedAt) / 1000)}`});
+	if (info.verify) lines.push({text: info.verify, color: info.isVerified ? 'green' : 'yellow'});
+	if (info.journalPath) lines.push({text: `Journal: ${info.journalPath}`, dim: true});
+	if (info.reportPath) lines.push({text: `Report: ${info.reportPath}`, dim: true});
+	if (info.interrupted || s.failed) {
+		lines.push({text: info.resumeCommand ? 'To continue or retry (nothing is uploaded twice), run:' : 'To continue or retry, run the same command again. Nothing is uploaded twice.'});
+		if (info.resumeCommand) lines.push({text: `  ${info.resumeCommand}`, bold: true});
+	}
+	if (!ok && info.verifyCommand && info.isVerified === false) lines.push({text: 'The list of what is missing:'}, {text: `  ${info.verifyCommand}`, bold: true});
+	if (ok && !info.dryRun) {
+		lines.push(
+			{text: 'Next, in your mail program:', bold: true},
+			{text: ' 1. Add the account as IMAP; check that the folders and old mail are there.'},
+			{text: ' 2. Only then remove the old POP account (or let it leave mail on the server).'},
+			{text: ' 3. Keep the old mail store and your backup until you are sure.'},
+			info.verifyCommand
+				? {text: ` 4. To prove again that every message is there exactly once: ${info.verifyCommand}`}
+				: {text: ' 4. Run `mailshift verify` any time to prove every message is there exactly once.'},
+		);
+	}
+	return lines;
+}
+
+/** Terminal rows the lines take at this width, wrapped at spaces as ink does (words longer than a row are cut). */
+export function rowsOf(lines: readonly Line[], width: number): number {
+	const w = Math.max(1, width);
+	let rows = 0;
+	for (const line of lines) {
+		let used = -1;
+		rows++;
+		for (const word of line.text.split(' ')) {
+			const n = [...word].length;
+			if (used >= 0 && used + 1 + n <= w) {
+				used += 1 + n;
+				continue;
+			}
+			if (used >= 0) rows++;
+			rows += Math.max(0, Math.ceil(n / w) - 1);
+			used = n % w === 0 && n > 0 ? w : n % w;
+		}
+	}
+	return rows;
+}
+
+type Props = Readonly<{lines: readonly Line[]}>;
+
+/** The last screen: outcome, where the journal and report are, the exact commands, and what to do next. */
+export default function Finish({lines}: Props) {
 	return (
-		<Box flexDirection="column" marginTop={1}>
-			{info.error ? <Text color="red" bold>✗ {info.error}</Text> : null}
-			{info.interrupted && !info.error ? <Text color="yellow" bold>Stopped before the end.{info.stopReason ? ` ${info.stopReason}` : ''}</Text> : null}
-			{ok ? <Text color="green" bold>✓ {info.dryRun ? 'Dry run complete: nothing was written.' : 'Done: every message is on the server.'}</Text> : null}
-			<Text>
-				{formatCount(s.uploaded)} uploaded · {formatCount(s.skipped)} skipped · {formatCount(s.failed)} failed · {formatBytes(s.bytes)} in {formatDuration((now - s.startedAt) / 1000)}
-			</Text>
-			{info.verify ? <Text color={info.isVerified ? 'green' : 'yellow'}>{info.verify}</Text> : null}
-			{info.journalPath ? <Text dimColor>Journal: {info.journalPath}</Text> : null}
-			{info.reportPath ? <Text dimColor>Report: {info.reportPath}</Text> : null}
-			{info.interrupted || s.failed ? <Text>To continue or retry, run the same command again{info.resumeCommand ? `: ${info.resumeCommand}` : ''}. Nothing is uploaded twice.</Text> : null}
-			{ok && !info.dryRun ? (
-				<Box flexDirection="column" marginTop={1}>
-					<Text bold>Next, in your mail program:</Text>
-					<Text>  1. Add the account as IMAP and check that the folders and old mail appear (compare a few folders' counts).</Text>
-					<Text>  2. Only then remove the old POP account — or set it to "leave a copy of messages on the server".</Text>
-					<Text>  3. Keep the old mail store (PST/mbox/Maildir) and your backup until you are sure.</Text>
-					<Text>  4. Run `mailshift verify` with the same options any time to prove every message is there exactly once.</Text>
-				</Box>
-			) : null}
+		<Box flexDirection="column">
+			{lines.map((l, i) => (
+				<Text key={i} {...(l.color ? {color: l.color} : {})} {...(l.bold ? {bold: true} : {})} {...(l.dim ? {dimColor: true} : {})}>{l.text}</Text>
+			))}
 		</Box>
 	);
 }

@@ -1,5 +1,6 @@
 /** Step 3 — the IMAP account: e-mail → suggested server, user, hidden password, tested on the spot. */
-import {PasswordInput, Spinner, TextInput} from '@inkjs/ui';
+import {Spinner} from '@inkjs/ui';
+import TextField from '../components/text-field.js';
 import {Box, Text, useInput} from 'ink';
 import {useState} from 'react';
 import {formatBytes} from '../format.js';
@@ -7,7 +8,7 @@ import type {Account, ConnectionReport, ServerGuess, WizardServices} from '../wi
 
 type Props = Readonly<{services: WizardServices; onDone: (account: Account, report: Extract<ConnectionReport, {ok: true}>) => void}>;
 
-type Stage = 'email' | 'server' | 'password' | 'testing' | 'report';
+type Stage = 'email' | 'server' | 'password' | 'testing' | 'report' | 'ca';
 
 export function AccountStep({services, onDone}: Props) {
 	const [stage, setStage] = useState<Stage>('email');
@@ -17,10 +18,21 @@ export function AccountStep({services, onDone}: Props) {
 	const [account, setAccount] = useState<Account | undefined>();
 	const [report, setReport] = useState<ConnectionReport | undefined>();
 
+	const test = (next: Account): void => {
+		setAccount(next);
+		setStage('testing');
+		void services.testConnection(next).then((r) => {
+			setReport(r);
+			setStage('report');
+		});
+	};
+
 	useInput((input, key) => {
 		if (stage !== 'report' || !report || !account) return;
 		if (report.ok && key.return) onDone(account, report);
-		else if (input === 'e' || (!report.ok && key.return)) setStage('server');
+		else if (!report.ok && report.certificate && (input === 'y' || input === 'Y')) test({...account, tlsFingerprint: report.certificate.sha256});
+		else if (!report.ok && report.certificate && input === 'c') setStage('ca');
+		else if (input === 'e' || (!report.ok && (key.return || key.escape || input === 'n' || input === 'N'))) setStage('server');
 	}, {isActive: stage === 'report'});
 
 	const parseServer = (text: string): {host: string; port: number; security: 'tls' | 'starttls'} => {
@@ -37,7 +49,8 @@ export function AccountStep({services, onDone}: Props) {
 			{stage === 'email' ? (
 				<>
 					<Text>Your e-mail address (or IMAP user name):</Text>
-					<TextInput placeholder="you@example.com" onSubmit={(value) => {
+					<TextField placeholder="you@example.com" onSubmit={(value) => {
+						if (!value.trim()) return;
 						setEmail(value.trim());
 						void services.guessServer(value.trim()).then((g) => {
 							setGuess(g);
@@ -50,7 +63,7 @@ export function AccountStep({services, onDone}: Props) {
 			{stage === 'server' ? (
 				<>
 					<Text>Server{guess ? <Text dimColor> (suggested from {guess.source === 'provider' ? 'the provider list' : guess.source === 'srv' ? 'the domain\'s DNS SRV record' : 'the domain name'}; edit if needed)</Text> : null}:</Text>
-					<TextInput defaultValue={server} onSubmit={(value) => {
+					<TextField defaultValue={server} onSubmit={(value) => {
 						setServer(value.trim());
 						setStage('password');
 					}} />
@@ -59,16 +72,19 @@ export function AccountStep({services, onDone}: Props) {
 			{stage === 'password' ? (
 				<>
 					<Text>Password for {email} (not shown, not stored; an app password if your provider asks for one):</Text>
-					<PasswordInput onSubmit={(password) => {
+					<TextField mask="*" onSubmit={(password) => {
 						const parsed = parseServer(server);
-						const next: Account = {user: email, host: parsed.host, port: parsed.port, security: parsed.security, password, insecure: false};
-						setAccount(next);
-						setStage('testing');
-						void services.testConnection(next).then((r) => {
-							setReport(r);
-							setStage('report');
-						});
+						// A certificate (or CA file) trusted earlier stays trusted only for the same host and port.
+						const same = account && account.host === parsed.host && account.port === parsed.port ? account : undefined;
+						test({user: email, host: parsed.host, port: parsed.port, security: parsed.security, password, insecure: false,
+							...(same?.tlsFingerprint ? {tlsFingerprint: same.tlsFingerprint} : {}), ...(same?.caFile ? {caFile: same.caFile} : {})});
 					}} />
+				</>
+			) : null}
+			{stage === 'ca' && account ? (
+				<>
+					<Text>The certificate file (PEM, .pem/.crt) of the authority that signed the server's certificate — your administrator has it:</Text>
+					<TextField placeholder="/path/to/ca.pem" onSubmit={(path) => (path.trim() ? test({...account, caFile: path.trim()}) : setStage('report'))} />
 				</>
 			) : null}
 			{stage === 'testing' ? <Spinner label={`Connecting to ${server}…`} /> : null}
@@ -80,6 +96,18 @@ export function AccountStep({services, onDone}: Props) {
 						<Text>Quota: {report.quota ? `${formatBytes(report.quota.usedBytes)} used of ${formatBytes(report.quota.limitBytes)} (${formatBytes(report.quota.limitBytes - report.quota.usedBytes)} free)` : 'none reported'}</Text>
 						<Text>Special folders: {Object.entries(report.specialFolders).map(([role, box]) => `${role} → ${box}`).join(', ') || 'none declared (usual names will be used)'}</Text>
 						<Text color="green">Enter to continue · e to edit the server</Text>
+					</Box>
+				) : report.certificate && account ? (
+					<Box flexDirection="column">
+						{account.caFile || account.tlsFingerprint ? <Text color="red">✗ {report.error}</Text> : null}
+						<Text color="yellow">This computer does not trust the certificate of {account.host}:{account.port}: {report.certificate.reason}.</Text>
+						<Text>  Subject  {report.certificate.subject}</Text>
+						<Text>  Issuer   {report.certificate.issuer}</Text>
+						<Text>  Valid    {report.certificate.validFrom} – {report.certificate.validTo}</Text>
+						<Text>  SHA-256  {report.certificate.sha256}</Text>
+						<Text dimColor>Compare the SHA-256 with what your provider or administrator gives you. If you trust it, mailshift connects to {account.host}:{account.port} only while it shows exactly this certificate (nothing is stored; the commands shown at the end carry it).</Text>
+						<Text bold>Trust this certificate for {account.host}:{account.port}? [y/N]</Text>
+						<Text dimColor>c: use the certificate file of your organisation's authority (CA) instead · n or Enter: edit the server</Text>
 					</Box>
 				) : (
 					<Box flexDirection="column">

@@ -1,5 +1,6 @@
 /** Step 2 — back up first? Recommended; the backup runs before anything is uploaded. */
-import {ConfirmInput, TextInput} from '@inkjs/ui';
+import {ConfirmInput} from '@inkjs/ui';
+import TextField from '../components/text-field.js';
 import {Box, Text} from 'ink';
 import {useState} from 'react';
 
@@ -20,7 +21,7 @@ export function BackupStep({canBackup, defaultDir, onDone}: Props) {
 		return (
 			<Box flexDirection="column">
 				<Text>Back up into which folder?</Text>
-				<TextInput defaultValue={defaultDir} onSubmit={(value) => onDone(value.trim() || defaultDir)} />
+				<TextField defaultValue={defaultDir} onSubmit={(value) => onDone(value.trim() || defaultDir)} />
 			</Box>
 		);
 	}

@@ -1,5 +1,6 @@
 /** Step 1 — find the mail: discovered stores or a typed path (with completion); details counted in the background. */
-import {Spinner, Select, TextInput} from '@inkjs/ui';
+import {Spinner, Select} from '@inkjs/ui';
+import TextField from '../components/text-field.js';
 import {Box, Text, useInput} from 'ink';
 import {useEffect, useState} from 'react';
 import {formatBytes, formatCount} from '../format.js';
@@ -79,7 +80,7 @@ export function FindStep({services, onDone}: Props) {
 		return (
 			<Box flexDirection="column">
 				<Text>Type or paste the path of your mail (a .pst/.ost file, an mbox file, a Maildir or Thunderbird folder); Tab completes:</Text>
-				<TextInput placeholder="/path/to/mail" suggestions={suggestions}
+				<TextField placeholder="/path/to/mail" suggestions={suggestions}
 					onChange={(value) => void services.complete(value).then(setSuggestions, () => setSuggestions([]))}
 					onSubmit={(value) => value.trim() && setChosen(value.trim())} />
 			</Box>

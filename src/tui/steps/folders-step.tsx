@@ -2,7 +2,8 @@
  * Step 4 — choose and map folders: every folder with its target mailbox and counts; `m` changes where one goes,
  * `x` puts everything below one folder; a footer with totals and quota fit.
  */
-import {MultiSelect, Select, Spinner, TextInput} from '@inkjs/ui';
+import {MultiSelect, Select, Spinner} from '@inkjs/ui';
+import TextField from '../components/text-field.js';
 import {Box, Text, useInput} from 'ink';
 import {useEffect, useState} from 'react';
 import {formatBytes, formatCount} from '../format.js';
@@ -45,7 +46,9 @@ export function FoldersStep({load, freeBytes, onDone}: Props) {
 		return (
 			<Box flexDirection="column">
 				<Text>Put every folder below one folder on the server, e.g. <Text bold>Imported/Old PC</Text> (empty: keep them where they are):</Text>
-				<TextInput defaultValue={prefix ?? ''} onSubmit={(value) => {
+				<TextField defaultValue={prefix ?? ''} onSubmit={(value) => {
+					// The list is re-planned: no stale list (keys pressed on it would act on rows about to be replaced).
+					setFolders(undefined);
 					setPrefix(value.trim().replace(/^\/+|\/+$/g, '') || undefined);
 					setMode('list');
 					setVersion((v) => v + 1);
@@ -69,9 +72,12 @@ export function FoldersStep({load, freeBytes, onDone}: Props) {
 		return (
 			<Box flexDirection="column">
 				<Text>Where should <Text bold>{editing.label}</Text> (and its subfolders) go? Levels separated by /; INBOX is the inbox:</Text>
-				<TextInput defaultValue={editing.mailbox} onSubmit={(value) => {
+				<TextField defaultValue={editing.mailbox} onSubmit={(value) => {
 					const to = value.trim().replace(/^\/+|\/+$/g, '');
-					if (to) setRules([...rules.filter((r) => r.from !== editing.label), {from: editing.label, to}]);
+					if (to) {
+						setFolders(undefined);
+						setRules([...rules.filter((r) => r.from !== editing.label), {from: editing.label, to}]);
+					}
 					setMode('list');
 					setVersion((v) => v + 1);
 				}} />
