@@ -6,7 +6,8 @@
  * - Layout comes from NAMESPACE (RFC 2342) and LIST (RFC 3501 §5.1.1): delimiter and prefix are never assumed.
  * - Special-use roles come from LIST attributes (RFC 6154); imapflow adds name heuristics for servers
  *   without SPECIAL-USE (Microsoft 365), used only when no server-declared mailbox has that role.
- * - New mailboxes are SUBSCRIBEd: clients that show only subscribed folders would hide them (servers.md §3).
+ * - Every mailbox mailshift fills is SUBSCRIBEd, new or not: clients that show only subscribed folders would
+ *   hide it, and Cyrus creates its special-use folders (Sent, Archive, …) unsubscribed (servers.md §3).
  * - PERMANENTFLAGS needs a read-write SELECT: EXAMINE reports an empty list (imapflow append.js notes).
  * - A BAD answer to APPEND means the session may have run the literal's bytes as commands (servers.md §0.1):
  *   that connection is discarded, never reused.
@@ -32,6 +33,7 @@ import {AppendBatcher} from './append-batcher.js';
 import {multiAppend} from './multi-append.js';
 import type {ServerCopy} from './server-index.js';
 import {firstHeader, normalizeMessageId, parseHeaders} from '../mapper/headers.js';
+import {headerDigest, rewriteEvidence} from '../mapper/fingerprint.js';
 
 type Shape = {responseStatus?: unknown; serverResponseCode?: unknown};
 
@@ -56,6 +58,8 @@ export class ImapSink implements MailSink {
 	readonly #capabilities: ReadonlyMap<string, boolean | number>;
 	readonly #secure: boolean;
 	readonly #ensuring = new Map<string, Promise<EnsuredMailbox>>();
+	/** Existing mailboxes already SUBSCRIBEd in this session (lower-case path): once each. */
+	readonly #subscribing = new Map<string, Promise<void>>();
 	readonly #permanent = new Map<string, Promise<ReadonlySet<string> | undefined>>();
 	readonly #batcher: AppendBatcher | undefined;
 	readonly #batchSize: number;
@@ -158,7 +162,8 @@ export class ImapSink implements MailSink {
 	ensureMailbox(path: string, signal?: AbortSignal): Promise<EnsuredMailbox> {
 		const key = path.toLowerCase();
 		const known = this.#existing.get(key);
-		if (known !== undefined || key === 'inbox') return Promise.resolve({path: known ?? 'INBOX', created: false});
+		if (key === 'inbox') return Promise.resolve({path: known ?? 'INBOX', created: false});
+		if (known !== undefined) return this.#subscribeExisting(key, known, signal).then(() => ({path: known, created: false}));
 		let pending = this.#ensuring.get(key);
 		if (!pending) {
 			pending = this.#create(path, signal);
@@ -189,6 +194,22 @@ export class ImapSink implements MailSink {
 			}
 			throw classified;
 		}
+	}
+
+	/**
+	 * SUBSCRIBE (RFC 3501 §6.3.6) a mailbox that already existed, once per session. Idempotent on the server
+	 * (subscribing twice is fine); a refusal is not a failure of the upload (some servers refuse it for
+	 * special folders), so it is ignored like the one after CREATE.
+	 */
+	#subscribeExisting(key: string, path: string, signal?: AbortSignal): Promise<void> {
+		let pending = this.#subscribing.get(key);
+		if (!pending) {
+			pending = this.#pool.run(async (client) => {
+				await client.mailboxSubscribe(path);
+			}, signal).catch(() => undefined);
+			this.#subscribing.set(key, pending);
+		}
+		return pending;
 	}
 
 	async #createExactly(path: string, signal?: AbortSignal): Promise<EnsuredMailbox> {
@@ -233,18 +254,28 @@ export class ImapSink implements MailSink {
 	}
 
 	/**
-	 * Reads every message's UID, RFC822.SIZE, INTERNALDATE, FLAGS and Message-ID header (one FETCH, no bodies).
-	 * Bodies are fetched later only to confirm a Message-ID-less candidate (ServerIndex rule 3).
+	 * Reads every message's UID, RFC822.SIZE, INTERNALDATE, FLAGS and its Message-ID, Date, From and Subject
+	 * header fields (one FETCH, no bodies; BODY.PEEK[HEADER.FIELDS …], RFC 3501 §6.4.5). With `headerDigests`
+	 * (verify) it reads the whole header block instead (BODY.PEEK[HEADER]) and keeps only its sha256: the same
+	 * FETCH pass, a few KiB per message more on the wire (measured in the issue #12 report), and it catches a
+	 * server that rewrites headers without changing the size. Bodies are fetched later only to confirm a
+	 * Message-ID-less candidate (ServerIndex rule 3) or for `verify --deep`.
 	 */
-	async loadIndex(path: string, signal?: AbortSignal): Promise<ServerIndex> {
+	async loadIndex(path: string, signal?: AbortSignal, options: Readonly<{headerDigests?: boolean}> = {}): Promise<ServerIndex> {
 		try {
 			return await this.#pool.run(async (client) => {
 				const mailbox = await client.mailboxOpen(path, {readOnly: true});
 				const copies: ServerCopy[] = [];
 				if (mailbox.exists > 0) {
-					for await (const m of client.fetch('1:*', {uid: true, size: true, internalDate: true, flags: true, headers: ['message-id']})) {
+					const headers = options.headerDigests === true ? true : ['message-id', 'date', 'from', 'subject'];
+					for await (const m of client.fetch('1:*', {uid: true, size: true, internalDate: true, flags: true, headers})) {
 						const messageId = normalizeMessageId(m.headers ? firstHeader(parseHeaders(m.headers), 'message-id') : undefined);
-						copies.push({uid: m.uid, size: m.size ?? -1, internalDate: new Date(m.internalDate ?? 0), messageId, flags: new Set(m.flags ?? [])});
+						const evidence = m.headers ? rewriteEvidence(m.headers) : undefined;
+						const digest = options.headerDigests === true && m.headers ? headerDigest(m.headers) : undefined;
+						copies.push({
+							uid: m.uid, size: m.size ?? -1, internalDate: new Date(m.internalDate ?? 0), messageId, flags: new Set(m.flags ?? []),
+							...(evidence === undefined ? {} : {evidence}), ...(digest === undefined ? {} : {headerDigest: digest}),
+						});
 					}
 				}
 				const fetchBody = (uid: number): Promise<Buffer | undefined> => this.#pool.run(async (c) => {

@@ -9,17 +9,33 @@
  *   2. Message-ID, size within 2 KiB and INTERNALDATE within 36 h: the same mail with headers a local client
  *      added (X-Mozilla-Status, Status:) or a server rewrote — the POP "leave a copy on server" case.
  *   3. No Message-ID: same size and INTERNALDATE, confirmed by comparing the full bytes (fetched on demand).
+ *   4. 'rewritten' (issue #12 item 7): Message-ID, the exact size a known server rewrite of our bytes has (NUL
+ *      bytes removed: fingerprint.ts `possibleRewrites`), and the same Date, From and Subject as stored on the
+ *      server (normalized so the rewrite leaves them equal). Why this evidence and not the Message-ID alone:
+ *      Message-IDs are not unique across all mail (broken generators, list re-sends, forged or copied ids), so
+ *      a copy with our Message-ID may be a different message; a different message would also need the same
+ *      three header values AND exactly the size the rewrite predicts, which ordinary mail does not do by
+ *      chance. Without Date/From/Subject on both sides there is no evidence, and the message is uploaded.
+ *      (Our own uploads are also claimed by the UID their APPENDUID named, recorded in the journal, before any
+ *      rule runs: engine.ts `claimUid`.)
  *      The Message-ID search of IMAP (SEARCH HEADER) matches substrings (RFC 3501 §6.4.4), so the index holds
  *      exact, parsed Message-IDs instead of searching.
  * Memory: one small record per server message of this mailbox (no bodies).
  */
 import {createHash} from 'node:crypto';
+import {applyRewrite, possibleRewrites, rewriteEvidence} from '../mapper/fingerprint.js';
 
-export type ServerCopy = Readonly<{uid: number; size: number; internalDate: Date; messageId: string | undefined; flags?: ReadonlySet<string>}>;
+export type ServerCopy = Readonly<{
+	uid: number; size: number; internalDate: Date; messageId: string | undefined; flags?: ReadonlySet<string>;
+	/** sha256 of the stored header block (BODY[HEADER]), when the index was loaded with digests (verify). */
+	headerDigest?: string;
+	/** Normalized Date/From/Subject of the stored copy (fingerprint.ts `rewriteEvidence`), for rule 4. */
+	evidence?: string;
+}>;
 
 export type Candidate = Readonly<{messageId?: string | undefined; content: Buffer; internalDate: Date}>;
 
-export type MatchKind = 'exact' | 'similar' | 'bytes';
+export type MatchKind = 'exact' | 'similar' | 'bytes' | 'rewritten';
 
 export type Claim = Readonly<{uid: number; kind: MatchKind; copy: ServerCopy}>;
 
@@ -91,7 +107,12 @@ export class ServerIndex {
 				.filter((c) => Math.abs(c.size - size) <= SIMILAR_SIZE && Math.abs(c.internalDate.getTime() - time) <= SIMILAR_TIME_MS)
 				.sort((a, b) => Math.abs(a.size - size) - Math.abs(b.size - size));
 			if (similar[0]) return this.#take(similar[0], 'similar');
-			return undefined;
+			const sizes = new Set(possibleRewrites(message.content).filter((r) => r === 'nul-stripped').map((r) => applyRewrite(message.content, r).length));
+			if (sizes.size === 0) return undefined;
+			const evidence = rewriteEvidence(message.content);
+			if (evidence === undefined) return undefined;
+			const rewritten = copies.find((c) => sizes.has(c.size) && c.evidence === evidence);
+			return rewritten ? this.#take(rewritten, 'rewritten') : undefined;
 		}
 		const copies = (this.#noMid.get(size) ?? []).filter((c) => !this.#claimed.has(c.uid) && Math.floor(c.internalDate.getTime() / 1000) === Math.floor(time / 1000));
 		if (copies.length === 0 || !this.#fetchBody) return undefined;
