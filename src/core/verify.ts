@@ -102,6 +102,7 @@ export async function runVerify(options: VerifyOptions, deps: Readonly<{source: 
 		add({folder, mailbox: row?.mailbox ?? '', location, kind: 'unreadable', detail: `could not read the source: ${reason}`});
 	};
 	for (const text of options.knownSourceProblems ?? []) {
+		if (sourceProblems.has(text)) continue;
 		sourceProblems.add(text);
 		unreadableElsewhere++;
 		add({folder: '', mailbox: '', location: source.location, kind: 'unreadable', detail: `could not read the source: ${text}`});
