@@ -15,7 +15,8 @@
  *   (append-batcher.ts, multi-append.ts): Dovecot then stores ~2× as fast (docs/benchmarks.md). A batch the
  *   server refuses (NO, BAD) stores nothing, so its messages are sent again one by one, which tells exactly
  *   which message the server refuses and why; a batch cut off by the network fails each message with an
- *   unknown outcome ('verify'), and the engine looks for each on the server before sending it again.
+ *   unknown outcome ('verify'), and the engine looks for each on the server before sending it again. After a
+ *   cut the batches shrink (halved, down to single messages) and grow back once batches get through again.
  */
 import type {ImapFlow, ListResponse} from 'imapflow';
 import {MailshiftError} from '../core/errors.js';
@@ -315,13 +316,25 @@ export class ImapSink implements MailSink {
 	 */
 	async #sendBatch(jobs: readonly UploadJob[]): Promise<Array<AppendReceipt | Error>> {
 		const mailbox = jobs[0]!.mailbox;
-		if (jobs.length === 1) return [await this.#appendSingle(jobs[0]!).catch((e: unknown) => toError(e))];
+		if (jobs.length === 1) {
+			try {
+				const receipt = await this.#appendSingle(jobs[0]!);
+				this.#batcher?.delivered();
+				return [receipt];
+			} catch (error) {
+				const e = toError(error);
+				if (e instanceof MailshiftError && (e.disposition === 'verify' || e.disposition === 'retry')) this.#batcher?.shrink();
+				return [e];
+			}
+		}
 		for (let attempt = 1; ; attempt++) {
 			try {
 				return await this.#pool.run(async (client: ImapFlow) => {
 					try {
 						this.#appendCommands++;
-						return await multiAppend(client, mailbox, jobs);
+						const receipts = await multiAppend(client, mailbox, jobs);
+						this.#batcher?.delivered();
+						return receipts;
 					} catch (error) {
 						if ((error as Shape).responseStatus === 'BAD') this.#pool.discard(client);
 						throw error;
@@ -342,8 +355,10 @@ export class ImapSink implements MailSink {
 				}
 				const status = (error as Shape).responseStatus;
 				if (status === 'NO' || status === 'BAD') break;
-				// Cut off, timed out, throttled: the same outcome for every message of the batch.
+				// Cut off, timed out, throttled: the same outcome for every message of the batch; later batches are
+				// smaller (issue #12 item 11: on a link that drops every ~1 MB, an 8 MiB batch never gets through).
 				const e = classifyImapError(error, 'append', `${this.#label} ${mailbox}`);
+				if (e.disposition === 'verify' || e.disposition === 'retry') this.#batcher?.shrink();
 				return jobs.map(() => e);
 			}
 		}
