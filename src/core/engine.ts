@@ -412,6 +412,9 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 			try {
 				const receipt = await sink.append(job, controls.abortSignal);
 				landed++;
+				if (receipt.note !== undefined) {
+					record({folder: folder.folder, location: job.ref.location, key: job.ref.key, kind: 'warning', code: 'HEADERS_ENCODED', reason: receipt.note});
+				}
 				journal?.done(job, receipt, 'uploaded');
 				noteWrite(job.content.length);
 				summary.uploaded++;

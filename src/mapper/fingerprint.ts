@@ -12,6 +12,7 @@
  *   Message-ID alone is not enough evidence.
  */
 import {createHash} from 'node:crypto';
+import {encode8bitHeaders} from './encode-8bit-headers.js';
 import {firstHeader, headerEnd, parseHeaders} from './headers.js';
 
 export function fingerprint(content: Buffer, messageId: string | undefined): string {
@@ -35,20 +36,26 @@ export function headerDigest(block: Buffer | undefined): string | undefined {
 	return block === undefined ? undefined : createHash('sha256').update(block).digest('hex');
 }
 
-/** How a server may have changed a message it stored (each seen on a real server; servers.md, issue #12). */
-export type ServerRewrite = 'nul-replaced' | 'nul-stripped' | '8bit-header-munged';
+/**
+ * How a stored copy may differ from the bytes read from the source: changes servers make (each seen on a real
+ * server; servers.md, issue #12), and '8bit-header-encoded', the RFC 2047 encoding mailshift itself applies for
+ * servers that would otherwise munge raw 8-bit headers (encode-8bit-headers.ts, ImapSink).
+ */
+export type ServerRewrite = 'nul-replaced' | 'nul-stripped' | '8bit-header-munged' | '8bit-header-encoded';
 
 /** Human wording of a rewrite, for reports. */
 export const REWRITE_WORDING: Readonly<Record<ServerRewrite, string>> = {
 	'nul-replaced': 'the server replaced its NUL bytes (Dovecot stores them as 0x80)',
 	'nul-stripped': 'the server removed its NUL bytes',
 	'8bit-header-munged': 'the server replaced raw 8-bit header bytes with "X" (Cyrus munge8bit)',
+	'8bit-header-encoded': 'mailshift encoded its raw 8-bit header bytes (RFC 2047) because the server would have replaced them',
 };
 
 /** `content` as a server that applies `rewrite` would store it. */
 export function applyRewrite(content: Buffer, rewrite: ServerRewrite): Buffer {
 	if (rewrite === 'nul-stripped') return content.indexOf(0) < 0 ? content : Buffer.from(content.filter((b) => b !== 0));
 	if (rewrite === 'nul-replaced') return content.indexOf(0) < 0 ? content : Buffer.from(content.map((b) => (b === 0 ? 0x80 : b)));
+	if (rewrite === '8bit-header-encoded') return encode8bitHeaders(content);
 	const end = headerEnd(content);
 	const out = Buffer.from(content);
 	for (let i = 0; i < end; i++) if (out[i]! >= 0x80) out[i] = 0x58; // 'X'
@@ -62,7 +69,7 @@ export function possibleRewrites(content: Buffer): ServerRewrite[] {
 	const end = headerEnd(content);
 	for (let i = 0; i < end; i++) {
 		if (content[i]! >= 0x80) {
-			out.push('8bit-header-munged');
+			out.push('8bit-header-munged', '8bit-header-encoded');
 			break;
 		}
 	}

@@ -34,7 +34,8 @@ import {AppendBatcher} from './append-batcher.js';
 import {multiAppend} from './multi-append.js';
 import type {ServerCopy} from './server-index.js';
 import {firstHeader, normalizeMessageId, parseHeaders} from '../mapper/headers.js';
-import {headerDigest, rewriteEvidence} from '../mapper/fingerprint.js';
+import {headerBlock, headerDigest, REWRITE_WORDING, rewriteEvidence} from '../mapper/fingerprint.js';
+import {encode8bitHeaders, has8bitHeader} from '../mapper/encode-8bit-headers.js';
 
 type Shape = {responseStatus?: unknown; serverResponseCode?: unknown};
 
@@ -45,6 +46,12 @@ export type SinkOptions = PoolOptions & Readonly<{
 	 * @default {maxMessages: 50, maxBytes: 8 MiB} (measured best on Dovecot: docs/benchmarks.md)
 	 */
 	batch?: Readonly<{maxMessages: number; maxBytes: number}> | false;
+	/**
+	 * Raw 8-bit header bytes on a server without UTF8=ACCEPT: 'probe' finds out with the first such message
+	 * whether the server keeps them (see #append8bit); 'keep' / 'encode' decide without looking (tests).
+	 * @default 'probe'
+	 */
+	eightBitHeaders?: 'probe' | 'keep' | 'encode';
 }>;
 
 const DEFAULT_BATCH = {maxMessages: 50, maxBytes: 8 * 1024 * 1024} as const;
@@ -65,10 +72,16 @@ export class ImapSink implements MailSink {
 	readonly #batcher: AppendBatcher | undefined;
 	readonly #batchSize: number;
 	#appendCommands = 0;
+	/** Raw 8-bit header bytes: sent as they are ('keep'), RFC 2047-encoded ('encode'), or not known yet (see #append8bit). */
+	#eightBit: 'keep' | 'encode' | undefined;
+	#probing: Promise<void> | undefined;
+	#encodedHeaders = 0;
 	#closed = false;
 
-	private constructor(pool: ConnectionPool, label: string, layout: ServerLayout, mailboxes: readonly ListResponse[], capabilities: ReadonlyMap<string, boolean | number>, isSecure: boolean, batch: SinkOptions['batch']) {
+	private constructor(pool: ConnectionPool, label: string, layout: ServerLayout, mailboxes: readonly ListResponse[], capabilities: ReadonlyMap<string, boolean | number>, isSecure: boolean, batch: SinkOptions['batch'], eightBit: NonNullable<SinkOptions['eightBitHeaders']>) {
 		this.#capabilities = capabilities;
+		// RFC 6855: with UTF8=ACCEPT (imapflow ENABLEs it when offered) the server takes 8-bit headers as they are.
+		this.#eightBit = capabilities.has('UTF8=ACCEPT') ? 'keep' : eightBit === 'probe' ? undefined : eightBit;
 		const limits = batch === false ? undefined : batch ?? DEFAULT_BATCH;
 		this.#batchSize = limits !== undefined && capabilities.has('MULTIAPPEND') ? Math.max(1, limits.maxMessages) : 1;
 		this.#batcher = limits !== undefined && this.#batchSize > 1
@@ -105,7 +118,7 @@ export class ImapSink implements MailSink {
 		try {
 			const first = await pool.open();
 			const mailboxes = await pool.run((client) => client.list());
-			return new ImapSink(pool, label, readLayout(first, mailboxes), mailboxes, new Map(first.capabilities), first.secureConnection, options.batch);
+			return new ImapSink(pool, label, readLayout(first, mailboxes), mailboxes, new Map(first.capabilities), first.secureConnection, options.batch, options.eightBitHeaders ?? 'probe');
 		} catch (error) {
 			await pool.close();
 			throw classifyImapError(error, 'connect', label);
@@ -306,8 +319,79 @@ export class ImapSink implements MailSink {
 
 	async append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
 		if (this.#closed) throw new MailshiftError('ABORTED', 'The uploader is closed.', 'fatal');
+		if (this.#eightBit !== 'keep' && has8bitHeader(job.content)) return this.#append8bit(job, signal);
+		return this.#appendPlain(job, signal);
+	}
+
+	/** Messages whose raw 8-bit header bytes were RFC 2047-encoded before APPEND in this session. */
+	get encodedHeaders(): number {
+		return this.#encodedHeaders;
+	}
+
+	#appendPlain(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
 		if (this.#batcher !== undefined) return this.#batcher.append(job, signal);
 		return this.#appendSingle(job, signal);
+	}
+
+	/**
+	 * A message with raw 8-bit header bytes, to a server that has not offered UTF8=ACCEPT (RFC 6855), which may
+	 * therefore change them (Cyrus 3.6: each becomes `X`; Dovecot keeps them). The first such message of the
+	 * session is the probe: sent as it is, its stored header is read back by its APPENDUID; kept → every later
+	 * one is sent as it is; changed → that copy (ours, by UID: RFC 4315 UID EXPUNGE touches nothing else) is
+	 * removed and it and every later one are sent with their 8-bit header values RFC 2047-encoded
+	 * (encode-8bit-headers.ts), each receipt carrying a note for the summary.
+	 * Exactly-once: the changed copy is removed BEFORE the encoded one is sent, so a crash in between leaves the
+	 * message missing (its journal row `pending`: the next run looks, finds nothing, sends it) rather than twice.
+	 * Without UIDPLUS nothing can be read back or removed safely: such servers keep getting the bytes as they are.
+	 * Dedup and verify recognise the encoded copy (ServerIndex rule 4, '8bit-header-encoded').
+	 */
+	async #append8bit(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
+		while (this.#eightBit === undefined && this.#probing !== undefined) await this.#probing;
+		if (this.#eightBit === 'keep') return this.#appendPlain(job, signal);
+		if (this.#eightBit === 'encode') return this.#appendEncoded(job, signal);
+		let done!: () => void;
+		this.#probing = new Promise<void>((resolve) => (done = resolve));
+		try {
+			return await this.#probe8bit(job, signal);
+		} finally {
+			this.#probing = undefined;
+			done();
+		}
+	}
+
+	async #appendEncoded(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
+		const receipt = await this.#appendPlain({...job, content: encode8bitHeaders(job.content)}, signal);
+		this.#encodedHeaders++;
+		return {...receipt, note: REWRITE_WORDING['8bit-header-encoded']};
+	}
+
+	async #probe8bit(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
+		const receipt = await this.#appendSingle(job, signal);
+		const uid = receipt.uid;
+		const sent = headerBlock(job.content);
+		if (uid === undefined || sent === undefined || !this.#capabilities.has('UIDPLUS')) {
+			this.#eightBit = 'keep';
+			return receipt;
+		}
+		const outcome = await this.#pool.run(async (client) => {
+			await client.mailboxOpen(receipt.mailbox);
+			const stored = await client.fetchOne(String(uid), {headers: true}, {uid: true});
+			if (!stored || !stored.headers || stored.headers.equals(sent)) return 'kept';
+			if (!(await client.messageDelete(String(uid), {uid: true}))) {
+				throw new MailshiftError('MESSAGE_REJECTED', `${this.#label} changed the raw 8-bit header bytes of the message it stored as UID ${uid} in ${receipt.mailbox}, and that copy could not be removed.`, 'skip', {
+					hint: 'Remove that copy by hand and run again: mailshift then sends it with its header encoded (RFC 2047).',
+				});
+			}
+			return 'changed';
+		}, signal).catch((error: unknown) => {
+			throw error instanceof MailshiftError ? error : classifyImapError(error, 'append', `${this.#label} ${receipt.mailbox}`);
+		});
+		if (outcome === 'kept') {
+			this.#eightBit = 'keep';
+			return receipt;
+		}
+		this.#eightBit = 'encode';
+		return this.#appendEncoded(job, signal);
 	}
 
 	/**
