@@ -3,7 +3,7 @@
  * server, one duplicated and one whose flags changed are each named, and the exit code says so.
  */
 import assert from 'node:assert/strict';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, rm, symlink} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -82,5 +82,22 @@ describe('verifying a migration', {skip}, () => {
 		assert.match(restore.stdout, /Total\s+30\s+1\s+29/);
 		const after = await runCli(['verify', root, '--to', to], {env});
 		assert.match(after.stdout, /missing\s+altered\s+extra[\s\S]*Total\s+30\s+29\s+0\s+1\s+1/, after.stdout);
+	});
+
+	test('verify never says OK for a source it could not read: it names what it could not read and exits 3', async () => {
+		// Given a migrated Maildir, then a message file in it that cannot be read (a link to nowhere: as root,
+		// permissions would not stop the reader)
+		const root = join(work, 'Unreadable');
+		await writeSampleMaildir(root, sampleMessages(6, 5));
+		const env = {MAILSHIFT_PASSWORD: server.passwordOf('alice')};
+		const to = `imap://alice@127.0.0.1:${server.port}`;
+		assert.equal((await runCli(['migrate', root, '--to', to, '--stats', '0', '--prefix', 'Unreadable'], {env})).code, 0);
+		await symlink(join(work, 'no-such-file'), join(root, 'cur', '1700000000.M1P1.gone:2,S'));
+		// When verify runs
+		const result = await runCli(['verify', root, '--to', to, '--prefix', 'Unreadable'], {env});
+		// Then it says what it could not read, is not OK, and exits 3 (SOURCE)
+		assert.equal(result.code, 3, result.stdout + result.stderr);
+		assert.match(result.stdout, /NOT OK: could not read the source: .*1700000000\.M1P1\.gone/);
+		assert.doesNotMatch(result.stdout, /^OK/m);
 	});
 });

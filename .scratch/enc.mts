@@ -1,3 +1,0 @@
-import {encode8bitHeaders} from '/work/wt-verify/src/mapper/encode-8bit-headers.ts';
-const m = Buffer.from('From: "M\xfcller, Hans" <h@x.de>\r\nSubject: Queensr\xffche live in Z\xfcrich and a very long subject line that goes on and on \xe4\xf6\xfc\xe4\xf6\xfc\xe4\xf6\xfc\xe4\xf6\xfc\xe4\xf6\xfc\xe4\xf6\xfc\xe4\xf6\xfc\xe4\xf6\xfc\xe4\xf6\xfc\xe4\xf6\xfc\xe4\xf6\xfc\xe4\xf6\xfc\xe4\xf6\xfc\xe4\xf6\xfc\xe4\xf6\xfc\xe4\xf6\xfc\r\nX-U: caf\xc3\xa9\r\n\r\nb\xfcdy\r\n', 'latin1');
-console.log(encode8bitHeaders(m).toString('latin1'));
