@@ -20,6 +20,7 @@ import {setMaxListeners} from 'node:events';
 import PQueue from 'p-queue';
 import type {FolderMapOptions} from '../mapper/folder-map.js';
 import {planFolders} from '../mapper/folder-map.js';
+import {REWRITE_WORDING} from '../mapper/fingerprint.js';
 import {allowedFlags} from '../mapper/flags.js';
 import {isSkip, mapMessage} from '../mapper/map-message.js';
 import type {SourceStore, ReaderProblem} from '../readers/source-store.js';
@@ -304,7 +305,8 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 						const claim = await index.claim(job);
 						if (claim) {
 							journal?.done(job, {mailbox, uid: claim.uid, ...(index.uidValidity === undefined ? {} : {uidValidity: index.uidValidity})}, 'found-on-server');
-							const how = claim.kind === 'exact' ? 'same Message-ID and size' : claim.kind === 'similar' ? 'same Message-ID, nearly the same size and date' : 'identical bytes';
+							const how = claim.kind === 'exact' ? 'same Message-ID and size' : claim.kind === 'similar' ? 'same Message-ID, nearly the same size and date'
+								: claim.kind === 'rewritten' ? `same Message-ID, Date, From and Subject; ${REWRITE_WORDING[claim.rewrite ?? 'nul-stripped']}` : 'identical bytes';
 							skipMessage(message.ref, folderSummary, 'ALREADY_ON_SERVER', `already in ${mailbox} on the server (UID ${claim.uid}: ${how})`, false);
 							noteWrite(0);
 							continue;
