@@ -14,7 +14,7 @@ import {EventBus} from '../core/events.js';
 import type {EngineEvent} from '../core/events.js';
 import {ProblemRelay} from '../core/problem-relay.js';
 import {StatsStore} from '../core/stats.js';
-import {runVerify} from '../core/verify.js';
+import {isSourceReadFailure, isVerifyClean, runVerify} from '../core/verify.js';
 import {openSource} from '../readers/open-source.js';
 import type {SourceStore} from '../readers/source-store.js';
 import {DryRunSink} from '../uploader/dry-run-sink.js';
@@ -149,12 +149,17 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 					includeTrashed: config.includeTrashed, fallbackDate, deep: false,
 					mailboxOf: new Map(result.summary.folders.map((f) => [f.folder, f.mailbox])),
 					folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
-				}, {source, sink: imap}, controls);
-				isVerified = checked.missing === 0 && checked.altered === 0 && checked.duplicated === 0;
+					// What the reader could not read during the run (some readers say it once, when the store is opened).
+					knownSourceProblems: result.summary.problems.filter(isSourceReadFailure).map((p) => `${p.location}: ${p.reason}`),
+				}, {source, sink: imap, readerProblems: relay}, controls);
+				isVerified = isVerifyClean(checked);
 				didVerify = true;
-				verifyLine = isVerified
-					? `Verify: OK — all ${formatCount(checked.checked)} messages are on the server exactly once, with their flags and dates.`
-					: `Verify: ${formatCount(checked.missing)} missing, ${formatCount(checked.duplicated)} extra copies, ${formatCount(checked.altered)} altered — ${io.verifyCommand ? 'the list: see below' : 'run `mailshift verify` with the same options for the list'}.`;
+				const byServer = checked.alteredByServer > 0 ? ` (${formatCount(checked.alteredByServer)} stored altered by the server: \`mailshift verify\` lists them)` : '';
+				verifyLine = checked.unreadable > 0
+					? `Verify: NOT OK — could not read the source: ${checked.sourceProblems[0] ?? ''}${checked.unreadable > 1 ? ` (and ${formatCount(checked.unreadable - 1)} more)` : ''}; only what could be read was compared.`
+					: isVerified
+						? `Verify: OK — all ${formatCount(checked.checked)} messages are on the server exactly once, with their flags and dates${byServer}.`
+						: `Verify: ${formatCount(checked.missing)} missing, ${formatCount(checked.duplicated)} extra copies, ${formatCount(checked.altered)} altered — ${io.verifyCommand ? 'the list: see below' : 'run `mailshift verify` with the same options for the list'}.`;
 			} catch (error) {
 				verifyLine = `Verify could not run: ${toMailshiftError(error).message}`;
 			}

@@ -1,13 +1,15 @@
 /**
  * The `verify` use case: open the source, connect, run runVerify, print per-folder results and every
- * missing / duplicated / altered message; exit 0 when everything is there exactly once, 5 otherwise.
+ * missing / duplicated / altered message; exit 0 when everything is there exactly once, 5 otherwise, and 3
+ * (SOURCE) when the source could not be read completely ("could not read the source: …"; never OK then).
  */
 import {stat} from 'node:fs/promises';
 import type {MigrationConfig} from '../config/config.js';
 import {resolveLogin} from '../config/secrets.js';
 import {EngineControls} from '../core/controls.js';
 import {MailshiftError, toMailshiftError} from '../core/errors.js';
-import {runVerify} from '../core/verify.js';
+import {isVerifyClean, runVerify} from '../core/verify.js';
+import {ProblemRelay} from '../core/problem-relay.js';
 import {openSource} from '../readers/open-source.js';
 import type {SourceStore} from '../readers/source-store.js';
 import {ImapSink} from '../uploader/imap-sink.js';
@@ -26,7 +28,9 @@ export async function runVerifyCommand(config: MigrationConfig, io: CliIo, optio
 	const uninstall = io.onInterrupt?.(controls);
 	try {
 		if (!config.target) throw new MailshiftError('USAGE', 'verify needs --to: the server to check.', 'fatal');
-		source = await openSource(config.source, config.sourceKind);
+		// The reader's problems (an unreadable file or folder, a store cut short) make the comparison incomplete.
+		const relay = new ProblemRelay();
+		source = await openSource(config.source, config.sourceKind, {onProblem: relay.onProblem});
 		const login = await resolveLogin({
 			env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(config.target),
 			passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
@@ -35,7 +39,7 @@ export async function runVerifyCommand(config: MigrationConfig, io: CliIo, optio
 		const result = await runVerify({
 			includeTrashed: config.includeTrashed, fallbackDate: (await stat(config.source)).mtime, deep: options.deep,
 			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
-		}, {source, sink}, controls);
+		}, {source, sink, readerProblems: relay}, controls);
 		const w = Math.min(40, Math.max(12, ...result.folders.map((f) => [...f.folder].length)));
 		const m = Math.min(40, Math.max(12, ...result.folders.map((f) => [...f.mailbox].length)));
 		const n = (v: number): string => formatCount(v).padStart(9);
@@ -45,10 +49,17 @@ export async function runVerifyCommand(config: MigrationConfig, io: CliIo, optio
 		lines.push(`  ${fit('Total', w)}   ${fit('', m)} ${n(result.checked)} ${n(result.ok)} ${n(result.missing)} ${n(result.altered)} ${n(result.duplicated)}`);
 		for (const p of result.problems.slice(0, 50)) lines.push(`  ${p.kind}: ${p.location}: ${p.detail}`);
 		if (result.problems.length > 50) lines.push(`  … ${formatCount(result.problems.length - 50)} more; use --report FILE.json for the full list.`);
-		const clean = result.missing === 0 && result.altered === 0 && result.duplicated === 0;
-		lines.push(clean ? `OK: every one of the ${formatCount(result.checked)} messages is on the server exactly once.` : 'NOT OK: see the list above.');
+		const clean = isVerifyClean(result);
+		const byServer = result.alteredByServer > 0 ? ` (${formatCount(result.alteredByServer)} of them stored altered by the server, listed above)` : '';
+		if (result.unreadable > 0) {
+			const first = result.sourceProblems[0] ?? 'see the list above';
+			lines.push(`NOT OK: could not read the source: ${first}${result.unreadable > 1 ? ` (and ${formatCount(result.unreadable - 1)} more)` : ''}. Only what could be read was compared.`);
+		} else {
+			lines.push(clean ? `OK: every one of the ${formatCount(result.checked)} messages is on the server exactly once${byServer}.` : 'NOT OK: see the list above.');
+		}
 		io.stdout.write(lines.join('\n') + '\n');
 		if (config.reportPath) await atomicWrite(config.reportPath, JSON.stringify({reportVersion: 1, kind: 'verify', source: config.source, destination: describeTarget(config.target), ...result}, null, 2) + '\n');
+		if (result.unreadable > 0) return ExitCode.SOURCE;
 		return clean ? ExitCode.OK : ExitCode.SOME_FAILED;
 	} catch (error) {
 		const e = toMailshiftError(error);

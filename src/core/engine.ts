@@ -10,7 +10,8 @@
  *   A fatal error (over quota, login lost, connection cannot be re-established) stops feeding, lets
  *   in-flight uploads finish, and is returned in `fatal` with the summary — nothing done is lost.
  * - `controls.stop()` stops feeding (graceful); `controls.abort()` also cancels in-flight waits.
- * - Retries here are deliberately small (transient 'retry' dispositions, 3 attempts, bounded backoff);
+ * - Retries here are deliberately small (transient 'retry' dispositions, 3 attempts without progress of the run,
+ *   at most MAX_ATTEMPTS, bounded backoff);
  *   outcome-unknown uploads ('verify') are NOT retried blindly: without the journal (issue #4) a retry
  *   could duplicate, so they are reported as failed, naming the message, and the exit code says "run again".
  * - The engine never imports React, ink or yargs (test/core/boundaries.test.ts).
@@ -19,6 +20,7 @@ import {setMaxListeners} from 'node:events';
 import PQueue from 'p-queue';
 import type {FolderMapOptions} from '../mapper/folder-map.js';
 import {planFolders} from '../mapper/folder-map.js';
+import {REWRITE_WORDING} from '../mapper/fingerprint.js';
 import {allowedFlags} from '../mapper/flags.js';
 import {isSkip, mapMessage} from '../mapper/map-message.js';
 import type {SourceStore, ReaderProblem} from '../readers/source-store.js';
@@ -68,7 +70,13 @@ export type EngineDeps = Readonly<{
 
 export type EngineResult = Readonly<{summary: Summary; fatal?: MailshiftError}>;
 
+/**
+ * A message's attempts in a row with no message of the run landing on the server in between; while others land,
+ * a cut link is still moving mail and the message keeps its turn (issue #12 item 11). Bounded by MAX_ATTEMPTS.
+ */
 const RETRIES = 3;
+/** Attempts of one message at most, progress or not. */
+const MAX_ATTEMPTS = 30;
 /** Attempts to prepare a folder (CREATE/SELECT/index) across dropped connections. */
 const SETUP_ATTEMPTS = 4;
 /** Wait before (and between) looks for an upload whose outcome is unknown. */
@@ -148,6 +156,8 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 	const expectListeners = (): void => setMaxListeners(Math.max(10, 2 * connections * window + 10), controls.abortSignal, controls.stopSignal);
 	expectListeners();
 	let inFlightBytes = 0;
+	/** Messages that reached the server in this run (uploaded, or found there after a cut): the retry loop's progress. */
+	let landed = 0;
 	const bytesFreed: Array<() => void> = [];
 	/** Indexes loaded to look for messages whose upload outcome is unknown, shared by the messages of one cut batch. */
 	const lookups = new Map<string, {startedAt: number; index: Promise<ServerIndex>}>();
@@ -295,7 +305,8 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 						const claim = await index.claim(job);
 						if (claim) {
 							journal?.done(job, {mailbox, uid: claim.uid, ...(index.uidValidity === undefined ? {} : {uidValidity: index.uidValidity})}, 'found-on-server');
-							const how = claim.kind === 'exact' ? 'same Message-ID and size' : claim.kind === 'similar' ? 'same Message-ID, nearly the same size and date' : 'identical bytes';
+							const how = claim.kind === 'exact' ? 'same Message-ID and size' : claim.kind === 'similar' ? 'same Message-ID, nearly the same size and date'
+								: claim.kind === 'rewritten' ? `same Message-ID, Date, From and Subject; ${REWRITE_WORDING[claim.rewrite ?? 'nul-stripped']}` : 'identical bytes';
 							skipMessage(message.ref, folderSummary, 'ALREADY_ON_SERVER', `already in ${mailbox} on the server (UID ${claim.uid}: ${how})`, false);
 							noteWrite(0);
 							continue;
@@ -388,9 +399,24 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 	}
 
 	async function upload(job: UploadJob, folder: FolderSummary): Promise<void> {
+		// Retry budget: RETRIES attempts without progress of the whole run, MAX_ATTEMPTS in all (see RETRIES).
+		let stalled = 0;
+		let landedBefore = landed;
+		const mayRetry = (attempt: number): boolean => {
+			if (landed !== landedBefore) {
+				stalled = 0;
+				landedBefore = landed;
+			}
+			stalled++;
+			return stalled < RETRIES && attempt < MAX_ATTEMPTS;
+		};
 		for (let attempt = 1; ; attempt++) {
 			try {
 				const receipt = await sink.append(job, controls.abortSignal);
+				landed++;
+				if (receipt.note !== undefined) {
+					record({folder: folder.folder, location: job.ref.location, key: job.ref.key, kind: 'warning', code: 'HEADERS_ENCODED', reason: receipt.note});
+				}
 				journal?.done(job, receipt, 'uploaded');
 				noteWrite(job.content.length);
 				summary.uploaded++;
@@ -401,7 +427,8 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 				return;
 			} catch (error) {
 				const e = toMailshiftError(error);
-				if (e.disposition === 'verify' && attempt < RETRIES && !controls.abortSignal.aborted && sink.loadIndex) {
+				const isRetryAllowed = (e.disposition === 'verify' || e.disposition === 'retry') && mayRetry(attempt);
+				if (e.disposition === 'verify' && isRetryAllowed && !controls.abortSignal.aborted && sink.loadIndex) {
 					// Outcome unknown (connection cut mid-APPEND): look before sending it again (never blindly retry).
 					// The server may still be saving it: Dovecot finishes an APPEND whose client vanished right after
 					// the literal, and showed it to another session only ~1 s later (measured). So "not there" counts
@@ -418,6 +445,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 							claim = await fresh.claim(job);
 						}
 						if (claim && fresh) {
+							landed++;
 							journal?.done(job, {mailbox: job.mailbox, uid: claim.uid, ...(fresh.uidValidity === undefined ? {} : {uidValidity: fresh.uidValidity})}, 'found-on-server');
 							noteWrite(job.content.length);
 							summary.uploaded++;
@@ -432,7 +460,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 						// Could not check now: leave it pending; the next run checks before sending.
 					}
 				}
-				if (e.disposition === 'retry' && attempt < RETRIES && !controls.abortSignal.aborted) {
+				if (e.disposition === 'retry' && isRetryAllowed && !controls.abortSignal.aborted) {
 					await sleep(Math.min(e.retryAfterMs ?? 1000 * 2 ** attempt, 60_000), controls.abortSignal);
 					continue;
 				}

@@ -67,7 +67,11 @@ export type UploadJob = Readonly<{
 	fingerprint: string;
 }>;
 
-export type AppendReceipt = Readonly<{mailbox: string; uid?: number; uidValidity?: bigint}>;
+export type AppendReceipt = Readonly<{
+	mailbox: string; uid?: number; uidValidity?: bigint;
+	/** What the sink changed in the bytes to store them faithfully (e.g. 8-bit headers RFC 2047-encoded), for the summary. */
+	note?: string;
+}>;
 
 /** Per-folder and overall outcome of a run. */
 export type FolderSummary = {

@@ -12,6 +12,10 @@
  * nothing waits. Memory is bounded by the engine's in-flight limits (it never has more than
  * `MailSink.appendWindow() × connections` messages out).
  *
+ * After a cut (issue #12 item 11): `shrink()` halves the batch limits (down to single messages), because on a
+ * link that drops every ~1 MB an 8 MiB batch can never get through and every retry would be cut again; after
+ * GROW_AFTER batches in a row got through, `delivered()` doubles them again, up to the configured limits.
+ *
  * A signal that aborts before the batch is sent takes the message out (it is rejected as ABORTED); once sent,
  * the command runs to its end (an IMAP command cannot be withdrawn).
  */
@@ -28,6 +32,9 @@ export type BatcherOptions = Readonly<{
 	send: (jobs: readonly UploadJob[]) => Promise<ReadonlyArray<AppendReceipt | Error>>;
 }>;
 
+/** Batches in a row that must get through before the limits grow again after a shrink. */
+const GROW_AFTER = 4;
+
 type Waiting = {job: UploadJob; resolve: (r: AppendReceipt) => void; reject: (e: Error) => void; signal?: AbortSignal};
 type Pending = {waiting: Waiting[]; bytes: number; timer?: NodeJS.Timeout};
 
@@ -37,9 +44,35 @@ export class AppendBatcher {
 	/** Messages not yet sent, by the signal that may withdraw them: one abort listener per signal, not per message. */
 	readonly #bySignal = new Map<AbortSignal, Set<Waiting>>();
 	#inFlight = 0;
+	#maxMessages: number;
+	#maxBytes: number;
+	#goodInARow = 0;
 
 	constructor(options: BatcherOptions) {
 		this.#options = options;
+		this.#maxMessages = options.maxMessages;
+		this.#maxBytes = options.maxBytes;
+	}
+
+	/** The limits in force now (at most the configured ones; smaller after cuts). */
+	get limits(): Readonly<{maxMessages: number; maxBytes: number}> {
+		return {maxMessages: this.#maxMessages, maxBytes: this.#maxBytes};
+	}
+
+	/** A batch was cut off by the network: halve the limits, down to one message per batch. */
+	shrink(): void {
+		this.#goodInARow = 0;
+		this.#maxMessages = Math.max(1, Math.floor(this.#maxMessages / 2));
+		this.#maxBytes = Math.max(1, Math.floor(this.#maxBytes / 2));
+	}
+
+	/** A batch got through: after GROW_AFTER in a row, double the limits again (never beyond the configured ones). */
+	delivered(): void {
+		if (this.#maxMessages >= this.#options.maxMessages && this.#maxBytes >= this.#options.maxBytes) return;
+		if (++this.#goodInARow < GROW_AFTER) return;
+		this.#goodInARow = 0;
+		this.#maxMessages = Math.min(this.#options.maxMessages, this.#maxMessages * 2);
+		this.#maxBytes = Math.min(this.#options.maxBytes, this.#maxBytes * 2);
 	}
 
 	/** Batches in flight now (for tests and displays). */
@@ -52,7 +85,7 @@ export class AppendBatcher {
 		return new Promise<AppendReceipt>((resolve, reject) => {
 			const waiting: Waiting = {job, resolve, reject, ...(signal === undefined ? {} : {signal})};
 			let pending = this.#pending.get(job.mailbox);
-			if (pending !== undefined && pending.waiting.length > 0 && pending.bytes + job.content.length > this.#options.maxBytes) {
+			if (pending !== undefined && pending.waiting.length > 0 && pending.bytes + job.content.length > this.#maxBytes) {
 				this.#flush(job.mailbox); // this message would make the batch too big: send what is there first
 				pending = undefined;
 			}
@@ -63,7 +96,7 @@ export class AppendBatcher {
 			pending.waiting.push(waiting);
 			pending.bytes += job.content.length;
 			if (signal !== undefined) this.#watch(signal, waiting);
-			if (pending.waiting.length >= this.#options.maxMessages || pending.bytes >= this.#options.maxBytes) this.#flush(job.mailbox);
+			if (pending.waiting.length >= this.#maxMessages || pending.bytes >= this.#maxBytes) this.#flush(job.mailbox);
 			else if (this.#inFlight < this.#options.slots() && pending.timer === undefined) {
 				pending.timer = setTimeout(() => this.#flush(job.mailbox), this.#options.lingerMs);
 			}

@@ -6,7 +6,8 @@
  * - Layout comes from NAMESPACE (RFC 2342) and LIST (RFC 3501 §5.1.1): delimiter and prefix are never assumed.
  * - Special-use roles come from LIST attributes (RFC 6154); imapflow adds name heuristics for servers
  *   without SPECIAL-USE (Microsoft 365), used only when no server-declared mailbox has that role.
- * - New mailboxes are SUBSCRIBEd: clients that show only subscribed folders would hide them (servers.md §3).
+ * - Every mailbox mailshift fills is SUBSCRIBEd, new or not: clients that show only subscribed folders would
+ *   hide it, and Cyrus creates its special-use folders (Sent, Archive, …) unsubscribed (servers.md §3).
  * - PERMANENTFLAGS needs a read-write SELECT: EXAMINE reports an empty list (imapflow append.js notes).
  * - A BAD answer to APPEND means the session may have run the literal's bytes as commands (servers.md §0.1):
  *   that connection is discarded, never reused.
@@ -14,7 +15,8 @@
  *   (append-batcher.ts, multi-append.ts): Dovecot then stores ~2× as fast (docs/benchmarks.md). A batch the
  *   server refuses (NO, BAD) stores nothing, so its messages are sent again one by one, which tells exactly
  *   which message the server refuses and why; a batch cut off by the network fails each message with an
- *   unknown outcome ('verify'), and the engine looks for each on the server before sending it again.
+ *   unknown outcome ('verify'), and the engine looks for each on the server before sending it again. After a
+ *   cut the batches shrink (halved, down to single messages) and grow back once batches get through again.
  */
 import type {ImapFlow, ListResponse} from 'imapflow';
 import {MailshiftError} from '../core/errors.js';
@@ -32,6 +34,8 @@ import {AppendBatcher} from './append-batcher.js';
 import {multiAppend} from './multi-append.js';
 import type {ServerCopy} from './server-index.js';
 import {firstHeader, normalizeMessageId, parseHeaders} from '../mapper/headers.js';
+import {headerBlock, headerDigest, REWRITE_WORDING, rewriteEvidence} from '../mapper/fingerprint.js';
+import {encode8bitHeaders, has8bitHeader} from '../mapper/encode-8bit-headers.js';
 
 type Shape = {responseStatus?: unknown; serverResponseCode?: unknown};
 
@@ -42,6 +46,12 @@ export type SinkOptions = PoolOptions & Readonly<{
 	 * @default {maxMessages: 50, maxBytes: 8 MiB} (measured best on Dovecot: docs/benchmarks.md)
 	 */
 	batch?: Readonly<{maxMessages: number; maxBytes: number}> | false;
+	/**
+	 * Raw 8-bit header bytes on a server without UTF8=ACCEPT: 'probe' finds out with the first such message
+	 * whether the server keeps them (see #append8bit); 'keep' / 'encode' decide without looking (tests).
+	 * @default 'probe'
+	 */
+	eightBitHeaders?: 'probe' | 'keep' | 'encode';
 }>;
 
 const DEFAULT_BATCH = {maxMessages: 50, maxBytes: 8 * 1024 * 1024} as const;
@@ -56,14 +66,22 @@ export class ImapSink implements MailSink {
 	readonly #capabilities: ReadonlyMap<string, boolean | number>;
 	readonly #secure: boolean;
 	readonly #ensuring = new Map<string, Promise<EnsuredMailbox>>();
+	/** Existing mailboxes already SUBSCRIBEd in this session (lower-case path): once each. */
+	readonly #subscribing = new Map<string, Promise<void>>();
 	readonly #permanent = new Map<string, Promise<ReadonlySet<string> | undefined>>();
 	readonly #batcher: AppendBatcher | undefined;
 	readonly #batchSize: number;
 	#appendCommands = 0;
+	/** Raw 8-bit header bytes: sent as they are ('keep'), RFC 2047-encoded ('encode'), or not known yet (see #append8bit). */
+	#eightBit: 'keep' | 'encode' | undefined;
+	#probing: Promise<void> | undefined;
+	#encodedHeaders = 0;
 	#closed = false;
 
-	private constructor(pool: ConnectionPool, label: string, layout: ServerLayout, mailboxes: readonly ListResponse[], capabilities: ReadonlyMap<string, boolean | number>, isSecure: boolean, batch: SinkOptions['batch']) {
+	private constructor(pool: ConnectionPool, label: string, layout: ServerLayout, mailboxes: readonly ListResponse[], capabilities: ReadonlyMap<string, boolean | number>, isSecure: boolean, batch: SinkOptions['batch'], eightBit: NonNullable<SinkOptions['eightBitHeaders']>) {
 		this.#capabilities = capabilities;
+		// RFC 6855: with UTF8=ACCEPT (imapflow ENABLEs it when offered) the server takes 8-bit headers as they are.
+		this.#eightBit = capabilities.has('UTF8=ACCEPT') ? 'keep' : eightBit === 'probe' ? undefined : eightBit;
 		const limits = batch === false ? undefined : batch ?? DEFAULT_BATCH;
 		this.#batchSize = limits !== undefined && capabilities.has('MULTIAPPEND') ? Math.max(1, limits.maxMessages) : 1;
 		this.#batcher = limits !== undefined && this.#batchSize > 1
@@ -100,7 +118,7 @@ export class ImapSink implements MailSink {
 		try {
 			const first = await pool.open();
 			const mailboxes = await pool.run((client) => client.list());
-			return new ImapSink(pool, label, readLayout(first, mailboxes), mailboxes, new Map(first.capabilities), first.secureConnection, options.batch);
+			return new ImapSink(pool, label, readLayout(first, mailboxes), mailboxes, new Map(first.capabilities), first.secureConnection, options.batch, options.eightBitHeaders ?? 'probe');
 		} catch (error) {
 			await pool.close();
 			throw classifyImapError(error, 'connect', label);
@@ -158,7 +176,8 @@ export class ImapSink implements MailSink {
 	ensureMailbox(path: string, signal?: AbortSignal): Promise<EnsuredMailbox> {
 		const key = path.toLowerCase();
 		const known = this.#existing.get(key);
-		if (known !== undefined || key === 'inbox') return Promise.resolve({path: known ?? 'INBOX', created: false});
+		if (key === 'inbox') return Promise.resolve({path: known ?? 'INBOX', created: false});
+		if (known !== undefined) return this.#subscribeExisting(key, known, signal).then(() => ({path: known, created: false}));
 		let pending = this.#ensuring.get(key);
 		if (!pending) {
 			pending = this.#create(path, signal);
@@ -189,6 +208,22 @@ export class ImapSink implements MailSink {
 			}
 			throw classified;
 		}
+	}
+
+	/**
+	 * SUBSCRIBE (RFC 3501 §6.3.6) a mailbox that already existed, once per session. Idempotent on the server
+	 * (subscribing twice is fine); a refusal is not a failure of the upload (some servers refuse it for
+	 * special folders), so it is ignored like the one after CREATE.
+	 */
+	#subscribeExisting(key: string, path: string, signal?: AbortSignal): Promise<void> {
+		let pending = this.#subscribing.get(key);
+		if (!pending) {
+			pending = this.#pool.run(async (client) => {
+				await client.mailboxSubscribe(path);
+			}, signal).catch(() => undefined);
+			this.#subscribing.set(key, pending);
+		}
+		return pending;
 	}
 
 	async #createExactly(path: string, signal?: AbortSignal): Promise<EnsuredMailbox> {
@@ -233,18 +268,28 @@ export class ImapSink implements MailSink {
 	}
 
 	/**
-	 * Reads every message's UID, RFC822.SIZE, INTERNALDATE, FLAGS and Message-ID header (one FETCH, no bodies).
-	 * Bodies are fetched later only to confirm a Message-ID-less candidate (ServerIndex rule 3).
+	 * Reads every message's UID, RFC822.SIZE, INTERNALDATE, FLAGS and its Message-ID, Date, From and Subject
+	 * header fields (one FETCH, no bodies; BODY.PEEK[HEADER.FIELDS …], RFC 3501 §6.4.5). With `headerDigests`
+	 * (verify) it reads the whole header block instead (BODY.PEEK[HEADER]) and keeps only its sha256: the same
+	 * FETCH pass, a few KiB per message more on the wire (measured in the issue #12 report), and it catches a
+	 * server that rewrites headers without changing the size. Bodies are fetched later only to confirm a
+	 * Message-ID-less candidate (ServerIndex rule 3) or for `verify --deep`.
 	 */
-	async loadIndex(path: string, signal?: AbortSignal): Promise<ServerIndex> {
+	async loadIndex(path: string, signal?: AbortSignal, options: Readonly<{headerDigests?: boolean}> = {}): Promise<ServerIndex> {
 		try {
 			return await this.#pool.run(async (client) => {
 				const mailbox = await client.mailboxOpen(path, {readOnly: true});
 				const copies: ServerCopy[] = [];
 				if (mailbox.exists > 0) {
-					for await (const m of client.fetch('1:*', {uid: true, size: true, internalDate: true, flags: true, headers: ['message-id']})) {
+					const headers = options.headerDigests === true ? true : ['message-id', 'date', 'from', 'subject'];
+					for await (const m of client.fetch('1:*', {uid: true, size: true, internalDate: true, flags: true, headers})) {
 						const messageId = normalizeMessageId(m.headers ? firstHeader(parseHeaders(m.headers), 'message-id') : undefined);
-						copies.push({uid: m.uid, size: m.size ?? -1, internalDate: new Date(m.internalDate ?? 0), messageId, flags: new Set(m.flags ?? [])});
+						const evidence = m.headers ? rewriteEvidence(m.headers) : undefined;
+						const digest = options.headerDigests === true && m.headers ? headerDigest(m.headers) : undefined;
+						copies.push({
+							uid: m.uid, size: m.size ?? -1, internalDate: new Date(m.internalDate ?? 0), messageId, flags: new Set(m.flags ?? []),
+							...(evidence === undefined ? {} : {evidence}), ...(digest === undefined ? {} : {headerDigest: digest}),
+						});
 					}
 				}
 				const fetchBody = (uid: number): Promise<Buffer | undefined> => this.#pool.run(async (c) => {
@@ -274,8 +319,79 @@ export class ImapSink implements MailSink {
 
 	async append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
 		if (this.#closed) throw new MailshiftError('ABORTED', 'The uploader is closed.', 'fatal');
+		if (this.#eightBit !== 'keep' && has8bitHeader(job.content)) return this.#append8bit(job, signal);
+		return this.#appendPlain(job, signal);
+	}
+
+	/** Messages whose raw 8-bit header bytes were RFC 2047-encoded before APPEND in this session. */
+	get encodedHeaders(): number {
+		return this.#encodedHeaders;
+	}
+
+	#appendPlain(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
 		if (this.#batcher !== undefined) return this.#batcher.append(job, signal);
 		return this.#appendSingle(job, signal);
+	}
+
+	/**
+	 * A message with raw 8-bit header bytes, to a server that has not offered UTF8=ACCEPT (RFC 6855), which may
+	 * therefore change them (Cyrus 3.6: each becomes `X`; Dovecot keeps them). The first such message of the
+	 * session is the probe: sent as it is, its stored header is read back by its APPENDUID; kept → every later
+	 * one is sent as it is; changed → that copy (ours, by UID: RFC 4315 UID EXPUNGE touches nothing else) is
+	 * removed and it and every later one are sent with their 8-bit header values RFC 2047-encoded
+	 * (encode-8bit-headers.ts), each receipt carrying a note for the summary.
+	 * Exactly-once: the changed copy is removed BEFORE the encoded one is sent, so a crash in between leaves the
+	 * message missing (its journal row `pending`: the next run looks, finds nothing, sends it) rather than twice.
+	 * Without UIDPLUS nothing can be read back or removed safely: such servers keep getting the bytes as they are.
+	 * Dedup and verify recognise the encoded copy (ServerIndex rule 4, '8bit-header-encoded').
+	 */
+	async #append8bit(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
+		while (this.#eightBit === undefined && this.#probing !== undefined) await this.#probing;
+		if (this.#eightBit === 'keep') return this.#appendPlain(job, signal);
+		if (this.#eightBit === 'encode') return this.#appendEncoded(job, signal);
+		let done!: () => void;
+		this.#probing = new Promise<void>((resolve) => (done = resolve));
+		try {
+			return await this.#probe8bit(job, signal);
+		} finally {
+			this.#probing = undefined;
+			done();
+		}
+	}
+
+	async #appendEncoded(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
+		const receipt = await this.#appendPlain({...job, content: encode8bitHeaders(job.content)}, signal);
+		this.#encodedHeaders++;
+		return {...receipt, note: REWRITE_WORDING['8bit-header-encoded']};
+	}
+
+	async #probe8bit(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
+		const receipt = await this.#appendSingle(job, signal);
+		const uid = receipt.uid;
+		const sent = headerBlock(job.content);
+		if (uid === undefined || sent === undefined || !this.#capabilities.has('UIDPLUS')) {
+			this.#eightBit = 'keep';
+			return receipt;
+		}
+		const outcome = await this.#pool.run(async (client) => {
+			await client.mailboxOpen(receipt.mailbox);
+			const stored = await client.fetchOne(String(uid), {headers: true}, {uid: true});
+			if (!stored || !stored.headers || stored.headers.equals(sent)) return 'kept';
+			if (!(await client.messageDelete(String(uid), {uid: true}))) {
+				throw new MailshiftError('MESSAGE_REJECTED', `${this.#label} changed the raw 8-bit header bytes of the message it stored as UID ${uid} in ${receipt.mailbox}, and that copy could not be removed.`, 'skip', {
+					hint: 'Remove that copy by hand and run again: mailshift then sends it with its header encoded (RFC 2047).',
+				});
+			}
+			return 'changed';
+		}, signal).catch((error: unknown) => {
+			throw error instanceof MailshiftError ? error : classifyImapError(error, 'append', `${this.#label} ${receipt.mailbox}`);
+		});
+		if (outcome === 'kept') {
+			this.#eightBit = 'keep';
+			return receipt;
+		}
+		this.#eightBit = 'encode';
+		return this.#appendEncoded(job, signal);
 	}
 
 	/**
@@ -284,13 +400,25 @@ export class ImapSink implements MailSink {
 	 */
 	async #sendBatch(jobs: readonly UploadJob[]): Promise<Array<AppendReceipt | Error>> {
 		const mailbox = jobs[0]!.mailbox;
-		if (jobs.length === 1) return [await this.#appendSingle(jobs[0]!).catch((e: unknown) => toError(e))];
+		if (jobs.length === 1) {
+			try {
+				const receipt = await this.#appendSingle(jobs[0]!);
+				this.#batcher?.delivered();
+				return [receipt];
+			} catch (error) {
+				const e = toError(error);
+				if (e instanceof MailshiftError && (e.disposition === 'verify' || e.disposition === 'retry')) this.#batcher?.shrink();
+				return [e];
+			}
+		}
 		for (let attempt = 1; ; attempt++) {
 			try {
 				return await this.#pool.run(async (client: ImapFlow) => {
 					try {
 						this.#appendCommands++;
-						return await multiAppend(client, mailbox, jobs);
+						const receipts = await multiAppend(client, mailbox, jobs);
+						this.#batcher?.delivered();
+						return receipts;
 					} catch (error) {
 						if ((error as Shape).responseStatus === 'BAD') this.#pool.discard(client);
 						throw error;
@@ -311,8 +439,10 @@ export class ImapSink implements MailSink {
 				}
 				const status = (error as Shape).responseStatus;
 				if (status === 'NO' || status === 'BAD') break;
-				// Cut off, timed out, throttled: the same outcome for every message of the batch.
+				// Cut off, timed out, throttled: the same outcome for every message of the batch; later batches are
+				// smaller (issue #12 item 11: on a link that drops every ~1 MB, an 8 MiB batch never gets through).
 				const e = classifyImapError(error, 'append', `${this.#label} ${mailbox}`);
+				if (e.disposition === 'verify' || e.disposition === 'retry') this.#batcher?.shrink();
 				return jobs.map(() => e);
 			}
 		}

@@ -21,7 +21,11 @@ export type EnsuredMailbox = Readonly<{
 export interface MailSink {
 	/** Hierarchy delimiter, namespace prefix and special-use mailboxes, read from the server. */
 	layout(): ServerLayout;
-	/** Creates (and subscribes) the mailbox and its parents when missing. Idempotent; concurrency-safe per path. */
+	/**
+	 * Creates the mailbox and its parents when missing, and subscribes it (also when it existed: a folder
+	 * mailshift fills must be visible in clients that show subscribed folders only). Idempotent;
+	 * concurrency-safe per path.
+	 */
 	ensureMailbox(path: string, signal?: AbortSignal): Promise<EnsuredMailbox>;
 	/** The mailbox's PERMANENTFLAGS (RFC 3501 §7.1), or undefined when the server sent none. Cached. */
 	permanentFlags(path: string, signal?: AbortSignal): Promise<ReadonlySet<string> | undefined>;
@@ -30,8 +34,11 @@ export interface MailSink {
 	 * which also caches PERMANENTFLAGS). Sinks without it are treated as "empty, no UIDs".
 	 */
 	mailboxState?(path: string, signal?: AbortSignal): Promise<MailboxState>;
-	/** Optional capability: an index of what the mailbox holds, to find a message before uploading it. */
-	loadIndex?(path: string, signal?: AbortSignal): Promise<ServerIndex>;
+	/**
+	 * Optional capability: an index of what the mailbox holds, to find a message before uploading it. With
+	 * `headerDigests`, each copy also carries the sha256 of its stored header block (for verify). @default false
+	 */
+	loadIndex?(path: string, signal?: AbortSignal, options?: Readonly<{headerDigests?: boolean}>): Promise<ServerIndex>;
 	/** Optional capability: storage quota of the account (RFC 9208 GETQUOTAROOT), when the server has QUOTA. */
 	quota?(signal?: AbortSignal): Promise<Quota | undefined>;
 	/** Uploads one message. NOT idempotent: a failure with disposition 'verify' may have stored it. */

@@ -11,18 +11,21 @@
  * after it may have stored all of them (the outcome is then unknown and must be looked up).
  * APPENDUID (RFC 4315 §3) names a UID set in the order the messages were sent.
  *
+ * The wire syntax (mailbox name encoding, date-time, flags) is our own (imap-syntax.ts), not imapflow's
+ * internal `lib/tools.js` (not public API; issue #12 item 24).
+ *
  * Flags and dates must already be valid (see engine's allowedFlags and the mapper): a BAD to an APPEND that
  * carried non-synchronizing literals can make Dovecot run the literal bytes as commands (servers.md §0.1),
  * so the caller discards the connection after a BAD.
  */
 import type {ImapFlow} from 'imapflow';
-import {encodePath, enhanceCommandError, formatDateTime, formatFlag, normalizePath} from 'imapflow/lib/tools.js';
+import {formatFlag, formatInternalDate, wireMailboxName} from './imap-syntax.js';
 import type {AppendReceipt, UploadJob} from '../core/types.js';
 
 type Attribute = Readonly<{type: 'ATOM' | 'STRING' | 'LITERAL'; value: string | Buffer; isLiteral8?: boolean}> | ReadonlyArray<Readonly<{type: 'ATOM'; value: string}>>;
 type ExecResponse = {response?: {attributes?: Array<{section?: Array<{value?: unknown}>}>}; next?: () => void};
 type Executor = {exec(command: string, attributes: readonly Attribute[]): Promise<ExecResponse>};
-type ErrorShape = {response?: {attributes?: Array<{section?: Array<{value?: unknown}>}>}; serverResponseCode?: unknown};
+type ErrorShape = {response?: {attributes?: Array<{section?: Array<{value?: unknown}>; type?: unknown; value?: unknown}>}; serverResponseCode?: unknown; responseText?: unknown};
 
 /**
  * Sends `jobs` (all for `mailbox`, at least one) as one APPEND. Resolves with one receipt per job, in order;
@@ -30,14 +33,15 @@ type ErrorShape = {response?: {attributes?: Array<{section?: Array<{value?: unkn
  * Rejects with imapflow's error, with `serverResponseCode` filled in from the tagged response.
  */
 export async function multiAppend(client: ImapFlow, mailbox: string, jobs: readonly UploadJob[]): Promise<AppendReceipt[]> {
-	const attributes: Attribute[] = [{type: 'ATOM', value: encodePath(client, normalizePath(client, mailbox))}];
+	// The sink's paths are full server paths (namespace prefix included), so no namespace is added here.
+	const attributes: Attribute[] = [{type: 'ATOM', value: wireMailboxName(mailbox, client.enabled)}];
 	const binary = client.capabilities.has('BINARY');
 	for (const job of jobs) {
 		// As imapflow's own APPEND: flags through formatFlag (drops what is not a valid flag), and no date rather
 		// than an invalid one — a BAD here could make the server run literal bytes as commands (servers.md §0.1).
-		const flags = job.flags.map((flag) => formatFlag(flag)).filter((flag): flag is string => typeof flag === 'string' && flag !== '');
+		const flags = job.flags.map((flag) => formatFlag(flag)).filter((flag): flag is string => flag !== undefined);
 		attributes.push(flags.map((flag) => ({type: 'ATOM' as const, value: flag})));
-		const date = formatDateTime(job.internalDate);
+		const date = formatInternalDate(job.internalDate);
 		if (date !== undefined) attributes.push({type: 'STRING', value: date});
 		// RFC 3516 literal8 for bodies with NUL bytes, as imapflow's append does.
 		attributes.push({type: 'LITERAL', value: job.content, isLiteral8: binary && job.content.indexOf(0) >= 0});
@@ -46,11 +50,13 @@ export async function multiAppend(client: ImapFlow, mailbox: string, jobs: reado
 	try {
 		result = await (client as unknown as Executor).exec('APPEND', attributes);
 	} catch (error) {
-		// imapflow's own commands fill in serverResponseCode/responseText this way.
-		await enhanceCommandError(error as Error).catch(() => undefined);
+		// Fill in what imapflow's own commands do (serverResponseCode and the text): the response code is the
+		// first section of the tagged response (RFC 3501 §7.1 `resp-text-code`), the text its last TEXT attribute.
 		const shape = error as ErrorShape;
 		const code = shape.response?.attributes?.[0]?.section?.[0]?.value;
 		if (shape.serverResponseCode === undefined && typeof code === 'string') shape.serverResponseCode = code.toUpperCase();
+		const text = shape.response?.attributes?.filter((a) => a.type === 'TEXT').map((a) => String(a.value ?? '')).join(' ');
+		if (shape.responseText === undefined && text) shape.responseText = text;
 		throw error;
 	}
 	// imapflow holds the connection's next command until the response is released (imap-flow.js settleRequest).

@@ -81,14 +81,14 @@ export class PacedSink implements MailSink {
 		if (options.maxRate) this.#messages = new DebtBucket(options.maxRate, Math.max(1, options.maxRate), now);
 		if (options.bytesPerSecond) this.#bytes = new DebtBucket(options.bytesPerSecond, Math.max(64 * 1024, options.bytesPerSecond), now);
 		if (inner.mailboxState) this.mailboxState = (path, signal) => inner.mailboxState!(path, signal);
-		if (inner.loadIndex) this.loadIndex = (path, signal) => inner.loadIndex!(path, signal);
+		if (inner.loadIndex) this.loadIndex = (path, signal, options) => inner.loadIndex!(path, signal, options);
 		if (inner.quota) this.quota = (signal) => inner.quota!(signal);
 		if (inner.setConnections) this.setConnections = (n) => inner.setConnections!(n);
 		if (inner.appendWindow) this.appendWindow = () => inner.appendWindow!();
 	}
 
 	mailboxState?: (path: string, signal?: AbortSignal) => Promise<MailboxState>;
-	loadIndex?: (path: string, signal?: AbortSignal) => Promise<ServerIndex>;
+	loadIndex?: (path: string, signal?: AbortSignal, options?: Readonly<{headerDigests?: boolean}>) => Promise<ServerIndex>;
 	quota?: (signal?: AbortSignal) => Promise<Quota | undefined>;
 	setConnections?: (n: number) => void;
 	appendWindow?: () => number;

@@ -9,19 +9,36 @@
  *   2. Message-ID, size within 2 KiB and INTERNALDATE within 36 h: the same mail with headers a local client
  *      added (X-Mozilla-Status, Status:) or a server rewrote — the POP "leave a copy on server" case.
  *   3. No Message-ID: same size and INTERNALDATE, confirmed by comparing the full bytes (fetched on demand).
+ *   4. 'rewritten' (issue #12 items 7, 8a): Message-ID, the exact size a known rewrite of our bytes has (NUL
+ *      bytes removed by the server, 8-bit headers encoded by mailshift: fingerprint.ts `possibleRewrites`), and
+ *      the same Date, From and Subject as stored (normalized so the rewrite leaves them equal). Why this evidence and not the Message-ID alone:
+ *      Message-IDs are not unique across all mail (broken generators, list re-sends, forged or copied ids), so
+ *      a copy with our Message-ID may be a different message; a different message would also need the same
+ *      three header values AND exactly the size the rewrite predicts, which ordinary mail does not do by
+ *      chance. Without Date/From/Subject on both sides there is no evidence, and the message is uploaded.
+ *      (Our own uploads are also claimed by the UID their APPENDUID named, recorded in the journal, before any
+ *      rule runs: engine.ts `claimUid`.)
  *      The Message-ID search of IMAP (SEARCH HEADER) matches substrings (RFC 3501 §6.4.4), so the index holds
  *      exact, parsed Message-IDs instead of searching.
  * Memory: one small record per server message of this mailbox (no bodies).
  */
 import {createHash} from 'node:crypto';
+import {applyRewrite, possibleRewrites, rewriteEvidence} from '../mapper/fingerprint.js';
+import type {ServerRewrite} from '../mapper/fingerprint.js';
 
-export type ServerCopy = Readonly<{uid: number; size: number; internalDate: Date; messageId: string | undefined; flags?: ReadonlySet<string>}>;
+export type ServerCopy = Readonly<{
+	uid: number; size: number; internalDate: Date; messageId: string | undefined; flags?: ReadonlySet<string>;
+	/** sha256 of the stored header block (BODY[HEADER]), when the index was loaded with digests (verify). */
+	headerDigest?: string;
+	/** Normalized Date/From/Subject of the stored copy (fingerprint.ts `rewriteEvidence`), for rule 4. */
+	evidence?: string;
+}>;
 
 export type Candidate = Readonly<{messageId?: string | undefined; content: Buffer; internalDate: Date}>;
 
-export type MatchKind = 'exact' | 'similar' | 'bytes';
+export type MatchKind = 'exact' | 'similar' | 'bytes' | 'rewritten';
 
-export type Claim = Readonly<{uid: number; kind: MatchKind; copy: ServerCopy}>;
+export type Claim = Readonly<{uid: number; kind: MatchKind; copy: ServerCopy; rewrite?: ServerRewrite}>;
 
 const SIMILAR_SIZE = 2048;
 const SIMILAR_TIME_MS = 36 * 3600_000;
@@ -91,6 +108,13 @@ export class ServerIndex {
 				.filter((c) => Math.abs(c.size - size) <= SIMILAR_SIZE && Math.abs(c.internalDate.getTime() - time) <= SIMILAR_TIME_MS)
 				.sort((a, b) => Math.abs(a.size - size) - Math.abs(b.size - size));
 			if (similar[0]) return this.#take(similar[0], 'similar');
+			for (const rewrite of possibleRewrites(message.content)) {
+				const variant = applyRewrite(message.content, rewrite);
+				if (variant.length === size) continue; // equal sizes were rule 1
+				const evidence = rewriteEvidence(variant);
+				const found = evidence === undefined ? undefined : copies.find((c) => c.size === variant.length && c.evidence === evidence);
+				if (found) return this.#take(found, 'rewritten', rewrite);
+			}
 			return undefined;
 		}
 		const copies = (this.#noMid.get(size) ?? []).filter((c) => !this.#claimed.has(c.uid) && Math.floor(c.internalDate.getTime() / 1000) === Math.floor(time / 1000));
@@ -103,9 +127,9 @@ export class ServerIndex {
 		return undefined;
 	}
 
-	#take(copy: ServerCopy, kind: MatchKind): Claim {
+	#take(copy: ServerCopy, kind: MatchKind, rewrite?: ServerRewrite): Claim {
 		this.#claimed.add(copy.uid);
-		return {uid: copy.uid, kind, copy};
+		return {uid: copy.uid, kind, copy, ...(rewrite === undefined ? {} : {rewrite})};
 	}
 }
 

@@ -26,7 +26,7 @@ function job(n: number, mailbox: string, bodyBytes = 200): UploadJob {
 describe('MULTIAPPEND batches against a private Dovecot', {skip}, () => {
 	let server: PrivateDovecot;
 	before(async () => {
-		server = await startDovecot({users: ['multi', 'single'], tinyQuota: '50M', tinyMaxMail: '100k'});
+		server = await startDovecot({users: ['multi', 'single', 'names'], tinyQuota: '50M', tinyMaxMail: '100k'});
 	});
 	after(async () => {
 		await server?.stop();
@@ -83,6 +83,19 @@ describe('MULTIAPPEND batches against a private Dovecot', {skip}, () => {
 			await Promise.all(Array.from({length: 6}, (_, i) => sink.append(job(i, 'INBOX'))));
 			assert.equal(sink.appendCommands, 6);
 			assert.equal((await readAccount(server, 'single')).messages.length, 6);
+		} finally {
+			await sink.close();
+		}
+	});
+
+	test('a batch into a mailbox with a non-ASCII name lands in that mailbox (the name is sent in modified UTF-7)', async () => {
+		const sink = await connect('names');
+		try {
+			const {path} = await sink.ensureMailbox('Entwürfe/Ärger & Co');
+			await Promise.all(Array.from({length: 5}, (_, i) => sink.append(job(i, path))));
+			assert.ok(sink.appendCommands < 5, `${sink.appendCommands} APPEND commands: batched`);
+			const account = await readAccount(server, 'names');
+			assert.deepEqual(account.messages.map((m) => m.mailbox), Array.from({length: 5}, () => 'Entwürfe/Ärger & Co'));
 		} finally {
 			await sink.close();
 		}

@@ -3,7 +3,7 @@
  * server, one duplicated and one whose flags changed are each named, and the exit code says so.
  */
 import assert from 'node:assert/strict';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -82,5 +82,43 @@ describe('verifying a migration', {skip}, () => {
 		assert.match(restore.stdout, /Total\s+30\s+1\s+29/);
 		const after = await runCli(['verify', root, '--to', to], {env});
 		assert.match(after.stdout, /missing\s+altered\s+extra[\s\S]*Total\s+30\s+29\s+0\s+1\s+1/, after.stdout);
+	});
+
+	test('verify never says OK for a source it could not read: it names what it could not read and exits 3', async () => {
+		// Given a migrated Maildir, then a message file in it that cannot be read (a link to nowhere: as root,
+		// permissions would not stop the reader)
+		const root = join(work, 'Unreadable');
+		await writeSampleMaildir(root, sampleMessages(6, 5));
+		const env = {MAILSHIFT_PASSWORD: server.passwordOf('alice')};
+		const to = `imap://alice@127.0.0.1:${server.port}`;
+		assert.equal((await runCli(['migrate', root, '--to', to, '--stats', '0', '--prefix', 'Unreadable'], {env})).code, 0);
+		await symlink(join(work, 'no-such-file'), join(root, 'cur', '1700000000.M1P1.gone:2,S'));
+		// When verify runs
+		const result = await runCli(['verify', root, '--to', to, '--prefix', 'Unreadable'], {env});
+		// Then it says what it could not read, is not OK, and exits 3 (SOURCE)
+		assert.equal(result.code, 3, result.stdout + result.stderr);
+		assert.match(result.stdout, /NOT OK: could not read the source: .*1700000000\.M1P1\.gone/);
+		assert.doesNotMatch(result.stdout, /^OK/m);
+	});
+
+	test('a message with 16k NUL bytes, which Dovecot stores with 0x80 instead, is "stored altered by the server" once, not missing or extra, and not uploaded again', async () => {
+		const root = join(work, 'Nul');
+		for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(root, sub), {recursive: true});
+		await writeFile(join(root, 'cur', '1.M1P1.nul:2,S'), 'From: a@example.org\nSubject: plain\nMessage-ID: <plain@nul>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\nhello\n');
+		await writeFile(join(root, 'cur', '2.M2P1.nul:2,S'), Buffer.concat([
+			Buffer.from('From: a@example.org\nSubject: zeros\nMessage-ID: <zeros@nul>\nDate: Mon, 1 Jan 2024 00:00:01 +0000\n\nstart\n'), Buffer.alloc(16 * 1024), Buffer.from('\nend\n')]));
+		const env = {MAILSHIFT_PASSWORD: server.passwordOf('alice')};
+		const to = `imap://alice@127.0.0.1:${server.port}`;
+		const args = ['--to', to, '--prefix', 'Nul'];
+		const run = await runCli(['migrate', root, ...args, '--stats', '0'], {env});
+		assert.equal(run.code, 0, run.stdout + run.stderr);
+		assert.match(run.stdout, /Verify: OK .*1 stored altered by the server/);
+		const verify = await runCli(['verify', root, ...args], {env});
+		assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+		assert.equal(verify.stdout.match(/altered-by-server: /g)?.length, 1, verify.stdout);
+		assert.match(verify.stdout, /altered-by-server: .*2\.M2P1\.nul.*replaced its NUL bytes/);
+		const again = await runCli(['migrate', root, ...args, '--stats', '0', '--new-journal'], {env});
+		assert.equal(again.code, 0, again.stdout + again.stderr);
+		assert.match(again.stdout, /Total\s+2\s+0\s+2/);
 	});
 });

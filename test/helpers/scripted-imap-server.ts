@@ -3,7 +3,7 @@
  * Gmail's bandwidth OVERQUOTA, a BYE in the middle of a run). It speaks just enough for imapflow and mailshift:
  * greeting with CAPABILITY, LOGIN, CAPABILITY, ID, ENABLE, NAMESPACE, LIST, LSUB, CREATE, SUBSCRIBE,
  * SELECT/EXAMINE, APPEND (synchronizing and LITERAL+ literals, RFC 3501 §4.3 / RFC 7888), FETCH and UID FETCH of
- * UID FLAGS INTERNALDATE RFC822.SIZE BODY[HEADER.FIELDS (…)] BODY[], NOOP, CHECK, UNSELECT, CLOSE, LOGOUT.
+ * UID FLAGS INTERNALDATE RFC822.SIZE BODY[HEADER.FIELDS (…)] BODY[HEADER] BODY[], NOOP, CHECK, UNSELECT, CLOSE, LOGOUT.
  * Appended messages are kept in memory; `messages()` reads them back.
  *
  * Contract:
@@ -348,7 +348,7 @@ class Session {
 				else if (item === 'RFC822.SIZE') pieces.push(Buffer.from(`${sp}RFC822.SIZE ${m.raw.length}`));
 				else if (item.startsWith('BODY')) {
 					const section = /\[(.*)\]/.exec(item)?.[1] ?? '';
-					const bytes = section === '' ? m.raw : headerFields(m.raw, section);
+					const bytes = section === '' ? m.raw : section.toUpperCase() === 'HEADER' ? header(m.raw) : headerFields(m.raw, section);
 					pieces.push(Buffer.from(`${sp}BODY[${section}] {${bytes.length}}\r\n`), bytes);
 				}
 			}
@@ -438,6 +438,12 @@ function sequenceSet(set: string, max: number): (n: number) => boolean {
 		return [Math.min(from, to), Math.max(from, to)] as const;
 	});
 	return (n) => ranges.some(([from, to]) => n >= from && n <= to);
+}
+
+/** BODY[HEADER]: the whole header block with its blank line (RFC 3501 §6.4.5; verify's header digest). */
+function header(raw: Buffer): Buffer {
+	const end = raw.indexOf('\r\n\r\n');
+	return end < 0 ? raw : raw.subarray(0, end + 4);
 }
 
 /** BODY[HEADER.FIELDS (A B)]: the named header lines plus the blank line (RFC 3501 §6.4.5). */

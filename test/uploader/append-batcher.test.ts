@@ -28,6 +28,25 @@ function fakeSend(sent: Sent[], outcome: (j: UploadJob, i: number) => AppendRece
 const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('AppendBatcher', () => {
+	test('after a cut the batches halve down to single messages, and grow back after four batches in a row got through', async () => {
+		const sent: Sent[] = [];
+		const batcher = new AppendBatcher({maxMessages: 8, maxBytes: 1e9, lingerMs: 1000, slots: () => 1, send: fakeSend(sent)});
+		for (let cut = 0; cut < 4; cut++) batcher.shrink();
+		assert.deepEqual(batcher.limits.maxMessages, 1, 'halved 8 → 4 → 2 → 1, never below one');
+		const first = Array.from({length: 3}, (_, i) => batcher.append(job(i)));
+		await tick();
+		assert.deepEqual(sent.map((s) => s.keys), [['0'], ['1'], ['2']], 'a single message per batch');
+		for (let i = 0; i < 3; i++) {
+			sent[i]!.release();
+			await tick();
+		}
+		await Promise.all(first);
+		for (let good = 0; good < 4; good++) batcher.delivered();
+		assert.equal(batcher.limits.maxMessages, 2, 'doubled after four good batches');
+		for (let good = 0; good < 40; good++) batcher.delivered();
+		assert.equal(batcher.limits.maxMessages, 8, 'never beyond the configured limit');
+	});
+
 	test('a full batch goes at once, and the next one fills while it is in flight, then goes when it returns', async () => {
 		const sent: Sent[] = [];
 		const batcher = new AppendBatcher({maxMessages: 3, maxBytes: 1e9, lingerMs: 1000, slots: () => 1, send: fakeSend(sent)});
