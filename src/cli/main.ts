@@ -105,7 +105,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		async (args) => {
 			exitCode = await runBatchCommand({
 				plan: args.plan, out: args.out, parallel: args.parallel, maxConnectionsPerServer: args['max-connections-per-server'],
-				journalDir: args['journal-dir'], onlyFailed: args['only-failed'], dryRun: args['dry-run'], check: args.check,
+				journalDir: args['journal-dir'], onlyFailed: args['only-failed'], dryRun: args['dry-run'], check: args.check, allowPlanCommands: args['allow-plan-commands'],
 				insecure: args.insecure, json: args.json, stats: args.stats, debug: args.debug,
 			}, cliIo);
 		})
