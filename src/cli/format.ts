@@ -23,6 +23,14 @@ export function formatCount(n: number): string {
 	return n.toLocaleString('en-US');
 }
 
+/**
+ * "1 message", "2 messages", "1,204 files": a count with the noun in the right number (English).
+ * `plural` defaults to `singular` + "s"; give it for irregular forms ("1 copy"/"2 copies", "is"/"are" phrases).
+ */
+export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
+	return `${formatCount(n)} ${n === 1 ? singular : pluralForm}`;
+}
+
 /** Pads/truncates to a display width (truncation keeps the end visible with a leading ellipsis). */
 export function fit(text: string, width: number): string {
 	const chars = [...text];

@@ -34,7 +34,9 @@ import {SqliteJournal} from '../journal/sqlite-journal.js';
 import {journalRun} from '../journal/journal-location.js';
 import {formatSummary} from './summary-text.js';
 import {formatPreflight} from './preflight-text.js';
-import {formatBytes, formatCount} from './format.js';
+import {formatBytes, formatCount, plural} from './format.js';
+import type {Summary} from '../core/types.js';
+import type {Quota} from '../uploader/mail-sink.js';
 
 export type CliIo = Readonly<{
 	stdout: NodeJS.WriteStream;
@@ -58,6 +60,26 @@ export function printError(error: MailshiftError, io: CliIo, debug: boolean): vo
 	if (error.hint) io.stderr.write(`  ${error.hint}\n`);
 	if (debug && error.cause) io.stderr.write(`${(error.cause as Error).stack ?? String(error.cause)}\n`);
 	else if (error.code === 'BUG') io.stderr.write(`${error.stack ?? ''}\n`);
+}
+
+/**
+ * What a dry run found that the real run would stop or fail on, as the error the real run would end with:
+ * the mail does not fit the quota (OVER_QUOTA → exit 7), or messages are over the server's APPENDLIMIT
+ * (RFC 7889; TOO_BIG, → exit 5 like the real run's failed messages). Undefined when nothing blocks. Pure.
+ */
+export function findDryRunBlocker(summary: Summary, quota: Quota | undefined): MailshiftError | undefined {
+	if (quota && summary.bytes > quota.limitBytes - quota.usedBytes) {
+		return new MailshiftError('OVER_QUOTA', `Dry run: the mail does not fit the account's quota: it needs ${formatBytes(summary.bytes)}, ${formatBytes(Math.max(0, quota.limitBytes - quota.usedBytes))} is free (${formatBytes(summary.bytes - (quota.limitBytes - quota.usedBytes))} short).`, 'fatal', {
+			hint: 'Free space on the account or ask for a larger quota, or migrate part of the store (--exclude); the real run would stop when the mailbox is full.',
+		});
+	}
+	const tooBig = summary.problems.filter((p) => p.code === 'TOO_BIG').length;
+	if (tooBig > 0) {
+		return new MailshiftError('TOO_BIG', `Dry run: ${plural(tooBig, 'message is', 'messages are')} over the server's APPENDLIMIT; the real run would fail ${tooBig === 1 ? 'it' : 'them'}.`, 'skip', {
+			hint: 'They are listed above (and in --report). Ask the provider for a larger limit, or move them some other way.',
+		});
+	}
+	return undefined;
 }
 
 export async function runMigrate(config: MigrationConfig, io: CliIo, external?: ExternalPresentation): Promise<MigrateOutcome> {
@@ -176,7 +198,12 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		tui = undefined;
 		if (config.json) io.stdout.write(JSON.stringify({type: 'summary', ...result.summary, fatal: result.fatal ? {code: result.fatal.code, message: result.fatal.message} : null}) + '\n');
 		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined) + (verifyLine ? `${verifyLine}\n` : ''));
-		if (config.dryRun && imap && !config.json) io.stdout.write(formatPreflight(result.summary, imap.capabilities(), await imap.quota()));
+		let dryRunBlocker: MailshiftError | undefined;
+		if (config.dryRun && imap) {
+			const quota = await imap.quota();
+			if (!config.json) io.stdout.write(formatPreflight(result.summary, imap.capabilities(), quota));
+			dryRunBlocker = findDryRunBlocker(result.summary, quota);
+		}
 		if (config.reportPath) {
 			await writeReport(config.reportPath, {config, result, startedAt});
 			io.stdout.write(`Report: ${config.reportPath}\n`);
@@ -188,6 +215,11 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 				if (q) io.stderr.write(`  The account uses ${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}. ${formatCount(result.summary.uploaded)} messages were uploaded before it filled up; the journal keeps them, so the same command continues where it stopped.\n`);
 			}
 			return {exitCode: exitCodeFor(result.fatal.code), result, finish};
+		}
+		// A dry run that found what would stop or fail the real run exits as the real run would (README "Exit codes").
+		if (dryRunBlocker) {
+			printError(dryRunBlocker, io, config.debug);
+			return {exitCode: exitCodeFor(dryRunBlocker.code), result, finish};
 		}
 		if (result.summary.stopReason) io.stderr.write(`mailshift: ${result.summary.stopReason}\n`);
 		if (result.summary.interrupted) {
