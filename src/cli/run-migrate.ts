@@ -29,7 +29,8 @@ import {JsonReporter} from './reporters/json.js';
 import type {Reporter} from './reporters/reporter.js';
 import type {TuiReporter} from '../tui/render-tui.js';
 import type {FinishInfo} from '../tui/components/finish.js';
-import {writeReport} from './report.js';
+import {buildReport, verifyReportOf, writeReport} from './report.js';
+import type {VerifyReport} from './report.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
 import {journalRun} from '../journal/journal-location.js';
 import {formatSummary} from './summary-text.js';
@@ -162,6 +163,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		let verifyLine: string | undefined;
 		let isVerified = true;
 		let didVerify = false;
+		let verifyReport: VerifyReport = verifyReportOf(undefined);
 		if (config.verifyAfter && imap && !config.dryRun && !result.fatal && !result.summary.interrupted) {
 			bus.emit({type: 'notice', message: 'Checking every message on the server (verify)…'});
 			try {
@@ -171,12 +173,15 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 					folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
 				}, {source, sink: imap}, controls);
 				isVerified = checked.missing === 0 && checked.altered === 0 && checked.duplicated === 0;
+				verifyReport = verifyReportOf({result: checked, deep: false});
 				didVerify = true;
 				verifyLine = isVerified
 					? `Verify: OK — all ${formatCount(checked.checked)} messages are on the server exactly once, with their flags and dates.`
 					: `Verify: ${formatCount(checked.missing)} missing, ${formatCount(checked.duplicated)} extra copies, ${formatCount(checked.altered)} altered — run \`mailshift verify\` with the same options for the list.`;
 			} catch (error) {
-				verifyLine = `Verify could not run: ${toMailshiftError(error).message}`;
+				const message = toMailshiftError(error).message;
+				verifyReport = verifyReportOf({error: message});
+				verifyLine = `Verify could not run: ${message}`;
 			}
 		}
 		reporter.stop();
@@ -196,7 +201,9 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			io.stderr.write('\n');
 		}
 		tui = undefined;
-		if (config.json) io.stdout.write(JSON.stringify({type: 'summary', ...result.summary, fatal: result.fatal ? {code: result.fatal.code, message: result.fatal.message} : null}) + '\n');
+		// One builder for the --json summary line and the --report file (cli/report.ts): they cannot disagree.
+		const report = buildReport({config, result, startedAt, verify: verifyReport});
+		if (config.json) io.stdout.write(`${JSON.stringify({type: 'summary', ...report})}\n`);
 		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined) + (verifyLine ? `${verifyLine}\n` : ''));
 		let dryRunBlocker: MailshiftError | undefined;
 		if (config.dryRun && imap) {
@@ -205,7 +212,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			dryRunBlocker = findDryRunBlocker(result.summary, quota);
 		}
 		if (config.reportPath) {
-			await writeReport(config.reportPath, {config, result, startedAt});
+			await writeReport(config.reportPath, report);
 			io.stdout.write(`Report: ${config.reportPath}\n`);
 		}
 		if (result.fatal) {

@@ -1,6 +1,7 @@
 /**
  * The `verify` use case: open the source, connect, run runVerify, print per-folder results and every
- * missing / duplicated / altered message; exit 0 when everything is there exactly once, 5 otherwise.
+ * missing / duplicated / altered message (or, with --json, the VerifyCommandReport of cli/report.ts on
+ * stdout — the same object --report writes); exit 0 when everything is there exactly once, 5 otherwise.
  */
 import {stat} from 'node:fs/promises';
 import type {MigrationConfig} from '../config/config.js';
@@ -12,14 +13,15 @@ import {openSource} from '../readers/open-source.js';
 import type {SourceStore} from '../readers/source-store.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget} from '../uploader/imap-target.js';
-import {atomicWrite} from '../util/atomic-write.js';
 import {ExitCode, exitCodeFor} from './exit-codes.js';
 import type {ExitCodeValue} from './exit-codes.js';
 import {fit, formatCount} from './format.js';
 import type {CliIo} from './run-migrate.js';
 import {printError} from './run-migrate.js';
+import {buildVerifyReport, reportJson, verifyReportOf, writeReport} from './report.js';
 
 export async function runVerifyCommand(config: MigrationConfig, io: CliIo, options: {deep: boolean}): Promise<ExitCodeValue> {
+	const startedAt = new Date();
 	let source: SourceStore | undefined;
 	let sink: ImapSink | undefined;
 	const controls = new EngineControls();
@@ -47,8 +49,9 @@ export async function runVerifyCommand(config: MigrationConfig, io: CliIo, optio
 		if (result.problems.length > 50) lines.push(`  … ${formatCount(result.problems.length - 50)} more; use --report FILE.json for the full list.`);
 		const clean = result.missing === 0 && result.altered === 0 && result.duplicated === 0;
 		lines.push(clean ? `OK: every one of the ${formatCount(result.checked)} messages is on the server exactly once.` : 'NOT OK: see the list above.');
-		io.stdout.write(lines.join('\n') + '\n');
-		if (config.reportPath) await atomicWrite(config.reportPath, JSON.stringify({reportVersion: 1, kind: 'verify', source: config.source, destination: describeTarget(config.target), ...result}, null, 2) + '\n');
+		const report = buildVerifyReport(config, startedAt, verifyReportOf({result, deep: options.deep}));
+		io.stdout.write(config.json ? `${reportJson(report)}\n` : lines.join('\n') + '\n');
+		if (config.reportPath) await writeReport(config.reportPath, report);
 		return clean ? ExitCode.OK : ExitCode.SOME_FAILED;
 	} catch (error) {
 		const e = toMailshiftError(error);
