@@ -213,7 +213,8 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		}
 		if (config.reportPath) {
 			await writeReport(config.reportPath, report);
-			io.stdout.write(`Report: ${config.reportPath}\n`);
+			// With --json, stdout is NDJSON only.
+			(config.json ? io.stderr : io.stdout).write(`Report: ${config.reportPath}\n`);
 		}
 		if (result.fatal) {
 			printError(result.fatal, io, config.debug);
