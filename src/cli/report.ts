@@ -17,7 +17,7 @@ import {atomicWrite} from '../util/atomic-write.js';
 
 /**
  * Version of the report schema. 1: the --report file before the --json summary shared it (reportVersion);
- * 2: one schema for both, with `schemaVersion`, `version`, `kind`, `stopReason`, `totals.elapsedMs` and `verify`.
+ * 2: one schema for both, with `schemaVersion`, `version`, `kind`, `stopReason`, `elapsedMs` and `verify`.
  */
 export const REPORT_SCHEMA_VERSION = 2;
 
@@ -63,7 +63,9 @@ export type RunReport = ReportHeader & Readonly<{
 	/** Why the run stopped early by itself (time or byte budget), else null. */
 	stopReason: string | null;
 	fatalError: Readonly<{code: string; message: string; hint: string | null}> | null;
-	totals: Readonly<{found: number; uploaded: number; skipped: number; failed: number; bytes: number; elapsedMs: number}>;
+	/** Run time in milliseconds. */
+	elapsedMs: number;
+	totals: Readonly<{found: number; uploaded: number; skipped: number; failed: number; bytes: number}>;
 	folders: readonly FolderSummary[];
 	/** Failed, skipped and warned messages, each with its source reference and reason (bounded). */
 	problems: readonly Problem[];
@@ -107,7 +109,8 @@ export function buildReport({config, result, startedAt, verify}: ReportInput): R
 		interrupted: summary.interrupted,
 		stopReason: summary.stopReason ?? null,
 		fatalError: fatal ? {code: fatal.code, message: fatal.message, hint: fatal.hint ?? null} : null,
-		totals: {found: summary.found, uploaded: summary.uploaded, skipped: summary.skipped, failed: summary.failed, bytes: summary.bytes, elapsedMs: summary.elapsedMs},
+		elapsedMs: summary.elapsedMs,
+		totals: {found: summary.found, uploaded: summary.uploaded, skipped: summary.skipped, failed: summary.failed, bytes: summary.bytes},
 		folders: summary.folders,
 		problems: summary.problems,
 		problemsNotListed: summary.problemsDropped,
