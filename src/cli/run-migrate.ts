@@ -132,7 +132,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			});
 			if (journal.isResumed) {
 				const c = journal.counts();
-				io.stderr.write(`Resuming: the journal ${config.journalPath} has ${c.done} messages done${c.pending ? `, ${c.pending} to check on the server` : ''}${c.failed ? `, ${c.failed} failed before (tried again)` : ''}.\n`);
+				io.stderr.write(`Resuming: the journal ${config.journalPath} has ${plural(c.done, 'message')} done${c.pending ? `, ${c.pending} to check on the server` : ''}${c.failed ? `, ${c.failed} failed before (tried again)` : ''}.\n`);
 			}
 		}
 		// A second Ctrl-C aborts at once: closing the connections ends the uploads in flight. Still safe: their
@@ -176,7 +176,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 				verifyReport = verifyReportOf({result: checked, deep: false});
 				didVerify = true;
 				verifyLine = isVerified
-					? `Verify: OK — all ${formatCount(checked.checked)} messages are on the server exactly once, with their flags and dates.`
+					? `Verify: OK — ${checked.checked === 1 ? 'the 1 message is' : `all ${formatCount(checked.checked)} messages are`} on the server exactly once, with their flags and dates.`
 					: `Verify: ${formatCount(checked.missing)} missing, ${formatCount(checked.duplicated)} extra copies, ${formatCount(checked.altered)} altered — run \`mailshift verify\` with the same options for the list.`;
 			} catch (error) {
 				const message = toMailshiftError(error).message;
@@ -220,7 +220,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			printError(result.fatal, io, config.debug);
 			if (result.fatal.code === 'OVER_QUOTA' && imap) {
 				const q = await imap.quota();
-				if (q) io.stderr.write(`  The account uses ${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}. ${formatCount(result.summary.uploaded)} messages were uploaded before it filled up; the journal keeps them, so the same command continues where it stopped.\n`);
+				if (q) io.stderr.write(`  The account uses ${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}. ${plural(result.summary.uploaded, 'message was', 'messages were')} uploaded before it filled up; the journal keeps them, so the same command continues where it stopped.\n`);
 			}
 			return {exitCode: exitCodeFor(result.fatal.code), result, finish};
 		}

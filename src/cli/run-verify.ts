@@ -15,7 +15,7 @@ import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget} from '../uploader/imap-target.js';
 import {ExitCode, exitCodeFor} from './exit-codes.js';
 import type {ExitCodeValue} from './exit-codes.js';
-import {fit, formatCount} from './format.js';
+import {fit, formatCount, displayWidth} from './format.js';
 import type {CliIo} from './run-migrate.js';
 import {printError} from './run-migrate.js';
 import {buildVerifyReport, reportJson, verifyReportOf, writeReport} from './report.js';
@@ -38,8 +38,8 @@ export async function runVerifyCommand(config: MigrationConfig, io: CliIo, optio
 			includeTrashed: config.includeTrashed, fallbackDate: (await stat(config.source)).mtime, deep: options.deep,
 			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
 		}, {source, sink}, controls);
-		const w = Math.min(40, Math.max(12, ...result.folders.map((f) => [...f.folder].length)));
-		const m = Math.min(40, Math.max(12, ...result.folders.map((f) => [...f.mailbox].length)));
+		const w = Math.min(40, Math.max(12, ...result.folders.map((f) => displayWidth(f.folder))));
+		const m = Math.min(40, Math.max(12, ...result.folders.map((f) => displayWidth(f.mailbox))));
 		const n = (v: number): string => formatCount(v).padStart(9);
 		const lines = [`Verify ${config.source} against ${describeTarget(config.target)}${options.deep ? ' (byte by byte)' : ''}:`,
 			`  ${fit('Folder', w)}   ${fit('Mailbox', m)} ${'checked'.padStart(9)} ${'ok'.padStart(9)} ${'missing'.padStart(9)} ${'altered'.padStart(9)} ${'extra'.padStart(9)}`];
@@ -48,7 +48,7 @@ export async function runVerifyCommand(config: MigrationConfig, io: CliIo, optio
 		for (const p of result.problems.slice(0, 50)) lines.push(`  ${p.kind}: ${p.location}: ${p.detail}`);
 		if (result.problems.length > 50) lines.push(`  … ${formatCount(result.problems.length - 50)} more; use --report FILE.json for the full list.`);
 		const clean = result.missing === 0 && result.altered === 0 && result.duplicated === 0;
-		lines.push(clean ? `OK: every one of the ${formatCount(result.checked)} messages is on the server exactly once.` : 'NOT OK: see the list above.');
+		lines.push(clean ? `OK: ${result.checked === 1 ? 'the 1 message is' : `every one of the ${formatCount(result.checked)} messages is`} on the server exactly once.` : 'NOT OK: see the list above.');
 		const report = buildVerifyReport(config, startedAt, verifyReportOf({result, deep: options.deep}));
 		io.stdout.write(config.json ? `${reportJson(report)}\n` : lines.join('\n') + '\n');
 		if (config.reportPath) await writeReport(config.reportPath, report);
