@@ -9,13 +9,12 @@ import {execFileSync} from 'node:child_process';
 import {chmod, chown, mkdir, mkdtemp, rm, stat, symlink, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {PassThrough} from 'node:stream';
 import {after, before, describe, test} from 'node:test';
 import {formatPlanProblems, parsePlanText, validatePlan} from '../../src/batch/batch-plan.js';
 import {runBatchCommand} from '../../src/cli/run-batch.js';
 import type {BatchArgs} from '../../src/cli/run-batch.js';
-import type {CliIo} from '../../src/cli/run-migrate.js';
 import {writeSampleMaildir, sampleMessages} from '../../src/testing/sample-store.js';
+import {captureIo} from '../helpers/run-main.js';
 
 const exists = async (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
@@ -38,18 +37,9 @@ describe('what a batch plan may run and read', () => {
 	const validate = (text: string, allowCommands = false) => validatePlan(parsePlanText(text, 'plan.csv'), {baseDir: dir, env: {}, insecure: false, allowCommands});
 
 	async function batch(args: BatchArgs): Promise<{code: number; stdout: string; stderr: string}> {
-		const stdout = new PassThrough();
-		const stderr = new PassThrough();
-		let out = '';
-		let err = '';
-		stdout.on('data', (d: Buffer) => (out += d.toString()));
-		stderr.on('data', (d: Buffer) => (err += d.toString()));
-		const io: CliIo = {
-			stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, stdin: new PassThrough() as unknown as NodeJS.ReadStream,
-			env: {XDG_STATE_HOME: join(dir, 'state')},
-		};
+		const {io, output} = captureIo({XDG_STATE_HOME: join(dir, 'state')});
 		const code = await runBatchCommand({stats: 0, out: join(dir, 'out'), ...args}, io);
-		return {code, stdout: out, stderr: err};
+		return {code, ...output()};
 	}
 
 	test('an oauth-command: row without --allow-plan-commands is a problem that names the row, the column and the option', async () => {

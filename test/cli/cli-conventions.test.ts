@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {PassThrough} from 'node:stream';
 import {after, before, describe, test} from 'node:test';
 import {EXIT_CODE_DESCRIPTIONS} from '../../src/cli/exit-codes.js';
-import {editDistance, main} from '../../src/cli/main.js';
+import {editDistance} from '../../src/cli/main.js';
 import {argsFromSources, envNameOf} from '../../src/cli/option-sources.js';
 import {MIGRATE_OPTIONS, VERIFY_OPTIONS} from '../../src/cli/options.js';
 import {runCli} from '../helpers/run-cli.js';
+import {runMain} from '../helpers/run-main.js';
 
 type Run = Readonly<{code: number; stdout: string; stderr: string}>;
 
@@ -30,19 +30,7 @@ describe('CLI conventions', () => {
 	});
 	after(async () => rm(dir, {recursive: true, force: true}));
 
-	async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-		const stdout = new PassThrough();
-		const stderr = new PassThrough();
-		let out = '';
-		let err = '';
-		stdout.on('data', (d: Buffer) => (out += d.toString()));
-		stderr.on('data', (d: Buffer) => (err += d.toString()));
-		const code = await main(args, {
-			stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, stdin: new PassThrough() as unknown as NodeJS.ReadStream,
-			env: {XDG_STATE_HOME: join(dir, 'state'), ...env}, onInterrupt: () => () => undefined,
-		});
-		return {code, stdout: out, stderr: err};
-	}
+	const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<Run> => runMain(args, {XDG_STATE_HOME: join(dir, 'state'), ...env});
 	const summaryOf = (run: Run): Record<string, unknown> => JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
 	const mailboxOf = (run: Run): unknown => (summaryOf(run)['folders'] as Array<{mailbox: string}>)[0]?.mailbox;
 

@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {PassThrough} from 'node:stream';
 import {after, before, describe, test} from 'node:test';
-import {main} from '../../src/cli/main.js';
+import {runMain} from '../helpers/run-main.js';
 import {ProblemRelay} from '../../src/core/problem-relay.js';
 import type {ReaderProblem} from '../../src/readers/source-store.js';
 
@@ -22,16 +21,7 @@ describe('ignored files in a store', () => {
 	after(async () => rm(dir, {recursive: true, force: true}));
 
 	test('a dry run names an ignored file once and the summary counts "1 file ignored"', async () => {
-		const stdout = new PassThrough();
-		const stderr = new PassThrough();
-		let out = '';
-		let err = '';
-		stdout.on('data', (d: Buffer) => (out += d.toString()));
-		stderr.on('data', (d: Buffer) => (err += d.toString()));
-		const code = await main(['migrate', dir, '--dry-run', '--stats', '0', '--plain'], {
-			stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, stdin: new PassThrough() as unknown as NodeJS.ReadStream,
-			env: {XDG_STATE_HOME: join(dir, 'state')}, onInterrupt: () => () => undefined,
-		});
+		const {code, stdout: out, stderr: err} = await runMain(['migrate', dir, '--dry-run', '--stats', '0', '--plain'], {XDG_STATE_HOME: join(dir, 'state')});
 		assert.equal(code, 0, err);
 		assert.equal(err.split('\n').filter((line) => line.includes('notes.bin')).length, 1, err);
 		assert.match(out, /^ {2}Warnings: 1 file ignored\.$/m);

@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {PassThrough} from 'node:stream';
 import {after, before, describe, test} from 'node:test';
-import {main} from '../../src/cli/main.js';
 import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {readAccount} from '../helpers/imap-readback.js';
+import {runMain} from '../helpers/run-main.js';
 
 const skip = dovecotSkipReason();
 
@@ -38,19 +37,7 @@ describe('a dry run that finds a blocker', {skip}, () => {
 		return root;
 	}
 
-	async function cli(args: readonly string[], user: string): Promise<{code: number; stdout: string; stderr: string}> {
-		const stdout = new PassThrough();
-		const stderr = new PassThrough();
-		let out = '';
-		let err = '';
-		stdout.on('data', (d: Buffer) => (out += d.toString()));
-		stderr.on('data', (d: Buffer) => (err += d.toString()));
-		const code = await main(args, {
-			stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, stdin: new PassThrough() as unknown as NodeJS.ReadStream,
-			env: {MAILSHIFT_PASSWORD: server.passwordOf(user), XDG_STATE_HOME: join(work, 'state')}, onInterrupt: () => () => undefined,
-		});
-		return {code, stdout: out, stderr: err};
-	}
+	const cli = (args: readonly string[], user: string) => runMain(args, {MAILSHIFT_PASSWORD: server.passwordOf(user), XDG_STATE_HOME: join(work, 'state')});
 
 	test('mail that does not fit the quota makes the dry run exit 7 with the numbers, and nothing is written', async () => {
 		// Given 12 messages of ~150 KB (1.8 MB) for a 1 MiB quota

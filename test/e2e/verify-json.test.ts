@@ -3,11 +3,10 @@ import assert from 'node:assert/strict';
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {PassThrough} from 'node:stream';
 import {after, before, describe, test} from 'node:test';
-import {main} from '../../src/cli/main.js';
 import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
+import {runMain} from '../helpers/run-main.js';
 
 const skip = dovecotSkipReason();
 
@@ -23,19 +22,7 @@ describe('verify --json', {skip}, () => {
 		await rm(work, {recursive: true, force: true});
 	});
 
-	async function cli(args: readonly string[]): Promise<{code: number; stdout: string; stderr: string}> {
-		const stdout = new PassThrough();
-		const stderr = new PassThrough();
-		let out = '';
-		let err = '';
-		stdout.on('data', (d: Buffer) => (out += d.toString()));
-		stderr.on('data', (d: Buffer) => (err += d.toString()));
-		const code = await main(args, {
-			stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, stdin: new PassThrough() as unknown as NodeJS.ReadStream,
-			env: {MAILSHIFT_PASSWORD: server.passwordOf('vj'), XDG_STATE_HOME: join(work, 'state')}, onInterrupt: () => () => undefined,
-		});
-		return {code, stdout: out, stderr: err};
-	}
+	const cli = (args: readonly string[]) => runMain(args, {MAILSHIFT_PASSWORD: server.passwordOf('vj'), XDG_STATE_HOME: join(work, 'state')});
 
 	test('after a migration, verify --json prints one JSON object with the verify result, equal to its --report file', async () => {
 		const store = join(work, 'Maildir');
