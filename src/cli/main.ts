@@ -111,6 +111,8 @@ function epilogue(): string {
 	].join('\n');
 }
 
+const EPILOGUE = epilogue();
+
 export async function main(argv: readonly string[], io: CliIo = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env}): Promise<ExitCodeValue> {
 	const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
 	const cliIo: CliIo = {...io, onInterrupt: io.onInterrupt ?? installInterrupt(io), commandLine: io.commandLine ?? ['mailshift', ...argv.map(quote)].join(' ')};
@@ -156,7 +158,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.options(MIGRATE_OPTIONS)
 			.example('MAILSHIFT_PASSWORD=… $0 migrate ~/Maildir --to imaps://me@example.com@imap.example.com', 'Upload a Maildir tree')
 			.example("$0 migrate ~/mail/Archive.mbox --to imaps://me@imap.example.com --prefix 'Imported/Old PC' --password-file ~/.imap-pass", 'Upload an mbox below one folder')
-			.example('$0 migrate ~/.thunderbird/x.default/Mail/Local\\ Folders --dry-run', 'Show the plan, write nothing'),
+			.example('$0 migrate ~/.thunderbird/x.default/Mail/Local\\ Folders --dry-run', 'Show the plan, write nothing').epilogue(EPILOGUE),
 		async (args) => {
 			const config = resolveMigrateConfig({
 				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure,
@@ -182,7 +184,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.options(BACKUP_OPTIONS)
 			.example('$0 backup ~/Maildir --out /media/usb/mail-backup', 'Back up a store before migrating it')
 			.example('MAILSHIFT_PASSWORD=… $0 backup imaps://me@imap.example.com --out ~/server-copy', 'Copy what is on the server now')
-			.example('$0 backup --verify /media/usb/mail-backup', 'Check a backup against its manifest'),
+			.example('$0 backup --verify /media/usb/mail-backup', 'Check a backup against its manifest').epilogue(EPILOGUE),
 		async (args) => {
 			exitCode = await runBackupCommand({
 				source: args.source, out: args.out, format: args.format, verify: args.verify, force: args.force, from: args.from,
@@ -195,7 +197,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.options(BATCH_OPTIONS)
 			.example('$0 batch mailboxes.csv --check --dry-run', 'Validate every row, log in, and show totals and time estimates')
 			.example('$0 batch mailboxes.csv --parallel 4 --out reports/', 'Run the plan; reports in reports/')
-			.example('$0 batch mailboxes.csv --only-failed --out reports/', 'Retry only the rows that failed last time'),
+			.example('$0 batch mailboxes.csv --only-failed --out reports/', 'Retry only the rows that failed last time').epilogue(EPILOGUE),
 		async (args) => {
 			exitCode = await runBatchCommand({
 				plan: args.plan, out: args.out, parallel: args.parallel, maxConnectionsPerServer: args['max-connections-per-server'],
@@ -205,7 +207,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		})
 		.command('verify <source>', 'Check that every message of a store is on the server exactly once, with its flags and date', (y) => y
 			.positional('source', {type: 'string', describe: 'The store that was migrated'})
-			.options(VERIFY_OPTIONS),
+			.options(VERIFY_OPTIONS).epilogue(EPILOGUE),
 		async (args) => {
 			const config = resolveMigrateConfig({
 				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure,
@@ -217,7 +219,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		})
 		.command('status <source>', 'Summarise a migration\'s journal: done, failed, skipped, still to check', (y) => y
 			.positional('source', {type: 'string', describe: 'The store being migrated'})
-			.options(STATUS_OPTIONS),
+			.options(STATUS_OPTIONS).epilogue(EPILOGUE),
 		(args) => {
 			const config = resolveMigrateConfig({source: args.source, to: args.to, journal: args.journal, insecure: args.insecure}, cliIo.env);
 			exitCode = runStatus(config, cliIo);
@@ -231,13 +233,13 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			await renderWizard({services: createWizardServices(cliIo), defaultBackupDir: `${cliIo.env['HOME'] ?? '.'}/mailshift-backup`, stdout: cliIo.stdout, stdin: cliIo.stdin});
 		})
 		.command('demo', 'Start a throwaway private Dovecot on 127.0.0.1, migrate a generated sample store into it, show the result', (y) => y
-			.options(DEMO_OPTIONS),
+			.options(DEMO_OPTIONS).epilogue(EPILOGUE),
 		async (args) => {
 			exitCode = await runDemo(cliIo, {keep: args.keep});
 		})
 		.option('config', {type: 'string', global: true, describe: 'Read options from this JSON file ({"to": "imaps://me@host", "connections": 8}); also MAILSHIFT_CONFIG'})
 		.completion('completion', 'Print a bash/zsh completion script (mailshift completion >> ~/.bashrc)')
-		.epilogue(epilogue())
+		.epilogue(EPILOGUE)
 		// Options are strict; unknown commands are caught above with a suggestion (the default command `tui` would
 		// otherwise swallow a mistyped one, so yargs' recommendCommands never sees it).
 		.strictOptions()

@@ -43,12 +43,14 @@ describe('CLI conventions', () => {
 		}
 	});
 
-	test('--help ends with every exit code and the environment variables mailshift reads', async () => {
-		const help = await runCli(['--help'], {env: {COLUMNS: '400'}});
-		assert.equal(help.code, 0, help.stderr);
-		const flat = help.stdout.replace(/\s+/g, ' ');
-		for (const [code, text] of Object.entries(EXIT_CODE_DESCRIPTIONS)) assert.ok(flat.includes(`${code} ${text}`), `exit code ${code} in --help`);
-		for (const name of ['MAILSHIFT_PASSWORD', 'MAILSHIFT_OAUTH_TOKEN', 'MAILSHIFT_<OPTION>', 'MAILSHIFT_CONFIG']) assert.ok(flat.includes(name), name);
+	test('--help, and each command\'s --help, end with every exit code and the environment variables mailshift reads', async () => {
+		for (const args of [['--help'], ['migrate', '--help'], ['batch', '--help']]) {
+			const help = await runCli(args);
+			assert.equal(help.code, 0, help.stderr);
+			const flat = help.stdout.replace(/\s+/g, ' ');
+			for (const [code, text] of Object.entries(EXIT_CODE_DESCRIPTIONS)) assert.ok(flat.includes(`${code} ${text.replace(/\s+/g, ' ')}`), `exit code ${code} in ${args.join(' ')}`);
+			for (const name of ['MAILSHIFT_PASSWORD', 'MAILSHIFT_OAUTH_TOKEN', 'MAILSHIFT_<OPTION>', 'MAILSHIFT_CONFIG']) assert.ok(flat.includes(name), `${name} in ${args.join(' ')}`);
+		}
 	});
 
 	test('mailshift completion prints a shell completion script and exits 0 without starting the guided mode', async () => {
