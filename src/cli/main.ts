@@ -240,9 +240,9 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		.option('config', {type: 'string', global: true, describe: 'Read options from this JSON file ({"to": "imaps://me@host", "connections": 8}); also MAILSHIFT_CONFIG'})
 		.completion('completion', 'Print a bash/zsh completion script (mailshift completion >> ~/.bashrc)')
 		.epilogue(EPILOGUE)
-		// Options are strict; unknown commands are caught above with a suggestion (the default command `tui` would
-		// otherwise swallow a mistyped one, so yargs' recommendCommands never sees it).
-		.strictOptions()
+		// Unknown options and extra arguments are errors. Unknown commands are caught above, with a suggestion (the
+		// default command `tui` would swallow a mistyped one, so yargs' recommendCommands never sees it).
+		.strict()
 		.help()
 		.alias('h', 'help')
 		.version()

@@ -68,6 +68,9 @@ describe('CLI conventions', () => {
 		assert.match(run.stderr, /"migrat" is not a mailshift command\.\n {2}Did you mean mailshift migrate\?/);
 		assert.match((await cli(['veirfy', store])).stderr, /Did you mean mailshift verify\?/);
 		assert.equal(editDistance('batc', 'batch'), 1);
+		const extra = await cli(['migrate', store, join(dir, 'other-store'), '--dry-run', '--stats', '0']);
+		assert.equal(extra.code, 2, 'an extra argument is an error, not silently ignored');
+		assert.match(extra.stderr, /Unknown argument: .*other-store/);
 	});
 
 	test('every option can come from MAILSHIFT_<OPTION>; the command line wins over it, and other commands\' variables are ignored', async () => {
