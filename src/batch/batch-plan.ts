@@ -137,6 +137,12 @@ export type ValidateOptions = Readonly<{
 	baseDir: string;
 	env: NodeJS.ProcessEnv;
 	insecure: boolean;
+	/**
+	 * `--allow-plan-commands`: the admin trusts this plan to run the programs its `oauth-command:` cells name.
+	 * Without it such a row is a problem (a plan is mailed and checked in; it must not run programs by itself).
+	 * @default false
+	 */
+	allowCommands?: boolean;
 }>;
 
 /**
@@ -186,7 +192,9 @@ export async function validatePlan(raw: readonly RawPlanRow[], options: Validate
 		let credential: CredentialSpec | undefined;
 		const parsed = parseCredential(values.password ?? '', options.baseDir);
 		if (!parsed.ok) problem('password', parsed.problem);
-		else {
+		else if (parsed.spec.kind === 'oauth-command' && !options.allowCommands) {
+			problem('password', 'oauth-command: runs a program named in the plan; nothing from a plan is run unless you add --allow-plan-commands (after checking the command)');
+		} else {
 			credential = parsed.spec;
 			const resolved = await resolveCredential(parsed.spec, options.env);
 			if (!resolved.ok) problem('password', resolved.problem);

@@ -3,10 +3,18 @@
  * line ending stripped; relative to the plan file), or `oauth-command:CMD` (OAuth2: a command that prints an
  * access token, run again when the token expires; see config/oauth-token.ts). A literal password in the plan is
  * refused (plans get copied, mailed and checked in).
+ * Because plans travel, a plan is not trusted to run programs or to read arbitrary files: `oauth-command:` needs
+ * the admin's `--allow-plan-commands` (checked in batch-plan.ts), and a `file:` secret must be a regular file
+ * owned by this user and readable by nobody else (chmod 600) — a plan naming /etc/shadow or someone else's
+ * file is refused before anything is read.
  * The password is handed to the row's IMAP login only; no message built here ever contains it.
  */
-import {readFile} from 'node:fs/promises';
+import {constants} from 'node:fs';
+import {open} from 'node:fs/promises';
 import {isAbsolute, resolve} from 'node:path';
+
+/** A password file larger than this is not a password file (and is not read into memory). */
+const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
 export type CredentialSpec =
 	| Readonly<{kind: 'env'; variable: string}>
@@ -49,14 +57,43 @@ export async function resolveCredential(spec: CredentialSpec, env: NodeJS.Proces
 		if (password === '') return {ok: false, problem: `the environment variable ${spec.variable} is empty`};
 		return {ok: true, password};
 	}
-	let text: string;
-	try {
-		text = await readFile(spec.path, 'utf8');
-	} catch (error) {
-		const code = (error as NodeJS.ErrnoException).code;
-		return {ok: false, problem: `the password file ${spec.path} cannot be read (${code ?? 'error'}); check the path and its permissions`};
-	}
-	const password = text.replace(/\r?\n$/, '');
+	const read = await readOwnerOnlyFile(spec.path);
+	if (!read.ok) return read;
+	const password = read.text.replace(/\r?\n$/, '');
 	if (!password) return {ok: false, problem: `the password file ${spec.path} is empty`};
 	return {ok: true, password};
+}
+
+/**
+ * Reads a secret file named by a plan, only if it is a regular file (not a symlink, FIFO, device or
+ * directory), owned by this process's user, with no group/other permission bits, and at most 64 KiB.
+ * Opened with O_NOFOLLOW and checked with fstat on the open descriptor, so the checks and the read concern
+ * the same file (no swap between check and use). O_NONBLOCK keeps a FIFO from blocking the open.
+ * On systems without POSIX owners (Windows: no process.getuid) only the file-type checks apply.
+ * Never throws; the problem names the file and what to do, never its content.
+ */
+export async function readOwnerOnlyFile(path: string): Promise<Readonly<{ok: true; text: string}> | Readonly<{ok: false; problem: string}>> {
+	let handle;
+	try {
+		handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === 'ELOOP' || code === 'EMLINK') return {ok: false, problem: `the password file ${path} is a symbolic link; name the real file (a regular file owned by you, chmod 600)`};
+		return {ok: false, problem: `the password file ${path} cannot be read (${code ?? 'error'}); check the path and its permissions`};
+	}
+	try {
+		const info = await handle.stat();
+		if (!info.isFile()) return {ok: false, problem: `the password file ${path} is not a regular file; put the password in a regular file owned by you (chmod 600)`};
+		const uid = process.getuid?.();
+		if (uid !== undefined) {
+			if (info.uid !== uid) return {ok: false, problem: `the password file ${path} belongs to another user (uid ${info.uid}); a plan may only name your own files — copy the password into a file you own and chmod 600 it`};
+			if ((info.mode & 0o077) !== 0) return {ok: false, problem: `the password file ${path} can be read by others (mode ${(info.mode & 0o777).toString(8).padStart(4, '0')}); run chmod 600 ${path}`};
+		}
+		if (info.size > MAX_SECRET_FILE_BYTES) return {ok: false, problem: `the password file ${path} is ${info.size} bytes, too large for a password file; name a file holding only the password`};
+		return {ok: true, text: await handle.readFile('utf8')};
+	} catch (error) {
+		return {ok: false, problem: `the password file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the path and its permissions`};
+	} finally {
+		await handle.close().catch(() => undefined);
+	}
 }

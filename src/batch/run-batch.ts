@@ -46,8 +46,10 @@ export type BatchConfig = Readonly<{
 	journalDir: string | undefined;
 	onlyFailed: boolean;
 	dryRun: boolean;
-	/** Log in to every account during validation. */
+	/** Log in to every account during validation (never running a plan's oauth-command:). */
 	check: boolean;
+	/** `--allow-plan-commands`: rows may run their oauth-command: programs (never during --check). @default false */
+	allowPlanCommands: boolean;
 	json: boolean;
 	/** Live summary interval on stderr (0 = only start/finish lines). @default 5000 */
 	statsIntervalMs: number;
@@ -124,7 +126,7 @@ export async function runBatch(config: BatchConfig, io: CliIo): Promise<ExitCode
 			throw new MailshiftError('USAGE', `The batch plan ${config.plan} cannot be read.`, 'fatal', {cause: error, hint: 'Check the path; a plan is a CSV file with a header row: source,url,password[,id,prefix,connections,bwlimit].'});
 		}
 		const raw = parsePlanText(text, basename(config.plan));
-		const validated = await validatePlan(raw, {baseDir: planBaseDir(config.plan), env: io.env, insecure: config.insecure});
+		const validated = await validatePlan(raw, {baseDir: planBaseDir(config.plan), env: io.env, insecure: config.insecure, allowCommands: config.allowPlanCommands});
 		const problems: PlanProblem[] = [...validated.problems];
 		rowPasswords = validated.passwords;
 		passwords.push(...rowPasswords.values());
@@ -137,6 +139,11 @@ export async function runBatch(config: BatchConfig, io: CliIo): Promise<ExitCode
 		}
 		if (config.check && problems.length === 0) {
 			for (const row of validated.rows) {
+				// --check is a look, not a run: a plan's commands are never run by it (even with --allow-plan-commands).
+				if (row.credential.kind === 'oauth-command') {
+					say(`${basename(config.plan)}: row ${row.row}: login not checked — --check never runs the plan's oauth-command: programs.`);
+					continue;
+				}
 				const problem = await checkLogin(row, rowPasswords.get(row.id) ?? '');
 				if (problem) problems.push(problem);
 			}
@@ -260,7 +267,7 @@ export async function runBatch(config: BatchConfig, io: CliIo): Promise<ExitCode
 					onEvent: (event: EngineEvent) => emit({row: row.id, ...event}),
 				});
 				let quota: Quota | undefined;
-				if (config.dryRun && outcome.exitCode === ExitCode.OK) quota = await readQuota(row, password);
+				if (config.dryRun && outcome.exitCode === ExitCode.OK && base.target) quota = await readQuota(row, password);
 				const summary = outcome.result?.summary;
 				const errorText = outcome.result?.fatal?.message
 					?? err.text().split('\n').filter((l) => l.startsWith('mailshift: ')).map((l) => l.slice('mailshift: '.length)).slice(0, 3).join(' ');
@@ -344,7 +351,14 @@ export async function runBatch(config: BatchConfig, io: CliIo): Promise<ExitCode
 	return exitCode;
 }
 
+/**
+ * A row's migrate config. A dry run together with --check runs no plan command: its oauth-command: rows are
+ * planned without logging in (no "on server" or quota figures).
+ */
 function rowConfig(row: BatchRow, config: BatchConfig, env: NodeJS.ProcessEnv, connections: number): MigrationConfig {
+	if (row.credential.kind === 'oauth-command' && config.dryRun && config.check) {
+		return resolveMigrateConfig({source: row.source, dryRun: true, connections, prefix: row.prefix, stats: 0, plain: true, json: false, debug: config.debug}, env);
+	}
 	return resolveMigrateConfig({
 		source: row.source, to: row.url, insecure: config.insecure, connections, prefix: row.prefix, bwlimit: row.bwlimit,
 		...(row.credential.kind === 'oauth-command' ? {oauthTokenCommand: row.credential.command} : {}),

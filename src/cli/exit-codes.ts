@@ -5,7 +5,7 @@
 import type {ErrorCode} from '../core/errors.js';
 
 export const ExitCode = {
-	/** Every message was uploaded, was skipped by policy (trashed/expunged), or the dry run succeeded. */
+	/** Every message was uploaded, was skipped by policy (trashed/expunged), or the dry run found no blocker. */
 	OK: 0,
 	/** Unexpected error: a bug in mailshift. */
 	BUG: 1,
@@ -15,11 +15,11 @@ export const ExitCode = {
 	SOURCE: 3,
 	/** The server refused the login. */
 	AUTH: 4,
-	/** The run finished, but some messages failed (listed in the summary and report). */
+	/** The run finished, but some messages failed (listed in the summary and report); a dry run found messages over APPENDLIMIT. */
 	SOME_FAILED: 5,
 	/** Interrupted (Ctrl-C, connection lost): run the same command again. */
 	INTERRUPTED: 6,
-	/** Fatal condition: mailbox over quota, journal locked by another run or corrupt. */
+	/** Fatal condition: mailbox over quota (a dry run: the mail does not fit), journal locked by another run or corrupt. */
 	FATAL: 7,
 	/** The server could not be reached: DNS, connection refused, TLS failure. */
 	UNREACHABLE: 8,
@@ -42,13 +42,13 @@ export function exitCodeFor(code: ErrorCode): ExitCodeValue {
 
 /** The README table, generated from the same source so they cannot drift (checked by a test). */
 export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
-	0: 'success: every message uploaded (or skipped by policy), or the dry run succeeded',
+	0: 'success: every message uploaded (or skipped by policy), or the dry run found nothing in the way',
 	1: 'unexpected error (a bug; run with --debug and report it)',
 	2: 'usage error (bad option or argument, or a resume with a different destination or mapping)',
 	3: 'source not found, unreadable, or not a mail store',
 	4: 'login refused by the server',
-	5: 'finished, but some messages failed (see the summary and --report)',
+	5: 'finished, but some messages failed (see the summary and --report); a dry run: messages over the server’s size limit (APPENDLIMIT)',
 	6: 'interrupted (Ctrl-C, connection lost, time or byte budget reached): run the same command again to resume',
-	7: 'fatal: mailbox over quota, or the journal is locked by another run or corrupt',
+	7: 'fatal: mailbox over quota (a dry run: the mail does not fit the quota), or the journal is locked by another run or corrupt',
 	8: 'server unreachable (DNS, connection refused, TLS failure)',
 };

@@ -23,9 +23,54 @@ export function formatCount(n: number): string {
 	return n.toLocaleString('en-US');
 }
 
-/** Pads/truncates to a display width (truncation keeps the end visible with a leading ellipsis). */
+/**
+ * "1 message", "2 messages", "1,204 files": a count with the noun in the right number (English).
+ * `plural` defaults to `singular` + "s"; give it for irregular forms ("1 copy"/"2 copies", "is"/"are" phrases).
+ */
+export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
+	return `${formatCount(n)} ${n === 1 ? singular : pluralForm}`;
+}
+
+/**
+ * Terminal columns one code point takes: 2 for East Asian Wide and Fullwidth characters (Unicode UAX #11:
+ * CJK ideographs, Hangul syllables, kana, fullwidth forms, most emoji), 0 for combining marks, variation
+ * selectors, zero-width characters and controls, else 1. A compact table of the ranges that occur in folder
+ * names, not the whole of EastAsianWidth.txt (owned rather than imported: `string-width` is only a transitive
+ * dependency of ink). Pure.
+ */
+export function codePointWidth(cp: number): 0 | 1 | 2 {
+	if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
+	if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef) || cp === 0x20e3) return 0;
+	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0x303e) || (cp >= 0x3041 && cp <= 0x33ff) || (cp >= 0x3400 && cp <= 0x4dbf)
+		|| (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0xa000 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff)
+		|| (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6)
+		|| (cp >= 0x1f300 && cp <= 0x1f64f) || (cp >= 0x1f900 && cp <= 0x1f9ff) || (cp >= 0x20000 && cp <= 0x3fffd)) return 2;
+	return 1;
+}
+
+/** Terminal columns `text` takes (see codePointWidth). Pure. */
+export function displayWidth(text: string): number {
+	let width = 0;
+	for (const ch of text) width += codePointWidth(ch.codePointAt(0) ?? 0);
+	return width;
+}
+
+/**
+ * Pads/truncates to a display width in terminal columns (CJK characters take two), so table columns line up.
+ * Truncation keeps the end visible with a leading ellipsis (plus a space when a wide character would not fit
+ * whole). Pure.
+ */
 export function fit(text: string, width: number): string {
+	const total = displayWidth(text);
+	if (total <= width) return text + ' '.repeat(width - total);
 	const chars = [...text];
-	if (chars.length > width) return '…' + chars.slice(chars.length - width + 1).join('');
-	return text + ' '.repeat(width - chars.length);
+	let kept = '';
+	let room = width - 1;
+	for (let i = chars.length - 1; i >= 0; i--) {
+		const w = codePointWidth(chars[i]?.codePointAt(0) ?? 0);
+		if (w > room) break;
+		kept = (chars[i] ?? '') + kept;
+		room -= w;
+	}
+	return '…' + ' '.repeat(room) + kept;
 }

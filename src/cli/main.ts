@@ -3,14 +3,15 @@
  * exit status (bin/mailshift.js sets process.exitCode from the returned value; nothing calls process.exit).
  */
 import yargs from 'yargs';
-import type {Argv} from 'yargs';
+import type {Argv, Options} from 'yargs';
 import {resolveMigrateConfig} from '../config/resolve.js';
 import type {EngineControls} from '../core/controls.js';
 import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import {runDemo} from './demo.js';
-import {ExitCode, exitCodeFor} from './exit-codes.js';
+import {EXIT_CODE_DESCRIPTIONS, ExitCode, exitCodeFor} from './exit-codes.js';
 import type {ExitCodeValue} from './exit-codes.js';
-import {MIGRATE_OPTIONS} from './options.js';
+import {argsFromSources, readConfigFile} from './option-sources.js';
+import {DEMO_OPTIONS, MIGRATE_OPTIONS, STATUS_OPTIONS, VERIFY_OPTIONS} from './options.js';
 import type {CliIo} from './run-migrate.js';
 import {printError, runMigrate} from './run-migrate.js';
 import {runVerifyCommand} from './run-verify.js';
@@ -42,6 +43,78 @@ function installInterrupt(io: CliIo): (controls: EngineControls) => () => void {
 	};
 }
 
+/** Each command's own options: what its --help lists, what it accepts, what MAILSHIFT_<OPTION> and --config may set. */
+const COMMAND_OPTIONS: Readonly<Record<string, Readonly<Record<string, Options>>>> = {
+	migrate: MIGRATE_OPTIONS, backup: BACKUP_OPTIONS, batch: BATCH_OPTIONS, verify: VERIFY_OPTIONS, status: STATUS_OPTIONS, demo: DEMO_OPTIONS,
+};
+
+/** Every command name (yargs registers the same below; `completion` is yargs' own). */
+const COMMANDS: readonly string[] = ['migrate', 'backup', 'batch', 'verify', 'status', 'tui', 'demo', 'completion'];
+
+/** Edit distance (insert, delete, substitute, swap of neighbours), for "did you mean". Pure; inputs are short. */
+export function editDistance(a: string, b: string): number {
+	const d: number[][] = Array.from({length: a.length + 1}, (_, i) => Array.from({length: b.length + 1}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+	for (let i = 1; i <= a.length; i++) {
+		for (let j = 1; j <= b.length; j++) {
+			const row = d[i] as number[];
+			const up = d[i - 1] as number[];
+			row[j] = Math.min((up[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (up[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+			if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] ?? 0, ((d[i - 2] as number[])[j - 2] ?? 0) + 1);
+		}
+	}
+	return (d[a.length] as number[])[b.length] ?? 0;
+}
+
+/** The command a mistyped word most likely meant (at most 2 edits away, or a prefix of it), or undefined. */
+function closestCommand(word: string): string | undefined {
+	const lower = word.toLowerCase();
+	const prefixed = COMMANDS.filter((c) => lower.length >= 3 && c.startsWith(lower));
+	if (prefixed.length === 1) return prefixed[0];
+	const ranked = COMMANDS.map((c) => ({c, d: editDistance(lower, c)})).sort((x, y) => x.d - y.d);
+	return ranked[0] && ranked[0].d <= 2 ? ranked[0].c : undefined;
+}
+
+/** The command argv names (its first word that is not an option or --config's value), or undefined. */
+function commandOf(argv: readonly string[]): string | undefined {
+	// The shell's completion request (`mailshift --get-yargs-completions mailshift mig…`) is yargs' to answer.
+	if (argv.includes('--get-yargs-completions')) return undefined;
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i] ?? '';
+		if (arg === '--config') i++;
+		else if (!arg.startsWith('-')) return arg;
+	}
+	return undefined;
+}
+
+/** --config FILE from argv (else MAILSHIFT_CONFIG), or undefined. */
+function configPathOf(argv: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i] ?? '';
+		if (arg === '--config') return argv[i + 1];
+		if (arg.startsWith('--config=')) return arg.slice('--config='.length);
+	}
+	return env['MAILSHIFT_CONFIG'] || undefined;
+}
+
+/** The --help epilogue: exit codes (from exit-codes.ts) and the environment variables mailshift reads. */
+function epilogue(): string {
+	const codes = Object.entries(EXIT_CODE_DESCRIPTIONS).map(([code, text]) => `  ${code}  ${text}`).join('\n');
+	return [
+		'Exit codes:', codes, '',
+		'Environment:',
+		'  MAILSHIFT_PASSWORD      the IMAP password (else --password-file, else a prompt; never on the command line)',
+		'  MAILSHIFT_OAUTH_TOKEN   an OAuth2 access token (else --oauth-token-command / --oauth-token-file)',
+		'  MAILSHIFT_<OPTION>      any option of the command, e.g. MAILSHIFT_CONNECTIONS=8, MAILSHIFT_DRY_RUN=true',
+		'  MAILSHIFT_CONFIG        a JSON config file of options, like --config FILE',
+		'  XDG_STATE_HOME          where journals are kept (default ~/.local/state/mailshift)',
+		'  NO_COLOR, CI            no colours; no live dashboard',
+		'Precedence: command line, then MAILSHIFT_<OPTION>, then the config file, then the default.',
+		'Shell completion: mailshift completion >> ~/.bashrc (or ~/.zshrc)',
+	].join('\n');
+}
+
+const EPILOGUE = epilogue();
+
 export async function main(argv: readonly string[], io: CliIo = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env}): Promise<ExitCodeValue> {
 	const cliIo: CliIo = {...io, onInterrupt: io.onInterrupt ?? installInterrupt(io), commandLine: io.commandLine ?? shellCommand(['mailshift', ...argv])};
 	const debug = argv.includes('--debug');
@@ -54,8 +127,31 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		}), cliIo, debug);
 		return ExitCode.USAGE;
 	}
+	const command = commandOf(argv);
+	if (command !== undefined && !COMMANDS.includes(command)) {
+		const suggestion = closestCommand(command);
+		printError(new MailshiftError('USAGE', `"${command}" is not a mailshift command.`, 'fatal', {
+			hint: `${suggestion ? `Did you mean mailshift ${suggestion}? ` : ''}The commands are: ${COMMANDS.filter((c) => c !== 'tui').join(', ')} (mailshift --help).`,
+		}), cliIo, debug);
+		return ExitCode.USAGE;
+	}
+	// MAILSHIFT_<OPTION> and the config file become arguments of the one command being run (option-sources.ts).
+	let fullArgv: string[];
+	try {
+		const table = COMMAND_OPTIONS[commandOf(argv) ?? ''] ?? {};
+		const configPath = configPathOf(argv, io.env);
+		const known = new Set(Object.values(COMMAND_OPTIONS).flatMap((t) => Object.keys(t)));
+		const fromConfig = configPath === undefined ? {} : readConfigFile(configPath, known);
+		const extra = argsFromSources(argv, table, io.env, fromConfig);
+		const dashes = argv.indexOf('--');
+		fullArgv = dashes < 0 ? [...argv, ...extra] : [...argv.slice(0, dashes), ...extra, ...argv.slice(dashes)];
+	} catch (error) {
+		const e = toMailshiftError(error);
+		printError(e, cliIo, debug);
+		return exitCodeFor(e.code);
+	}
 	let exitCode: ExitCodeValue = ExitCode.OK;
-	const parser: Argv = yargs([...argv])
+	const parser: Argv = yargs(fullArgv)
 		.scriptName('mailshift')
 		.usage('mailshift — move mail from local stores (Outlook PST/OST, mbox, Thunderbird, Maildir) into IMAP folders, exactly once.\n\nUsage: $0 <command> [options]')
 		.command('migrate <source>', 'Upload a store (PST/OST, mbox, Thunderbird, Maildir) into IMAP folders; re-runs resume', (y) => y
@@ -63,7 +159,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.options(MIGRATE_OPTIONS)
 			.example('MAILSHIFT_PASSWORD=… $0 migrate ~/Maildir --to imaps://me@example.com@imap.example.com', 'Upload a Maildir tree')
 			.example("$0 migrate ~/mail/Archive.mbox --to imaps://me@imap.example.com --prefix 'Imported/Old PC' --password-file ~/.imap-pass", 'Upload an mbox below one folder')
-			.example('$0 migrate ~/.thunderbird/x.default/Mail/Local\\ Folders --dry-run', 'Show the plan, write nothing'),
+			.example('$0 migrate ~/.thunderbird/x.default/Mail/Local\\ Folders --dry-run', 'Show the plan, write nothing').epilogue(EPILOGUE),
 		async (args) => {
 			const config = resolveMigrateConfig({
 				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'], caFile: args['ca-file'],
@@ -89,7 +185,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.options(BACKUP_OPTIONS)
 			.example('$0 backup ~/Maildir --out /media/usb/mail-backup', 'Back up a store before migrating it')
 			.example('MAILSHIFT_PASSWORD=… $0 backup imaps://me@imap.example.com --out ~/server-copy', 'Copy what is on the server now')
-			.example('$0 backup --verify /media/usb/mail-backup', 'Check a backup against its manifest'),
+			.example('$0 backup --verify /media/usb/mail-backup', 'Check a backup against its manifest').epilogue(EPILOGUE),
 		async (args) => {
 			exitCode = await runBackupCommand({
 				source: args.source, out: args.out, format: args.format, verify: args.verify, force: args.force, from: args.from,
@@ -102,30 +198,29 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.options(BATCH_OPTIONS)
 			.example('$0 batch mailboxes.csv --check --dry-run', 'Validate every row, log in, and show totals and time estimates')
 			.example('$0 batch mailboxes.csv --parallel 4 --out reports/', 'Run the plan; reports in reports/')
-			.example('$0 batch mailboxes.csv --only-failed --out reports/', 'Retry only the rows that failed last time'),
+			.example('$0 batch mailboxes.csv --only-failed --out reports/', 'Retry only the rows that failed last time').epilogue(EPILOGUE),
 		async (args) => {
 			exitCode = await runBatchCommand({
 				plan: args.plan, out: args.out, parallel: args.parallel, maxConnectionsPerServer: args['max-connections-per-server'],
-				journalDir: args['journal-dir'], onlyFailed: args['only-failed'], dryRun: args['dry-run'], check: args.check,
+				journalDir: args['journal-dir'], onlyFailed: args['only-failed'], dryRun: args['dry-run'], check: args.check, allowPlanCommands: args['allow-plan-commands'],
 				insecure: args.insecure, json: args.json, stats: args.stats, debug: args.debug,
 			}, cliIo);
 		})
 		.command('verify <source>', 'Check that every message of a store is on the server exactly once, with its flags and date', (y) => y
 			.positional('source', {type: 'string', describe: 'The store that was migrated'})
-			.options(MIGRATE_OPTIONS)
-			.option('deep', {type: 'boolean', default: false, group: 'Behaviour:', describe: 'Compare every message byte by byte (downloads them)'}),
+			.options(VERIFY_OPTIONS).epilogue(EPILOGUE),
 		async (args) => {
 			const config = resolveMigrateConfig({
 				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'], caFile: args['ca-file'],
 				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
 				includeTrashed: args['include-trashed'], prefix: args.prefix, map: args.map?.map(String), exclude: args.exclude?.map(String),
-				report: args.report, debug: args.debug, journal: args.journal,
+				report: args.report, debug: args.debug, json: args.json,
 			}, cliIo.env);
 			exitCode = await runVerifyCommand(config, cliIo, {deep: args.deep});
 		})
 		.command('status <source>', 'Summarise a migration\'s journal: done, failed, skipped, still to check', (y) => y
 			.positional('source', {type: 'string', describe: 'The store being migrated'})
-			.option('to', MIGRATE_OPTIONS.to).option('journal', MIGRATE_OPTIONS.journal).option('insecure', MIGRATE_OPTIONS.insecure),
+			.options(STATUS_OPTIONS).epilogue(EPILOGUE),
 		(args) => {
 			const config = resolveMigrateConfig({source: args.source, to: args.to, journal: args.journal, insecure: args.insecure}, cliIo.env);
 			exitCode = runStatus(config, cliIo);
@@ -144,10 +239,15 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			await renderWizard({services: createWizardServices(cliIo), defaultBackupDir: `${cliIo.env['HOME'] ?? '.'}/mailshift-backup`, stdout: cliIo.stdout, stdin: cliIo.stdin});
 		})
 		.command('demo', 'Start a throwaway private Dovecot on 127.0.0.1, migrate a generated sample store into it, show the result', (y) => y
-			.option('keep', {type: 'boolean', default: false, describe: 'Leave the server running and print how to connect and stop it'}),
+			.options(DEMO_OPTIONS).epilogue(EPILOGUE),
 		async (args) => {
 			exitCode = await runDemo(cliIo, {keep: args.keep});
 		})
+		.option('config', {type: 'string', global: true, describe: 'Read options from this JSON file ({"to": "imaps://me@host", "connections": 8}); also MAILSHIFT_CONFIG'})
+		.completion('completion', 'Print a bash/zsh completion script (mailshift completion >> ~/.bashrc)')
+		.epilogue(EPILOGUE)
+		// Unknown options and extra arguments are errors. Unknown commands are caught above, with a suggestion (the
+		// default command `tui` would swallow a mistyped one, so yargs' recommendCommands never sees it).
 		.strict()
 		.help()
 		.alias('h', 'help')
@@ -157,6 +257,11 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		.fail((message, error) => {
 			throw error ?? new MailshiftError('USAGE', message, 'fatal', {hint: 'Run mailshift --help for the usage.'});
 		});
+	// yargs prints the script but, with exitProcess(false), goes on to run the default command (the guided mode).
+	if (command === 'completion') {
+		parser.showCompletionScript();
+		return ExitCode.OK;
+	}
 	try {
 		await parser.parseAsync();
 		return exitCode;

@@ -1,6 +1,8 @@
 /**
- * The single option table of `mailshift migrate` (STYLE rule 7): name, type, default, description, group.
- * yargs is configured from it; the README's usage section describes the same options.
+ * The option tables of `mailshift migrate`, `verify` and `status` (STYLE rule 7): name, type, default,
+ * description, group. yargs is configured from them (each command shows and accepts only its own table), and
+ * cli/option-sources.ts reads the same tables for MAILSHIFT_<OPTION> and the config file; the README's usage
+ * section describes the same options.
  */
 import type {Options} from 'yargs';
 
@@ -31,14 +33,46 @@ export const MIGRATE_OPTIONS = {
 	'new-journal': {type: 'boolean', group: BEHAVIOUR, default: false, describe: 'Start a new journal (e.g. after changing the folder mapping); messages already on the server are still found'},
 	'skip-existing': {type: 'boolean', group: BEHAVIOUR, default: true, describe: 'Do not upload messages the target folder already holds (same Message-ID, or identical bytes); --no-skip-existing to turn off'},
 	'batch-size': {type: 'number', group: BEHAVIOUR, default: 100, describe: 'Messages per journal checkpoint'},
-	'batch-bytes': {type: 'number', group: BEHAVIOUR, default: 50 * 1024 * 1024, describe: 'Uploaded bytes per journal checkpoint'},
+	'batch-bytes': {type: 'string', group: BEHAVIOUR, default: '50M', describe: 'Uploaded bytes per journal checkpoint (a SIZE like --bwlimit: 50M, 500k)'},
 	multiappend: {type: 'boolean', group: BEHAVIOUR, default: true, describe: 'Send messages in MULTIAPPEND batches when the server supports it (about 2× faster on Dovecot); --no-multiappend sends one APPEND per message'},
 	'dry-run': {type: 'boolean', alias: 'n', group: BEHAVIOUR, default: false, describe: 'Show the plan (folders, counts, sizes); write nothing'},
 	'include-trashed': {type: 'boolean', group: BEHAVIOUR, default: false, describe: 'Also upload messages marked trashed (Maildir T), with \\Deleted'},
-	report: {type: 'string', group: OUTPUT, describe: 'Write a JSON report (totals, per folder, every failed/skipped message) to this file'},
+	report: {type: 'string', group: OUTPUT, describe: 'Write a JSON report (totals, per folder, every failed/skipped message, the verify result) to this file; same schema as the --json summary'},
 	stats: {type: 'number', group: OUTPUT, default: 5, describe: 'Seconds between progress lines on stderr (0 = none)'},
-	json: {type: 'boolean', group: OUTPUT, default: false, describe: 'NDJSON events on stdout (for scripts and log collectors)'},
+	json: {type: 'boolean', group: OUTPUT, default: false, describe: 'NDJSON events on stdout (for scripts and log collectors), then the --report object as {"type":"summary",…}'},
 	verify: {type: 'boolean', group: BEHAVIOUR, default: true, describe: 'After a complete run, check every message on the server (--no-verify to skip)'},
 	plain: {type: 'boolean', group: OUTPUT, default: false, describe: 'Progress as plain lines even on a terminal (no live dashboard)'},
 	debug: {type: 'boolean', group: OUTPUT, default: false, describe: 'Show stack traces for errors'},
+} as const satisfies Record<string, Options>;
+
+/** `mailshift verify`: what it reads (destination, login, folder mapping) and prints; nothing about uploading. */
+export const VERIFY_OPTIONS = {
+	to: MIGRATE_OPTIONS.to,
+	'password-file': MIGRATE_OPTIONS['password-file'],
+	'oauth-token-command': MIGRATE_OPTIONS['oauth-token-command'],
+	'oauth-token-file': MIGRATE_OPTIONS['oauth-token-file'],
+	insecure: MIGRATE_OPTIONS.insecure,
+	'tls-fingerprint': MIGRATE_OPTIONS['tls-fingerprint'],
+	'ca-file': MIGRATE_OPTIONS['ca-file'],
+	from: MIGRATE_OPTIONS.from,
+	prefix: MIGRATE_OPTIONS.prefix,
+	map: MIGRATE_OPTIONS.map,
+	exclude: MIGRATE_OPTIONS.exclude,
+	'include-trashed': {type: 'boolean', group: BEHAVIOUR, default: false, describe: 'Also expect messages marked trashed (as migrate --include-trashed uploaded them)'},
+	deep: {type: 'boolean', group: BEHAVIOUR, default: false, describe: 'Compare every message byte by byte (downloads them)'},
+	report: {type: 'string', group: OUTPUT, describe: 'Write the result (per folder, every missing/altered/extra message) as JSON to this file'},
+	json: {type: 'boolean', group: OUTPUT, default: false, describe: 'Print the result as one JSON object on stdout (the --report schema) instead of a table'},
+	debug: MIGRATE_OPTIONS.debug,
+} as const satisfies Record<string, Options>;
+
+/** `mailshift status`: which journal to read. */
+export const STATUS_OPTIONS = {
+	to: MIGRATE_OPTIONS.to,
+	journal: MIGRATE_OPTIONS.journal,
+	insecure: MIGRATE_OPTIONS.insecure,
+} as const satisfies Record<string, Options>;
+
+/** `mailshift demo`. */
+export const DEMO_OPTIONS = {
+	keep: {type: 'boolean', default: false, describe: 'Leave the server running and print how to connect and stop it'},
 } as const satisfies Record<string, Options>;

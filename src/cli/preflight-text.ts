@@ -4,7 +4,7 @@
  */
 import type {Summary} from '../core/types.js';
 import type {Quota} from '../uploader/mail-sink.js';
-import {formatBytes, formatCount} from './format.js';
+import {formatBytes, plural} from './format.js';
 
 const INTERESTING = ['UIDPLUS', 'SPECIAL-USE', 'QUOTA', 'APPENDLIMIT', 'LITERAL+', 'LITERAL-', 'MULTIAPPEND', 'BINARY', 'MOVE', 'UTF8=ACCEPT', 'COMPRESS=DEFLATE', 'NAMESPACE'];
 
@@ -21,13 +21,13 @@ export function formatPreflight(summary: Summary, capabilities: ReadonlyMap<stri
 		lines.push(`  Quota: the server reports none; this migration uploads ${formatBytes(needed)}.`);
 	}
 	const tooBig = summary.problems.filter((p) => p.code === 'TOO_BIG').length;
-	if (tooBig > 0) lines.push(`  ${formatCount(tooBig)} message(s) are over the server's APPENDLIMIT and would be skipped.`);
+	if (tooBig > 0) lines.push(`  ${plural(tooBig, 'message is', 'messages are')} over the server's APPENDLIMIT and would fail.`);
 	const byTarget = new Map<string, string[]>();
 	for (const f of summary.folders) byTarget.set(f.mailbox.toLowerCase(), [...(byTarget.get(f.mailbox.toLowerCase()) ?? []), f.folder]);
 	for (const [, folders] of byTarget) if (folders.length > 1) lines.push(`  Merged: ${folders.map((f) => `"${f}"`).join(' and ')} go into the same mailbox.`);
 	const renamed = summary.problems.filter((p) => p.code === 'FOLDER_RENAMED');
 	for (const p of renamed.slice(0, 20)) lines.push(`  Renamed: ${p.folder}: ${p.reason}`);
 	const present = summary.skippedUnlisted['ALREADY_ON_SERVER'] ?? 0;
-	if (present > 0) lines.push(`  ${formatCount(present)} message(s) are already on the server and would be skipped.`);
+	if (present > 0) lines.push(`  ${plural(present, 'message is', 'messages are')} already on the server and would be skipped.`);
 	return lines.join('\n') + '\n';
 }

@@ -23,7 +23,7 @@ import {ProblemRelay} from '../core/problem-relay.js';
 import {describeTarget} from '../uploader/imap-target.js';
 import {ExitCode, exitCodeFor} from './exit-codes.js';
 import type {ExitCodeValue} from './exit-codes.js';
-import {fit, formatBytes, formatCount, formatDuration} from './format.js';
+import {fit, formatBytes, formatCount, formatDuration, displayWidth, plural} from './format.js';
 import type {CliIo} from './run-migrate.js';
 import {printError} from './run-migrate.js';
 
@@ -99,7 +99,7 @@ async function runMake(config: Extract<BackupConfig, {mode: 'backup'}>, io: CliI
 		if (config.statsIntervalMs > 0) {
 			const started = Date.now();
 			timer = setInterval(() => {
-				io.stderr.write(`backup: ${formatCount(progress.messages)} messages, ${formatBytes(progress.bytes)}${progress.reused ? ` (${formatCount(progress.reused)} already there)` : ''}`
+				io.stderr.write(`backup: ${plural(progress.messages, 'message')}, ${formatBytes(progress.bytes)}${progress.reused ? ` (${formatCount(progress.reused)} already there)` : ''}`
 					+ `${progress.skipped ? `, ${formatCount(progress.skipped)} skipped` : ''}${progress.failed ? `, ${formatCount(progress.failed)} failed` : ''}`
 					+ ` — folder ${progress.index}/${progress.folders} ${progress.folder} — ${formatDuration((Date.now() - started) / 1000)}\n`);
 			}, config.statsIntervalMs);
@@ -116,11 +116,11 @@ async function runMake(config: Extract<BackupConfig, {mode: 'backup'}>, io: CliI
 		}
 		io.stdout.write(formatBackupSummary(summary, source.location));
 		if (summary.outcome === 'interrupted') {
-			io.stderr.write(`mailshift: the backup stopped before the end. Run the same command again to continue: the ${formatCount(summary.messages)} messages written so far are kept.\n`);
+			io.stderr.write(`mailshift: the backup stopped before the end. Run the same command again to continue: ${summary.messages === 1 ? 'the message' : `the ${formatCount(summary.messages)} messages`} written so far ${summary.messages === 1 ? 'is' : 'are'} kept.\n`);
 			return ExitCode.INTERRUPTED;
 		}
 		if (summary.failed > 0) {
-			io.stderr.write(`mailshift: ${formatCount(summary.failed)} message(s) or folder(s) could not be read and are not in the backup; they are listed in the manifest ("failed").\n`);
+			io.stderr.write(`mailshift: ${plural(summary.failed, 'message or folder', 'messages or folders')} could not be read and ${summary.failed === 1 ? 'is' : 'are'} not in the backup; they are listed in the manifest ("failed").\n`);
 			return ExitCode.SOME_FAILED;
 		}
 		return ExitCode.OK;
@@ -138,8 +138,8 @@ async function runMake(config: Extract<BackupConfig, {mode: 'backup'}>, io: CliI
 
 /** The end-of-run table (stdout). */
 export function formatBackupSummary(summary: BackupSummary, location: string): string {
-	const w = Math.min(40, Math.max(12, ...summary.folders.map((f) => [...f.label].length)));
-	const p = Math.min(40, Math.max(10, ...summary.folders.map((f) => [...f.path].length)));
+	const w = Math.min(40, Math.max(12, ...summary.folders.map((f) => displayWidth(f.label))));
+	const p = Math.min(40, Math.max(10, ...summary.folders.map((f) => displayWidth(f.path))));
 	const n = (v: number): string => formatCount(v).padStart(9);
 	const lines = [
 		`Backup of ${location} → ${summary.out} (${summary.format})${summary.outcome === 'interrupted' ? ' — STOPPED, run again to continue' : ''}:`,
@@ -148,9 +148,9 @@ export function formatBackupSummary(summary: BackupSummary, location: string): s
 	for (const f of summary.folders) lines.push(`  ${fit(f.label, w)} → ${fit(f.path, p)} ${n(f.messages)} ${n(f.skipped)} ${n(f.failed)} ${formatBytes(f.bytes).padStart(10)}`);
 	lines.push(`  ${fit('Total', w)}   ${fit('', p)} ${n(summary.messages)} ${n(summary.skipped)} ${n(summary.failed)} ${formatBytes(summary.bytes).padStart(10)}`);
 	const notes: string[] = [];
-	if (summary.reused > 0) notes.push(`${formatCount(summary.reused)} message(s) were already in the backup and kept as they were`);
-	if (summary.removed > 0) notes.push(`${formatCount(summary.removed)} file(s) of messages no longer in the source were removed`);
-	if (summary.exported > 0) notes.push(`${formatCount(summary.exported)} contact(s), calendar item(s), task(s) and note(s) were exported as vCard/iCalendar files under ${summary.out}/non-mail/`);
+	if (summary.reused > 0) notes.push(`${plural(summary.reused, 'message was', 'messages were')} already in the backup and kept as they were`);
+	if (summary.removed > 0) notes.push(`${plural(summary.removed, 'file', 'files')} of messages no longer in the source ${summary.removed === 1 ? 'was' : 'were'} removed`);
+	if (summary.exported > 0) notes.push(`${plural(summary.exported, 'contact, calendar item, task or note was', 'contacts, calendar items, tasks and notes were')} exported as vCard/iCalendar files under ${summary.out}/non-mail/`);
 	if (notes.length > 0) lines.push(`  ${notes.join('; ')}.`);
 	for (const problem of summary.problems.filter((x) => x.kind !== 'skipped').slice(0, 20)) lines.push(`  ${problem.kind}: ${problem.location}: ${problem.reason}`);
 	if (summary.manifestPath) lines.push(`Manifest: ${summary.manifestPath} (check the backup any time with: mailshift backup --verify ${summary.out})`);
@@ -165,7 +165,7 @@ async function runVerify(config: Extract<BackupConfig, {mode: 'verify'}>, io: Cl
 		const {manifest, counts} = result;
 		const lines = [
 			`Verify backup ${config.dir} (${manifest.format}, of ${manifest.source.location}, finished ${manifest.completedAt}):`,
-			`  ${formatCount(result.checked)} messages checked, ${formatCount(result.ok)} as recorded; ${formatCount(result.files)} other files checked`,
+			`  ${plural(result.checked, 'message')} checked, ${formatCount(result.ok)} as recorded; ${plural(result.files, 'other file')} checked`,
 			`  missing ${formatCount(counts.missing)}, changed ${formatCount(counts.changed)}, date ${formatCount(counts.date)}, extra ${formatCount(counts.extra)}${counts.unsafe ? `, unsafe paths ${formatCount(counts.unsafe)}` : ''}`,
 		];
 		for (const d of result.differences.slice(0, 100)) lines.push(`  ${d.kind}: ${d.path}: ${d.detail}`);

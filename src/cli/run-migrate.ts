@@ -29,12 +29,15 @@ import {JsonReporter} from './reporters/json.js';
 import type {Reporter} from './reporters/reporter.js';
 import type {TuiReporter} from '../tui/render-tui.js';
 import type {FinishInfo} from '../tui/components/finish.js';
-import {writeReport} from './report.js';
+import {buildReport, verifyReportOf, writeReport} from './report.js';
+import type {VerifyReport} from './report.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
 import {journalRun} from '../journal/journal-location.js';
 import {formatSummary} from './summary-text.js';
 import {formatPreflight} from './preflight-text.js';
-import {formatBytes, formatCount} from './format.js';
+import {formatBytes, formatCount, plural} from './format.js';
+import type {Summary} from '../core/types.js';
+import type {Quota} from '../uploader/mail-sink.js';
 
 export type CliIo = Readonly<{
 	stdout: NodeJS.WriteStream;
@@ -60,6 +63,26 @@ export function printError(error: MailshiftError, io: CliIo, debug: boolean): vo
 	if (error.hint) io.stderr.write(`  ${error.hint}\n`);
 	if (debug && error.cause) io.stderr.write(`${(error.cause as Error).stack ?? String(error.cause)}\n`);
 	else if (error.code === 'BUG') io.stderr.write(`${error.stack ?? ''}\n`);
+}
+
+/**
+ * What a dry run found that the real run would stop or fail on, as the error the real run would end with:
+ * the mail does not fit the quota (OVER_QUOTA → exit 7), or messages are over the server's APPENDLIMIT
+ * (RFC 7889; TOO_BIG, → exit 5 like the real run's failed messages). Undefined when nothing blocks. Pure.
+ */
+export function findDryRunBlocker(summary: Summary, quota: Quota | undefined): MailshiftError | undefined {
+	if (quota && summary.bytes > quota.limitBytes - quota.usedBytes) {
+		return new MailshiftError('OVER_QUOTA', `Dry run: the mail does not fit the account's quota: it needs ${formatBytes(summary.bytes)}, ${formatBytes(Math.max(0, quota.limitBytes - quota.usedBytes))} is free (${formatBytes(summary.bytes - (quota.limitBytes - quota.usedBytes))} short).`, 'fatal', {
+			hint: 'Free space on the account or ask for a larger quota, or migrate part of the store (--exclude); the real run would stop when the mailbox is full.',
+		});
+	}
+	const tooBig = summary.problems.filter((p) => p.code === 'TOO_BIG').length;
+	if (tooBig > 0) {
+		return new MailshiftError('TOO_BIG', `Dry run: ${plural(tooBig, 'message is', 'messages are')} over the server's APPENDLIMIT; the real run would fail ${tooBig === 1 ? 'it' : 'them'}.`, 'skip', {
+			hint: 'They are listed above (and in --report). Ask the provider for a larger limit, or move them some other way.',
+		});
+	}
+	return undefined;
 }
 
 export async function runMigrate(config: MigrationConfig, io: CliIo, external?: ExternalPresentation): Promise<MigrateOutcome> {
@@ -111,7 +134,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			});
 			if (journal.isResumed) {
 				const c = journal.counts();
-				io.stderr.write(`Resuming: the journal ${config.journalPath} has ${c.done} messages done${c.pending ? `, ${c.pending} to check on the server` : ''}${c.failed ? `, ${c.failed} failed before (tried again)` : ''}.\n`);
+				io.stderr.write(`Resuming: the journal ${config.journalPath} has ${plural(c.done, 'message')} done${c.pending ? `, ${c.pending} to check on the server` : ''}${c.failed ? `, ${c.failed} failed before (tried again)` : ''}.\n`);
 			}
 		}
 		// A second Ctrl-C aborts at once: closing the connections ends the uploads in flight. Still safe: their
@@ -142,6 +165,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		let verifyLine: string | undefined;
 		let isVerified = true;
 		let didVerify = false;
+		let verifyReport: VerifyReport = verifyReportOf(undefined);
 		if (config.verifyAfter && imap && !config.dryRun && !result.fatal && !result.summary.interrupted) {
 			bus.emit({type: 'notice', message: 'Checking every message on the server (verify)…'});
 			try {
@@ -153,15 +177,18 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 					knownSourceProblems: result.summary.problems.filter(isSourceReadFailure).map((p) => `${p.location}: ${p.reason}`),
 				}, {source, sink: imap, readerProblems: relay}, controls);
 				isVerified = isVerifyClean(checked);
+				verifyReport = verifyReportOf({result: checked, deep: false});
 				didVerify = true;
 				const byServer = checked.alteredByServer > 0 ? ` (${formatCount(checked.alteredByServer)} stored altered by the server: \`mailshift verify\` lists them)` : '';
 				verifyLine = checked.unreadable > 0
 					? `Verify: NOT OK — could not read the source: ${checked.sourceProblems[0] ?? ''}${checked.unreadable > 1 ? ` (and ${formatCount(checked.unreadable - 1)} more)` : ''}; only what could be read was compared.`
 					: isVerified
-						? `Verify: OK — all ${formatCount(checked.checked)} messages are on the server exactly once, with their flags and dates${byServer}.`
+						? `Verify: OK — ${checked.checked === 1 ? 'the 1 message is' : `all ${formatCount(checked.checked)} messages are`} on the server exactly once, with their flags and dates${byServer}.`
 						: `Verify: ${formatCount(checked.missing)} missing, ${formatCount(checked.duplicated)} extra copies, ${formatCount(checked.altered)} altered — ${io.verifyCommand ? 'the list: see below' : 'run `mailshift verify` with the same options for the list'}.`;
 			} catch (error) {
-				verifyLine = `Verify could not run: ${toMailshiftError(error).message}`;
+				const message = toMailshiftError(error).message;
+				verifyReport = verifyReportOf({error: message});
+				verifyLine = `Verify could not run: ${message}`;
 			}
 		}
 		reporter.stop();
@@ -182,20 +209,33 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			io.stderr.write('\n');
 		}
 		tui = undefined;
-		if (config.json) io.stdout.write(JSON.stringify({type: 'summary', ...result.summary, fatal: result.fatal ? {code: result.fatal.code, message: result.fatal.message} : null}) + '\n');
+		// One builder for the --json summary line and the --report file (cli/report.ts): they cannot disagree.
+		const report = buildReport({config, result, startedAt, verify: verifyReport});
+		if (config.json) io.stdout.write(`${JSON.stringify({type: 'summary', ...report})}\n`);
 		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined) + (verifyLine ? `${verifyLine}\n` : ''));
-		if (config.dryRun && imap && !config.json) io.stdout.write(formatPreflight(result.summary, imap.capabilities(), await imap.quota()));
+		let dryRunBlocker: MailshiftError | undefined;
+		if (config.dryRun && imap) {
+			const quota = await imap.quota();
+			if (!config.json) io.stdout.write(formatPreflight(result.summary, imap.capabilities(), quota));
+			dryRunBlocker = findDryRunBlocker(result.summary, quota);
+		}
 		if (config.reportPath) {
-			await writeReport(config.reportPath, {config, result, startedAt});
-			io.stdout.write(`Report: ${config.reportPath}\n`);
+			await writeReport(config.reportPath, report);
+			// With --json, stdout is NDJSON only.
+			(config.json ? io.stderr : io.stdout).write(`Report: ${config.reportPath}\n`);
 		}
 		if (result.fatal) {
 			printError(result.fatal, io, config.debug);
 			if (result.fatal.code === 'OVER_QUOTA' && imap) {
 				const q = await imap.quota();
-				if (q) io.stderr.write(`  The account uses ${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}. ${formatCount(result.summary.uploaded)} messages were uploaded before it filled up; the journal keeps them, so the same command continues where it stopped.\n`);
+				if (q) io.stderr.write(`  The account uses ${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}. ${plural(result.summary.uploaded, 'message was', 'messages were')} uploaded before it filled up; the journal keeps them, so the same command continues where it stopped.\n`);
 			}
 			return {exitCode: exitCodeFor(result.fatal.code), result, finish};
+		}
+		// A dry run that found what would stop or fail the real run exits as the real run would (README "Exit codes").
+		if (dryRunBlocker) {
+			printError(dryRunBlocker, io, config.debug);
+			return {exitCode: exitCodeFor(dryRunBlocker.code), result, finish};
 		}
 		if (result.summary.stopReason) io.stderr.write(`mailshift: ${result.summary.stopReason}\n`);
 		if (result.summary.interrupted) {

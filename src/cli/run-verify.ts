@@ -1,6 +1,7 @@
 /**
  * The `verify` use case: open the source, connect, run runVerify, print per-folder results and every
- * missing / duplicated / altered message; exit 0 when everything is there exactly once, 5 otherwise, and 3
+ * missing / duplicated / altered message (or, with --json, the VerifyCommandReport of cli/report.ts on
+ * stdout — the same object --report writes); exit 0 when everything is there exactly once, 5 otherwise, and 3
  * (SOURCE) when the source could not be read completely ("could not read the source: …"; never OK then).
  */
 import {stat} from 'node:fs/promises';
@@ -14,14 +15,15 @@ import {openSource} from '../readers/open-source.js';
 import type {SourceStore} from '../readers/source-store.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget} from '../uploader/imap-target.js';
-import {atomicWrite} from '../util/atomic-write.js';
 import {ExitCode, exitCodeFor} from './exit-codes.js';
 import type {ExitCodeValue} from './exit-codes.js';
-import {fit, formatCount} from './format.js';
+import {fit, formatCount, displayWidth} from './format.js';
 import type {CliIo} from './run-migrate.js';
 import {printError} from './run-migrate.js';
+import {buildVerifyReport, reportJson, verifyReportOf, writeReport} from './report.js';
 
 export async function runVerifyCommand(config: MigrationConfig, io: CliIo, options: {deep: boolean}): Promise<ExitCodeValue> {
+	const startedAt = new Date();
 	let source: SourceStore | undefined;
 	let sink: ImapSink | undefined;
 	const controls = new EngineControls();
@@ -40,8 +42,8 @@ export async function runVerifyCommand(config: MigrationConfig, io: CliIo, optio
 			includeTrashed: config.includeTrashed, fallbackDate: (await stat(config.source)).mtime, deep: options.deep,
 			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
 		}, {source, sink, readerProblems: relay}, controls);
-		const w = Math.min(40, Math.max(12, ...result.folders.map((f) => [...f.folder].length)));
-		const m = Math.min(40, Math.max(12, ...result.folders.map((f) => [...f.mailbox].length)));
+		const w = Math.min(40, Math.max(12, ...result.folders.map((f) => displayWidth(f.folder))));
+		const m = Math.min(40, Math.max(12, ...result.folders.map((f) => displayWidth(f.mailbox))));
 		const n = (v: number): string => formatCount(v).padStart(9);
 		const lines = [`Verify ${config.source} against ${describeTarget(config.target)}${options.deep ? ' (byte by byte)' : ''}:`,
 			`  ${fit('Folder', w)}   ${fit('Mailbox', m)} ${'checked'.padStart(9)} ${'ok'.padStart(9)} ${'missing'.padStart(9)} ${'altered'.padStart(9)} ${'extra'.padStart(9)}`];
@@ -55,10 +57,11 @@ export async function runVerifyCommand(config: MigrationConfig, io: CliIo, optio
 			const first = result.sourceProblems[0] ?? 'see the list above';
 			lines.push(`NOT OK: could not read the source: ${first}${result.unreadable > 1 ? ` (and ${formatCount(result.unreadable - 1)} more)` : ''}. Only what could be read was compared.`);
 		} else {
-			lines.push(clean ? `OK: every one of the ${formatCount(result.checked)} messages is on the server exactly once${byServer}.` : 'NOT OK: see the list above.');
+			lines.push(clean ? `OK: ${result.checked === 1 ? 'the 1 message is' : `every one of the ${formatCount(result.checked)} messages is`} on the server exactly once${byServer}.` : 'NOT OK: see the list above.');
 		}
-		io.stdout.write(lines.join('\n') + '\n');
-		if (config.reportPath) await atomicWrite(config.reportPath, JSON.stringify({reportVersion: 1, kind: 'verify', source: config.source, destination: describeTarget(config.target), ...result}, null, 2) + '\n');
+		const report = buildVerifyReport(config, startedAt, verifyReportOf({result, deep: options.deep}));
+		io.stdout.write(config.json ? `${reportJson(report)}\n` : lines.join('\n') + '\n');
+		if (config.reportPath) await writeReport(config.reportPath, report);
 		if (result.unreadable > 0) return ExitCode.SOURCE;
 		return clean ? ExitCode.OK : ExitCode.SOME_FAILED;
 	} catch (error) {

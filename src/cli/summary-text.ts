@@ -1,7 +1,7 @@
 /** The end-of-run summary table (stdout): per folder found / uploaded / skipped / failed, then totals. */
 import type {MigrationConfig} from '../config/config.js';
 import type {Summary} from '../core/types.js';
-import {fit, formatBytes, formatCount, formatDuration} from './format.js';
+import {fit, formatBytes, formatCount, formatDuration, displayWidth, plural} from './format.js';
 
 /** `columns`: the terminal's width when stdout is one (the table then fits it), else unlimited. */
 export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'dryRun'>, columns?: number): string {
@@ -9,8 +9,8 @@ export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'd
 	const verb = config.dryRun ? 'to upload' : 'uploaded';
 	// 5 numbers × 10 + size 11 + arrows and margins 6 = 67 columns besides the two names.
 	const nameRoom = columns ? Math.max(24, columns - 67) : 80;
-	const folderWidth = Math.min(40, Math.floor(nameRoom / 2), Math.max(12, ...summary.folders.map((f) => [...f.folder].length)));
-	const boxWidth = Math.min(40, nameRoom - folderWidth, Math.max(12, ...summary.folders.map((f) => [...f.mailbox].length)));
+	const folderWidth = Math.min(40, Math.floor(nameRoom / 2), Math.max(12, ...summary.folders.map((f) => displayWidth(f.folder))));
+	const boxWidth = Math.min(40, nameRoom - folderWidth, Math.max(12, ...summary.folders.map((f) => displayWidth(f.mailbox))));
 	const num = (n: number): string => formatCount(n).padStart(9);
 	lines.push(config.dryRun ? 'DRY RUN — plan (nothing was written):' : 'Summary:');
 	lines.push(`  ${fit('Folder', folderWidth)}   ${fit('Mailbox', boxWidth)} ${'found'.padStart(9)} ${verb.padStart(9)} ${'skipped'.padStart(9)} ${'failed'.padStart(9)} ${'size'.padStart(10)}`);
@@ -18,7 +18,7 @@ export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'd
 		lines.push(`  ${fit(f.folder, folderWidth)} → ${fit(f.mailbox, boxWidth)} ${num(f.found)} ${num(f.uploaded)} ${num(f.skipped)} ${num(f.failed)} ${formatBytes(f.bytes).padStart(10)}`);
 	}
 	lines.push(`  ${fit('Total', folderWidth)}   ${fit('', boxWidth)} ${num(summary.found)} ${num(summary.uploaded)} ${num(summary.skipped)} ${num(summary.failed)} ${formatBytes(summary.bytes).padStart(10)}`);
-	lines.push(`  ${formatCount(summary.folders.length)} folders in ${formatDuration(summary.elapsedMs / 1000)}${summary.interrupted ? ' (stopped early)' : ''}.`);
+	lines.push(`  ${plural(summary.folders.length, 'folder')} in ${formatDuration(summary.elapsedMs / 1000)}${summary.interrupted ? ' (stopped early)' : ''}.`);
 	const failed = summary.problems.filter((p) => p.kind === 'failed');
 	const skipped = summary.problems.filter((p) => p.kind === 'skipped');
 	const warnings = summary.problems.filter((p) => p.kind === 'warning');
@@ -30,8 +30,29 @@ export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'd
 	return lines.join('\n') + '\n';
 }
 
-function describeCodes(codes: readonly string[]): string {
+/**
+ * Problem codes whose words name a counted thing, as [one, many]. Other codes read as an adjective after the
+ * count ("3 already on server", "1 trashed") and need no plural.
+ */
+const COUNTED: Readonly<Record<string, readonly [string, string]>> = {
+	FILE_IGNORED: ['file ignored', 'files ignored'],
+	DATE_FALLBACK: ['date fallback', 'date fallbacks'],
+	DUPLICATE: ['duplicate', 'duplicates'],
+	MESSAGE_EMPTY: ['empty message', 'empty messages'],
+	MESSAGE_UNPARSEABLE: ['unparseable message', 'unparseable messages'],
+	MESSAGE_REJECTED: ['message rejected', 'messages rejected'],
+	FOLDER_RENAMED: ['folder renamed', 'folders renamed'],
+	NOT_MAIL: ['item that is not mail', 'items that are not mail'],
+	FLAGS_DROPPED: ['message with flags dropped', 'messages with flags dropped'],
+	SOURCE_UNREADABLE: ['unreadable file or folder', 'unreadable files or folders'],
+};
+
+/** "2 files ignored, 1 date fallback": counts per code, in first-seen order. Pure. */
+export function describeCodes(codes: readonly string[]): string {
 	const counts = new Map<string, number>();
 	for (const c of codes) counts.set(c, (counts.get(c) ?? 0) + 1);
-	return [...counts].map(([code, n]) => `${formatCount(n)} ${code.toLowerCase().replaceAll('_', ' ')}`).join(', ');
+	return [...counts].map(([code, n]) => {
+		const words = COUNTED[code];
+		return words ? plural(n, words[0], words[1]) : `${formatCount(n)} ${code.toLowerCase().replaceAll('_', ' ')}`;
+	}).join(', ');
 }

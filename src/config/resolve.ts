@@ -41,7 +41,7 @@ export type MigrateArgs = Readonly<{
 	skipExisting?: boolean | undefined;
 	multiappend?: boolean | undefined;
 	batchSize?: number | undefined;
-	batchBytes?: number | undefined;
+	batchBytes?: string | number | undefined;
 	maxRate?: number | undefined;
 	bwlimit?: string | number | undefined;
 	maxDuration?: string | number | undefined;
@@ -83,8 +83,9 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 	if (!(stats >= 0 && stats <= 3600)) throw new MailshiftError('USAGE', '--stats must be a number of seconds from 0 (no progress lines) to 3600.', 'fatal');
 	const batchSize = args.batchSize ?? 100;
 	if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new MailshiftError('USAGE', '--batch-size must be a whole number from 1 to 100000.', 'fatal');
-	const batchBytes = args.batchBytes ?? 50 * 1024 * 1024;
-	if (!(batchBytes >= 1)) throw new MailshiftError('USAGE', '--batch-bytes must be a positive number of bytes.', 'fatal');
+	// A SIZE like --bwlimit (README): "50M", "500k", or a plain number of bytes.
+	const batchBytes = args.batchBytes === undefined ? 50 * 1024 * 1024 : parseBytes(args.batchBytes);
+	if (batchBytes === undefined) throw new MailshiftError('USAGE', `--batch-bytes ${String(args.batchBytes)} is not a size.`, 'fatal', {hint: 'Examples: --batch-bytes 50M, --batch-bytes 500k, --batch-bytes 1000000.'});
 	if (args.maxRate !== undefined && !(args.maxRate > 0)) throw new MailshiftError('USAGE', '--max-rate must be a positive number of messages per second.', 'fatal');
 	const bytesPerSecond = args.bwlimit === undefined ? undefined : parseBytes(args.bwlimit);
 	if (args.bwlimit !== undefined && bytesPerSecond === undefined) throw new MailshiftError('USAGE', `--bwlimit ${String(args.bwlimit)} is not a size per second.`, 'fatal', {hint: 'Examples: --bwlimit 2M (2 MiB/s), --bwlimit 500k.'});

@@ -22,7 +22,11 @@ export type StatsSnapshot = Readonly<{
 	bytes: number;
 	messagesPerSecond: number;
 	bytesPerSecond: number;
-	/** Seconds left, when the total is known and the rate is non-zero. */
+	/**
+	 * Seconds left, when the total is known and the rate is non-zero: by messages when the store counted them,
+	 * else by bytes (an mbox is counted only by reading it all, but its file size is known at once). The byte
+	 * estimate compares uploaded bytes with the store's size, so skipped messages (a resumed run) make it high.
+	 */
 	etaSeconds?: number;
 	currentFolder?: string;
 	connections: number;
@@ -193,6 +197,7 @@ export class StatsStore {
 		const bytesPerSecond = ((s.bytes - from.bytes) * 1000) / span;
 		let etaSeconds: number | undefined;
 		if (s.totalMessages !== undefined && messagesPerSecond > 0) etaSeconds = Math.max(0, (s.totalMessages - s.done) / messagesPerSecond);
+		else if (s.totalMessages === undefined && s.totalBytes !== undefined && bytesPerSecond > 0) etaSeconds = Math.max(0, (s.totalBytes - s.bytes) / bytesPerSecond);
 		this.#snapshot = {
 			dryRun: s.dryRun, startedAt: s.startedAt, done: s.done, uploaded: s.uploaded, skipped: s.skipped, failed: s.failed, bytes: s.bytes,
 			messagesPerSecond, bytesPerSecond, connections: s.connections.size,

@@ -13,12 +13,12 @@ describe('batch plan parsing and validation', () => {
 		dir = await mkdtemp(join(tmpdir(), 'ms-plan-'));
 		await mkdir(join(dir, 'store-a'));
 		await mkdir(join(dir, 'store-b'));
-		await writeFile(join(dir, 'b.pass'), 'secret-from-file\n');
-		await writeFile(join(dir, 'empty.pass'), '');
+		await writeFile(join(dir, 'b.pass'), 'secret-from-file\n', {mode: 0o600});
+		await writeFile(join(dir, 'empty.pass'), '', {mode: 0o600});
 	});
 	after(async () => rm(dir, {recursive: true, force: true}));
 	const env = {A_PASS: 'secret-from-env'};
-	const validate = (text: string, name = 'plan.csv') => validatePlan(parsePlanText(text, name), {baseDir: dir, env, insecure: false});
+	const validate = (text: string, name = 'plan.csv', allowCommands = false) => validatePlan(parsePlanText(text, name), {baseDir: dir, env, insecure: false, allowCommands});
 
 	test('given a valid CSV with BOM, CRLF and quoted values, every row validates with resolved paths and passwords', async () => {
 		const text = '\uFEFFid,source,url,password,prefix,connections,bwlimit\r\n'
@@ -66,8 +66,8 @@ describe('batch plan parsing and validation', () => {
 		assert.deepEqual([...plan.passwords.keys()], ['r7']);
 	});
 
-	test('an oauth-command: password column is accepted, and the token is fetched only at login', async () => {
-		const plan = await validate('source,url,password,id\nstore-b,imaps://u9@h,oauth-command:/usr/local/bin/token-for u9,r9\n');
+	test('an oauth-command: password column is accepted with --allow-plan-commands, and the token is fetched only at login', async () => {
+		const plan = await validate('source,url,password,id\nstore-b,imaps://u9@h,oauth-command:/usr/local/bin/token-for u9,r9\n', 'plan.csv', true);
 		assert.deepEqual(plan.problems, []);
 		assert.deepEqual(plan.rows[0]?.credential, {kind: 'oauth-command', command: '/usr/local/bin/token-for u9'});
 	});

@@ -43,6 +43,14 @@ describe('PlainReporter: the progress line', () => {
 		assert.equal(plain.progressLine(), '3 messages done, 5.7 MiB, 1.5 msg/s, 3.00 MB/s');
 	});
 
+	test('Given a store that knows its size but not its message count (one mbox), when the progress line is built, then it shows bytes of the total, a percent and an ETA', () => {
+		const {plain, clock} = reporter();
+		plain.onEvent({type: 'run:start', folders: 1, bytes: 10_000_000, dryRun: false});
+		for (let i = 0; i < 4; i++) plain.onEvent(uploaded(i, 1_000_000));
+		clock.now += 4000;
+		assert.equal(plain.progressLine(), '4 messages done, 3.8 MiB of ~9.5 MiB (40%), 1.0 msg/s, 1.00 MB/s, ETA 6s');
+	});
+
 	test('Given failures, when the progress line is built, then it ends with the number failed', () => {
 		const {plain, clock} = reporter();
 		plain.onEvent({type: 'run:start', folders: 1, messages: 4, dryRun: false});

@@ -7,7 +7,8 @@ import {describe, test} from 'node:test';
 
 import {resolveMigrateConfig} from '../../src/config/resolve.js';
 import type {MigrationConfig} from '../../src/config/config.js';
-import {buildReport, writeReport} from '../../src/cli/report.js';
+import {buildReport, buildVerifyReport, verifyReportOf, writeReport} from '../../src/cli/report.js';
+import type {VerifyResult} from '../../src/core/verify.js';
 import type {EngineResult} from '../../src/core/engine.js';
 import {MailshiftError} from '../../src/core/errors.js';
 import type {Summary} from '../../src/core/types.js';
@@ -47,12 +48,15 @@ function authFailure(): MailshiftError {
 describe('buildReport', () => {
 	test('Given a finished run, when the report is built, then it has the totals, folders and times', () => {
 		const report = buildReport({config: config(), result: {summary: summary()}, startedAt: STARTED}) as Record<string, unknown>;
-		assert.equal(report['reportVersion'], 1);
+		assert.equal(report['schemaVersion'], 2);
+		assert.equal(report['kind'], 'migrate');
 		assert.equal(report['tool'], 'mailshift');
+		assert.match(String(report['version']), /^\d+\.\d+\.\d+/, 'the tool version from package.json');
 		assert.equal(report['startedAt'], '2024-03-01T10:00:00.000Z');
 		assert.equal(report['finishedAt'], '2024-03-01T10:01:30.500Z');
 		assert.equal(report['source'], '/mail/store');
 		assert.deepEqual(report['totals'], {found: 3, uploaded: 1, skipped: 1, failed: 1, bytes: 2048});
+		assert.equal(report['elapsedMs'], 90_500);
 		assert.deepEqual(report['folders'], summary().folders);
 		assert.equal(report['dryRun'], false);
 		assert.equal(report['interrupted'], false);
@@ -103,13 +107,42 @@ describe('buildReport', () => {
 	});
 });
 
+describe('one schema for the report and the verify result', () => {
+	const verified: VerifyResult = {folders: [{folder: 'Inbox', mailbox: 'INBOX', checked: 3, ok: 2, missing: 1, altered: 0, duplicated: 0, alteredByServer: 0, unreadable: 0}],
+		problems: [{folder: 'Inbox', mailbox: 'INBOX', location: '/mail/store/cur/3', kind: 'missing', detail: 'not on the server'}], checked: 3, ok: 2, missing: 1, altered: 0, duplicated: 0,
+		alteredByServer: 0, unreadable: 0, sourceProblems: []};
+
+	test('Given a run that was verified, when the report is built, then it carries the verify status, counts and problems', () => {
+		const report = buildReport({config: config(), result: {summary: summary()}, startedAt: STARTED, verify: verifyReportOf({result: verified, deep: false})});
+		assert.equal(report.verify.status, 'failed');
+		assert.equal(report.verify.missing, 1);
+		assert.deepEqual(report.verify.problems, verified.problems);
+	});
+
+	test('Given a run without verify, or one whose verify could not run, when the report is built, then the status says so', () => {
+		assert.equal(buildReport({config: config(), result: {summary: summary()}, startedAt: STARTED}).verify.status, 'not-run');
+		const failed = verifyReportOf({error: 'connection lost'});
+		assert.deepEqual([failed.status, failed.error], ['error', 'connection lost']);
+		assert.equal(verifyReportOf({result: {...verified, folders: [], problems: [], ok: 3, missing: 0}, deep: true}).status, 'ok');
+	});
+
+	test('Given a verify command, when its report is built, then it has the same header fields as a migrate report and the same verify section', () => {
+		const report = buildVerifyReport(config(), STARTED, verifyReportOf({result: verified, deep: true}), new Date(STARTED.getTime() + 1000));
+		const migrate = buildReport({config: config(), result: {summary: summary()}, startedAt: STARTED});
+		for (const key of ['schemaVersion', 'tool', 'version', 'source', 'destination', 'startedAt'] as const) assert.equal(report[key], migrate[key], key);
+		assert.equal(report.kind, 'verify');
+		assert.equal(report.verify.deep, true);
+		assert.equal(report.finishedAt, '2024-03-01T10:00:01.000Z');
+	});
+});
+
 describe('writeReport', () => {
 	test('Given a report path, when written, then the file holds the same JSON with a trailing newline and no temp file is left', async () => {
 		const dir = await mkdtemp(join(tmpdir(), 'mailshift-report-'));
 		try {
 			const path = join(dir, 'report.json');
 			const input = {config: config(), result: {summary: summary()}, startedAt: STARTED};
-			await writeReport(path, input);
+			await writeReport(path, buildReport(input));
 			const text = await readFile(path, 'utf8');
 			assert.ok(text.endsWith('}\n'));
 			assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(buildReport(input))));

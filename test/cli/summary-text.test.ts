@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
 import {formatSummary} from '../../src/cli/summary-text.js';
-import type {Problem, Summary} from '../../src/core/types.js';
+import type {FolderSummary, Problem, Summary} from '../../src/core/types.js';
+import {displayWidth, fit} from '../../src/cli/format.js';
 
 function summaryOf(over: Partial<Summary> = {}): Summary {
 	return {
@@ -86,6 +87,38 @@ describe('formatSummary: dry run', () => {
 	});
 });
 
+describe('formatSummary: words and widths', () => {
+	test('Given one folder and one ignored file, when formatted, then the nouns are singular; given two, plural', () => {
+		const ignored = (n: number): Problem => ({folder: 'A', location: `f${n}`, key: '', kind: 'warning', code: 'FILE_IGNORED', reason: 'not mail'});
+		const one = formatSummary(summaryOf({folders: [summaryOf().folders[0] as FolderSummary], problems: [ignored(1)]}), {dryRun: false});
+		assert.match(one, /^ {2}1 folder in 1m23s\.$/m);
+		assert.match(one, /^ {2}Warnings: 1 file ignored\.$/m);
+		assert.match(formatSummary(summaryOf({problems: [ignored(1), ignored(2)]}), {dryRun: false}), /^ {2}Warnings: 2 files ignored\.$/m);
+	});
+
+	test('Given CJK folder names, when formatted, then every row\'s columns start at the same terminal column', () => {
+		const folders: FolderSummary[] = [
+			{folder: '受信トレイ', mailbox: '受信トレイ', found: 1, uploaded: 1, skipped: 0, failed: 0, bytes: 10},
+			{folder: 'Sent', mailbox: 'Sent', found: 22, uploaded: 22, skipped: 0, failed: 0, bytes: 10},
+			{folder: '프로젝트/２０１９年の資料とメモ', mailbox: 'Projekte', found: 3, uploaded: 3, skipped: 0, failed: 0, bytes: 10},
+		];
+		const rows = formatSummary(summaryOf({folders, problems: []}), {dryRun: false}, 80).split('\n').slice(1, 5);
+		const widths = rows.map((line) => displayWidth(line));
+		assert.equal(new Set(widths).size, 1, `rows of equal display width: ${JSON.stringify(rows)}`);
+		const arrow = rows.slice(1).map((line) => displayWidth(line.slice(0, line.indexOf('→'))));
+		assert.equal(new Set(arrow).size, 1, 'the arrows line up');
+	});
+
+	test('displayWidth and fit count East Asian wide characters as two columns and combining marks as none', () => {
+		assert.equal(displayWidth('受信'), 4);
+		assert.equal(displayWidth('Ａb'), 3);
+		assert.equal(displayWidth('e\u0301'), 1);
+		assert.equal(fit('受信トレイ', 12), '受信トレイ  ');
+		assert.equal(displayWidth(fit('受信トレイ', 6)), 6);
+		assert.equal(fit('受信トレイ', 6), '… レイ', 'a wide character that does not fit whole leaves a space');
+	});
+});
+
 describe('formatSummary: problems', () => {
 	test('Given skipped messages with two codes, when formatted, then one line counts them by code in words', () => {
 		assert.match(formatSummary(summaryOf(), {dryRun: false}), /^ {2}Skipped: 1 duplicate, 1 maildir trashed\.$/m);
@@ -96,7 +129,7 @@ describe('formatSummary: problems', () => {
 			{folder: 'A', location: 'a', key: 'a', kind: 'warning', code: 'DATE_FALLBACK', reason: 'r'},
 			{folder: 'A', location: 'b', key: 'b', kind: 'warning', code: 'DATE_FALLBACK', reason: 'r'},
 		];
-		assert.match(formatSummary(summaryOf({problems}), {dryRun: false}), /^ {2}Warnings: 2 date fallback\.$/m);
+		assert.match(formatSummary(summaryOf({problems}), {dryRun: false}), /^ {2}Warnings: 2 date fallbacks\.$/m);
 	});
 
 	test('Given one failure, when formatted, then it is listed with location and reason', () => {

@@ -9,7 +9,6 @@ import {createHash} from 'node:crypto';
 import {mkdtemp, readFile, readdir, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {PassThrough} from 'node:stream';
 import {after, before, describe, test} from 'node:test';
 import type {RowResult} from '../../src/batch/batch-report.js';
 import {parseCsv} from '../../src/batch/csv.js';
@@ -23,6 +22,7 @@ import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {crlf, readAccount} from '../helpers/imap-readback.js';
 import {runCli} from '../helpers/run-cli.js';
+import {captureIo} from '../helpers/run-main.js';
 
 const skip = dovecotSkipReason();
 const hash = (b: Buffer): string => createHash('sha256').update(b).digest('hex').slice(0, 16);
@@ -59,19 +59,10 @@ describe('mailshift batch against a private Dovecot', {skip}, () => {
 
 	const url = (user: string): string => `imap://${user}@127.0.0.1:${server.port}`;
 	async function batch(args: BatchArgs, env: Record<string, string>, onInterrupt?: (controls: EngineControls) => void): Promise<Run> {
-		const stdout = new PassThrough();
-		const stderr = new PassThrough();
-		let out = '';
-		let err = '';
-		stdout.on('data', (d: Buffer) => (out += d.toString()));
-		stderr.on('data', (d: Buffer) => (err += d.toString()));
-		const io: CliIo = {
-			stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, stdin: new PassThrough() as unknown as NodeJS.ReadStream,
-			env: {XDG_STATE_HOME: join(work, 'state'), ...env},
-			...(onInterrupt ? {onInterrupt: (controls: EngineControls) => { onInterrupt(controls); return () => undefined; }} : {}),
-		};
+		const captured = captureIo({XDG_STATE_HOME: join(work, 'state'), ...env});
+		const io: CliIo = {...captured.io, ...(onInterrupt ? {onInterrupt: (controls: EngineControls) => { onInterrupt(controls); return () => undefined; }} : {})};
 		const code = await runBatchCommand({stats: 0, ...args}, io);
-		return {code, stdout: out, stderr: err};
+		return {code, ...captured.output()};
 	}
 	async function assertExactlyOnce(user: string): Promise<void> {
 		const account = await readAccount(server, user);

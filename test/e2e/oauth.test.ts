@@ -67,7 +67,7 @@ describe('logging in with an OAuth2 access token', {skip}, () => {
 		await writeFile(join(store, 'cur', '2.M2.h:2,S'), 'Subject: batch oauth\nMessage-ID: <oauth-2@t>\nDate: Mon, 2 Mar 2009 08:00:00 +0000\n\nhi\n');
 		const plan = join(work, 'plan.csv');
 		await writeFile(plan, `source,url,password,id\n${store},imap://alice@127.0.0.1:${server.port},oauth-command:${script},alice-oauth\n`);
-		const result = await runCli(['batch', plan, '--out', join(work, 'reports'), '--stats', '0', '--journal-dir', join(work, 'journals')]);
+		const result = await runCli(['batch', plan, '--allow-plan-commands', '--out', join(work, 'reports'), '--stats', '0', '--journal-dir', join(work, 'journals')]);
 		assert.equal(result.code, 0, result.stderr + result.stdout);
 		const account = await readAccount(server, 'alice');
 		assert.ok(account.messages.some((m) => m.messageId === 'oauth-2@t'));

@@ -6,7 +6,7 @@
  */
 import type {EngineEvent} from '../../core/events.js';
 import {StatsStore} from '../../core/stats.js';
-import {formatBytes, formatCount, formatDuration} from '../format.js';
+import {formatBytes, formatCount, formatDuration, plural} from '../format.js';
 import type {Reporter} from './reporter.js';
 
 const MAX_EVENT_LINES = 50;
@@ -42,7 +42,7 @@ export class PlainReporter implements Reporter {
 				this.#write(`the server asked to slow down — resuming in ${Math.max(1, Math.round((event.untilMs - Date.now()) / 1000))} s (${event.reason})`);
 				break;
 			case 'folder:start':
-				this.#write(`${event.folder} → ${event.mailbox}${event.created ? ' (new folder)' : ''}${event.total === undefined ? '' : `, ${formatCount(event.total)} messages`}`);
+				this.#write(`${event.folder} → ${event.mailbox}${event.created ? ' (new folder)' : ''}${event.total === undefined ? '' : `, ${plural(event.total, 'message')}`}`);
 				break;
 			default:
 				break;
@@ -68,9 +68,11 @@ export class PlainReporter implements Reporter {
 		const s = this.#store.snapshot();
 		const total = s.totalMessages === undefined ? '' : `/${formatCount(s.totalMessages)}`;
 		const percent = s.totalMessages ? ` (${Math.floor((100 * s.done) / Math.max(1, s.totalMessages))}%)` : '';
+		// No message count (an mbox is not counted before it is read): progress by bytes against the store's size.
+		const ofBytes = s.totalMessages === undefined && s.totalBytes ? ` of ~${formatBytes(s.totalBytes)} (${Math.min(100, Math.floor((100 * s.bytes) / s.totalBytes))}%)` : '';
 		const eta = s.etaSeconds === undefined ? '' : `, ETA ${formatDuration(s.etaSeconds)}`;
 		const verb = s.dryRun ? 'checked' : 'done';
-		return `${formatCount(s.done)}${total} messages ${verb}${percent}, ${formatBytes(s.bytes)}, ${s.messagesPerSecond.toFixed(1)} msg/s, ${(s.bytesPerSecond / 1e6).toFixed(2)} MB/s${eta}${s.failed ? `, ${formatCount(s.failed)} failed` : ''}`;
+		return `${formatCount(s.done)}${total} ${s.done === 1 && !total ? 'message' : 'messages'} ${verb}${percent}, ${formatBytes(s.bytes)}${ofBytes}, ${s.messagesPerSecond.toFixed(1)} msg/s, ${(s.bytesPerSecond / 1e6).toFixed(2)} MB/s${eta}${s.failed ? `, ${formatCount(s.failed)} failed` : ''}`;
 	}
 
 	#progress(): void {

@@ -1,0 +1,33 @@
+/** findDryRunBlocker: what a dry run found that the real run would stop or fail on, and its exit code. Pure. */
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+import {exitCodeFor} from '../../src/cli/exit-codes.js';
+import {findDryRunBlocker} from '../../src/cli/run-migrate.js';
+import type {Problem, Summary} from '../../src/core/types.js';
+
+function summaryOf(bytes: number, problems: Problem[] = []): Summary {
+	return {dryRun: true, folders: [], found: 3, uploaded: 3, skipped: 0, failed: 0, bytes, elapsedMs: 10, interrupted: false, problems, problemsDropped: 0, skippedUnlisted: {}};
+}
+const tooBig = (n: number): Problem => ({folder: 'Inbox', location: `/m/Inbox#${n}`, key: `k${n}`, kind: 'skipped', code: 'TOO_BIG', reason: 'would be refused: 600000 bytes is over the server\'s APPENDLIMIT of 524288'});
+
+describe('findDryRunBlocker', () => {
+	test('mail larger than the free quota is an OVER_QUOTA blocker that exits 7, with what is needed and what is free', () => {
+		const blocker = findDryRunBlocker(summaryOf(3 * 1024 * 1024), {usedBytes: 512 * 1024, limitBytes: 1024 * 1024});
+		assert.equal(blocker?.code, 'OVER_QUOTA');
+		assert.equal(exitCodeFor(blocker.code), 7);
+		assert.match(blocker.message, /it needs 3\.0 MiB, 512 KiB is free \(2\.5 MiB short\)/);
+	});
+
+	test('messages over APPENDLIMIT are a TOO_BIG blocker that exits 5, counted with the right noun', () => {
+		const one = findDryRunBlocker(summaryOf(1000, [tooBig(1)]), undefined);
+		assert.equal(one?.code, 'TOO_BIG');
+		assert.equal(exitCodeFor(one.code), 5);
+		assert.match(one.message, /1 message is over the server's APPENDLIMIT; the real run would fail it\./);
+		assert.match(findDryRunBlocker(summaryOf(1000, [tooBig(1), tooBig(2)]), undefined)?.message ?? '', /2 messages are over/);
+	});
+
+	test('mail that fits, on a server with or without a quota, is no blocker', () => {
+		assert.equal(findDryRunBlocker(summaryOf(1000), {usedBytes: 0, limitBytes: 1000}), undefined);
+		assert.equal(findDryRunBlocker(summaryOf(10 ** 12), undefined), undefined);
+	});
+});
