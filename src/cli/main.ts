@@ -8,6 +8,7 @@ import {resolveMigrateConfig} from '../config/resolve.js';
 import type {EngineControls} from '../core/controls.js';
 import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import {runDemo} from './demo.js';
+import {InterruptRouter} from './interrupt-router.js';
 import {EXIT_CODE_DESCRIPTIONS, ExitCode, exitCodeFor} from './exit-codes.js';
 import type {ExitCodeValue} from './exit-codes.js';
 import {argsFromSources, readConfigFile} from './option-sources.js';
@@ -20,28 +21,6 @@ import {BATCH_OPTIONS, runBatchCommand} from './run-batch.js';
 import {runStatus} from './run-status.js';
 import {RULES_OPTIONS, runRulesCommand} from './run-rules.js';
 import {shellCommand} from '../util/shell-quote.js';
-
-/** First Ctrl-C: graceful stop (in-flight uploads finish); second: abort. */
-function installInterrupt(io: CliIo): (controls: EngineControls) => () => void {
-	return (controls) => {
-		let presses = 0;
-		const handler = (): void => {
-			presses++;
-			if (presses === 1) {
-				io.stderr.write('\nmailshift: stopping after the uploads in flight… (Ctrl-C again to abort now)\n');
-				controls.stop();
-			} else {
-				controls.abort();
-			}
-		};
-		process.on('SIGINT', handler);
-		process.on('SIGTERM', handler);
-		return () => {
-			process.off('SIGINT', handler);
-			process.off('SIGTERM', handler);
-		};
-	};
-}
 
 /** Each command's own options: what its --help lists, what it accepts, what MAILSHIFT_<OPTION> and --config may set. */
 const COMMAND_OPTIONS: Readonly<Record<string, Readonly<Record<string, Options>>>> = {
@@ -116,7 +95,14 @@ function epilogue(): string {
 const EPILOGUE = epilogue();
 
 export async function main(argv: readonly string[], io: CliIo = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env}): Promise<ExitCodeValue> {
-	const cliIo: CliIo = {...io, onInterrupt: io.onInterrupt ?? installInterrupt(io), commandLine: io.commandLine ?? shellCommand(['mailshift', ...argv])};
+	// First of all: a Ctrl-C must find its handler from the start of a run to the process's exit (see
+	// interrupt-router.ts). Tests that call main in-process pass their own `onInterrupt`.
+	let onInterrupt = io.onInterrupt;
+	if (onInterrupt === undefined) {
+		const router = new InterruptRouter(process, (line) => io.stderr.write(`\n${line}\n`));
+		onInterrupt = (controls: EngineControls) => router.attach(controls);
+	}
+	const cliIo: CliIo = {...io, onInterrupt, commandLine: io.commandLine ?? shellCommand(['mailshift', ...argv])};
 	const debug = argv.includes('--debug');
 	// NO_COLOR (no-color.org): ink's colours come from chalk, which reads only FORCE_COLOR, at import time —
 	// and the TUI is imported later, only when used.

@@ -33,7 +33,7 @@ import {buildReport, verifyReportOf, writeReport} from './report.js';
 import type {VerifyReport} from './report.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
 import {journalRun} from '../journal/journal-location.js';
-import {formatSummary} from './summary-text.js';
+import {describeStop, formatSummary} from './summary-text.js';
 import {formatPreflight} from './preflight-text.js';
 import {formatBytes, formatCount, plural} from './format.js';
 import type {Summary} from '../core/types.js';
@@ -239,7 +239,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		}
 		if (result.summary.stopReason) io.stderr.write(`mailshift: ${result.summary.stopReason}\n`);
 		if (result.summary.interrupted) {
-			io.stderr.write(`mailshift: stopped before the end. Run the same command again to continue${journal ? ` (the journal ${journal.path} remembers what is done)` : ''}.\n`);
+			io.stderr.write(`mailshift: ${describeStop(result.summary, config)}${journal ? ` (the journal ${journal.path} remembers what is done)` : ''}.\n`);
 			return {exitCode: ExitCode.INTERRUPTED, result, finish};
 		}
 		if (!isVerified) return {exitCode: ExitCode.SOME_FAILED, result, finish};

@@ -18,7 +18,7 @@ export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'd
 		lines.push(`  ${fit(f.folder, folderWidth)} → ${fit(f.mailbox, boxWidth)} ${num(f.found)} ${num(f.uploaded)} ${num(f.skipped)} ${num(f.failed)} ${formatBytes(f.bytes).padStart(10)}`);
 	}
 	lines.push(`  ${fit('Total', folderWidth)}   ${fit('', boxWidth)} ${num(summary.found)} ${num(summary.uploaded)} ${num(summary.skipped)} ${num(summary.failed)} ${formatBytes(summary.bytes).padStart(10)}`);
-	lines.push(`  ${plural(summary.folders.length, 'folder')} in ${formatDuration(summary.elapsedMs / 1000)}${summary.interrupted ? ' (stopped early)' : ''}.`);
+	lines.push(`  ${plural(summary.folders.length, 'folder')} in ${formatDuration(summary.elapsedMs / 1000)}${summary.interrupted ? ` — ${describeStop(summary, config)}` : ''}.`);
 	const failed = summary.problems.filter((p) => p.kind === 'failed');
 	const skipped = summary.problems.filter((p) => p.kind === 'skipped');
 	const warnings = summary.problems.filter((p) => p.kind === 'warning');
@@ -28,6 +28,15 @@ export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'd
 	for (const p of failed.slice(0, 10)) lines.push(`  failed: ${p.location}: ${p.reason}`);
 	if (failed.length > 10 || summary.problemsDropped > 0) lines.push(`  … ${formatCount(failed.length - Math.min(10, failed.length) + summary.problemsDropped)} more; use --report FILE.json for the full list.`);
 	return lines.join('\n') + '\n';
+}
+
+/** "stopped, 1,200 messages not sent yet, run the same command again": what is left, never as failures. */
+export function describeStop(summary: Pick<Summary, 'notSent'>, config: Pick<MigrationConfig, 'dryRun'>): string {
+	const left = summary.notSent;
+	if (config.dryRun || left === undefined) return 'stopped early';
+	if (left.messages === 0 && left.isExact) return 'stopped, every message was handled';
+	const n = `${left.isExact ? '' : 'at least '}${formatCount(left.messages)} message${left.messages === 1 && left.isExact ? '' : 's'}`;
+	return `stopped, ${n} not sent yet, run the same command again to send ${left.messages === 1 && left.isExact ? 'it' : 'them'}`;
 }
 
 /**

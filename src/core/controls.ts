@@ -1,6 +1,8 @@
 /**
  * EngineControls: how renderers (Ctrl-C handler, TUI keys) steer a running migration, without knowing it.
- * `stop()` is graceful: stop feeding new messages, let in-flight uploads finish. `abort()` cancels now.
+ * `stop()` is graceful: nothing more is sent — messages waiting for pacing, a back-off, a connection or a
+ * batch are withdrawn (`stopSignal`, passed to MailSink.append) — and APPENDs already on the wire finish.
+ * `abort()` also ends those (`abortSignal`; the CLI closes the connections). Both are idempotent.
  * `pause()`/`resume()` hold new uploads (in-flight ones finish); `setConnections(n)` changes parallelism.
  * Listeners are called synchronously; the engine subscribes for the run's duration.
  */

@@ -9,7 +9,11 @@
  * - A message-level failure (server refused it, too big, unreadable) is recorded and the run continues.
  *   A fatal error (over quota, login lost, connection cannot be re-established) stops feeding, lets
  *   in-flight uploads finish, and is returned in `fatal` with the summary — nothing done is lost.
- * - `controls.stop()` stops feeding (graceful); `controls.abort()` also cancels in-flight waits.
+ * - `controls.stop()` stops feeding (graceful): messages not yet on the wire (queued, waiting for pacing, a
+ *   connection, a batch or a retry) are not sent; APPENDs already sent finish. `controls.abort()` also ends
+ *   those (the CLI closes the connections). Either way, a message that was not sent is not a failure: it stays
+ *   `pending` in the journal (the next run looks for it on the server, then sends it) and is counted in
+ *   `summary.notSent` with the rest of the store the run did not get to.
  * - Retries here are deliberately small (transient 'retry' dispositions, 3 attempts without progress of the run,
  *   at most MAX_ATTEMPTS, bounded backoff);
  *   outcome-unknown uploads ('verify') are NOT retried blindly: without the journal (issue #4) a retry
@@ -105,6 +109,8 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 	let writesSinceCheckpoint = 0;
 	let queuedBytes = 0;
 	let bytesSinceCheckpoint = 0;
+	/** Messages read but not sent because the run stopped (dropped from the queue, withdrawn, or cut off by an abort). */
+	let unsent = 0;
 
 	const record = (problem: Problem): void => {
 		if (summary.problems.length < maxProblems) summary.problems.push(problem);
@@ -134,6 +140,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 	const dropQueued = (): void => {
 		const dropped = queue.size;
 		queue.clear();
+		unsent += dropped;
 		summary.found -= dropped;
 		if (current) current.found -= dropped;
 	};
@@ -233,7 +240,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 							const lastPending = journal?.lastPendingAt(plan.label);
 							if (lastPending !== undefined && now() - lastPending < PENDING_SETTLE_MS) {
 								events.emit({type: 'notice', message: `Waiting a few seconds for the server to finish what the previous run sent to ${mailbox}…`});
-								await sleep(PENDING_SETTLE_MS - (now() - lastPending), controls.abortSignal);
+								await sleep(PENDING_SETTLE_MS - (now() - lastPending), controls.stopSignal);
 							}
 							index = await sink.loadIndex(mailbox, controls.abortSignal);
 							if (journal) {
@@ -248,8 +255,8 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 						setupError = toMailshiftError(error);
 						const isTransient = setupError.disposition === 'retry' || setupError.disposition === 'verify';
 						if (isTransient && attempt < SETUP_ATTEMPTS && !controls.isStopping) {
-							await sleep(Math.min(setupError.retryAfterMs ?? 1000 * 2 ** attempt, 30_000), controls.abortSignal);
-							continue;
+							await sleep(Math.min(setupError.retryAfterMs ?? 1000 * 2 ** attempt, 30_000), controls.stopSignal);
+							if (!controls.isStopping) continue;
 						}
 					}
 					break;
@@ -266,6 +273,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 					setFatal(e);
 					break;
 				}
+				if (controls.isStopping) break; // stopped while retrying: the folder is left for the next run
 				// The folder cannot be created: every message in it is reported, the rest of the run continues.
 				await drainFolder(plan.folder, `${e.message}${e.hint ? ` ${e.hint}` : ''}`, e.code);
 				continue;
@@ -294,6 +302,10 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 						const e = setupError ?? toMailshiftError(new Error('folder setup failed'));
 						if (e.disposition === 'fatal') {
 							setFatal(e);
+							break;
+						}
+						if (controls.isStopping) {
+							leaveUnsent(folderSummary);
 							break;
 						}
 						failMessage(message.ref, folderSummary, e.code, `${e.message}${e.hint ? ` ${e.hint}` : ''}`);
@@ -342,6 +354,12 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 					while (inFlightBytes > 0 && inFlightBytes + job.content.length > MAX_IN_FLIGHT_BYTES) {
 						await new Promise<void>((resolve) => bytesFreed.push(resolve));
 					}
+					if (controls.isStopping) {
+						summary.found--;
+						folderSummary.found--;
+						unsent++;
+						break;
+					}
 					queuedBytes += job.content.length;
 					inFlightBytes += job.content.length;
 					journal?.begin(job);
@@ -380,6 +398,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 
 	summary.skippedUnlisted = Object.fromEntries(skippedByCode);
 	summary.interrupted = controls.isStopping;
+	if (summary.interrupted) summary.notSent = notSent();
 	summary.elapsedMs = now() - started;
 	events.emit({type: 'run:done', summary});
 	return fatal ? {summary, fatal} : {summary};
@@ -412,7 +431,8 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 		};
 		for (let attempt = 1; ; attempt++) {
 			try {
-				const receipt = await sink.append(job, controls.abortSignal);
+				// The stop signal withdraws the message while it is not on the wire yet (MailSink.append contract).
+				const receipt = await sink.append(job, controls.stopSignal);
 				landed++;
 				if (receipt.note !== undefined) {
 					record({folder: folder.folder, location: job.ref.location, key: job.ref.key, kind: 'warning', code: 'HEADERS_ENCODED', reason: receipt.note});
@@ -427,6 +447,10 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 				return;
 			} catch (error) {
 				const e = toMailshiftError(error);
+				if (isCutByStop(e)) {
+					leaveUnsent(folder);
+					return;
+				}
 				const isRetryAllowed = (e.disposition === 'verify' || e.disposition === 'retry') && mayRetry(attempt);
 				if (e.disposition === 'verify' && isRetryAllowed && !controls.abortSignal.aborted && sink.loadIndex) {
 					// Outcome unknown (connection cut mid-APPEND): look before sending it again (never blindly retry).
@@ -461,7 +485,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 					}
 				}
 				if (e.disposition === 'retry' && isRetryAllowed && !controls.abortSignal.aborted) {
-					await sleep(Math.min(e.retryAfterMs ?? 1000 * 2 ** attempt, 60_000), controls.abortSignal);
+					await sleep(Math.min(e.retryAfterMs ?? 1000 * 2 ** attempt, 60_000), controls.stopSignal);
 					continue;
 				}
 				if (e.disposition === 'fatal' || e.code === 'ABORTED') {
@@ -476,6 +500,33 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 				return;
 			}
 		}
+	}
+
+	/**
+	 * True when the error says the message was not sent because of a stop (ABORTED: the sink withdrew it before
+	 * it went on the wire), or the run was aborted and the APPEND cut off (outcome unknown, `pending` in the
+	 * journal). A definite answer of the server ('skip') is still a failure.
+	 */
+	function isCutByStop(e: MailshiftError): boolean {
+		return (e.code === 'ABORTED' && controls.isStopping) || (controls.abortSignal.aborted && e.disposition !== 'skip');
+	}
+
+	/** Leaves a message for the next run: not a failure; its journal row stays `pending` (written by `begin`). */
+	function leaveUnsent(folder: FolderSummary): void {
+		unsent++;
+		summary.found--;
+		folder.found--;
+	}
+
+	/**
+	 * What the next run still has to do: the rest of the store when every planned folder's size is known (what
+	 * was found is done, skipped or failed), else at least the messages read and not sent.
+	 */
+	function notSent(): NonNullable<Summary['notSent']> {
+		const counts = plans.filter((p) => p.mailbox !== undefined).map((p) => p.folder.count);
+		if (counts.some((n) => n === undefined)) return {messages: unsent, isExact: false};
+		const total = counts.reduce<number>((n, c) => n + (c ?? 0), 0);
+		return {messages: Math.max(unsent, total - summary.found), isExact: true};
 	}
 
 	function skipMessage(ref: SourceRef, folder: FolderSummary, code: string, reason: string, isListed: boolean): void {

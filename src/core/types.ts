@@ -108,6 +108,13 @@ export type Summary = {
 	problems: Problem[];
 	/** Count of problems not kept in `problems` because the list was full. */
 	problemsDropped: number;
+	/**
+	 * Set when the run stopped early: how many messages of the store it did not get to (neither uploaded nor
+	 * skipped nor failed). The next run takes them; those this run had begun stay `pending` in the journal and
+	 * are looked for on the server first. `isExact` is false when the reader does not know its folders' sizes:
+	 * then `messages` counts only those read and not sent (the rest of the store is more).
+	 */
+	notSent?: Readonly<{messages: number; isExact: boolean}>;
 	/** Why the run stopped early on its own (time or byte budget), for the user. */
 	stopReason?: string;
 	/** Skips counted but not listed one by one, by code (ALREADY_UPLOADED, ALREADY_ON_SERVER). */

@@ -41,7 +41,13 @@ export interface MailSink {
 	loadIndex?(path: string, signal?: AbortSignal, options?: Readonly<{headerDigests?: boolean}>): Promise<ServerIndex>;
 	/** Optional capability: storage quota of the account (RFC 9208 GETQUOTAROOT), when the server has QUOTA. */
 	quota?(signal?: AbortSignal): Promise<Quota | undefined>;
-	/** Uploads one message. NOT idempotent: a failure with disposition 'verify' may have stored it. */
+	/**
+	 * Uploads one message. NOT idempotent: a failure with disposition 'verify' may have stored it.
+	 * `signal` withdraws the message while it is not on the wire yet (waiting for pacing, a throttle back-off, a
+	 * connection or a batch): it then rejects with ABORTED, and ABORTED always means "not sent". Once sent, the
+	 * APPEND runs to its end (an IMAP command cannot be withdrawn); only `close()` cuts it off. The engine passes
+	 * its graceful-stop signal, so a stop never waits for pacing (issue #12 item 9).
+	 */
 	append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt>;
 	/** Optional capability: the selectable mailboxes the server has (server paths), as far as the sink knows. */
 	mailboxPaths?(): string[];

@@ -9,6 +9,8 @@
  *   safe, because a throttled APPEND was refused, not stored. Bounded: at most 8 attempts per message and
  *   5 minutes per wait (imapflow's own cap); `onThrottle` tells the user until when.
  * - After a throttle, a minimum gap between uploads is kept and halves with every success (adaptive).
+ * - Every wait ends when `append`'s signal aborts (a stop): the message is then not sent (ABORTED), so a stop
+ *   never waits for the pacer, however far the buckets are in debt.
  */
 import {MailshiftError} from '../core/errors.js';
 import type {AppendReceipt, UploadJob} from '../core/types.js';

@@ -63,8 +63,18 @@ describe('formatSummary: the table', () => {
 		assert.ok(row.startsWith(`  …${long.slice(-39)} → `), row);
 	});
 
-	test('Given an interrupted run, when formatted, then the footer says it stopped early', () => {
-		assert.match(formatSummary(summaryOf({interrupted: true}), {dryRun: false}), /3 folders in 1m23s \(stopped early\)\./);
+	test('Given an interrupted run without a count of what is left, when formatted, then the footer says it stopped early', () => {
+		assert.match(formatSummary(summaryOf({interrupted: true}), {dryRun: false}), /3 folders in 1m23s — stopped early\./);
+	});
+
+	test('Given a stopped run with 1,200 messages left, when formatted, then the footer says how many are not sent yet and to run again, and lists no failures', () => {
+		const text = formatSummary(summaryOf({interrupted: true, notSent: {messages: 1200, isExact: true}, problems: []}), {dryRun: false});
+		assert.match(text, /3 folders in 1m23s — stopped, 1,200 messages not sent yet, run the same command again to send them\./);
+		assert.doesNotMatch(text, /failed:/);
+	});
+
+	test('Given a stopped run whose store size is unknown, when formatted, then the count of messages not sent is a lower bound', () => {
+		assert.match(formatSummary(summaryOf({interrupted: true, notSent: {messages: 7, isExact: false}}), {dryRun: false}), /stopped, at least 7 messages not sent yet/);
 	});
 
 	test('Given no folders, when formatted, then the table still has a header and a zero total', () => {

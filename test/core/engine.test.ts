@@ -4,6 +4,9 @@
  * held, and reader problems reach the summary.
  */
 import assert from 'node:assert/strict';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {test} from 'node:test';
 import {EngineControls} from '../../src/core/controls.js';
 import {runMigration} from '../../src/core/engine.js';
@@ -13,6 +16,7 @@ import type {EngineEvent} from '../../src/core/events.js';
 import {ProblemRelay} from '../../src/core/problem-relay.js';
 import type {SourceMessage} from '../../src/core/types.js';
 import type {SourceFolder, SourceStore} from '../../src/readers/source-store.js';
+import {SqliteJournal} from '../../src/journal/sqlite-journal.js';
 import {MemorySink} from '../../src/uploader/memory-sink.js';
 import {PacedSink} from '../../src/uploader/paced-sink.js';
 
@@ -159,4 +163,61 @@ test('with a batching sink (appendWindow) the engine keeps connections × window
 	assert.ok(inner.maxInFlight > 2 && inner.maxInFlight <= 40, `in flight ${inner.maxInFlight}`);
 	await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
 	assert.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), []);
+});
+
+test('a stop ends the pacer\'s waits at once: no upload starts after the stop, and the unsent messages are "not sent yet", not failed', async () => {
+	// --max-rate 1 with 2 connections × a window of 20: 40 uploads wait for the pacer (40 s of debt).
+	const source = new ScriptedSource({Inbox: Array.from({length: 60}, (_, i) => msg('Inbox', i))});
+	const controls = new EngineControls();
+	let startedAfterStop = 0;
+	const inner = Object.assign(new MemorySink({gate: async () => {
+		if (controls.isStopping) startedAfterStop++;
+	}}), {appendWindow: () => 20});
+	const sink = new PacedSink(inner, {maxRate: 1});
+	const events: EngineEvent[] = [];
+	const {summary} = await runMigration({...OPTIONS, connections: 2}, {source, sink, events: {emit: (e) => {
+		events.push(e);
+		if (e.type === 'message:uploaded') controls.stop(); // the first upload has returned: stop
+	}}}, controls);
+	assert.equal(startedAfterStop, 0, 'no APPEND started after the stop');
+	assert.ok(summary.interrupted);
+	assert.equal(summary.uploaded, inner.mailboxes.get('INBOX')?.length);
+	assert.ok(summary.uploaded >= 1 && summary.uploaded <= 2, `only the pacer's burst went out: ${summary.uploaded}`);
+	assert.equal(summary.failed, 0, 'a message the stop kept back is not a failure');
+	assert.equal(events.filter((e) => e.type === 'message:failed').length, 0);
+	assert.deepEqual(summary.notSent, {messages: 60 - summary.uploaded, isExact: true});
+	assert.equal(summary.found, summary.uploaded + summary.skipped + summary.failed);
+});
+
+test('an abort cuts the uploads on the wire: they stay pending in the journal, the rest is not sent, and nothing is reported as failed', async () => {
+	const dir = await mkdtemp(join(tmpdir(), 'ms-engine-'));
+	const journal = SqliteJournal.open({path: join(dir, 'j.sqlite'), isNew: true, run: {configHash: 'h', configDescription: 'test'}});
+	try {
+		const messages = Array.from({length: 50}, (_, i) => msg('Inbox', i));
+		const controls = new EngineControls();
+		let onWire = 0;
+		// Like the IMAP sink whose connections the CLI closes on abort: an APPEND on the wire ends "outcome unknown".
+		const sink = new MemorySink({gate: async (job) => {
+			if (Number(job.ref.key.split('-')[1]) < 3) return;
+			if (++onWire === OPTIONS.connections) controls.abort(); // every connection holds an APPEND: abort
+			if (!controls.abortSignal.aborted) await new Promise((resolve) => controls.abortSignal.addEventListener('abort', resolve, {once: true}));
+			throw new MailshiftError('CONNECTION_LOST', 'The connection to the server was closed.', 'verify');
+		}});
+		const events: EngineEvent[] = [];
+		const {summary, fatal} = await runMigration(OPTIONS, {source: new ScriptedSource({Inbox: messages}), sink, journal, events: {emit: (e) => events.push(e)}}, controls);
+		assert.equal(fatal, undefined, 'an abort is not a fatal error');
+		assert.ok(summary.interrupted);
+		assert.equal(summary.uploaded, 3);
+		assert.equal(summary.failed, 0, 'nothing is listed as failed');
+		assert.deepEqual(summary.problems.filter((p) => p.kind === 'failed'), []);
+		assert.equal(events.filter((e) => e.type === 'message:failed').length, 0);
+		assert.deepEqual(summary.notSent, {messages: 47, isExact: true});
+		const states = messages.map((m) => journal.get(m.ref)?.state);
+		assert.equal(states.filter((s) => s === 'done').length, 3);
+		assert.equal(states.filter((s) => s === 'failed').length, 0, 'no unsent message is failed in the journal');
+		assert.ok(states.filter((s) => s === 'pending').length >= OPTIONS.connections, 'the cut uploads stay pending: the next run looks for them first');
+	} finally {
+		journal.close();
+		await rm(dir, {recursive: true, force: true});
+	}
 });

@@ -3,7 +3,7 @@
  * the same command resumes and the server ends with every message exactly once.
  */
 import assert from 'node:assert/strict';
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -46,8 +46,11 @@ describe('a mailbox that fills up during the migration', {skip}, () => {
 		assert.ok(partial.messages.length > 0 && partial.messages.length < 12, `${partial.messages.length} stored before the quota stop`);
 		// And the administrator raises the quota (Dovecot re-reads its passwd-file when it changes)
 		const usersFile = join(server.dir, 'users');
-		await new Promise((r) => setTimeout(r, 1100)); // the file's mtime must change visibly (1 s resolution)
+		const before = (await stat(usersFile)).mtime;
 		await writeFile(usersFile, (await readFile(usersFile, 'utf8')).replace('storage=1M', 'storage=20M'));
+		// Dovecot notices the change by the file's mtime (1 s resolution): make it visibly newer instead of waiting.
+		const later = new Date(before.getTime() + 2000);
+		await utimes(usersFile, later, later);
 		// Then the same command completes
 		const resumed = await runCli(args, {env});
 		assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);

@@ -8,13 +8,19 @@ import type {CliIo} from '../../src/cli/run-migrate.js';
 
 export type Captured = Readonly<{code: number; stdout: string; stderr: string}>;
 
-/** A CliIo whose output is collected; `output()` returns what was written so far. */
-export function captureIo(env: NodeJS.ProcessEnv): {io: CliIo; output: () => {stdout: string; stderr: string}} {
+/**
+ * A CliIo whose output is collected; `output()` returns what was written so far. `onStdout` sees stdout so far
+ * after every chunk (to act on an NDJSON event with `json: true`).
+ */
+export function captureIo(env: NodeJS.ProcessEnv, onStdout?: (stdout: string) => void): {io: CliIo; output: () => {stdout: string; stderr: string}} {
 	const stdout = new PassThrough();
 	const stderr = new PassThrough();
 	let out = '';
 	let err = '';
-	stdout.on('data', (d: Buffer) => (out += d.toString()));
+	stdout.on('data', (d: Buffer) => {
+		out += d.toString();
+		onStdout?.(out);
+	});
 	stderr.on('data', (d: Buffer) => (err += d.toString()));
 	const io: CliIo = {
 		stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, stdin: new PassThrough() as unknown as NodeJS.ReadStream,
