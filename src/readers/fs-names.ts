@@ -23,7 +23,12 @@ import type {Dirent} from 'node:fs';
 import {promises as fs} from 'node:fs';
 
 const SLASH = 0x2f;
-const CP1252 = new TextDecoder('windows-1252');
+/**
+ * Windows-1252 for 0x80–0x9F (WHATWG encoding index "windows-1252"; the five undefined bytes map to the C1
+ * control of the same value, as WHATWG does). Written out because Node 20's TextDecoder('windows-1252')
+ * decodes as plain Latin-1 (0x80 → U+0080, not €). 0x00–0x7F and 0xA0–0xFF are Latin-1.
+ */
+const CP1252_HIGH = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8DŽ\x8F\x90‘’“”•–—˜™š›œ\x9DžŸ';
 
 /** A directory entry with its exact name bytes and the name decoded by `decodeName`. */
 export type RawDirent = Readonly<{
@@ -42,7 +47,10 @@ export function isValidUtf8Name(raw: Buffer): boolean {
 
 /** The name for display and folder mapping: UTF-8 if valid, else CP1252 (see the file header). Pure. */
 export function decodeName(raw: Buffer): string {
-	return isUtf8(raw) ? raw.toString('utf8') : CP1252.decode(raw);
+	if (isUtf8(raw)) return raw.toString('utf8');
+	let text = '';
+	for (const byte of raw) text += byte >= 0x80 && byte <= 0x9f ? CP1252_HIGH[byte - 0x80] : String.fromCharCode(byte);
+	return text;
 }
 
 /** '' for a valid UTF-8 name; otherwise `/` + the hex of its bytes, appended to keys built from the decoded name. */
