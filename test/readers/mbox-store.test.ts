@@ -100,6 +100,30 @@ describe('MboxStore: opening and folder tree', () => {
 		);
 	});
 
+	test('Given hidden files and a hidden directory beside mbox files, when listed, then each is reported once as an ignored file and no mail folder comes from them', async () => {
+		await withDir(
+			{
+				'Inbox': TWO_MESSAGES,
+				'.hidden.mbox': TWO_MESSAGES,
+				'.DS_Store': 'junk',
+				'.cache/Other.mbox': TWO_MESSAGES,
+				'notes.txt': 'Just some notes, not mail.\n',
+				'Inbox.msf': MORK,
+			},
+			async (dir) => {
+				const problems: ReaderProblem[] = [];
+				const store = await MboxStore.open(dir.root, {onProblem: (problem) => problems.push(problem)});
+				assert.deepEqual(labels(await store.listFolders()), ['Inbox']);
+				await store.listFolders();
+				const ignored = problems.filter((p) => p.code === 'FILE_IGNORED').map((p) => [p.kind, p.location.slice(dir.root.length + 1)]).sort();
+				assert.deepEqual(ignored, [['warning', '.DS_Store'], ['warning', '.cache'], ['warning', '.hidden.mbox'], ['warning', 'notes.txt']],
+					'every ignored file is listed, once, although open() and each listFolders() walk the tree');
+				assert.equal(problems.length, ignored.length);
+				await store.close();
+			},
+		);
+	});
+
 	test('Given a directory of .mbox files with a plain subdirectory and a nested Maildir, when listed, then files nest by directory and the Maildir is skipped', async () => {
 		await withDir(
 			{
