@@ -31,7 +31,9 @@
  *   skipHint 'mozilla-expunged'. `storeDate` is the From_ line date when it parses.
  * - Problems (through `onProblem`; iteration continues): an empty or blank-only message → 'MESSAGE_EMPTY'
  *   'failed', not yielded. Content before the first From_ line, stray From_ lines, and Thunderbird partial
- *   messages → 'MESSAGE_UNPARSEABLE' 'warning', and the message is still yielded.
+ *   messages → 'MESSAGE_UNPARSEABLE' 'warning', and the message is still yielded. A message whose body holds
+ *   a `From ` line followed by a message header (`suspectedMerges`: messages that may have been run together)
+ *   → 'MBOX_MERGE_SUSPECTED' 'warning' (in ATTENTION_CODES: the run does not end OK), still yielded.
  * - Errors: a folder file that cannot be read throws SOURCE_UNREADABLE with disposition 'skip' (the other
  *   folders are fine). An aborted `signal` throws ABORTED ('fatal'), checked before each message and each
  *   directory.
@@ -46,7 +48,7 @@ import {MailshiftError} from '../core/errors.js';
 import type {SourceMessage} from '../core/types.js';
 import {compareEntries, displayPath, joinRaw, rawPath, readDirRaw} from './fs-names.js';
 import type {RawDirent} from './fs-names.js';
-import {sniffMbox, splitMbox} from './mbox-splitter.js';
+import {sniffMbox, splitMbox, suspectedMerges} from './mbox-splitter.js';
 import type {MboxEntry} from './mbox-splitter.js';
 import {mboxStatus} from './mozilla-status.js';
 import {comparePaths, describe, errorCode, pathKey} from './path-order.js';
@@ -265,6 +267,14 @@ export class MboxStore implements SourceStore {
 				'MESSAGE_UNPARSEABLE',
 				'warning',
 				`The message contains ${item.strayFromLines} line(s) that look like mbox From_ separators but have no empty line before them and no header after them; they were kept as text. If this message looks like several messages run together, the mbox file is damaged.`,
+			);
+		}
+		const merges = suspectedMerges(raw);
+		if (merges > 0) {
+			report(
+				'MBOX_MERGE_SUSPECTED',
+				'warning',
+				`The message contains ${merges} line(s) starting with "From " followed by a message header (From:, Date:, Subject: …) without an empty line before them: several messages may have been run together into this one. It was uploaded as it is; check it in the mail program, and if it holds several messages, repair the mbox file (an empty line before each "From " line) and migrate it again.`,
 			);
 		}
 		const status = mboxStatus(raw);
