@@ -29,7 +29,11 @@
  * - `SourceRef.key` is the unique part of the file name (before the info suffix). For a unique part that is
  *   not valid UTF-8 it is the decoded text + `/` + the hex of its bytes (`rawKeySuffix`): exact and never
  *   equal to the key of a UTF-8 name; keys of UTF-8 names are unchanged, so old journals resume.
- * - `storeDate` is the file mtime: Dovecot keeps INTERNALDATE in it (dovecot maildir.rst).
+ * - `storeDate` is the file mtime: Dovecot keeps INTERNALDATE in it (dovecot maildir.rst). EXCEPT in a folder
+ *   that was copied without its file times (`detectCopiedTimes`): the files of the copy run get no storeDate
+ *   (the mapper then takes Received:, then Date:), and the folder is noted once as a MAILDIR_TIMES_LOST
+ *   warning, so the summary says so. Detection stats every file of the folder and reads the header of at
+ *   most 16 before the first message is yielded.
  * - A file that cannot be read, or is empty, goes to `onProblem` and is not yielded; a folder whose cur/ or
  *   new/ cannot be listed throws SOURCE_UNREADABLE with disposition 'skip' (the rest of the store is fine).
  * - Abort: checked before each message and each directory; an aborted signal throws `ABORTED` ('fatal'),
@@ -95,6 +99,8 @@ export class MaildirStore implements SourceStore {
 	readonly #options: ReaderOptions;
 	#index: Map<string, FolderEntry> | undefined;
 	#isClosed = false;
+	/** `code\0location` of the notes said so far (`#reportOnce`); one per folder at most. */
+	readonly #reported = new Set<string>();
 
 	private constructor(location: string, options: ReaderOptions) {
 		this.location = location;
@@ -169,22 +175,36 @@ export class MaildirStore implements SourceStore {
 		if (entry === undefined) {
 			throw new MailshiftError('BUG', `Folder "${label}" is not part of ${this.location}.`, 'fatal');
 		}
+		const listed: Array<{dir: Buffer; files: MessageFile[]}> = [];
 		for (const dir of entry.dirs) {
 			throwIfAborted(signal);
-			const keywords = await readDovecotKeywords(dir);
-			let files: MessageFile[];
 			try {
-				files = await listMessageFiles(dir);
+				listed.push({dir, files: await listMessageFiles(dir)});
 			} catch (error) {
 				throw new MailshiftError('SOURCE_UNREADABLE', `Cannot list folder "${label}" (${displayPath(dir)}): ${describe(error)}`, 'skip', {
 					cause: error,
 					hint: 'Check that you can read this directory and its cur/ and new/ subdirectories.',
 				});
 			}
+		}
+		const copied = await detectCopiedTimes(listed.flatMap(({dir, files}) => files.map((file) => joinRaw(dir, file.sub, file.raw))), signal);
+		if (copied !== undefined) {
+			const when = new Date(copied.to).toISOString().replace(/\.\d{3}Z$/, 'Z');
+			this.#reportOnce({
+				folder: label,
+				location: displayPath(entry.dirs[0] ?? rawPath(this.location)),
+				code: 'MAILDIR_TIMES_LOST',
+				kind: 'warning',
+				reason: `${copied.inRun} of ${copied.total} message files have file times within ${Math.ceil((copied.to - copied.from) / 1000)} s of each other (up to ${when}), long after the dates in their Date: headers: this folder was copied without its file times (cp -r, a zip, a git checkout). Their received dates come from their Received: or Date: headers instead of the file times.`,
+			});
+		}
+		for (const {dir, files} of listed) {
+			throwIfAborted(signal);
+			const keywords = await readDovecotKeywords(dir);
 			for (const file of files) {
 				throwIfAborted(signal);
 				if (this.#isClosed) return;
-				const message = await this.#readMessage(dir, file, label, keywords);
+				const message = await this.#readMessage(dir, file, label, keywords, copied);
 				if (message !== undefined) yield message;
 			}
 		}
@@ -201,6 +221,7 @@ export class MaildirStore implements SourceStore {
 		file: MessageFile,
 		folder: string,
 		keywords: ReadonlyMap<number, string>,
+		copied: CopiedTimes | undefined,
 	): Promise<SourceMessage | undefined> {
 		const path = joinRaw(dir, file.sub, file.raw);
 		const location = displayPath(path);
@@ -225,10 +246,13 @@ export class MaildirStore implements SourceStore {
 		}
 		const parsed = parseFileName(file.name, keywords);
 		const ref = {store: this.location, folder, key: parsed.key + rawKeySuffix(uniqueBytes(file.raw)), location};
-		const storeDate = {date: mtime, source: 'file-mtime'} as const;
+		// A file time from a copy is the copy time, not the delivery time: leave it out (the mapper then uses
+		// Received:, then Date:; received-date.ts).
+		const isCopyTime = copied !== undefined && mtime.getTime() >= copied.from && mtime.getTime() <= copied.to;
+		const dates = isCopyTime ? {} : {storeDate: {date: mtime, source: 'file-mtime'} as const};
 		return parsed.isTrashed
-			? {ref, raw, flags: parsed.flags, storeDate, skipHint: 'maildir-trashed'}
-			: {ref, raw, flags: parsed.flags, storeDate};
+			? {ref, raw, flags: parsed.flags, ...dates, skipHint: 'maildir-trashed'}
+			: {ref, raw, flags: parsed.flags, ...dates};
 	}
 
 	async #buildIndex(signal: AbortSignal | undefined): Promise<Map<string, FolderEntry>> {
@@ -259,6 +283,14 @@ export class MaildirStore implements SourceStore {
 
 	#report(problem: ReaderProblem): void {
 		this.#options.onProblem?.(problem);
+	}
+
+	/** Folder notes are said once per store, however often a folder is read (a run, then its verify). */
+	#reportOnce(problem: ReaderProblem): void {
+		const key = `${problem.code}\0${problem.location}`;
+		if (this.#reported.has(key)) return;
+		this.#reported.add(key);
+		this.#report(problem);
 	}
 
 	#assertOpen(): void {
@@ -445,6 +477,96 @@ function parseFileName(name: string, keywords: ReadonlyMap<number, string>): Par
 		}
 	}
 	return {key, flags, isTrashed: letters.includes('T')};
+}
+
+/** The file times of a folder that come from a copy (see `detectCopiedTimes`): [from, to] in ms. */
+type CopiedTimes = Readonly<{from: number; to: number; inRun: number; total: number}>;
+
+/** Consecutive file times (sorted) at most this far apart belong to one bulk write (a copy). */
+const COPY_GAP_MS = 30_000;
+/** Share of a folder's files that must lie in that one run. */
+const COPY_SHARE = 0.8;
+/** Message files whose Date: header is sampled, spread over the run. */
+const COPY_SAMPLE = 16;
+/** A Date: header this much earlier than its file time counts as "far earlier". */
+const COPY_MIN_AGE_MS = 24 * 3600 * 1000;
+/** Share of the sampled files with a Date: header that must be far earlier. */
+const COPY_OLD_SHARE = 0.75;
+/** Bytes read from a sampled file to find its Date: header. */
+const HEADER_BYTES = 16 * 1024;
+
+/**
+ * Detects a folder copied without its file times (issue #12 item 8b: `cp -r`, a zip, a git checkout set every
+ * mtime to the copy time, and Dovecot's convention of mtime = delivery time then makes "everything received
+ * today"). The sign: at least two files, and at least 80% of them, were written in one continuous run
+ * (sorted mtimes at most 30 s apart: a copy of any length is one run, while deliveries over months are not),
+ * and at least 75% of a sample of those files (up to 16, with a parsable `Date:` header) say they were
+ * written more than a day before their file time. Never throws (an unreadable file is left out of the
+ * sample; reading it later reports it). Undefined when the folder does not look copied.
+ */
+async function detectCopiedTimes(paths: readonly Buffer[], signal: AbortSignal | undefined): Promise<CopiedTimes | undefined> {
+	if (paths.length < 2) return undefined;
+	const times: Array<{path: Buffer; mtime: number}> = [];
+	for (let start = 0; start < paths.length; start += STAT_BATCH) {
+		throwIfAborted(signal);
+		const batch = await Promise.all(paths.slice(start, start + STAT_BATCH).map(async (path) => {
+			try {
+				return {path, mtime: (await fs.stat(path)).mtimeMs};
+			} catch {
+				return undefined;
+			}
+		}));
+		for (const item of batch) if (item !== undefined) times.push(item);
+	}
+	times.sort((a, b) => a.mtime - b.mtime);
+	let best = {first: 0, last: -1};
+	for (let first = 0, i = 0; i < times.length; i += 1) {
+		if (i > 0 && (times[i]?.mtime ?? 0) - (times[i - 1]?.mtime ?? 0) > COPY_GAP_MS) first = i;
+		if (i - first > best.last - best.first) best = {first, last: i};
+	}
+	const inRun = best.last - best.first + 1;
+	if (inRun < 2 || inRun < COPY_SHARE * paths.length) return undefined;
+	let dated = 0;
+	let old = 0;
+	const step = Math.max(1, Math.floor(inRun / COPY_SAMPLE));
+	for (let i = best.first; i <= best.last && dated < COPY_SAMPLE; i += step) {
+		throwIfAborted(signal);
+		const item = times[i];
+		const written = item === undefined ? undefined : await readDateHeader(item.path);
+		if (item === undefined || written === undefined) continue;
+		dated += 1;
+		if (item.mtime - written > COPY_MIN_AGE_MS) old += 1;
+	}
+	if (dated === 0 || old < COPY_OLD_SHARE * dated) return undefined;
+	// Whole milliseconds (stat's mtimeMs has a fraction; a Date does not), so every file of the run is inside.
+	return {from: Math.floor(times[best.first]?.mtime ?? 0), to: Math.ceil(times[best.last]?.mtime ?? 0), inRun, total: paths.length};
+}
+
+/**
+ * The `Date:` header of a message file in ms (RFC 5322 §3.6.1), read from its first 16 KiB; undefined when
+ * absent, unparsable or unreadable. `Date.parse` is lenient, which is enough for this estimate only; the
+ * received date itself is chosen by the mapper's strict parser.
+ */
+async function readDateHeader(path: Buffer): Promise<number | undefined> {
+	let head: Buffer;
+	try {
+		const handle = await fs.open(path, 'r');
+		try {
+			const buffer = Buffer.alloc(HEADER_BYTES);
+			const {bytesRead} = await handle.read(buffer, 0, HEADER_BYTES, 0);
+			head = buffer.subarray(0, bytesRead);
+		} finally {
+			await handle.close();
+		}
+	} catch {
+		return undefined;
+	}
+	const text = head.toString('latin1');
+	const end = /\r?\n\r?\n/.exec(text);
+	const match = /^date[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(end === null ? text : text.slice(0, end.index));
+	if (match?.[1] === undefined) return undefined;
+	const ms = Date.parse(match[1].replace(/\r?\n/g, ' '));
+	return Number.isNaN(ms) ? undefined : ms;
 }
 
 /**
