@@ -82,7 +82,8 @@ describe('MaildirStore with names that are not UTF-8', () => {
 		assert.deepEqual([...read.keys()], ['Entwürfe', 'INBOX', 'ÿþbad'], 'code-unit order, as for every folder');
 		assert.deepEqual(subjects(read.get('ÿþbad')), ['bad one', 'bad two']);
 		assert.deepEqual(subjects(read.get('Entwürfe')), ['draft']);
-		assert.deepEqual(problems, []);
+		// Files written just now with 1994 Date: headers look like a copy without file times (item 8b): a note.
+		assert.deepEqual(problems.filter((p) => p.code !== 'MAILDIR_TIMES_LOST'), []);
 		const [draft] = read.get('Entwürfe') ?? [];
 		assert.equal(draft?.ref.key, `1003.été.host/${latin1('1003.\xe9t\xe9.host').toString('hex')}`, 'the raw bytes stay in the key');
 		assert.deepEqual([...(draft?.flags ?? [])].sort(), ['\\Flagged', '\\Seen'], 'the info suffix is still parsed');
