@@ -99,7 +99,7 @@ export class MaildirStore implements SourceStore {
 	readonly #options: ReaderOptions;
 	#index: Map<string, FolderEntry> | undefined;
 	#isClosed = false;
-	/** `code\0location` of the notes said so far (`#reportOnce`); one per folder at most. */
+	/** `code\0location` of the notes and walk problems said so far (`#reportOnce`); bounded by the tree's size. */
 	readonly #reported = new Set<string>();
 
 	private constructor(location: string, options: ReaderOptions) {
@@ -260,7 +260,7 @@ export class MaildirStore implements SourceStore {
 			maxDepth: WALK_DEPTH,
 			signal,
 			onUnreadable: (dir, path, error) =>
-				this.#report({
+				this.#reportOnce({
 					folder: folderLabel(path),
 					location: displayPath(dir),
 					code: 'SOURCE_UNREADABLE',
@@ -285,7 +285,10 @@ export class MaildirStore implements SourceStore {
 		this.#options.onProblem?.(problem);
 	}
 
-	/** Folder notes are said once per store, however often a folder is read (a run, then its verify). */
+	/**
+	 * Folder notes and tree-walk problems are said once per store, however often the tree is walked or a
+	 * folder is read (a run, then its verify).
+	 */
 	#reportOnce(problem: ReaderProblem): void {
 		const key = `${problem.code}\0${problem.location}`;
 		if (this.#reported.has(key)) return;
