@@ -48,8 +48,11 @@ export async function fsyncDirectory(dir: string): Promise<void> {
 /** What a file holds, for comparisons. */
 export type FileFacts = Readonly<{size: number; sha256: string; mtimeMs: number}>;
 
-/** Size, SHA-256 and mtime of a regular file, or undefined when it is missing or not a regular file. Streams (64 KiB reads). */
-export async function hashFile(path: string, signal?: AbortSignal): Promise<FileFacts | undefined> {
+/**
+ * Size, SHA-256 and mtime of a regular file, or undefined when it is missing or not a regular file. Streams (64 KiB reads).
+ * `path` may be bytes (a source file whose name is not UTF-8, see readers/fs-names.ts).
+ */
+export async function hashFile(path: string | Buffer, signal?: AbortSignal): Promise<FileFacts | undefined> {
 	let info;
 	try {
 		info = await stat(path);

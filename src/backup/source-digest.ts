@@ -4,10 +4,9 @@
  * Reads every byte of the source once (streaming, 64 KiB at a time); a backup reads the messages again after.
  */
 import {createHash} from 'node:crypto';
-import type {Dirent} from 'node:fs';
-import {lstat, readdir, stat} from 'node:fs/promises';
-import {join} from 'node:path';
+import {lstat, stat} from 'node:fs/promises';
 import {MailshiftError} from '../core/errors.js';
+import {joinRaw, rawPath, readDirRaw} from '../readers/fs-names.js';
 import {hashFile} from './durable-file.js';
 import type {ManifestSource, SourceKindName} from './manifest.js';
 
@@ -40,27 +39,31 @@ export async function describeLocalSource(kind: SourceKindName, location: string
 /** Facts about a directory tree. */
 export type TreeDigest = Readonly<{files: number; size: number; mtimeMs: number; sha256: string}>;
 
-/** The tree digest of `root` (see TREE_DIGEST_DEFINITION). Symlinks are not followed or counted. */
+/**
+ * The tree digest of `root` (see TREE_DIGEST_DEFINITION). Symlinks are not followed or counted. Names are
+ * listed and hashed as bytes (readers/fs-names.ts), so a name that is not UTF-8 is read like any other and
+ * enters the listing exactly as `sha256sum` prints it; for UTF-8 names nothing changes.
+ */
 export async function digestTree(root: string, signal?: AbortSignal): Promise<TreeDigest> {
-	const files: string[] = [];
-	const walk = async (dir: string, prefix: string): Promise<void> => {
+	const files: Buffer[] = [];
+	const walk = async (dir: Buffer, prefix: Buffer | undefined): Promise<void> => {
 		if (signal?.aborted) throw new MailshiftError('ABORTED', 'Stopped.', 'fatal');
-		const entries: Dirent[] = await readdir(dir, {withFileTypes: true});
-		for (const entry of entries) {
-			const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-			if (entry.isDirectory()) await walk(join(dir, entry.name), relative);
-			else if (entry.isFile()) files.push(relative);
+		for (const entry of await readDirRaw(dir)) {
+			const relative = prefix === undefined ? entry.raw : joinRaw(prefix, entry.raw);
+			if (entry.isDirectory) await walk(joinRaw(dir, entry.raw), relative);
+			else if (entry.isFile) files.push(relative);
 		}
 	};
-	await walk(root, '');
-	// LC_ALL=C sort order of "./<path>" = byte order of the UTF-8 paths.
-	const sorted = files.map((f) => ({f, key: Buffer.from(f, 'utf8')})).sort((a, b) => Buffer.compare(a.key, b.key));
+	const rootBytes = rawPath(root);
+	await walk(rootBytes, undefined);
+	// LC_ALL=C sort order of "./<path>" = byte order of the paths.
+	files.sort(Buffer.compare);
 	const listing = createHash('sha256');
 	let size = 0;
 	let mtimeMs = 0;
 	let count = 0;
-	for (const {f} of sorted) {
-		const path = join(root, ...f.split('/'));
+	for (const relative of files) {
+		const path = joinRaw(rootBytes, relative);
 		const info = await lstat(path);
 		if (!info.isFile()) continue;
 		const facts = await hashFile(path, signal);
@@ -68,7 +71,9 @@ export async function digestTree(root: string, signal?: AbortSignal): Promise<Tr
 		count++;
 		size += facts.size;
 		mtimeMs = Math.max(mtimeMs, facts.mtimeMs);
-		listing.update(`${facts.sha256}  ./${f}\n`, 'utf8');
+		listing.update(`${facts.sha256}  ./`, 'utf8');
+		listing.update(relative);
+		listing.update('\n', 'utf8');
 	}
 	return {files: count, size, mtimeMs, sha256: listing.digest('hex')};
 }

@@ -16,6 +16,7 @@ import {ProblemRelay} from '../core/problem-relay.js';
 import {StatsStore} from '../core/stats.js';
 import {isSourceReadFailure, isVerifyClean, runVerify} from '../core/verify.js';
 import {openSource} from '../readers/open-source.js';
+import {ATTENTION_CODES} from '../readers/source-store.js';
 import type {SourceStore} from '../readers/source-store.js';
 import {DryRunSink} from '../uploader/dry-run-sink.js';
 import {PacedSink} from '../uploader/paced-sink.js';
@@ -246,6 +247,12 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		if (result.summary.failed > 0) {
 			const unknown = result.summary.problems.some((p) => p.kind === 'failed' && (p.code === 'CONNECTION_LOST' || p.code === 'TIMEOUT'));
 			return {exitCode: unknown ? ExitCode.INTERRUPTED : ExitCode.SOME_FAILED, result, finish};
+		}
+		// Warnings that may mean a message is wrong (several mbox messages run together) must not end OK.
+		const attention = result.summary.problems.filter((p) => ATTENTION_CODES.has(p.code));
+		if (attention.length > 0) {
+			io.stderr.write(`mailshift: ${formatCount(attention.length)} warning(s) need checking (${[...new Set(attention.map((p) => p.code))].join(', ')}), first: ${attention[0]?.location}; see --report FILE.json for the list.\n`);
+			return {exitCode: ExitCode.SOME_FAILED, result, finish};
 		}
 		return {exitCode: ExitCode.OK, result, finish};
 	} catch (error) {

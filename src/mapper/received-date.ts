@@ -7,7 +7,8 @@
  *   1. the date of the topmost `Received:` header (RFC 5321 §4.4: the last hop prepends, so the topmost one
  *      is the final delivery; the date follows the last ';');
  *   2. the store's own delivery time: Maildir file mtime (Dovecot's convention, lost when a Maildir is copied
- *      without preserving times, hence second), mbox From_ line date;
+ *      without preserving times, hence second; MaildirStore leaves it out for a folder it detects as such a
+ *      copy, so there the Date: header decides: issue #12 item 8b), mbox From_ line date;
  *   3. the `Date:` header (the sender's clock: when it was written, not received);
  *   4. the fallback policy (see README "Dates"): the caller-provided fallback date, reported as a warning.
  * Each candidate must pass `isPlausibleDate`; an implausible one is skipped, never "fixed".

@@ -9,8 +9,10 @@
  *   - any other directory is an fs-layout folder [...parent, name] when it is a Maildir, and is searched for
  *     Maildirs in any case (Dovecot `LAYOUT=fs`, mu/notmuch trees). A top-level `inbox` stays `inbox`; the
  *     mapper maps names to roles.
- *   - names are decoded from modified UTF-7 when valid (pre-2019 Courier, Dovecot without UTF8); UTF-8 names
- *     pass through (decodeMutf7 returns them unchanged).
+ *   - directories are listed by name bytes and opened by those bytes (fs-names.ts), so a name that is not
+ *     UTF-8 (`Entw\xfcrfe`, `.\xff\xfebad`) is read like any other. For display and mapping a name is decoded
+ *     as UTF-8 when valid, else as Windows-1252 (`decodeName`); then from modified UTF-7 when valid
+ *     (pre-2019 Courier, Dovecot without UTF8); UTF-8 names pass through (decodeMutf7 returns them unchanged).
  *   - skipped: dot-directories that are not Maildirs (`.git`, `.notmuch`, MH caches), `courierimap*`,
  *     `dovecot*` (incl. `DOVECOT-TRASHED`), and the cur/new/tmp of a Maildir. Symlinked directories are not
  *     followed (no loops); folder search stops 32 levels down.
@@ -24,21 +26,29 @@
  *   sorted by file name (code-unit order), one file read at a time. Messages lying loose outside cur/new
  *   (notmuch accepts them) are NOT read: they are not Maildir messages.
  * - Flags come only from the info suffix, never from being in `cur/` or `new/`. See `parseFileName`.
- * - `storeDate` is the file mtime: Dovecot keeps INTERNALDATE in it (dovecot maildir.rst).
+ * - `SourceRef.key` is the unique part of the file name (before the info suffix). For a unique part that is
+ *   not valid UTF-8 it is the decoded text + `/` + the hex of its bytes (`rawKeySuffix`): exact and never
+ *   equal to the key of a UTF-8 name; keys of UTF-8 names are unchanged, so old journals resume.
+ * - `storeDate` is the file mtime: Dovecot keeps INTERNALDATE in it (dovecot maildir.rst). EXCEPT in a folder
+ *   that was copied without its file times (`detectCopiedTimes`): the files of the copy run get no storeDate
+ *   (the mapper then takes Received:, then Date:), and the folder is noted once as a MAILDIR_TIMES_LOST
+ *   warning, so the summary says so. Detection stats every file of the folder and reads the header of at
+ *   most 16 before the first message is yielded.
  * - A file that cannot be read, or is empty, goes to `onProblem` and is not yielded; a folder whose cur/ or
  *   new/ cannot be listed throws SOURCE_UNREADABLE with disposition 'skip' (the rest of the store is fine).
  * - Abort: checked before each message and each directory; an aborted signal throws `ABORTED` ('fatal'),
  *   so a caller can never mistake a stopped folder for a finished one.
  * - Memory: lists file names of one folder at a time; never holds more than one message's bytes.
  */
-import type {Dirent} from 'node:fs';
 import {promises as fs} from 'node:fs';
-import {join, resolve} from 'node:path';
+import {resolve} from 'node:path';
 
 import {MailshiftError} from '../core/errors.js';
 import type {SourceMessage} from '../core/types.js';
+import {compareEntries, displayPath, joinRaw, rawKeySuffix, rawPath, readDirRaw} from './fs-names.js';
+import type {RawDirent} from './fs-names.js';
 import {decodeMutf7} from './mutf7.js';
-import {comparePaths, compareStrings, describe, errorCode, pathKey} from './path-order.js';
+import {comparePaths, describe, errorCode, pathKey} from './path-order.js';
 import {folderLabel} from './source-store.js';
 import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from './source-store.js';
 
@@ -49,13 +59,15 @@ const WALK_DEPTH = 32;
 /** Parallel stat() calls while counting a folder's bytes. */
 const STAT_BATCH = 64;
 
-type MessageFile = Readonly<{sub: 'cur' | 'new'; name: string}>;
-type FolderEntry = {readonly path: readonly string[]; readonly dirs: string[]};
-type FoundMaildir = Readonly<{dir: string; path: readonly string[]}>;
+/** A message file: `raw` is its exact name bytes, `name` the name decoded by `decodeName` (fs-names.ts). */
+type MessageFile = Readonly<{sub: 'cur' | 'new'; raw: Buffer; name: string}>;
+/** Directories are kept as path bytes (fs-names.ts), so names that are not UTF-8 are opened as they are. */
+type FolderEntry = {readonly path: readonly string[]; readonly dirs: Buffer[]};
+type FoundMaildir = Readonly<{dir: Buffer; path: readonly string[]}>;
 type WalkContext = Readonly<{
 	maxDepth: number;
 	signal: AbortSignal | undefined;
-	onUnreadable: (dir: string, path: readonly string[], error: unknown) => void;
+	onUnreadable: (dir: Buffer, path: readonly string[], error: unknown) => void;
 }>;
 
 /**
@@ -68,7 +80,7 @@ export async function looksLikeMaildir(path: string): Promise<boolean> {
 		const stat = await fs.stat(path);
 		if (!stat.isDirectory()) return false;
 		const context: WalkContext = {maxDepth: DETECT_DEPTH, signal: undefined, onUnreadable: () => {}};
-		for await (const _found of walkTree(resolve(path), [], 0, false, context)) return true;
+		for await (const _found of walkTree(rawPath(resolve(path)), [], 0, false, context)) return true;
 		return false;
 	} catch {
 		return false;
@@ -87,6 +99,8 @@ export class MaildirStore implements SourceStore {
 	readonly #options: ReaderOptions;
 	#index: Map<string, FolderEntry> | undefined;
 	#isClosed = false;
+	/** `code\0location` of the notes and walk problems said so far (`#reportOnce`); bounded by the tree's size. */
+	readonly #reported = new Set<string>();
 
 	private constructor(location: string, options: ReaderOptions) {
 		this.location = location;
@@ -161,22 +175,36 @@ export class MaildirStore implements SourceStore {
 		if (entry === undefined) {
 			throw new MailshiftError('BUG', `Folder "${label}" is not part of ${this.location}.`, 'fatal');
 		}
+		const listed: Array<{dir: Buffer; files: MessageFile[]}> = [];
 		for (const dir of entry.dirs) {
 			throwIfAborted(signal);
-			const keywords = await readDovecotKeywords(dir);
-			let files: MessageFile[];
 			try {
-				files = await listMessageFiles(dir);
+				listed.push({dir, files: await listMessageFiles(dir)});
 			} catch (error) {
-				throw new MailshiftError('SOURCE_UNREADABLE', `Cannot list folder "${label}" (${dir}): ${describe(error)}`, 'skip', {
+				throw new MailshiftError('SOURCE_UNREADABLE', `Cannot list folder "${label}" (${displayPath(dir)}): ${describe(error)}`, 'skip', {
 					cause: error,
 					hint: 'Check that you can read this directory and its cur/ and new/ subdirectories.',
 				});
 			}
+		}
+		const copied = await detectCopiedTimes(listed.flatMap(({dir, files}) => files.map((file) => joinRaw(dir, file.sub, file.raw))), signal);
+		if (copied !== undefined) {
+			const when = new Date(copied.to).toISOString().replace(/\.\d{3}Z$/, 'Z');
+			this.#reportOnce({
+				folder: label,
+				location: displayPath(entry.dirs[0] ?? rawPath(this.location)),
+				code: 'MAILDIR_TIMES_LOST',
+				kind: 'warning',
+				reason: `${copied.inRun} of ${copied.total} message files have file times within ${Math.ceil((copied.to - copied.from) / 1000)} s of each other (up to ${when}), long after the dates in their Date: headers: this folder was copied without its file times (cp -r, a zip, a git checkout). Their received dates come from their Received: or Date: headers instead of the file times.`,
+			});
+		}
+		for (const {dir, files} of listed) {
+			throwIfAborted(signal);
+			const keywords = await readDovecotKeywords(dir);
 			for (const file of files) {
 				throwIfAborted(signal);
 				if (this.#isClosed) return;
-				const message = await this.#readMessage(dir, file, label, keywords);
+				const message = await this.#readMessage(dir, file, label, keywords, copied);
 				if (message !== undefined) yield message;
 			}
 		}
@@ -189,22 +217,24 @@ export class MaildirStore implements SourceStore {
 
 	/** Reads one file; undefined (after reporting) when it is unreadable or empty. */
 	async #readMessage(
-		dir: string,
+		dir: Buffer,
 		file: MessageFile,
 		folder: string,
 		keywords: ReadonlyMap<number, string>,
+		copied: CopiedTimes | undefined,
 	): Promise<SourceMessage | undefined> {
-		const location = join(dir, file.sub, file.name);
+		const path = joinRaw(dir, file.sub, file.raw);
+		const location = displayPath(path);
 		let raw: Buffer;
 		let mtime: Date;
 		try {
-			const stat = await fs.stat(location);
+			const stat = await fs.stat(path);
 			if (!stat.isFile()) {
 				this.#report({folder, location, code: 'SOURCE_UNREADABLE', kind: 'failed', reason: 'Not a regular file.'});
 				return undefined;
 			}
 			mtime = stat.mtime;
-			raw = await fs.readFile(location);
+			raw = await fs.readFile(path);
 		} catch (error) {
 			// EACCES, or the file vanished (moved to cur/ or expunged by a running MUA) after listing.
 			this.#report({folder, location, code: 'SOURCE_UNREADABLE', kind: 'failed', reason: `Cannot read file: ${describe(error)}`});
@@ -215,11 +245,14 @@ export class MaildirStore implements SourceStore {
 			return undefined;
 		}
 		const parsed = parseFileName(file.name, keywords);
-		const ref = {store: this.location, folder, key: parsed.key, location};
-		const storeDate = {date: mtime, source: 'file-mtime'} as const;
+		const ref = {store: this.location, folder, key: parsed.key + rawKeySuffix(uniqueBytes(file.raw)), location};
+		// A file time from a copy is the copy time, not the delivery time: leave it out (the mapper then uses
+		// Received:, then Date:; received-date.ts).
+		const isCopyTime = copied !== undefined && mtime.getTime() >= copied.from && mtime.getTime() <= copied.to;
+		const dates = isCopyTime ? {} : {storeDate: {date: mtime, source: 'file-mtime'} as const};
 		return parsed.isTrashed
-			? {ref, raw, flags: parsed.flags, storeDate, skipHint: 'maildir-trashed'}
-			: {ref, raw, flags: parsed.flags, storeDate};
+			? {ref, raw, flags: parsed.flags, ...dates, skipHint: 'maildir-trashed'}
+			: {ref, raw, flags: parsed.flags, ...dates};
 	}
 
 	async #buildIndex(signal: AbortSignal | undefined): Promise<Map<string, FolderEntry>> {
@@ -227,29 +260,40 @@ export class MaildirStore implements SourceStore {
 			maxDepth: WALK_DEPTH,
 			signal,
 			onUnreadable: (dir, path, error) =>
-				this.#report({
+				this.#reportOnce({
 					folder: folderLabel(path),
-					location: dir,
+					location: displayPath(dir),
 					code: 'SOURCE_UNREADABLE',
 					kind: 'warning',
 					reason: `Cannot read directory, skipped it and everything below it: ${describe(error)}`,
 				}),
 		};
 		const byKey = new Map<string, FolderEntry>();
-		for await (const found of walkTree(this.location, [], 0, false, context)) {
+		for await (const found of walkTree(rawPath(this.location), [], 0, false, context)) {
 			const key = pathKey(found.path);
 			const existing = byKey.get(key);
 			if (existing === undefined) byKey.set(key, {path: found.path, dirs: [found.dir]});
 			else existing.dirs.push(found.dir);
 		}
 		const sorted = [...byKey.entries()].sort(([, a], [, b]) => comparePaths(a.path, b.path));
-		for (const [, entry] of sorted) entry.dirs.sort(compareStrings);
+		for (const [, entry] of sorted) entry.dirs.sort(Buffer.compare);
 		this.#index = new Map(sorted);
 		return this.#index;
 	}
 
 	#report(problem: ReaderProblem): void {
 		this.#options.onProblem?.(problem);
+	}
+
+	/**
+	 * Folder notes and tree-walk problems are said once per store, however often the tree is walked or a
+	 * folder is read (a run, then its verify).
+	 */
+	#reportOnce(problem: ReaderProblem): void {
+		const key = `${problem.code}\0${problem.location}`;
+		if (this.#reported.has(key)) return;
+		this.#reported.add(key);
+		this.#report(problem);
 	}
 
 	#assertOpen(): void {
@@ -263,18 +307,18 @@ export class MaildirStore implements SourceStore {
  * `onUnreadable`.
  */
 async function* walkTree(
-	dir: string,
+	dir: Buffer,
 	path: readonly string[],
 	depth: number,
 	isDotFolder: boolean,
 	context: WalkContext,
 ): AsyncGenerator<FoundMaildir> {
 	throwIfAborted(context.signal);
-	let entries: Dirent[];
+	let entries: RawDirent[];
 	try {
-		entries = await fs.readdir(dir, {withFileTypes: true});
+		entries = await readDirRaw(dir);
 	} catch (error) {
-		if (depth === 0) throw rootError(dir, error);
+		if (depth === 0) throw rootError(displayPath(dir), error);
 		context.onUnreadable(dir, path, error);
 		return;
 	}
@@ -287,22 +331,21 @@ async function* walkTree(
 	if (depth >= context.maxDepth) return;
 
 	const children = entries
-		.filter((entry) => entry.isDirectory() && !isSkippedDirectory(entry.name, hasCur || hasNew))
-		.map((entry) => entry.name)
-		.sort(compareStrings);
-	for (const name of children) {
+		.filter((entry) => entry.isDirectory && !isSkippedDirectory(entry.name, hasCur || hasNew))
+		.sort(compareEntries);
+	for (const {raw, name} of children) {
 		if (name.startsWith('.')) {
 			const segments = name.slice(1).split('.').filter((segment) => segment !== '').map(decodeMutf7);
 			if (segments.length === 0) continue;
-			yield* walkTree(join(dir, name), [...path, ...segments], depth + 1, true, context);
+			yield* walkTree(joinRaw(dir, raw), [...path, ...segments], depth + 1, true, context);
 		} else {
-			yield* walkTree(join(dir, name), [...path, decodeMutf7(name)], depth + 1, false, context);
+			yield* walkTree(joinRaw(dir, raw), [...path, decodeMutf7(name)], depth + 1, false, context);
 		}
 	}
 }
 
-function hasSubdirectory(entries: readonly Dirent[], name: string): boolean {
-	return entries.some((entry) => entry.name === name && entry.isDirectory());
+function hasSubdirectory(entries: readonly RawDirent[], name: string): boolean {
+	return entries.some((entry) => entry.name === name && entry.isDirectory);
 }
 
 /** Directories never searched: Maildir internals (when the parent is a Maildir) and server bookkeeping. */
@@ -314,7 +357,7 @@ function isSkippedDirectory(name: string, isInsideMaildir: boolean): boolean {
 }
 
 /** True when cur/ or new/ of `dir` holds at least one message file (used only for partial Maildirs). */
-async function holdsMessages(dir: string): Promise<boolean> {
+async function holdsMessages(dir: Buffer): Promise<boolean> {
 	try {
 		return (await listMessageFiles(dir)).length > 0;
 	} catch {
@@ -326,27 +369,27 @@ async function holdsMessages(dir: string): Promise<boolean> {
  * Message files of one Maildir: non-dot regular files (or symlinks) directly in cur/ and new/, sorted by
  * name then sub-directory. A missing cur/ or new/ counts as empty; other listing errors are thrown.
  */
-async function listMessageFiles(dir: string): Promise<MessageFile[]> {
+async function listMessageFiles(dir: Buffer): Promise<MessageFile[]> {
 	const files: MessageFile[] = [];
 	for (const sub of ['cur', 'new'] as const) {
-		let entries: Dirent[];
+		let entries: RawDirent[];
 		try {
-			entries = await fs.readdir(join(dir, sub), {withFileTypes: true});
+			entries = await readDirRaw(joinRaw(dir, sub));
 		} catch (error) {
 			if (errorCode(error) === 'ENOENT') continue;
 			throw error;
 		}
 		for (const entry of entries) {
 			if (entry.name.startsWith('.')) continue;
-			if (entry.isFile() || entry.isSymbolicLink()) files.push({sub, name: entry.name});
+			if (entry.isFile || entry.isSymbolicLink) files.push({sub, raw: entry.raw, name: entry.name});
 		}
 	}
-	return files.sort((a, b) => compareStrings(a.name, b.name) || compareStrings(a.sub, b.sub));
+	return files.sort((a, b) => compareEntries(a, b) || (a.sub < b.sub ? -1 : a.sub > b.sub ? 1 : 0));
 }
 
 /** Count and total bytes of the message files in `dirs`; undefined when a listing fails. */
 async function countFolder(
-	dirs: readonly string[],
+	dirs: readonly Buffer[],
 	signal: AbortSignal | undefined,
 ): Promise<{count: number; bytes: number} | undefined> {
 	let count = 0;
@@ -364,7 +407,7 @@ async function countFolder(
 			const sizes = await Promise.all(
 				files.slice(start, start + STAT_BATCH).map(async (file) => {
 					try {
-						return (await fs.stat(join(dir, file.sub, file.name))).size;
+						return (await fs.stat(joinRaw(dir, file.sub, file.raw))).size;
 					} catch {
 						return 0; // Counted; reading it will report the problem.
 					}
@@ -381,11 +424,11 @@ async function countFolder(
  * Keywords"). Only indexes 0–25 can appear in file names (letters a–z). Missing or unreadable → no keywords:
  * keywords are optional metadata, never a reason to stop.
  */
-async function readDovecotKeywords(dir: string): Promise<ReadonlyMap<number, string>> {
+async function readDovecotKeywords(dir: Buffer): Promise<ReadonlyMap<number, string>> {
 	const keywords = new Map<number, string>();
 	let text: string;
 	try {
-		text = await fs.readFile(join(dir, 'dovecot-keywords'), 'utf8');
+		text = await fs.readFile(joinRaw(dir, 'dovecot-keywords'), 'utf8');
 	} catch {
 		return keywords;
 	}
@@ -437,6 +480,105 @@ function parseFileName(name: string, keywords: ReadonlyMap<number, string>): Par
 		}
 	}
 	return {key, flags, isTrashed: letters.includes('T')};
+}
+
+/** The file times of a folder that come from a copy (see `detectCopiedTimes`): [from, to] in ms. */
+type CopiedTimes = Readonly<{from: number; to: number; inRun: number; total: number}>;
+
+/** Consecutive file times (sorted) at most this far apart belong to one bulk write (a copy). */
+const COPY_GAP_MS = 30_000;
+/** Share of a folder's files that must lie in that one run. */
+const COPY_SHARE = 0.8;
+/** Message files whose Date: header is sampled, spread over the run. */
+const COPY_SAMPLE = 16;
+/** A Date: header this much earlier than its file time counts as "far earlier". */
+const COPY_MIN_AGE_MS = 24 * 3600 * 1000;
+/** Share of the sampled files with a Date: header that must be far earlier. */
+const COPY_OLD_SHARE = 0.75;
+/** Bytes read from a sampled file to find its Date: header. */
+const HEADER_BYTES = 16 * 1024;
+
+/**
+ * Detects a folder copied without its file times (issue #12 item 8b: `cp -r`, a zip, a git checkout set every
+ * mtime to the copy time, and Dovecot's convention of mtime = delivery time then makes "everything received
+ * today"). The sign: at least two files, and at least 80% of them, were written in one continuous run
+ * (sorted mtimes at most 30 s apart: a copy of any length is one run, while deliveries over months are not),
+ * and at least 75% of a sample of those files (up to 16, with a parsable `Date:` header) say they were
+ * written more than a day before their file time. Never throws (an unreadable file is left out of the
+ * sample; reading it later reports it). Undefined when the folder does not look copied.
+ */
+async function detectCopiedTimes(paths: readonly Buffer[], signal: AbortSignal | undefined): Promise<CopiedTimes | undefined> {
+	if (paths.length < 2) return undefined;
+	const times: Array<{path: Buffer; mtime: number}> = [];
+	for (let start = 0; start < paths.length; start += STAT_BATCH) {
+		throwIfAborted(signal);
+		const batch = await Promise.all(paths.slice(start, start + STAT_BATCH).map(async (path) => {
+			try {
+				return {path, mtime: (await fs.stat(path)).mtimeMs};
+			} catch {
+				return undefined;
+			}
+		}));
+		for (const item of batch) if (item !== undefined) times.push(item);
+	}
+	times.sort((a, b) => a.mtime - b.mtime);
+	let best = {first: 0, last: -1};
+	for (let first = 0, i = 0; i < times.length; i += 1) {
+		if (i > 0 && (times[i]?.mtime ?? 0) - (times[i - 1]?.mtime ?? 0) > COPY_GAP_MS) first = i;
+		if (i - first > best.last - best.first) best = {first, last: i};
+	}
+	const inRun = best.last - best.first + 1;
+	if (inRun < 2 || inRun < COPY_SHARE * paths.length) return undefined;
+	let dated = 0;
+	let old = 0;
+	const step = Math.max(1, Math.floor(inRun / COPY_SAMPLE));
+	for (let i = best.first; i <= best.last && dated < COPY_SAMPLE; i += step) {
+		throwIfAborted(signal);
+		const item = times[i];
+		const written = item === undefined ? undefined : await readDateHeader(item.path);
+		if (item === undefined || written === undefined) continue;
+		dated += 1;
+		if (item.mtime - written > COPY_MIN_AGE_MS) old += 1;
+	}
+	if (dated === 0 || old < COPY_OLD_SHARE * dated) return undefined;
+	// Whole milliseconds (stat's mtimeMs has a fraction; a Date does not), so every file of the run is inside.
+	return {from: Math.floor(times[best.first]?.mtime ?? 0), to: Math.ceil(times[best.last]?.mtime ?? 0), inRun, total: paths.length};
+}
+
+/**
+ * The `Date:` header of a message file in ms (RFC 5322 §3.6.1), read from its first 16 KiB; undefined when
+ * absent, unparsable or unreadable. `Date.parse` is lenient, which is enough for this estimate only; the
+ * received date itself is chosen by the mapper's strict parser.
+ */
+async function readDateHeader(path: Buffer): Promise<number | undefined> {
+	let head: Buffer;
+	try {
+		const handle = await fs.open(path, 'r');
+		try {
+			const buffer = Buffer.alloc(HEADER_BYTES);
+			const {bytesRead} = await handle.read(buffer, 0, HEADER_BYTES, 0);
+			head = buffer.subarray(0, bytesRead);
+		} finally {
+			await handle.close();
+		}
+	} catch {
+		return undefined;
+	}
+	const text = head.toString('latin1');
+	const end = /\r?\n\r?\n/.exec(text);
+	const match = /^date[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(end === null ? text : text.slice(0, end.index));
+	if (match?.[1] === undefined) return undefined;
+	const ms = Date.parse(match[1].replace(/\r?\n/g, ' '));
+	return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * The bytes of a file name's unique part (before the info suffix, by the same `INFO_PATTERN`): what
+ * `rawKeySuffix` keeps for a name that is not UTF-8, so a flag change (a new info suffix) keeps the key.
+ */
+function uniqueBytes(raw: Buffer): Buffer {
+	const match = INFO_PATTERN.exec(raw.toString('latin1'));
+	return match?.[1] === undefined ? raw : Buffer.from(match[1], 'latin1');
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

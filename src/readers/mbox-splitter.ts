@@ -15,6 +15,17 @@
  *    body as body text.
  *    A From_ line that directly follows another From_ line is also a separator: a message cannot begin with
  *    `From ` (RFC 5322 field names contain no space), so the message between the two lines is empty.
+ * 1a. Loose separators (Thunderbird, issue #12 item 3). Thunderbird treats any line that starts with `From ` at a
+ *    message boundary as a separator, whatever follows: real files have From_ lines with only an address
+ *    (`From 1844…@xxx`) and bare `From ` lines. A line that starts with `From ` but does not parse (rule 1) is
+ *    therefore also a separator when it stands at a boundary (beginning of the file, after an empty line, or
+ *    right after another From_ line) AND a message header follows it: at least two RFC 5322 header fields,
+ *    one of them From:, To:, Cc:, Subject:, Date:, Message-ID:, Received:, Return-Path:, Delivered-To:,
+ *    MIME-Version: or X-Mozilla-Status: (`headerBlockAt`). The header check keeps "From here on, …" and
+ *    "From Russia with love\nYear: 1963" (mimekit `unmunged.mbox`) after an empty line in an unquoting
+ *    writer's body as body text, and a file that starts with a bare `From ` plus headers is an mbox.
+ *    Such a separator has no date (`fromDate` undefined). Not at a boundary, a loose line stays text; if it is
+ *    followed by a header block, `suspectedMerges` (below) counts it so the store can warn loudly.
  * 1b. DEVIATION from the strict rule, for files written without empty lines between messages (Netscape-era
  *    files: mimekit `content-length.mbox` has 10 such separators, and `simple.mbox` has all of them). A valid
  *    From_ line that is NOT preceded by an empty line is still a separator when the next line starts with an
@@ -132,6 +143,15 @@ const TIME = '(?<hour>\\d{1,2}):(?<minute>\\d{2})(?::(?<second>\\d{2}))?';
 const ASCTIME = `${DAY}[ \\t]+${MONTH}[ \\t]+(?<day>\\d{1,2}),?[ \\t]+${TIME}(?:[ \\t]+${ZONE('zoneBefore')})?[ \\t]+(?<year>\\d{4})(?:[ \\t]+${ZONE('zoneAfter')})?`;
 /** RFC 4155 From_ line (asctime-like date; zone before or after the year), or Thunderbird's bare `From -`. */
 const FROM_LINE = new RegExp(`^From (?:-[ \\t]*|(?<sender>\\S.*?)[ \\t]+${ASCTIME}[ \\t]*)$`);
+/** An RFC 5322 field name and its colon at the start of a line (printable ASCII but ':', then ':'). */
+const HEADER_FIELD = /^[\x21-\x39\x3b-\x7e]{1,76}:/;
+/** Header names that mark a block of lines as the header of a message (for `suspectedMerges`). */
+const MESSAGE_FIELDS = new Set(['from', 'to', 'cc', 'subject', 'date', 'message-id', 'received', 'return-path', 'delivered-to', 'mime-version', 'x-mozilla-status']);
+/** Lines of a header block looked at by `headerBlockAt` (bounds its work per candidate line). */
+const MAX_HEADER_LINES = 50;
+/** Bytes after a candidate line that `headerBlockAt` may look at (bounds the look-ahead; fixed, so the
+ *  verdict does not depend on how the input is cut into chunks). */
+const HEADER_SCAN_BYTES = 16 * 1024;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** Zone names seen in From_ lines; RFC 5322 §4.3 obsolete zones plus common European ones. Minutes east of UTC. */
 const ZONE_NAMES: ReadonlyMap<string, number> = new Map([
@@ -349,10 +369,10 @@ class Splitter {
 		const none = {bodyStart: undefined, contentLength: 'absent', strays: 0} as const;
 		// Rule 1: a From_ line right here (beginning of file, possibly after a BOM, or right after a From_ line).
 		const here = await this.#retry(() => {
-			const direct = this.#fromLineAt(start);
+			const direct = this.#separatorAt(start);
 			if (direct !== 'no' || !isFirst) return direct;
 			const bom = this.#startsWith(start, BOM);
-			return bom === 'yes' ? this.#fromLineAt(start + BOM.length) : bom;
+			return bom === 'yes' ? this.#separatorAt(start + BOM.length) : bom;
 		});
 		if (here !== 'no') return {...none, end: start, terminator: 0, next: here};
 
@@ -404,6 +424,11 @@ class Splitter {
 				const header = await this.#retry(() => this.#headerFieldAt(line.next));
 				if (header !== 'no') return {end: index + 1, terminator: 0, next: line, bodyStart: body, contentLength, strays};
 				strays += 1;
+			} else {
+				// Rule 1a: after an empty line, a `From ` line that does not parse but has a header after it.
+				const terminator = emptyLineEndingAt(window, index, start);
+				const loose = terminator > 0 ? await this.#retry(() => this.#looseSeparatorAt(index + 1)) : 'no';
+				if (loose !== 'no') return {end: index + 1 - terminator, terminator, next: loose, bodyStart: body, contentLength, strays};
 			}
 			scan = index + 1;
 		}
@@ -447,7 +472,7 @@ class Splitter {
 		if (terminator === 'more') return 'more';
 		const lineStart = end + terminator;
 		if (terminator > 0 && lineStart === window.end && this.#isEof) return {end, terminator, next: undefined};
-		const next = this.#fromLineAt(lineStart);
+		const next = this.#separatorAt(lineStart);
 		return next === 'no' || next === 'more' ? next : {end, terminator, next};
 	}
 
@@ -470,6 +495,34 @@ class Splitter {
 			if (window.byte(at + i) !== prefix[i]) return 'no';
 		}
 		return 'yes';
+	}
+
+	/** A separator at boundary `at`: a valid From_ line (rule 1) or a loose one with a header after it (rule 1a). */
+	#separatorAt(at: number): Check<FromAt> {
+		const strict = this.#fromLineAt(at);
+		return strict === 'no' ? this.#looseSeparatorAt(at) : strict;
+	}
+
+	/**
+	 * Rule 1a: a line at boundary `at` that starts with `From ` (whatever follows, up to MAX_FROM_LINE) and is
+	 * followed by a line that starts with a header field. Its info has no date.
+	 */
+	#looseSeparatorAt(at: number): Check<FromAt> {
+		const window = this.#window;
+		const prefix = this.#startsWith(at, FROM);
+		if (prefix !== 'yes') return prefix;
+		const newline = window.indexOf(LF, at + FROM.length);
+		if (newline === -1) {
+			if (window.end - at > MAX_FROM_LINE + 1) return 'no';
+			return this.#isEof ? 'no' : 'more';
+		}
+		if (newline - at > MAX_FROM_LINE + 1) return 'no';
+		const blockEnd = newline + 1 + HEADER_SCAN_BYTES;
+		const header = headerBlockAt(window.view(newline + 1, Math.min(window.end, blockEnd)), this.#isEof || window.end >= blockEnd);
+		if (header !== 'yes') return header;
+		const line = window.view(at, newline).toString('latin1');
+		const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+		return {at, next: newline + 1, text, info: {sender: text.slice(FROM.length).trim(), date: undefined}};
 	}
 
 	/** A valid From_ line starting at `at` (which must be a line start), once its line is complete. */
@@ -584,7 +637,62 @@ function sniff(head: Buffer, isComplete: boolean): MboxSniff | 'more' {
 	const line = head.subarray(at, newline === -1 ? head.length : newline);
 	const text = line.toString('latin1');
 	if (text === '\x01\x01\x01\x01' || text === '\x01\x01\x01\x01\r') return 'mmdf';
-	return parseFromLine(text) === undefined ? 'other' : 'mbox';
+	if (parseFromLine(text) !== undefined) return 'mbox';
+	// Rule 1a: a loose `From ` line (bare, or an address only) followed by a header field.
+	if (!text.startsWith('From ') || text.length > MAX_FROM_LINE + 1 || newline === -1) return 'other';
+	const block = headerBlockAt(head.subarray(newline + 1), isComplete);
+	return block === 'yes' ? 'mbox' : block === 'more' ? 'more' : 'other';
+}
+
+
+/**
+ * Counts lines of `raw` (one split message) that start with `From ` and are directly followed by a message
+ * header block (`headerBlockAt`). Such a line is an unescaped separator that did not split (no empty line
+ * before it, or a Content-Length said so): several messages may have been merged into this one. Pure;
+ * O(raw.length).
+ */
+export function suspectedMerges(raw: Buffer): number {
+	let count = 0;
+	let search = 0;
+	for (;;) {
+		const index = raw.indexOf(NL_FROM, search);
+		if (index === -1) return count;
+		search = index + 1;
+		const lineEnd = raw.indexOf(LF, index + 1);
+		if (lineEnd === -1 || lineEnd - index > MAX_FROM_LINE + 1) continue;
+		if (headerBlockAt(raw.subarray(lineEnd + 1, lineEnd + 1 + HEADER_SCAN_BYTES), true) === 'yes') count += 1;
+	}
+}
+
+/**
+ * Does `bytes` (starting at a line start) begin with a message header: at least two RFC 5322 header fields
+ * (continuation lines allowed), one of them a message field (`MESSAGE_FIELDS`), before any other line? A
+ * single `Year: 1963` after "From Russia with love" (mimekit `unmunged.mbox`) is not a header. `isComplete`
+ * false: more bytes may follow, so an undecided end answers 'more'. Looks at most MAX_HEADER_LINES lines.
+ */
+function headerBlockAt(bytes: Buffer, isComplete: boolean): Check<'yes'> {
+	let fields = 0;
+	let isMessageField = false;
+	let at = 0;
+	for (let n = 0; n < MAX_HEADER_LINES; n += 1) {
+		const end = bytes.indexOf(LF, at);
+		if (end === -1 && !isComplete) return 'more';
+		const line = bytes.subarray(at, end === -1 ? bytes.length : end).toString('latin1');
+		if (line === '' || line === '\r') return 'no';
+		const first = line.charCodeAt(0);
+		if (first === 0x20 || first === 0x09) {
+			if (fields === 0) return 'no';
+		} else {
+			const match = HEADER_FIELD.exec(line);
+			if (match === null) return 'no';
+			fields += 1;
+			if (MESSAGE_FIELDS.has(match[0].slice(0, -1).toLowerCase())) isMessageField = true;
+		}
+		if (fields >= 2 && isMessageField) return 'yes';
+		if (end === -1) return 'no';
+		at = end + 1;
+	}
+	return 'no';
 }
 
 /** Only whitespace (and possibly a BOM): never worth yielding as content before the first From_ line. */

@@ -9,8 +9,14 @@
  *   protocol.md §3.3). Other subdirectories nest the same way (`Archive/2019.mbox` → ['Archive', '2019']).
  *   A parent that has no file of its own (`Name.sbd` without `Name`) is not listed, and only its children
  *   are. Creating a child mailbox creates the parent.
+ * - File and directory names are read as bytes and opened by those bytes (fs-names.ts): a name that is not
+ *   UTF-8 is read like any other, and is decoded for display and folder names as UTF-8 when valid, else as
+ *   Windows-1252 (`decodeName`).
  * - Which files are folders: never dot-files or known non-mail files (`.msf` Mork summaries, `.dat`,
- *   `.json`, `.html`, SQLite, vCard `.vcf` and iCalendar `.ics` as a backup's `non-mail/` holds, …). Apart from those, a file counts if its first non-empty line is a From_
+ *   `.json`, `.html`, SQLite, vCard `.vcf` and iCalendar `.ics` as a backup's `non-mail/` holds, …).
+ *   Every dot-file and dot-directory is reported as FILE_IGNORED (warning), as is a file that does not look
+ *   like mbox; known non-mail files are skipped without a word (a Thunderbird tree has one `.msf` per folder).
+ *   Problems found while walking the tree are reported once per store, however often it is walked. Apart from those, a file counts if its first non-empty line is a From_
  *   line or an MMDF delimiter, if it is named `*.mbox`/`*.mbx` (whatever it holds, so that nothing the user
  *   named as mail is silently skipped), or if it is empty. An empty file is an empty folder, and it is kept
  *   so that the folder is recreated (Thunderbird's `Trash` starts as a 0-byte file).
@@ -25,23 +31,27 @@
  *   skipHint 'mozilla-expunged'. `storeDate` is the From_ line date when it parses.
  * - Problems (through `onProblem`; iteration continues): an empty or blank-only message → 'MESSAGE_EMPTY'
  *   'failed', not yielded. Content before the first From_ line, stray From_ lines, and Thunderbird partial
- *   messages → 'MESSAGE_UNPARSEABLE' 'warning', and the message is still yielded.
+ *   messages → 'MESSAGE_UNPARSEABLE' 'warning', and the message is still yielded. A message whose body holds
+ *   a `From ` line followed by a message header (`suspectedMerges`: messages that may have been run together)
+ *   → 'MBOX_MERGE_SUSPECTED' 'warning' (in ATTENTION_CODES: the run does not end OK), still yielded.
  * - Errors: a folder file that cannot be read throws SOURCE_UNREADABLE with disposition 'skip' (the other
  *   folders are fine). An aborted `signal` throws ABORTED ('fatal'), checked before each message and each
  *   directory.
  * - Read-only: never writes, locks or renames anything in the store.
  */
 import {createHash} from 'node:crypto';
-import type {Dirent, ReadStream} from 'node:fs';
+import type {ReadStream} from 'node:fs';
 import {createReadStream, promises as fs} from 'node:fs';
-import {basename, join, resolve} from 'node:path';
+import {basename, resolve} from 'node:path';
 
 import {MailshiftError} from '../core/errors.js';
 import type {SourceMessage} from '../core/types.js';
-import {sniffMbox, splitMbox} from './mbox-splitter.js';
+import {compareEntries, displayPath, joinRaw, rawPath, readDirRaw} from './fs-names.js';
+import type {RawDirent} from './fs-names.js';
+import {sniffMbox, splitMbox, suspectedMerges} from './mbox-splitter.js';
 import type {MboxEntry} from './mbox-splitter.js';
 import {mboxStatus} from './mozilla-status.js';
-import {comparePaths, compareStrings, describe, errorCode, pathKey} from './path-order.js';
+import {comparePaths, describe, errorCode, pathKey} from './path-order.js';
 import {folderLabel} from './source-store.js';
 import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from './source-store.js';
 
@@ -55,7 +65,8 @@ const MBOX_EXTENSION = /\.(?:mbox|mbx)$/i;
 /** Files that are never mail folders, even when empty: Thunderbird/Netscape bookkeeping and app data. */
 const IGNORED_EXTENSION = /\.(?:msf|dat|json|jsonlz4|html?|sqlite|sqlite-wal|sqlite-shm|db|mab|ini|js|xml|lock|log|toc|summary|vcf|ics)$/i;
 
-type FolderFile = Readonly<{path: readonly string[]; file: string; bytes: number; isEmpty: boolean}>;
+/** `file` is the path bytes (opened as they are, fs-names.ts); `display` the same path decoded for messages. */
+type FolderFile = Readonly<{path: readonly string[]; file: Buffer; display: string; bytes: number; isEmpty: boolean}>;
 type Classification = 'mbox' | 'empty' | undefined;
 type WalkContext = Readonly<{
 	signal: AbortSignal | undefined;
@@ -74,10 +85,10 @@ export async function looksLikeMbox(path: string): Promise<boolean> {
 	try {
 		const location = resolve(path);
 		const stat = await fs.stat(location);
-		if (stat.isFile()) return (await classifyFile(location, stat.size)) === 'mbox';
+		if (stat.isFile()) return (await classifyFile(rawPath(location), stat.size, location)) === 'mbox';
 		if (!stat.isDirectory()) return false;
 		const context: WalkContext = {signal: undefined, isDetecting: true, onProblem: () => {}};
-		const found = await walk(location, [], 0, context);
+		const found = await walk(rawPath(location), [], 0, context);
 		return found.length > 0;
 	} catch {
 		return false;
@@ -97,6 +108,8 @@ export class MboxStore implements SourceStore {
 	#index: ReadonlyMap<string, FolderFile> | undefined;
 	#isClosed = false;
 	readonly #streams = new Set<ReadStream>();
+	/** `code\0location` of the problems the tree walk has reported (see `#reportOnce`). */
+	readonly #walkReported = new Set<string>();
 
 	private constructor(location: string, isFile: boolean, options: ReaderOptions, index: ReadonlyMap<string, FolderFile>) {
 		this.location = location;
@@ -127,7 +140,7 @@ export class MboxStore implements SourceStore {
 		if (isFile) {
 			let kind: Classification;
 			try {
-				kind = await classifyFile(location, size);
+				kind = await classifyFile(rawPath(location), size, location);
 			} catch (error) {
 				throw rootError(location, error);
 			}
@@ -141,7 +154,7 @@ export class MboxStore implements SourceStore {
 					{hint: 'Name an mbox file (e.g. Inbox.mbox, a Thunderbird folder file, a Google Takeout .mbox) or the directory that holds them.'},
 				);
 			}
-			return new MboxStore(location, true, options, toIndex([{path: [folderName(basename(location))], file: location, bytes: size, isEmpty: size === 0}]));
+			return new MboxStore(location, true, options, toIndex([{path: [folderName(basename(location))], file: rawPath(location), display: location, bytes: size, isEmpty: size === 0}]));
 		}
 		const store = new MboxStore(location, false, options, new Map());
 		const index = await store.#buildIndex(undefined);
@@ -211,14 +224,14 @@ export class MboxStore implements SourceStore {
 			for await (const item of splitMbox(stream)) {
 				throwIfAborted(signal);
 				if (this.#isClosed) return;
-				const message = this.#toMessage(item, entry.file, label);
+				const message = this.#toMessage(item, entry.display, label);
 				if (message !== undefined) yield message;
 			}
 		} catch (error) {
 			if (signal?.aborted === true) throw abortedError();
 			if (this.#isClosed) return;
 			if (error instanceof MailshiftError) throw error;
-			throw new MailshiftError('SOURCE_UNREADABLE', `Cannot read folder "${label}" (${entry.file}): ${describe(error)}`, 'skip', {
+			throw new MailshiftError('SOURCE_UNREADABLE', `Cannot read folder "${label}" (${entry.display}): ${describe(error)}`, 'skip', {
 				cause: error,
 				hint: 'Check that the file still exists and that your user can read it (mailshift only reads).',
 			});
@@ -256,6 +269,14 @@ export class MboxStore implements SourceStore {
 				`The message contains ${item.strayFromLines} line(s) that look like mbox From_ separators but have no empty line before them and no header after them; they were kept as text. If this message looks like several messages run together, the mbox file is damaged.`,
 			);
 		}
+		const merges = suspectedMerges(raw);
+		if (merges > 0) {
+			report(
+				'MBOX_MERGE_SUSPECTED',
+				'warning',
+				`The message contains ${merges} line(s) starting with "From " followed by a message header (From:, Date:, Subject: …) without an empty line before them: several messages may have been run together into this one. It was uploaded as it is; check it in the mail program, and if it holds several messages, repair the mbox file (an empty line before each "From " line) and migrate it again.`,
+			);
+		}
 		const status = mboxStatus(raw);
 		if (status.isPartial) {
 			report('MESSAGE_UNPARSEABLE', 'warning', 'Thunderbird marks this message as partial: only its first part was downloaded over POP, and the rest is not in this file.');
@@ -275,11 +296,23 @@ export class MboxStore implements SourceStore {
 		const context: WalkContext = {
 			signal,
 			isDetecting: false,
-			onProblem: (problem) => this.#options.onProblem?.(problem),
+			onProblem: (problem) => this.#reportOnce(problem),
 		};
-		const index = toIndex(await walk(this.location, [], 0, context));
+		const index = toIndex(await walk(rawPath(this.location), [], 0, context));
 		this.#index = index;
 		return index;
+	}
+
+	/**
+	 * The tree is walked by `open()` and again by every `listFolders()`: a problem found by the walk is
+	 * reported the first time only, so an ignored or unreadable file is listed and counted once (issue #12
+	 * item 23 had it twice). Bounded by the number of files in the store.
+	 */
+	#reportOnce(problem: ReaderProblem): void {
+		const key = `${problem.code}\0${problem.location}`;
+		if (this.#walkReported.has(key)) return;
+		this.#walkReported.add(key);
+		this.#options.onProblem?.(problem);
 	}
 
 	#assertOpen(): void {
@@ -291,16 +324,16 @@ export class MboxStore implements SourceStore {
  * Folder files below `dir` (depth 0 = the store root), in walk order. Only the root's read errors are
  * thrown; deeper ones are reported as warnings and skipped.
  */
-async function walk(dir: string, path: readonly string[], depth: number, context: WalkContext): Promise<FolderFile[]> {
+async function walk(dir: Buffer, path: readonly string[], depth: number, context: WalkContext): Promise<FolderFile[]> {
 	throwIfAborted(context.signal);
-	let entries: Dirent[];
+	let entries: RawDirent[];
 	try {
-		entries = await fs.readdir(dir, {withFileTypes: true});
+		entries = await readDirRaw(dir);
 	} catch (error) {
-		if (depth === 0) throw rootError(dir, error);
+		if (depth === 0) throw rootError(displayPath(dir), error);
 		context.onProblem({
 			folder: folderLabel(path),
-			location: dir,
+			location: displayPath(dir),
 			code: 'SOURCE_UNREADABLE',
 			kind: 'warning',
 			reason: `Cannot read directory, skipped it and everything below it: ${describe(error)}`,
@@ -309,23 +342,41 @@ async function walk(dir: string, path: readonly string[], depth: number, context
 	}
 	if (isMaildir(entries)) return [];
 	const found: FolderFile[] = [];
-	const sorted = entries.filter((entry) => !entry.name.startsWith('.')).sort((a, b) => compareStrings(a.name, b.name));
-	const names = new Set(entries.map((entry) => entry.name));
+	const sorted = entries.filter((entry) => !entry.name.startsWith('.')).sort(compareEntries);
+	if (!context.isDetecting) {
+		// Hidden files are not read (`.DS_Store`, AppleDouble `._Inbox`, editor backups), but never silently:
+		// a `.hidden.mbox` may be mail (issue #12 item 8a). Hidden directories are not searched, said once each.
+		for (const entry of entries.filter((candidate) => candidate.name.startsWith('.')).sort(compareEntries)) {
+			if (!entry.isFile && !entry.isDirectory && !entry.isSymbolicLink) continue;
+			context.onProblem({
+				folder: folderLabel(path),
+				location: displayPath(joinRaw(dir, entry.raw)),
+				code: 'FILE_IGNORED',
+				kind: 'warning',
+				reason: entry.isDirectory
+					? 'hidden directory (its name starts with "."), not searched for mail; if it holds mail, rename it without the leading "." or migrate it on its own'
+					: 'hidden file (its name starts with "."), not read as mail; if it is mail, rename it without the leading "." or migrate it on its own with --from mbox',
+			});
+		}
+	}
+	// Exact names (latin1 is one character per byte), for the Thunderbird `Name.msf`/`Name.sbd` look-up.
+	const names = new Set(entries.map((entry) => entry.raw.toString('latin1')));
 	for (const entry of sorted) {
-		if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+		if (!entry.isFile && !entry.isSymbolicLink) continue;
 		if (IGNORED_EXTENSION.test(entry.name)) continue;
-		const file = join(dir, entry.name);
+		const file = joinRaw(dir, entry.raw);
+		const display = displayPath(file);
 		let kind: Classification;
 		let size: number;
 		try {
 			const stat = await fs.stat(file);
 			if (!stat.isFile()) continue;
 			size = stat.size;
-			kind = await classifyFile(file, size);
+			kind = await classifyFile(file, size, entry.name);
 		} catch (error) {
 			context.onProblem({
 				folder: folderLabel([...path, folderName(entry.name)]),
-				location: file,
+				location: display,
 				code: 'SOURCE_UNREADABLE',
 				kind: 'warning',
 				reason: `Cannot read file, so it was not checked for mail and is skipped: ${describe(error)}`,
@@ -334,25 +385,26 @@ async function walk(dir: string, path: readonly string[], depth: number, context
 		}
 		// Thunderbird: a file with a `Name.msf` summary or a `Name.sbd/` directory beside it is a mail folder,
 		// even when its first bytes are damaged or are not a From_ line (the splitter keeps leading content).
-		if (kind === undefined && size > 0 && (names.has(`${entry.name}.msf`) || names.has(`${entry.name}.sbd`))) kind = 'mbox';
+		const exactName = entry.raw.toString('latin1');
+		if (kind === undefined && size > 0 && (names.has(`${exactName}.msf`) || names.has(`${exactName}.sbd`))) kind = 'mbox';
 		if (kind === undefined && !context.isDetecting) {
 			context.onProblem({
 				folder: folderLabel(path),
-				location: file,
+				location: display,
 				code: 'FILE_IGNORED',
 				kind: 'warning',
 				reason: 'not an mbox file (its first line is not a "From " line), so it was not read as mail; if it is mail, name it *.mbox or migrate it on its own with --from mbox',
 			});
 		}
 		if (kind === undefined || (context.isDetecting && kind === 'empty')) continue;
-		found.push({path: [...path, folderName(entry.name)], file, bytes: size, isEmpty: kind === 'empty'});
+		found.push({path: [...path, folderName(entry.name)], file, display, bytes: size, isEmpty: kind === 'empty'});
 		if (context.isDetecting) return found;
 	}
 	if (depth >= MAX_DEPTH) return found;
 	for (const entry of sorted) {
-		if (!entry.isDirectory()) continue;
+		if (!entry.isDirectory) continue;
 		const name = entry.name.endsWith('.sbd') && entry.name.length > 4 ? entry.name.slice(0, -4) : entry.name;
-		const below = await walk(join(dir, entry.name), [...path, name], depth + 1, context);
+		const below = await walk(joinRaw(dir, entry.raw), [...path, name], depth + 1, context);
 		found.push(...below);
 		if (context.isDetecting && found.length > 0) return found;
 	}
@@ -361,10 +413,11 @@ async function walk(dir: string, path: readonly string[], depth: number, context
 
 /**
  * 'mbox' when the file's first non-empty line is a From_ line or an MMDF delimiter, or when it is named
- * `*.mbox`/`*.mbx`; 'empty' for a 0-byte or blank-only file; otherwise undefined. Throws read errors.
+ * `*.mbox`/`*.mbx` (`name`: its decoded name); 'empty' for a 0-byte or blank-only file; otherwise undefined.
+ * Throws read errors.
  */
-async function classifyFile(file: string, size: number): Promise<Classification> {
-	if (size === 0) return MBOX_EXTENSION.test(file) ? 'mbox' : 'empty';
+async function classifyFile(file: Buffer, size: number, name: string): Promise<Classification> {
+	if (size === 0) return MBOX_EXTENSION.test(name) ? 'mbox' : 'empty';
 	const handle = await fs.open(file, 'r');
 	let head: Buffer;
 	try {
@@ -375,7 +428,7 @@ async function classifyFile(file: string, size: number): Promise<Classification>
 		await handle.close();
 	}
 	const sniffed = sniffMbox(head);
-	if (sniffed === 'mbox' || sniffed === 'mmdf' || MBOX_EXTENSION.test(file)) return 'mbox';
+	if (sniffed === 'mbox' || sniffed === 'mmdf' || MBOX_EXTENSION.test(name)) return 'mbox';
 	return sniffed === 'empty' && size <= SNIFF_BYTES ? 'empty' : undefined;
 }
 
@@ -384,9 +437,9 @@ function toIndex(files: readonly FolderFile[]): ReadonlyMap<string, FolderFile> 
 	const index = new Map<string, FolderFile>();
 	for (const entry of files) {
 		let candidate = entry;
-		if (index.has(pathKey(candidate.path))) candidate = {...entry, path: [...entry.path.slice(0, -1), basename(entry.file)]};
+		if (index.has(pathKey(candidate.path))) candidate = {...entry, path: [...entry.path.slice(0, -1), basename(entry.display)]};
 		for (let n = 2; index.has(pathKey(candidate.path)); n += 1) {
-			candidate = {...entry, path: [...entry.path.slice(0, -1), `${basename(entry.file)} (${n})`]};
+			candidate = {...entry, path: [...entry.path.slice(0, -1), `${basename(entry.display)} (${n})`]};
 		}
 		index.set(pathKey(candidate.path), candidate);
 	}
@@ -399,14 +452,14 @@ function folderName(fileName: string): string {
 	return stripped === '' ? fileName : stripped;
 }
 
-function isMaildir(entries: readonly Dirent[]): boolean {
-	const has = (name: string): boolean => entries.some((entry) => entry.name === name && entry.isDirectory());
+function isMaildir(entries: readonly RawDirent[]): boolean {
+	const has = (name: string): boolean => entries.some((entry) => entry.name === name && entry.isDirectory);
 	return has('cur') && has('new');
 }
 
 async function hasMaildirShape(dir: string): Promise<boolean> {
 	try {
-		return isMaildir(await fs.readdir(dir, {withFileTypes: true}));
+		return isMaildir(await readDirRaw(rawPath(dir)));
 	} catch {
 		return false;
 	}

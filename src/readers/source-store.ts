@@ -30,11 +30,23 @@ export type SourceFolder = Readonly<{
 export type ReaderProblem = Readonly<{
 	folder: string;
 	location: string;
-	/** FILE_IGNORED: a file in the store that is not read as mail (named so nothing is left behind silently). */
-	code: 'SOURCE_UNREADABLE' | 'MESSAGE_UNPARSEABLE' | 'MESSAGE_EMPTY' | 'FILE_IGNORED';
+	/**
+	 * FILE_IGNORED: a file in the store that is not read as mail (named so nothing is left behind silently).
+	 * MBOX_MERGE_SUSPECTED: an mbox message holds a `From ` line with a message header after it, so several
+	 * messages may have been run together (a warning in ATTENTION_CODES: the run does not end OK).
+	 * MAILDIR_TIMES_LOST: a Maildir folder was copied without its file times (see maildir-store.ts); a note.
+	 */
+	code: 'SOURCE_UNREADABLE' | 'MESSAGE_UNPARSEABLE' | 'MESSAGE_EMPTY' | 'FILE_IGNORED' | 'MBOX_MERGE_SUSPECTED' | 'MAILDIR_TIMES_LOST';
 	kind: 'failed' | 'warning';
 	reason: string;
 }>;
+
+/**
+ * Warning codes that must not end in a clean run: the message was uploaded as read, but it may be wrong in a
+ * way only the user can judge (several messages merged into one). The CLI exits SOME_FAILED when a problem
+ * with one of these codes was reported, so it cannot be missed (issue #12 item 3).
+ */
+export const ATTENTION_CODES: ReadonlySet<string> = new Set(['MBOX_MERGE_SUSPECTED']);
 
 export type ReaderOptions = Readonly<{
 	onProblem?: (problem: ReaderProblem) => void;

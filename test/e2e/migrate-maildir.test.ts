@@ -37,11 +37,14 @@ async function buildStore(root: string, sep: string): Promise<{expected: Expecte
 	const expected: Expected[] = samples.map((s) => ({messageId: s.messageId, mailbox: expectedMailbox(s.folder, sep), raw: s.raw, flags: s.flags, date: s.received}));
 
 	// Edge cases, each with a date source that must win.
-	const mtime = new Date(Date.UTC(2011, 4, 6, 7, 8, 9));
-	const edge = async (dir: string, name: string, raw: Buffer, fileTime = mtime): Promise<void> => {
+	// File times an hour apart, as deliveries are: identical times on most files of a folder, long after their
+	// Date: headers, are what a copy without file times looks like, and then the Date: header wins (item 8b).
+	let hours = 0;
+	const edge = async (dir: string, name: string, raw: Buffer, fileTime = new Date(Date.UTC(2011, 4, 6, 7 + hours++, 8, 9))): Promise<Date> => {
 		await mkdir(join(root, dir), {recursive: true});
 		await writeFile(join(root, dir, name), raw);
 		await utimes(join(root, dir, name), fileTime, fileTime);
+		return fileTime;
 	};
 	for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(root, '.Edge', sub), {recursive: true});
 	await writeFile(join(root, '.Edge', 'dovecot-keywords'), '0 $Junk\n1 Work\n');
@@ -52,12 +55,12 @@ async function buildStore(root: string, sep: string): Promise<{expected: Expecte
 	expected.push({messageId: 'received-wins@test', mailbox: `Edge`, raw: r1, flags: ['\\Seen'], date: new Date(Date.UTC(2009, 2, 3, 9, 0, 0))});
 	// 2. An invalid Received date (31 Feb) is not used: the file mtime is.
 	const r2 = message('bad-received@test', ['Received: by mx; Sat, 31 Feb 2009 10:00:00 +0000', 'Date: Mon, 2 Mar 2009 08:00:00 +0000']);
-	await edge('.Edge/cur', '1000000002.M2P1.host:2,FRS', r2);
-	expected.push({messageId: 'bad-received@test', mailbox: 'Edge', raw: r2, flags: ['\\Answered', '\\Flagged', '\\Seen'], date: mtime});
+	const mtime2 = await edge('.Edge/cur', '1000000002.M2P1.host:2,FRS', r2);
+	expected.push({messageId: 'bad-received@test', mailbox: 'Edge', raw: r2, flags: ['\\Answered', '\\Flagged', '\\Seen'], date: mtime2});
 	// 3. No Received: mtime. Windows-style ';2,' info separator; Dovecot keyword letters a (=$Junk), b (=Work).
 	const r3 = message('keywords@test', ['Date: Mon, 2 Mar 2009 08:00:00 +0000']);
-	await edge('.Edge/cur', '1000000003.M3P1.host;2,Sab', r3);
-	expected.push({messageId: 'keywords@test', mailbox: 'Edge', raw: r3, flags: ['$Junk', 'Work', '\\Seen'], date: mtime});
+	const mtime3 = await edge('.Edge/cur', '1000000003.M3P1.host;2,Sab', r3);
+	expected.push({messageId: 'keywords@test', mailbox: 'Edge', raw: r3, flags: ['$Junk', 'Work', '\\Seen'], date: mtime3});
 	// 4. A future Received date is refused; the mtime (1990s) is the next best.
 	const old = new Date(Date.UTC(1998, 0, 2, 3, 4, 5));
 	const r4 = message('future@test', ['Received: by mx; Fri, 1 Jan 2100 00:00:00 +0000']);

@@ -786,7 +786,8 @@ describe('MaildirStore on the real Maildir corpus', () => {
 			assert.equal(messages.reduce((sum, message) => sum + message.raw.length, 0), oracle.bytes, 'no bytes lost');
 			assert.equal(folders.reduce((sum, folder) => sum + (folder.count ?? 0), 0), oracle.count);
 			assert.equal(folders.reduce((sum, folder) => sum + (folder.bytes ?? 0), 0), oracle.bytes);
-			assert.deepEqual(problems, []);
+			// The corpus is itself a checkout, so its folders may be noted as copied without file times (item 8b).
+			assert.deepEqual(problems.filter((problem) => problem.code !== 'MAILDIR_TIMES_LOST'), []);
 			expectation.check?.(messages);
 		});
 	}

@@ -6,7 +6,7 @@ import {Readable} from 'node:stream';
 import {describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 
-import {parseFromLine, sniffMbox, splitMbox} from '../../src/readers/mbox-splitter.js';
+import {parseFromLine, sniffMbox, splitMbox, suspectedMerges} from '../../src/readers/mbox-splitter.js';
 import type {MboxEntry} from '../../src/readers/mbox-splitter.js';
 import {bytes, chunked, collect, fromLine, makeMessage, quoteMboxrd, seededRandom, writeMboxrd} from '../helpers/make-mbox.js';
 
@@ -56,6 +56,16 @@ const FIXTURES: Readonly<Record<string, Buffer>> = {
 	thunderbird: bytes('From - Mon Jan 01 10:00:00 2001\n', 'X-Mozilla-Status: 0001\nSubject: tb\r\n\r\nTB\r\n', '\n', 'From - \n', 'Subject: bare\n\nBare.\n'),
 	mmdf: bytes('\x01\x01\x01\x01\n', 'Subject: m1\n\nFrom here is fine in MMDF\n', '\x01\x01\x01\x01\n', '\x01\x01\x01\x01\n', FROM_3, '\n', 'Subject: m2\n\nM2\n', '\x01\x01\x01\x01\n'),
 	mmdfEmpty: bytes('\x01\x01\x01\x01\n'),
+	looseAddressOnly: bytes(
+		FROM_1, '\n', 'Subject: one\n\nOne.\n', '\n',
+		'From 1844674407370955161@xxx\n', 'Return-Path: <b@example.org>\nSubject: two\n\nTwo.\n', '\n',
+		'From 1844674407370955162@xxx\n', 'From: c@example.org\nSubject: three\n\nThree.\n',
+	),
+	looseBareThunderbird: bytes(
+		'From \r\n', 'X-Mozilla-Status: 0001\r\nX-Mozilla-Status2: 00000000\r\nSubject: one\r\n\r\nOne.\r\n', '\r\n',
+		'From \r\n', 'X-Mozilla-Status: 0000\r\nSubject: two\r\n\r\nTwo.\r\n',
+	),
+	looseNotAHeader: bytes(FROM_1, '\n', 'Subject: a\n\nIntro\n\nFrom Russia with love\nYear: 1963\n\nFrom me\nTo: you, a single field\n\nEnd.\n'),
 };
 
 async function split(data: Buffer, chunkSize = Math.max(1, data.length)): Promise<MboxEntry[]> {
@@ -215,6 +225,38 @@ describe('splitMbox: separators and bytes', () => {
 });
 
 describe('splitMbox: quoting (mboxrd)', () => {
+	test('Given From_ lines with only an address after empty lines (no date), when split, then each starts a message without a date', async () => {
+		const entries = await split(FIXTURES.looseAddressOnly!);
+		assert.deepEqual(entries.map((e) => /^Subject: (.*)$/m.exec(text(e.raw))?.[1]), ['one', 'two', 'three']);
+		assert.deepEqual(entries.map((e) => e.fromLine), [FROM_1, 'From 1844674407370955161@xxx', 'From 1844674407370955162@xxx']);
+		assert.deepEqual(entries.map((e) => e.fromDate === undefined), [false, true, true]);
+		assert.ok(entries.every((e) => !text(e.raw).includes('From 1844')), 'no From_ line is left inside a message');
+	});
+
+	test('Given a Thunderbird file whose separators are bare "From " lines, when sniffed and split, then it is an mbox and each message is its own entry', async () => {
+		assert.equal(sniffMbox(FIXTURES.looseBareThunderbird!), 'mbox');
+		const entries = await split(FIXTURES.looseBareThunderbird!);
+		assert.deepEqual(entries.map((e) => [e.ordinal, e.fromLine, text(e.raw)]), [
+			[1, 'From ', 'X-Mozilla-Status: 0001\r\nX-Mozilla-Status2: 00000000\r\nSubject: one\r\n\r\nOne.\r\n'],
+			[2, 'From ', 'X-Mozilla-Status: 0000\r\nSubject: two\r\n\r\nTwo.\r\n'],
+		]);
+	});
+
+	test('Given "From …" body lines after empty lines followed by at most one header-like line, when split, then they stay body text', async () => {
+		const entries = await split(FIXTURES.looseNotAHeader!);
+		assert.equal(entries.length, 1);
+		assert.match(text(entries[0]!.raw), /From Russia with love\nYear: 1963\n\nFrom me\nTo: you/);
+	});
+
+	test('Given messages with "From " lines that did not split, when checked for merges, then only lines followed by a message header are counted', () => {
+		const merged = Buffer.from('Subject: a\n\nText\nFrom 1844674407370955161@xxx\nReceived: by mx; Mon, 1 Jan 2001 10:00:00 +0000\nSubject: b\n\nB\n');
+		assert.equal(suspectedMerges(merged), 1);
+		const bare = Buffer.from('Subject: a\n\nText\nFrom \r\nX-Mozilla-Status: 0001\r\nX-Mozilla-Status2: 0\r\n\r\nB\r\n');
+		assert.equal(suspectedMerges(bare), 1);
+		assert.equal(suspectedMerges(Buffer.from('Subject: a\n\nFrom Russia with love\nYear: 1963\n\nFrom here on\ntext\n')), 0);
+		assert.equal(suspectedMerges(Buffer.from('Subject: a\n\nFrom the desk of\nPhone: 555\nFax: 556\n')), 0, 'two fields, but none a message field');
+	});
+
 	test('Given >From and >>From lines, when split, then each such line loses exactly one > and nothing else changes', async () => {
 		const [entry] = await split(FIXTURES.mboxrd!);
 		assert.equal(text(entry!.raw), 'Subject: q\n\nFrom the start\n>From two deep\nx>From not at line start\n> From with a space\n>From\n');

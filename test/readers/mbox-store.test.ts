@@ -100,6 +100,56 @@ describe('MboxStore: opening and folder tree', () => {
 		);
 	});
 
+	test('Given a Thunderbird folder file whose separators are bare "From " lines and no .msf beside it, when listed and read, then it is a folder with every message', async () => {
+		const bare = bytes('From \r\nX-Mozilla-Status: 0001\r\nX-Mozilla-Status2: 00000000\r\nSubject: one\r\n\r\nOne.\r\n\r\n', 'From \r\nX-Mozilla-Status: 0000\r\nSubject: two\r\n\r\nTwo.\r\n');
+		await withDir({'Inbox': bare}, async (dir) => {
+			const problems: ReaderProblem[] = [];
+			const store = await MboxStore.open(dir.root, {onProblem: (problem) => problems.push(problem)});
+			assert.deepEqual(labels(await store.listFolders()), ['Inbox']);
+			const messages = await readAll(store, {path: ['Inbox']});
+			assert.deepEqual(messages.map((m) => /^Subject: (.*)\r$/m.exec(m.raw.toString('latin1'))?.[1]), ['one', 'two']);
+			assert.deepEqual([...(messages[0]?.flags ?? [])], ['\\Seen']);
+			assert.deepEqual(problems, []);
+			await store.close();
+		});
+	});
+
+	test('Given a message that holds a "From " line with a message header after it and no empty line before it, when read, then it is yielded with an MBOX_MERGE_SUSPECTED warning', async () => {
+		const merged = bytes(FROM_1, '\nSubject: one\n\nOne.\nFrom 1844674407370955161@xxx\nReturn-Path: <b@example.org>\nSubject: two\n\nTwo.\n');
+		await withDir({'Inbox.mbox': merged}, async (dir) => {
+			const problems: ReaderProblem[] = [];
+			const store = await MboxStore.open(dir.at('Inbox.mbox'), {onProblem: (problem) => problems.push(problem)});
+			const messages = await readAll(store, {path: ['Inbox']});
+			assert.equal(messages.length, 1);
+			assert.deepEqual(problems.map((p) => [p.code, p.kind, p.location.endsWith('Inbox.mbox#1 (byte 0)')]), [['MBOX_MERGE_SUSPECTED', 'warning', true]]);
+			await store.close();
+		});
+	});
+
+	test('Given hidden files and a hidden directory beside mbox files, when listed, then each is reported once as an ignored file and no mail folder comes from them', async () => {
+		await withDir(
+			{
+				'Inbox': TWO_MESSAGES,
+				'.hidden.mbox': TWO_MESSAGES,
+				'.DS_Store': 'junk',
+				'.cache/Other.mbox': TWO_MESSAGES,
+				'notes.txt': 'Just some notes, not mail.\n',
+				'Inbox.msf': MORK,
+			},
+			async (dir) => {
+				const problems: ReaderProblem[] = [];
+				const store = await MboxStore.open(dir.root, {onProblem: (problem) => problems.push(problem)});
+				assert.deepEqual(labels(await store.listFolders()), ['Inbox']);
+				await store.listFolders();
+				const ignored = problems.filter((p) => p.code === 'FILE_IGNORED').map((p) => [p.kind, p.location.slice(dir.root.length + 1)]).sort();
+				assert.deepEqual(ignored, [['warning', '.DS_Store'], ['warning', '.cache'], ['warning', '.hidden.mbox'], ['warning', 'notes.txt']],
+					'every ignored file is listed, once, although open() and each listFolders() walk the tree');
+				assert.equal(problems.length, ignored.length);
+				await store.close();
+			},
+		);
+	});
+
 	test('Given a directory of .mbox files with a plain subdirectory and a nested Maildir, when listed, then files nest by directory and the Maildir is skipped', async () => {
 		await withDir(
 			{
