@@ -136,6 +136,13 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			...(config.byteBudget === undefined ? {} : {byteBudget: config.byteBudget}),
 		}, {source, sink, events: bus, readerProblems: relay, ...(journal ? {journal} : {})}, controls);
 		journal?.checkpoint();
+		// A store read only in part (a cut .pst): the shortfall, in numbers, joins the summary and the report,
+		// and the run fails with SOURCE_INCOMPLETE (exit 9) though everything readable was migrated. Asked before
+		// verify, which reads the store again.
+		const incomplete = result.fatal || result.summary.interrupted ? undefined : source.incompleteness?.();
+		if (incomplete !== undefined) {
+			result.summary.problems.unshift({folder: '', location: source.location, key: '', kind: 'failed', code: 'SOURCE_INCOMPLETE', reason: `could not be read to its end: ${incomplete}`});
+		}
 		// Prove it: a complete run is followed by `verify` (on by default), read-only, same mapping.
 		let verifyLine: string | undefined;
 		let isVerified = true;
@@ -151,7 +158,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 				isVerified = checked.missing === 0 && checked.altered === 0 && checked.duplicated === 0;
 				didVerify = true;
 				verifyLine = isVerified
-					? `Verify: OK — all ${formatCount(checked.checked)} messages are on the server exactly once, with their flags and dates.`
+					? `Verify: OK — all ${formatCount(checked.checked)} messages ${incomplete === undefined ? '' : 'that could be read from the incomplete source '}are on the server exactly once, with their flags and dates.`
 					: `Verify: ${formatCount(checked.missing)} missing, ${formatCount(checked.duplicated)} extra copies, ${formatCount(checked.altered)} altered — run \`mailshift verify\` with the same options for the list.`;
 			} catch (error) {
 				verifyLine = `Verify could not run: ${toMailshiftError(error).message}`;
@@ -193,6 +200,12 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		if (result.summary.interrupted) {
 			io.stderr.write(`mailshift: stopped before the end. Run the same command again to continue${journal ? ` (the journal ${journal.path} remembers what is done)` : ''}.\n`);
 			return {exitCode: ExitCode.INTERRUPTED, result, finish};
+		}
+		if (incomplete !== undefined) {
+			printError(new MailshiftError('SOURCE_INCOMPLETE', `${source.location} could not be read to its end: ${incomplete}. Everything that could be read was migrated.`, 'fatal', {
+				hint: 'The file was cut short (an interrupted copy or download). Copy it again from the original and run the same command: messages already uploaded are not sent twice.',
+			}), io, false);
+			return {exitCode: ExitCode.SOURCE_INCOMPLETE, result, finish};
 		}
 		if (!isVerified) return {exitCode: ExitCode.SOME_FAILED, result, finish};
 		if (result.summary.failed > 0) {

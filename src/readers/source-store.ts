@@ -30,8 +30,12 @@ export type SourceFolder = Readonly<{
 export type ReaderProblem = Readonly<{
 	folder: string;
 	location: string;
-	/** FILE_IGNORED: a file in the store that is not read as mail (named so nothing is left behind silently). */
-	code: 'SOURCE_UNREADABLE' | 'MESSAGE_UNPARSEABLE' | 'MESSAGE_EMPTY' | 'FILE_IGNORED';
+	/**
+	 * FILE_IGNORED: a file in the store that is not read as mail (named so nothing is left behind silently).
+	 * SOURCE_INCOMPLETE: the store ends early (a cut copy); see `SourceStore.incompleteness`.
+	 * STORE_INCONSISTENT: the store's own bookkeeping disagrees with what it holds, nothing is lost (a warning).
+	 */
+	code: 'SOURCE_UNREADABLE' | 'SOURCE_INCOMPLETE' | 'STORE_INCONSISTENT' | 'MESSAGE_UNPARSEABLE' | 'MESSAGE_EMPTY' | 'FILE_IGNORED';
 	kind: 'failed' | 'warning';
 	reason: string;
 }>;
@@ -52,6 +56,12 @@ export interface SourceStore {
 	listFolders(signal?: AbortSignal): Promise<SourceFolder[]>;
 	messages(folder: SourceFolder, signal?: AbortSignal): AsyncIterable<SourceMessage>;
 	close(): Promise<void>;
+	/**
+	 * Optional capability: why the store could not be read to its end (a file cut short), with the shortfall in
+	 * numbers, or undefined when it was. Asked by the CLI after a run; a store that answers makes the run fail
+	 * with SOURCE_INCOMPLETE (exit 9) even though everything readable was migrated. Never throws.
+	 */
+	incompleteness?(): string | undefined;
 }
 
 /** Folder path as shown to users and used in SourceRef.folder and --map/--exclude matching. */
