@@ -4,8 +4,8 @@
  * named-property map, so one store per worker; ARCHITECTURE decision 3). Messages cross as transferred Buffers.
  *
  * Contract (see source-store.ts for the interface contract):
- * - Formats: ANSI (Outlook 97–2002) and Unicode PSTs, OSTs incl. Outlook 2013+ 4 KiB-page OSTs, no or
- *   "compressible" encryption. Everything else is refused by `open` with one MailshiftError naming the file and
+ * - Formats: ANSI (Outlook 97–2002) and Unicode PSTs, OSTs incl. Outlook 2013+ 4 KiB-page OSTs, no,
+ *   "compressible" or "high" (cyclic) encryption. Everything else is refused by `open` with one MailshiftError naming the file and
  *   the reason (NOT_A_MAIL_STORE, SOURCE_UNREADABLE, SOURCE_INCOMPLETE; 'fatal'); see pst/pst-session.ts.
  * - A file shorter than its header says (a cut copy) is read as far as it goes; `incompleteness()` then states
  *   the shortfall in numbers and the CLI fails the run with SOURCE_INCOMPLETE (exit 9).

@@ -5,8 +5,9 @@
  *
  * Contract:
  * - `open` checks the header itself before pst-extractor sees the file, so every refusal is one clear reason
- *   (`PstOpenError`): not a PST (no `!BDN`), an address book, an unsupported format version, "high"
- *   (cyclic) encryption, a truncated header, or a store whose root cannot be read.
+ *   (`PstOpenError`): not a PST (no `!BDN`), an address book, an unsupported format version, an unknown
+ *   encryption method, a truncated header, or a store whose root cannot be read. "High" (cyclic) encryption is
+ *   read (pst-extractor-fixes.ts fix 12).
  * - `readFolder` yields every item of the given folder nodes in contents-table order: a composed message, a
  *   not-mail marker, or a problem naming the folder, the node id and the reason (the item is then skipped).
  *   After each folder node it compares what it found with PR_CONTENT_COUNT and reports a shortfall by name,
@@ -266,10 +267,8 @@ function checkHeader(location: string): {format: StoreFormat; problems: SessionP
 		throw new PstOpenError('SOURCE_INCOMPLETE', `${location} is truncated: it has ${size} bytes, fewer than the ${minimum}-byte PST header alone.`, COPY_AGAIN_HINT);
 	}
 	const encryption = header[isAnsi ? 461 : 513] ?? 0;
-	if (encryption === 0x02) {
-		throw new PstOpenError('SOURCE_UNREADABLE', `${location} uses Outlook's "high" (cyclic) encryption, which mailshift cannot read.`, TOO_NEW_HINT);
-	}
-	if (encryption !== 0x00 && encryption !== 0x01) {
+	// 0x02 NDB_CRYPT_CYCLIC ("high" encryption) is decrypted block by block (pst-extractor-fixes.ts fix 12).
+	if (encryption !== 0x00 && encryption !== 0x01 && encryption !== 0x02) {
 		throw new PstOpenError('SOURCE_UNREADABLE', `${location} has an unknown encryption type ${encryption}; its header is damaged.`, 'Repair it with Outlook\'s Inbox Repair Tool (scanpst.exe), then try again.');
 	}
 	const problems: SessionProblem[] = [];
@@ -280,7 +279,7 @@ function checkHeader(location: string): {format: StoreFormat; problems: SessionP
 		problems.push({location, code: 'SOURCE_INCOMPLETE', kind: 'warning', reason: `the file has ${size} bytes but its header says ${declaredEnd}: it was cut short; items stored past the end cannot be read`});
 	}
 	return {
-		format: {kind: client === 'SO' ? 'OST' : 'PST', version, label, encryption: encryption === 1 ? 'compressible' : 'none'},
+		format: {kind: client === 'SO' ? 'OST' : 'PST', version, label, encryption: encryption === 1 ? 'compressible' : encryption === 2 ? 'cyclic' : 'none'},
 		problems, truncation,
 	};
 }
