@@ -185,6 +185,14 @@ describe('migrating Outlook files into Dovecot', {skip}, () => {
 		assert.equal(notMailReported.filter((p) => p.folder === 'Calendar/United States holidays').length, 160);
 		assert.equal(notMailReported.filter((p) => p.folder === 'Calendar').length, 9);
 		assert.equal(json.problems.filter((p) => p.kind === 'failed').length, 0);
+		// No mailbox for folders with nothing to upload that Outlook keeps for itself or for non-mail items.
+		const paths = (await readAccount(server, 'bob')).mailboxes.map((m) => m.path);
+		for (const absent of ['Outbox', 'RSS Feeds', 'Calendar', 'Calendar/United States holidays', 'Sync Issues/Conflicts']) {
+			assert.ok(!paths.includes(absent), `no mailbox ${absent} (${paths.join(', ')})`);
+		}
+		assert.ok(paths.includes('Sync Issues'), 'Sync Issues holds a mail item, so it is there');
+		assert.match(result.stdout, /Not mail, not uploaded \(`mailshift backup` saves them\): Calendar 9, Calendar\/United States holidays 160\./);
+		assert.doesNotMatch(result.stdout, /Calendar\s+→/);
 	});
 
 	test('a truncated OST uploads what it holds, then fails with exit 9 and the shortfall in numbers in the summary and report', async () => {

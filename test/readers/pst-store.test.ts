@@ -163,6 +163,25 @@ describe('reading OSTs and other formats', () => {
 		assert.ok(cursor < 160, `pst-extractor's cursor stops early (${cursor})`);
 	});
 
+	test('Outlook-internal folders are not listed when empty and are marked as holding no mail when they hold items (PST by entry ID, OST by name)', async (t) => {
+		// Given the Outlook.com OST: Outbox, RSS Feeds and the Sync Issues subfolders are empty; Sync Issues holds a log
+		const read = await readAll(OST);
+		const paths = read.folders.map((f) => f.path.join('/'));
+		for (const internal of ['Outbox', 'RSS Feeds', 'Sync Issues/Conflicts', 'Sync Issues/Local Failures', 'Sync Issues/Server Failures']) {
+			assert.ok(!paths.includes(internal), `${internal} is not listed`);
+		}
+		assert.equal(read.folders.find((f) => f.path.join('/') === 'Sync Issues')?.holdsMail, false);
+		assert.equal(read.folders.find((f) => f.path.join('/') === 'Calendar')?.holdsMail, false);
+		for (const kept of ['Inbox', 'Drafts', 'Archive', 'Junk Email']) assert.ok(paths.includes(kept), `${kept} is still listed (even empty)`);
+
+		// And a PST whose Outbox is found by the store's PR_IPM_OUTBOX_ENTRYID, and whose RSS Feeds has its own class
+		const pst = corpusFile(t, 'aspose__Outlook.pst');
+		if (pst === undefined) return;
+		const aspose = (await readAll(pst)).folders.map((f) => f.path.join('/'));
+		assert.ok(!aspose.includes('Outbox') && !aspose.includes('RSS Feeds'), aspose.join(', '));
+		assert.ok(aspose.includes('Custom Folder 1'), 'an empty folder of the user is still recreated');
+	});
+
 	test('a Sent item of an Outlook.com OST gets From with the SMTP address behind its Exchange sender', async () => {
 		const read = await readAll(OST);
 		const sent = read.messages.get('Sent Items') ?? [];

@@ -42,7 +42,8 @@ export class PlainReporter implements Reporter {
 				this.#write(`the server asked to slow down — resuming in ${Math.max(1, Math.round((event.untilMs - Date.now()) / 1000))} s (${event.reason})`);
 				break;
 			case 'folder:start':
-				this.#write(`${event.folder} → ${event.mailbox}${event.created ? ' (new folder)' : ''}${event.total === undefined ? '' : `, ${formatCount(event.total)} messages`}`);
+				if (event.holdsNoMail === true) this.#write(`${event.folder}: ${event.total === undefined ? 'items' : `${formatCount(event.total)} items`}; not a mail folder in Outlook, so a mailbox is made only if one of them is mail`);
+				else this.#write(`${event.folder} → ${event.mailbox}${event.created ? ' (new folder)' : ''}${event.total === undefined ? '' : `, ${formatCount(event.total)} messages`}`);
 				break;
 			default:
 				break;
