@@ -21,6 +21,7 @@ import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {readAccount} from '../helpers/imap-readback.js';
 import type {ServerMessage} from '../helpers/imap-readback.js';
 import {REPO_ROOT, runCli} from '../helpers/run-cli.js';
+import {corpusFile} from '../helpers/pst-corpus.js';
 
 const skip = dovecotSkipReason();
 const TESTDATA = join(REPO_ROOT, 'node_modules/pst-extractor/example/testdata');
@@ -132,7 +133,7 @@ describe('migrating Outlook files into Dovecot', {skip}, () => {
 	let server: PrivateDovecot;
 	let work: string;
 	before(async () => {
-		server = await startDovecot({users: ['alice', 'bob', 'carol', 'dave']});
+		server = await startDovecot({users: ['alice', 'bob', 'carol', 'dave', 'erin']});
 		work = await mkdtemp(join(tmpdir(), 'ms-e2e-pst-'));
 	});
 	after(async () => {
@@ -224,5 +225,22 @@ describe('migrating Outlook files into Dovecot', {skip}, () => {
 		assert.equal(none.code, 9, `stderr:\n${none.stderr}\nstdout:\n${none.stdout}`);
 		assert.match(none.stderr, /read 0 of ~0 items \(plus the items of the subfolders of 1 folder\(s\), which could not be listed\); the file ends early at byte 3000000/);
 		assert.doesNotMatch(none.stdout, /Verify: OK — all 0 messages are/);
+	});
+
+	test('Outlook categories on mail arrive as IMAP keywords, read back from Dovecot', async (t) => {
+		// Given a PST whose mail item has the categories "Green Category" and "Blue Category"
+		const file = corpusFile(t, 'pstsdk__sample1.pst');
+		if (file === undefined) return;
+
+		// When
+		const result = await runCli(['migrate', file, '--to', `imap://erin@127.0.0.1:${server.port}`, '--stats', '0'],
+			{env: {MAILSHIFT_PASSWORD: server.passwordOf('erin')}});
+
+		// Then (Dovecot's PERMANENTFLAGS has \*, so new keywords are kept)
+		assert.equal(result.code, 0, `stderr:\n${result.stderr}\nstdout:\n${result.stdout}`);
+		const messages = (await readAccount(server, 'erin')).messages;
+		assert.equal(messages.length, 1);
+		const flags = [...(messages[0]?.flags ?? [])].map((f) => f.toLowerCase());
+		assert.ok(flags.includes('green_category') && flags.includes('blue_category'), flags.join(' '));
 	});
 });

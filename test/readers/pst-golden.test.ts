@@ -14,6 +14,9 @@
  *   corpus stores whose items name no sender (hiraoka__nonUnicodeCP932, hiraoka__simple, rubymsg__200_recipients,
  *   rubymsg__attachAndInline, rubymsg__msgInMsg) now carry `From: "Unknown sender" <unknown@invalid>`; nothing
  *   else changed (the shipped stores and every other corpus store keep their digests).
+ * - Issue 12 item 18 (Outlook categories become IMAP keywords; category-keywords.ts): pstsdk__sample1's one mail
+ *   item, the only mail with categories in these stores, now carries the flags `green_category blue_category`;
+ *   its composed bytes are unchanged (the digest covers flags too).
  */
 import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
@@ -62,7 +65,7 @@ const CORPUS_GOLDEN: Readonly<Record<string, string>> = {
 	'hiraoka__unicodeAttachmentFilename.pst': '1 406f35a3dc4a3986a7a2e33a8e9bb5278cddcfc62c7a3b36f8cdfc9da0eb71c3',
 	'javalibpst__dist-list.pst': '3 87f331ce737b4e51cd6fd67251adca70b89c6700811c3d642a4a08d61312b249',
 	'mspstrs__Empty.pst': '0 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-	'pstsdk__sample1.pst': '1 950331e01e7bb4655667144f6ba0f4354173455bc13ef19524e61b990a381db0',
+	'pstsdk__sample1.pst': '1 2f3b4ae727e78ddc7fd3cde6fdc992a4676f4191f6bcd66e2a34865275a4c412',
 	'pstsdk__submessage.pst': '1 852bf57664b2be3b13a1d8f15697f026fcb06fd530f78a94956031ccfa895923',
 	'pstsdk__test_ansi.pst': '1 59cd1d8b6ad279830da35fd70cd8e411497f8f268c380add41b6bead3c95202c',
 	'pstsdk__test_unicode.pst': '2 26ef7330d0b37e9ebdaa85ec75e637c4beefdb7b3702720cd616f63e806f28fa',
