@@ -170,7 +170,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			...(didVerify ? {isVerified} : {}),
 			interrupted: result.summary.interrupted, dryRun: config.dryRun,
 			...(result.summary.stopReason ? {stopReason: result.summary.stopReason} : {}),
-			...(result.fatal ? {error: result.fatal.message} : {}),
+			...(result.fatal ? {error: result.fatal.message} : incomplete !== undefined ? {error: `${source.location} could not be read to its end: ${incomplete}`} : {}),
 			...(journal ? {journalPath: journal.path} : {}),
 			...(config.reportPath ? {reportPath: config.reportPath} : {}),
 			...(io.commandLine ? {resumeCommand: io.commandLine} : {}),
