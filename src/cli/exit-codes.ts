@@ -23,6 +23,8 @@ export const ExitCode = {
 	FATAL: 7,
 	/** The server could not be reached: DNS, connection refused, TLS failure. */
 	UNREACHABLE: 8,
+	/** The source ends early (a truncated file): what could be read was migrated, the rest is missing. */
+	SOURCE_INCOMPLETE: 9,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -34,6 +36,7 @@ export function exitCodeFor(code: ErrorCode): ExitCodeValue {
 		case 'AUTH_FAILED': return ExitCode.AUTH;
 		case 'HOST_NOT_FOUND': case 'CONNECTION_REFUSED': case 'TLS_FAILED': case 'MANAGESIEVE_UNAVAILABLE': return ExitCode.UNREACHABLE;
 		case 'CONNECTION_LOST': case 'TIMEOUT': case 'THROTTLED': case 'ABORTED': case 'BUDGET_REACHED': return ExitCode.INTERRUPTED;
+		case 'SOURCE_INCOMPLETE': return ExitCode.SOURCE_INCOMPLETE;
 		case 'OVER_QUOTA': case 'JOURNAL_LOCKED': case 'JOURNAL_CORRUPT': return ExitCode.FATAL;
 		case 'BUG': return ExitCode.BUG;
 		default: return ExitCode.SOME_FAILED;
@@ -47,8 +50,9 @@ export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
 	2: 'usage error (bad option or argument, or a resume with a different destination or mapping)',
 	3: 'source not found, unreadable, or not a mail store',
 	4: 'login refused by the server',
-	5: 'finished, but some messages failed (see the summary and --report); a dry run: messages over the server’s size limit (APPENDLIMIT)',
+	5: 'finished, but some messages failed, or a warning needs a look (an mbox that may have run messages together) (see the summary and --report); a dry run: messages over the server’s size limit (APPENDLIMIT)',
 	6: 'interrupted (Ctrl-C, connection lost, time or byte budget reached): run the same command again to resume',
 	7: 'fatal: mailbox over quota (a dry run: the mail does not fit the quota), or the journal is locked by another run or corrupt',
 	8: 'server unreachable (DNS, connection refused, TLS failure)',
+	9: 'the source ends early (a truncated .pst/.ost): what could be read was migrated, the shortfall is in the summary; copy the file again and re-run',
 };

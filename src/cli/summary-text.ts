@@ -12,12 +12,20 @@ export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'd
 	const folderWidth = Math.min(40, Math.floor(nameRoom / 2), Math.max(12, ...summary.folders.map((f) => displayWidth(f.folder))));
 	const boxWidth = Math.min(40, nameRoom - folderWidth, Math.max(12, ...summary.folders.map((f) => displayWidth(f.mailbox))));
 	const num = (n: number): string => formatCount(n).padStart(9);
+	// The table counts mail only; Outlook items that are not mail (contacts, calendar items…) are listed apart, and
+	// a folder holding nothing else gets no row (it gets no mailbox either).
+	const notMail = new Map<string, number>();
+	for (const p of summary.problems) if (p.code === 'NOT_MAIL') notMail.set(p.folder, (notMail.get(p.folder) ?? 0) + 1);
+	const notMailIn = (f: {folder: string}): number => notMail.get(f.folder) ?? 0;
+	const allNotMail = [...notMail.values()].reduce((a, b) => a + b, 0);
 	lines.push(config.dryRun ? 'DRY RUN — plan (nothing was written):' : 'Summary:');
 	lines.push(`  ${fit('Folder', folderWidth)}   ${fit('Mailbox', boxWidth)} ${'found'.padStart(9)} ${verb.padStart(9)} ${'skipped'.padStart(9)} ${'failed'.padStart(9)} ${'size'.padStart(10)}`);
 	for (const f of summary.folders) {
-		lines.push(`  ${fit(f.folder, folderWidth)} → ${fit(f.mailbox, boxWidth)} ${num(f.found)} ${num(f.uploaded)} ${num(f.skipped)} ${num(f.failed)} ${formatBytes(f.bytes).padStart(10)}`);
+		if (f.found > 0 && notMailIn(f) === f.found) continue;
+		lines.push(`  ${fit(f.folder, folderWidth)} → ${fit(f.mailbox, boxWidth)} ${num(f.found - notMailIn(f))} ${num(f.uploaded)} ${num(f.skipped - notMailIn(f))} ${num(f.failed)} ${formatBytes(f.bytes).padStart(10)}`);
 	}
-	lines.push(`  ${fit('Total', folderWidth)}   ${fit('', boxWidth)} ${num(summary.found)} ${num(summary.uploaded)} ${num(summary.skipped)} ${num(summary.failed)} ${formatBytes(summary.bytes).padStart(10)}`);
+	lines.push(`  ${fit('Total', folderWidth)}   ${fit('', boxWidth)} ${num(summary.found - allNotMail)} ${num(summary.uploaded)} ${num(summary.skipped - allNotMail)} ${num(summary.failed)} ${formatBytes(summary.bytes).padStart(10)}`);
+	if (allNotMail > 0) lines.push(`  Not mail, not uploaded (\`mailshift backup\` saves them): ${[...notMail].map(([folder, n]) => `${folder} ${formatCount(n)}`).join(', ')}.`);
 	lines.push(`  ${plural(summary.folders.length, 'folder')} in ${formatDuration(summary.elapsedMs / 1000)}${summary.interrupted ? ` — ${describeStop(summary, config)}` : ''}.`);
 	const failed = summary.problems.filter((p) => p.kind === 'failed');
 	const skipped = summary.problems.filter((p) => p.kind === 'skipped');

@@ -278,7 +278,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 				await drainFolder(plan.folder, `${e.message}${e.hint ? ` ${e.hint}` : ''}`, e.code);
 				continue;
 			}
-			events.emit({type: 'folder:start', folder: plan.label, mailbox, created, ...(plan.folder.count === undefined ? {} : {total: plan.folder.count})});
+			events.emit({type: 'folder:start', folder: plan.label, mailbox, created, ...(plan.folder.count === undefined ? {} : {total: plan.folder.count}), ...(plan.folder.holdsMail === false ? {holdsNoMail: true} : {})});
 
 			try {
 				for await (const message of source.messages(plan.folder, controls.stopSignal)) {

@@ -13,6 +13,8 @@ export type ErrorCode =
 	| 'SOURCE_NOT_FOUND'
 	| 'SOURCE_UNREADABLE'
 	| 'NOT_A_MAIL_STORE'
+	/** The store ends early (a cut copy): what could be read was migrated, the rest is missing. */
+	| 'SOURCE_INCOMPLETE'
 	| 'MESSAGE_UNPARSEABLE'
 	| 'MESSAGE_EMPTY'
 	| 'MESSAGE_REJECTED'

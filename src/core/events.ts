@@ -7,7 +7,8 @@ import type {SourceRef, Summary} from './types.js';
 
 export type EngineEvent =
 	| {type: 'run:start'; folders: number; messages?: number; bytes?: number; dryRun: boolean}
-	| {type: 'folder:start'; folder: string; mailbox: string; total?: number; created: boolean}
+	/** `holdsNoMail`: the store says the folder holds no mail (Outlook Calendar, Contacts, internal folders): its mailbox is created only if mail turns up. */
+	| {type: 'folder:start'; folder: string; mailbox: string; total?: number; created: boolean; holdsNoMail?: true}
 	| {type: 'folder:excluded'; folder: string}
 	| {type: 'message:uploaded'; ref: SourceRef; mailbox: string; bytes: number; uid?: number}
 	| {type: 'message:skipped'; ref: SourceRef; code: string; reason: string}

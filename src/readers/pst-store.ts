@@ -4,9 +4,11 @@
  * named-property map, so one store per worker; ARCHITECTURE decision 3). Messages cross as transferred Buffers.
  *
  * Contract (see source-store.ts for the interface contract):
- * - Formats: ANSI (Outlook 97–2002) and Unicode PSTs, OSTs incl. Outlook 2013+ 4 KiB-page OSTs, no or
- *   "compressible" encryption. Everything else is refused by `open` with one MailshiftError naming the file and
- *   the reason (NOT_A_MAIL_STORE, SOURCE_UNREADABLE; 'fatal'); see pst/pst-session.ts.
+ * - Formats: ANSI (Outlook 97–2002) and Unicode PSTs, OSTs incl. Outlook 2013+ 4 KiB-page OSTs, no,
+ *   "compressible" or "high" (cyclic) encryption. Everything else is refused by `open` with one MailshiftError naming the file and
+ *   the reason (NOT_A_MAIL_STORE, SOURCE_UNREADABLE, SOURCE_INCOMPLETE; 'fatal'); see pst/pst-session.ts.
+ * - A file shorter than its header says (a cut copy) is read as far as it goes; `incompleteness()` then states
+ *   the shortfall in numbers and the CLI fails the run with SOURCE_INCOMPLETE (exit 9).
  * - Folders: the IPM subtree as Outlook shows it, with roles from the store (pst/folder-tree.ts). `count` is
  *   the folder's PR_CONTENT_COUNT (mail and non-mail items); `bytes` is unknown.
  * - Messages: every item of the folder in contents-table order. Mail items (pst/item-kind.ts) are composed into
@@ -16,7 +18,8 @@
  *   `file.pst#Folder/Path/<node id>`.
  * - Problems (onProblem; iteration continues): an item that cannot be read ('failed', its folder path, node id
  *   and reason), an item read with losses (a damaged attachment or body: 'warning'), a folder whose items fall
- *   short of its PR_CONTENT_COUNT ('failed', by name), hidden folders holding items ('warning').
+ *   short of its PR_CONTENT_COUNT ('failed', by name) — or STORE_INCONSISTENT ('warning') when every listed item
+ *   was read and only the stored count is stale —, hidden folders holding items ('warning').
  *   A folder that cannot be opened throws SOURCE_UNREADABLE with disposition 'skip'. A worker that dies throws
  *   SOURCE_UNREADABLE 'fatal'.
  * - Memory: the worker runs at most `window.items` items / `window.bytes` bytes ahead of the consumer
@@ -92,9 +95,16 @@ export class PstStore implements SourceStore {
 	#isClosed = false;
 	#exitError: Error | undefined;
 	#maxReadAhead = 0;
+	readonly #truncation: Readonly<{size: number; declaredEnd: number}> | undefined;
+	/** Items yielded or reported failed (node ids, so a second pass — verify — does not count twice). */
+	readonly #itemsSeen = new Set<string>();
+	/** PR_CONTENT_COUNT summed over the listed folders, and folders whose subfolder list could not be read. */
+	#itemsListed = 0;
+	#unlistedBranches = 0;
 
-	private constructor(location: string, worker: Worker, format: string, options: PstStoreOptions) {
+	private constructor(location: string, worker: Worker, format: string, options: PstStoreOptions, truncation?: Readonly<{size: number; declaredEnd: number}>) {
 		this.location = location;
+		this.#truncation = truncation;
 		this.#worker = worker;
 		this.format = format;
 		this.#options = options;
@@ -145,7 +155,7 @@ export class PstStore implements SourceStore {
 			await worker.terminate();
 			throw new MailshiftError('BUG', `The PST reader sent "${first.type}" before "ready".`, 'fatal');
 		}
-		const store = new PstStore(location, worker, first.format, options);
+		const store = new PstStore(location, worker, first.format, options, first.truncation);
 		for (const problem of first.problems) store.#report(problem);
 		return store;
 	}
@@ -171,6 +181,8 @@ export class PstStore implements SourceStore {
 		}
 		if (reply.type !== 'folders') throw new MailshiftError('BUG', `Unexpected reply "${reply.type}" to a folder listing.`, 'fatal');
 		for (const problem of reply.problems) this.#report(problem);
+		this.#unlistedBranches = reply.problems.filter((p) => p.reason.includes('subfolders cannot be read')).length;
+		this.#itemsListed = reply.folders.reduce((n, f) => n + f.count, 0);
 		this.#foldersByPath.clear();
 		return reply.folders.map((folder: WorkerFolder) => {
 			this.#foldersByPath.set(JSON.stringify(folder.path), folder.nids);
@@ -213,6 +225,7 @@ export class PstStore implements SourceStore {
 					return;
 				}
 				if (event.type === 'problem') {
+					if (event.problem.kind === 'failed' && event.problem.code === 'MESSAGE_UNPARSEABLE') this.#itemsSeen.add(event.problem.location);
 					this.#report(event.problem);
 				} else if (event.type === 'folder-error') {
 					throw new MailshiftError('SOURCE_UNREADABLE', `Cannot read folder "${label}" of ${this.location}: ${event.reason}`, 'skip', {
@@ -221,6 +234,7 @@ export class PstStore implements SourceStore {
 				} else if (event.type === 'item') {
 					this.#maxReadAhead = Math.max(this.#maxReadAhead, event.unacknowledged, queue.size + 1);
 					const message = toSourceMessage(this.location, label, event);
+					this.#itemsSeen.add(event.location);
 					this.#worker.unref();
 					yield message;
 					this.#worker.ref();
@@ -245,6 +259,21 @@ export class PstStore implements SourceStore {
 			this.#worker.unref();
 			release();
 		}
+	}
+
+	/**
+	 * SourceStore capability: for a file shorter than its header says, what was read against what the store
+	 * lists, and where the file ends (e.g. "read 120 of ~400 items; the file ends early at byte N …"). The item
+	 * total is the folders' PR_CONTENT_COUNT, hence "~"; folders whose subfolders could not be listed add an
+	 * unknown number. Undefined for a complete file.
+	 */
+	incompleteness(): string | undefined {
+		const cut = this.#truncation;
+		if (cut === undefined) return undefined;
+		const percent = Math.floor((cut.size / cut.declaredEnd) * 100);
+		const branches = this.#unlistedBranches === 0 ? ''
+			: ` (plus the items of the subfolders of ${this.#unlistedBranches} folder(s), which could not be listed)`;
+		return `read ${this.#itemsSeen.size} of ~${this.#itemsListed} items${branches}; the file ends early at byte ${cut.size}, but its header says it is ${cut.declaredEnd} bytes long (${percent}% present)`;
 	}
 
 	/** Ends the worker. Idempotent; never throws. */

@@ -35,8 +35,10 @@ export type ReaderProblem = Readonly<{
 	 * MBOX_MERGE_SUSPECTED: an mbox message holds a `From ` line with a message header after it, so several
 	 * messages may have been run together (a warning in ATTENTION_CODES: the run does not end OK).
 	 * MAILDIR_TIMES_LOST: a Maildir folder was copied without its file times (see maildir-store.ts); a note.
+	 * SOURCE_INCOMPLETE: the store ends early (a cut copy); see `SourceStore.incompleteness`.
+	 * STORE_INCONSISTENT: the store's own bookkeeping disagrees with what it holds, nothing is lost (a warning).
 	 */
-	code: 'SOURCE_UNREADABLE' | 'MESSAGE_UNPARSEABLE' | 'MESSAGE_EMPTY' | 'FILE_IGNORED' | 'MBOX_MERGE_SUSPECTED' | 'MAILDIR_TIMES_LOST';
+	code: 'SOURCE_UNREADABLE' | 'SOURCE_INCOMPLETE' | 'STORE_INCONSISTENT' | 'MESSAGE_UNPARSEABLE' | 'MESSAGE_EMPTY' | 'FILE_IGNORED' | 'MBOX_MERGE_SUSPECTED' | 'MAILDIR_TIMES_LOST';
 	kind: 'failed' | 'warning';
 	reason: string;
 }>;
@@ -64,6 +66,12 @@ export interface SourceStore {
 	listFolders(signal?: AbortSignal): Promise<SourceFolder[]>;
 	messages(folder: SourceFolder, signal?: AbortSignal): AsyncIterable<SourceMessage>;
 	close(): Promise<void>;
+	/**
+	 * Optional capability: why the store could not be read to its end (a file cut short), with the shortfall in
+	 * numbers, or undefined when it was. Asked by the CLI after a run; a store that answers makes the run fail
+	 * with SOURCE_INCOMPLETE (exit 9) even though everything readable was migrated. Never throws.
+	 */
+	incompleteness?(): string | undefined;
 }
 
 /** Folder path as shown to users and used in SourceRef.folder and --map/--exclude matching. */

@@ -22,7 +22,7 @@ test('error codes map to the exit codes a script would act on', () => {
 	const table: Array<[ErrorCode, number]> = [
 		['USAGE', 2], ['SOURCE_NOT_FOUND', 3], ['SOURCE_UNREADABLE', 3], ['NOT_A_MAIL_STORE', 3], ['AUTH_FAILED', 4],
 		['MESSAGE_REJECTED', 5], ['TOO_BIG', 5], ['CONNECTION_LOST', 6], ['ABORTED', 6], ['OVER_QUOTA', 7],
-		['HOST_NOT_FOUND', 8], ['CONNECTION_REFUSED', 8], ['TLS_FAILED', 8], ['BUG', 1],
+		['HOST_NOT_FOUND', 8], ['CONNECTION_REFUSED', 8], ['TLS_FAILED', 8], ['SOURCE_INCOMPLETE', 9], ['BUG', 1],
 		['RULES_UNPARSEABLE', 3], ['MANAGESIEVE_UNAVAILABLE', 8], ['SIEVE_REJECTED', 5], ['SIEVE_SCRIPT_CONFLICT', 5],
 	];
 	for (const [code, exit] of table) assert.equal(exitCodeFor(code), exit, code);

@@ -98,6 +98,8 @@ describe('PlainReporter: event lines', () => {
 		['an existing mailbox and a known count', {type: 'folder:start', folder: 'Inbox', mailbox: 'INBOX', total: 12_345, created: false}, 'Inbox → INBOX, 12,345 messages'],
 		['a new mailbox', {type: 'folder:start', folder: 'Sent Items', mailbox: 'Sent', total: 3, created: true}, 'Sent Items → Sent (new folder), 3 messages'],
 		['an unknown count', {type: 'folder:start', folder: 'Archive', mailbox: 'Archive', created: false}, 'Archive → Archive'],
+		['an Outlook folder that holds no mail', {type: 'folder:start', folder: 'Calendar', mailbox: 'Calendar', total: 9, created: false, holdsNoMail: true},
+			'Calendar: 9 items; not a mail folder in Outlook, so a mailbox is made only if one of them is mail'],
 	];
 	for (const [why, event, line] of folders) {
 		test(`Given a folder start with ${why}, when reported, then the line reads "${line}"`, () => {

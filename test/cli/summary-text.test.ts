@@ -163,3 +163,21 @@ describe('formatSummary: problems', () => {
 		assert.ok(text.endsWith('\n') && !text.endsWith('\n\n'));
 	});
 });
+
+describe('formatSummary: Outlook items that are not mail', () => {
+	test('a folder holding only non-mail items gets no row; the table and its total count mail, and the not-mail items are listed apart', () => {
+		const notMail = (folder: string, n: number): Problem => ({folder, location: `/x.pst#${folder}/${n}`, key: String(n), kind: 'skipped', code: 'NOT_MAIL', reason: 'a calendar item, not mail'});
+		const text = formatSummary(summaryOf({
+			folders: [
+				{folder: 'Inbox', mailbox: 'INBOX', found: 12, uploaded: 10, skipped: 2, failed: 0, bytes: 1000},
+				{folder: 'Calendar', mailbox: 'Calendar', found: 9, uploaded: 0, skipped: 9, failed: 0, bytes: 0},
+			],
+			found: 21, uploaded: 10, skipped: 11, failed: 0, bytes: 1000,
+			problems: [notMail('Inbox', 1), ...Array.from({length: 9}, (_, i) => notMail('Calendar', i + 10))],
+		}), {dryRun: true});
+		assert.doesNotMatch(text, /Calendar\s+→/);
+		assert.match(text, /Inbox\s+→ INBOX\s+11\s+10\s+1\s+0/);
+		assert.match(text, /Total\s+11\s+10\s+1\s+0/);
+		assert.match(text, /Not mail, not uploaded \(`mailshift backup` saves them\): Inbox 1, Calendar 9\./);
+	});
+});

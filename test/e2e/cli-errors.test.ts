@@ -61,10 +61,10 @@ describe('usage and source errors', () => {
 		assert.match(result.stderr, /cur\/ and new\//);
 	});
 
-	test('a damaged or mislabelled .pst file exits 3 with one sentence naming the file and the reason', async () => {
+	test('a truncated .pst exits 9 (source incomplete) and a mislabelled one 3, each with one sentence naming the file and the reason', async () => {
 		await writeFile(join(work, 'cut.pst'), Buffer.from('!BDN....SM\x17\x00'));
 		const cut = await runCli(['migrate', join(work, 'cut.pst'), '--dry-run']);
-		assert.equal(cut.code, 3);
+		assert.equal(cut.code, 9);
 		assert.match(cut.stderr, /mailshift: .*cut\.pst is truncated: it has 12 bytes/);
 		assertNoStack(cut.stderr);
 		await writeFile(join(work, 'notes.pst'), 'These are my notes, not a mailbox.\n');

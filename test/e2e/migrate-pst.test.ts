@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
-import {mkdtemp, readFile, rm} from 'node:fs/promises';
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -21,6 +21,7 @@ import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {readAccount} from '../helpers/imap-readback.js';
 import type {ServerMessage} from '../helpers/imap-readback.js';
 import {REPO_ROOT, runCli} from '../helpers/run-cli.js';
+import {corpusFile} from '../helpers/pst-corpus.js';
 
 const skip = dovecotSkipReason();
 const TESTDATA = join(REPO_ROOT, 'node_modules/pst-extractor/example/testdata');
@@ -132,7 +133,7 @@ describe('migrating Outlook files into Dovecot', {skip}, () => {
 	let server: PrivateDovecot;
 	let work: string;
 	before(async () => {
-		server = await startDovecot({users: ['alice', 'bob']});
+		server = await startDovecot({users: ['alice', 'bob', 'carol', 'dave', 'erin']});
 		work = await mkdtemp(join(tmpdir(), 'ms-e2e-pst-'));
 	});
 	after(async () => {
@@ -185,5 +186,61 @@ describe('migrating Outlook files into Dovecot', {skip}, () => {
 		assert.equal(notMailReported.filter((p) => p.folder === 'Calendar/United States holidays').length, 160);
 		assert.equal(notMailReported.filter((p) => p.folder === 'Calendar').length, 9);
 		assert.equal(json.problems.filter((p) => p.kind === 'failed').length, 0);
+		// No mailbox for folders with nothing to upload that Outlook keeps for itself or for non-mail items.
+		const paths = (await readAccount(server, 'bob')).mailboxes.map((m) => m.path);
+		for (const absent of ['Outbox', 'RSS Feeds', 'Calendar', 'Calendar/United States holidays', 'Sync Issues/Conflicts']) {
+			assert.ok(!paths.includes(absent), `no mailbox ${absent} (${paths.join(', ')})`);
+		}
+		assert.ok(paths.includes('Sync Issues'), 'Sync Issues holds a mail item, so it is there');
+		assert.match(result.stdout, /Not mail, not uploaded \(`mailshift backup` saves them\): Calendar 9, Calendar\/United States holidays 160\./);
+		assert.doesNotMatch(result.stdout, /Calendar\s+→/);
+	});
+
+	test('a truncated OST uploads what it holds, then fails with exit 9 and the shortfall in numbers in the summary and report', async () => {
+		// Given the Outlook.com OST cut at 20% (every item survives, the file is still incomplete) and at 3,000,000
+		// bytes (its folder list is gone: the issue's "0 messages, Verify: OK, exit 0")
+		const whole = await readFile(join(TESTDATA, 'pstextractortest@outlook.com.ost'));
+		const {mail} = expectedFrom(join(TESTDATA, 'pstextractortest@outlook.com.ost'), (root) => child(child(root, 'Root - Mailbox'), 'IPM_SUBTREE'));
+		const late = join(work, 'late.ost');
+		await writeFile(late, whole.subarray(0, 3_400_000));
+		const early = join(work, 'early.ost');
+		await writeFile(early, whole.subarray(0, 3_000_000));
+		const report = join(work, 'late.json');
+
+		// When
+		const result = await runCli(['migrate', late, '--to', `imap://carol@127.0.0.1:${server.port}`, '--report', report, '--stats', '0'],
+			{env: {MAILSHIFT_PASSWORD: server.passwordOf('carol')}});
+		const none = await runCli(['migrate', early, '--to', `imap://dave@127.0.0.1:${server.port}`, '--stats', '0'],
+			{env: {MAILSHIFT_PASSWORD: server.passwordOf('dave')}});
+
+		// Then: what was read is on the server, and the run failed with its own exit code and the numbers
+		assert.equal(result.code, 9, `stderr:\n${result.stderr}\nstdout:\n${result.stdout}`);
+		// (every item is there; attachments stored past the cut are lost, each reported as an item read with problems)
+		const arrived = (await readAccount(server, 'carol')).messages.map((m) => m.messageId ?? '');
+		assert.equal(arrived.length, mail.length);
+		for (const want of mail) if (want.messageId !== undefined) assert.ok(arrived.includes(want.messageId), `${want.messageId} arrived`);
+		assert.match(result.stderr, /could not be read to its end: read 183 of ~183 items; the file ends early at byte 3400000, but its header says it is 16818176 bytes long/);
+		const json = JSON.parse(await readFile(report, 'utf8')) as {problems: Array<{code: string; kind: string; reason: string}>};
+		assert.ok(json.problems.some((p) => p.code === 'SOURCE_INCOMPLETE' && p.kind === 'failed' && /read 183 of ~183 items/.test(p.reason)));
+		assert.equal(none.code, 9, `stderr:\n${none.stderr}\nstdout:\n${none.stdout}`);
+		assert.match(none.stderr, /read 0 of ~0 items \(plus the items of the subfolders of 1 folder\(s\), which could not be listed\); the file ends early at byte 3000000/);
+		assert.doesNotMatch(none.stdout, /Verify: OK — all 0 messages are/);
+	});
+
+	test('Outlook categories on mail arrive as IMAP keywords, read back from Dovecot', async (t) => {
+		// Given a PST whose mail item has the categories "Green Category" and "Blue Category"
+		const file = corpusFile(t, 'pstsdk__sample1.pst');
+		if (file === undefined) return;
+
+		// When
+		const result = await runCli(['migrate', file, '--to', `imap://erin@127.0.0.1:${server.port}`, '--stats', '0'],
+			{env: {MAILSHIFT_PASSWORD: server.passwordOf('erin')}});
+
+		// Then (Dovecot's PERMANENTFLAGS has \*, so new keywords are kept)
+		assert.equal(result.code, 0, `stderr:\n${result.stderr}\nstdout:\n${result.stdout}`);
+		const messages = (await readAccount(server, 'erin')).messages;
+		assert.equal(messages.length, 1);
+		const flags = [...(messages[0]?.flags ?? [])].map((f) => f.toLowerCase());
+		assert.ok(flags.includes('green_category') && flags.includes('blue_category'), flags.join(' '));
 	});
 });

@@ -120,13 +120,30 @@ describe('composed messages', () => {
 		assert.match(head, /^Content-Type: multipart\/alternative; boundary="----=_mailshift_[0-9a-f]{28}"\r\n/m);
 	});
 
-	test('an item without any date gets no Date header (never "now"), and the same item always composes to the same bytes', () => {
+	test('an item without sender or any date still gets From and Date (RFC 5322 §3.6): "Unknown sender" at .invalid and the epoch, never "now", and always the same bytes', async () => {
 		const raw = compose({subject: 'draft', text: 'x'});
-		assert.doesNotMatch(headerBlock(raw), /^Date:/m);
+		const head = headerBlock(raw);
+		assert.match(head, /^From: "Unknown sender" <unknown@invalid>\r\n/m);
+		assert.match(head, /^Date: Thu, 1 Jan 1970 00:00:00 \+0000\r\n/m);
+		assert.deepEqual((await PostalMime.parse(raw)).from, {name: 'Unknown sender', address: 'unknown@invalid'});
 		assert.ok(raw.equals(compose({subject: 'draft', text: 'x'})));
+		// The item's own sender and date win over the fallbacks.
+		const dated = headerBlock(compose({subject: 'draft', text: 'x', date: SENT, from: {name: 'Me', address: 'me@example.org'}}));
+		assert.match(dated, /^From: Me <me@example.org>\r\n/m);
+		assert.match(dated, /^Date: Thu, 12 Aug 2021 20:32:10 \+0000\r\n/m);
 		const both = {...BASE, subject: 'draft', text: 'x', html: '<p>x</p>'};
 		assert.ok(composeMessage(both, 'store/42').equals(composeMessage(both, 'store/42')));
 		assert.ok(!composeMessage(both, 'store/42').equals(composeMessage(both, 'store/43')), 'boundaries differ per item seed');
+	});
+
+	test('transport headers without From or Date get them from the item, else the fallbacks', () => {
+		const transport = 'Received: from a by b; Thu, 12 Aug 2021 20:31:55 +0000\nSubject: hi\n';
+		const withItem = headerBlock(compose({transportHeaders: transport, from: {address: 'a@example.org'}, date: SENT, text: 'x'}));
+		assert.match(withItem, /^From: a@example.org\r\n/m);
+		assert.match(withItem, /^Date: Thu, 12 Aug 2021 20:32:10 \+0000\r\n/m);
+		const bare = headerBlock(compose({transportHeaders: transport, text: 'x'}));
+		assert.match(bare, /^From: "Unknown sender" <unknown@invalid>\r\n/m);
+		assert.match(bare, /^Date: Thu, 1 Jan 1970 00:00:00 \+0000\r\n/m);
 	});
 
 	test('original transport headers are kept line for line except the MIME structure we rebuild', async () => {

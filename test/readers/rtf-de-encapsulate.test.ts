@@ -13,6 +13,8 @@ import {decompressRTF} from '@kenjiuno/decompressrtf';
 import {PSTFile, type PSTFolder} from 'pst-extractor';
 import {deEncapsulateSync} from 'rtf-stream-parser';
 import {PropertyBag} from '../../src/readers/pst/property-bag.js';
+import {createRequire} from 'node:module';
+import {RTF_DESTINATIONS, RTF_KNOWN_WORDS} from '../../src/readers/pst/rtf-control-words.js';
 import {deEncapsulateRtf} from '../../src/readers/pst/rtf-de-encapsulate.js';
 import {decompressRtf} from '../../src/readers/pst/rtf-body.js';
 import {PST_CORPUS, PST_TESTDATA} from '../helpers/pst-corpus.js';
@@ -139,6 +141,15 @@ describe('the RTF decompressor', () => {
 });
 
 describe('the one-pass RTF de-encapsulator', () => {
+	it('owns the same control-word table as the rtf-stream-parser release it is compared with (destinations and known words)', () => {
+		// The library does not export its table; the test (only) reads it where 3.8.1 keeps it.
+		const {words} = createRequire(import.meta.url)('rtf-stream-parser/dist/src/words.js') as {words: Record<string, number>};
+		const destinations = Object.keys(words).filter((word) => words[word] === 5).sort();
+		assert.deepEqual([...RTF_DESTINATIONS].sort(), destinations);
+		for (const word of Object.keys(words)) assert.ok(RTF_KNOWN_WORDS.has(word), word);
+		assert.equal(RTF_KNOWN_WORDS.size, Object.keys(words).length + Object.getOwnPropertyNames(Object.prototype).length);
+	});
+
 	it('equals rtf-stream-parser on every RTF body of the shipped test stores, as they are and converted as native RTF', () => {
 		const bodies = [...shipped(rtfBodies)];
 		assert.ok(bodies.length >= 40, `only ${bodies.length} RTF bodies found in ${PST_TESTDATA}`);

@@ -42,7 +42,8 @@ export class PlainReporter implements Reporter {
 				this.#write(`the server asked to slow down — resuming in ${Math.max(1, Math.round((event.untilMs - Date.now()) / 1000))} s (${event.reason})`);
 				break;
 			case 'folder:start':
-				this.#write(`${event.folder} → ${event.mailbox}${event.created ? ' (new folder)' : ''}${event.total === undefined ? '' : `, ${plural(event.total, 'message')}`}`);
+				if (event.holdsNoMail === true) this.#write(`${event.folder}: ${event.total === undefined ? 'items' : plural(event.total, 'item')}; not a mail folder in Outlook, so a mailbox is made only if one of them is mail`);
+				else this.#write(`${event.folder} → ${event.mailbox}${event.created ? ' (new folder)' : ''}${event.total === undefined ? '' : `, ${plural(event.total, 'message')}`}`);
 				break;
 			default:
 				break;

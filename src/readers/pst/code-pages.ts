@@ -7,8 +7,17 @@
  *   PR_INTERNET_CPID (0x3FDE) is the charset of the *MIME* body (e.g. 50220 iso-2022-jp), not of these strings:
  *   the CP932 fixture has 0x3FDE = 50220 while its strings are Shift_JIS.
  * - PR_BODY_HTML (binary) is in PR_INTERNET_CPID, else the charset its <meta> names.
- * iconv-lite lacks ISO-2022-JP (packages.md §7.5); `decodeIso2022Jp` covers it (RFC 1468), so Japanese HTML bodies
- * are not turned into mojibake.
+ *
+ * Decoders (`decodeBytes`): Node's TextDecoder (WHATWG Encoding) for the charsets in NATIVE — ISO-2022-JP, which
+ * iconv-lite lacks (packages.md §7.5), and those whose TextDecoder output equals iconv-lite's for every byte
+ * (test/readers/pst-code-pages.test.ts checks that exhaustively, so a Node upgrade that changes a decoder fails
+ * there, not in a migration). iconv-lite for the rest, deliberately: the DOS/EBCDIC pages (TextDecoder has none),
+ * windows-1250…1258 except 1256 (Node 20's TextDecoder decodes windows-1252 as Latin-1, losing "€" and the
+ * quotes, and maps the unassigned bytes of the others to C1 controls where iconv-lite gives U+FFFD),
+ * iso-8859-1 and -9 (WHATWG reads both as windows-125x), UTF-16LE/BE (TextDecoder replaces lone surrogates,
+ * iconv-lite keeps them), and the CJK double-byte
+ * pages (cp932, gbk, cp949, cp950, euc-jp: other error recovery, and Node's euc-kr lacks cp949's UHC rows). The
+ * golden digests (pst-golden.test.ts) pin the composed bytes across this choice.
  */
 import iconv from 'iconv-lite';
 
@@ -65,13 +74,34 @@ export function charsetOfCodePage(codePage: number): string | undefined {
 	return CODE_PAGES.get(codePage);
 }
 
+/** Charsets decoded by Node's TextDecoder (see the module comment); the names are WHATWG labels too. */
+export const NATIVE: ReadonlySet<string> = new Set([
+	'iso-2022-jp', 'utf-8', 'iso-8859-2', 'iso-8859-3', 'iso-8859-4', 'iso-8859-5', 'iso-8859-6',
+	'iso-8859-7', 'iso-8859-8', 'iso-8859-13', 'iso-8859-15', 'koi8-r', 'koi8-u', 'windows-1256',
+]);
+const nativeDecoders = new Map<string, InstanceType<typeof TextDecoder>>();
+
 /** Canonical decoder name for a MIME charset label, or undefined when no decoder exists for it. */
 export function normalizeCharset(label: string): string | undefined {
 	const name = label.trim().replace(/^["']|["']$/g, '').toLowerCase();
 	if (name === '') return undefined;
 	const alias = CHARSET_ALIASES.get(name) ?? name;
-	if (alias === 'iso-2022-jp') return alias;
+	if (NATIVE.has(alias)) return alias;
 	return iconv.encodingExists(alias) ? alias : undefined;
+}
+
+/**
+ * Decodes `bytes` in `name` (a canonical name from normalizeCharset/charsetOfCodePage) with the decoder the module
+ * comment assigns to it. Invalid sequences become U+FFFD. @throws when iconv-lite does not know `name`.
+ */
+export function decodeBytes(bytes: Uint8Array, name: string): string {
+	if (name === 'iso-2022-jp') return decodeIso2022Jp(bytes);
+	if (NATIVE.has(name)) {
+		let decoder = nativeDecoders.get(name);
+		if (decoder === undefined) nativeDecoders.set(name, (decoder = new TextDecoder(name)));
+		return decoder.decode(bytes);
+	}
+	return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), name);
 }
 
 /**
@@ -81,10 +111,9 @@ export function normalizeCharset(label: string): string | undefined {
  */
 export function decodeText(bytes: Uint8Array, charset: string | undefined): string {
 	const name = charset === undefined ? undefined : normalizeCharset(charset);
-	if (name === 'iso-2022-jp') return decodeIso2022Jp(bytes);
 	if (name !== undefined) {
 		try {
-			return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), name);
+			return decodeBytes(bytes, name);
 		} catch {
 			// fall through to the guesses below
 		}
@@ -113,33 +142,22 @@ export function charsetDeclaredInHtml(bytes: Uint8Array): string | undefined {
 }
 
 /**
- * ISO-2022-JP (RFC 1468, with the JIS X 0201 Katakana set used by CP50221/50222) → string, by mapping each
- * JIS X 0208 pair to EUC-JP and decoding that with iconv-lite. Unknown escapes leave the current set unchanged.
+ * ISO-2022-JP (RFC 1468) with the JIS X 0201 Katakana set of CP50221/50222, by Node's TextDecoder (WHATWG
+ * "ISO-2022-JP": ESC ( I Katakana included). CP50222's SO/SI shifts (SO = Katakana until SI), which WHATWG does not
+ * know, are first rewritten as ESC ( I … ESC ( B. Never throws.
  */
 export function decodeIso2022Jp(bytes: Uint8Array): string {
-	const out: number[] = [];
-	let mode: 'ascii' | 'jis0208' | 'katakana' = 'ascii';
-	for (let i = 0; i < bytes.length; i++) {
-		const b = bytes[i] ?? 0;
-		if (b === 0x1b) {
-			const a = bytes[i + 1];
-			const c = bytes[i + 2];
-			if (a === 0x24 && (c === 0x42 || c === 0x40)) { mode = 'jis0208'; i += 2; continue; }
-			if (a === 0x28 && (c === 0x42 || c === 0x4a)) { mode = 'ascii'; i += 2; continue; }
-			if (a === 0x28 && c === 0x49) { mode = 'katakana'; i += 2; continue; }
+	let input = bytes;
+	if (bytes.includes(0x0e)) {
+		const out: number[] = [];
+		for (const b of bytes) {
+			if (b === 0x0e) out.push(0x1b, 0x28, 0x49);
+			else if (b === 0x0f) out.push(0x1b, 0x28, 0x42);
+			else out.push(b);
 		}
-		if (b === 0x0e) { mode = 'katakana'; continue; } // SO (CP50222)
-		if (b === 0x0f) { mode = 'ascii'; continue; } // SI
-		if (b === 0x0a || b === 0x0d) { mode = mode === 'katakana' ? 'ascii' : mode; out.push(b); continue; }
-		if (mode === 'jis0208' && b >= 0x21 && b <= 0x7e) {
-			const second = bytes[i + 1] ?? 0x21;
-			out.push(b | 0x80, second | 0x80);
-			i += 1;
-		} else if (mode === 'katakana' && b >= 0x21 && b <= 0x5f) {
-			out.push(0x8e, b | 0x80);
-		} else {
-			out.push(b);
-		}
+		input = Uint8Array.from(out);
 	}
-	return iconv.decode(Buffer.from(out), 'euc-jp');
+	let decoder = nativeDecoders.get('iso-2022-jp');
+	if (decoder === undefined) nativeDecoders.set('iso-2022-jp', (decoder = new TextDecoder('iso-2022-jp')));
+	return decoder.decode(input);
 }

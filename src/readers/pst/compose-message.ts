@@ -10,7 +10,20 @@
  *   is lost and the header section does not end early). A missing Message-ID or Date is added from the item.
  * - Without them (Sent Items, drafts, mail composed in Outlook): From, Sender (when it differs), To/Cc/Bcc,
  *   Reply-To, Subject, Date, Message-ID, In-Reply-To, References, Importance/X-Priority, Priority,
- *   Sensitivity are written from the item's properties. Date is only written when the item has one.
+ *   Sensitivity are written from the item's properties.
+ * - From and Date are always present (RFC 5322 §3.6: "the origination date field and the originator address
+ *   field(s)" are required; clients sort, thread and show "(no sender)" badly without them, and some servers
+ *   refuse such messages). What is synthesized when the item lacks them (drafts, items imported from .msg files
+ *   and never sent; 5 of the corpus stores hold such items):
+ *   - From: the item's PR_SENT_REPRESENTING_*, else PR_SENDER_* (read-item.ts), else
+ *     `"Unknown sender" <unknown@invalid>` (`.invalid` is reserved by RFC 2606, so no reply can reach anyone).
+ *     The store owner is deliberately not used: an item without a sender may have been received, and naming the
+ *     owner as its author would be a false statement.
+ *   - Date: PR_CLIENT_SUBMIT_TIME, else PR_MESSAGE_DELIVERY_TIME, else the last modification, else the creation
+ *     time (read-item.ts), else 1 Jan 1970 00:00:00 +0000: composition must be deterministic (no clock; a re-run
+ *     must compose the same bytes) and the epoch is recognisably not a real date. Outlook always sets the
+ *     creation time, so this last fallback is for damaged items only.
+ *   With original transport headers, the same values are added when the block has no From or Date field.
  * Body: text/plain and text/html (multipart/alternative when both), HTML with the images it references by
  * `cid:` in multipart/related, other attachments in multipart/mixed; embedded messages as message/rfc822,
  * recursively. A signed/encrypted S/MIME item keeps its original MIME entity as the body.
@@ -69,6 +82,10 @@ type Part = Readonly<{headers: string; body: Buffer | string} | {headers: string
 /** MIME structure fields rebuilt for every message (RFC 2045 §3, RFC 2183); never copied from the original. */
 const STRUCTURE_FIELDS = new Set(['mime-version', 'content-type', 'content-transfer-encoding', 'content-disposition', 'content-id', 'content-length', 'content-md5']);
 const FIELD_LINE = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/;
+/** RFC 5322 §3.6 From when the item names no sender (see the module comment; RFC 2606 `.invalid`). */
+export const UNKNOWN_SENDER = '"Unknown sender" <unknown@invalid>';
+/** RFC 5322 §3.6 Date when the item carries no time at all (see the module comment). */
+const NO_DATE = new Date(0);
 
 /**
  * Composes the message. `seed` makes boundaries unique per item (use the store identity and node id).
@@ -111,8 +128,9 @@ function topHeaders(content: MailContent): string {
 		let out = kept.filter((f) => !STRUCTURE_FIELDS.has(f.name)).map((f) => f.lines).join('');
 		const has = (name: string): boolean => kept.some((f) => f.name === name);
 		const messageId = angleId(content.messageId);
+		if (!has('from')) out += headerLine('From', fromOf(content));
 		if (!has('message-id') && messageId !== undefined) out += `Message-ID: ${messageId}\r\n`;
-		if (!has('date') && content.date !== undefined) out += `Date: ${formatDate(content.date)}\r\n`;
+		if (!has('date')) out += `Date: ${formatDate(content.date ?? NO_DATE)}\r\n`;
 		return out;
 	}
 	return synthesizedHeaders(content);
@@ -120,8 +138,8 @@ function topHeaders(content: MailContent): string {
 
 function synthesizedHeaders(content: MailContent): string {
 	let out = '';
-	const from = content.from === undefined ? undefined : formatAddress(content.from);
-	if (from !== undefined) out += headerLine('From', from);
+	const from = fromOf(content);
+	out += headerLine('From', from);
 	const sender = content.sender === undefined ? undefined : formatAddress(content.sender);
 	if (sender !== undefined && sender !== from) out += headerLine('Sender', sender);
 	out += addressHeader('Reply-To', content.replyTo) ?? '';
@@ -129,7 +147,7 @@ function synthesizedHeaders(content: MailContent): string {
 	out += addressHeader('Cc', content.cc) ?? '';
 	out += addressHeader('Bcc', content.bcc) ?? '';
 	if (content.subject !== undefined) out += headerLine('Subject', encodeHeaderText(content.subject));
-	if (content.date !== undefined) out += `Date: ${formatDate(content.date)}\r\n`;
+	out += `Date: ${formatDate(content.date ?? NO_DATE)}\r\n`;
 	const messageId = angleId(content.messageId);
 	if (messageId !== undefined) out += `Message-ID: ${messageId}\r\n`;
 	const inReplyTo = idList(content.inReplyTo);
@@ -143,6 +161,11 @@ function synthesizedHeaders(content: MailContent): string {
 	if (content.priority !== undefined) out += `Priority: ${content.priority}\r\n`;
 	if (content.sensitivity !== undefined) out += `Sensitivity: ${content.sensitivity}\r\n`;
 	return out;
+}
+
+/** The From value: the item's sender, else UNKNOWN_SENDER (module comment). */
+function fromOf(content: MailContent): string {
+	return (content.from === undefined ? undefined : formatAddress(content.from)) ?? UNKNOWN_SENDER;
 }
 
 /** Message-IDs in a space/comma separated list, each as `<id>`; undefined when none is valid. */

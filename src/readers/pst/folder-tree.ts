@@ -12,6 +12,14 @@
  * - Which folders are listed: every mail folder (container class IPF.Note*, IPF.Post*, IPF.Imap*, or none),
  *   even when empty, so the tree is recreated; other folders (Calendar, Contacts, Tasks, …) only when they hold
  *   items, which are then counted as "not mail". Two folders with the same path are merged (read in turn).
+ * - Outlook-internal folders are listed only when they hold items, and then with `holdsMail: false`, so a
+ *   mailbox is created for them only when a mail item actually turns up (issue 12 item 18: an empty Outbox or
+ *   RSS Feeds on the server is clutter): the
+ *   Outbox (the store's PR_IPM_OUTBOX_ENTRYID 0x35E2), the sync-issue folders (PR_ADDITIONAL_REN_ENTRYIDS
+ *   0x36D8[0..3]: Conflicts, Sync Issues, Local Failures, Server Failures; MS-OXOSFLD 2.2.4), folders of the
+ *   container classes IPF.Note.OutlookHomepage (RSS Feeds) and IPF.Configuration (Conversation Action Settings,
+ *   Quick Step Settings), and everything below them. OSTs carry Exchange entry IDs that do not name nodes (see
+ *   Roles), so there the top-level English names Outlook gives them are used as well (INTERNAL_NAMES).
  * - Roles (SourceFolder.specialUse, top-level folders only, see mapper/folder-map.ts): Sent Items and Deleted
  *   Items from the store's PR_IPM_SENTMAIL_ENTRYID 0x35E4 / PR_IPM_WASTEBASKET_ENTRYID 0x35E3, Drafts from
  *   PR_IPM_DRAFTS_ENTRYID 0x36D7 and Junk from PR_ADDITIONAL_REN_ENTRYIDS 0x36D8[4] (MS-OXOSFLD 2.2.4), which
@@ -67,6 +75,10 @@ const P = {
 	MESSAGE_CODEPAGE: 0x3ffd, MESSAGE_LOCALE_ID: 0x3ff1,
 } as const;
 const NID_TYPE_SEARCH_FOLDER = 0x03;
+/** Container classes of Outlook-internal folders (module comment), lower case. */
+const INTERNAL_CLASSES = new Set(['ipf.note.outlookhomepage', 'ipf.configuration']);
+/** Top-level names of Outlook-internal folders, for OSTs (module comment), lower case. */
+const INTERNAL_NAMES = new Set(['outbox', 'sync issues', 'rss feeds', 'rss subscriptions', 'conversation action settings', 'quick step settings']);
 const MAX_DEPTH = 64;
 /** Items sampled to estimate an ANSI store's code page. */
 const CODE_PAGE_SAMPLES = 12;
@@ -107,6 +119,7 @@ export function readFolderTree(file: PSTFile, location: string): FolderTree {
 	// Pass 2: paths, filters, merging.
 	const byPath = new Map<string, TreeFolder>();
 	const hidden = new Set<number>();
+	const internal = internalNids(storeBag, root, ipmRoot);
 	const add = (path: string[], nid: number, count: number, holdsMail = true): void => {
 		const key = JSON.stringify(path);
 		const existing = byPath.get(key);
@@ -131,13 +144,39 @@ export function readFolderTree(file: PSTFile, location: string): FolderTree {
 			continue;
 		}
 		const containerClass = (bag.string(P.CONTAINER_CLASS) ?? '').trim().toLowerCase();
-		const isMailFolder = containerClass === '' || containerClass === 'ipf' || /^ipf\.(note|post|imap)(\.|$)/.test(containerClass);
+		const isInternal = internal.has(entry.nid) || INTERNAL_CLASSES.has(containerClass)
+			|| (entry.parentPath.length === 0 && INTERNAL_NAMES.has(path[0]?.toLowerCase() ?? ''))
+			|| entry.parentPath.some((p) => internal.has(p.nid));
+		if (isInternal) internal.add(entry.nid);
+		const isMailFolder = !isInternal && (containerClass === '' || containerClass === 'ipf' || /^ipf\.(note|post|imap)(\.|$)/.test(containerClass));
 		if (isMailFolder || count > 0) add(path, entry.nid, count, isMailFolder);
 	}
 
 	const folders = [...byPath.values()];
 	assignRoles(file, folders, storeBag, ipmRoot, root);
 	return {folders, problems, storeCharset, storeName};
+}
+
+/** Node ids of the Outbox and the sync-issue folders, from the store's and the root's / Inbox's entry IDs. */
+function internalNids(storeBag: PropertyBag, root: PSTFolder, ipmRoot: PSTFolder): Set<number> {
+	const nids = new Set<number>();
+	const outbox = nidOfEntryId(storeBag.bytes(P.OUTBOX));
+	if (outbox !== undefined) nids.add(outbox);
+	const sources: unknown[] = [root, ipmRoot];
+	try {
+		// The Inbox carries PR_ADDITIONAL_REN_ENTRYIDS too (MS-OXOSFLD 2.2.4); it is one of the IPM subtree's children.
+		for (const child of ipmRoot.hasSubfolders ? ipmRoot.getSubFolders() : []) sources.push(child);
+	} catch {
+		// an unreadable subfolder list is reported by the tree walk
+	}
+	for (const source of sources) {
+		const ren = new PropertyBag(source, 'windows-1252').multiBinary(P.ADDITIONAL_REN);
+		for (const entryId of ren.slice(0, 4)) {
+			const nid = nidOfEntryId(entryId);
+			if (nid !== undefined) nids.add(nid);
+		}
+	}
+	return nids;
 }
 
 function nidOf(object: unknown): number {

@@ -57,17 +57,31 @@
  *    dropped with it. Attachment-heavy stores (enron.pst, 15.6 MB of attachments) spent a third of their time
  *    copying and decoding. Other nodes take the library's path.
  *
+ * 12. "High" (cyclic) encryption, NDB_CRYPT_CYCLIC (MS-PST §5.2): the library refuses such files in its
+ *    constructor ("PST is encrypted") and only knows the position-independent "compressible" permutation. The
+ *    header read at offset 0 (`PSTFile.readSync`) now reports bCryptMethod 0x02 as "none" to the library and marks
+ *    the file cyclic; every data block is then decrypted as it is loaded (`loadFromOffsetItem`, after fix 3),
+ *    keyed by the low 32 bits of its own BID (cyclic-encryption.ts), so everything above — the library's streams
+ *    and fixes 9–11 — sees plain bytes, as for an unencrypted file. Multi-block nodes of a cyclic file are read
+ *    whole whatever their size (each block has its own key, so a lazy stream would have to track blocks); a node
+ *    is bounded by the file (an attachment, at most its size). Internal blocks (BID bit 0x02) are not encrypted.
+ *    Not covered: zlib-compressed multi-stream nodes of 4 KiB-page OSTs (OSTs are never cyclic-encrypted: the
+ *    option exists only for PSTs, in Outlook 97–2002's "high encryption").
+ *
  * Limitations kept: BIDs ≥ 2^32 are truncated by the library before they reach us (PST files > ~16 TB of
  * blocks; not seen in practice).
  */
 import {PSTFile} from 'pst-extractor';
 import {createRequire} from 'node:module';
+import {cryptCyclic} from './cyclic-encryption.js';
 
 type LongLike = Readonly<{toString(): string; low: number; high: number}>;
 
 /** The parts of PSTFile this module touches (private in the .d.ts, public at run time). */
 type PstFileInternals = {
 	readonly pstFileType: number;
+	/** Fix 12: the header says NDB_CRYPT_CYCLIC (the library was told "none"). */
+	__mailshiftCyclic?: boolean;
 	readCompletely(buffer: Buffer, position?: number): void;
 	position: number;
 	__mailshiftPages?: PageCache;
@@ -290,7 +304,7 @@ function makeDecode(table: readonly number[]): (data: Buffer) => Buffer {
 	};
 }
 
-type OffsetItem = {fileOffset: {toNumber(): number}; size: number};
+type OffsetItem = {fileOffset: {toNumber(): number}; size: number; indexIdentifier: LongLike};
 type NodeStreamInternals = {
 	allData: Buffer | null;
 	indexItems: OffsetItem[];
@@ -318,6 +332,54 @@ function wholeNodeLoader(original: (this: NodeStreamInternals, item: unknown) =>
 	};
 }
 
+/** Fix 12: decrypts every data block of a cyclic-encrypted file as the stream loads it (see the module comment). */
+function cyclicLoader(original: (this: NodeStreamInternals, item: unknown) => void): (this: NodeStreamInternals, item: unknown) => void {
+	return function loadFromOffsetItem(this: NodeStreamInternals, item: unknown): void {
+		original.call(this, item);
+		if (this.pstFile.__mailshiftCyclic !== true) return;
+		if (this.indexItems.length === 0) {
+			const bid = (item as OffsetItem).indexIdentifier.low;
+			if (this.allData !== null && (bid & 0x02) === 0) cryptCyclic(this.allData, bid);
+			return;
+		}
+		const total = this.indexItems.reduce((sum, block) => sum + block.size, 0);
+		if (total !== this._length.toNumber()) {
+			throw new Error(`a multi-block node says it holds ${this._length.toNumber()} bytes, but its blocks hold ${total}`);
+		}
+		let data = this.allData;
+		if (data === null) {
+			data = Buffer.allocUnsafe(total); // every byte is read below, or the buffer is dropped with the error
+			let offset = 0;
+			for (const block of this.indexItems) {
+				readAt(this.pstFile, data.subarray(offset, offset + block.size), block.fileOffset.toNumber());
+				offset += block.size;
+			}
+		}
+		let offset = 0;
+		for (const block of this.indexItems) {
+			cryptCyclic(data.subarray(offset, offset + block.size), block.indexIdentifier.low);
+			offset += block.size;
+		}
+		this.allData = data;
+	};
+}
+
+/** Fix 12: the header read; a cyclic file is marked and shown to the library as unencrypted. */
+function headerReader(original: (this: PstFileInternals, buffer: Buffer, length: number, position: number) => number): (this: PstFileInternals, buffer: Buffer, length: number, position: number) => number {
+	return function readSync(this: PstFileInternals, buffer: Buffer, length: number, position: number): number {
+		const read = original.call(this, buffer, length, position);
+		if (position === 0 && read >= 514 && buffer.toString('latin1', 0, 4) === '!BDN') {
+			const isAnsi = buffer[10] === 14 || buffer[10] === 15;
+			const at = isAnsi ? 461 : 513;
+			if (buffer[at] === 0x02) {
+				this.__mailshiftCyclic = true;
+				buffer[at] = 0x00;
+			}
+		}
+		return read;
+	};
+}
+
 let isInstalled = false;
 /** The "compressible" decoder (fix 2), for the decoded-node fast paths (fixes 9, 10). */
 let nodeDecode: ((data: Buffer) => Buffer) | undefined;
@@ -332,7 +394,9 @@ export function installPstExtractorFixes(): void {
 	util.PSTUtil.arraycopy = arraycopy;
 	util.PSTUtil.decode = makeDecode(util.PSTUtil.compEnc);
 	const stream = require('pst-extractor/dist/PSTNodeInputStream.class.js') as {PSTNodeInputStream: {prototype: {loadFromOffsetItem: (this: NodeStreamInternals, item: unknown) => void}}};
-	stream.PSTNodeInputStream.prototype.loadFromOffsetItem = wholeNodeLoader(stream.PSTNodeInputStream.prototype.loadFromOffsetItem);
+	stream.PSTNodeInputStream.prototype.loadFromOffsetItem = cyclicLoader(wholeNodeLoader(stream.PSTNodeInputStream.prototype.loadFromOffsetItem));
+	const fileProto = PSTFile.prototype as unknown as {readSync: (this: PstFileInternals, buffer: Buffer, length: number, position: number) => number};
+	fileProto.readSync = headerReader(fileProto.readSync);
 	const table = require('pst-extractor/dist/PSTTable7C.class.js') as {PSTTable7C: {prototype: {getItems: typeof getItems7C}}};
 	table.PSTTable7C.prototype.getItems = getItems7C;
 	util.PSTUtil.convertLittleEndianBytesToLong = littleEndianLong(util.PSTUtil.convertLittleEndianBytesToLong, require('long') as LongFromBits);

@@ -5,8 +5,9 @@
  *
  * Contract:
  * - `open` checks the header itself before pst-extractor sees the file, so every refusal is one clear reason
- *   (`PstOpenError`): not a PST (no `!BDN`), an address book, an unsupported format version, "high"
- *   (cyclic) encryption, a truncated header, or a store whose root cannot be read.
+ *   (`PstOpenError`): not a PST (no `!BDN`), an address book, an unsupported format version, an unknown
+ *   encryption method, a truncated header, or a store whose root cannot be read. "High" (cyclic) encryption is
+ *   read (pst-extractor-fixes.ts fix 12).
  * - `readFolder` yields every item of the given folder nodes in contents-table order: a composed message, a
  *   not-mail marker, or a problem naming the folder, the node id and the reason (the item is then skipped).
  *   After each folder node it compares what it found with PR_CONTENT_COUNT and reports a shortfall by name,
@@ -32,7 +33,7 @@ type LongStatic = {fromNumber(n: number): unknown};
 const Long = require('long') as LongStatic;
 const {PSTUtil} = require('pst-extractor/dist/PSTUtil.class.js') as {PSTUtil: {detectAndLoadPSTObject(file: PSTFile, id: unknown): unknown}};
 
-export type OpenErrorCode = 'NOT_A_MAIL_STORE' | 'SOURCE_UNREADABLE';
+export type OpenErrorCode = 'NOT_A_MAIL_STORE' | 'SOURCE_UNREADABLE' | 'SOURCE_INCOMPLETE';
 
 /** Why a file cannot be opened as a PST; `message` names the file and the reason, `hint` what to do. */
 export class PstOpenError extends Error {
@@ -44,7 +45,7 @@ export class PstOpenError extends Error {
 
 export type SessionProblem = Readonly<{
 	location: string;
-	code: 'SOURCE_UNREADABLE' | 'MESSAGE_UNPARSEABLE' | 'FILE_IGNORED';
+	code: 'SOURCE_UNREADABLE' | 'SOURCE_INCOMPLETE' | 'STORE_INCONSISTENT' | 'MESSAGE_UNPARSEABLE' | 'FILE_IGNORED';
 	kind: 'failed' | 'warning';
 	reason: string;
 }>;
@@ -54,7 +55,10 @@ export type SessionEvent =
 	| Readonly<{type: 'problem'; problem: SessionProblem}>
 	| Readonly<{type: 'error'; reason: string}>;
 
-export type StoreFormat = Readonly<{kind: 'PST' | 'OST'; version: number; label: string; encryption: 'none' | 'compressible'}>;
+export type StoreFormat = Readonly<{kind: 'PST' | 'OST'; version: number; label: string; encryption: 'none' | 'compressible' | 'cyclic'}>;
+
+/** A file shorter than its header says (MS-PST 2.2.2.6 ibFileEof): it ends at `size`, the header says `declaredEnd`. */
+export type Truncation = Readonly<{size: number; declaredEnd: number}>;
 
 /** Format versions pst-extractor reads (MS-PST 2.2.2.6 wVer; protocol.md §3.1). */
 const VERSIONS: ReadonlyMap<number, string> = new Map([
@@ -70,13 +74,16 @@ export class PstSession {
 	readonly format: StoreFormat;
 	/** Warnings found while opening (e.g. a file shorter than its header says). */
 	readonly openProblems: SessionProblem[];
+	/** Set when the file ends before the end its header records (a cut copy); PstStore reports the shortfall. */
+	readonly truncation: Truncation | undefined;
 	readonly #file: PSTFile;
 	#tree: FolderTree | undefined;
 	#context: ItemContext | undefined;
 	readonly #exportNonMail: boolean;
 
-	private constructor(location: string, file: PSTFile, format: StoreFormat, openProblems: SessionProblem[], exportNonMail: boolean) {
+	private constructor(location: string, file: PSTFile, format: StoreFormat, openProblems: SessionProblem[], truncation: Truncation | undefined, exportNonMail: boolean) {
 		this.location = location;
+		this.truncation = truncation;
 		this.#exportNonMail = exportNonMail;
 		this.#file = file;
 		this.format = format;
@@ -90,12 +97,12 @@ export class PstSession {
 	 */
 	static open(location: string, options: Readonly<{exportNonMail?: boolean}> = {}): PstSession {
 		installPstExtractorFixes();
-		const {format, problems} = checkHeader(location);
+		const {format, problems, truncation} = checkHeader(location);
 		let file: PSTFile;
 		try {
 			file = captureConsole(() => new PSTFile(location)).value;
 		} catch (error) {
-			throw damaged(location, error);
+			throw damaged(location, error, truncation);
 		}
 		try {
 			captureConsole(() => {
@@ -104,9 +111,9 @@ export class PstSession {
 			});
 		} catch (error) {
 			file.close();
-			throw damaged(location, error);
+			throw damaged(location, error, truncation);
 		}
-		return new PstSession(location, file, format, problems, options.exportNonMail === true);
+		return new PstSession(location, file, format, problems, truncation, options.exportNonMail === true);
 	}
 
 	/** The folder tree (computed once). @throws PstOpenError when the tree's root cannot be read. */
@@ -115,7 +122,7 @@ export class PstSession {
 		try {
 			this.#tree = captureConsole(() => readFolderTree(this.#file, this.location)).value;
 		} catch (error) {
-			throw damaged(this.location, error);
+			throw damaged(this.location, error, this.truncation);
 		}
 		return this.#tree;
 	}
@@ -142,6 +149,7 @@ export class PstSession {
 			// Rows beyond PR_CONTENT_COUNT whose node is gone are stale rows (seen in cached-mode OSTs), not losses.
 			let staleAllowance = Math.max(0, nodes.length - expected);
 			let found = 0;
+			let unreadable = 0;
 			for (const nid of nodes) {
 				const location = `${this.location}#${label}/${nid}`;
 				let result: ReadResult;
@@ -160,6 +168,7 @@ export class PstSession {
 						continue;
 					}
 					found++;
+					unreadable++;
 					yield {type: 'problem', problem: {location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed', reason: `item ${nid} in "${label}" cannot be read: ${reason}`}};
 					continue;
 				}
@@ -171,7 +180,18 @@ export class PstSession {
 				yield {type: 'item', nid, location, result};
 			}
 			const missing = expected - found;
-			if (missing > 0) {
+			if (missing > 0 && unreadableRows === 0 && unreadable === 0 && this.truncation === undefined) {
+				// Every row of the contents table and every item node under the folder was read: nothing in the file
+				// is left behind, only the count stored with the folder is stale (scanpst repairs such counts). A store
+				// inconsistency worth a note, not a failed message (issue 12 item 8).
+				yield {
+					type: 'problem',
+					problem: {
+						location: `${this.location}#${label}`, code: 'STORE_INCONSISTENT', kind: 'warning',
+						reason: `folder "${label}" (node ${folderNid}) says it holds ${expected} item(s), but its contents table and the file's node index list only ${found}, and all ${found} were read: the folder's stored count is out of date (a store inconsistency); nothing in the file was left behind`,
+					},
+				};
+			} else if (missing > 0) {
 				const rows = unreadableRows > 0 ? ` (${unreadableRows} row(s) of its contents table are damaged)` : '';
 				yield {
 					type: 'problem',
@@ -213,7 +233,7 @@ export class PstSession {
 }
 
 /** Header checks (MS-PST 2.2.2.6): magic, client, version, encryption, size. */
-function checkHeader(location: string): {format: StoreFormat; problems: SessionProblem[]} {
+function checkHeader(location: string): {format: StoreFormat; problems: SessionProblem[]; truncation: Truncation | undefined} {
 	const header = Buffer.alloc(HEADER_BYTES);
 	let size: number;
 	let read: number;
@@ -244,27 +264,32 @@ function checkHeader(location: string): {format: StoreFormat; problems: SessionP
 	const isAnsi = version === 14 || version === 15;
 	const minimum = isAnsi ? 512 : HEADER_BYTES;
 	if (size < minimum) {
-		throw new PstOpenError('SOURCE_UNREADABLE', `${location} is truncated: it has ${size} bytes, fewer than the ${minimum}-byte PST header alone.`, 'The file was cut short (an interrupted copy or download). Copy it again from the original.');
+		throw new PstOpenError('SOURCE_INCOMPLETE', `${location} is truncated: it has ${size} bytes, fewer than the ${minimum}-byte PST header alone.`, COPY_AGAIN_HINT);
 	}
 	const encryption = header[isAnsi ? 461 : 513] ?? 0;
-	if (encryption === 0x02) {
-		throw new PstOpenError('SOURCE_UNREADABLE', `${location} uses Outlook's "high" (cyclic) encryption, which mailshift cannot read.`, TOO_NEW_HINT);
-	}
-	if (encryption !== 0x00 && encryption !== 0x01) {
+	// 0x02 NDB_CRYPT_CYCLIC ("high" encryption) is decrypted block by block (pst-extractor-fixes.ts fix 12).
+	if (encryption !== 0x00 && encryption !== 0x01 && encryption !== 0x02) {
 		throw new PstOpenError('SOURCE_UNREADABLE', `${location} has an unknown encryption type ${encryption}; its header is damaged.`, 'Repair it with Outlook\'s Inbox Repair Tool (scanpst.exe), then try again.');
 	}
 	const problems: SessionProblem[] = [];
 	const declaredEnd = isAnsi ? header.readUInt32LE(168) : Number(header.readBigUInt64LE(184));
+	let truncation: Truncation | undefined;
 	if (declaredEnd > size) {
-		problems.push({location, code: 'SOURCE_UNREADABLE', kind: 'warning', reason: `the file has ${size} bytes but its header says ${declaredEnd}: it was cut short; items stored past the end cannot be read`});
+		truncation = {size, declaredEnd};
+		problems.push({location, code: 'SOURCE_INCOMPLETE', kind: 'warning', reason: `the file has ${size} bytes but its header says ${declaredEnd}: it was cut short; items stored past the end cannot be read`});
 	}
 	return {
-		format: {kind: client === 'SO' ? 'OST' : 'PST', version, label, encryption: encryption === 1 ? 'compressible' : 'none'},
-		problems,
+		format: {kind: client === 'SO' ? 'OST' : 'PST', version, label, encryption: encryption === 1 ? 'compressible' : encryption === 2 ? 'cyclic' : 'none'},
+		problems, truncation,
 	};
 }
 
-function damaged(location: string, error: unknown): PstOpenError {
+const COPY_AGAIN_HINT = 'The file was cut short (an interrupted copy or download). Copy it again from the original, then run the same command: messages already uploaded are not sent twice.';
+
+function damaged(location: string, error: unknown, truncation: Truncation | undefined): PstOpenError {
+	if (truncation !== undefined) {
+		return new PstOpenError('SOURCE_INCOMPLETE', `${location} is truncated: the file ends at byte ${truncation.size}, but its header says it is ${truncation.declaredEnd} bytes long, and the missing part holds the index of its folders (${describe(error)}); nothing can be read from it.`, COPY_AGAIN_HINT);
+	}
 	return new PstOpenError('SOURCE_UNREADABLE', `${location} is damaged and cannot be opened: ${describe(error)}.`,
 		'Repair a copy with Outlook\'s Inbox Repair Tool (scanpst.exe), or open it in Outlook and export the folders to a new .pst, then migrate that file.');
 }

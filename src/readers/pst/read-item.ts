@@ -13,7 +13,8 @@
  *   PR_EMAIL_ADDRESS 0x3003, PR_SMTP_ADDRESS 0x39FE, PR_ENTRYID 0x0FFF. Reply-To from PR_REPLY_RECIPIENT_ENTRIES
  *   0x004F (one-off entry IDs).
  * - Flags: PR_MESSAGE_FLAGS 0x0E07 (0x01 read → \Seen, 0x08 unsent → \Draft); PR_LAST_VERB_EXECUTED 0x1081
- *   (102/103/0x105 → \Answered, 104/0x106 → $Forwarded); PR_FLAG_STATUS 0x1090 (2 → \Flagged).
+ *   (102/103/0x105 → \Answered, 104/0x106 → $Forwarded); PR_FLAG_STATUS 0x1090 (2 → \Flagged); the categories
+ *   (PidNameKeywords) → IMAP keywords (category-keywords.ts).
  * - storeDate: PR_MESSAGE_DELIVERY_TIME 0x0E06, else PR_CLIENT_SUBMIT_TIME 0x0039, else PR_CREATION_TIME 0x3007.
  *   Date header (synthesized only): submit, else delivery, else last modification 0x3008, else creation time.
  * - Message-ID: PR_INTERNET_MESSAGE_ID 0x1035, else (top-level items) a stable id from the store's
@@ -33,6 +34,8 @@ import type {PSTFile} from 'pst-extractor';
 import {charsetDeclaredInHtml, charsetOfCodePage, codePageOfLcid, decodeText, isValidUtf8} from './code-pages.js';
 import type {FileAttachment, MailAttachment, MailContent} from './compose-message.js';
 import {composeMessage} from './compose-message.js';
+import {keywordsOfCategories} from './category-keywords.js';
+import {categoriesOf} from './item-basics.js';
 import {itemKindOf} from './item-kind.js';
 import {contentTypeFor} from './media-types.js';
 import type {MailAddress} from './mime-builder.js';
@@ -121,6 +124,7 @@ export function readItem(message: PSTMessage, nid: number, context: ItemContext)
 	if (verb !== undefined && REPLIED_VERBS.has(verb)) flags.push('\\Answered');
 	if (verb !== undefined && FORWARDED_VERBS.has(verb)) flags.push('$Forwarded');
 	if (bag.uint(P.FLAG_STATUS) === 2) flags.push('\\Flagged');
+	flags.push(...keywordsOfCategories(categoriesOf(bag, context.named)));
 	const storeDate = bag.date(P.DELIVERY_TIME) ?? bag.date(P.CLIENT_SUBMIT_TIME) ?? bag.date(P.CREATION_TIME);
 	return storeDate === undefined ? {kind: 'mail', raw, flags, warnings} : {kind: 'mail', raw, flags, storeDate, warnings};
 }

@@ -12,14 +12,18 @@
  * Never throws: an RTF that cannot be read gives undefined and the reason.
  */
 import iconv from 'iconv-lite';
+import {charsetOfCodePage, decodeBytes} from './code-pages.js';
 import {deEncapsulateRtf} from './rtf-de-encapsulate.js';
 
 export type RtfBody = Readonly<{kind: 'html' | 'text'; text: string; isNativeRtf: boolean}>;
 export type RtfResult = Readonly<{body?: RtfBody; rtf?: Buffer; error?: string}>;
 
+/** `\'xx` text in the code page `cp<number>` (code-pages.ts chooses the decoder); unknown pages as windows-1252. */
 const decode = (buffer: Buffer, encoding: string): string => {
-	const name = encoding.toLowerCase() === 'cp20127' ? 'us-ascii' : encoding;
-	return iconv.encodingExists(name) ? iconv.decode(buffer, name) : iconv.decode(buffer, 'windows-1252');
+	const known = /^cp(\d+)$/i.exec(encoding);
+	const charset = known?.[1] === undefined ? undefined : charsetOfCodePage(Number(known[1]));
+	if (charset !== undefined) return decodeBytes(buffer, charset);
+	return iconv.encodingExists(encoding) ? iconv.decode(buffer, encoding) : iconv.decode(buffer, 'windows-1252');
 };
 
 /** Decompresses and de-encapsulates; see the module comment. */

@@ -16,15 +16,12 @@
  * the buffer, a fixed-shape state per group, text runs decoded only when they are output, ASCII runs in
  * Windows code pages without iconv. Warnings (the library's `warn` option; we passed a no-op) are not produced.
  */
-import {words as RTF_WORDS} from 'rtf-stream-parser/dist/src/words.js';
+import {RTF_DESTINATIONS, RTF_KNOWN_WORDS} from './rtf-control-words.js';
 
 /** Decodes bytes in a code page named `cp<number>` (as rtf-stream-parser's `decode` option). */
 export type RtfDecode = (bytes: Buffer, encoding: string) => string;
 export type DeEncapsulated = {mode: 'html' | 'text'; text: string};
 
-/** words.js's control word kinds: 5 = destination; 0 (absent) = unknown. */
-const WORDS = RTF_WORDS as unknown as Record<string, unknown>;
-const DESTINATION = 5;
 
 /** handleFonts.js: \fcharset → code page, and the code pages \fcharset may name directly. */
 const CHARSET_TO_CPG: Record<number, number> = {
@@ -281,12 +278,11 @@ class DeEncapsulator {
 	/** handleControlsAndDestinations.js: a destination word right after `{`, or any unknown word after `{\*`. */
 	#destination(word: string): void {
 		if (this.#lastType !== T.Open && this.#lastType !== STAR) return; // neither `{` nor `{\*` before it
-		const wordType = WORDS[word] || 0;
 		const afterStar = this.#lastType === STAR && this.#lastLastType === T.Open;
-		if (wordType === DESTINATION) {
+		if (RTF_DESTINATIONS.has(word)) {
 			if (this.#lastType === T.Open) this.#addDestination(word, false);
 			else if (afterStar) this.#addDestination(word, true);
-		} else if (wordType === 0 && afterStar) {
+		} else if (!RTF_KNOWN_WORDS.has(word) && afterStar) {
 			this.#addDestination(word, true);
 		}
 	}

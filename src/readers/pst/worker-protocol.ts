@@ -18,7 +18,7 @@ export type WorkerFolder = Readonly<{path: string[]; nids: number[]; count: numb
 export type WireProblem = Readonly<{
 	folder: string;
 	location: string;
-	code: 'SOURCE_UNREADABLE' | 'MESSAGE_UNPARSEABLE' | 'FILE_IGNORED';
+	code: 'SOURCE_UNREADABLE' | 'SOURCE_INCOMPLETE' | 'STORE_INCONSISTENT' | 'MESSAGE_UNPARSEABLE' | 'FILE_IGNORED';
 	kind: 'failed' | 'warning';
 	reason: string;
 }>;
@@ -35,8 +35,8 @@ export type WireItem =
 	| Readonly<{kind: 'not-mail'; itemKind: string; export?: WireExport}>;
 
 export type FromWorker =
-	| Readonly<{type: 'ready'; format: string; problems: WireProblem[]}>
-	| Readonly<{type: 'open-failed'; code: 'NOT_A_MAIL_STORE' | 'SOURCE_UNREADABLE'; message: string; hint: string}>
+	| Readonly<{type: 'ready'; format: string; problems: WireProblem[]; truncation?: Readonly<{size: number; declaredEnd: number}>}>
+	| Readonly<{type: 'open-failed'; code: 'NOT_A_MAIL_STORE' | 'SOURCE_UNREADABLE' | 'SOURCE_INCOMPLETE'; message: string; hint: string}>
 	| Readonly<{type: 'folders'; folders: WorkerFolder[]; problems: WireProblem[]}>
 	| Readonly<{type: 'list-failed'; message: string; hint: string}>
 	| Readonly<{type: 'item'; id: number; seq: number; nid: number; location: string; item: WireItem; unacknowledged: number}>

@@ -30,7 +30,7 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 try {
 	session = PstSession.open(init.location, {exportNonMail: init.exportNonMail === true});
 	post({type: 'ready', format: `${session.format.kind} ${session.format.label}, encryption ${session.format.encryption}`,
-		problems: session.openProblems.map((p) => ({...p, folder: ''}))});
+		problems: session.openProblems.map((p) => ({...p, folder: ''})), ...(session.truncation === undefined ? {} : {truncation: session.truncation})});
 } catch (error) {
 	if (error instanceof PstOpenError) post({type: 'open-failed', code: error.code, message: error.message, hint: error.hint});
 	else post({type: 'open-failed', code: 'SOURCE_UNREADABLE', message: `${init.location} cannot be opened: ${describe(error)}`, hint: 'Repair a copy with Outlook\'s Inbox Repair Tool (scanpst.exe) and try again.'});
