@@ -68,6 +68,11 @@ export type RunReport = ReportHeader & Readonly<{
 	interrupted: boolean;
 	/** Why the run stopped early by itself (time or byte budget), else null. */
 	stopReason: string | null;
+	/**
+	 * After a stop: messages not sent yet (they stay pending; the next run sends them). `isExact` false means
+	 * "at least" (the store's size was not known). Null when the run was not stopped.
+	 */
+	notSent: Readonly<{messages: number; isExact: boolean}> | null;
 	fatalError: Readonly<{code: string; message: string; hint: string | null}> | null;
 	/** Run time in milliseconds. */
 	elapsedMs: number;
@@ -117,6 +122,7 @@ export function buildReport({config, result, startedAt, verify}: ReportInput): R
 		dryRun: summary.dryRun,
 		interrupted: summary.interrupted,
 		stopReason: summary.stopReason ?? null,
+		notSent: summary.interrupted ? summary.notSent ?? null : null,
 		fatalError: fatal ? {code: fatal.code, message: fatal.message, hint: fatal.hint ?? null} : null,
 		elapsedMs: summary.elapsedMs,
 		totals: {found: summary.found, uploaded: summary.uploaded, skipped: summary.skipped, failed: summary.failed, bytes: summary.bytes},

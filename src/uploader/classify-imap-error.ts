@@ -107,7 +107,7 @@ export function classifyImapError(error: unknown, context: ImapContext, target: 
 	if (TLS_CODES.has(code) || /certificate|ssl|tls/i.test(str(e.message)) && context === 'connect') {
 		return new MailshiftError('TLS_FAILED', `The secure (TLS) connection to ${target} failed: ${str(e.message) || code}.`, 'fatal', {
 			cause: error,
-			hint: 'Check that the port matches the URL scheme (imaps:// = TLS from the start, imap:// = STARTTLS). A self-signed certificate can be accepted with --insecure, only if you trust this network.',
+			hint: 'Check that the port matches the URL scheme (imaps:// = TLS from the start, imap:// = STARTTLS). A self-signed or private-CA certificate can be trusted by its fingerprint (--tls-fingerprint SHA256; `mailshift` without arguments shows it) or with --ca-file FILE; --insecure accepts any, only on a network you trust.',
 		});
 	}
 	if (code === 'ETHROTTLE') {

@@ -152,3 +152,10 @@ describe('writeReport', () => {
 		}
 	});
 });
+
+test('Given a stopped run, when the report is built, then it says how many messages were not sent yet; a run that was not stopped says null', () => {
+	const stopped = buildReport({config: config(), result: {summary: summary({interrupted: true, notSent: {messages: 120, isExact: false}})}, startedAt: STARTED});
+	assert.deepEqual(stopped.notSent, {messages: 120, isExact: false});
+	const finished = buildReport({config: config(), result: {summary: summary()}, startedAt: STARTED});
+	assert.equal(finished.notSent, null);
+});
