@@ -108,6 +108,19 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const startedAt = new Date();
 	try {
 		source = await openSource(config.source, config.sourceKind, {onProblem: relay.onProblem});
+		// The journal (and its lock) first: a run that another run's lock refuses is told so before it asks for a
+		// password or logs in.
+		if (config.journalPath && config.target) {
+			journal = SqliteJournal.open({
+				path: config.journalPath, isNew: config.newJournal, ...(config.legacyJournalPath === undefined ? {} : {legacyPath: config.legacyJournalPath}),
+				run: journalRun({source: config.source, target: config.target, prefix: config.prefix, rules: config.rules, excludes: config.excludes}),
+				onStaleLock: (message) => io.stderr.write(`mailshift: ${message}.\n`),
+			});
+			if (journal.isResumed) {
+				const c = journal.counts();
+				io.stderr.write(`Resuming: the journal ${config.journalPath} has ${plural(c.done, 'message')} done${c.pending ? `, ${c.pending} to check on the server` : ''}${c.failed ? `, ${c.failed} failed before (tried again)` : ''}.\n`);
+			}
+		}
 		if (config.target) {
 			const login = await resolveLogin({
 				env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(config.target),
@@ -127,17 +140,6 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			sink = new DryRunSink();
 		}
 		if (config.dryRun) io.stderr.write(`DRY RUN: nothing will be written${config.target ? ` to ${describeTarget(config.target)}` : ''}.\n`);
-		if (config.journalPath && config.target) {
-			journal = SqliteJournal.open({
-				path: config.journalPath, isNew: config.newJournal, ...(config.legacyJournalPath === undefined ? {} : {legacyPath: config.legacyJournalPath}),
-				run: journalRun({source: config.source, target: config.target, prefix: config.prefix, rules: config.rules, excludes: config.excludes}),
-				onStaleLock: (message) => io.stderr.write(`mailshift: ${message}.\n`),
-			});
-			if (journal.isResumed) {
-				const c = journal.counts();
-				io.stderr.write(`Resuming: the journal ${config.journalPath} has ${plural(c.done, 'message')} done${c.pending ? `, ${c.pending} to check on the server` : ''}${c.failed ? `, ${c.failed} failed before (tried again)` : ''}.\n`);
-			}
-		}
 		// A second Ctrl-C aborts at once: closing the connections ends the uploads in flight. Still safe: their
 		// journal rows stay `pending`, and the next run looks for them on the server before sending them.
 		controls.abortSignal.addEventListener('abort', () => void sink?.close().catch(() => undefined), {once: true});

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {createServer} from 'node:net';
-import {tmpdir} from 'node:os';
+import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
@@ -110,6 +110,20 @@ describe('usage and source errors', () => {
 		const result = await runCli(['migrate', join(work, 'Maildir'), '--dry-run', '--stats', '0']);
 		assert.equal(result.code, 0, result.stderr);
 		assert.match(result.stdout, /INBOX\s+→ INBOX\s+1\s+1/);
+	});
+});
+
+describe('the journal lock comes first', () => {
+	test('a run whose journal another live run holds is refused (exit 7) before it asks for a password or connects', async () => {
+		const journal = join(work, 'locked.sqlite');
+		// A live process (the test runner) on this host holds the lock.
+		await writeFile(`${journal}.lock`, JSON.stringify({pid: process.pid, host: hostname(), startedAt: new Date().toISOString()}));
+		const port = await unusedPort();
+		const result = await runCli(['migrate', join(work, 'Maildir'), '--to', `imap://me@127.0.0.1:${port}`, '--journal', journal, '--plain', '--stats', '0'], {env: {MAILSHIFT_PASSWORD: undefined}});
+		assert.equal(result.code, 7, result.stderr);
+		assert.match(result.stderr, new RegExp(`Another mailshift run \\(pid ${process.pid} `));
+		assert.doesNotMatch(result.stderr, /password|connect/i);
+		assertNoStack(result.stderr);
 	});
 });
 
