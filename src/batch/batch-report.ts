@@ -4,6 +4,7 @@
  * written atomically (tmp + fsync + rename). No password is ever part of a RowResult: urls are written as
  * imap(s)://user@host:port, and error texts are redacted by the caller.
  */
+import {toolVersion} from '../backup/tool-version.js';
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {EXIT_CODE_DESCRIPTIONS} from '../cli/exit-codes.js';
@@ -66,7 +67,13 @@ export type BatchReport = Readonly<{
 	results: readonly RowResult[];
 }>;
 
-/** report.json text: totals, the rows, and the meaning of every exit code. Pure. */
+/**
+ * The batch report's schema version: 2 since the header matches `migrate`'s report (`schemaVersion`, `kind`,
+ * `tool`, `version` = mailshift's version; schema 1 had `version: 1` for the schema).
+ */
+export const BATCH_REPORT_SCHEMA_VERSION = 2;
+
+/** report.json text: totals, the rows, and the meaning of every exit code. Pure but for reading the tool version once. */
 export function formatReportJson(report: BatchReport): string {
 	const totals = {rows: report.results.length, ok: 0, failed: 0, interrupted: 0, notRun: 0, found: 0, uploaded: 0, skipped: 0, failedMessages: 0, bytes: 0};
 	for (const r of report.results) {
@@ -80,7 +87,7 @@ export function formatReportJson(report: BatchReport): string {
 		totals.failedMessages += r.failed;
 		totals.bytes += r.bytes;
 	}
-	return JSON.stringify({version: 1, ...report, totals, exitCodes: EXIT_CODE_DESCRIPTIONS}, null, 2) + '\n';
+	return JSON.stringify({schemaVersion: BATCH_REPORT_SCHEMA_VERSION, kind: 'batch', tool: 'mailshift', version: toolVersion(), ...report, totals, exitCodes: EXIT_CODE_DESCRIPTIONS}, null, 2) + '\n';
 }
 
 /** Writes report.csv and report.json into `dir` (which must exist). Returns their paths. */

@@ -32,8 +32,11 @@ describe('batch reports', () => {
 		const dir = await mkdtemp(join(tmpdir(), 'ms-rep-'));
 		try {
 			const [csv, json] = await writeReports(dir, {plan: '/p.csv', startedAt: 'a', finishedAt: 'b', exitCode: 5, interrupted: false, onlyFailed: false, results: [result(), result({id: 'r2', status: 'ok', exitCode: 0, error: ''})]});
-			const data = JSON.parse(await readFile(json, 'utf8')) as {totals: {ok: number; failed: number; uploaded: number}; exitCodes: Record<string, string>};
+			const data = JSON.parse(await readFile(json, 'utf8')) as {schemaVersion: number; kind: string; version: string; totals: {ok: number; failed: number; uploaded: number}; exitCodes: Record<string, string>};
 			assert.deepEqual([data.totals.ok, data.totals.failed, data.totals.uploaded], [1, 1, 14]);
+			// The same header as migrate's report: which schema, which tool version wrote it.
+			assert.deepEqual([data.schemaVersion, data.kind], [2, 'batch']);
+			assert.match(data.version, /^\d+\.\d+\.\d+/);
 			assert.match(data.exitCodes['6'] ?? '', /interrupted/);
 			assert.equal(parseCsv(await readFile(csv, 'utf8')).length, 3);
 			assert.equal(await readBatchState(dir), undefined);
