@@ -35,6 +35,7 @@ import {journalRun} from '../journal/journal-location.js';
 import {formatSummary} from './summary-text.js';
 import {formatPreflight} from './preflight-text.js';
 import {formatBytes, formatCount} from './format.js';
+import {runRulesStep} from './migrate-rules.js';
 
 export type CliIo = Readonly<{
 	stdout: NodeJS.WriteStream;
@@ -82,10 +83,11 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const controls = external?.controls ?? new EngineControls();
 	const uninstall = io.onInterrupt?.(controls);
 	const startedAt = new Date();
+	let login: Awaited<ReturnType<typeof resolveLogin>> | undefined;
 	try {
 		source = await openSource(config.source, config.sourceKind, {onProblem: relay.onProblem});
 		if (config.target) {
-			const login = await resolveLogin({
+			login = await resolveLogin({
 				env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(config.target),
 				passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
 			});
@@ -159,8 +161,11 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 				verifyLine = `Verify could not run: ${toMailshiftError(error).message}`;
 			}
 		}
+		// `--rules` (issue #17): same mapping, layout and login; never throws; its exit code counts only when the mail is OK.
+		const rules = config.sieveRules ? await runRulesStep({config, source, layout: imap?.layout(), login, result}) : undefined;
 		reporter.stop();
 		const finish: FinishInfo = {
+			...(rules ? {rules: rules.line, isRulesOk: rules.isOk} : {}),
 			...(verifyLine ? {verify: verifyLine} : {}),
 			...(didVerify ? {isVerified} : {}),
 			interrupted: result.summary.interrupted, dryRun: config.dryRun,
@@ -179,6 +184,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		tui = undefined;
 		if (config.json) io.stdout.write(JSON.stringify({type: 'summary', ...result.summary, fatal: result.fatal ? {code: result.fatal.code, message: result.fatal.message} : null}) + '\n');
 		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined) + (verifyLine ? `${verifyLine}\n` : ''));
+		if (rules) io.stdout.write(rules.text);
 		if (config.dryRun && imap && !config.json) io.stdout.write(formatPreflight(result.summary, imap.capabilities(), await imap.quota()));
 		if (config.reportPath) {
 			await writeReport(config.reportPath, {config, result, startedAt});
@@ -202,7 +208,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			const unknown = result.summary.problems.some((p) => p.kind === 'failed' && (p.code === 'CONNECTION_LOST' || p.code === 'TIMEOUT'));
 			return {exitCode: unknown ? ExitCode.INTERRUPTED : ExitCode.SOME_FAILED, result, finish};
 		}
-		return {exitCode: ExitCode.OK, result, finish};
+		return {exitCode: rules?.exitCode ?? ExitCode.OK, result, finish};
 	} catch (error) {
 		reporter.stop();
 		tui?.stop();
