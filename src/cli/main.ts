@@ -136,13 +136,14 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		async (args) => {
 			exitCode = await runRulesCommand({...args, passwordFile: args['password-file'], oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'], map: args.map?.map(String), exclude: args.exclude?.map(String), sievePort: args['sieve-port'], includeActive: args['rules-include-active'], replaceActive: args['rules-replace-active'], allowRedirect: args['rules-allow-redirect'], allowDiscard: args['rules-allow-discard']}, cliIo);
 		})
-		.command(['tui', '$0'], 'The guided switch from POP to IMAP in the terminal (also: mailshift with no arguments)', (y) => y,
-		async () => {
+		.command(['tui', '$0'], 'The guided switch from POP to IMAP in the terminal (also: mailshift with no arguments)', (y) => y
+			.option('sieve-port', {...RULES_OPTIONS['sieve-port'], describe: 'ManageSieve port on the IMAP host, for the rules step'}),
+		async (args) => {
 			if (!cliIo.stdin.isTTY || !cliIo.stdout.isTTY) {
 				throw new MailshiftError('USAGE', 'The guided mode needs a terminal.', 'fatal', {hint: 'Run it in a terminal, or use mailshift migrate (see mailshift --help).'});
 			}
 			const [{renderWizard}, {createWizardServices}] = await Promise.all([import('../tui/render-tui.js'), import('./wizard-services.js')]);
-			await renderWizard({services: createWizardServices(cliIo), defaultBackupDir: `${cliIo.env['HOME'] ?? '.'}/mailshift-backup`, stdout: cliIo.stdout, stdin: cliIo.stdin});
+			await renderWizard({services: createWizardServices(cliIo, {sievePort: args['sieve-port']}), defaultBackupDir: `${cliIo.env['HOME'] ?? '.'}/mailshift-backup`, stdout: cliIo.stdout, stdin: cliIo.stdin});
 		})
 		.command('demo', 'Start a throwaway private Dovecot on 127.0.0.1, migrate a generated sample store into it, show the result', (y) => y
 			.option('keep', {type: 'boolean', default: false, describe: 'Leave the server running and print how to connect and stop it'}),

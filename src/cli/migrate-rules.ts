@@ -96,6 +96,9 @@ export async function runRulesStep(context: RulesStepContext): Promise<RulesStep
 		}
 		const counts = {filters: prepared.counts.filters, serverRules: prepared.counts.serverRules, local: prepared.counts.local};
 		const leftBehind = prepared.isLeftBehind ? ExitCode.SOME_FAILED : ExitCode.OK;
+		if (!isInstalling && options.out && !config.dryRun) {
+			return result(leftBehind, `${counted(prepared, `saved to ${resolve(options.out)} (not installed: upload it in your provider's mail settings)`)}.`, plan, json, counts);
+		}
 		if (!isInstalling || !access) {
 			const why = config.dryRun ? 'dry run' : options.install ? 'no server' : 'you chose not to install them';
 			return result(leftBehind, `${counted(prepared, `planned (${why}: nothing installed)`)}.`, plan, json, counts);
