@@ -25,9 +25,9 @@ import {findFilterFile, formatPlan} from './run-rules.js';
 
 export type RulesStepResult = Readonly<{
 	exitCode: ExitCodeValue;
-	/** The summary line, e.g. "Rules: 12 filters → 10 server rules installed; 2 stay on this computer (see above)". */
+	/** One line for the finish screen (no plan above it), e.g. "Rules: 12 filters → 10 server rules installed; 2 stay on this computer: A, B". */
 	line: string;
-	/** The plan and the line (human output), or one JSON line (--json). */
+	/** The plan and the summary line "… 2 stay on this computer (see above)." (human output), or one JSON line (--json). */
 	text: string;
 	isOk: boolean;
 }>;
@@ -57,14 +57,21 @@ export function filterFileFor(source: string): string {
 	return findFilterFile(path);
 }
 
-function result(exitCode: ExitCodeValue, line: string, plan: string, json: boolean, extra: Record<string, unknown> = {}): RulesStepResult {
+/** `lines`: [printed after the plan, on the finish screen] (one string: the same on both). */
+function result(exitCode: ExitCodeValue, lines: string | readonly [string, string], plan: string, json: boolean, extra: Record<string, unknown> = {}): RulesStepResult {
+	const [printed, screen] = typeof lines === 'string' ? [lines, lines] : lines;
 	const isOk = exitCode === ExitCode.OK;
-	return {exitCode, line, isOk, text: json ? `${JSON.stringify({type: 'rules', ok: isOk, exitCode, message: line, ...extra})}\n` : `${plan}${line}\n`};
+	return {exitCode, line: screen, isOk, text: json ? `${JSON.stringify({type: 'rules', ok: isOk, exitCode, message: printed, ...extra})}\n` : `${plan}${printed}\n`};
 }
 
-function counted(prepared: PreparedRules, verb: string): string {
+/** [printed after the plan, finish screen]: the screen has no plan above it, so it names the filters that stay. */
+function counted(prepared: PreparedRules, verb: string, end = '.'): [string, string] {
 	const {filters, serverRules, local} = prepared.counts;
-	return `Rules: ${filters} filters → ${serverRules} server rules ${verb}${local > 0 ? `; ${local} stay on this computer (see above)` : ''}`;
+	const head = `Rules: ${filters} filters → ${serverRules} server rules ${verb}`;
+	if (local === 0) return [`${head}${end}`, `${head}${end}`];
+	const names = prepared.translation.plan.filter((p) => p.status === 'not-carried').map((p) => p.name);
+	const listed = names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+	return [`${head}; ${local} stay on this computer (see above)${end}`, `${head}; ${local} stay on this computer: ${listed} (\`mailshift rules\` says why)`];
 }
 
 /** Runs the rules step after a migration. Never throws (see the module comment). */
@@ -97,17 +104,17 @@ export async function runRulesStep(context: RulesStepContext): Promise<RulesStep
 		const counts = {filters: prepared.counts.filters, serverRules: prepared.counts.serverRules, local: prepared.counts.local};
 		const leftBehind = prepared.isLeftBehind ? ExitCode.SOME_FAILED : ExitCode.OK;
 		if (!isInstalling && options.out && !config.dryRun) {
-			return result(leftBehind, `${counted(prepared, `saved to ${resolve(options.out)} (not installed: upload it in your provider's mail settings)`)}.`, plan, json, counts);
+			return result(leftBehind, counted(prepared, `saved to ${resolve(options.out)} (not installed: upload it in your provider's mail settings)`), plan, json, counts);
 		}
 		if (!isInstalling || !access) {
 			const why = config.dryRun ? 'dry run' : options.install ? 'no server' : 'you chose not to install them';
-			return result(leftBehind, `${counted(prepared, `planned (${why}: nothing installed)`)}.`, plan, json, counts);
+			return result(leftBehind, counted(prepared, `planned (${why}: nothing installed)`), plan, json, counts);
 		}
 		if (prepared.server && !prepared.server.available) throw prepared.server.error;
-		if (!hasServerRules(prepared)) return result(leftBehind, `${counted(prepared, 'installed')}: none can run on the server, so nothing was installed.`, plan, json, counts);
+		if (!hasServerRules(prepared)) return result(leftBehind, counted(prepared, 'installed', ': none can run on the server, so nothing was installed.'), plan, json, counts);
 		const installed = await installPrepared(prepared, access, options.onActive);
 		plan += `${describeInstall(installed)}\n`;
-		return result(leftBehind, `${counted(prepared, installed.outcome === 'unchanged' ? 'already installed' : 'installed')}.`, plan, json, {...counts, script: installed.name, outcome: installed.outcome});
+		return result(leftBehind, counted(prepared, installed.outcome === 'unchanged' ? 'already installed' : 'installed'), plan, json, {...counts, script: installed.name, outcome: installed.outcome});
 	} catch (error) {
 		const e = toMailshiftError(error);
 		const plan = prepared ? formatPlan(prepared.translation, prepared.file) : '';
