@@ -19,7 +19,7 @@ import {runVerifyCommand} from './run-verify.js';
 import {BACKUP_OPTIONS, runBackupCommand} from './run-backup.js';
 import {BATCH_OPTIONS, runBatchCommand} from './run-batch.js';
 import {runStatus} from './run-status.js';
-import {RULES_OPTIONS, runRulesCommand} from './run-rules.js';
+import {MIGRATE_RULES_OPTIONS, RULES_OPTIONS, runRulesCommand, sieveRulesConfig} from './run-rules.js';
 import {shellCommand} from '../util/shell-quote.js';
 
 /** Each command's own options: what its --help lists, what it accepts, what MAILSHIFT_<OPTION> and --config may set. */
@@ -142,7 +142,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		.usage('mailshift — move mail from local stores (Outlook PST/OST, mbox, Thunderbird, Maildir) into IMAP folders, exactly once.\n\nUsage: $0 <command> [options]')
 		.command('migrate <source>', 'Upload a store (PST/OST, mbox, Thunderbird, Maildir) into IMAP folders; re-runs resume', (y) => y
 			.positional('source', {type: 'string', describe: 'Outlook .pst/.ost, mbox file, folder of mbox files, Thunderbird folder, or Maildir'})
-			.options(MIGRATE_OPTIONS)
+			.options(MIGRATE_OPTIONS).options(MIGRATE_RULES_OPTIONS)
 			.example('MAILSHIFT_PASSWORD=… $0 migrate ~/Maildir --to imaps://me@example.com@imap.example.com', 'Upload a Maildir tree')
 			.example("$0 migrate ~/mail/Archive.mbox --to imaps://me@imap.example.com --prefix 'Imported/Old PC' --password-file ~/.imap-pass", 'Upload an mbox below one folder')
 			.example('$0 migrate ~/.thunderbird/x.default/Mail/Local\\ Folders --dry-run', 'Show the plan, write nothing').epilogue(EPILOGUE),
@@ -164,7 +164,8 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 					return;
 				}
 			}
-			exitCode = (await runMigrate(config, cliIo)).exitCode;
+			const sieveRules = sieveRulesConfig({rules: args.rules, rulesOut: args['rules-out'], sievePort: args['sieve-port'], includeActive: args['rules-include-active'], replaceActive: args['rules-replace-active'], allowRedirect: args['rules-allow-redirect'], allowDiscard: args['rules-allow-discard']});
+			exitCode = (await runMigrate(sieveRules ? {...config, sieveRules} : config, cliIo)).exitCode;
 		})
 		.command('backup [source]', 'Back up a store or an IMAP account (Maildir, mbox or .eml files, with a manifest); --verify DIR checks a backup', (y) => y
 			.positional('source', {type: 'string', describe: 'Maildir, mbox file or folder, Thunderbird folder, Outlook .pst/.ost, or imaps://user@host'})
@@ -216,13 +217,14 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		async (args) => {
 			exitCode = await runRulesCommand({...args, passwordFile: args['password-file'], oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'], map: args.map?.map(String), exclude: args.exclude?.map(String), sievePort: args['sieve-port'], includeActive: args['rules-include-active'], replaceActive: args['rules-replace-active'], allowRedirect: args['rules-allow-redirect'], allowDiscard: args['rules-allow-discard']}, cliIo);
 		})
-		.command(['tui', '$0'], 'The guided switch from POP to IMAP in the terminal (also: mailshift with no arguments)', (y) => y,
-		async () => {
+		.command(['tui', '$0'], 'The guided switch from POP to IMAP in the terminal (also: mailshift with no arguments)', (y) => y
+			.option('sieve-port', {...RULES_OPTIONS['sieve-port'], describe: 'ManageSieve port on the IMAP host, for the rules step'}),
+		async (args) => {
 			if (!cliIo.stdin.isTTY || !cliIo.stdout.isTTY) {
 				throw new MailshiftError('USAGE', 'The guided mode needs a terminal.', 'fatal', {hint: 'Run it in a terminal, or use mailshift migrate (see mailshift --help).'});
 			}
 			const [{renderWizard}, {createWizardServices}] = await Promise.all([import('../tui/render-tui.js'), import('./wizard-services.js')]);
-			await renderWizard({services: createWizardServices(cliIo), defaultBackupDir: `${cliIo.env['HOME'] ?? '.'}/mailshift-backup`, stdout: cliIo.stdout, stdin: cliIo.stdin});
+			await renderWizard({services: createWizardServices(cliIo, {sievePort: args['sieve-port']}), defaultBackupDir: `${cliIo.env['HOME'] ?? '.'}/mailshift-backup`, stdout: cliIo.stdout, stdin: cliIo.stdin});
 		})
 		.command('demo', 'Start a throwaway private Dovecot on 127.0.0.1, migrate a generated sample store into it, show the result', (y) => y
 			.options(DEMO_OPTIONS).epilogue(EPILOGUE),

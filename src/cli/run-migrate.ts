@@ -39,6 +39,7 @@ import {formatPreflight} from './preflight-text.js';
 import {formatBytes, formatCount, plural} from './format.js';
 import type {Summary} from '../core/types.js';
 import type {Quota} from '../uploader/mail-sink.js';
+import {runRulesStep} from './migrate-rules.js';
 
 export type CliIo = Readonly<{
 	stdout: NodeJS.WriteStream;
@@ -106,6 +107,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const controls = external?.controls ?? new EngineControls();
 	const uninstall = io.onInterrupt?.(controls);
 	const startedAt = new Date();
+	let login: Awaited<ReturnType<typeof resolveLogin>> | undefined;
 	try {
 		source = await openSource(config.source, config.sourceKind, {onProblem: relay.onProblem});
 		// The journal (and its lock) first: a run that another run's lock refuses is told so before it asks for a
@@ -122,7 +124,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			}
 		}
 		if (config.target) {
-			const login = await resolveLogin({
+			login = await resolveLogin({
 				env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(config.target),
 				passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
 			});
@@ -201,8 +203,11 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 				verifyLine = `Verify could not run: ${message}`;
 			}
 		}
+		// `--rules` (issue #17): same mapping, layout and login; never throws; its exit code counts only when the mail is OK.
+		const rules = config.sieveRules ? await runRulesStep({config, source, layout: imap?.layout(), login, result}) : undefined;
 		reporter.stop();
 		const finish: FinishInfo = {
+			...(rules ? {rules: rules.line, isRulesOk: rules.isOk} : {}),
 			...(verifyLine ? {verify: verifyLine} : {}),
 			...(didVerify ? {isVerified} : {}),
 			interrupted: result.summary.interrupted, dryRun: config.dryRun,
@@ -223,6 +228,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		const report = buildReport({config, result, startedAt, verify: verifyReport});
 		if (config.json) io.stdout.write(`${JSON.stringify({type: 'summary', ...report})}\n`);
 		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined) + (verifyLine ? `${verifyLine}\n` : ''));
+		if (rules) io.stdout.write(rules.text);
 		let dryRunBlocker: MailshiftError | undefined;
 		if (config.dryRun && imap) {
 			const quota = await imap.quota();
@@ -266,10 +272,10 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		// Warnings that may mean a message is wrong (several mbox messages run together) must not end OK.
 		const attention = result.summary.problems.filter((p) => ATTENTION_CODES.has(p.code));
 		if (attention.length > 0) {
-			io.stderr.write(`mailshift: ${formatCount(attention.length)} warning(s) need checking (${[...new Set(attention.map((p) => p.code))].join(', ')}), first: ${attention[0]?.location}; see --report FILE.json for the list.\n`);
+			io.stderr.write(`mailshift: ${plural(attention.length, 'warning needs', 'warnings need')} checking (${[...new Set(attention.map((p) => p.code))].join(', ')}), first: ${attention[0]?.location}; see --report FILE.json for the list.\n`);
 			return {exitCode: ExitCode.SOME_FAILED, result, finish};
 		}
-		return {exitCode: ExitCode.OK, result, finish};
+		return {exitCode: rules?.exitCode ?? ExitCode.OK, result, finish};
 	} catch (error) {
 		reporter.stop();
 		tui?.stop();

@@ -14,26 +14,20 @@
  * leaving a rule behind); SOME_FAILED when some were only partly or not carried (listed with the reason).
  */
 import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs';
-import {dirname, join, resolve} from 'node:path';
+import {join, resolve} from 'node:path';
 import type {Options} from 'yargs';
 
+import type {SieveRulesConfig} from '../config/config.js';
 import {resolveLogin} from '../config/secrets.js';
 import {MailshiftError} from '../core/errors.js';
 import type {FolderMapOptions, ServerLayout} from '../mapper/folder-map.js';
 import {parseMapRule} from '../mapper/folder-map.js';
-import {openSource} from '../readers/open-source.js';
-import type {SourceFolder} from '../readers/source-store.js';
-import {FilterType} from '../rules/filter-rule.js';
-import {ManageSieveClient} from '../rules/managesieve-client.js';
-import type {ManageSieveCredentials} from '../rules/managesieve-client.js';
-import {folderTargetResolver} from '../rules/rule-target.js';
-import {installScript, removeScript} from '../rules/sieve-install.js';
-import {ALL_EXTENSIONS, translateRules} from '../rules/sieve-translate.js';
+import {describeInstall, hasServerRules, installPrepared, openManageSieve, prepareRules, sieveAccessFor} from '../rules/rules-job.js';
+import type {SieveAccess} from '../rules/rules-job.js';
+import {removeScript} from '../rules/sieve-install.js';
 import type {RulePlan, Translation} from '../rules/sieve-translate.js';
-import {readThunderbirdFilters} from '../rules/thunderbird-filters.js';
 import {ImapSink} from '../uploader/imap-sink.js';
-import {describeTarget, isLoopbackHost, parseImapUrl} from '../uploader/imap-target.js';
-import type {ImapTarget} from '../uploader/imap-target.js';
+import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';
 import {atomicWrite} from '../util/atomic-write.js';
 import {ExitCode} from './exit-codes.js';
 import type {ExitCodeValue} from './exit-codes.js';
@@ -61,6 +55,30 @@ export const RULES_OPTIONS = {
 	'rules-allow-redirect': {type: 'boolean', group: RULES, default: false, describe: 'Carry "Forward" filters as server-side redirects (mail leaves the account)'},
 	'rules-allow-discard': {type: 'boolean', group: RULES, default: false, describe: 'Carry "Delete" as discard (thrown away) instead of a move to Trash'},
 } as const satisfies Record<string, Options>;
+
+/** The options `migrate` adds for its rules step (`migrate --rules`); same meaning as in `mailshift rules`. */
+export const MIGRATE_RULES_OPTIONS = {
+	rules: {type: 'boolean', group: RULES, default: false, describe: 'After the mail, install the Thunderbird filters found with it as Sieve rules on the server (ManageSieve); see `mailshift rules`'},
+	'rules-out': {type: 'string', group: RULES, describe: 'With --rules: also write the Sieve script to this file'},
+	'sieve-port': RULES_OPTIONS['sieve-port'],
+	'rules-include-active': RULES_OPTIONS['rules-include-active'],
+	'rules-replace-active': RULES_OPTIONS['rules-replace-active'],
+	'rules-allow-redirect': RULES_OPTIONS['rules-allow-redirect'],
+	'rules-allow-discard': RULES_OPTIONS['rules-allow-discard'],
+} as const satisfies Record<string, Options>;
+
+/** `migrate --rules` options → the config's rules step; undefined without --rules. @throws USAGE (both include and replace). */
+export function sieveRulesConfig(args: Readonly<{rules?: boolean | undefined; rulesOut?: string | undefined; sievePort?: number | undefined; includeActive?: boolean | undefined; replaceActive?: boolean | undefined; allowRedirect?: boolean | undefined; allowDiscard?: boolean | undefined}>): SieveRulesConfig | undefined {
+	if (!args.rules) {
+		if (args.rulesOut) throw new MailshiftError('USAGE', '--rules-out needs --rules.', 'fatal');
+		return undefined;
+	}
+	if (args.includeActive && args.replaceActive) throw new MailshiftError('USAGE', '--rules-include-active and --rules-replace-active cannot be used together.', 'fatal');
+	return {
+		install: true, sievePort: args.sievePort ?? 4190, onActive: args.includeActive ? 'include' : args.replaceActive ? 'replace' : 'refuse',
+		allowRedirect: args.allowRedirect ?? false, allowDiscard: args.allowDiscard ?? false, ...(args.rulesOut ? {out: args.rulesOut} : {}),
+	};
+}
 
 export type RulesArgs = Readonly<{
 	source?: string | undefined; to?: string | undefined; passwordFile?: string | undefined; oauthTokenCommand?: string | undefined;
@@ -101,20 +119,6 @@ export function findFilterFile(source: string): string {
 	throw new MailshiftError('USAGE', `${path} holds filters of ${unique.length} accounts:\n${unique.map((f) => `    ${f}`).join('\n')}`, 'fatal', {hint: 'Name the file (or account folder) of the account whose mail goes to this server.'});
 }
 
-/** The account folder's mail folders, as `migrate` would list them (mapping input); [] when it has none. */
-async function accountFolders(filterFile: string): Promise<SourceFolder[]> {
-	try {
-		const store = await openSource(dirname(filterFile), 'mbox');
-		try {
-			return await store.listFolders();
-		} finally {
-			await store.close();
-		}
-	} catch {
-		return [];
-	}
-}
-
 const MARK: Readonly<Record<RulePlan['status'], string>> = {carried: '✓ carried', partly: '~ partly carried', 'not-carried': '✗ not carried'};
 
 /** The plan as text, one block per rule. */
@@ -131,10 +135,6 @@ export function formatPlan(translation: Translation, file: string): string {
 	return lines.join('\n') + '\n';
 }
 
-function sieveSecurity(target: ImapTarget): 'starttls' | 'opportunistic' {
-	return target.requireStartTls || (!target.insecure && !isLoopbackHost(target.host)) ? 'starttls' : 'opportunistic';
-}
-
 /** Runs the command; returns the exit code. Throws MailshiftErrors (printed by main). */
 export async function runRulesCommand(args: RulesArgs, io: CliIo): Promise<ExitCodeValue> {
 	if (!args.source) throw new MailshiftError('USAGE', 'No source was given.', 'fatal', {hint: 'mailshift rules ~/.thunderbird/PROFILE/Mail/Local\\ Folders'});
@@ -143,29 +143,18 @@ export async function runRulesCommand(args: RulesArgs, io: CliIo): Promise<ExitC
 	if (args.includeActive && args.replaceActive) throw new MailshiftError('USAGE', '--rules-include-active and --rules-replace-active cannot be used together.', 'fatal');
 	const target = args.to ? parseImapUrl(args.to, args.insecure ?? false) : undefined;
 
-	let credentials: ManageSieveCredentials | undefined;
+	let access: SieveAccess | undefined;
 	let password = '';
 	let tokenSource: Awaited<ReturnType<typeof resolveLogin>>['tokenSource'];
 	if (target) {
 		const login = await resolveLogin({env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(target), passwordFile: args.passwordFile, oauthTokenCommand: args.oauthTokenCommand, oauthTokenFile: args.oauthTokenFile});
 		password = login.password;
 		tokenSource = login.tokenSource;
-		credentials = tokenSource ? {user: target.user, accessToken: await tokenSource.current()} : {user: target.user, password};
+		access = sieveAccessFor(target, tokenSource ? {user: target.user, accessToken: await tokenSource.current()} : {user: target.user, password}, args.sievePort ?? 4190);
 	}
-	const openSieve = async (): Promise<ManageSieveClient> => {
-		if (!target || !credentials) throw new MailshiftError('BUG', 'ManageSieve without a target', 'fatal');
-		const client = await ManageSieveClient.connect({host: target.host, port: args.sievePort ?? 4190, security: sieveSecurity(target), insecure: target.insecure});
-		try {
-			await client.authenticate(credentials);
-		} catch (error) {
-			await client.logout();
-			throw error;
-		}
-		return client;
-	};
 
-	if (args.remove) {
-		const client = await openSieve();
+	if (args.remove && access) {
+		const client = await openManageSieve(access);
 		try {
 			const result = await removeScript(client);
 			io.stdout.write(result.removed
@@ -178,14 +167,7 @@ export async function runRulesCommand(args: RulesArgs, io: CliIo): Promise<ExitC
 	}
 
 	const file = findFilterFile(args.source);
-	const set = await readThunderbirdFilters(file);
-	const mapOptions: FolderMapOptions = {
-		...(args.prefix?.trim() ? {prefix: args.prefix.trim().replace(/^\/+|\/+$/g, '')} : {}),
-		rules: (args.map ?? []).map((text) => {
-			try { return parseMapRule(text); } catch (error) { throw new MailshiftError('USAGE', (error as Error).message, 'fatal', {hint: "Example: --map 'Sent Items=Sent'"}); }
-		}),
-		excludes: [...(args.exclude ?? [])],
-	};
+	const mapOptions = rulesMapOptions(args);
 	let layout: ServerLayout = {delimiter: '/', prefix: '', specialUse: new Map()};
 	if (target) {
 		const sink = await ImapSink.connect({target, size: 1, password, ...(tokenSource ? {tokenSource} : {}), batch: false});
@@ -197,43 +179,37 @@ export async function runRulesCommand(args: RulesArgs, io: CliIo): Promise<ExitC
 	} else {
 		io.stderr.write('mailshift: no --to given: mailbox names assume "/" between levels and no namespace prefix.\n');
 	}
-	const folders = await accountFolders(file);
-	let client: ManageSieveClient | undefined;
-	let unavailable: MailshiftError | undefined;
-	if (args.install) {
-		try {
-			client = await openSieve();
-		} catch (error) {
-			// No ManageSieve there: still show the plan (and write --out), then say what to do instead.
-			if (!(error instanceof MailshiftError) || !['CONNECTION_REFUSED', 'MANAGESIEVE_UNAVAILABLE'].includes(error.code)) throw error;
-			unavailable = new MailshiftError('MANAGESIEVE_UNAVAILABLE', `${error.message} Nothing was installed.`, 'fatal', {
-				cause: error, hint: 'The server may not offer ManageSieve (or uses another --sieve-port). Write the script with --out FILE.sieve and install it the way your provider describes (often a web form).',
-			});
+	const prepared = await prepareRules({
+		filterFile: file, layout, mapOptions, ...(args.install && access ? {sieve: access} : {}),
+		allowRedirect: args.allowRedirect ?? false, allowDiscard: args.allowDiscard ?? false,
+	});
+	const {translation} = prepared;
+	io.stdout.write(formatPlan(translation, file));
+	if (args.out) {
+		await atomicWrite(resolve(args.out), translation.script);
+		io.stdout.write(`Sieve script written to ${resolve(args.out)}.\n`);
+	}
+	const server = prepared.server;
+	if (server?.available && access) {
+		if (!hasServerRules(prepared)) {
+			io.stdout.write(`No filter can run on the server, so nothing was installed on ${server.target}.\n`);
+		} else {
+			const result = await installPrepared(prepared, access, args.includeActive ? 'include' : args.replaceActive ? 'replace' : 'refuse');
+			io.stdout.write(`${describeInstall(result)}\n`);
 		}
 	}
-	try {
-		const translation = translateRules(set, {
-			targets: folderTargetResolver({folders, layout, mapOptions}),
-			extensions: client?.capabilities.sieve ?? ALL_EXTENSIONS,
-			allowRedirect: args.allowRedirect ?? false,
-			allowDiscard: args.allowDiscard ?? false,
-		});
-		io.stdout.write(formatPlan(translation, file));
-		if (args.out) {
-			await atomicWrite(resolve(args.out), translation.script);
-			io.stdout.write(`Sieve script written to ${resolve(args.out)}.\n`);
-		}
-		if (client && translation.plan.every((p) => p.status === 'not-carried')) {
-			io.stdout.write(`No filter can run on the server, so nothing was installed on ${client.target}.\n`);
-		} else if (client) {
-			const result = await installScript(client, translation.script, {onActive: args.includeActive ? 'include' : args.replaceActive ? 'replace' : 'refuse'});
-			io.stdout.write(`Sieve script "${result.name}" ${result.outcome} and active on ${client.target}${result.includes ? ` (runs your script "${result.includes}" first)` : ''}${result.previousActive && !result.includes ? ` (your script "${result.previousActive}" is kept; --remove reactivates it)` : ''}.\n`);
-		}
-		if (unavailable) throw unavailable;
-		if (!args.out && !client) io.stdout.write(`\n${translation.script.replace(/\r\n/g, '\n')}`);
-		const leftBehind = set.rules.some((rule, i) => rule.enabled && (rule.type & (FilterType.InboxRule | FilterType.PostPlugin)) !== 0 && translation.plan[i]?.status !== 'carried');
-		return leftBehind ? ExitCode.SOME_FAILED : ExitCode.OK;
-	} finally {
-		await client?.logout();
-	}
+	if (server && !server.available) throw server.error;
+	if (!args.out && !server) io.stdout.write(`\n${translation.script.replace(/\r\n/g, '\n')}`);
+	return prepared.isLeftBehind ? ExitCode.SOME_FAILED : ExitCode.OK;
+}
+
+/** The folder mapping options of `rules` (same meaning as `migrate`'s). @throws USAGE for a bad --map. */
+export function rulesMapOptions(args: Readonly<{prefix?: string | undefined; map?: readonly string[] | undefined; exclude?: readonly string[] | undefined}>): FolderMapOptions {
+	return {
+		...(args.prefix?.trim() ? {prefix: args.prefix.trim().replace(/^\/+|\/+$/g, '')} : {}),
+		rules: (args.map ?? []).map((text) => {
+			try { return parseMapRule(text); } catch (error) { throw new MailshiftError('USAGE', (error as Error).message, 'fatal', {hint: "Example: --map 'Sent Items=Sent'"}); }
+		}),
+		excludes: [...(args.exclude ?? [])],
+	};
 }

@@ -11,14 +11,16 @@ import {resolveMigrateConfig} from '../config/resolve.js';
 import {EngineControls} from '../core/controls.js';
 import {toMailshiftError} from '../core/errors.js';
 import {StatsStore} from '../core/stats.js';
-import {planFolders} from '../mapper/folder-map.js';
+import {parseMapRule, planFolders} from '../mapper/folder-map.js';
+import {prepareRules, sieveAccessFor} from '../rules/rules-job.js';
+import {filterFileFor} from './migrate-rules.js';
 import {isSkip, mapMessage} from '../mapper/map-message.js';
 import {detectSourceKind, openSource} from '../readers/open-source.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
 import {fetchCertificate, readCaFile} from '../uploader/tls-pin.js';
-import type {Account, ConnectionReport, FoundStore, PlannedFolder, ServerGuess, StoreDetails, StoreKind, WizardServices, MigrationStart, RunningMigration} from '../tui/wizard-services.js';
+import type {Account, ConnectionReport, FoundStore, PlannedFolder, RulesPreview, ServerGuess, StoreDetails, StoreKind, WizardServices, MigrationStart, RunningMigration} from '../tui/wizard-services.js';
 import type {CliIo} from './run-migrate.js';
 import {runMigrate} from './run-migrate.js';
 import {runBackupCommand} from './run-backup.js';
@@ -104,7 +106,11 @@ async function withSize(path: string): Promise<{bytes?: number}> {
 	return bytes === undefined ? {} : {bytes};
 }
 
-export function createWizardServices(io: CliIo): WizardServices {
+/**
+ * `sievePort`: where ManageSieve listens on the IMAP host (`mailshift tui --sieve-port`). @default 4190
+ */
+export function createWizardServices(io: CliIo, options: Readonly<{sievePort?: number}> = {}): WizardServices {
+	const sievePort = options.sievePort ?? 4190;
 	const env = io.env;
 	const home = env['HOME'] || homedir();
 	const details = new Map<string, StoreDetails>();
@@ -266,16 +272,58 @@ export function createWizardServices(io: CliIo): WizardServices {
 			}
 		},
 
+		async previewRules(source, account, mapping): Promise<RulesPreview | undefined> {
+			const absolute = resolve(source.replace(/^~(?=\/|$)/, home));
+			let file: string;
+			try {
+				file = filterFileFor(absolute);
+			} catch {
+				return undefined;
+			}
+			const base = {defaultOutFile: join(home, 'mailshift-rules.sieve'), hasManageSieve: false, hasInclude: false};
+			try {
+				const target = toTarget(account, home);
+				const store = await openSource(absolute, undefined);
+				const sink = await ImapSink.connect({target, password: account.password, size: 1});
+				let folders;
+				let layout;
+				try {
+					folders = await store.listFolders();
+					layout = sink.layout();
+				} finally {
+					await sink.close();
+					await store.close();
+				}
+				const prepared = await prepareRules({
+					filterFile: file, folders, layout, sieve: sieveAccessFor(target, {user: target.user, password: account.password}, sievePort),
+					mapOptions: {...(mapping.prefix ? {prefix: mapping.prefix} : {}), rules: mapping.rules.map((r) => parseMapRule(`${r.from}=${r.to}`)), excludes: [...mapping.excludes]},
+				});
+				if (prepared.counts.filters === 0) return undefined;
+				const server = prepared.server;
+				return {
+					...base, filters: prepared.counts.filters, serverRules: prepared.counts.serverRules,
+					local: prepared.translation.plan.filter((p) => p.status === 'not-carried').map((p) => ({name: p.name, reason: p.reasons[0] ?? 'it cannot run on a server'})),
+					hasManageSieve: server?.available === true, hasInclude: server?.available === true && server.hasInclude,
+					...(server?.available && server.otherActive ? {activeScript: server.otherActive} : {}),
+				};
+			} catch (error) {
+				return {...base, filters: 0, serverRules: 0, local: [], problem: toMailshiftError(error).message};
+			}
+		},
+
 		async startMigration(start: MigrationStart): Promise<RunningMigration> {
 			const target = toTarget(start.account, home);
 			const caFile = start.account.caFile ? resolve(start.account.caFile.replace(/^~(?=\/|$)/, home)) : undefined;
 			const url = describeTarget(target);
-			const config = resolveMigrateConfig({
+			const resolved = resolveMigrateConfig({
 				source: resolve(start.source.replace(/^~(?=\/|$)/, home)), to: url, insecure: start.account.insecure, connections: start.connections,
 				...(start.account.tlsFingerprint ? {tlsFingerprint: start.account.tlsFingerprint} : {}), ...(caFile ? {caFile} : {}),
 				exclude: [...start.excludes], ...(start.prefix ? {prefix: start.prefix} : {}), stats: 0,
 				map: (start.rules ?? []).map((r) => `${r.from}=${r.to}`),
 			}, env);
+			const config = start.sieveRules
+				? {...resolved, sieveRules: {install: start.sieveRules.install, onActive: start.sieveRules.onActive, sievePort, allowRedirect: false, allowDiscard: false, ...(start.sieveRules.outFile ? {out: start.sieveRules.outFile} : {})}}
+				: resolved;
 			const stats = new StatsStore();
 			const controls = new EngineControls();
 			const quiet = new Writable({write: (_chunk, _enc, done) => done()}) as unknown as NodeJS.WriteStream;

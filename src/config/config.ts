@@ -3,6 +3,20 @@ import type {MapRule} from '../mapper/folder-map.js';
 import type {SourceKind} from '../readers/open-source.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
 
+/** `migrate --rules` (issue #17): after the mail, the store's filters become the account's Sieve script. */
+export type SieveRulesConfig = Readonly<{
+	/** False: plan (and --rules-out) only, nothing installed (the guided mode's "no"). @default true */
+	install: boolean;
+	/** @default 4190 */
+	sievePort: number;
+	/** Another active script: refuse (say so), include it, or replace it (kept, reactivated by --remove). */
+	onActive: 'refuse' | 'include' | 'replace';
+	allowRedirect: boolean;
+	allowDiscard: boolean;
+	/** Also write the script to this file. */
+	out?: string;
+}>;
+
 export type MigrationConfig = Readonly<{
 	source: string;
 	sourceKind: SourceKind | undefined;
@@ -18,6 +32,8 @@ export type MigrationConfig = Readonly<{
 	prefix: string | undefined;
 	rules: readonly MapRule[];
 	excludes: readonly string[];
+	/** Set by `--rules` / the guided mode: install the store's filters as Sieve after the mail. */
+	sieveRules?: SieveRulesConfig;
 	reportPath: string | undefined;
 	statsIntervalMs: number;
 	debug: boolean;

@@ -34,7 +34,31 @@ export type PlannedFolder = Readonly<{label: string; mailbox: string; count?: nu
 /** A user's own mapping: this folder (and its subfolders) goes to that mailbox path ('/' between levels). */
 export type FolderRule = Readonly<{from: string; to: string}>;
 
-export type MigrationStart = Readonly<{source: string; account: Account; excludes: readonly string[]; prefix?: string; rules?: readonly FolderRule[]; backupDir?: string; connections: number}>;
+/**
+ * The store's mail-program filters as the guided mode shows them (issue #17): how many become server (Sieve)
+ * rules, which stay on this computer and why, and what the server offers.
+ */
+export type RulesPreview = Readonly<{
+	filters: number;
+	serverRules: number;
+	/** Filters that stay on this computer, with the first reason each. */
+	local: readonly Readonly<{name: string; reason: string}>[];
+	/** The server offers ManageSieve (RFC 5804): the rules can be installed from here. */
+	hasManageSieve: boolean;
+	/** The user's own active Sieve script, if any (include / replace / skip: the user decides). */
+	activeScript?: string;
+	/** The server can include the user's script (RFC 6609). */
+	hasInclude: boolean;
+	/** Where the script is saved when the server has no ManageSieve. */
+	defaultOutFile: string;
+	/** The filters could not be read (the mail migration is not affected). */
+	problem?: string;
+}>;
+
+/** What the user chose for the rules: install after the mail (how to treat their active script), or save a file. */
+export type RulesChoice = Readonly<{install: boolean; onActive: 'refuse' | 'include' | 'replace'; outFile?: string}>;
+
+export type MigrationStart = Readonly<{source: string; account: Account; excludes: readonly string[]; prefix?: string; rules?: readonly FolderRule[]; backupDir?: string; connections: number; sieveRules?: RulesChoice}>;
 
 export type RunningMigration = Readonly<{store: StatsStore; controls: EngineControls; title: string; done: Promise<FinishInfo>}>;
 
@@ -51,5 +75,10 @@ export interface WizardServices {
 	planFolders(source: string, account: Account, prefix: string | undefined, rules?: readonly FolderRule[]): Promise<PlannedFolder[]>;
 	/** Whether a backup step is available in this build. */
 	readonly canBackup: boolean;
+	/**
+	 * The store's filters translated through this mapping; undefined when the store has none. Optional: a
+	 * build (or a fake) without it skips the rules step.
+	 */
+	previewRules?(source: string, account: Account, mapping: Readonly<{prefix: string | undefined; rules: readonly FolderRule[]; excludes: readonly string[]}>): Promise<RulesPreview | undefined>;
 	startMigration(start: MigrationStart): Promise<RunningMigration>;
 }

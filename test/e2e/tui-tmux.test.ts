@@ -11,7 +11,8 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {sampleMessages, writeSampleThunderbird} from '../../src/testing/sample-store.js';
-import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
+import {dovecotSkipReason, sieveServerSkipReason, startDovecot} from '../helpers/dovecot.js';
+import {deliverLmtp} from '../helpers/lmtp.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {readAccount} from '../helpers/imap-readback.js';
 import {REPO_ROOT} from '../helpers/run-cli.js';
@@ -250,5 +251,81 @@ describe('the guided mode against a server with a self-signed certificate', {ski
 		await keys('q');
 		const account = await readAccount(server, 'carol');
 		assert.equal(account.messages.length, 40);
+	});
+});
+
+describe('the guided mode carries the Thunderbird filters to the server as Sieve rules', {skip: sieveServerSkipReason() ?? skip}, () => {
+	let server: PrivateDovecot;
+	let home: string;
+	before(async () => {
+		server = await startDovecot({sieve: true, users: ['dave']});
+		home = await mkdtemp(join(tmpdir(), 'ms-home-rules-'));
+		const profile = join(home, '.thunderbird', 'x3.default');
+		const local = join(profile, 'Mail', 'Local Folders');
+		await mkdir(join(profile, 'Mail'), {recursive: true});
+		await writeFile(join(home, '.thunderbird', 'profiles.ini'), '[Profile0]\nName=default\nIsRelative=1\nPath=x3.default\nDefault=1\n');
+		await writeSampleThunderbird(local, sampleMessages(20, 5));
+		await writeFile(join(local, 'Invoices'), 'From ar@billing.example Mon Mar  2 09:00:00 2009\nFrom: ar@billing.example\nSubject: invoice 1\nMessage-ID: <tui-old-inv@t>\n\nx\n');
+		await writeFile(join(local, 'msgFilterRules.dat'), 'version="9"\nlogging="no"\nname="Invoices"\nenabled="yes"\ntype="17"\naction="Move to folder"\nactionValue="mailbox://nobody@Local%20Folders/Invoices"\ncondition="AND (subject,contains,invoice)"\n');
+	});
+	after(async () => {
+		try {
+			tmux('kill-session', '-t', SESSION);
+		} catch {
+			// already gone
+		}
+		await server?.stop();
+		await rm(home, {recursive: true, force: true});
+	});
+
+	test('a person puts the old mail below one folder, installs the rules after the mail, and a message delivered afterwards lands in the migrated folder', async () => {
+		try {
+			tmux('kill-session', '-t', SESSION); // an earlier test's wizard may still be open
+		} catch {
+			// it closed on q
+		}
+		const command = `cd ${REPO_ROOT} && env -u CI HOME=${home} XDG_STATE_HOME=${home}/state node bin/mailshift.js tui --sieve-port ${server.managesievePort ?? 0}`;
+		tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '24', command);
+		await waitFor(/Thunderbird x3\.default: Local Folders.*messages/);
+		await keys('Enter');
+		await waitFor(/Enter to use it/);
+		await keys('Enter');
+		await waitFor(/Back up first\?/);
+		await keys('n');
+		await waitFor(/e-mail address/);
+		await typeAndEnter('dave');
+		await waitFor(/Server/);
+		await sleep(200);
+		for (let i = 0; i < 30; i++) {
+			tmux('send-keys', '-t', SESSION, 'BSpace');
+			await sleep(15);
+		}
+		await typeAndEnter(`imap://127.0.0.1:${server.port}`);
+		await waitFor(/Password for dave/);
+		await typeAndEnter(server.passwordOf('dave'));
+		await waitFor(/Logged in to imap:\/\/127\.0\.0\.1/);
+		await keys('Enter');
+		await waitFor(/Which folders[\s\S]*Invoices → Invoices/);
+		await keys('x');
+		await waitFor(/below one folder on the server/);
+		await typeAndEnter('Old PC');
+		await waitFor(/Everything goes below Old PC/);
+		await keys('Enter');
+		const rules = await waitFor(/Install the 1 server rules after the mail/);
+		assert.match(rules, /Your rules: 1 filters → 1 server rules\./);
+		await keys('Enter');
+		const confirm = await waitFor(/Start now\?/);
+		assert.match(confirm, /Rules\s+1 server rules installed after the mail/);
+		await keys('Enter');
+		const finish = await waitFor(/Done: every message is on the server[\s\S]*Press q or Enter to close/, 120_000);
+		assert.match(finish, /Rules: 1 filters → 1 server rules installed\./);
+		assert.match(finish, /^mailshift — move your mail/, 'the whole finish screen is on the 24 rows');
+		await keys('q');
+
+		assert.match(await deliverLmtp(server.lmtpPort ?? 0, 'dave', 'From: ar@billing.example\nSubject: invoice 2\nMessage-ID: <tui-new-inv@t>\n\nx\n'), /^250 /);
+		const account = await readAccount(server, 'dave');
+		const where = (id: string): string[] => account.messages.filter((m) => m.messageId === id).map((m) => m.mailbox);
+		assert.deepEqual(where('tui-old-inv@t'), ['Old PC/Invoices']);
+		assert.deepEqual(where('tui-new-inv@t'), ['Old PC/Invoices'], 'the rule files new mail into the folder the old mail went to');
 	});
 });

@@ -8,7 +8,7 @@ import {render} from 'ink-testing-library';
 import {EngineControls} from '../../src/core/controls.js';
 import {StatsStore} from '../../src/core/stats.js';
 import {Wizard} from '../../src/tui/wizard.js';
-import type {Account, FolderRule, MigrationStart, WizardServices} from '../../src/tui/wizard-services.js';
+import type {Account, FolderRule, MigrationStart, RulesPreview, WizardServices} from '../../src/tui/wizard-services.js';
 
 const wait = (ms = 120): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -287,5 +287,136 @@ test('Instead of trusting the certificate, a person can give the CA file of thei
 		assert.equal(services.tested.at(-1)?.tlsFingerprint, undefined);
 	} finally {
 		unmount();
+	}
+});
+
+/** Filters of the found store as the rules step shows them: `local` of them stay on this computer. */
+function rulesPreview(overrides: Partial<RulesPreview> = {}): RulesPreview {
+	return {
+		filters: 3, serverRules: 2, local: [{name: 'Friends', reason: '"is in my address book" needs the address book on this computer'}],
+		hasManageSieve: true, hasInclude: true, defaultOutFile: '/home/u/mailshift-rules.sieve', ...overrides,
+	};
+}
+
+/** Services whose store has filters; `previewed` records the mapping each preview was asked for. */
+function servicesWithRules(preview: RulesPreview | undefined): ReturnType<typeof fakeServices> & {previewed: Array<{prefix: string | undefined; excludes: readonly string[]}>} {
+	const services = fakeServices();
+	const previewed: Array<{prefix: string | undefined; excludes: readonly string[]}> = [];
+	const start = services.startMigration;
+	return Object.assign(services, {
+		previewed,
+		previewRules: async (_source: string, _account: Account, mapping: {prefix: string | undefined; excludes: readonly string[]}) => (previewed.push(mapping), preview),
+		startMigration: async (s: MigrationStart) => {
+			const running = await start(s);
+			return {...running, done: running.done.then((finish) => ({...finish, ...(s.sieveRules ? {rules: 'Rules: 3 filters → 2 server rules installed; 1 stay on this computer', isRulesOk: true} : {})}))};
+		},
+	});
+}
+
+/** From the start to the screen after the folders step, pasting the address and the password with their Enter. */
+async function pastFolders(stdin: {write: (s: string) => void}, lastFrame: () => string | undefined): Promise<void> {
+	for (const [screen, keys] of [[/Where is your mail/, '\r'], [/Enter to use it/, '\r'], [/Back up first/, '\r'], [/e-mail address/, 'me@example.org\r'], [/imaps:\/\/imap\.example\.org:993/, '\r'], [/Password for/, 'right\r'], [/✓ Logged in/, '\r'], [/4\. Which folders/, '\r']] as const) {
+		await until(lastFrame, screen);
+		await wait(60);
+		stdin.write(keys);
+	}
+}
+
+test('When the store has filters, the rules step says how many become server rules and why the others stay, and an active script of the user is included only when they choose so', async () => {
+	const services = servicesWithRules(rulesPreview({activeScript: 'roundcube'}));
+	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
+	try {
+		await pastFolders(stdin, lastFrame);
+		const rules = await until(lastFrame, /Install the 2 server rules after the mail/);
+		assert.match(rules, /Your rules: 3 filters → 2 server rules; 1 stay on this computer because …/);
+		assert.match(rules, /• Friends: "is in my address book" needs the address book/);
+		assert.deepEqual(services.previewed, [{prefix: undefined, rules: [], excludes: []}]);
+		await wait(60);
+		stdin.write('\r');
+		const ask = await until(lastFrame, /already runs your own Sieve script "roundcube"/);
+		assert.match(ask, /Include: run your "roundcube" first[\s\S]*Replace[\s\S]*Skip/);
+		await wait(60);
+		stdin.write('\r');
+		const confirm = await until(lastFrame, /5\. Ready/);
+		assert.match(confirm, /Rules\s+2 server rules installed after the mail, after your "roundcube"/);
+		await wait(60);
+		stdin.write('\r');
+		const finish = await until(lastFrame, /Done: every message is on the server/);
+		assert.match(finish, /Rules: 3 filters → 2 server rules installed/);
+		assert.deepEqual(services.started[0]?.sieveRules, {install: true, onActive: 'include'});
+	} finally {
+		unmount();
+	}
+});
+
+test('Choosing "skip" for an active script installs nothing, and the confirm screen says so', async () => {
+	const services = servicesWithRules(rulesPreview({activeScript: 'roundcube'}));
+	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
+	try {
+		await pastFolders(stdin, lastFrame);
+		await until(lastFrame, /Install the 2 server rules/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Skip: install nothing/);
+		for (const key of ['\u001B[B', '\u001B[B']) {
+			await wait(60);
+			stdin.write(key);
+		}
+		await wait(60);
+		stdin.write('\r');
+		const confirm = await until(lastFrame, /5\. Ready/);
+		assert.match(confirm, /Rules\s+3 filters: not installed \(your choice\)/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Done: every message is on the server/);
+		assert.equal(services.started[0]?.sieveRules, undefined);
+	} finally {
+		unmount();
+	}
+});
+
+test('Without ManageSieve on the server, the rules step offers a .sieve file and says how to use it', async () => {
+	const services = servicesWithRules(rulesPreview({hasManageSieve: false}));
+	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
+	try {
+		await pastFolders(stdin, lastFrame);
+		const offer = await until(lastFrame, /does not offer ManageSieve/);
+		assert.match(offer, /\/home\/u\/mailshift-rules\.sieve/);
+		assert.match(offer, /webmail settings/);
+		await wait(60);
+		stdin.write('\r');
+		const confirm = await until(lastFrame, /5\. Ready/);
+		assert.match(confirm, /Rules\s+2 server rules saved to \/home\/u\/mailshift-rules\.sieve after the mail/);
+		await wait(60);
+		stdin.write('\r');
+		await until(lastFrame, /Done/);
+		assert.deepEqual(services.started[0]?.sieveRules, {install: false, onActive: 'refuse', outFile: '/home/u/mailshift-rules.sieve'});
+	} finally {
+		unmount();
+	}
+});
+
+test('Many filters that stay on this computer are summarised so the step fits a small terminal, and a store without filters goes straight to the confirm screen', async () => {
+	const local = Array.from({length: 9}, (_, i) => ({name: `Rule ${i + 1}`, reason: 'it runs a program'}));
+	const many = servicesWithRules(rulesPreview({filters: 12, serverRules: 3, local}));
+	const first = render(<Wizard services={many} defaultBackupDir="/tmp/b" />);
+	try {
+		await pastFolders(first.stdin, first.lastFrame);
+		const rules = await until(first.lastFrame, /Install the 3 server rules/);
+		assert.match(rules, /• Rule 5: it runs a program/);
+		assert.doesNotMatch(rules, /Rule 6/);
+		assert.match(rules, /… and 4 more/);
+	} finally {
+		first.unmount();
+	}
+	const none = servicesWithRules(undefined);
+	const second = render(<Wizard services={none} defaultBackupDir="/tmp/b" />);
+	try {
+		await pastFolders(second.stdin, second.lastFrame);
+		const confirm = await until(second.lastFrame, /5\. Ready/);
+		assert.doesNotMatch(confirm, /Rules/);
+		assert.equal(none.previewed.length, 1);
+	} finally {
+		second.unmount();
 	}
 });

@@ -16,6 +16,9 @@ export type FinishInfo = Readonly<{
 	verify?: string;
 	/** The same as data: true when every message was on the server exactly once; absent when verify did not run. */
 	isVerified?: boolean;
+	/** The rules step (`migrate --rules`, the guided mode's rules step), one line; `isRulesOk` false: yellow. */
+	rules?: string;
+	isRulesOk?: boolean;
 	dryRun: boolean;
 }>;
 
@@ -33,6 +36,7 @@ export function finishLines(s: StatsSnapshot, info: FinishInfo, now: number): Li
 	if (ok) lines.push({text: `✓ ${info.dryRun ? 'Dry run complete: nothing was written.' : 'Done: every message is on the server.'}`, color: 'green', bold: true});
 	lines.push({text: `${formatCount(s.uploaded)} uploaded · ${formatCount(s.skipped)} skipped · ${formatCount(s.failed)} failed · ${formatBytes(s.bytes)} in ${formatDuration((now - s.startedAt) / 1000)}`});
 	if (info.verify) lines.push({text: info.verify, color: info.isVerified ? 'green' : 'yellow'});
+	if (info.rules) lines.push({text: info.rules, color: info.isRulesOk === false ? 'yellow' : 'green'});
 	if (info.journalPath) lines.push({text: `Journal: ${info.journalPath}`, dim: true});
 	if (info.reportPath) lines.push({text: `Report: ${info.reportPath}`, dim: true});
 	if (info.interrupted || s.failed) {

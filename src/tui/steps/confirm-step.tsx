@@ -13,6 +13,8 @@ type Props = Readonly<{
 	/** Lines describing the user's own mapping (prefix, moved folders). */
 	mapping?: readonly string[];
 	estimateSeconds: number | undefined;
+	/** What happens to the mail program's filters (the rules step), one line. */
+	rules?: string;
 	onConfirm: () => void;
 	onCancel: () => void;
 }>;
@@ -25,6 +27,7 @@ export function ConfirmStep(p: Props) {
 			<Text>To     {p.destination}</Text>
 			<Text>What   {formatCount(p.folders)} folders{p.messages === undefined ? '' : `, ${formatCount(p.messages)} messages`}{p.bytes > 0 ? `, ${formatBytes(p.bytes)}` : ''}</Text>
 			{(p.mapping ?? []).map((line) => <Text key={line}>Where  {line}</Text>)}
+			{p.rules ? <Text>Rules  {p.rules}</Text> : null}
 			{p.backupDir ? <Text>Backup {p.backupDir} (first)</Text> : null}
 			{p.estimateSeconds === undefined ? null : <Text>Time   about {formatDuration(p.estimateSeconds)} (from the measured connection speed; the dashboard shows the real rate)</Text>}
 			<Text dimColor>Nothing is deleted anywhere. You can stop at any time (q); running it again continues without duplicates.</Text>
