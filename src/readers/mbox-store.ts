@@ -34,7 +34,7 @@
 import {createHash} from 'node:crypto';
 import type {Dirent, ReadStream} from 'node:fs';
 import {createReadStream, promises as fs} from 'node:fs';
-import {basename, join, resolve} from 'node:path';
+import {basename, dirname, join, resolve} from 'node:path';
 
 import {MailshiftError} from '../core/errors.js';
 import type {SourceMessage} from '../core/types.js';
@@ -53,6 +53,10 @@ const CHUNK_BYTES = 1024 * 1024;
 const SNIFF_BYTES = 8 * 1024;
 const MBOX_EXTENSION = /\.(?:mbox|mbx)$/i;
 /** Files that are never mail folders, even when empty: Thunderbird/Netscape bookkeeping and app data. */
+/** One message per file: Windows Live Mail / exported .eml, Apple Mail .emlx, Outlook .msg. */
+const ONE_MESSAGE_FILE = /\.(?:eml|emlx|msg)$/i;
+/** The other files of an Apple Mail exported bundle (`Name.mbox/mbox` + these): bookkeeping, not mail. */
+const APPLE_BUNDLE_FILES = new Set(['table_of_contents', 'Info.plist']);
 const IGNORED_EXTENSION = /\.(?:msf|dat|json|jsonlz4|html?|sqlite|sqlite-wal|sqlite-shm|db|mab|ini|js|xml|lock|log|toc|summary|vcf|ics)$/i;
 
 type FolderFile = Readonly<{path: readonly string[]; file: string; bytes: number; isEmpty: boolean}>;
@@ -141,7 +145,7 @@ export class MboxStore implements SourceStore {
 					{hint: 'Name an mbox file (e.g. Inbox.mbox, a Thunderbird folder file, a Google Takeout .mbox) or the directory that holds them.'},
 				);
 			}
-			return new MboxStore(location, true, options, toIndex([{path: [folderName(basename(location))], file: location, bytes: size, isEmpty: size === 0}]));
+			return new MboxStore(location, true, options, toIndex([{path: bundlePath(dirname(location), [], basename(location)), file: location, bytes: size, isEmpty: size === 0}]));
 		}
 		const store = new MboxStore(location, false, options, new Map());
 		const index = await store.#buildIndex(undefined);
@@ -313,8 +317,16 @@ async function walk(dir: string, path: readonly string[], depth: number, context
 	const names = new Set(entries.map((entry) => entry.name));
 	for (const entry of sorted) {
 		if (!entry.isFile() && !entry.isSymbolicLink()) continue;
-		if (IGNORED_EXTENSION.test(entry.name)) continue;
+		if (IGNORED_EXTENSION.test(entry.name) || APPLE_BUNDLE_FILES.has(entry.name)) continue;
 		const file = join(dir, entry.name);
+		if (ONE_MESSAGE_FILE.test(entry.name)) {
+			// One message per file (.eml/.emlx/.msg) is never an mbox folder, even when it starts with "From ".
+			if (!context.isDetecting) {
+				context.onProblem({folder: folderLabel(path), location: file, code: 'FILE_IGNORED', kind: 'warning',
+					reason: 'a single-message file, not an mbox folder, so it was not read here; migrate its directory on its own (--from eml for .eml files)'});
+			}
+			continue;
+		}
 		let kind: Classification;
 		let size: number;
 		try {
@@ -345,7 +357,7 @@ async function walk(dir: string, path: readonly string[], depth: number, context
 			});
 		}
 		if (kind === undefined || (context.isDetecting && kind === 'empty')) continue;
-		found.push({path: [...path, folderName(entry.name)], file, bytes: size, isEmpty: kind === 'empty'});
+		found.push({path: bundlePath(dir, path, entry.name), file, bytes: size, isEmpty: kind === 'empty'});
 		if (context.isDetecting) return found;
 	}
 	if (depth >= MAX_DEPTH) return found;
@@ -391,6 +403,17 @@ function toIndex(files: readonly FolderFile[]): ReadonlyMap<string, FolderFile> 
 		index.set(pathKey(candidate.path), candidate);
 	}
 	return new Map([...index.entries()].sort(([, a], [, b]) => comparePaths(a.path, b.path)));
+}
+
+/**
+ * Folder path of the mbox file `name` in `dir` (folder path `path`). Apple Mail's exported mailbox is a
+ * bundle `Name.mbox/` holding the file `mbox` (and `table_of_contents`): its folder is `Name`, in place of
+ * the bundle, not `Name.mbox/mbox`.
+ */
+function bundlePath(dir: string, path: readonly string[], name: string): readonly string[] {
+	const bundle = basename(dir);
+	if (name !== 'mbox' || !/\.mbox$/i.test(bundle) || bundle.length <= 5) return [...path, folderName(name)];
+	return [...(path.at(-1) === bundle ? path.slice(0, -1) : path), folderName(bundle)];
 }
 
 /** Folder name of an mbox file: the file name without a `.mbox`/`.mbx` extension. */

@@ -31,7 +31,11 @@ export type ReaderProblem = Readonly<{
 	folder: string;
 	location: string;
 	/** FILE_IGNORED: a file in the store that is not read as mail (named so nothing is left behind silently). */
-	code: 'SOURCE_UNREADABLE' | 'MESSAGE_UNPARSEABLE' | 'MESSAGE_EMPTY' | 'FILE_IGNORED';
+	code: 'SOURCE_UNREADABLE' | 'MESSAGE_UNPARSEABLE' | 'MESSAGE_EMPTY' | 'FILE_IGNORED'
+		/** FILE_TIMES_LOST: a folder copied without its file times; received dates come from headers instead. */
+		| 'FILE_TIMES_LOST'
+		/** ATTACHMENT_MISSING: Apple Mail stored an attachment apart and the file is gone; the rest is uploaded. */
+		| 'ATTACHMENT_MISSING';
 	kind: 'failed' | 'warning';
 	reason: string;
 }>;
@@ -46,7 +50,7 @@ export type ReaderOptions = Readonly<{
 }>;
 
 export interface SourceStore {
-	readonly kind: 'mbox' | 'maildir' | 'pst';
+	readonly kind: 'mbox' | 'maildir' | 'pst' | 'eml' | 'apple-mail';
 	/** Absolute path of the store. */
 	readonly location: string;
 	listFolders(signal?: AbortSignal): Promise<SourceFolder[]>;
