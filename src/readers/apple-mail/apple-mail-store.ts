@@ -247,7 +247,9 @@ export class AppleMailStore implements SourceStore {
 				return;
 			}
 			if (entries.some((entry) => entry.isFile() && (EMLX.test(entry.name) || EMLXPART.test(entry.name)))) {
-				add(path.length === 0 ? [basename(dir)] : path, dir);
+				// Loose .emlx files (outside any Name.mbox): the folder is their directory, or the one holding `Messages/`.
+				const loose = !isInMailbox && basename(dir) === 'Messages' && depth > 0 ? path.slice(0, -1) : path;
+				add(loose.length === 0 ? [basename(depth > 0 && loose !== path ? dirname(dir) : dir)] : loose, dir);
 			}
 			if (MAILBOX.test(basename(dir)) && entries.some((entry) => entry.isFile() && entry.name === 'mbox')) {
 				this.#reportOnce({folder: folderLabel(path), location: join(dir, 'mbox'), code: 'FILE_IGNORED', kind: 'warning',

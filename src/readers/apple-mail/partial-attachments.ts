@@ -152,16 +152,17 @@ async function readAttachment(dir: string): Promise<Buffer | undefined> {
 function encode(content: Buffer, encoding: string, eol: string): string {
 	if (encoding === 'base64') return (content.toString('base64').match(/.{1,76}/g) ?? []).join(eol);
 	if (encoding === 'quoted-printable') return encodeQuotedPrintable(content, eol);
-	const body = content.toString('latin1').replace(/\r?\n/g, eol);
-	return body.endsWith(eol) ? body.slice(0, -eol.length) : body;
+	// The line end before the next delimiter belongs to the delimiter (RFC 2046 §5.1.1), so a final line end
+	// of the content is kept as content.
+	return content.toString('latin1').replace(/\r?\n/g, eol);
 }
 
 /** RFC 2045 §6.7 quoted-printable: line breaks of the content become hard breaks, lines at most 76 long. */
 export function encodeQuotedPrintable(content: Buffer, eol: string): string {
 	const lines: string[] = [];
 	const text = content.toString('latin1');
+	// A final line end stays a hard break (an empty last line): the delimiter's own CRLF follows it.
 	const sourceLines = text.split(/\r?\n/);
-	if (sourceLines.length > 1 && sourceLines.at(-1) === '') sourceLines.pop();
 	for (const sourceLine of sourceLines) {
 		let line = '';
 		for (let i = 0; i < sourceLine.length; i += 1) {

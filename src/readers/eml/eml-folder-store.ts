@@ -182,9 +182,11 @@ export class EmlFolderStore implements SourceStore {
 			const location = file.path;
 			let raw: Buffer;
 			let mtime: Date;
+			let mtimeMs: number;
 			try {
 				const stat = await fs.stat(location);
 				mtime = stat.mtime;
+				mtimeMs = stat.mtimeMs;
 				raw = await fs.readFile(location);
 			} catch (error) {
 				this.#report({folder: label, location, code: 'SOURCE_UNREADABLE', kind: 'failed', reason: `Cannot read file: ${describe(error)}`});
@@ -195,7 +197,7 @@ export class EmlFolderStore implements SourceStore {
 				continue;
 			}
 			const ref = {store: this.location, folder: label, key: relative(this.location, location).split(sep).join('/'), location};
-			const isCopyTime = copied !== undefined && mtime.getTime() >= copied.from && mtime.getTime() <= copied.to;
+			const isCopyTime = copied !== undefined && mtimeMs >= copied.from && mtimeMs <= copied.to;
 			yield isCopyTime ? {ref, raw, flags: new Set()} : {ref, raw, flags: new Set(), storeDate: {date: mtime, source: 'file-mtime'}};
 		}
 	}
