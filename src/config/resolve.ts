@@ -6,7 +6,7 @@ import {basename, join, resolve as resolvePath} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
 import {parseMapRule} from '../mapper/folder-map.js';
 import type {SourceKind} from '../readers/open-source.js';
-import {SOURCE_KINDS, isSourceKind} from '../readers/open-source.js';
+import {isSourceKind, sourceKindChoices} from '../readers/open-source.js';
 import {parseImapUrl} from '../uploader/imap-target.js';
 import type {MigrationConfig} from './config.js';
 import {defaultJournalPath, legacyJournalPath} from '../journal/journal-location.js';
@@ -51,7 +51,7 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 	let sourceKind: SourceKind | undefined;
 	if (args.from !== undefined) {
 		if (!isSourceKind(args.from)) {
-			throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: `Use --from ${SOURCE_KINDS.join(', ')}.`});
+			throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: `Use ${sourceKindChoices()}.`});
 		}
 		sourceKind = args.from;
 	}

@@ -26,6 +26,12 @@ export function isSourceKind(value: string): value is SourceKind {
 	return (SOURCE_KINDS as readonly string[]).includes(value);
 }
 
+/** "--from maildir, --from mbox, … or --from apple-mail": the hint for an unknown `--from`. */
+export function sourceKindChoices(): string {
+	const options = SOURCE_KINDS.map((kind) => `--from ${kind}`);
+	return `${options.slice(0, -1).join(', ')} or ${options.at(-1) ?? ''}`;
+}
+
 /** True when the file at `path` starts with the PST/OST signature `!BDN`. Never throws. */
 export async function looksLikePst(path: string): Promise<boolean> {
 	let handle;

@@ -129,12 +129,13 @@ describe('emlx files', () => {
 });
 
 describe('AppleMailStore', () => {
-	test('a V10 tree gives one folder per Name.mbox, nested mailboxes as children, account directories as the top level, "Mailboxes" (On My Mac) at the top', async () => {
+	test('a V10 tree gives one folder per Name.mbox and nested mailboxes as children; account directories and "Mailboxes" (On My Mac) are not folder names', async () => {
 		const root = await makeTree({
 			'V10/ACCT-1/INBOX.mbox/0A1B-UUID/Data/1/Messages/11.emlx': emlx(mailText('inbox-1'), {flags: 1, dateReceived: 1_234_567_890}),
 			'V10/ACCT-1/INBOX.mbox/0A1B-UUID/Data/Messages/10.emlx': emlx(mailText('inbox-0'), {flags: 0, dateReceived: 1_234_567_000}),
 			'V10/ACCT-1/INBOX.mbox/Work.mbox/Messages/12.emlx': emlx(mailText('work'), {flags: 1 << 4}),
 			'V10/ACCT-1/Archive.mbox/Info.plist': '<plist/>',
+			'V10/ACCT-2/INBOX.mbox/Messages/11.emlx': emlx(mailText('second-account'), {flags: 1}),
 			'V10/Mailboxes/Local.mbox/Messages/13.emlx': emlx(mailText('local'), {flags: 1 << 6}),
 			'V10/MailData/Envelope Index': 'sqlite',
 		});
@@ -143,14 +144,14 @@ describe('AppleMailStore', () => {
 		const store = await openSource(location, undefined);
 		assert.equal(store.kind, 'apple-mail');
 		const folders = await store.listFolders();
-		assert.deepEqual(folders.map((f) => [f.path.join('/'), f.count]), [['ACCT-1/Archive', 0], ['ACCT-1/INBOX', 2], ['ACCT-1/INBOX/Work', 1], ['Local', 1]]);
+		assert.deepEqual(folders.map((f) => [f.path.join('/'), f.count]), [['Archive', 0], ['INBOX', 3], ['INBOX/Work', 1], ['Local', 1]]);
 		const all = await readAll(store);
-		const inbox = all.get('ACCT-1/INBOX') ?? [];
-		assert.deepEqual(inbox.map((m) => m.ref.key), ['ACCT-1/INBOX.mbox/0A1B-UUID/Data/1/Messages/11.emlx', 'ACCT-1/INBOX.mbox/0A1B-UUID/Data/Messages/10.emlx']);
+		const inbox = all.get('INBOX') ?? [];
+		assert.deepEqual(inbox.map((m) => m.ref.key), ['ACCT-1/INBOX.mbox/0A1B-UUID/Data/1/Messages/11.emlx', 'ACCT-1/INBOX.mbox/0A1B-UUID/Data/Messages/10.emlx', 'ACCT-2/INBOX.mbox/Messages/11.emlx'], 'two accounts\' INBOXes are one folder, every message kept under its own key');
 		assert.equal(inbox[0]?.raw.toString(), mailText('inbox-1'));
 		assert.deepEqual([...(inbox[0]?.flags ?? [])], ['\\Seen']);
 		assert.deepEqual(inbox[0]?.storeDate, {date: new Date(1_234_567_890_000), source: 'apple-date-received'});
-		assert.deepEqual([...(all.get('ACCT-1/INBOX/Work')?.[0]?.flags ?? [])], ['\\Flagged']);
+		assert.deepEqual([...(all.get('INBOX/Work')?.[0]?.flags ?? [])], ['\\Flagged']);
 		assert.deepEqual([...(all.get('Local')?.[0]?.flags ?? [])], ['\\Draft']);
 	});
 

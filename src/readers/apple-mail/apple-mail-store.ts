@@ -7,9 +7,12 @@
  *   ['…', 'Name']; `Name.mbox` directories inside it are its children. The messages of a mailbox are the
  *   `.emlx` files in any directory below it that is not a child mailbox: `Name.mbox/Messages/` (local and
  *   older layouts) and `Name.mbox/<UUID>/Data/<d>/<d>/Messages/` (Mail 3 and later). Directories outside any
- *   mailbox add their name to the path (an account directory `V10/<account UUID>/`, `IMAP-user@host/`),
- *   except `Mailboxes` ("On My Mac") and `MailData`/`Attachments`, which are not folder names. .emlx files
- *   lying outside any mailbox form a folder named after their directory (the root's: the root's name).
+ *   mailbox are not part of folder names: account directories (`V10/<account UUID>/`, `POP-user@host/`) and
+ *   `Mailboxes/` ("On My Mac") are left out, so mailboxes of the same name in several accounts are read as one
+ *   folder (every message kept: keys are file paths) — what people consolidating old POP accounts into one
+ *   IMAP account want; `--map` separates them. `MailData/` and `Attachments/` are never searched. .emlx files
+ *   lying outside any mailbox form a folder named after their directory (or after the one holding their
+ *   `Messages/`).
  *   Folders are sorted by path; a mailbox without messages is still listed (count 0) so it is recreated.
  *   Searched 16 levels down; symlinked and dot-directories are not followed.
  * - An *exported* mailbox (`Name.mbox/mbox` + `table_of_contents`, from Mailbox ▸ Export) is an mbox bundle,
@@ -48,8 +51,6 @@ const DETECT_DEPTH = 10;
 const MAILBOX = /\.(?:imap)?mbox$/i;
 const EMLX = /\.emlx$/i;
 const EMLXPART = /\.emlxpart$/i;
-/** Directory names outside mailboxes that are not part of a folder name. */
-const TRANSPARENT = new Set(['mailboxes']);
 const SKIPPED = new Set(['maildata', 'attachments']);
 
 type FolderEntry = {readonly path: readonly string[]; readonly dirs: string[]; readonly mailboxDir?: string};
@@ -247,9 +248,9 @@ export class AppleMailStore implements SourceStore {
 				return;
 			}
 			if (entries.some((entry) => entry.isFile() && (EMLX.test(entry.name) || EMLXPART.test(entry.name)))) {
-				// Loose .emlx files (outside any Name.mbox): the folder is their directory, or the one holding `Messages/`.
-				const loose = !isInMailbox && basename(dir) === 'Messages' && depth > 0 ? path.slice(0, -1) : path;
-				add(loose.length === 0 ? [basename(depth > 0 && loose !== path ? dirname(dir) : dir)] : loose, dir);
+				// Loose .emlx files (outside any Name.mbox): the folder is named after their directory, or after the
+				// one holding their `Messages/`.
+				add(isInMailbox ? path : [basename(basename(dir) === 'Messages' && depth > 0 ? dirname(dir) : dir)], dir);
 			}
 			if (MAILBOX.test(basename(dir)) && entries.some((entry) => entry.isFile() && entry.name === 'mbox')) {
 				this.#reportOnce({folder: folderLabel(path), location: join(dir, 'mbox'), code: 'FILE_IGNORED', kind: 'warning',
@@ -266,7 +267,7 @@ export class AppleMailStore implements SourceStore {
 				} else if (isInMailbox) {
 					if (name.toLowerCase() !== 'attachments') await walk(sub, path, depth + 1, true);
 				} else if (!SKIPPED.has(name.toLowerCase())) {
-					await walk(sub, TRANSPARENT.has(name.toLowerCase()) ? path : [...path, name], depth + 1, false);
+					await walk(sub, path, depth + 1, false);
 				}
 			}
 		};
