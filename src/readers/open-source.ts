@@ -1,6 +1,7 @@
 /**
  * openSource: the reader registry. Detects what a path holds (Outlook PST/OST file, Maildir tree, mbox file,
- * directory of mbox files / Thunderbird tree) unless `--from` says, and opens the matching SourceStore.
+ * directory of mbox files / Thunderbird tree, Apple Mail directory, tree of .eml files) unless `--from` says,
+ * and opens the matching SourceStore.
  * Every failure is a MailshiftError naming the path and what to do.
  *
  * A file is a PST/OST when it starts with the PST signature `!BDN` (MS-PST 2.2.2.6), or when it is named
@@ -82,7 +83,7 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 		if (await looksLikeEmlTree(absolute)) return 'eml';
 	}
 	throw new MailshiftError('NOT_A_MAIL_STORE', `No mail store was found in ${absolute}.`, 'fatal', {
-		hint: 'Expected a Maildir (folders with cur/ and new/), an mbox file, or a folder of mbox files. Use --from maildir|mbox if detection is wrong.',
+		hint: 'Expected a Maildir (folders with cur/ and new/), an mbox file, a folder of mbox files, a folder of .eml files, or an Apple Mail directory (~/Library/Mail/V10). Use --from maildir|mbox|eml|apple-mail if detection is wrong.',
 	});
 }
 
