@@ -13,6 +13,7 @@ import {basename, dirname, join, resolve} from 'node:path';
 import {after, describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 
+import {MailshiftError} from '../../src/core/errors.js';
 import type {SourceMessage} from '../../src/core/types.js';
 import {AppleMailStore} from '../../src/readers/apple-mail/apple-mail-store.js';
 import {emlxFlags, parseEmlx} from '../../src/readers/apple-mail/emlx-file.js';
@@ -153,6 +154,24 @@ describe('AppleMailStore', () => {
 		assert.deepEqual(inbox[0]?.storeDate, {date: new Date(1_234_567_890_000), source: 'apple-date-received'});
 		assert.deepEqual([...(all.get('INBOX/Work')?.[0]?.flags ?? [])], ['\\Flagged']);
 		assert.deepEqual([...(all.get('Local')?.[0]?.flags ?? [])], ['\\Draft']);
+	});
+
+	test('two opens of an unchanged tree yield the same keys, and an aborted signal stops reading with ABORTED', async () => {
+		const root = await makeTree({'Box.mbox/Messages/1.emlx': emlx(mailText('k1'), {flags: 1}), 'Box.mbox/Messages/2.emlx': emlx(mailText('k2'), {flags: 1})});
+		const keys = async (): Promise<string[]> => [...(await readAll(await AppleMailStore.open(root))).values()].flat().map((m) => m.ref.key);
+		assert.deepEqual(await keys(), await keys());
+		const store = await AppleMailStore.open(root);
+		const [folder] = await store.listFolders();
+		assert.ok(folder);
+		const controller = new AbortController();
+		let seen = 0;
+		await assert.rejects(async () => {
+			for await (const _message of store.messages(folder, controller.signal)) {
+				seen += 1;
+				controller.abort();
+			}
+		}, (error: unknown) => error instanceof MailshiftError && error.code === 'ABORTED');
+		assert.equal(seen, 1);
 	});
 
 	test('damaged .emlx files fail alone with a named problem (zeroed) or migrate with a warning (cut, wrong count); the rest of the mailbox is read', async () => {
