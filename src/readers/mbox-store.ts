@@ -52,11 +52,11 @@ const CHUNK_BYTES = 1024 * 1024;
 /** Bytes read to recognize a file by its first line. */
 const SNIFF_BYTES = 8 * 1024;
 const MBOX_EXTENSION = /\.(?:mbox|mbx)$/i;
-/** Files that are never mail folders, even when empty: Thunderbird/Netscape bookkeeping and app data. */
 /** One message per file: Windows Live Mail / exported .eml, Apple Mail .emlx, Outlook .msg. */
 const ONE_MESSAGE_FILE = /\.(?:eml|emlx|msg)$/i;
 /** The other files of an Apple Mail exported bundle (`Name.mbox/mbox` + these): bookkeeping, not mail. */
 const APPLE_BUNDLE_FILES = new Set(['table_of_contents', 'Info.plist']);
+/** Files that are never mail folders, even when empty: Thunderbird/Netscape bookkeeping and app data. */
 const IGNORED_EXTENSION = /\.(?:msf|dat|json|jsonlz4|html?|sqlite|sqlite-wal|sqlite-shm|db|mab|ini|js|xml|lock|log|toc|summary|vcf|ics)$/i;
 
 type FolderFile = Readonly<{path: readonly string[]; file: string; bytes: number; isEmpty: boolean}>;
