@@ -6,7 +6,9 @@
  * - Folder tree. For a single file, one folder named after the file without a `.mbox`/`.mbx` extension
  *   ('Inbox.mbox' → ['Inbox']). For a directory, every mbox file is a folder [...parent, name]. A
  *   Thunderbird `Name.sbd/` directory holds the subfolders of `Name` (kb.mozillazine.org "Profile folder",
- *   protocol.md §3.3). Other subdirectories nest the same way (`Archive/2019.mbox` → ['Archive', '2019']).
+ *   protocol.md §3.3). An Apple Mail export bundle `Name.mbox/mbox` is the folder `Name` (`bundlePath`).
+ *   One-message files (`.eml`, `.emlx`, `.msg`) are never mbox folders, even when they start with "From ":
+ *   each is reported as FILE_IGNORED (their directory is an `eml` store). Other subdirectories nest the same way (`Archive/2019.mbox` → ['Archive', '2019']).
  *   A parent that has no file of its own (`Name.sbd` without `Name`) is not listed, and only its children
  *   are. Creating a child mailbox creates the parent.
  * - Which files are folders: never dot-files or known non-mail files (`.msf` Mork summaries, `.dat`,
