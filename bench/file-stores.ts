@@ -1,7 +1,7 @@
 /**
  * Read speed and peak RSS of the one-file-per-message readers (.eml trees, Apple Mail .emlx) on a small and a
  * large generated store, each read in its own process by bench/read-store.ts: peak RSS must not grow with the
- * store. Run: `node --import tsx bench/file-stores.ts` (BENCH_FILE_MESSAGES sets the large size, default 20000).
+ * store. Run: `npm run bench:files` (BENCH_FILE_MESSAGES sets the large size, default 20000).
  */
 import {spawn} from 'node:child_process';
 import {mkdtemp, rm} from 'node:fs/promises';
