@@ -75,3 +75,30 @@ export async function writeBenchMbox(file: string, targetBytes: number, seed = 1
 	await new Promise<void>((resolve) => out.end(resolve));
 	return {messages, bytes};
 }
+
+/** Writes `count` generated messages as a tree of .eml files (4 folders, Windows Live Mail layout). */
+export async function writeBenchEml(root: string, count: number, seed = 1): Promise<{bytes: number}> {
+	const folders = ['Inbox', 'Inbox/Projects', 'Sent Items', 'Archive'].map((f) => join(root, f));
+	for (const f of folders) await mkdir(f, {recursive: true});
+	let bytes = 0;
+	for (const m of benchMessages(count, seed)) {
+		const file = join(folders[m.i % folders.length] ?? root, `{${String(m.i).padStart(8, '0')}-BENCH}.eml`);
+		await writeFile(file, m.raw);
+		await utimes(file, m.date, m.date);
+		bytes += m.raw.length;
+	}
+	return {bytes};
+}
+
+/** Writes `count` generated messages as an Apple Mail V10 tree of .emlx files (4 mailboxes, one nested). */
+export async function writeBenchAppleMail(root: string, count: number, seed = 1): Promise<{bytes: number}> {
+	const boxes = ['INBOX.mbox', 'INBOX.mbox/Projects.mbox', 'Sent Messages.mbox', 'Archive.mbox'].map((b) => join(root, 'ACCOUNT', b, 'UUID', 'Data', 'Messages'));
+	for (const b of boxes) await mkdir(b, {recursive: true});
+	let bytes = 0;
+	for (const m of benchMessages(count, seed)) {
+		const plist = `<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n\t<key>date-received</key>\n\t<integer>${Math.floor(m.date.getTime() / 1000)}</integer>\n\t<key>flags</key>\n\t<integer>${m.i % 3 ? 8590195713 : 8590195712}</integer>\n</dict>\n</plist>\n`;
+		await writeFile(join(boxes[m.i % boxes.length] ?? root, `${m.i + 1}.emlx`), Buffer.concat([Buffer.from(`${String(m.raw.length).padEnd(10)}\n`), m.raw, Buffer.from(plist)]));
+		bytes += m.raw.length;
+	}
+	return {bytes};
+}

@@ -35,8 +35,10 @@ export function chooseReceivedDate(
 ): ChosenDate {
 	// Outlook records the delivery time itself (PR_MESSAGE_DELIVERY_TIME): for PST items it is the truth, ahead
 	// of the Received header it was derived from (issue #3).
-	if (message.storeDate?.source === 'pst-delivery-time' && isPlausibleDate(message.storeDate.date, now)) {
-		return {date: message.storeDate.date, source: 'pst-delivery-time'};
+	// Apple Mail records it too (emlx plist `date-received`).
+	const source = message.storeDate?.source;
+	if ((source === 'pst-delivery-time' || source === 'apple-date-received') && isPlausibleDate(message.storeDate?.date, now)) {
+		return {date: message.storeDate.date, source};
 	}
 	const received = receivedHeaderDate(firstHeader(fields, 'received'));
 	if (isPlausibleDate(received, now)) return {date: received, source: 'received-header'};

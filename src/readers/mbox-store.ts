@@ -6,7 +6,9 @@
  * - Folder tree. For a single file, one folder named after the file without a `.mbox`/`.mbx` extension
  *   ('Inbox.mbox' → ['Inbox']). For a directory, every mbox file is a folder [...parent, name]. A
  *   Thunderbird `Name.sbd/` directory holds the subfolders of `Name` (kb.mozillazine.org "Profile folder",
- *   protocol.md §3.3). Other subdirectories nest the same way (`Archive/2019.mbox` → ['Archive', '2019']).
+ *   protocol.md §3.3). An Apple Mail export bundle `Name.mbox/mbox` is the folder `Name` (`bundlePath`).
+ *   One-message files (`.eml`, `.emlx`, `.msg`) are never mbox folders, even when they start with "From ":
+ *   each is reported as FILE_IGNORED (their directory is an `eml` store). Other subdirectories nest the same way (`Archive/2019.mbox` → ['Archive', '2019']).
  *   A parent that has no file of its own (`Name.sbd` without `Name`) is not listed, and only its children
  *   are. Creating a child mailbox creates the parent.
  * - File and directory names are read as bytes and opened by those bytes (fs-names.ts): a name that is not
@@ -42,7 +44,7 @@
 import {createHash} from 'node:crypto';
 import type {ReadStream} from 'node:fs';
 import {createReadStream, promises as fs} from 'node:fs';
-import {basename, resolve} from 'node:path';
+import {basename, dirname, resolve} from 'node:path';
 
 import {MailshiftError} from '../core/errors.js';
 import type {SourceMessage} from '../core/types.js';
@@ -62,6 +64,10 @@ const CHUNK_BYTES = 1024 * 1024;
 /** Bytes read to recognize a file by its first line. */
 const SNIFF_BYTES = 8 * 1024;
 const MBOX_EXTENSION = /\.(?:mbox|mbx)$/i;
+/** One message per file: Windows Live Mail / exported .eml, Apple Mail .emlx, Outlook .msg. */
+const ONE_MESSAGE_FILE = /\.(?:eml|emlx|msg)$/i;
+/** The other files of an Apple Mail exported bundle (`Name.mbox/mbox` + these): bookkeeping, not mail. */
+const APPLE_BUNDLE_FILES = new Set(['table_of_contents', 'Info.plist']);
 /** Files that are never mail folders, even when empty: Thunderbird/Netscape bookkeeping and app data. */
 const IGNORED_EXTENSION = /\.(?:msf|dat|json|jsonlz4|html?|sqlite|sqlite-wal|sqlite-shm|db|mab|ini|js|xml|lock|log|toc|summary|vcf|ics)$/i;
 
@@ -154,7 +160,7 @@ export class MboxStore implements SourceStore {
 					{hint: 'Name an mbox file (e.g. Inbox.mbox, a Thunderbird folder file, a Google Takeout .mbox) or the directory that holds them.'},
 				);
 			}
-			return new MboxStore(location, true, options, toIndex([{path: [folderName(basename(location))], file: rawPath(location), display: location, bytes: size, isEmpty: size === 0}]));
+			return new MboxStore(location, true, options, toIndex([{path: bundlePath(dirname(location), [], basename(location)), file: rawPath(location), display: location, bytes: size, isEmpty: size === 0}]));
 		}
 		const store = new MboxStore(location, false, options, new Map());
 		const index = await store.#buildIndex(undefined);
@@ -363,9 +369,17 @@ async function walk(dir: Buffer, path: readonly string[], depth: number, context
 	const names = new Set(entries.map((entry) => entry.raw.toString('latin1')));
 	for (const entry of sorted) {
 		if (!entry.isFile && !entry.isSymbolicLink) continue;
-		if (IGNORED_EXTENSION.test(entry.name)) continue;
+		if (IGNORED_EXTENSION.test(entry.name) || APPLE_BUNDLE_FILES.has(entry.name)) continue;
 		const file = joinRaw(dir, entry.raw);
 		const display = displayPath(file);
+		if (ONE_MESSAGE_FILE.test(entry.name)) {
+			// One message per file (.eml/.emlx/.msg) is never an mbox folder, even when it starts with "From ".
+			if (!context.isDetecting) {
+				context.onProblem({folder: folderLabel(path), location: display, code: 'FILE_IGNORED', kind: 'warning',
+					reason: 'a single-message file, not an mbox folder, so it was not read here; migrate its directory on its own (--from eml for .eml files)'});
+			}
+			continue;
+		}
 		let kind: Classification;
 		let size: number;
 		try {
@@ -397,7 +411,7 @@ async function walk(dir: Buffer, path: readonly string[], depth: number, context
 			});
 		}
 		if (kind === undefined || (context.isDetecting && kind === 'empty')) continue;
-		found.push({path: [...path, folderName(entry.name)], file, display, bytes: size, isEmpty: kind === 'empty'});
+		found.push({path: bundlePath(displayPath(dir), path, entry.name), file, display, bytes: size, isEmpty: kind === 'empty'});
 		if (context.isDetecting) return found;
 	}
 	if (depth >= MAX_DEPTH) return found;
@@ -444,6 +458,17 @@ function toIndex(files: readonly FolderFile[]): ReadonlyMap<string, FolderFile> 
 		index.set(pathKey(candidate.path), candidate);
 	}
 	return new Map([...index.entries()].sort(([, a], [, b]) => comparePaths(a.path, b.path)));
+}
+
+/**
+ * Folder path of the mbox file `name` in `dir` (folder path `path`). Apple Mail's exported mailbox is a
+ * bundle `Name.mbox/` holding the file `mbox` (and `table_of_contents`): its folder is `Name`, in place of
+ * the bundle, not `Name.mbox/mbox`.
+ */
+function bundlePath(dir: string, path: readonly string[], name: string): readonly string[] {
+	const bundle = basename(dir);
+	if (name !== 'mbox' || !/\.mbox$/i.test(bundle) || bundle.length <= 5) return [...path, folderName(name)];
+	return [...(path.at(-1) === bundle ? path.slice(0, -1) : path), folderName(bundle)];
 }
 
 /** Folder name of an mbox file: the file name without a `.mbox`/`.mbx` extension. */

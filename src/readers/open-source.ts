@@ -1,6 +1,7 @@
 /**
  * openSource: the reader registry. Detects what a path holds (Outlook PST/OST file, Maildir tree, mbox file,
- * directory of mbox files / Thunderbird tree) unless `--from` says, and opens the matching SourceStore.
+ * directory of mbox files / Thunderbird tree, Apple Mail directory, tree of .eml files) unless `--from` says,
+ * and opens the matching SourceStore.
  * Every failure is a MailshiftError naming the path and what to do.
  *
  * A file is a PST/OST when it starts with the PST signature `!BDN` (MS-PST 2.2.2.6), or when it is named
@@ -14,9 +15,23 @@ import {MailshiftError} from '../core/errors.js';
 import {MaildirStore, looksLikeMaildir} from './maildir-store.js';
 import {MboxStore, looksLikeMbox} from './mbox-store.js';
 import {PstStore} from './pst-store.js';
+import {AppleMailStore, looksLikeAppleMail} from './apple-mail/apple-mail-store.js';
+import {EmlFolderStore, looksLikeEmlTree} from './eml/eml-folder-store.js';
 import type {ReaderOptions, SourceStore} from './source-store.js';
 
-export type SourceKind = 'maildir' | 'mbox' | 'pst';
+/** Every kind `--from` accepts. */
+export const SOURCE_KINDS = ['maildir', 'mbox', 'pst', 'eml', 'apple-mail'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+export function isSourceKind(value: string): value is SourceKind {
+	return (SOURCE_KINDS as readonly string[]).includes(value);
+}
+
+/** "--from maildir, --from mbox, … or --from apple-mail": the hint for an unknown `--from`. */
+export function sourceKindChoices(): string {
+	const options = SOURCE_KINDS.map((kind) => `--from ${kind}`);
+	return `${options.slice(0, -1).join(', ')} or ${options.at(-1) ?? ''}`;
+}
 
 /** True when the file at `path` starts with the PST/OST signature `!BDN`. Never throws. */
 export async function looksLikePst(path: string): Promise<boolean> {
@@ -58,16 +73,24 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 		});
 	}
 	if (info.isDirectory()) {
+		// Order matters: Maildir first (cur/ and new/ are unmistakable); Apple Mail (.emlx) before mbox, since
+		// an exported `Name.mbox/` bundle is mbox but a mail directory full of `Name.mbox/` mailboxes is not;
+		// mbox before .eml, so a Thunderbird tree holding a saved .eml stays mbox (the mbox reader names the
+		// .eml files it leaves out), while a tree of only .eml files (whatever their first line) is .eml.
 		if (await looksLikeMaildir(absolute)) return 'maildir';
+		if (await looksLikeAppleMail(absolute)) return 'apple-mail';
 		if (await looksLikeMbox(absolute)) return 'mbox';
+		if (await looksLikeEmlTree(absolute)) return 'eml';
 	}
 	throw new MailshiftError('NOT_A_MAIL_STORE', `No mail store was found in ${absolute}.`, 'fatal', {
-		hint: 'Expected a Maildir (folders with cur/ and new/), an mbox file, or a folder of mbox files. Use --from maildir|mbox if detection is wrong.',
+		hint: 'Expected a Maildir (folders with cur/ and new/), an mbox file, a folder of mbox files, a folder of .eml files, or an Apple Mail directory (~/Library/Mail/V10). Use --from maildir|mbox|eml|apple-mail if detection is wrong.',
 	});
 }
 
 export async function openSource(path: string, kind: SourceKind | undefined, options: ReaderOptions = {}): Promise<SourceStore> {
 	const chosen = kind ?? (await detectSourceKind(path));
 	if (chosen === 'pst') return PstStore.open(path, options);
+	if (chosen === 'eml') return EmlFolderStore.open(path, options);
+	if (chosen === 'apple-mail') return AppleMailStore.open(path, options);
 	return chosen === 'maildir' ? MaildirStore.open(path, options) : MboxStore.open(path, options);
 }

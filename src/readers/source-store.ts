@@ -37,8 +37,11 @@ export type ReaderProblem = Readonly<{
 	 * MAILDIR_TIMES_LOST: a Maildir folder was copied without its file times (see maildir-store.ts); a note.
 	 * SOURCE_INCOMPLETE: the store ends early (a cut copy); see `SourceStore.incompleteness`.
 	 * STORE_INCONSISTENT: the store's own bookkeeping disagrees with what it holds, nothing is lost (a warning).
+	 * FILE_TIMES_LOST: a folder of .eml files copied without its file times; received dates come from headers instead.
+	 * ATTACHMENT_MISSING: Apple Mail stored an attachment apart and the file is gone; the rest is uploaded.
 	 */
-	code: 'SOURCE_UNREADABLE' | 'SOURCE_INCOMPLETE' | 'STORE_INCONSISTENT' | 'MESSAGE_UNPARSEABLE' | 'MESSAGE_EMPTY' | 'FILE_IGNORED' | 'MBOX_MERGE_SUSPECTED' | 'MAILDIR_TIMES_LOST';
+	code: 'SOURCE_UNREADABLE' | 'SOURCE_INCOMPLETE' | 'STORE_INCONSISTENT' | 'MESSAGE_UNPARSEABLE' | 'MESSAGE_EMPTY' | 'FILE_IGNORED' | 'MBOX_MERGE_SUSPECTED' | 'MAILDIR_TIMES_LOST'
+		| 'FILE_TIMES_LOST' | 'ATTACHMENT_MISSING';
 	kind: 'failed' | 'warning';
 	reason: string;
 }>;
@@ -60,7 +63,7 @@ export type ReaderOptions = Readonly<{
 }>;
 
 export interface SourceStore {
-	readonly kind: 'mbox' | 'maildir' | 'pst';
+	readonly kind: 'mbox' | 'maildir' | 'pst' | 'eml' | 'apple-mail';
 	/** Absolute path of the store. */
 	readonly location: string;
 	listFolders(signal?: AbortSignal): Promise<SourceFolder[]>;

@@ -82,7 +82,7 @@ describe('resolveMigrateConfig: --from', () => {
 	}
 	for (const from of ['MBOX', 'Maildir', '', 'thunderbird']) {
 		test(`Given --from "${from}", when resolved, then a USAGE error lists the known kinds`, () => {
-			usage({...BASE, from}, /is not a known store kind/, /--from maildir, --from mbox or --from pst/);
+			usage({...BASE, from}, /is not a known store kind/, /--from maildir, --from mbox, --from pst, --from eml or --from apple-mail/);
 		});
 	}
 });

@@ -123,3 +123,13 @@ describe('chooseReceivedDate', () => {
 		assert.deepEqual(choose(`Received: by a; ${received}\n\n`), {iso: new Date(NOW).toISOString(), source: 'received-header'});
 	});
 });
+
+describe('chooseReceivedDate: Apple Mail date-received', () => {
+	const received = 'Received: by mx; Tue, 1 Jul 2003 10:52:37 +0000\nDate: Mon, 30 Jun 2003 08:00:00 +0000\n\n';
+	test('Given an emlx date-received and a Received header, when the date is chosen, then Mail\'s own delivery time wins', () => {
+		assert.deepEqual(choose(received, {date: MTIME, source: 'apple-date-received'}), {iso: MTIME.toISOString(), source: 'apple-date-received'});
+	});
+	test('Given an implausible (future) date-received, when the date is chosen, then the Received header is used', () => {
+		assert.deepEqual(choose(received, {date: new Date('2099-01-01T00:00:00Z'), source: 'apple-date-received'}), {iso: '2003-07-01T10:52:37.000Z', source: 'received-header'});
+	});
+});
