@@ -34,8 +34,10 @@ export function chooseReceivedDate(
 ): ChosenDate {
 	// Outlook records the delivery time itself (PR_MESSAGE_DELIVERY_TIME): for PST items it is the truth, ahead
 	// of the Received header it was derived from (issue #3).
-	if (message.storeDate?.source === 'pst-delivery-time' && isPlausibleDate(message.storeDate.date, now)) {
-		return {date: message.storeDate.date, source: 'pst-delivery-time'};
+	// Outlook Express records its own receive time in the message info record (dbx-store.ts), the same truth.
+	const storeSource = message.storeDate?.source;
+	if ((storeSource === 'pst-delivery-time' || storeSource === 'dbx-received-time') && message.storeDate && isPlausibleDate(message.storeDate.date, now)) {
+		return {date: message.storeDate.date, source: storeSource};
 	}
 	const received = receivedHeaderDate(firstHeader(fields, 'received'));
 	if (isPlausibleDate(received, now)) return {date: received, source: 'received-header'};

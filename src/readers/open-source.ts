@@ -14,9 +14,10 @@ import {MailshiftError} from '../core/errors.js';
 import {MaildirStore, looksLikeMaildir} from './maildir-store.js';
 import {MboxStore, looksLikeMbox} from './mbox-store.js';
 import {PstStore} from './pst-store.js';
+import {DbxStore, looksLikeDbx} from './dbx/dbx-store.js';
 import type {ReaderOptions, SourceStore} from './source-store.js';
 
-export type SourceKind = 'maildir' | 'mbox' | 'pst';
+export type SourceKind = 'maildir' | 'mbox' | 'pst' | 'dbx' | 'pop3';
 
 /** True when the file at `path` starts with the PST/OST signature `!BDN`. Never throws. */
 export async function looksLikePst(path: string): Promise<boolean> {
@@ -52,6 +53,7 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 	if (info.isFile()) {
 		const ext = extname(absolute).toLowerCase();
 		if ((await looksLikePst(absolute)) || ext === '.pst' || ext === '.ost') return 'pst';
+		if (ext === '.dbx' || (await looksLikeDbx(absolute))) return 'dbx';
 		if (await looksLikeMbox(absolute)) return 'mbox';
 		throw new MailshiftError('NOT_A_MAIL_STORE', `${absolute} is not an mbox file (it does not start with a "From " line) nor an Outlook .pst/.ost file.`, 'fatal', {
 			hint: 'Give an Outlook .pst/.ost file, a Maildir directory, an mbox file, or a folder of mbox files (e.g. a Thunderbird "Local Folders" directory). Use --from mbox to force.',
@@ -59,6 +61,7 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 	}
 	if (info.isDirectory()) {
 		if (await looksLikeMaildir(absolute)) return 'maildir';
+		if (await looksLikeDbx(absolute)) return 'dbx';
 		if (await looksLikeMbox(absolute)) return 'mbox';
 	}
 	throw new MailshiftError('NOT_A_MAIL_STORE', `No mail store was found in ${absolute}.`, 'fatal', {
@@ -69,5 +72,6 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 export async function openSource(path: string, kind: SourceKind | undefined, options: ReaderOptions = {}): Promise<SourceStore> {
 	const chosen = kind ?? (await detectSourceKind(path));
 	if (chosen === 'pst') return PstStore.open(path, options);
+	if (chosen === 'dbx') return DbxStore.open(path, options);
 	return chosen === 'maildir' ? MaildirStore.open(path, options) : MboxStore.open(path, options);
 }
