@@ -1,0 +1,149 @@
+/**
+ * Writes small Outlook Express 5/6 `.dbx` files for tests only (the layout dbx-file.ts documents): a message
+ * database with one index node, one info record per message and 512-byte data blocks, and a Folders.dbx.
+ * undbx reads these files too (test/readers/dbx-store.test.ts checks it), so they are real enough.
+ */
+import {promises as fs} from 'node:fs';
+
+export type DbxFixtureMessage = Readonly<{
+	raw?: Buffer;
+	index: number;
+	flags: number;
+	subject?: string;
+	received?: Date;
+}>;
+
+export type DbxFixtureFolder = Readonly<{id: number; parent: number; name: string; fileName?: string; special?: number; localStore?: boolean}>;
+
+const HEADER_BYTES = 0x24bc;
+const BLOCK = 0x200;
+const SIGNATURE = (mark: number): Buffer => {
+	const buffer = Buffer.alloc(16);
+	buffer.writeUInt32LE(0xfe12adcf, 0);
+	buffer.writeUInt32LE(mark, 4);
+	buffer.writeUInt32LE(0x11d1e366, 8);
+	buffer.writeUInt32LE(0xc0004e9a, 12);
+	return buffer;
+};
+
+type Attribute = Readonly<{id: number; direct?: number; data?: Buffer}>;
+
+class Writer {
+	readonly chunks: Buffer[] = [];
+	size = 0;
+	append(buffer: Buffer): number {
+		const at = this.size;
+		this.chunks.push(buffer);
+		this.size += buffer.length;
+		return at;
+	}
+	reserve(length: number): number {
+		return this.append(Buffer.alloc(length));
+	}
+	patch(at: number, write: (buffer: Buffer, offset: number) => void): void {
+		let base = 0;
+		for (const chunk of this.chunks) {
+			if (at >= base && at < base + chunk.length) return write(chunk, at - base);
+			base += chunk.length;
+		}
+		throw new Error(`patch at ${at} outside the file`);
+	}
+}
+
+function filetime(date: Date): Buffer {
+	const buffer = Buffer.alloc(8);
+	buffer.writeBigUInt64LE((BigInt(date.getTime()) + 11_644_473_600_000n) * 10_000n);
+	return buffer;
+}
+
+function cString(text: string): Buffer {
+	return Buffer.concat([Buffer.from(text, 'latin1'), Buffer.alloc(1)]);
+}
+
+function record(writer: Writer, attributes: readonly Attribute[]): number {
+	const data: Buffer[] = [];
+	const slots = Buffer.alloc(attributes.length * 4);
+	let dataLength = 0;
+	attributes.forEach((attribute, index) => {
+		if (attribute.data === undefined) {
+			slots.writeUInt32LE(((attribute.direct ?? 0) << 8) | 0x80 | attribute.id, index * 4);
+		} else {
+			slots.writeUInt32LE((dataLength << 8) | attribute.id, index * 4);
+			data.push(attribute.data);
+			dataLength += attribute.data.length;
+		}
+	});
+	const head = Buffer.alloc(12);
+	head.writeUInt32LE(slots.length + dataLength, 4);
+	head.writeUInt8(attributes.length, 0x0a);
+	const at = writer.append(Buffer.concat([head, slots, ...data]));
+	writer.patch(at, (buffer, offset) => buffer.writeUInt32LE(at, offset));
+	return at;
+}
+
+function chain(writer: Writer, raw: Buffer): number {
+	let first = 0;
+	let previous = -1;
+	for (let start = 0; start < raw.length; start += BLOCK) {
+		const part = raw.subarray(start, start + BLOCK);
+		const block = Buffer.alloc(0x10 + BLOCK);
+		const at = writer.size;
+		block.writeUInt32LE(at, 0);
+		block.writeUInt32LE(BLOCK, 4);
+		block.writeUInt16LE(part.length, 8);
+		part.copy(block, 0x10);
+		writer.append(block);
+		if (previous === -1) first = at;
+		else writer.patch(previous + 0x0c, (buffer, offset) => buffer.writeUInt32LE(at, offset));
+		previous = at;
+	}
+	return first;
+}
+
+function finish(writer: Writer, mark: number, records: readonly number[]): Buffer {
+	const node = writer.reserve(0x18 + records.length * 12);
+	writer.patch(node, (buffer, offset) => {
+		buffer.writeUInt32LE(node, offset);
+		buffer.writeUInt8(records.length, offset + 0x11);
+		records.forEach((at, index) => buffer.writeUInt32LE(at, offset + 0x18 + index * 12));
+	});
+	const file = Buffer.concat(writer.chunks);
+	SIGNATURE(mark).copy(file, 0);
+	file.writeUInt32LE(records.length, 0xc4);
+	file.writeUInt32LE(records.length === 0 ? 0 : node, 0xe4);
+	return file;
+}
+
+/** A message database holding `messages` (at most 255); a message without `raw` is a headers-only entry. */
+export function messageDbx(messages: readonly DbxFixtureMessage[]): Buffer {
+	const writer = new Writer();
+	writer.reserve(HEADER_BYTES);
+	const chains = messages.map((message) => (message.raw === undefined || message.raw.length === 0 ? 0 : chain(writer, message.raw)));
+	const records = messages.map((message, index) => record(writer, [
+		{id: 0x00, direct: message.index},
+		{id: 0x01, data: Buffer.from(Uint32Array.of(message.flags).buffer)},
+		...(chains[index] === 0 ? [] : [{id: 0x04, direct: chains[index] ?? 0}]),
+		...(message.subject === undefined ? [] : [{id: 0x08, data: cString(message.subject)}]),
+		...(message.received === undefined ? [] : [{id: 0x12, data: filetime(message.received)}]),
+	]));
+	return finish(writer, 0x6f74fdc5, records);
+}
+
+/** A Folders.dbx listing `folders`. */
+export function foldersDbx(folders: readonly DbxFixtureFolder[]): Buffer {
+	const writer = new Writer();
+	writer.reserve(HEADER_BYTES);
+	const records = folders.map((folder) => record(writer, [
+		{id: 0x00, direct: folder.id},
+		{id: 0x01, direct: folder.parent},
+		{id: 0x02, data: cString(folder.name)},
+		...(folder.fileName === undefined ? [] : [{id: 0x03, data: cString(folder.fileName)}]),
+		...(folder.localStore ? [{id: 0x05, data: cString('LocalStore')}] : []),
+		...(folder.special === undefined ? [] : [{id: 0x09, direct: folder.special}]),
+	]));
+	return finish(writer, 0x6f74fdc6, records);
+}
+
+export async function writeFile(path: string, content: Buffer): Promise<void> {
+	await fs.writeFile(path, content);
+}
