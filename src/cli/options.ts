@@ -12,6 +12,7 @@ const OUTPUT = 'Output:';
 export const MIGRATE_OPTIONS = {
 	to: {type: 'string', group: CONNECTION, describe: 'IMAP server and login: imaps://USER@HOST[:PORT] (TLS) or imap://USER@HOST[:PORT] (STARTTLS). No password in the URL.'},
 	'password-file': {type: 'string', group: CONNECTION, describe: 'Read the password from this file (else MAILSHIFT_PASSWORD, else a hidden prompt)'},
+	'source-password-file': {type: 'string', group: CONNECTION, describe: 'POP3 source (pop3s://USER@HOST): read its password from this file (else MAILSHIFT_SOURCE_PASSWORD, else a hidden prompt)'},
 	'oauth-token-command': {type: 'string', group: CONNECTION, describe: 'OAuth2 (Gmail, Microsoft 365): a command that prints a fresh access token; run again when it expires'},
 	'oauth-token-file': {type: 'string', group: CONNECTION, describe: 'OAuth2: a file holding the access token (read again when it expires); or set MAILSHIFT_OAUTH_TOKEN'},
 	insecure: {type: 'boolean', group: CONNECTION, default: false, describe: 'Accept any TLS certificate and allow plain IMAP to non-loopback hosts (trusted networks only)'},

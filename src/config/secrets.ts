@@ -15,6 +15,10 @@ export type PasswordSources = Readonly<{
 	stderr: NodeJS.WriteStream;
 	/** Shown in the prompt, e.g. "alice@imap.example.com". */
 	account: string;
+	/** The environment variable read after the file; the POP3 source uses MAILSHIFT_SOURCE_PASSWORD. @default 'MAILSHIFT_PASSWORD' */
+	envVariable?: string;
+	/** The option named in the hint. @default '--password-file' */
+	fileOption?: string;
 }>;
 
 export async function resolvePassword(sources: PasswordSources): Promise<string> {
@@ -31,11 +35,12 @@ export async function resolvePassword(sources: PasswordSources): Promise<string>
 		if (!password) throw new MailshiftError('USAGE', `The password file ${sources.passwordFile} is empty.`, 'fatal');
 		return password;
 	}
-	const fromEnv = sources.env['MAILSHIFT_PASSWORD'];
+	const envVariable = sources.envVariable ?? 'MAILSHIFT_PASSWORD';
+	const fromEnv = sources.env[envVariable];
 	if (fromEnv) return fromEnv;
 	if (sources.stdin.isTTY && sources.stderr.isTTY) return promptHidden(`Password for ${sources.account}: `, sources.stdin, sources.stderr);
-	throw new MailshiftError('USAGE', 'No password was given.', 'fatal', {
-		hint: 'Set MAILSHIFT_PASSWORD in the environment, use --password-file FILE, or run in a terminal to be asked.',
+	throw new MailshiftError('USAGE', `No password was given for ${sources.account}.`, 'fatal', {
+		hint: `Set ${envVariable} in the environment, use ${sources.fileOption ?? '--password-file'} FILE, or run in a terminal to be asked.`,
 	});
 }
 

@@ -15,6 +15,7 @@ import {MaildirStore, looksLikeMaildir} from './maildir-store.js';
 import {MboxStore, looksLikeMbox} from './mbox-store.js';
 import {PstStore} from './pst-store.js';
 import {DbxStore, looksLikeDbx} from './dbx/dbx-store.js';
+import {isPop3Url, Pop3Store} from './pop3/pop3-store.js';
 import type {ReaderOptions, SourceStore} from './source-store.js';
 
 export type SourceKind = 'maildir' | 'mbox' | 'pst' | 'dbx' | 'pop3';
@@ -69,7 +70,16 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 	});
 }
 
-export async function openSource(path: string, kind: SourceKind | undefined, options: ReaderOptions = {}): Promise<SourceStore> {
+/** For a POP3 source: how to get its password (asked only when a POP3 URL is opened), and --insecure. */
+export type OpenSourceOptions = ReaderOptions & Readonly<{sourcePassword?: () => Promise<string>; insecure?: boolean}>;
+
+export async function openSource(path: string, kind: SourceKind | undefined, options: OpenSourceOptions = {}): Promise<SourceStore> {
+	if (isPop3Url(path) || kind === 'pop3') {
+		if (options.sourcePassword === undefined) {
+			throw new MailshiftError('USAGE', `No password source for the POP3 account ${path}.`, 'fatal', {hint: 'Use --source-password-file FILE or MAILSHIFT_SOURCE_PASSWORD.'});
+		}
+		return Pop3Store.open(path, {...options, password: await options.sourcePassword(), ...(options.insecure === undefined ? {} : {insecure: options.insecure})});
+	}
 	const chosen = kind ?? (await detectSourceKind(path));
 	if (chosen === 'pst') return PstStore.open(path, options);
 	if (chosen === 'dbx') return DbxStore.open(path, options);
