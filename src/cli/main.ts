@@ -116,7 +116,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.option('deep', {type: 'boolean', default: false, group: 'Behaviour:', describe: 'Compare every message byte by byte (downloads them)'}),
 		async (args) => {
 			const config = resolveMigrateConfig({
-				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure,
+				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], sourcePasswordFile: args['source-password-file'], insecure: args.insecure,
 				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
 				includeTrashed: args['include-trashed'], prefix: args.prefix, map: args.map?.map(String), exclude: args.exclude?.map(String),
 				report: args.report, debug: args.debug, journal: args.journal,

@@ -5,7 +5,7 @@
  */
 import {stat} from 'node:fs/promises';
 import type {MigrationConfig} from '../config/config.js';
-import {resolveLogin, resolvePassword} from '../config/secrets.js';
+import {resolveLogin, sourcePasswordResolver} from '../config/secrets.js';
 import {EngineControls} from '../core/controls.js';
 import {runMigration} from '../core/engine.js';
 import type {EngineResult} from '../core/engine.js';
@@ -84,10 +84,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		source = await openSource(config.source, config.sourceKind, {
 			onProblem: relay.onProblem,
 			...(config.target === undefined ? {} : {insecure: config.target.insecure}),
-			sourcePassword: () => resolvePassword({
-				env: io.env, stdin: io.stdin, stderr: io.stderr, account: config.source,
-				passwordFile: config.sourcePasswordFile, envVariable: 'MAILSHIFT_SOURCE_PASSWORD', fileOption: '--source-password-file',
-			}),
+			sourcePassword: sourcePasswordResolver({env: io.env, stdin: io.stdin, stderr: io.stderr, account: config.source, passwordFile: config.sourcePasswordFile}),
 		});
 		if (config.target) {
 			const login = await resolveLogin({

@@ -4,7 +4,7 @@
  */
 import {stat} from 'node:fs/promises';
 import type {MigrationConfig} from '../config/config.js';
-import {resolveLogin} from '../config/secrets.js';
+import {resolveLogin, sourcePasswordResolver} from '../config/secrets.js';
 import {EngineControls} from '../core/controls.js';
 import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import {runVerify} from '../core/verify.js';
@@ -26,14 +26,17 @@ export async function runVerifyCommand(config: MigrationConfig, io: CliIo, optio
 	const uninstall = io.onInterrupt?.(controls);
 	try {
 		if (!config.target) throw new MailshiftError('USAGE', 'verify needs --to: the server to check.', 'fatal');
-		source = await openSource(config.source, config.sourceKind);
+		source = await openSource(config.source, config.sourceKind, {
+			insecure: config.target.insecure,
+			sourcePassword: sourcePasswordResolver({env: io.env, stdin: io.stdin, stderr: io.stderr, account: config.source, passwordFile: config.sourcePasswordFile}),
+		});
 		const login = await resolveLogin({
 			env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(config.target),
 			passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
 		});
 		sink = await ImapSink.connect({target: config.target, size: 1, ...login});
 		const result = await runVerify({
-			includeTrashed: config.includeTrashed, fallbackDate: (await stat(config.source)).mtime, deep: options.deep,
+			includeTrashed: config.includeTrashed, fallbackDate: source.kind === 'pop3' ? new Date() : (await stat(config.source)).mtime, deep: options.deep,
 			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
 		}, {source, sink}, controls);
 		const w = Math.min(40, Math.max(12, ...result.folders.map((f) => [...f.folder].length)));

@@ -52,7 +52,7 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 	let sourceKind: SourceKind | undefined;
 	if (args.from !== undefined) {
 		if (args.from !== 'maildir' && args.from !== 'mbox' && args.from !== 'pst' && args.from !== 'dbx' && args.from !== 'pop3') {
-			throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: 'Use --from maildir, mbox, pst, dbx or pop3.'});
+			throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: 'Use --from maildir, --from mbox, --from pst, --from dbx or --from pop3.'});
 		}
 		sourceKind = args.from;
 	}

@@ -44,6 +44,15 @@ export async function resolvePassword(sources: PasswordSources): Promise<string>
 	});
 }
 
+/**
+ * The password of a POP3 source account (readers/pop3): `--source-password-file`, then
+ * MAILSHIFT_SOURCE_PASSWORD, then a hidden prompt. Returned as a function so that it is asked only when the
+ * source really is a POP3 account (openSource calls it).
+ */
+export function sourcePasswordResolver(sources: Omit<PasswordSources, 'envVariable' | 'fileOption'>): () => Promise<string> {
+	return () => resolvePassword({...sources, envVariable: 'MAILSHIFT_SOURCE_PASSWORD', fileOption: '--source-password-file'});
+}
+
 /** Reads a line without echo (raw mode). Ctrl-C cancels with a USAGE error. */
 export function promptHidden(question: string, stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream): Promise<string> {
 	return new Promise((resolve, reject) => {
