@@ -175,6 +175,8 @@ test('truncated and zeroed copies of real and generated .dbx files give a named 
 		let variants = 0;
 		for (const source of sources) {
 			const original = await fs.readFile(source);
+			await fs.writeFile(join(dir, 'Inbox.dbx'), original);
+			const intact = ((await readAll(await DbxStore.open(dir))).byFolder.get('Inbox') ?? []).map((message) => sha256(message.raw));
 			const cuts = [10, 0x100, 0x24bc, Math.floor(original.length / 2), original.length - 100];
 			const damaged: Buffer[] = cuts.map((cut) => original.subarray(0, cut));
 			for (const start of [0x24bc, Math.floor(original.length / 3), Math.floor((original.length * 2) / 3)]) {
@@ -196,6 +198,10 @@ test('truncated and zeroed copies of real and generated .dbx files give a named 
 					assert.ok(inboxError.hint);
 				}
 				for (const problem of problems) assert.match(problem.location, /Inbox\.dbx|Folders\.dbx/);
+				// Never a silent loss: an error, a problem beyond the fixture's known headers-only entry, or every message intact.
+				const read = (byFolder.get('Inbox') ?? []).map((message) => sha256(message.raw));
+				const isReported = inboxError !== undefined || problems.some((problem) => !/only the headers/.test(problem.reason));
+				assert.ok(isReported || JSON.stringify(read) === JSON.stringify(intact), `a damaged copy of ${source} lost messages without a word`);
 			}
 		}
 		assert.ok(variants >= 8);
@@ -211,6 +217,35 @@ test('a file that is not an Outlook Express message database is refused with a n
 		await assert.rejects(DbxStore.open(join(dir, 'Folders.dbx')), (error: unknown) => error instanceof MailshiftError && error.code === 'NOT_A_MAIL_STORE' && /Folders\.dbx/.test(error.message));
 		await fs.writeFile(join(dir, 'junk.dbx'), 'From nobody\n');
 		await assert.rejects(DbxStore.open(join(dir, 'junk.dbx')), (error: unknown) => error instanceof MailshiftError && error.code === 'NOT_A_MAIL_STORE');
+	} finally {
+		await fs.rm(dir, {recursive: true, force: true});
+	}
+});
+
+test('an aborted signal stops iteration with ABORTED, and a damaged Folders.dbx falls back to one folder per file with a warning', async () => {
+	const dir = await tempDir();
+	try {
+		await fixtureStore(dir);
+		const store = await DbxStore.open(dir);
+		const [inbox] = await store.listFolders();
+		const controller = new AbortController();
+		const seen: SourceMessage[] = [];
+		await assert.rejects(async () => {
+			for await (const message of store.messages(inbox ?? {path: ['Inbox']}, controller.signal)) {
+				seen.push(message);
+				controller.abort();
+			}
+		}, (error: unknown) => error instanceof MailshiftError && error.code === 'ABORTED');
+		assert.equal(seen.length, 1);
+
+		await fs.writeFile(join(dir, 'Folders.dbx'), (await fs.readFile(join(dir, 'Folders.dbx'))).subarray(0, 0x2000));
+		const problems: ReaderProblem[] = [];
+		const fallback = await DbxStore.open(dir, {onProblem: (problem) => problems.push(problem)});
+		const folders = (await fallback.listFolders()).map((folder) => folder.path.join('/'));
+		assert.deepEqual(folders, ['Inbox', 'Old', 'Projects', 'Stray']);
+		assert.equal(problems.length, 1);
+		assert.match(problems[0]?.reason ?? '', /folder list cannot be read/);
+		assert.match(problems[0]?.location ?? '', /Folders\.dbx$/);
 	} finally {
 		await fs.rm(dir, {recursive: true, force: true});
 	}
