@@ -100,21 +100,55 @@ function chain(writer: Writer, raw: Buffer): number {
 	return first;
 }
 
-function finish(writer: Writer, mark: number, records: readonly number[]): Buffer {
-	const node = writer.reserve(0x18 + records.length * 12);
-	writer.patch(node, (buffer, offset) => {
-		buffer.writeUInt32LE(node, offset);
-		buffer.writeUInt8(records.length, offset + 0x11);
-		records.forEach((at, index) => buffer.writeUInt32LE(at, offset + 0x18 + index * 12));
+function node(writer: Writer, left: Readonly<{at: number; values: number}> | undefined, entries: ReadonlyArray<Readonly<{record: number; child?: Readonly<{at: number; values: number}>}>>): number {
+	const at = writer.reserve(0x18 + entries.length * 12);
+	writer.patch(at, (buffer, offset) => {
+		buffer.writeUInt32LE(at, offset);
+		buffer.writeUInt32LE(left?.at ?? 0, offset + 0x08);
+		buffer.writeUInt8(entries.length, offset + 0x11);
+		buffer.writeUInt32LE(left?.values ?? 0, offset + 0x14);
+		entries.forEach((entry, index) => {
+			buffer.writeUInt32LE(entry.record, offset + 0x18 + index * 12);
+			buffer.writeUInt32LE(entry.child?.at ?? 0, offset + 0x18 + index * 12 + 4);
+			buffer.writeUInt32LE(entry.child?.values ?? 0, offset + 0x18 + index * 12 + 8);
+		});
 	});
+	return at;
+}
+
+/**
+ * Entries per index node. The count is one byte, but undbx reads it as a signed char, so nodes above 127
+ * entries would be unreadable to the oracle; 100 keeps both readers on the same files.
+ */
+const LEAF = 100;
+
+/**
+ * The index: one node for up to LEAF records; above that a two-level tree (a left leaf, then root entries
+ * each followed by a leaf of up to LEAF), as OE builds when a folder grows.
+ */
+function finish(writer: Writer, mark: number, records: readonly number[]): Buffer {
+	const leaf = (slice: readonly number[]): {at: number; values: number} => ({at: node(writer, undefined, slice.map((record) => ({record}))), values: slice.length});
+	let root = 0;
+	if (records.length > 0 && records.length <= LEAF) {
+		root = node(writer, undefined, records.map((record) => ({record})));
+	} else if (records.length > LEAF) {
+		const left = leaf(records.slice(0, LEAF));
+		const entries: Array<{record: number; child?: {at: number; values: number}}> = [];
+		for (let start = LEAF; start < records.length; start += LEAF + 1) {
+			const child = records.slice(start + 1, start + LEAF + 1);
+			entries.push({record: records[start] ?? 0, ...(child.length === 0 ? {} : {child: leaf(child)})});
+		}
+		if (entries.length > LEAF) throw new Error(`make-dbx: at most ${LEAF * (LEAF + 2)} messages`);
+		root = node(writer, left, entries);
+	}
 	const file = Buffer.concat(writer.chunks);
 	SIGNATURE(mark).copy(file, 0);
 	file.writeUInt32LE(records.length, 0xc4);
-	file.writeUInt32LE(records.length === 0 ? 0 : node, 0xe4);
+	file.writeUInt32LE(root, 0xe4);
 	return file;
 }
 
-/** A message database holding `messages` (at most 255); a message without `raw` is a headers-only entry. */
+/** A message database holding `messages` (at most 10 200); a message without `raw` is a headers-only entry. */
 export function messageDbx(messages: readonly DbxFixtureMessage[]): Buffer {
 	const writer = new Writer();
 	writer.reserve(HEADER_BYTES);

@@ -250,3 +250,28 @@ test('an aborted signal stops iteration with ABORTED, and a damaged Folders.dbx 
 		await fs.rm(dir, {recursive: true, force: true});
 	}
 });
+
+test('a folder of 700 messages (a two-level index tree) yields every message once, in index order', async () => {
+	const dir = await tempDir();
+	try {
+		const many = Array.from({length: 700}, (_, index) => ({raw: mail(`m${index}`, 20 + (index % 900)), index: index + 1, flags: index % 2 === 0 ? 0x80 : 0}));
+		await fs.writeFile(join(dir, 'Big.dbx'), messageDbx(many));
+		const store = await DbxStore.open(join(dir, 'Big.dbx'));
+		const [folder] = await store.listFolders();
+		assert.deepEqual(folder?.path, ['Big']);
+		const read: SourceMessage[] = [];
+		for await (const message of store.messages(folder ?? {path: ['Big']})) read.push(message);
+		assert.equal(read.length, 700);
+		assert.deepEqual(read.map((message) => message.ref.key), many.map((message) => `m${message.index}`));
+		assert.ok(read.every((message, index) => message.raw.equals(many[index]?.raw ?? Buffer.alloc(0))));
+		assert.equal(read.filter((message) => message.flags.has('\\Seen')).length, 350);
+		if (await fs.stat('/usr/bin/undbx').catch(() => undefined)) {
+			const out = join(dir, 'out');
+			await fs.mkdir(out);
+			await run('undbx', [join(dir, 'Big.dbx'), out]);
+			assert.equal((await fs.readdir(join(out, 'Big'))).filter((name) => name.endsWith('.eml')).length, 700, 'undbx reads the same tree');
+		}
+	} finally {
+		await fs.rm(dir, {recursive: true, force: true});
+	}
+});
