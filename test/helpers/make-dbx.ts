@@ -40,14 +40,6 @@ class Writer {
 	reserve(length: number): number {
 		return this.append(Buffer.alloc(length));
 	}
-	patch(at: number, write: (buffer: Buffer, offset: number) => void): void {
-		let base = 0;
-		for (const chunk of this.chunks) {
-			if (at >= base && at < base + chunk.length) return write(chunk, at - base);
-			base += chunk.length;
-		}
-		throw new Error(`patch at ${at} outside the file`);
-	}
 }
 
 function filetime(date: Date): Buffer {
@@ -66,9 +58,9 @@ function record(writer: Writer, attributes: readonly Attribute[]): number {
 	let dataLength = 0;
 	attributes.forEach((attribute, index) => {
 		if (attribute.data === undefined) {
-			slots.writeUInt32LE(((attribute.direct ?? 0) << 8) | 0x80 | attribute.id, index * 4);
+			slots.writeUInt32LE((attribute.direct ?? 0) * 256 + 0x80 + attribute.id, index * 4);
 		} else {
-			slots.writeUInt32LE((dataLength << 8) | attribute.id, index * 4);
+			slots.writeUInt32LE(dataLength * 256 + attribute.id, index * 4);
 			data.push(attribute.data);
 			dataLength += attribute.data.length;
 		}
@@ -76,44 +68,42 @@ function record(writer: Writer, attributes: readonly Attribute[]): number {
 	const head = Buffer.alloc(12);
 	head.writeUInt32LE(slots.length + dataLength, 4);
 	head.writeUInt8(attributes.length, 0x0a);
-	const at = writer.append(Buffer.concat([head, slots, ...data]));
-	writer.patch(at, (buffer, offset) => buffer.writeUInt32LE(at, offset));
-	return at;
+	head.writeUInt32LE(writer.size, 0);
+	return writer.append(Buffer.concat([head, slots, ...data]));
 }
 
+/** Writes the message as one chain of consecutive blocks; returns the first block's offset. */
 function chain(writer: Writer, raw: Buffer): number {
-	let first = 0;
-	let previous = -1;
-	for (let start = 0; start < raw.length; start += BLOCK) {
-		const part = raw.subarray(start, start + BLOCK);
-		const block = Buffer.alloc(0x10 + BLOCK);
-		const at = writer.size;
-		block.writeUInt32LE(at, 0);
-		block.writeUInt32LE(BLOCK, 4);
-		block.writeUInt16LE(part.length, 8);
-		part.copy(block, 0x10);
-		writer.append(block);
-		if (previous === -1) first = at;
-		else writer.patch(previous + 0x0c, (buffer, offset) => buffer.writeUInt32LE(at, offset));
-		previous = at;
+	const first = writer.size;
+	const count = Math.ceil(raw.length / BLOCK);
+	const blocks = Buffer.alloc(count * (0x10 + BLOCK));
+	for (let index = 0; index < count; index += 1) {
+		const part = raw.subarray(index * BLOCK, (index + 1) * BLOCK);
+		const base = index * (0x10 + BLOCK);
+		const at = first + base;
+		blocks.writeUInt32LE(at, base);
+		blocks.writeUInt32LE(BLOCK, base + 4);
+		blocks.writeUInt16LE(part.length, base + 8);
+		blocks.writeUInt32LE(index + 1 < count ? at + 0x10 + BLOCK : 0, base + 0x0c);
+		part.copy(blocks, base + 0x10);
 	}
+	writer.append(blocks);
 	return first;
 }
 
 function node(writer: Writer, left: Readonly<{at: number; values: number}> | undefined, entries: ReadonlyArray<Readonly<{record: number; child?: Readonly<{at: number; values: number}>}>>): number {
-	const at = writer.reserve(0x18 + entries.length * 12);
-	writer.patch(at, (buffer, offset) => {
-		buffer.writeUInt32LE(at, offset);
-		buffer.writeUInt32LE(left?.at ?? 0, offset + 0x08);
-		buffer.writeUInt8(entries.length, offset + 0x11);
-		buffer.writeUInt32LE(left?.values ?? 0, offset + 0x14);
-		entries.forEach((entry, index) => {
-			buffer.writeUInt32LE(entry.record, offset + 0x18 + index * 12);
-			buffer.writeUInt32LE(entry.child?.at ?? 0, offset + 0x18 + index * 12 + 4);
-			buffer.writeUInt32LE(entry.child?.values ?? 0, offset + 0x18 + index * 12 + 8);
-		});
+	const at = writer.size;
+	const buffer = Buffer.alloc(0x18 + entries.length * 12);
+	buffer.writeUInt32LE(at, 0);
+	buffer.writeUInt32LE(left?.at ?? 0, 0x08);
+	buffer.writeUInt8(entries.length, 0x11);
+	buffer.writeUInt32LE(left?.values ?? 0, 0x14);
+	entries.forEach((entry, index) => {
+		buffer.writeUInt32LE(entry.record, 0x18 + index * 12);
+		buffer.writeUInt32LE(entry.child?.at ?? 0, 0x18 + index * 12 + 4);
+		buffer.writeUInt32LE(entry.child?.values ?? 0, 0x18 + index * 12 + 8);
 	});
-	return at;
+	return writer.append(buffer);
 }
 
 /**
@@ -156,7 +146,8 @@ export function messageDbx(messages: readonly DbxFixtureMessage[]): Buffer {
 	const records = messages.map((message, index) => record(writer, [
 		{id: 0x00, direct: message.index},
 		{id: 0x01, data: Buffer.from(Uint32Array.of(message.flags).buffer)},
-		...(chains[index] === 0 ? [] : [{id: 0x04, direct: chains[index] ?? 0}]),
+		// The data offset fits a direct 24-bit value only below 16 MiB; above, it is stored (as OE does).
+		...(chains[index] === 0 ? [] : [(chains[index] ?? 0) < 0x1000000 ? {id: 0x04, direct: chains[index] ?? 0} : {id: 0x04, data: Buffer.from(Uint32Array.of(chains[index] ?? 0).buffer)}]),
 		...(message.subject === undefined ? [] : [{id: 0x08, data: cString(message.subject)}]),
 		...(message.received === undefined ? [] : [{id: 0x12, data: filetime(message.received)}]),
 	]));
