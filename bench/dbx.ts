@@ -45,20 +45,20 @@ if (process.argv[2] === 'make') {
 }
 
 async function main(): Promise<void> {
-const work = await mkdtemp(join(tmpdir(), 'mailshift-bench-dbx-'));
-const rows: Array<Record<string, unknown>> = [];
-try {
-	for (const count of SIZES) {
-		const file = join(work, `Inbox-${count}.dbx`);
-		const {fileBytes = 0} = await node(['bench/dbx.ts', 'make', file, String(count)]);
-		const result = await node(['bench/read-store.ts', file]);
-		const row = {store: `${count} messages`, fileMiB: fileBytes / 2 ** 20, ...result};
-		rows.push(row);
-		console.log(`${String(row.store).padEnd(16)} ${(fileBytes / 2 ** 20).toFixed(0).padStart(5)} MiB file  ${((result['bytes'] ?? 0) / 2 ** 20 / ((result['ms'] ?? 1) / 1000)).toFixed(0).padStart(5)} MiB/s  peak RSS ${(result['maxRssMiB'] ?? 0).toFixed(0)} MiB`);
-		await rm(file);
+	const work = await mkdtemp(join(tmpdir(), 'mailshift-bench-dbx-'));
+	const rows: Array<Record<string, unknown>> = [];
+	try {
+		for (const count of SIZES) {
+			const file = join(work, `Inbox-${count}.dbx`);
+			const {fileBytes = 0} = await node(['bench/dbx.ts', 'make', file, String(count)]);
+			const result = await node(['bench/read-store.ts', file]);
+			const row = {store: `${count} messages`, fileMiB: fileBytes / 2 ** 20, ...result};
+			rows.push(row);
+			console.log(`${String(row.store).padEnd(16)} ${(fileBytes / 2 ** 20).toFixed(0).padStart(5)} MiB file  ${((result['bytes'] ?? 0) / 2 ** 20 / ((result['ms'] ?? 1) / 1000)).toFixed(0).padStart(5)} MiB/s  peak RSS ${(result['maxRssMiB'] ?? 0).toFixed(0)} MiB`);
+			await rm(file);
+		}
+		await writeFile(join(ROOT, 'bench/last-dbx-results.json'), JSON.stringify({date: new Date().toISOString(), node: process.version, rows}, null, '\t') + '\n');
+	} finally {
+		await rm(work, {recursive: true, force: true});
 	}
-	await writeFile(join(ROOT, 'bench/last-dbx-results.json'), JSON.stringify({date: new Date().toISOString(), node: process.version, rows}, null, '\t') + '\n');
-} finally {
-	await rm(work, {recursive: true, force: true});
-}
 }
