@@ -71,6 +71,11 @@ export class Pop3Client {
 		}
 	}
 
+	/** False once the connection broke, timed out or was closed (a new login is needed). */
+	get isUsable(): boolean {
+		return !this.#ended && this.#failure === undefined && !this.#socket.destroyed;
+	}
+
 	/** CAPA (RFC 2449); an empty set when the server does not know CAPA. */
 	async capabilities(): Promise<Set<string>> {
 		this.#send('CAPA');

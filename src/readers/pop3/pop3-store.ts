@@ -111,7 +111,12 @@ export class Pop3Store implements SourceStore {
 
 	async #session(): Promise<Pop3Client> {
 		if (this.#isClosed) throw new MailshiftError('BUG', `Pop3Store ${this.location} used after close().`, 'fatal');
-		this.#client ??= await Pop3Client.login(this.#account.endpoint, this.#account.user, this.#options.password);
+		// A new session when the old one is gone (servers log out idle sessions after 10 minutes, RFC 1939 §3, e.g.
+		// while uploads or the verify pass run). UIDLs are the keys, so message numbers of the new session are fine.
+		if (this.#client === undefined || !this.#client.isUsable) {
+			await this.#client?.quit();
+			this.#client = await Pop3Client.login(this.#account.endpoint, this.#account.user, this.#options.password);
+		}
 		return this.#client;
 	}
 }
