@@ -73,8 +73,7 @@ export class Pop3Store implements SourceStore {
 	}
 
 	async listFolders(): Promise<SourceFolder[]> {
-		const client = await this.#session();
-		const sizes = await client.list();
+		const sizes = await this.#withSession(async (client) => client.list());
 		let bytes = 0;
 		for (const size of sizes.values()) bytes += size;
 		return [{path: ['INBOX'], count: sizes.size, bytes, specialUse: '\\Inbox'}];
@@ -82,8 +81,7 @@ export class Pop3Store implements SourceStore {
 
 	async *messages(folder: SourceFolder, signal?: AbortSignal): AsyncGenerator<SourceMessage> {
 		if (folder.path.length !== 1 || folder.path[0] !== 'INBOX') throw new MailshiftError('BUG', `Folder "${folder.path.join('/')}" is not part of ${this.location}.`, 'fatal');
-		const client = await this.#session();
-		const list = await client.uidl();
+		const [client, list] = await this.#withSession(async (session) => [session, await session.uidl()] as const);
 		for (const {number, uid} of list) {
 			if (signal?.aborted) throw new MailshiftError('ABORTED', 'Stopped', 'fatal');
 			if (this.#isClosed) return;
@@ -107,6 +105,21 @@ export class Pop3Store implements SourceStore {
 		const client = this.#client;
 		this.#client = undefined;
 		await client?.quit();
+	}
+
+	/**
+	 * Runs `step` (a listing, before any message is read) on the session; when the session turns out to be gone
+	 * (the server's idle logout is noticed only at the next command), logs in once more and runs it again.
+	 */
+	async #withSession<T>(step: (client: Pop3Client) => Promise<T>): Promise<T> {
+		try {
+			return await step(await this.#session());
+		} catch (error) {
+			if (!(error instanceof MailshiftError) || error.code !== 'CONNECTION_LOST') throw error;
+			await this.#client?.quit();
+			this.#client = undefined;
+			return step(await this.#session());
+		}
 	}
 
 	async #session(): Promise<Pop3Client> {
