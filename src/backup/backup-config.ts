@@ -81,8 +81,8 @@ export function resolveBackupConfig(args: BackupArgs, platform: NodeJS.Platform 
 	} else {
 		let kind: SourceKind | undefined;
 		if (args.from !== undefined) {
-			if (args.from !== 'maildir' && args.from !== 'mbox' && args.from !== 'pst') {
-				throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: 'Use --from maildir, mbox or pst.'});
+			if (args.from !== 'maildir' && args.from !== 'mbox' && args.from !== 'pst' && args.from !== 'dbx') {
+				throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: 'Use --from maildir, mbox, pst or dbx.'});
 			}
 			kind = args.from;
 		}
