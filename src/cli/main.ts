@@ -148,7 +148,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.example('$0 migrate ~/.thunderbird/x.default/Mail/Local\\ Folders --dry-run', 'Show the plan, write nothing').epilogue(EPILOGUE),
 		async (args) => {
 			const config = resolveMigrateConfig({
-				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'], caFile: args['ca-file'],
+				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], sourcePasswordFile: args['source-password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'], caFile: args['ca-file'],
 				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
 				dryRun: args['dry-run'], includeTrashed: args['include-trashed'], connections: args.connections, prefix: args.prefix,
 				map: args.map?.map(String), exclude: args.exclude?.map(String), report: args.report, stats: args.stats, debug: args.debug,
@@ -198,7 +198,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.options(VERIFY_OPTIONS).epilogue(EPILOGUE),
 		async (args) => {
 			const config = resolveMigrateConfig({
-				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'], caFile: args['ca-file'],
+				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], sourcePasswordFile: args['source-password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'], caFile: args['ca-file'],
 				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
 				includeTrashed: args['include-trashed'], prefix: args.prefix, map: args.map?.map(String), exclude: args.exclude?.map(String),
 				report: args.report, debug: args.debug, json: args.json,

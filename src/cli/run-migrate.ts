@@ -5,7 +5,7 @@
  */
 import {stat} from 'node:fs/promises';
 import type {MigrationConfig} from '../config/config.js';
-import {resolveLogin} from '../config/secrets.js';
+import {resolveLogin, sourcePasswordResolver} from '../config/secrets.js';
 import {EngineControls} from '../core/controls.js';
 import {runMigration} from '../core/engine.js';
 import type {EngineResult} from '../core/engine.js';
@@ -109,7 +109,11 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const startedAt = new Date();
 	let login: Awaited<ReturnType<typeof resolveLogin>> | undefined;
 	try {
-		source = await openSource(config.source, config.sourceKind, {onProblem: relay.onProblem});
+		source = await openSource(config.source, config.sourceKind, {
+			onProblem: relay.onProblem,
+			...(config.target === undefined ? {} : {insecure: config.target.insecure}),
+			sourcePassword: sourcePasswordResolver({env: io.env, stdin: io.stdin, stderr: io.stderr, account: config.source, passwordFile: config.sourcePasswordFile}),
+		});
 		// The journal (and its lock) first: a run that another run's lock refuses is told so before it asks for a
 		// password or logs in.
 		if (config.journalPath && config.target) {
@@ -145,7 +149,8 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		// A second Ctrl-C aborts at once: closing the connections ends the uploads in flight. Still safe: their
 		// journal rows stay `pending`, and the next run looks for them on the server before sending them.
 		controls.abortSignal.addEventListener('abort', () => void sink?.close().catch(() => undefined), {once: true});
-		const fallbackDate = (await stat(config.source)).mtime;
+		// A POP3 account has no file time: its fallback is the start of this run.
+		const fallbackDate = source.kind === 'pop3' ? startedAt : (await stat(config.source)).mtime;
 		// The live dashboard on a terminal (never in CI, pipes or with --plain); loaded only then, so plain runs
 		// never load React. Started after the password prompt, which needs the terminal in cooked mode.
 		if (external) {

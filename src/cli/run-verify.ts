@@ -6,7 +6,7 @@
  */
 import {stat} from 'node:fs/promises';
 import type {MigrationConfig} from '../config/config.js';
-import {resolveLogin} from '../config/secrets.js';
+import {resolveLogin, sourcePasswordResolver} from '../config/secrets.js';
 import {EngineControls} from '../core/controls.js';
 import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import {isVerifyClean, runVerify} from '../core/verify.js';
@@ -32,14 +32,18 @@ export async function runVerifyCommand(config: MigrationConfig, io: CliIo, optio
 		if (!config.target) throw new MailshiftError('USAGE', 'verify needs --to: the server to check.', 'fatal');
 		// The reader's problems (an unreadable file or folder, a store cut short) make the comparison incomplete.
 		const relay = new ProblemRelay();
-		source = await openSource(config.source, config.sourceKind, {onProblem: relay.onProblem});
+		source = await openSource(config.source, config.sourceKind, {
+			onProblem: relay.onProblem,
+			insecure: config.target.insecure,
+			sourcePassword: sourcePasswordResolver({env: io.env, stdin: io.stdin, stderr: io.stderr, account: config.source, passwordFile: config.sourcePasswordFile}),
+		});
 		const login = await resolveLogin({
 			env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(config.target),
 			passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
 		});
 		sink = await ImapSink.connect({target: config.target, size: 1, ...login});
 		const result = await runVerify({
-			includeTrashed: config.includeTrashed, fallbackDate: (await stat(config.source)).mtime, deep: options.deep,
+			includeTrashed: config.includeTrashed, fallbackDate: source.kind === 'pop3' ? new Date() : (await stat(config.source)).mtime, deep: options.deep,
 			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
 		}, {source, sink, readerProblems: relay}, controls);
 		const w = Math.min(40, Math.max(12, ...result.folders.map((f) => displayWidth(f.folder))));

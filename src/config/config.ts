@@ -23,6 +23,8 @@ export type MigrationConfig = Readonly<{
 	/** Undefined only for a dry run without --to. */
 	target: ImapTarget | undefined;
 	passwordFile: string | undefined;
+	/** Password file of a POP3 source (else MAILSHIFT_SOURCE_PASSWORD, else a prompt). */
+	sourcePasswordFile?: string | undefined;
 	/** OAuth2 token sources (XOAUTH2); when one is set, no password is asked for. */
 	oauthTokenCommand: string | undefined;
 	oauthTokenFile: string | undefined;

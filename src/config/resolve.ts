@@ -7,6 +7,7 @@ import {MailshiftError} from '../core/errors.js';
 import {parseMapRule} from '../mapper/folder-map.js';
 import type {SourceKind} from '../readers/open-source.js';
 import {isSourceKind, sourceKindChoices} from '../readers/open-source.js';
+import {isPop3Url} from '../readers/pop3/pop3-store.js';
 import {parseImapUrl} from '../uploader/imap-target.js';
 import {parseFingerprintOption, readCaFile} from '../uploader/tls-pin.js';
 import type {MigrationConfig} from './config.js';
@@ -18,6 +19,7 @@ export type MigrateArgs = Readonly<{
 	to?: string | undefined;
 	from?: string | undefined;
 	passwordFile?: string | undefined;
+	sourcePasswordFile?: string | undefined;
 	oauthTokenCommand?: string | undefined;
 	oauthTokenFile?: string | undefined;
 	insecure?: boolean | undefined;
@@ -58,6 +60,9 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 		}
 		sourceKind = args.from;
 	}
+	// A POP3 account is a URL, not a path (readers/pop3/pop3-store.ts).
+	const isPop3 = isPop3Url(args.source);
+	if (isPop3) sourceKind = 'pop3';
 	const dryRun = args.dryRun ?? false;
 	if (!args.to && !dryRun) {
 		throw new MailshiftError('USAGE', 'No destination was given.', 'fatal', {hint: 'Add --to imaps://user@host (or --dry-run to only see the plan).'});
@@ -94,7 +99,7 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 	if (args.maxDuration !== undefined && maxDurationMs === undefined) throw new MailshiftError('USAGE', `--max-duration ${String(args.maxDuration)} is not a duration.`, 'fatal', {hint: 'Examples: --max-duration 8h, 90m, 1h30m.'});
 	const byteBudget = args.dailyBudget === undefined ? undefined : parseBytes(args.dailyBudget);
 	if (args.dailyBudget !== undefined && byteBudget === undefined) throw new MailshiftError('USAGE', `--daily-budget ${String(args.dailyBudget)} is not a size.`, 'fatal', {hint: 'Example: --daily-budget 450M (Gmail allows about 500 MB of IMAP uploads a day).'});
-	const source = resolvePath(args.source);
+	const source = isPop3 ? args.source : resolvePath(args.source);
 	const journalPath = dryRun || !target ? undefined : args.journal ? resolvePath(args.journal) : inJournalDir(defaultJournalPath({source, target}, env), args.journalDir);
 	const legacy = journalPath === undefined || args.journal || !target ? undefined : legacyJournalPath({source, target}, env);
 	return Object.freeze({
@@ -113,6 +118,7 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 		sourceKind,
 		target,
 		passwordFile: args.passwordFile,
+		sourcePasswordFile: args.sourcePasswordFile,
 		oauthTokenCommand: args.oauthTokenCommand,
 		oauthTokenFile: args.oauthTokenFile ? resolvePath(args.oauthTokenFile) : undefined,
 		dryRun,

@@ -15,6 +15,10 @@ export type PasswordSources = Readonly<{
 	stderr: NodeJS.WriteStream;
 	/** Shown in the prompt, e.g. "alice@imap.example.com". */
 	account: string;
+	/** The environment variable read after the file; the POP3 source uses MAILSHIFT_SOURCE_PASSWORD. @default 'MAILSHIFT_PASSWORD' */
+	envVariable?: string;
+	/** The option named in the hint. @default '--password-file' */
+	fileOption?: string;
 }>;
 
 export async function resolvePassword(sources: PasswordSources): Promise<string> {
@@ -31,12 +35,22 @@ export async function resolvePassword(sources: PasswordSources): Promise<string>
 		if (!password) throw new MailshiftError('USAGE', `The password file ${sources.passwordFile} is empty.`, 'fatal');
 		return password;
 	}
-	const fromEnv = sources.env['MAILSHIFT_PASSWORD'];
+	const envVariable = sources.envVariable ?? 'MAILSHIFT_PASSWORD';
+	const fromEnv = sources.env[envVariable];
 	if (fromEnv) return fromEnv;
 	if (sources.stdin.isTTY && sources.stderr.isTTY) return promptHidden(`Password for ${sources.account}: `, sources.stdin, sources.stderr);
-	throw new MailshiftError('USAGE', 'No password was given.', 'fatal', {
-		hint: 'Set MAILSHIFT_PASSWORD in the environment, use --password-file FILE, or run in a terminal to be asked.',
+	throw new MailshiftError('USAGE', `No password was given for ${sources.account}.`, 'fatal', {
+		hint: `Set ${envVariable} in the environment, use ${sources.fileOption ?? '--password-file'} FILE, or run in a terminal to be asked.`,
 	});
+}
+
+/**
+ * The password of a POP3 source account (readers/pop3): `--source-password-file`, then
+ * MAILSHIFT_SOURCE_PASSWORD, then a hidden prompt. Returned as a function so that it is asked only when the
+ * source really is a POP3 account (openSource calls it).
+ */
+export function sourcePasswordResolver(sources: Omit<PasswordSources, 'envVariable' | 'fileOption'>): () => Promise<string> {
+	return () => resolvePassword({...sources, envVariable: 'MAILSHIFT_SOURCE_PASSWORD', fileOption: '--source-password-file'});
 }
 
 /** Reads a line without echo (raw mode). Ctrl-C cancels with a USAGE error. */

@@ -17,10 +17,12 @@ import {MboxStore, looksLikeMbox} from './mbox-store.js';
 import {PstStore} from './pst-store.js';
 import {AppleMailStore, looksLikeAppleMail} from './apple-mail/apple-mail-store.js';
 import {EmlFolderStore, looksLikeEmlTree} from './eml/eml-folder-store.js';
+import {DbxStore, looksLikeDbx} from './dbx/dbx-store.js';
+import {isPop3Url, Pop3Store} from './pop3/pop3-store.js';
 import type {ReaderOptions, SourceStore} from './source-store.js';
 
 /** Every kind `--from` accepts. */
-export const SOURCE_KINDS = ['maildir', 'mbox', 'pst', 'eml', 'apple-mail'] as const;
+export const SOURCE_KINDS = ['maildir', 'mbox', 'pst', 'eml', 'apple-mail', 'dbx', 'pop3'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export function isSourceKind(value: string): value is SourceKind {
@@ -67,6 +69,7 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 	if (info.isFile()) {
 		const ext = extname(absolute).toLowerCase();
 		if ((await looksLikePst(absolute)) || ext === '.pst' || ext === '.ost') return 'pst';
+		if (ext === '.dbx' || (await looksLikeDbx(absolute))) return 'dbx';
 		if (await looksLikeMbox(absolute)) return 'mbox';
 		throw new MailshiftError('NOT_A_MAIL_STORE', `${absolute} is not an mbox file (it does not start with a "From " line) nor an Outlook .pst/.ost file.`, 'fatal', {
 			hint: 'Give an Outlook .pst/.ost file, a Maildir directory, an mbox file, or a folder of mbox files (e.g. a Thunderbird "Local Folders" directory). Use --from mbox to force.',
@@ -79,18 +82,29 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 		// .eml files it leaves out), while a tree of only .eml files (whatever their first line) is .eml.
 		if (await looksLikeMaildir(absolute)) return 'maildir';
 		if (await looksLikeAppleMail(absolute)) return 'apple-mail';
+		if (await looksLikeDbx(absolute)) return 'dbx';
 		if (await looksLikeMbox(absolute)) return 'mbox';
 		if (await looksLikeEmlTree(absolute)) return 'eml';
 	}
 	throw new MailshiftError('NOT_A_MAIL_STORE', `No mail store was found in ${absolute}.`, 'fatal', {
-		hint: 'Expected a Maildir (folders with cur/ and new/), an mbox file, a folder of mbox files, a folder of .eml files, or an Apple Mail directory (~/Library/Mail/V10). Use --from maildir|mbox|eml|apple-mail if detection is wrong.',
+		hint: 'Expected a Maildir (folders with cur/ and new/), an mbox file, a folder of mbox files, a folder of .eml files, an Apple Mail directory (~/Library/Mail/V10) or an Outlook Express folder (Folders.dbx). Use --from maildir|mbox|eml|apple-mail|dbx if detection is wrong.',
 	});
 }
 
-export async function openSource(path: string, kind: SourceKind | undefined, options: ReaderOptions = {}): Promise<SourceStore> {
+/** For a POP3 source: how to get its password (asked only when a POP3 URL is opened), and --insecure. */
+export type OpenSourceOptions = ReaderOptions & Readonly<{sourcePassword?: () => Promise<string>; insecure?: boolean}>;
+
+export async function openSource(path: string, kind: SourceKind | undefined, options: OpenSourceOptions = {}): Promise<SourceStore> {
+	if (isPop3Url(path) || kind === 'pop3') {
+		if (options.sourcePassword === undefined) {
+			throw new MailshiftError('USAGE', `No password source for the POP3 account ${path}.`, 'fatal', {hint: 'Use --source-password-file FILE or MAILSHIFT_SOURCE_PASSWORD.'});
+		}
+		return Pop3Store.open(path, {...options, password: await options.sourcePassword(), ...(options.insecure === undefined ? {} : {insecure: options.insecure})});
+	}
 	const chosen = kind ?? (await detectSourceKind(path));
 	if (chosen === 'pst') return PstStore.open(path, options);
 	if (chosen === 'eml') return EmlFolderStore.open(path, options);
 	if (chosen === 'apple-mail') return AppleMailStore.open(path, options);
+	if (chosen === 'dbx') return DbxStore.open(path, options);
 	return chosen === 'maildir' ? MaildirStore.open(path, options) : MboxStore.open(path, options);
 }

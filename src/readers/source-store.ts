@@ -63,7 +63,7 @@ export type ReaderOptions = Readonly<{
 }>;
 
 export interface SourceStore {
-	readonly kind: 'mbox' | 'maildir' | 'pst' | 'eml' | 'apple-mail';
+	readonly kind: 'maildir' | 'mbox' | 'pst' | 'eml' | 'apple-mail' | 'dbx' | 'pop3';
 	/** Absolute path of the store. */
 	readonly location: string;
 	listFolders(signal?: AbortSignal): Promise<SourceFolder[]>;

@@ -48,6 +48,11 @@ export type DovecotOptions = Readonly<{
 	oauth2IntrospectionUrl?: string;
 	/** Also run ManageSieve and LMTP with the Sieve plugin (see the module comment). @default false */
 	sieve?: boolean;
+	/**
+	 * Also serve POP3 (RFC 1939, dovecot-pop3d) on a free loopback port, with STLS when `tls`, and POP3S
+	 * (implicit TLS) on another when `tls`. UIDLs are Dovecot's `%08Xu%08Xv`. @default false
+	 */
+	pop3?: boolean;
 }>;
 
 export type PrivateDovecot = Readonly<{
@@ -60,6 +65,10 @@ export type PrivateDovecot = Readonly<{
 	managesievePort: number | undefined;
 	/** LMTP port (plain, loopback), when `sieve` was requested. */
 	lmtpPort: number | undefined;
+	/** POP3 port (STLS when `tls`), when `pop3` was requested. */
+	pop3Port: number | undefined;
+	/** POP3S (implicit TLS) port, when `pop3` and `tls` were requested. */
+	pop3sPort: number | undefined;
 	separator: string;
 	pid: number;
 	passwordOf(user: string): string;
@@ -177,6 +186,8 @@ service managesieve-login {
 	let lastError = '';
 	let managesievePort: number | undefined;
 	let lmtpPort: number | undefined;
+	let pop3Port: number | undefined;
+	let pop3sPort: number | undefined;
 	for (let attempt = 0; attempt < 5; attempt++) {
 		port = await freePort();
 		let sieveConfig = '';
@@ -205,6 +216,25 @@ plugin {
 }
 `;
 		}
+		if (options.pop3) {
+			pop3Port = await freePort();
+			pop3sPort = options.tls ? await freePort() : undefined;
+			sieveConfig += `
+service pop3-login {
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = ${pop3Port}
+  }
+  inet_listener pop3s {
+    address = 127.0.0.1
+    port = ${pop3sPort ?? 0}
+${pop3sPort === undefined ? '' : '    ssl = yes\n'}  }
+}
+protocol pop3 {
+  pop3_uidl_format = %08Xu%08Xv
+}
+`;
+		}
 		if (options.tls) {
 			tlsPort = await freePort();
 			tlsListener = `  inet_listener imaps {\n    address = 127.0.0.1\n    port = ${tlsPort}\n    ssl = yes\n  }`;
@@ -216,7 +246,7 @@ state_dir = ${dir}/state
 log_path = ${dir}/log/dovecot.log
 info_log_path = ${dir}/log/dovecot.log
 debug_log_path = ${dir}/log/dovecot.log
-protocols = imap${options.sieve ? ' sieve lmtp' : ''}
+protocols = imap${options.sieve ? ' sieve lmtp' : ''}${options.pop3 ? ' pop3' : ''}
 listen = 127.0.0.1
 ${tlsConfig}
 disable_plaintext_auth = no
@@ -288,7 +318,7 @@ ${sieveConfig}${options.extraConfig ?? ''}
 			continue;
 		}
 		const allExtraListening = async (): Promise<boolean> =>
-			(managesievePort === undefined || (await canConnect(managesievePort))) && (lmtpPort === undefined || (await canConnect(lmtpPort)));
+			(managesievePort === undefined || (await canConnect(managesievePort))) && (lmtpPort === undefined || (await canConnect(lmtpPort))) && (pop3Port === undefined || (await canConnect(pop3Port)));
 		// Up to 15 s: on a loaded 2-core machine the master can take several seconds to write its pid file.
 		for (let i = 0; i < 300; i++) {
 			if (existsSync(join(dir, 'run/master.pid')) && (await canConnect(port)) && (await allExtraListening())) break;
@@ -298,7 +328,7 @@ ${sieveConfig}${options.extraConfig ?? ''}
 		const pid = Number(pidText.trim());
 		if (pid > 0 && isAlive(pid) && (await canConnect(port))) {
 			return {
-				dir, host: '127.0.0.1', port, tlsPort, managesievePort, lmtpPort, separator, pid, passwordOf,
+				dir, host: '127.0.0.1', port, tlsPort, managesievePort, lmtpPort, pop3Port, pop3sPort, separator, pid, passwordOf,
 				mailDir: (user) => join(dir, 'mail', user, 'Maildir'),
 				logText: () => readFile(join(dir, 'log/dovecot.log'), 'utf8').catch(() => ''),
 				stop: async () => {

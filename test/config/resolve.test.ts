@@ -82,7 +82,7 @@ describe('resolveMigrateConfig: --from', () => {
 	}
 	for (const from of ['MBOX', 'Maildir', '', 'thunderbird']) {
 		test(`Given --from "${from}", when resolved, then a USAGE error lists the known kinds`, () => {
-			usage({...BASE, from}, /is not a known store kind/, /--from maildir, --from mbox, --from pst, --from eml or --from apple-mail/);
+			usage({...BASE, from}, /is not a known store kind/, /--from maildir, --from mbox, --from pst, --from eml, --from apple-mail, --from dbx or --from pop3/);
 		});
 	}
 });
@@ -206,5 +206,18 @@ describe('resolveMigrateConfig: the result is frozen', () => {
 		const config = resolveMigrateConfig({...BASE, exclude});
 		exclude.push('Trash');
 		assert.deepEqual(config.excludes, ['Junk']);
+	});
+});
+
+describe('resolveMigrateConfig: Outlook Express and POP3 sources (issue #16)', () => {
+	test('a pop3s:// source stays a URL (not a path) and is a pop3 source with its own password file', () => {
+		const config = resolveMigrateConfig({source: 'pop3s://old@pop.example.net', to: 'imaps://new@imap.example.net', sourcePasswordFile: '/run/pop-pass'}, {});
+		assert.equal(config.source, 'pop3s://old@pop.example.net');
+		assert.equal(config.sourceKind, 'pop3');
+		assert.equal(config.sourcePasswordFile, '/run/pop-pass');
+	});
+
+	test('--from dbx is accepted', () => {
+		assert.equal(resolveMigrateConfig({source: '/tmp/oe', from: 'dbx', dryRun: true}, {}).sourceKind, 'dbx');
 	});
 });

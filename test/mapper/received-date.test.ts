@@ -133,3 +133,13 @@ describe('chooseReceivedDate: Apple Mail date-received', () => {
 		assert.deepEqual(choose(received, {date: new Date('2099-01-01T00:00:00Z'), source: 'apple-date-received'}), {iso: '2003-07-01T10:52:37.000Z', source: 'received-header'});
 	});
 });
+
+describe('chooseReceivedDate: the Outlook Express receive time (issue #16)', () => {
+	const oe = new Date('2004-03-02T09:30:00Z');
+	test('Given an OE receive time and a Received header, when chosen, then the receive time OE recorded wins', () => {
+		assert.deepEqual(choose('Received: by mx; Tue, 2 Mar 2004 10:00:00 +0000\r\n\r\n', {date: oe, source: 'dbx-received-time'}), {iso: oe.toISOString(), source: 'dbx-received-time'});
+	});
+	test('Given an implausible OE receive time, when chosen, then the Received header is used', () => {
+		assert.deepEqual(choose('Received: by mx; Tue, 2 Mar 2004 10:00:00 +0000\r\n\r\n', {date: new Date('2100-01-01T00:00:00Z'), source: 'dbx-received-time'}), {iso: '2004-03-02T10:00:00.000Z', source: 'received-header'});
+	});
+});
