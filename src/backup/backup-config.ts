@@ -5,6 +5,7 @@
  */
 import {isAbsolute, relative, resolve as resolvePath} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
+import {SOURCE_KINDS, isSourceKind} from '../readers/open-source.js';
 import type {SourceKind} from '../readers/open-source.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
 import {parseImapUrl} from '../uploader/imap-target.js';
@@ -81,8 +82,8 @@ export function resolveBackupConfig(args: BackupArgs, platform: NodeJS.Platform 
 	} else {
 		let kind: SourceKind | undefined;
 		if (args.from !== undefined) {
-			if (args.from !== 'maildir' && args.from !== 'mbox' && args.from !== 'pst') {
-				throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: 'Use --from maildir, mbox or pst.'});
+			if (!isSourceKind(args.from)) {
+				throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: `Use --from ${SOURCE_KINDS.join(', ')}.`});
 			}
 			kind = args.from;
 		}

@@ -5,6 +5,7 @@
 import {basename, join, resolve as resolvePath} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
 import {parseMapRule} from '../mapper/folder-map.js';
+import {SOURCE_KINDS, isSourceKind} from '../readers/open-source.js';
 import type {SourceKind} from '../readers/open-source.js';
 import {parseImapUrl} from '../uploader/imap-target.js';
 import {parseFingerprintOption, readCaFile} from '../uploader/tls-pin.js';
@@ -52,8 +53,8 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 	if (!args.source) throw new MailshiftError('USAGE', 'No source was given.', 'fatal', {hint: 'mailshift migrate <source> --to imaps://user@host'});
 	let sourceKind: SourceKind | undefined;
 	if (args.from !== undefined) {
-		if (args.from !== 'maildir' && args.from !== 'mbox' && args.from !== 'pst') {
-			throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: 'Use --from maildir, --from mbox or --from pst.'});
+		if (!isSourceKind(args.from)) {
+			throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: `Use --from ${SOURCE_KINDS.join(', ')}.`});
 		}
 		sourceKind = args.from;
 	}

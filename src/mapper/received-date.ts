@@ -33,9 +33,10 @@ export function chooseReceivedDate(
 	fallback: Date,
 ): ChosenDate {
 	// Outlook records the delivery time itself (PR_MESSAGE_DELIVERY_TIME): for PST items it is the truth, ahead
-	// of the Received header it was derived from (issue #3).
-	if (message.storeDate?.source === 'pst-delivery-time' && isPlausibleDate(message.storeDate.date, now)) {
-		return {date: message.storeDate.date, source: 'pst-delivery-time'};
+	// of the Received header it was derived from (issue #3). Outlook for Mac's received time likewise (issue #16).
+	const recorded = message.storeDate?.source;
+	if ((recorded === 'pst-delivery-time' || recorded === 'olm-received-time') && isPlausibleDate(message.storeDate?.date, now)) {
+		return {date: message.storeDate!.date, source: recorded};
 	}
 	const received = receivedHeaderDate(firstHeader(fields, 'received'));
 	if (isPlausibleDate(received, now)) return {date: received, source: 'received-header'};

@@ -13,10 +13,18 @@ import {extname, resolve} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
 import {MaildirStore, looksLikeMaildir} from './maildir-store.js';
 import {MboxStore, looksLikeMbox} from './mbox-store.js';
+import {OlmStore} from './olm/olm-store.js';
 import {PstStore} from './pst-store.js';
 import type {ReaderOptions, SourceStore} from './source-store.js';
 
-export type SourceKind = 'maildir' | 'mbox' | 'pst';
+export const SOURCE_KINDS = ['maildir', 'mbox', 'pst', 'olm'] as const;
+
+export type SourceKind = typeof SOURCE_KINDS[number];
+
+/** True when `value` names a store kind this build reads (for --from). */
+export function isSourceKind(value: string): value is SourceKind {
+	return (SOURCE_KINDS as readonly string[]).includes(value);
+}
 
 /** True when the file at `path` starts with the PST/OST signature `!BDN`. Never throws. */
 export async function looksLikePst(path: string): Promise<boolean> {
@@ -52,6 +60,8 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 	if (info.isFile()) {
 		const ext = extname(absolute).toLowerCase();
 		if ((await looksLikePst(absolute)) || ext === '.pst' || ext === '.ost') return 'pst';
+		// Outlook for Mac archive: a ZIP named .olm (OlmStore refuses a damaged or non-ZIP one by name).
+		if (ext === '.olm') return 'olm';
 		if (await looksLikeMbox(absolute)) return 'mbox';
 		throw new MailshiftError('NOT_A_MAIL_STORE', `${absolute} is not an mbox file (it does not start with a "From " line) nor an Outlook .pst/.ost file.`, 'fatal', {
 			hint: 'Give an Outlook .pst/.ost file, a Maildir directory, an mbox file, or a folder of mbox files (e.g. a Thunderbird "Local Folders" directory). Use --from mbox to force.',
@@ -69,5 +79,6 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 export async function openSource(path: string, kind: SourceKind | undefined, options: ReaderOptions = {}): Promise<SourceStore> {
 	const chosen = kind ?? (await detectSourceKind(path));
 	if (chosen === 'pst') return PstStore.open(path, options);
+	if (chosen === 'olm') return OlmStore.open(path, options);
 	return chosen === 'maildir' ? MaildirStore.open(path, options) : MboxStore.open(path, options);
 }

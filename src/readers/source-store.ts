@@ -46,7 +46,7 @@ export type ReaderOptions = Readonly<{
 }>;
 
 export interface SourceStore {
-	readonly kind: 'mbox' | 'maildir' | 'pst';
+	readonly kind: 'mbox' | 'maildir' | 'pst' | 'olm';
 	/** Absolute path of the store. */
 	readonly location: string;
 	listFolders(signal?: AbortSignal): Promise<SourceFolder[]>;

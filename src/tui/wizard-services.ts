@@ -6,7 +6,7 @@ import type {EngineControls} from '../core/controls.js';
 import type {StatsStore} from '../core/stats.js';
 import type {FinishInfo} from './components/finish.js';
 
-export type StoreKind = 'maildir' | 'mbox' | 'pst';
+export type StoreKind = 'maildir' | 'mbox' | 'pst' | 'olm';
 
 export type FoundStore = Readonly<{path: string; kind: StoreKind; label: string; bytes?: number}>;
 
