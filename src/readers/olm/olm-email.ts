@@ -99,7 +99,7 @@ export function readOlmEmail(email: XmlElement): OlmEmail {
 				isMessage: contentType.toLowerCase() === 'message/rfc822',
 			};
 		});
-	return {...optional('source', source), content, attachments, flags, ...(received ? {received} : {})};
+	return {...(source === undefined ? {} : {source}), content, attachments, flags, ...(received ? {received} : {})};
 }
 
 /** True when the source text is a whole message: a header field first, then a blank line. */
