@@ -17,6 +17,7 @@ import {runVerifyCommand} from './run-verify.js';
 import {BACKUP_OPTIONS, runBackupCommand} from './run-backup.js';
 import {BATCH_OPTIONS, runBatchCommand} from './run-batch.js';
 import {runStatus} from './run-status.js';
+import {runDiscoverCommand} from './run-discover.js';
 import {RULES_OPTIONS, runRulesCommand} from './run-rules.js';
 import {shellCommand} from '../util/shell-quote.js';
 
@@ -142,6 +143,12 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			}
 			const [{renderWizard}, {createWizardServices}] = await Promise.all([import('../tui/render-tui.js'), import('./wizard-services.js')]);
 			await renderWizard({services: createWizardServices(cliIo), defaultBackupDir: `${cliIo.env['HOME'] ?? '.'}/mailshift-backup`, stdout: cliIo.stdout, stdin: cliIo.stdin});
+		})
+		.command('discover', 'List the mail stores found on this computer: kind, path, folders, messages, size', (y) => y
+			.option('json', {type: 'boolean', default: false, describe: 'Print JSON on stdout'})
+			.option('count', {type: 'boolean', default: true, describe: 'Open each store to count folders and messages (--no-count: only find them)'}),
+		async (args) => {
+			exitCode = await runDiscoverCommand({json: args.json, count: args.count, debug}, cliIo);
 		})
 		.command('demo', 'Start a throwaway private Dovecot on 127.0.0.1, migrate a generated sample store into it, show the result', (y) => y
 			.option('keep', {type: 'boolean', default: false, describe: 'Leave the server running and print how to connect and stop it'}),
