@@ -5,7 +5,7 @@
  */
 import {isAbsolute, relative, resolve as resolvePath} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
-import {SOURCE_KINDS, isSourceKind} from '../readers/open-source.js';
+import {fromKindsHint, isSourceKind} from '../readers/open-source.js';
 import type {SourceKind} from '../readers/open-source.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
 import {parseImapUrl} from '../uploader/imap-target.js';
@@ -83,7 +83,7 @@ export function resolveBackupConfig(args: BackupArgs, platform: NodeJS.Platform 
 		let kind: SourceKind | undefined;
 		if (args.from !== undefined) {
 			if (!isSourceKind(args.from)) {
-				throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: `Use --from ${SOURCE_KINDS.join(', ')}.`});
+				throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: fromKindsHint()});
 			}
 			kind = args.from;
 		}

@@ -5,7 +5,7 @@
 import {basename, join, resolve as resolvePath} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
 import {parseMapRule} from '../mapper/folder-map.js';
-import {SOURCE_KINDS, isSourceKind} from '../readers/open-source.js';
+import {fromKindsHint, isSourceKind} from '../readers/open-source.js';
 import type {SourceKind} from '../readers/open-source.js';
 import {parseImapUrl} from '../uploader/imap-target.js';
 import {parseFingerprintOption, readCaFile} from '../uploader/tls-pin.js';
@@ -54,7 +54,7 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 	let sourceKind: SourceKind | undefined;
 	if (args.from !== undefined) {
 		if (!isSourceKind(args.from)) {
-			throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: `Use --from ${SOURCE_KINDS.join(', ')}.`});
+			throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: fromKindsHint()});
 		}
 		sourceKind = args.from;
 	}

@@ -21,6 +21,12 @@ export const SOURCE_KINDS = ['maildir', 'mbox', 'pst', 'olm'] as const;
 
 export type SourceKind = typeof SOURCE_KINDS[number];
 
+/** The hint for a wrong --from: "Use --from maildir, --from mbox, … or --from olm." */
+export function fromKindsHint(): string {
+	const options = SOURCE_KINDS.map((k) => `--from ${k}`);
+	return `Use ${options.slice(0, -1).join(', ')} or ${options[options.length - 1] ?? ''}.`;
+}
+
 /** True when `value` names a store kind this build reads (for --from). */
 export function isSourceKind(value: string): value is SourceKind {
 	return (SOURCE_KINDS as readonly string[]).includes(value);
