@@ -227,7 +227,6 @@ async function readDirectory(path: string, handle: FileHandle, fileSize: number,
 			if (compressedSize === 0xffffffff) compressedSize = next();
 			if (localHeaderOffset === 0xffffffff) localHeaderOffset = next();
 		}
-		if (localHeaderOffset + compressedSize > fileSize) throw corrupt(`entry "${name}" lies past the end of the file (the file is cut)`);
 		entries.push({
 			name, method: directory.readUInt16LE(at + 10), compressedSize, size, crc32: directory.readUInt32LE(at + 16), localHeaderOffset,
 			isDirectory: name.endsWith('/'),

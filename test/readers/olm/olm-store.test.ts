@@ -202,6 +202,20 @@ describe('OlmStore', () => {
 		}
 	});
 
+	test('Given an aborted signal, reading a folder stops with ABORTED', async () => {
+		const store = await OlmStore.open(await write('abort.olm', buildZip(GOOD)));
+		try {
+			const [folder] = await store.listFolders();
+			const controller = new AbortController();
+			controller.abort();
+			await assert.rejects(async () => {
+				for await (const _ of store.messages(folder!, controller.signal)) assert.fail('nothing is yielded');
+			}, (error: unknown) => isMailshiftError(error) && error.code === 'ABORTED');
+		} finally {
+			await store.close();
+		}
+	});
+
 	test('Given a truncated .olm, opening it fails with SOURCE_UNREADABLE naming the file (no stack trace, no hang)', async () => {
 		const whole = buildZip(GOOD);
 		const path = await write('truncated.olm', whole.subarray(0, whole.length - 200));

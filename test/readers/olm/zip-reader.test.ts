@@ -139,6 +139,20 @@ describe('ZipReader', () => {
 		}
 	});
 
+	test('Given a directory entry pointing past the end of the file, only that entry fails and the others read', async () => {
+		const bytes = buildZip([{name: 'a.txt', data: 'first'}, {name: 'b.txt', data: 'second'}]);
+		const central = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+		bytes.writeUInt32LE(0x7fffffff, central + 42);
+		const path = await write('bad-offset.zip', bytes);
+		const zip = await ZipReader.open(path);
+		try {
+			await assert.rejects(zip.read(zip.entries()[0]!, 100), isCode('MESSAGE_UNPARSEABLE', /"a\.txt" has no local header/));
+			assert.equal((await zip.read(zip.entries()[1]!, 100)).toString(), 'second');
+		} finally {
+			await zip.close();
+		}
+	});
+
 	test('Given an entry whose local header was zeroed, read names the entry and says the file is damaged', async () => {
 		const bytes = buildZip([{name: 'a.txt', data: 'first'}, {name: 'b.txt', data: 'second'}]);
 		bytes.fill(0, 0, 30);
