@@ -16,7 +16,9 @@
  *   that source; otherwise it is composed (pst/compose-message.ts) from its properties (olm-email.ts), with
  *   its attachments. Flags from the XML; `storeDate` = received time ('olm-received-time'). Non-mail items
  *   are yielded with `raw` empty, `skipHint: 'not-mail'` and `itemKind`, so they are counted, never dropped.
- *   `ref.key` = the XML entry name (plus `#n` for the n-th item when a file holds several).
+ *   `ref.key` = the XML entry name (plus `#n` for the n-th item when a file holds several). With
+ *   `exportNonMail` (backups), contacts carry their vCard (olm-contact.ts); calendar, tasks and notes are
+ *   counted only (their OLM elements are not read yet).
  * - Problems (onProblem, iteration continues): an XML entry that is damaged or not XML ('failed',
  *   MESSAGE_UNPARSEABLE); an attachment that is missing or damaged (the message is uploaded without it,
  *   'warning' naming it); top-level files that are not mail (`Categories.xml`: FILE_IGNORED 'warning').
@@ -31,6 +33,8 @@ import type {MailAttachment} from '../pst/compose-message.js';
 import {comparePaths, compareStrings, pathKey} from '../path-order.js';
 import {folderLabel} from '../source-store.js';
 import type {ReaderOptions, SourceFolder, SourceStore} from '../source-store.js';
+import {buildCard} from '../../export/vcard.js';
+import {olmContactCard} from './olm-contact.js';
 import {isWholeMessage, readOlmEmail} from './olm-email.js';
 import {parseXml, XmlSyntaxError} from './xml-parser.js';
 import type {XmlElement} from './xml-parser.js';
@@ -123,7 +127,9 @@ export class OlmStore implements SourceStore {
 				const key = items.elements.length === 1 ? entry.name : `${entry.name}#${index + 1}`;
 				const ref = {store: this.location, folder: label, key, location: items.elements.length === 1 ? location : `${location}#${index + 1}`};
 				if (items.itemKind !== undefined) {
-					yield {ref, raw: Buffer.alloc(0), flags: new Set(), skipHint: 'not-mail', itemKind: items.itemKind};
+					const card = items.itemKind === 'contact' && this.#options.exportNonMail === true ? olmContactCard(item, `${this.location}#${key}`) : undefined;
+					const nonMailExport = card === undefined ? {} : {nonMailExport: {extension: 'vcf' as const, mediaType: 'text/vcard', title: card.formattedName, content: Buffer.from(buildCard(card), 'utf8')}};
+					yield {ref, raw: Buffer.alloc(0), flags: new Set(), skipHint: 'not-mail', itemKind: items.itemKind, ...nonMailExport};
 					continue;
 				}
 				yield await this.#message(item, ref, signal);

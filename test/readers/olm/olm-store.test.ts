@@ -164,6 +164,28 @@ describe('OlmStore', () => {
 		}
 	});
 
+	test('Given contacts and exportNonMail (a backup), each contact carries a vCard with its name and address', async () => {
+		const withMail: ZipInput[] = [{name: 'Local/Address Book/Contacts.xml', data: '<contacts><contact><OPFContactCopyDisplayName>Bea Muster</OPFContactCopyDisplayName>' +
+			'<OPFContactCopyFirstName>Bea</OPFContactCopyFirstName><OPFContactCopyLastName>Muster</OPFContactCopyLastName>' +
+			'<OPFContactCopyEmailAddressList><contactEmailAddress OPFContactEmailAddressAddress="bea@example.org"/></OPFContactCopyEmailAddressList>' +
+			'<OPFContactCopyBusinessPhone>+41 44 000 00 00</OPFContactCopyBusinessPhone></contact></contacts>'}];
+		const store = await OlmStore.open(await write('vcard.olm', buildZip(withMail)), {exportNonMail: true});
+		try {
+			const [contact] = (await readAll(store)).get('Address Book') ?? [];
+			const card = contact?.nonMailExport;
+			assert.equal(card?.extension, 'vcf');
+			assert.equal(card?.title, 'Bea Muster');
+			const text = card?.content.toString('utf8') ?? '';
+			assert.match(text, /^BEGIN:VCARD\r\nVERSION:4\.0\r\n/);
+			assert.match(text, /\r\nFN:Bea Muster\r\n/);
+			assert.match(text, /\r\nN:Muster;Bea;;;\r\n/);
+			assert.match(text, /\r\nEMAIL[^:]*:bea@example\.org\r\n/);
+			assert.match(text, /\r\nTEL[^:]*TYPE=[^:]*work[^:]*:\+41 44 000 00 00\r\n/);
+		} finally {
+			await store.close();
+		}
+	});
+
 	test('Given two opens of the same archive, folders, keys and bytes are identical', async () => {
 		const path = await write('stable.olm', buildZip(GOOD));
 		const digest = async (): Promise<string[]> => {
