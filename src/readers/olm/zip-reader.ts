@@ -30,6 +30,8 @@ export type ZipEntry = Readonly<{
 	/** Offset of the entry's local file header (APPNOTE §4.3.7). */
 	localHeaderOffset: number;
 	isDirectory: boolean;
+	/** General-purpose bit 0 (APPNOTE §4.4.4): the entry is encrypted, which this reader does not decrypt. */
+	isEncrypted: boolean;
 }>;
 
 export type ZipReaderOptions = Readonly<{
@@ -89,6 +91,7 @@ export class ZipReader {
 			hint: 'The archive is damaged here; export it again from the program that made it. The other entries are read.',
 		});
 		if (entry.size > maxBytes) throw bad(`declares ${entry.size} bytes, more than the ${maxBytes} accepted`);
+		if (entry.isEncrypted) throw bad('is encrypted (password-protected archives are not supported)');
 		if (entry.method !== 0 && entry.method !== 8) throw bad(`uses compression method ${entry.method} (only stored and deflated are supported)`);
 		const header = Buffer.alloc(30);
 		const {bytesRead} = await this.#handle.read(header, 0, 30, entry.localHeaderOffset);
@@ -229,7 +232,7 @@ async function readDirectory(path: string, handle: FileHandle, fileSize: number,
 		}
 		entries.push({
 			name, method: directory.readUInt16LE(at + 10), compressedSize, size, crc32: directory.readUInt32LE(at + 16), localHeaderOffset,
-			isDirectory: name.endsWith('/'),
+			isDirectory: name.endsWith('/'), isEncrypted: (flags & 1) === 1,
 		});
 		at = end;
 	}

@@ -153,6 +153,19 @@ describe('ZipReader', () => {
 		}
 	});
 
+	test('Given an encrypted entry, read says so for that entry instead of failing its checksum', async () => {
+		const bytes = buildZip([{name: 'secret.xml', data: 'x'}]);
+		const central = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+		bytes.writeUInt16LE(bytes.readUInt16LE(central + 8) | 1, central + 8);
+		const path = await write('encrypted.zip', bytes);
+		const zip = await ZipReader.open(path);
+		try {
+			await assert.rejects(zip.read(zip.entries()[0]!, 100), isCode('MESSAGE_UNPARSEABLE', /"secret\.xml" is encrypted/));
+		} finally {
+			await zip.close();
+		}
+	});
+
 	test('Given an entry whose local header was zeroed, read names the entry and says the file is damaged', async () => {
 		const bytes = buildZip([{name: 'a.txt', data: 'first'}, {name: 'b.txt', data: 'second'}]);
 		bytes.fill(0, 0, 30);
