@@ -5,8 +5,8 @@
  */
 import {isAbsolute, relative, resolve as resolvePath} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
+import {fromKindsHint, isSourceKind} from '../readers/open-source.js';
 import type {SourceKind} from '../readers/open-source.js';
-import {isSourceKind, sourceKindChoices} from '../readers/open-source.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
 import {parseImapUrl} from '../uploader/imap-target.js';
 import type {BackupFormat} from './backup-layout.js';
@@ -83,7 +83,7 @@ export function resolveBackupConfig(args: BackupArgs, platform: NodeJS.Platform 
 		let kind: SourceKind | undefined;
 		if (args.from !== undefined) {
 			if (!isSourceKind(args.from)) {
-				throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: `Use ${sourceKindChoices()}.`});
+				throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: fromKindsHint()});
 			}
 			kind = args.from;
 		}

@@ -26,7 +26,7 @@ import {fsyncDirectory} from './durable-file.js';
 import {openPrivateFile} from './private-tree.js';
 
 /** Kinds of sources a backup can come from. */
-export type SourceKindName = 'maildir' | 'mbox' | 'pst' | 'eml' | 'apple-mail' | 'dbx' | 'pop3' | 'imap';
+export type SourceKindName = 'maildir' | 'mbox' | 'pst' | 'eml' | 'apple-mail' | 'dbx' | 'pop3' | 'olm' | 'imap';
 
 /** The manifest's `source` (see the file header for the digest definitions). */
 export type ManifestSource = Readonly<{

@@ -20,6 +20,7 @@ import {BACKUP_OPTIONS, runBackupCommand} from './run-backup.js';
 import {BATCH_OPTIONS, runBatchCommand} from './run-batch.js';
 import {runStatus} from './run-status.js';
 import {MIGRATE_RULES_OPTIONS, RULES_OPTIONS, runRulesCommand, sieveRulesConfig} from './run-rules.js';
+import {runDiscoverCommand} from './run-discover.js';
 import {shellCommand} from '../util/shell-quote.js';
 
 /** Each command's own options: what its --help lists, what it accepts, what MAILSHIFT_<OPTION> and --config may set. */
@@ -225,6 +226,12 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			}
 			const [{renderWizard}, {createWizardServices}] = await Promise.all([import('../tui/render-tui.js'), import('./wizard-services.js')]);
 			await renderWizard({services: createWizardServices(cliIo, {sievePort: args['sieve-port']}), defaultBackupDir: `${cliIo.env['HOME'] ?? '.'}/mailshift-backup`, stdout: cliIo.stdout, stdin: cliIo.stdin});
+		})
+		.command('discover', 'List the mail stores found on this computer: kind, path, folders, messages, size', (y) => y
+			.option('json', {type: 'boolean', default: false, describe: 'Print JSON on stdout'})
+			.option('count', {type: 'boolean', default: true, describe: 'Open each store to count folders and messages (--no-count: only find them)'}),
+		async (args) => {
+			exitCode = await runDiscoverCommand({json: args.json, count: args.count, debug}, cliIo);
 		})
 		.command('demo', 'Start a throwaway private Dovecot on 127.0.0.1, migrate a generated sample store into it, show the result', (y) => y
 			.options(DEMO_OPTIONS).epilogue(EPILOGUE),

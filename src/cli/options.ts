@@ -25,7 +25,7 @@ export const MIGRATE_OPTIONS = {
 	bwlimit: {type: 'string', group: CONNECTION, describe: 'At most this many bytes per second, e.g. 2M'},
 	'max-duration': {type: 'string', group: BEHAVIOUR, describe: 'Stop cleanly after this long, e.g. 8h (run again to resume)'},
 	'daily-budget': {type: 'string', group: BEHAVIOUR, describe: 'Stop cleanly after uploading this much, e.g. 450M for Gmail (run again tomorrow)'},
-	from: {type: 'string', group: MAPPING, choices: ['maildir', 'mbox', 'pst', 'eml', 'apple-mail', 'dbx', 'pop3'], describe: 'Source kind, when detection guesses wrong'},
+	from: {type: 'string', group: MAPPING, choices: ['maildir', 'mbox', 'pst', 'eml', 'apple-mail', 'dbx', 'pop3', 'olm'], describe: 'Source kind, when detection guesses wrong'},
 	prefix: {type: 'string', group: MAPPING, describe: 'Put the whole tree under this folder, e.g. "Imported/Old PC" (levels separated by /)'},
 	map: {type: 'string', array: true, group: MAPPING, describe: "Map a folder (and its subfolders): 'Local=Remote', repeatable"},
 	exclude: {type: 'string', array: true, group: MAPPING, describe: 'Skip folders matching this glob (* ? **), repeatable'},

@@ -40,7 +40,7 @@ export const BACKUP_OPTIONS = {
 	verify: {type: 'string', group: BACKUP, describe: 'Check the backup in this directory against its manifest instead (exit 0 when it matches, 5 otherwise)'},
 	force: {type: 'boolean', group: BACKUP, default: false, describe: 'Refresh a complete backup in --out (unchanged messages kept, files of messages no longer in the source deleted), or start over an unfinished one made with other options'},
 	'include-trashed': {type: 'boolean', group: BACKUP, default: false, describe: 'Also back up messages marked trashed (Maildir T), as migrate --include-trashed uploads them'},
-	from: {type: 'string', group: SOURCE, choices: ['maildir', 'mbox', 'pst', 'eml', 'apple-mail', 'dbx'], describe: 'Source kind, when detection guesses wrong'},
+	from: {type: 'string', group: SOURCE, choices: ['maildir', 'mbox', 'pst', 'eml', 'apple-mail', 'dbx', 'olm'], describe: 'Source kind, when detection guesses wrong'},
 	'oauth-token-command': {type: 'string', group: SOURCE, describe: 'For an imap(s):// source with OAuth2: a command that prints an access token'},
 	'oauth-token-file': {type: 'string', group: SOURCE, describe: 'For an imap(s):// source with OAuth2: a file holding the access token (or set MAILSHIFT_OAUTH_TOKEN)'},
 	'password-file': {type: 'string', group: SOURCE, describe: 'For an imap(s):// source: read the password from this file (else MAILSHIFT_PASSWORD, else a hidden prompt)'},

@@ -3,8 +3,8 @@
  * folder planning and starting a migration — the wizard (src/tui/wizard.tsx) knows only the interface.
  */
 import {promises as dns} from 'node:dns';
-import {existsSync, promises as fs} from 'node:fs';
-import {homedir, platform} from 'node:os';
+import {promises as fs} from 'node:fs';
+import {homedir} from 'node:os';
 import {basename, dirname, join, resolve} from 'node:path';
 import {Writable} from 'node:stream';
 import {resolveMigrateConfig} from '../config/resolve.js';
@@ -15,7 +15,8 @@ import {parseMapRule, planFolders} from '../mapper/folder-map.js';
 import {prepareRules, sieveAccessFor} from '../rules/rules-job.js';
 import {filterFileFor} from './migrate-rules.js';
 import {isSkip, mapMessage} from '../mapper/map-message.js';
-import {detectSourceKind, openSource} from '../readers/open-source.js';
+import {discoverStores, NOT_READABLE_YET, sizeOf} from '../discovery/discover-stores.js';
+import {openSource} from '../readers/open-source.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
@@ -58,54 +59,6 @@ function kindOf(path: string): StoreKind | undefined {
 	return /\.(pst|ost)$/i.test(path) ? 'pst' : undefined;
 }
 
-async function size(path: string): Promise<number | undefined> {
-	try {
-		const info = await fs.stat(path);
-		if (info.isFile()) return info.size;
-		let total = 0;
-		const walk = async (dir: string, depth: number): Promise<void> => {
-			if (depth > 6) return;
-			for (const entry of await fs.readdir(dir, {withFileTypes: true}).catch(() => [])) {
-				const p = join(dir, entry.name);
-				if (entry.isDirectory()) await walk(p, depth + 1);
-				else if (entry.isFile()) total += (await fs.stat(p).catch(() => ({size: 0}))).size;
-			}
-		};
-		await walk(path, 0);
-		return total;
-	} catch {
-		return undefined;
-	}
-}
-
-/** Thunderbird profiles from profiles.ini: each profile's Mail/* account folders (Local Folders, POP accounts). */
-async function thunderbirdStores(home: string, env: NodeJS.ProcessEnv): Promise<FoundStore[]> {
-	const roots = [join(home, '.thunderbird'), join(home, 'Library', 'Thunderbird'), ...(env['APPDATA'] ? [join(env['APPDATA'], 'Thunderbird')] : [])];
-	const out: FoundStore[] = [];
-	for (const root of roots) {
-		const ini = await fs.readFile(join(root, 'profiles.ini'), 'utf8').catch(() => undefined);
-		if (!ini) continue;
-		for (const section of ini.split(/^\[/m)) {
-			const path = /^Path=(.+)$/m.exec(section)?.[1]?.trim();
-			if (!path) continue;
-			const isRelative = /^IsRelative=1$/m.test(section);
-			const profile = isRelative ? join(root, path) : path;
-			const mail = join(profile, 'Mail');
-			for (const entry of await fs.readdir(mail, {withFileTypes: true}).catch(() => [])) {
-				if (!entry.isDirectory()) continue;
-				const store = join(mail, entry.name);
-				out.push({path: store, kind: 'mbox', label: `Thunderbird ${basename(profile)}: ${entry.name === 'Local Folders' ? 'Local Folders' : `${entry.name} (POP account)`}`, ...(await withSize(store))});
-			}
-		}
-	}
-	return out;
-}
-
-async function withSize(path: string): Promise<{bytes?: number}> {
-	const bytes = await size(path);
-	return bytes === undefined ? {} : {bytes};
-}
-
 /**
  * `sievePort`: where ManageSieve listens on the IMAP host (`mailshift tui --sieve-port`). @default 4190
  */
@@ -120,31 +73,11 @@ export function createWizardServices(io: CliIo, options: Readonly<{sievePort?: n
 		canBackup: true,
 
 		async discover() {
-			const found: FoundStore[] = [];
-			const pstDirs = [
-				...(env['LOCALAPPDATA'] ? [join(env['LOCALAPPDATA'], 'Microsoft', 'Outlook')] : []),
-				join(home, 'Documents', 'Outlook Files'), join(home, 'Documents'), join(home, 'Desktop'), join(home, 'Downloads'), home,
-			];
-			for (const dir of pstDirs) {
-				for (const entry of await fs.readdir(dir, {withFileTypes: true}).catch(() => [])) {
-					if (entry.isFile() && /\.(pst|ost)$/i.test(entry.name)) {
-						const path = join(dir, entry.name);
-						if (!found.some((f) => f.path === path)) found.push({path, kind: 'pst', label: `Outlook data file ${entry.name}`, ...(await withSize(path))});
-					}
-				}
-			}
-			found.push(...(await thunderbirdStores(home, env)));
-			for (const name of ['Maildir', 'mail', 'Mail']) {
-				const path = join(home, name);
-				if (!existsSync(path) || platform() === 'darwin' && name === 'Mail') continue;
-				try {
-					const kind = await detectSourceKind(path);
-					found.push({path, kind, label: `~/${name}`, ...(await withSize(path))});
-				} catch {
-					// not a mail store
-				}
-			}
-			return found;
+			const stores = await discoverStores({home, env});
+			return stores.map((store): FoundStore => ({
+				path: store.path, kind: store.kind, label: store.readable ? store.label : `${store.label} — ${NOT_READABLE_YET}`,
+				...(store.bytes === undefined ? {} : {bytes: store.bytes}),
+			}));
 		},
 
 		async inspect(path, signal) {
@@ -161,7 +94,7 @@ export function createWizardServices(io: CliIo, options: Readonly<{sievePort?: n
 					messages += n;
 				}
 				counted.set(absolute, perFolder);
-				const result: StoreDetails = {kind: kindOf(absolute) ?? store.kind, folders: folders.length, messages, bytes: folders.reduce((n, f) => n + (f.bytes ?? 0), 0) || ((await size(absolute)) ?? 0)};
+				const result: StoreDetails = {kind: kindOf(absolute) ?? store.kind, folders: folders.length, messages, bytes: folders.reduce((n, f) => n + (f.bytes ?? 0), 0) || ((await sizeOf(absolute)) ?? 0)};
 				details.set(absolute, result);
 				return result;
 			} finally {

@@ -5,8 +5,8 @@
 import {basename, join, resolve as resolvePath} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
 import {parseMapRule} from '../mapper/folder-map.js';
+import {fromKindsHint, isSourceKind} from '../readers/open-source.js';
 import type {SourceKind} from '../readers/open-source.js';
-import {isSourceKind, sourceKindChoices} from '../readers/open-source.js';
 import {isPop3Url} from '../readers/pop3/pop3-store.js';
 import {parseImapUrl} from '../uploader/imap-target.js';
 import {parseFingerprintOption, readCaFile} from '../uploader/tls-pin.js';
@@ -56,7 +56,7 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 	let sourceKind: SourceKind | undefined;
 	if (args.from !== undefined) {
 		if (!isSourceKind(args.from)) {
-			throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: `Use ${sourceKindChoices()}.`});
+			throw new MailshiftError('USAGE', `--from ${args.from} is not a known store kind.`, 'fatal', {hint: fromKindsHint()});
 		}
 		sourceKind = args.from;
 	}

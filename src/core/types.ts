@@ -18,7 +18,7 @@ export type SourceRef = Readonly<{
 }>;
 
 /** Where a store-supplied delivery time came from (used only when no `Received:` date is usable). */
-export type StoreDateSource = 'file-mtime' | 'from-line' | 'pst-delivery-time' | 'apple-date-received' | 'dbx-received-time';
+export type StoreDateSource = 'file-mtime' | 'from-line' | 'pst-delivery-time' | 'apple-date-received' | 'dbx-received-time' | 'olm-received-time';
 
 /** Why a reader says a message should not be uploaded by default. */
 export type SourceSkipHint = 'maildir-trashed' | 'mozilla-expunged' | 'not-mail';

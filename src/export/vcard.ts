@@ -6,6 +6,7 @@
  * Outlook stores numbers in any format; TYPE parameters use the RFC's values (home, work, cell, fax, pager,
  * voice, text) so importers map them; the photo is a data: URI (§6.2.4).
  */
+import {createHash} from 'node:crypto';
 import {contentLine, escapeText, paramValue, utcDate, utcDateTime} from './content-lines.js';
 
 export type Phone = Readonly<{number: string; types: readonly string[]; preferred?: boolean}>;
@@ -49,6 +50,12 @@ export type Card = Readonly<{
 	members?: readonly string[];
 	revision?: Date;
 }>;
+
+/** A stable `urn:uuid:` from `seed` (a name-based UUID shape over its SHA-256): the same item, the same UID. */
+export function stableUid(seed: string): string {
+	const hex = createHash('sha256').update(seed).digest('hex');
+	return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 /** The vCard text (CRLF line ends). */
 export function buildCard(card: Card): string {

@@ -36,9 +36,9 @@ export function chooseReceivedDate(
 	// Outlook records the delivery time itself (PR_MESSAGE_DELIVERY_TIME): for PST items it is the truth, ahead
 	// of the Received header it was derived from (issue #3).
 	// Apple Mail records it too (emlx plist `date-received`), and Outlook Express in its message info record
-	// (dbx-store.ts): the same truth.
+	// (dbx-store.ts), and Outlook for Mac's received time (issue #16): the same truth.
 	const source = message.storeDate?.source;
-	if ((source === 'pst-delivery-time' || source === 'apple-date-received' || source === 'dbx-received-time') && isPlausibleDate(message.storeDate?.date, now)) {
+	if ((source === 'pst-delivery-time' || source === 'apple-date-received' || source === 'dbx-received-time' || source === 'olm-received-time') && isPlausibleDate(message.storeDate?.date, now)) {
 		return {date: message.storeDate.date, source};
 	}
 	const received = receivedHeaderDate(firstHeader(fields, 'received'));

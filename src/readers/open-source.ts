@@ -14,6 +14,7 @@ import {extname, resolve} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
 import {MaildirStore, looksLikeMaildir} from './maildir-store.js';
 import {MboxStore, looksLikeMbox} from './mbox-store.js';
+import {OlmStore} from './olm/olm-store.js';
 import {PstStore} from './pst-store.js';
 import {AppleMailStore, looksLikeAppleMail} from './apple-mail/apple-mail-store.js';
 import {EmlFolderStore, looksLikeEmlTree} from './eml/eml-folder-store.js';
@@ -22,17 +23,18 @@ import {isPop3Url, Pop3Store} from './pop3/pop3-store.js';
 import type {ReaderOptions, SourceStore} from './source-store.js';
 
 /** Every kind `--from` accepts. */
-export const SOURCE_KINDS = ['maildir', 'mbox', 'pst', 'eml', 'apple-mail', 'dbx', 'pop3'] as const;
+export const SOURCE_KINDS = ['maildir', 'mbox', 'pst', 'eml', 'apple-mail', 'dbx', 'pop3', 'olm'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
+/** True when `value` names a store kind this build reads (for --from). */
 export function isSourceKind(value: string): value is SourceKind {
 	return (SOURCE_KINDS as readonly string[]).includes(value);
 }
 
-/** "--from maildir, --from mbox, … or --from apple-mail": the hint for an unknown `--from`. */
-export function sourceKindChoices(): string {
+/** The hint for a wrong --from: "Use --from maildir, --from mbox, … or --from olm." */
+export function fromKindsHint(): string {
 	const options = SOURCE_KINDS.map((kind) => `--from ${kind}`);
-	return `${options.slice(0, -1).join(', ')} or ${options.at(-1) ?? ''}`;
+	return `Use ${options.slice(0, -1).join(', ')} or ${options.at(-1) ?? ''}.`;
 }
 
 /** True when the file at `path` starts with the PST/OST signature `!BDN`. Never throws. */
@@ -70,6 +72,8 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 		const ext = extname(absolute).toLowerCase();
 		if ((await looksLikePst(absolute)) || ext === '.pst' || ext === '.ost') return 'pst';
 		if (ext === '.dbx' || (await looksLikeDbx(absolute))) return 'dbx';
+		// Outlook for Mac archive: a ZIP named .olm (OlmStore refuses a damaged or non-ZIP one by name).
+		if (ext === '.olm') return 'olm';
 		if (await looksLikeMbox(absolute)) return 'mbox';
 		throw new MailshiftError('NOT_A_MAIL_STORE', `${absolute} is not an mbox file (it does not start with a "From " line) nor an Outlook .pst/.ost file.`, 'fatal', {
 			hint: 'Give an Outlook .pst/.ost file, a Maildir directory, an mbox file, or a folder of mbox files (e.g. a Thunderbird "Local Folders" directory). Use --from mbox to force.',
@@ -106,5 +110,6 @@ export async function openSource(path: string, kind: SourceKind | undefined, opt
 	if (chosen === 'eml') return EmlFolderStore.open(path, options);
 	if (chosen === 'apple-mail') return AppleMailStore.open(path, options);
 	if (chosen === 'dbx') return DbxStore.open(path, options);
+	if (chosen === 'olm') return OlmStore.open(path, options);
 	return chosen === 'maildir' ? MaildirStore.open(path, options) : MboxStore.open(path, options);
 }

@@ -63,7 +63,7 @@ export type ReaderOptions = Readonly<{
 }>;
 
 export interface SourceStore {
-	readonly kind: 'maildir' | 'mbox' | 'pst' | 'eml' | 'apple-mail' | 'dbx' | 'pop3';
+	readonly kind: 'maildir' | 'mbox' | 'pst' | 'eml' | 'apple-mail' | 'dbx' | 'pop3' | 'olm';
 	/** Absolute path of the store. */
 	readonly location: string;
 	listFolders(signal?: AbortSignal): Promise<SourceFolder[]>;

@@ -6,9 +6,10 @@ import type {EngineControls} from '../core/controls.js';
 import type {StatsStore} from '../core/stats.js';
 import type {FinishInfo} from './components/finish.js';
 
-export type StoreKind = 'maildir' | 'mbox' | 'pst' | 'eml' | 'apple-mail' | 'dbx' | 'pop3';
+export type StoreKind = 'maildir' | 'mbox' | 'pst' | 'eml' | 'apple-mail' | 'dbx' | 'pop3' | 'olm';
 
-export type FoundStore = Readonly<{path: string; kind: StoreKind; label: string; bytes?: number}>;
+/** `kind` is what discovery found (src/discovery/discover-stores.ts), possibly one this build cannot read yet (its label says so). */
+export type FoundStore = Readonly<{path: string; kind: string; label: string; bytes?: number}>;
 
 export type StoreDetails = Readonly<{kind: StoreKind; folders: number; messages?: number; bytes: number}>;
 

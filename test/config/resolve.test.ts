@@ -74,7 +74,7 @@ describe('resolveMigrateConfig: source and destination', () => {
 });
 
 describe('resolveMigrateConfig: --from', () => {
-	const good: ReadonlyArray<readonly [string | undefined, string | undefined]> = [[undefined, undefined], ['maildir', 'maildir'], ['mbox', 'mbox'], ['pst', 'pst']];
+	const good: ReadonlyArray<readonly [string | undefined, string | undefined]> = [[undefined, undefined], ['maildir', 'maildir'], ['mbox', 'mbox'], ['pst', 'pst'], ['olm', 'olm']];
 	for (const [from, kind] of good) {
 		test(`Given --from ${from ?? '(none)'}, when resolved, then sourceKind is ${kind ?? 'undefined (detected later)'}`, () => {
 			assert.equal(resolveMigrateConfig({...BASE, ...(from === undefined ? {} : {from})}).sourceKind, kind);
@@ -82,7 +82,7 @@ describe('resolveMigrateConfig: --from', () => {
 	}
 	for (const from of ['MBOX', 'Maildir', '', 'thunderbird']) {
 		test(`Given --from "${from}", when resolved, then a USAGE error lists the known kinds`, () => {
-			usage({...BASE, from}, /is not a known store kind/, /--from maildir, --from mbox, --from pst, --from eml, --from apple-mail, --from dbx or --from pop3/);
+			usage({...BASE, from}, /is not a known store kind/, /--from maildir, --from mbox, --from pst, --from eml, --from apple-mail, --from dbx, --from pop3 or --from olm/);
 		});
 	}
 });

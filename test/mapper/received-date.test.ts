@@ -48,6 +48,11 @@ describe('chooseReceivedDate', () => {
 		assert.deepEqual(choose(headers, {date: MTIME, source: 'file-mtime'}), {iso: '2003-07-03T10:00:00.000Z', source: 'received-header'});
 	});
 
+	test('Given an Outlook for Mac received time and a Received header, when a date is chosen, then the time Outlook recorded wins (like a PST delivery time)', () => {
+		const headers = 'Received: by final; 3 Jul 2003 10:00:00 +0000\nDate: 30 Jun 2003 10:00:00 +0000\n\nbody';
+		assert.deepEqual(choose(headers, {date: MTIME, source: 'olm-received-time'}), {iso: MTIME.toISOString(), source: 'olm-received-time'});
+	});
+
 	test('Given a folded Received header in an LF message, when a date is chosen, then the date on the continuation line is used', () => {
 		const headers = 'Received: from mail.example.com (mail.example.com [192.0.2.1])\n\tby mx.example.org (Postfix) with ESMTP id 1;\n\tTue, 1 Jul 2003 10:52:37 +0200\n\n';
 		assert.deepEqual(choose(headers), {iso: '2003-07-01T08:52:37.000Z', source: 'received-header'});

@@ -45,7 +45,10 @@ export type FileAttachment = Readonly<{
 
 export type MessageAttachment = Readonly<{type: 'message'; filename?: string; message: MailContent}>;
 
-export type MailAttachment = FileAttachment | MessageAttachment;
+/** An attached message already in RFC 5322 bytes (an `.eml` inside an Outlook for Mac archive): sent as is. */
+export type RawMessageAttachment = Readonly<{type: 'raw-message'; filename?: string; raw: Buffer}>;
+
+export type MailAttachment = FileAttachment | MessageAttachment | RawMessageAttachment;
 
 export type MailContent = Readonly<{
 	/** The original header block (PR_TRANSPORT_MESSAGE_HEADERS), any line ends. */
@@ -201,7 +204,9 @@ function bodyTree(content: MailContent, seed: string): Part {
 	if (others.length === 0) return body;
 	const parts: Part[] = [body];
 	for (const [index, attachment] of others.entries()) {
-		parts.push(attachment.type === 'file' ? filePart(attachment, 'attachment') : messagePart(attachment, `${seed}/m${index}`));
+		if (attachment.type === 'file') parts.push(filePart(attachment, 'attachment'));
+		else if (attachment.type === 'message') parts.push(messagePart(attachment, `${seed}/m${index}`));
+		else parts.push(rfc822Part(attachment.raw, attachment.filename));
 	}
 	return multipart('mixed', boundary(), parts);
 }
@@ -246,11 +251,15 @@ function filePart(attachment: FileAttachment, disposition: 'inline' | 'attachmen
 }
 
 function messagePart(attachment: MessageAttachment, seed: string): Part {
-	const inner = composeMessage(attachment.message, seed);
+	return rfc822Part(composeMessage(attachment.message, seed), attachment.filename);
+}
+
+/** RFC 2046 §5.2.1: message/rfc822 is never base64; 7bit or 8bit as its bytes are (line ends made CRLF). */
+function rfc822Part(raw: Buffer, name: string | undefined): Part {
+	const inner = raw.includes(0x0a) && !raw.includes('\r\n') ? Buffer.from(raw.toString('latin1').replace(/\n/g, '\r\n'), 'latin1') : raw;
 	const is7bit = !inner.some((b) => b >= 0x80);
 	let headers = 'Content-Type: message/rfc822\r\n';
 	headers += `Content-Transfer-Encoding: ${is7bit ? '7bit' : '8bit'}\r\n`;
-	const name = attachment.filename;
 	headers += parameterHeader('Content-Disposition', 'attachment', name === undefined || name === '' ? [] : parameterSegments('filename', name));
 	return {headers, body: inner};
 }

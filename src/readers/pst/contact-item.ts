@@ -14,9 +14,9 @@
  * Distribution lists: PidLidDistributionListName, members from PidLidDistributionListOneOffMembers (one-off entry
  * IDs with the members' SMTP addresses); members without one are named in a warning.
  */
-import {createHash} from 'node:crypto';
 import type {PSTMessage} from 'pst-extractor';
 import type {Card, Email, Phone, PostalAddress} from '../../export/vcard.js';
+import {stableUid} from '../../export/vcard.js';
 import {categoriesOf} from './item-basics.js';
 import {contentTypeFor} from './media-types.js';
 import type {NamedProperties} from './named-properties.js';
@@ -167,10 +167,9 @@ function contactPhoto(message: PSTMessage, charset: string, warnings: string[]):
 	return undefined;
 }
 
-/** A stable `urn:uuid:` from the item identity (a name-based UUID shape over its SHA-256). */
+/** A stable `urn:uuid:` from the item identity. */
 function uidOf(identity: string): string {
-	const hex = createHash('sha256').update(`mailshift-pst-item:${identity}`).digest('hex');
-	return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+	return stableUid(`mailshift-pst-item:${identity}`);
 }
 
 /** Outlook stores dates such as birthdays as local midnight in UTC: the nearest UTC midnight is the day meant. */

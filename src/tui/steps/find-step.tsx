@@ -69,7 +69,7 @@ export function FindStep({services, onDone}: Props) {
 				{!details && !error ? <Spinner label="Counting folders and messages… (b to go back)" /> : null}
 				{details ? (
 					<>
-						<Text>{details.kind === 'pst' ? 'Outlook data file' : details.kind === 'mbox' ? 'mbox / Thunderbird folders' : details.kind === 'eml' ? 'folders of .eml files' : details.kind === 'apple-mail' ? 'Apple Mail' : 'Maildir'}: {formatCount(details.folders)} folders{details.messages === undefined ? '' : `, ${formatCount(details.messages)} messages`}, {formatBytes(details.bytes)}</Text>
+						<Text>{details.kind === 'pst' ? 'Outlook data file' : details.kind === 'olm' ? 'Outlook for Mac archive' : details.kind === 'dbx' ? 'Outlook Express folders' : details.kind === 'mbox' ? 'mbox / Thunderbird folders' : details.kind === 'eml' ? 'folders of .eml files' : details.kind === 'apple-mail' ? 'Apple Mail' : 'Maildir'}: {formatCount(details.folders)} folders{details.messages === undefined ? '' : `, ${formatCount(details.messages)} messages`}, {formatBytes(details.bytes)}</Text>
 						<Text color="green">Enter to use it · b to choose another</Text>
 					</>
 				) : null}
