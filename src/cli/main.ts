@@ -23,13 +23,20 @@ import {MIGRATE_RULES_OPTIONS, RULES_OPTIONS, runRulesCommand, sieveRulesConfig}
 import {runDiscoverCommand} from './run-discover.js';
 import {shellCommand} from '../util/shell-quote.js';
 
+/** `mailshift discover`. */
+const DISCOVER_OPTIONS = {
+	json: {type: 'boolean', default: false, describe: 'Print JSON on stdout'},
+	count: {type: 'boolean', default: true, describe: 'Open each store to count folders and messages (--no-count: only find them)'},
+} as const satisfies Record<string, Options>;
+
 /** Each command's own options: what its --help lists, what it accepts, what MAILSHIFT_<OPTION> and --config may set. */
 const COMMAND_OPTIONS: Readonly<Record<string, Readonly<Record<string, Options>>>> = {
-	migrate: MIGRATE_OPTIONS, backup: BACKUP_OPTIONS, batch: BATCH_OPTIONS, verify: VERIFY_OPTIONS, status: STATUS_OPTIONS, demo: DEMO_OPTIONS,
+	migrate: {...MIGRATE_OPTIONS, ...MIGRATE_RULES_OPTIONS}, backup: BACKUP_OPTIONS, batch: BATCH_OPTIONS, verify: VERIFY_OPTIONS, status: STATUS_OPTIONS,
+	rules: RULES_OPTIONS, discover: DISCOVER_OPTIONS, demo: DEMO_OPTIONS,
 };
 
 /** Every command name (yargs registers the same below; `completion` is yargs' own). */
-const COMMANDS: readonly string[] = ['migrate', 'backup', 'batch', 'verify', 'status', 'tui', 'demo', 'completion'];
+const COMMANDS: readonly string[] = ['migrate', 'backup', 'batch', 'verify', 'status', 'rules', 'discover', 'tui', 'demo', 'completion'];
 
 /** Edit distance (insert, delete, substitute, swap of neighbours), for "did you mean". Pure; inputs are short. */
 export function editDistance(a: string, b: string): number {
@@ -228,8 +235,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			await renderWizard({services: createWizardServices(cliIo, {sievePort: args['sieve-port']}), defaultBackupDir: `${cliIo.env['HOME'] ?? '.'}/mailshift-backup`, stdout: cliIo.stdout, stdin: cliIo.stdin});
 		})
 		.command('discover', 'List the mail stores found on this computer: kind, path, folders, messages, size', (y) => y
-			.option('json', {type: 'boolean', default: false, describe: 'Print JSON on stdout'})
-			.option('count', {type: 'boolean', default: true, describe: 'Open each store to count folders and messages (--no-count: only find them)'}),
+			.options(DISCOVER_OPTIONS).epilogue(EPILOGUE),
 		async (args) => {
 			exitCode = await runDiscoverCommand({json: args.json, count: args.count, debug}, cliIo);
 		})
