@@ -12,7 +12,10 @@
  * - Source: the real path (symbolic links resolved, `.`/`..`/trailing slashes gone), each component spelled as
  *   it is stored (on a file system that ignores case, `~/mail` and `~/Mail` are one directory: the stored name
  *   is the one whose device and inode are those of the given one).
- * - Destination: user, port and host; the host case-insensitive (RFC 4343), parsed as a URL host (IPv4 forms
+ * - Destination: user, port and host; the user case-insensitive (Dovecot's default `auth_username_format = %Lu`,
+ *   Gmail and Microsoft 365 fold it: `FRANK` and `frank` are one account, and two keys would upload twice at
+ *   once; on a server where case matters, two such accounts share a lock and the second run is refused — never
+ *   a duplicate); the host case-insensitive (RFC 4343), parsed as a URL host (IPv4 forms
  *   such as `127.1`, IPv6 forms, IDNA, a trailing dot), and every loopback name or address (`localhost`,
  *   `*.localhost` per RFC 6761, 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104) is one host. Names are not resolved
  *   through DNS: the addresses of a provider's name change between lookups (round-robin DNS), and a key that
@@ -106,7 +109,7 @@ export function canonicalHost(host: string): string {
 /** The destination account as one string for all its spellings: `user@host:port`. */
 export function canonicalDestination(target: ImapTarget): string {
 	const host = canonicalHost(target.host);
-	return `${target.user}@${host.includes(':') ? `[${host}]` : host}:${target.port}`;
+	return `${target.user.toLowerCase()}@${host.includes(':') ? `[${host}]` : host}:${target.port}`;
 }
 
 /**

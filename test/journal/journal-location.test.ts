@@ -42,6 +42,8 @@ describe('the default journal of a migration', () => {
 		assert.equal(journalOf(store, 'imaps://alice@[2001:DB8:0:0::1]'), journalOf(store, 'imaps://alice@[2001:db8::1]'));
 		assert.notEqual(journalOf(store, 'imap://alice@127.0.0.1:1144'), local, 'another port is another account');
 		assert.notEqual(journalOf(store, 'imap://bob@127.0.0.1:1143'), local, 'another user is another account');
+		// Dovecot (auth_username_format %Lu), Gmail and Microsoft 365 fold the user's case: FRANK is frank.
+		assert.equal(journalOf(store, 'imap://ALICE@localhost:1143'), local, 'the user in another case is the same account');
 		assert.notEqual(journalOf(store, 'imaps://alice@imap.example.com'), journalOf(store, 'imaps://alice@imap.example.org'));
 	});
 
