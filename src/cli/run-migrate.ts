@@ -200,7 +200,9 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 				verifyLine = checked.unreadable > 0
 					? `Verify: NOT OK — could not read the source: ${checked.sourceProblems[0] ?? ''}${checked.unreadable > 1 ? ` (and ${formatCount(checked.unreadable - 1)} more)` : ''}; only what could be read was compared.`
 					: isVerified
-						? `Verify: OK — ${checked.checked === 1 ? 'the 1 message' : `all ${formatCount(checked.checked)} messages`} ${incomplete === undefined ? '' : 'that could be read from the incomplete source '}${checked.checked === 1 ? 'is' : 'are'} on the server exactly once, with their flags and dates${byServer}.`
+						? checked.checked === 0
+							? 'Verify: OK — there were no messages to check.'
+							: `Verify: OK — ${checked.checked === 1 ? 'the 1 message' : `all ${formatCount(checked.checked)} messages`} ${incomplete === undefined ? '' : 'that could be read from the incomplete source '}${checked.checked === 1 ? 'is' : 'are'} on the server exactly once, with ${checked.checked === 1 ? 'its flags and date' : 'their flags and dates'}${byServer}.`
 						: `Verify: ${formatCount(checked.missing)} missing, ${formatCount(checked.duplicated)} extra copies, ${formatCount(checked.altered)} altered — ${io.verifyCommand ? 'the list: see below' : 'run `mailshift verify` with the same options for the list'}.`;
 			} catch (error) {
 				const message = toMailshiftError(error).message;
@@ -264,7 +266,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			return {exitCode: ExitCode.INTERRUPTED, result, finish};
 		}
 		if (incomplete !== undefined) {
-			printError(new MailshiftError('SOURCE_INCOMPLETE', `${source.location} could not be read to its end: ${incomplete}. Everything that could be read was migrated.`, 'fatal', {
+			printError(new MailshiftError('SOURCE_INCOMPLETE', `${source.location} could not be read to its end: ${incomplete}.${config.dryRun ? ' The plan above shows only what could be read.' : ' Everything that could be read was migrated.'}`, 'fatal', {
 				hint: 'The file was cut short (an interrupted copy or download). Copy it again from the original and run the same command: messages already uploaded are not sent twice.',
 			}), io, false);
 			return {exitCode: ExitCode.SOURCE_INCOMPLETE, result, finish};

@@ -42,10 +42,17 @@ export async function runVerifyCommand(config: MigrationConfig, io: CliIo, optio
 			passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
 		});
 		sink = await ImapSink.connect({target: config.target, size: 1, ...login});
-		const result = await runVerify({
+		const compared = await runVerify({
 			includeTrashed: config.includeTrashed, fallbackDate: source.kind === 'pop3' ? new Date() : (await stat(config.source)).mtime, deep: options.deep,
 			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
 		}, {source, sink, readerProblems: relay}, controls);
+		// A store cut short (a truncated .pst) reads "cleanly" to where it ends: what it could not give is counted
+		// as unread source, so verify never says OK for it (exit 9, as migrate).
+		const incomplete = source.incompleteness?.();
+		const result = incomplete === undefined ? compared : {
+			...compared, unreadable: compared.unreadable + 1,
+			sourceProblems: [`${source.location} could not be read to its end: ${incomplete}`, ...compared.sourceProblems],
+		};
 		const w = Math.min(40, Math.max(12, ...result.folders.map((f) => displayWidth(f.folder))));
 		const m = Math.min(40, Math.max(12, ...result.folders.map((f) => displayWidth(f.mailbox))));
 		const n = (v: number): string => formatCount(v).padStart(9);
@@ -66,6 +73,7 @@ export async function runVerifyCommand(config: MigrationConfig, io: CliIo, optio
 		const report = buildVerifyReport(config, startedAt, verifyReportOf({result, deep: options.deep}));
 		io.stdout.write(config.json ? `${reportJson(report)}\n` : lines.join('\n') + '\n');
 		if (config.reportPath) await writeReport(config.reportPath, report);
+		if (incomplete !== undefined) return ExitCode.SOURCE_INCOMPLETE;
 		if (result.unreadable > 0) return ExitCode.SOURCE;
 		return clean ? ExitCode.OK : ExitCode.SOME_FAILED;
 	} catch (error) {
