@@ -173,6 +173,26 @@ test('An address and a password pasted with their Enter in one read each move th
 	}
 });
 
+test('A y or n pasted with its Enter in one read answers a Y/n question', async () => {
+	const services = fakeServices();
+	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
+	try {
+		await press(stdin, lastFrame, READY.find, '\r');
+		await press(stdin, lastFrame, READY.details, '\r');
+		await press(stdin, lastFrame, READY.backup, 'y\r');
+		await press(stdin, lastFrame, READY.address, 'me@example.org\r');
+		await press(stdin, lastFrame, READY.server, '\r');
+		await press(stdin, lastFrame, READY.password, 'right\r');
+		await press(stdin, lastFrame, READY.loggedIn, '\r');
+		await press(stdin, lastFrame, READY.folders, '\r');
+		await press(stdin, lastFrame, READY.confirm, 'n\r');
+		await until(lastFrame, /Nothing was changed/);
+		assert.equal(services.started.length, 0);
+	} finally {
+		unmount();
+	}
+});
+
 const sha256 = Array(32).fill('4C').join(':');
 
 /** Services whose server presents a self-signed certificate: it logs in once pinned, or with /etc/ca.pem. */
