@@ -8,6 +8,8 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {ExitCode} from '../../src/cli/exit-codes.js';
+import {EngineControls} from '../../src/core/controls.js';
+import {StatsStore} from '../../src/core/stats.js';
 import {runMigrate} from '../../src/cli/run-migrate.js';
 import {resolveMigrateConfig} from '../../src/config/resolve.js';
 import {captureIo} from '../helpers/run-main.js';
@@ -40,6 +42,23 @@ test('Given a clean mbox, the finish info has no warning to check', async () => 
 		const outcome = await runMigrate(resolveMigrateConfig({source: file, dryRun: true, stats: 0, journalDir: work}, {HOME: work}), io);
 		assert.equal(outcome.exitCode, ExitCode.OK);
 		assert.equal(outcome.finish?.attention, undefined);
+	} finally {
+		await rm(work, {recursive: true, force: true});
+	}
+});
+
+test('Given a run stopped as it starts, the finish info carries what was not sent, for the finish screen to say', async () => {
+	const work = await mkdtemp(join(tmpdir(), 'ms-finish-'));
+	try {
+		const file = join(work, 'two.mbox');
+		await writeFile(file, `${FROM}\n${message('one')}\n${FROM}\n${message('two')}`);
+		const {io} = captureIo({HOME: work});
+		const controls = new EngineControls();
+		controls.stop();
+		const outcome = await runMigrate(resolveMigrateConfig({source: file, dryRun: true, stats: 0, journalDir: work}, {HOME: work}), io, {stats: new StatsStore(), controls});
+		assert.equal(outcome.exitCode, ExitCode.INTERRUPTED);
+		assert.equal(outcome.finish?.interrupted, true);
+		assert.ok(outcome.finish?.notSent, `notSent is passed on: ${JSON.stringify(outcome.finish)}`);
 	} finally {
 		await rm(work, {recursive: true, force: true});
 	}
