@@ -32,6 +32,18 @@ export function plural(n: number, singular: string, pluralForm = `${singular}s`)
 }
 
 /**
+ * "stopped, 1,200 messages not sent yet, run the same command again": what a stopped run left, never as failures.
+ * The CLI's summary and the TUI's finish screen both say it this way (`Summary.notSent`). Pure.
+ */
+export function describeStop(summary: Readonly<{notSent?: Readonly<{messages: number; isExact: boolean}> | undefined}>, config: Readonly<{dryRun: boolean}>): string {
+	const left = summary.notSent;
+	if (config.dryRun || left === undefined) return 'stopped early';
+	if (left.messages === 0 && left.isExact) return 'stopped, every message was handled';
+	const n = `${left.isExact ? '' : 'at least '}${formatCount(left.messages)} message${left.messages === 1 && left.isExact ? '' : 's'}`;
+	return `stopped, ${n} not sent yet, run the same command again to send ${left.messages === 1 && left.isExact ? 'it' : 'them'}`;
+}
+
+/**
  * Terminal columns one code point takes: 2 for East Asian Wide and Fullwidth characters (Unicode UAX #11:
  * CJK ideographs, Hangul syllables, kana, fullwidth forms, most emoji), 0 for combining marks, variation
  * selectors, zero-width characters and controls, else 1. A compact table of the ranges that occur in folder

@@ -22,6 +22,7 @@ import {atomicWrite} from '../util/atomic-write.js';
 import {ExitCode, exitCodeFor} from './exit-codes.js';
 import type {ExitCodeValue} from './exit-codes.js';
 import {findFilterFile, formatPlan} from './run-rules.js';
+import {plural} from './format.js';
 
 export type RulesStepResult = Readonly<{
 	exitCode: ExitCodeValue;
@@ -67,7 +68,7 @@ function result(exitCode: ExitCodeValue, lines: string | readonly [string, strin
 /** [printed after the plan, finish screen]: the screen has no plan above it, so it names the filters that stay. */
 function counted(prepared: PreparedRules, verb: string, end = '.'): [string, string] {
 	const {filters, serverRules, local} = prepared.counts;
-	const head = `Rules: ${filters} filters → ${serverRules} server rules ${verb}`;
+	const head = `Rules: ${plural(filters, 'filter')} → ${plural(serverRules, 'server rule')} ${verb}`;
 	if (local === 0) return [`${head}${end}`, `${head}${end}`];
 	const names = prepared.translation.plan.filter((p) => p.status === 'not-carried').map((p) => p.name);
 	const listed = names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;

@@ -34,9 +34,9 @@ import {buildReport, verifyReportOf, writeReport} from './report.js';
 import type {VerifyReport} from './report.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
 import {journalRun} from '../journal/journal-location.js';
-import {describeStop, formatSummary} from './summary-text.js';
+import {formatSummary} from './summary-text.js';
 import {formatPreflight} from './preflight-text.js';
-import {formatBytes, formatCount, plural} from './format.js';
+import {describeStop, formatBytes, formatCount, plural} from './format.js';
 import type {Summary} from '../core/types.js';
 import type {Quota} from '../uploader/mail-sink.js';
 import {runRulesStep} from './migrate-rules.js';
@@ -85,6 +85,16 @@ export function findDryRunBlocker(summary: Summary, quota: Quota | undefined): M
 		});
 	}
 	return undefined;
+}
+
+/** What to do about a store read only in part (SOURCE_INCOMPLETE), in words for both the CLI and the guided mode. */
+const INCOMPLETE_HINT = 'The file was cut short (an interrupted copy or download). Copy it again from the original and run mailshift again: messages already uploaded are not sent twice.';
+
+/** The finish screen's share of the warnings that keep a run from ending OK (ATTENTION_CODES, exit 5). */
+function attentionOf(problems: Summary['problems']): Pick<FinishInfo, 'attention'> {
+	const attention = problems.filter((p) => ATTENTION_CODES.has(p.code));
+	const first = attention[0];
+	return first ? {attention: {count: attention.length, codes: [...new Set(attention.map((p) => p.code))], first: {location: first.location, reason: first.reason}}} : {};
 }
 
 export async function runMigrate(config: MigrationConfig, io: CliIo, external?: ExternalPresentation): Promise<MigrateOutcome> {
@@ -219,7 +229,9 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			...(didVerify ? {isVerified} : {}),
 			interrupted: result.summary.interrupted, dryRun: config.dryRun,
 			...(result.summary.stopReason ? {stopReason: result.summary.stopReason} : {}),
-			...(result.fatal ? {error: result.fatal.message} : incomplete !== undefined ? {error: `${source.location} could not be read to its end: ${incomplete}`} : {}),
+			...(result.fatal ? {error: result.fatal.message} : incomplete !== undefined ? {error: `${source.location} could not be read to its end: ${incomplete}`, hint: INCOMPLETE_HINT} : {}),
+			...(result.summary.notSent ? {notSent: result.summary.notSent} : {}),
+			...attentionOf(result.summary.problems),
 			...(journal ? {journalPath: journal.path} : {}),
 			...(config.reportPath ? {reportPath: config.reportPath} : {}),
 			...(io.commandLine ? {resumeCommand: io.commandLine} : {}),
@@ -267,7 +279,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		}
 		if (incomplete !== undefined) {
 			printError(new MailshiftError('SOURCE_INCOMPLETE', `${source.location} could not be read to its end: ${incomplete}.${config.dryRun ? ' The plan above shows only what could be read.' : ' Everything that could be read was migrated.'}`, 'fatal', {
-				hint: 'The file was cut short (an interrupted copy or download). Copy it again from the original and run the same command: messages already uploaded are not sent twice.',
+				hint: `${INCOMPLETE_HINT.replace('run mailshift again', 'run the same command')}`,
 			}), io, false);
 			return {exitCode: ExitCode.SOURCE_INCOMPLETE, result, finish};
 		}

@@ -32,6 +32,7 @@ import {atomicWrite} from '../util/atomic-write.js';
 import {ExitCode} from './exit-codes.js';
 import type {ExitCodeValue} from './exit-codes.js';
 import {MIGRATE_OPTIONS} from './options.js';
+import {plural} from './format.js';
 import type {CliIo} from './run-migrate.js';
 
 const RULES = 'Rules:';
@@ -131,7 +132,7 @@ export function formatPlan(translation: Translation, file: string): string {
 	});
 	const carried = translation.plan.filter((p) => p.status !== 'not-carried').length;
 	const left = translation.plan.length - carried;
-	lines.push(`${translation.plan.length} filters → ${carried} server rules${left > 0 ? `; ${left} stay on this computer (reasons above)` : ''}.`);
+	lines.push(`${plural(translation.plan.length, 'filter')} → ${plural(carried, 'server rule')}${left > 0 ? `; ${left} stay on this computer (reasons above)` : ''}.`);
 	return lines.join('\n') + '\n';
 }
 

@@ -1,7 +1,7 @@
 /** The end-of-run summary table (stdout): per folder found / uploaded / skipped / failed, then totals. */
 import type {MigrationConfig} from '../config/config.js';
 import type {Summary} from '../core/types.js';
-import {fit, formatBytes, formatCount, formatDuration, displayWidth, plural} from './format.js';
+import {describeStop, fit, formatBytes, formatCount, formatDuration, displayWidth, plural} from './format.js';
 
 /** `columns`: the terminal's width when stdout is one (the table then fits it), else unlimited. */
 export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'dryRun'>, columns?: number): string {
@@ -36,15 +36,6 @@ export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'd
 	for (const p of failed.slice(0, 10)) lines.push(`  failed: ${p.location}: ${p.reason}`);
 	if (failed.length > 10 || summary.problemsDropped > 0) lines.push(`  … ${formatCount(failed.length - Math.min(10, failed.length) + summary.problemsDropped)} more; use --report FILE.json for the full list.`);
 	return lines.join('\n') + '\n';
-}
-
-/** "stopped, 1,200 messages not sent yet, run the same command again": what is left, never as failures. */
-export function describeStop(summary: Pick<Summary, 'notSent'>, config: Pick<MigrationConfig, 'dryRun'>): string {
-	const left = summary.notSent;
-	if (config.dryRun || left === undefined) return 'stopped early';
-	if (left.messages === 0 && left.isExact) return 'stopped, every message was handled';
-	const n = `${left.isExact ? '' : 'at least '}${formatCount(left.messages)} message${left.messages === 1 && left.isExact ? '' : 's'}`;
-	return `stopped, ${n} not sent yet, run the same command again to send ${left.messages === 1 && left.isExact ? 'it' : 'them'}`;
 }
 
 /**

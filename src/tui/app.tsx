@@ -4,7 +4,7 @@
  * readers, uploaders or the engine (STYLE rule 4).
  */
 import {Box, Text, useInput, useStdout} from 'ink';
-import {useState} from 'react';
+import {useRef, useState} from 'react';
 import type {EngineControls} from '../core/controls.js';
 import type {StatsStore} from '../core/stats.js';
 import EventLog from './components/event-log.js';
@@ -14,6 +14,7 @@ import FolderTable from './components/folder-table.js';
 import Help from './components/help.js';
 import Progress from './components/progress.js';
 import StatusLine from './components/status-line.js';
+import {useIsListening} from './use-is-listening.js';
 import {useNow} from './use-now.js';
 import {useStore} from './use-store.js';
 
@@ -42,7 +43,8 @@ export function MigrationApp({store, controls, title, maxConnections = 16, initi
 	const height = (stdout?.rows ?? 24) - reservedRows;
 	const [isHelp, setHelp] = useState(false);
 	const [, setTick] = useState(0);
-	const [ctrlC, setCtrlC] = useState(0);
+	// A ref, not state: two Ctrl-C in one read or before the next render must count as two (stop, then abort).
+	const ctrlC = useRef(0);
 	const refresh = (): void => setTick((t) => t + 1);
 
 	useInput((input, key) => {
@@ -51,9 +53,9 @@ export function MigrationApp({store, controls, title, maxConnections = 16, initi
 			return;
 		}
 		if (key.ctrl && input === 'c') {
-			if (ctrlC === 0) controls.stop();
+			if (ctrlC.current === 0) controls.stop();
 			else controls.abort();
-			setCtrlC(ctrlC + 1);
+			ctrlC.current++;
 			refresh();
 			return;
 		}
@@ -69,9 +71,11 @@ export function MigrationApp({store, controls, title, maxConnections = 16, initi
 			controls.stop();
 			refresh();
 		} else if (input === '?') {
-			setHelp(!isHelp);
+			setHelp((shown) => !shown);
 		}
 	});
+	// The keys are shown only once they are listened to (ink subscribes after the frame is drawn): use-is-listening.ts.
+	const isListening = useIsListening(finish ? 'finish' : 'run');
 
 	if (finish) {
 		// The finish screen gets its rows first (its commands must be whole on screen: a person copies them),
@@ -86,7 +90,7 @@ export function MigrationApp({store, controls, title, maxConnections = 16, initi
 				{folderRows > 0 ? <FolderTable folders={snapshot.folders} width={width} maxRows={folderRows} /> : null}
 				{logRows > 0 ? <EventLog log={snapshot.log} dropped={snapshot.logDropped} rows={logRows} width={width} /> : null}
 				<Finish lines={lines} />
-				{onExit ? <Text dimColor>Press q or Enter to close.</Text> : null}
+				{onExit && isListening ? <Text dimColor>Press q or Enter to close.</Text> : null}
 			</Box>
 		);
 	}
@@ -102,7 +106,7 @@ export function MigrationApp({store, controls, title, maxConnections = 16, initi
 			<Progress snapshot={snapshot} width={width} now={time} />
 			<FolderTable folders={snapshot.folders} width={width} maxRows={folderRows} />
 			<EventLog log={snapshot.log} dropped={snapshot.logDropped} rows={logRows} width={width} />
-			<StatusLine snapshot={snapshot} isPaused={controls.isPaused} isStopping={controls.isStopping} now={time} />
+			<StatusLine snapshot={snapshot} isPaused={controls.isPaused} isStopping={controls.isStopping} now={time} hasKeys={isListening} />
 			{isHelp ? <Help /> : null}
 		</Box>
 	);

@@ -7,6 +7,7 @@
 import {Box, Text, useApp} from 'ink';
 import {useCallback, useState} from 'react';
 import {MigrationApp} from './app.js';
+import {plural} from './format.js';
 import type {FinishInfo} from './components/finish.js';
 import {AccountStep} from './steps/account-step.js';
 import {BackupStep} from './steps/backup-step.js';
@@ -104,7 +105,7 @@ function rulesLine(choice: RulesChoice | undefined, preview: RulesPreview): stri
 	if (preview.problem) return 'not carried (the filters could not be read)';
 	if (!choice) return `${preview.filters} filters: not installed${preview.serverRules === 0 ? ' (none can run on the server)' : ' (your choice)'}`;
 	if (!choice.install) return `${preview.serverRules} server rules saved to ${choice.outFile ?? 'a file'} after the mail`;
-	return `${preview.serverRules} server rules installed after the mail${choice.onActive === 'include' ? `, after your "${preview.activeScript ?? ''}"` : choice.onActive === 'replace' ? `, instead of your "${preview.activeScript ?? ''}" (kept)` : ''}`;
+	return `${plural(preview.serverRules, 'server rule')} installed after the mail${choice.onActive === 'include' ? `, after your "${preview.activeScript ?? ''}"` : choice.onActive === 'replace' ? `, instead of your "${preview.activeScript ?? ''}" (kept)` : ''}`;
 }
 
 /** Frame around the wizard: a title line. */

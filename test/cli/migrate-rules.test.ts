@@ -59,7 +59,7 @@ describe('the rules step of migrate --rules', () => {
 		assert.equal(step.exitCode, 0);
 		assert.match(step.text, /1\. Invoices — ✓ carried/);
 		assert.match(step.text, /"Old PC\/Invoices"/);
-		assert.match(step.line, /Rules: 1 filters → 1 server rules planned \(dry run: nothing installed\)\./);
+		assert.match(step.line, /Rules: 1 filter → 1 server rule planned \(dry run: nothing installed\)\./);
 	});
 
 	test('Given an unreadable filter file, then the step does not throw: it reports the file and line and returns the source exit code', async () => {

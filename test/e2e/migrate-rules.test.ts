@@ -62,7 +62,7 @@ describe('migrate --rules against Dovecot with ManageSieve and LMTP', {skip}, ()
 			{env: {MAILSHIFT_PASSWORD: server.passwordOf('alice')}});
 		assert.equal(result.code, 0, result.stderr);
 		assert.match(result.stdout, /1\. Invoices — ✓ carried/);
-		assert.match(result.stdout, /Rules: 1 filters → 1 server rules installed\.\n/);
+		assert.match(result.stdout, /Rules: 1 filter → 1 server rule installed\.\n/);
 
 		assert.match(await deliverLmtp(server.lmtpPort ?? 0, 'alice', 'From: ar@billing.example\nSubject: invoice 2\nMessage-ID: <new-inv@t>\n\nx\n'), /^250 /);
 		const account = await readAccount(server, 'alice');
@@ -77,7 +77,7 @@ describe('migrate --rules against Dovecot with ManageSieve and LMTP', {skip}, ()
 			{env: {MAILSHIFT_PASSWORD: server.passwordOf('bob')}});
 		assert.equal(result.code, 5, result.stderr);
 		assert.match(result.stdout, /2\. Friends — ✗ not carried\n {7}because .*address book/);
-		assert.match(result.stdout, /Rules: 2 filters → 1 server rules installed; 1 stay on this computer \(see above\)\.\n/);
+		assert.match(result.stdout, /Rules: 2 filters → 1 server rule installed; 1 stay on this computer \(see above\)\.\n/);
 		assert.match(result.stdout, /Verify: OK/);
 	});
 

@@ -63,7 +63,7 @@ describe('mailshift rules without a server', () => {
 		const result = await runCli(['rules', join(root, 'Mail'), '--out', out]);
 		assert.equal(result.code, 5, result.stderr);
 		assert.match(result.stdout, /2\. Friends — ✗ not carried\n {7}because .*address book/);
-		assert.match(result.stdout, /2 filters → 1 server rules; 1 stay on this computer/);
+		assert.match(result.stdout, /2 filters → 1 server rule; 1 stay on this computer/);
 		assert.ok((await readFile(out, 'utf8')).startsWith(SCRIPT_MARKER));
 	});
 

@@ -15,6 +15,7 @@ import {dovecotSkipReason, sieveServerSkipReason, startDovecot} from '../helpers
 import {deliverLmtp} from '../helpers/lmtp.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {readAccount} from '../helpers/imap-readback.js';
+import {until} from '../helpers/frames.js';
 import {REPO_ROOT} from '../helpers/run-cli.js';
 
 const hasTmux = spawnSync('sh', ['-c', 'command -v tmux'], {stdio: 'ignore'}).status === 0;
@@ -24,37 +25,45 @@ const SESSION = `mailshift-test-${process.pid}`;
 
 const tmux = (...args: string[]): string => execFileSync('tmux', args, {encoding: 'utf8'});
 const screen = (): string => tmux('capture-pane', '-p', '-t', SESSION);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
-	const started = Date.now();
-	for (;;) {
-		const text = screen();
-		if (pattern.test(text)) return text;
-		if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${pattern}; the screen was:\n${text}`);
-		await sleep(100);
-	}
-}
+/** The screen once it matches `pattern` (the frames helper, on the tmux pane). */
+const waitFor = (pattern: RegExp, timeoutMs = 20_000): Promise<string> => until(screen, pattern, timeoutMs);
 
-async function keys(...k: string[]): Promise<void> {
-	await sleep(150);
-	for (const key of k) {
-		tmux('send-keys', '-t', SESSION, key);
-		await sleep(80);
-	}
+/**
+ * Once the screen shows `ready` (the screen that takes the keys, showing that it listens: its key hints, "Y/n",
+ * its field's text), sends the keys, each in its own send-keys call.
+ */
+async function press(ready: RegExp, ...k: string[]): Promise<void> {
+	await waitFor(ready);
+	for (const key of k) tmux('send-keys', '-t', SESSION, key);
 }
 
 /** Text and Enter in ONE send-keys call: they reach the program in one read, as a paste with its Enter does. */
-async function typeAndEnter(text: string): Promise<void> {
-	await sleep(150);
-	tmux('send-keys', '-t', SESSION, text, 'Enter');
+async function pasteAndEnter(ready: RegExp, text: string): Promise<void> {
+	await waitFor(ready);
+	tmux('send-keys', '-t', SESSION, '-l', text);
+	tmux('send-keys', '-t', SESSION, 'Enter');
 }
 
-async function typeText(text: string): Promise<void> {
-	await sleep(150);
-	tmux('send-keys', '-t', SESSION, '-l', text);
-	await sleep(150);
+/** Clears the server field (its suggested address shown: it listens) with backspaces, read as one chunk or many. */
+async function clearServerField(): Promise<void> {
+	await waitFor(READY.server);
+	tmux('send-keys', '-t', SESSION, ...Array<string>(40).fill('BSpace'));
+	await waitFor(/Server[^\n]*:\s*\n\s*\n/);
 }
+
+/** What each screen shows once it listens for keys (src/tui/use-is-listening.ts). */
+const READY = {
+	find: /Where is your mail\? \(↑\/↓ and Enter to choose\)/,
+	details: /Enter to use it · b to choose another/,
+	question: /Y\/n/,
+	address: /e-mail address[\s\S]*you@example\.com/,
+	server: /Server[^\n]*:\s*\n\s*imaps?:\/\/\S+/,
+	folders: /Enter\s+continues\)/,
+	confirm: /Start now\?\s*\n\s*Y\/n/,
+	dashboard: /p pause · \+\/- connections/,
+	finish: /Press q or Enter to close/,
+} as const;
 
 describe('the guided mode in a real terminal', {skip}, () => {
 	let server: PrivateDovecot;
@@ -89,42 +98,29 @@ describe('the guided mode in a real terminal', {skip}, () => {
 		const command = `cd ${REPO_ROOT} && env -u CI HOME=${home} XDG_STATE_HOME=${home}/state node bin/mailshift.js`;
 		tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '24', command);
 		await waitFor(/Where is your mail\?[\s\S]*Thunderbird x1\.default: Local Folders/);
-		await keys('Enter');
+		await press(READY.find, 'Enter');
 		await waitFor(/7 folders, 900 messages/);
-		await keys('Enter');
-		await waitFor(/Back up first\?/);
-		await keys('Enter');
-		await waitFor(/Back up into which folder\?/);
-		await keys('Enter');
-		await waitFor(/e-mail address/);
-		await typeAndEnter('alice');
-		await waitFor(/Server/);
-		await sleep(200);
-		for (let i = 0; i < 30; i++) {
-			tmux('send-keys', '-t', SESSION, 'BSpace');
-			await sleep(15); // one key per read: ink takes a multi-key chunk as text
-		}
-		await typeAndEnter(`imap://127.0.0.1:${server.port}`);
-		await waitFor(/Password for alice/);
-		await typeAndEnter(server.passwordOf('alice'));
-		const login = await waitFor(/Logged in to imap:\/\/127\.0\.0\.1/);
+		await press(READY.details, 'Enter');
+		await press(/Back up first\?[\s\S]*Y\/n/, 'Enter');
+		await press(/Back up into which folder\?\s*\n\s*\S*mailshift-backup/, 'Enter');
+		await pasteAndEnter(READY.address, 'alice');
+		await clearServerField();
+		await pasteAndEnter(/Server[^\n]*:\s*\n\s*\n/, `imap://127.0.0.1:${server.port}`);
+		await pasteAndEnter(/Password for alice[\s\S]*\(hidden as you type\)/, server.passwordOf('alice'));
+		const login = await waitFor(/Logged in to imap:\/\/127\.0\.0\.1[\s\S]*Enter to continue/);
 		assert.doesNotMatch(login, new RegExp(server.passwordOf('alice')), 'the password is never on screen');
-		await keys('Enter');
-		await waitFor(/Which folders[\s\S]*7 of 7 folders, 900 messages[\s\S]*1 messages are already on the server/);
-		await keys('Enter');
-		await waitFor(/Start now\?/);
-		await keys('Enter');
-		await waitFor(/messages ·/);
-		await keys('p');
-		await waitFor(/Paused — press p to resume/);
-		await keys('p');
-		await waitFor(/p pause · \+\/- connections/);
-		const finish = await waitFor(/Done: every message is on the server/, 120_000);
+		tmux('send-keys', '-t', SESSION, 'Enter');
+		await press(/Enter\s+continues\)[\s\S]*7 of 7 folders, 900 messages[\s\S]*1 messages are already on the server/, 'Enter');
+		await press(READY.confirm, 'Enter');
+		await press(READY.dashboard, 'p');
+		await press(/Paused — press p to resume/, 'p');
+		await waitFor(READY.dashboard);
+		const finish = await waitFor(/Done: every message is on the server[\s\S]*Press q or Enter to close/, 120_000);
 		assert.match(finish, /Verify: OK/);
 		// The backup was written first, and checks out
 		const {existsSync} = await import('node:fs');
 		assert.ok(existsSync(join(home, 'mailshift-backup', 'manifest.json')), 'the backup has its manifest');
-		await keys('q');
+		tmux('send-keys', '-t', SESSION, 'q');
 		const account = await readAccount(server, 'alice');
 		assert.equal(account.messages.length, 900, 'the message that was already there is not uploaded again');
 		assert.equal(new Set(account.messages.map((m) => m.messageId)).size, 900, 'each message once');
@@ -142,42 +138,29 @@ describe('the guided mode in a real terminal', {skip}, () => {
 		} catch {
 			// it closed on q
 		}
-		await sleep(500);
 		const command = `cd ${REPO_ROOT} && env -u CI HOME=${home} XDG_STATE_HOME=${home}/state2 node bin/mailshift.js tui`;
 		tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '30', command);
 		await waitFor(/Where is your mail\?[\s\S]*Type a path…/);
-		await keys('Down', 'Enter');
-		await waitFor(/Type or paste the path/);
-		await typeText(ost);
-		await keys('Enter');
+		await press(READY.find, 'Down');
+		await press(/❯ Type a path…/, 'Enter');
+		await waitFor(/Type or paste the path[\s\S]*\/path\/to\/mail/);
+		tmux('send-keys', '-t', SESSION, '-l', ost);
+		await press(/SampleOstFile\.ost/, 'Enter');
 		await waitFor(/Outlook data file: \d+ folders, \d+ messages/, 60_000);
-		await keys('Enter');
-		await waitFor(/Back up first\?/);
-		await keys('n');
-		await waitFor(/e-mail address/);
-		await typeText('bob');
-		await keys('Enter');
-		await waitFor(/Server/);
-		await sleep(200);
-		for (let i = 0; i < 30; i++) {
-			tmux('send-keys', '-t', SESSION, 'BSpace');
-			await sleep(15);
-		}
-		await typeText(`imap://127.0.0.1:${server.port}`);
-		await keys('Enter');
-		await waitFor(/Password for bob/);
-		await typeText(server.passwordOf('bob'));
-		await keys('Enter');
-		await waitFor(/Logged in/);
-		await keys('Enter');
+		await press(READY.details, 'Enter');
+		await press(/Back up first\?[\s\S]*Y\/n/, 'n');
+		await pasteAndEnter(READY.address, 'bob');
+		await clearServerField();
+		await pasteAndEnter(/Server[^\n]*:\s*\n\s*\n/, `imap://127.0.0.1:${server.port}`);
+		await pasteAndEnter(/Password for bob[\s\S]*\(hidden as you type\)/, server.passwordOf('bob'));
+		await press(/Logged in[\s\S]*Enter to continue/, 'Enter');
 		await waitFor(/Which folders/, 60_000);
-		await keys('Enter');
-		await waitFor(/Start now\?/);
-		await keys('Enter');
-		const finish = await waitFor(/Done: every message is on the server/, 120_000);
+		await press(READY.folders, 'Enter');
+		await press(READY.confirm, 'Enter');
+		const finish = await waitFor(/Done: every message is on the server[\s\S]*Press q or Enter to close/, 120_000);
 		assert.match(finish, /Verify: OK/);
 		const uploaded = Number((/(\d[\d,]*) uploaded ·/.exec(finish)?.[1] ?? '0').replaceAll(',', ''));
-		await keys('q');
+		tmux('send-keys', '-t', SESSION, 'q');
 		const account = await readAccount(server, 'bob');
 		assert.ok(uploaded > 50, `uploaded ${uploaded}`);
 		assert.equal(account.messages.length, uploaded, 'the server holds what the finish screen says');
@@ -215,40 +198,28 @@ describe('the guided mode against a server with a self-signed certificate', {ski
 		const command = `cd ${REPO_ROOT} && env -u CI HOME=${home} XDG_STATE_HOME=${home}/state node bin/mailshift.js`;
 		tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '24', command);
 		await waitFor(/Thunderbird x2\.default: Local Folders.*messages/);
-		await keys('Enter');
-		await waitFor(/Enter to use it/);
-		await keys('Enter');
-		await waitFor(/Back up first\?/);
-		await keys('n');
-		await waitFor(/e-mail address/);
-		await typeAndEnter('carol');
-		await waitFor(/Server/);
-		await sleep(200);
-		for (let i = 0; i < 30; i++) {
-			tmux('send-keys', '-t', SESSION, 'BSpace');
-			await sleep(15);
-		}
-		await typeAndEnter(`imaps://127.0.0.1:${server.tlsPort}`);
-		await waitFor(/Password for carol/);
-		await typeAndEnter(server.passwordOf('carol'));
+		await press(READY.find, 'Enter');
+		await press(READY.details, 'Enter');
+		await press(/Back up first\?[\s\S]*Y\/n/, 'n');
+		await pasteAndEnter(READY.address, 'carol');
+		await clearServerField();
+		await pasteAndEnter(/Server[^\n]*:\s*\n\s*\n/, `imaps://127.0.0.1:${server.tlsPort}`);
+		await pasteAndEnter(/Password for carol[\s\S]*\(hidden as you type\)/, server.passwordOf('carol'));
 		const screen = await waitFor(/Trust this certificate for 127\.0\.0\.1:\d+\? \[y\/N\]/);
 		assert.match(screen, /it is\s+self-signed/);
 		assert.match(screen, /c: use the certificate file/);
 		assert.match(screen, /Subject\s+CN=localhost/);
 		assert.ok(screen.replace(/\s+/g, '').includes(fingerprint), `the SHA-256 ${fingerprint} is on screen:\n${screen}`);
 		assert.doesNotMatch(screen, /--insecure/);
-		await keys('y');
-		await waitFor(/Logged in to imaps:\/\/127\.0\.0\.1/);
-		await keys('Enter');
-		await waitFor(/Which folders/);
-		await keys('Enter');
-		await waitFor(/Start now\?/);
-		await keys('Enter');
+		tmux('send-keys', '-t', SESSION, 'y');
+		await press(/Logged in to imaps:\/\/127\.0\.0\.1[\s\S]*Enter to continue/, 'Enter');
+		await press(READY.folders, 'Enter');
+		await press(READY.confirm, 'Enter');
 		const finish = await waitFor(/Done: every message is on the server[\s\S]*Press q or Enter to close/, 120_000);
 		assert.match(finish, /Verify: OK/);
 		assert.ok(finish.replace(/\s+/g, '').includes(`--tls-fingerprint${fingerprint}`), `the verify command carries the pin:\n${finish}`);
 		assert.match(finish, /^mailshift — move your mail/, 'the whole finish screen is on the 24 rows: its first line did not scroll away');
-		await keys('q');
+		tmux('send-keys', '-t', SESSION, 'q');
 		const account = await readAccount(server, 'carol');
 		assert.equal(account.messages.length, 40);
 	});
@@ -287,40 +258,27 @@ describe('the guided mode carries the Thunderbird filters to the server as Sieve
 		const command = `cd ${REPO_ROOT} && env -u CI HOME=${home} XDG_STATE_HOME=${home}/state node bin/mailshift.js tui --sieve-port ${server.managesievePort ?? 0}`;
 		tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '24', command);
 		await waitFor(/Thunderbird x3\.default: Local Folders.*messages/);
-		await keys('Enter');
-		await waitFor(/Enter to use it/);
-		await keys('Enter');
-		await waitFor(/Back up first\?/);
-		await keys('n');
-		await waitFor(/e-mail address/);
-		await typeAndEnter('dave');
-		await waitFor(/Server/);
-		await sleep(200);
-		for (let i = 0; i < 30; i++) {
-			tmux('send-keys', '-t', SESSION, 'BSpace');
-			await sleep(15);
-		}
-		await typeAndEnter(`imap://127.0.0.1:${server.port}`);
-		await waitFor(/Password for dave/);
-		await typeAndEnter(server.passwordOf('dave'));
-		await waitFor(/Logged in to imap:\/\/127\.0\.0\.1/);
-		await keys('Enter');
-		await waitFor(/Which folders[\s\S]*Invoices → Invoices/);
-		await keys('x');
-		await waitFor(/below one folder on the server/);
-		await typeAndEnter('Old PC');
-		await waitFor(/Everything goes below Old PC/);
-		await keys('Enter');
-		const rules = await waitFor(/Install the 1 server rules after the mail/);
-		assert.match(rules, /Your rules: 1 filters → 1 server rules\./);
-		await keys('Enter');
-		const confirm = await waitFor(/Start now\?/);
-		assert.match(confirm, /Rules\s+1 server rules installed after the mail/);
-		await keys('Enter');
+		await press(READY.find, 'Enter');
+		await press(READY.details, 'Enter');
+		await press(/Back up first\?[\s\S]*Y\/n/, 'n');
+		await pasteAndEnter(READY.address, 'dave');
+		await clearServerField();
+		await pasteAndEnter(/Server[^\n]*:\s*\n\s*\n/, `imap://127.0.0.1:${server.port}`);
+		await pasteAndEnter(/Password for dave[\s\S]*\(hidden as you type\)/, server.passwordOf('dave'));
+		await press(/Logged in to imap:\/\/127\.0\.0\.1[\s\S]*Enter to continue/, 'Enter');
+		await press(/Which folders[\s\S]*Invoices → Invoices[\s\S]*Enter\s+continues\)/, 'x');
+		await pasteAndEnter(/keep them where they are\):\s*\n\s*Imported\/Old PC/, 'Old PC');
+		await press(/Everything goes below Old PC[\s\S]*Enter\s+continues\)/, 'Enter');
+		const rules = await waitFor(/Install the 1 server rule after the mail[\s\S]*Y\/n/);
+		assert.match(rules, /Your rules: 1 filter → 1 server rule\./);
+		tmux('send-keys', '-t', SESSION, 'Enter');
+		const confirm = await waitFor(READY.confirm);
+		assert.match(confirm, /Rules\s+1 server rule installed after the mail/);
+		tmux('send-keys', '-t', SESSION, 'Enter');
 		const finish = await waitFor(/Done: every message is on the server[\s\S]*Press q or Enter to close/, 120_000);
-		assert.match(finish, /Rules: 1 filters → 1 server rules installed\./);
+		assert.match(finish, /Rules: 1 filter → 1 server rule installed\./);
 		assert.match(finish, /^mailshift — move your mail/, 'the whole finish screen is on the 24 rows');
-		await keys('q');
+		tmux('send-keys', '-t', SESSION, 'q');
 
 		assert.match(await deliverLmtp(server.lmtpPort ?? 0, 'dave', 'From: ar@billing.example\nSubject: invoice 2\nMessage-ID: <tui-new-inv@t>\n\nx\n'), /^250 /);
 		const account = await readAccount(server, 'dave');

@@ -13,20 +13,20 @@ import {StatsStore} from '../../src/core/stats.js';
 import {MigrationApp} from '../../src/tui/app.js';
 import type {FinishInfo} from '../../src/tui/components/finish.js';
 
+import {until} from '../helpers/frames.js';
 const ESC = String.fromCharCode(27);
 const ANSI = new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, 'g');
 
-/** ink's last frame in a terminal of `columns`×`rows` (debug mode writes whole frames). */
-async function frameAt(tree: ReactElement, columns: number, rows: number): Promise<string[]> {
+/** ink's last frame in a terminal of `columns`×`rows` (debug mode writes whole frames), once it matches `ready`. */
+async function frameAt(tree: ReactElement, columns: number, rows: number, ready: RegExp): Promise<string[]> {
 	const stdout = Object.assign(new EventEmitter(), {columns, rows, isTTY: true, frames: [] as string[], write(frame: string) {
 		stdout.frames.push(frame);
 		return true;
 	}});
 	const stdin = Object.assign(new EventEmitter(), {isTTY: true, setEncoding() {}, setRawMode() {}, resume() {}, pause() {}, ref() {}, unref() {}, read: () => null});
 	const instance = render(tree, {stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, debug: true, patchConsole: false, exitOnCtrlC: false});
-	await new Promise((r) => setTimeout(r, 200));
-	instance.unmount();
-	const last = stdout.frames.map((f) => f.replace(ANSI, '')).filter((f) => f.trim()).at(-1) ?? '';
+	const lastFrame = (): string => stdout.frames.map((f) => f.replace(ANSI, '')).filter((f) => f.trim()).at(-1) ?? '';
+	const last = await until(lastFrame, ready).finally(() => instance.unmount());
 	return last.replace(/\n$/, '').split('\n');
 }
 
@@ -72,7 +72,7 @@ const cases: ReadonlyArray<readonly [string, FinishInfo]> = [
 for (const [what, finish] of cases) {
 	test(`The finish screen of ${what} fits 80×24 under the wizard's title, and shows the commands whole`, async () => {
 		const {store, now} = realisticRun(finish.interrupted);
-		const lines = await frameAt(<MigrationApp store={store} now={now} controls={new EngineControls()} title={`${source} → ${url}`} initialConnections={4} reservedRows={1} finish={finish} onExit={() => {}} />, 80, 24);
+		const lines = await frameAt(<MigrationApp store={store} now={now} controls={new EngineControls()} title={`${source} → ${url}`} initialConnections={4} reservedRows={1} finish={finish} onExit={() => {}} />, 80, 24, /Press q or Enter to close/);
 		if (process.env["SHOW_FRAMES"]) console.log(lines.join("\n"));
 		assert.ok(lines.length <= 23, `${lines.length} lines (one more is the wizard's title):\n${lines.join('\n')}`);
 		for (const line of lines) assert.ok([...line].length <= 80, `wider than 80: ${line}`);

@@ -6,18 +6,17 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {render} from 'ink-testing-library';
 import TextField, {typeInto} from '../../src/tui/components/text-field.js';
+import {until} from '../helpers/frames.js';
 
-const tick = (ms = 60): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 test('A password and Enter arriving in one read submit the password, without the Enter in it', async () => {
 	const submitted: string[] = [];
-	const {stdin, lastFrame, unmount} = render(<TextField mask="*" onSubmit={(v) => submitted.push(v)} />);
+	const {stdin, lastFrame, unmount} = render(<TextField mask="*" placeholder="hidden" onSubmit={(v) => submitted.push(v)} />);
 	try {
-		await tick();
+		await until(lastFrame, /hidden/);
 		stdin.write('secret7\r');
-		await tick();
 		assert.deepEqual(submitted, ['secret7']);
-		assert.match(lastFrame() ?? '', /^\*{7}\s*$/, 'seven stars for seven characters');
+		await until(lastFrame, /^\*{7}\s*$/);
 		assert.doesNotMatch(lastFrame() ?? '', /secret/);
 	} finally {
 		unmount();
@@ -27,11 +26,10 @@ test('A password and Enter arriving in one read submit the password, without the
 test('Text with a line feed (LF or CRLF) submits once, and a second pasted line is not typed anywhere', async () => {
 	for (const pasted of ['me@example.org\n', 'me@example.org\r\nrm -rf x\r']) {
 		const submitted: string[] = [];
-		const {stdin, unmount} = render(<TextField onSubmit={(v) => submitted.push(v)} />);
+		const {stdin, lastFrame, unmount} = render(<TextField placeholder="address" onSubmit={(v) => submitted.push(v)} />);
 		try {
-			await tick();
+			await until(lastFrame, /address/);
 			stdin.write(pasted);
-			await tick();
 			assert.deepEqual(submitted, ['me@example.org'], JSON.stringify(pasted));
 		} finally {
 			unmount();
@@ -47,18 +45,16 @@ test('Backspaces inside a pasted chunk erase, and other control characters are d
 
 test('Enter submits what was typed; a completion is taken only with Tab', async () => {
 	const submitted: string[] = [];
-	const {stdin, lastFrame, unmount} = render(<TextField suggestions={['/mail/a.mbox.bak']} onSubmit={(v) => submitted.push(v)} />);
+	const {stdin, lastFrame, unmount} = render(<TextField placeholder="path" suggestions={['/mail/a.mbox.bak']} onSubmit={(v) => submitted.push(v)} />);
 	try {
-		await tick();
+		await until(lastFrame, /path/);
 		stdin.write('/mail/a.mbox');
-		await tick();
-		assert.match(lastFrame() ?? '', /\/mail\/a\.mbox\.bak/, 'the completion is shown');
+		await until(lastFrame, /\/mail\/a\.mbox\.bak/);
 		stdin.write('\r');
-		await tick();
 		stdin.write('\t');
-		await tick();
+		// Tab takes the completion in the handler; the next key is handled by the handler of the next render.
+		await until(lastFrame, /^\/mail\/a\.mbox\.bak\s*$/);
 		stdin.write('\r');
-		await tick();
 		assert.deepEqual(submitted, ['/mail/a.mbox', '/mail/a.mbox.bak']);
 	} finally {
 		unmount();

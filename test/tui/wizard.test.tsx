@@ -8,28 +8,27 @@ import {render} from 'ink-testing-library';
 import {EngineControls} from '../../src/core/controls.js';
 import {StatsStore} from '../../src/core/stats.js';
 import {Wizard} from '../../src/tui/wizard.js';
+import {press, until} from '../helpers/frames.js';
 import type {Account, FolderRule, MigrationStart, RulesPreview, WizardServices} from '../../src/tui/wizard-services.js';
 
-const wait = (ms = 120): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(frame: () => string | undefined, pattern: RegExp, timeoutMs = 3000): Promise<string> {
-	const started = Date.now();
-	for (;;) {
-		const text = frame() ?? '';
-		if (pattern.test(text)) return text;
-		if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${pattern} in:\n${text}`);
-		await wait(30);
-	}
+/** Keys one at a time, as a person types (one write is one read; ink takes a read as one key press). */
+function type(stdin: {write: (s: string) => void}, text: string): void {
+	for (const ch of text) stdin.write(ch);
 }
 
-/** Keys one at a time, as a person types (ink reads one chunk as one key press). */
-async function type(stdin: {write: (s: string) => void}, text: string): Promise<void> {
-	await wait(60);
-	for (const ch of text) {
-		stdin.write(ch);
-		await wait(5);
-	}
-}
+/** What each screen shows once it listens for keys (its key hints, its field's text, "Y/n"). */
+const READY = {
+	find: /1\. Where is your mail\? \(↑\/↓ and Enter to choose\)/,
+	details: /Enter to use it · b to choose another/,
+	backup: /2\. Back up first[\s\S]*Y\/n/,
+	address: /you@example\.com/,
+	server: /imaps:\/\/imap\.example\.org:993/,
+	password: /Password for me@example\.org[\s\S]*\(hidden as you type\)/,
+	loginFailed: /✗ Login failed[\s\S]*Enter to edit the server and try again/,
+	loggedIn: /✓ Logged in[\s\S]*Enter to continue · e to edit the server/,
+	folders: /4\. Which folders, and where to\? \(space toggles[\s\S]*Enter continues\)/,
+	confirm: /Start now\?\s*Y\/n/,
+} as const;
 
 function fakeServices(): WizardServices & {started: MigrationStart[]; tested: Account[]; planned: Array<{prefix: string | undefined; rules: readonly FolderRule[]}>} {
 	const started: MigrationStart[] = [];
@@ -66,82 +65,56 @@ test('The wizard walks from finding the mail to the finish screen, and starts th
 	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" connections={2} />);
 	try {
 		await until(lastFrame, /1\. Where is your mail\?[\s\S]*Thunderbird p: Local Folders {2}\(mbox, 2\.0 KiB\) · 3 folders, 12 messages/);
-		await wait(60);
-		stdin.write('\r');
+		await press(stdin, lastFrame, READY.find, '\r');
 		await until(lastFrame, /3 folders, 12 messages, 2\.0 KiB/);
-		await wait(60);
+		await press(stdin, lastFrame, READY.details, '\r');
+		await until(lastFrame, READY.backup);
 		stdin.write('\r');
-		await until(lastFrame, /2\. Back up first/);
-		await wait(60);
+		await until(lastFrame, /3\. Your IMAP account[\s\S]*you@example\.com/);
+		type(stdin, 'me@example.org');
 		stdin.write('\r');
-		await until(lastFrame, /3\. Your IMAP account/);
-		await type(stdin, 'me@example.org');
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /imaps:\/\/imap\.example\.org:993/);
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /Password for me@example\.org/);
-		await type(stdin, 'wrong');
-		await wait(60);
+		await press(stdin, lastFrame, READY.server, '\r');
+		await until(lastFrame, READY.password);
+		type(stdin, 'wrong');
 		stdin.write('\r');
 		await until(lastFrame, /✗ Login failed[\s\S]*Check the password/);
 		assert.doesNotMatch(lastFrame() ?? '', /wrong/, 'the password is never shown');
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /Server/);
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /Password for/);
-		await type(stdin, 'right');
-		await wait(60);
+		await press(stdin, lastFrame, READY.loginFailed, '\r');
+		await press(stdin, lastFrame, READY.server, '\r');
+		await until(lastFrame, READY.password);
+		type(stdin, 'right');
 		stdin.write('\r');
 		await until(lastFrame, /✓ Logged in[\s\S]*UIDPLUS ✓[\s\S]*sent → Sent/);
-		await wait(60);
-		stdin.write('\r');
-		const folders = await until(lastFrame, /4\. Which folders/);
+		await press(stdin, lastFrame, READY.loggedIn, '\r');
+		const folders = await until(lastFrame, READY.folders);
 		assert.match(folders, /Sent Items → Sent \(sent folder\) · 4 items/);
 		assert.match(folders, /Inbox → INBOX · 5 items · 1000 B · 2 already on the server: skipped/);
 		assert.match(folders, /2 messages are already on the server \(e\.g\. left there by POP\)/);
 		assert.match(folders, /3 of 3 folders, 12 messages, 2\.0 KiB — fits the quota/);
 		// Send "Sent Items" somewhere else (m), and put everything below one folder (x)
-		await wait(60);
 		stdin.write('m');
-		await until(lastFrame, /Which folder should go somewhere else\?/);
-		await wait(60);
-		stdin.write('\u001B[B');
-		await wait(60);
+		await press(stdin, lastFrame, /Which folder should go somewhere else\? \(↑\/↓ and Enter to choose\)/, '\u001B[B');
+		await press(stdin, lastFrame, /❯ Sent Items → Sent/, '\r');
+		// The field shows its text ("Sent", the current target) once it listens.
+		await until(lastFrame, /Where should Sent Items[\s\S]*INBOX is the inbox:\s*\n\s*Sent\s*$/);
+		for (let i = 0; i < 10; i++) stdin.write('\u007F');
+		type(stdin, 'Old Sent');
 		stdin.write('\r');
-		await until(lastFrame, /Where should Sent Items/);
-		for (let i = 0; i < 10; i++) {
-			await wait(5);
-			stdin.write('\u007F');
-		}
-		await type(stdin, 'Old Sent');
-		stdin.write('\r');
-		await until(lastFrame, /4\. Which folders/);
-		await wait(60);
-		stdin.write('x');
-		await until(lastFrame, /below one folder on the server/);
-		await type(stdin, 'Imported');
+		await press(stdin, lastFrame, READY.folders, 'x');
+		await until(lastFrame, /below one folder on the server[\s\S]*\n\s*Imported\/Old PC\s*$/);
+		type(stdin, 'Imported');
 		stdin.write('\r');
 		await until(lastFrame, /Everything goes below Imported/);
-		// Untick "Old" (third row). The list was just mounted: ink subscribes its keys after the frame is drawn.
-		await wait(60);
-		stdin.write('\u001B[B');
-		await wait();
-		stdin.write('\u001B[B');
-		await wait();
-		await wait(60);
-		stdin.write(' ');
-		await until(lastFrame, /2 of 3 folders, 9 messages/);
-		await wait(60);
+		// Untick "Old" (third row), each key only once the frame shows the last one arrived.
+		await press(stdin, lastFrame, READY.folders, '\u001B[B');
+		await press(stdin, lastFrame, /❯ Sent Items[^\n]*✔/, '\u001B[B');
+		await press(stdin, lastFrame, /❯ Old → Old[^\n]*✔/, ' ');
+		await until(lastFrame, /❯ Old → Old · 3 items · 448 B\n[\s\S]*2 of 3 folders, 9 messages/);
 		stdin.write('\r');
 		const confirm = await until(lastFrame, /5\. Ready/);
 		assert.match(confirm, /To\s+imaps:\/\/me@example\.org@imap\.example\.org:993/);
 		assert.match(confirm, /Time\s+about/);
-		await wait(60);
-		stdin.write('\r');
+		await press(stdin, lastFrame, READY.confirm, '\r');
 		const finish = await until(lastFrame, /Done: every message is on the server/);
 		assert.match(finish, /Verify: OK/);
 		assert.match(finish, /remove the old POP account/);
@@ -161,35 +134,19 @@ test('Cancelling at the confirm screen changes nothing', async () => {
 	const services = fakeServices();
 	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
 	try {
-		await until(lastFrame, /Where is your mail/);
-		await wait(60);
+		await press(stdin, lastFrame, READY.find, '\r');
+		await press(stdin, lastFrame, READY.details, '\r');
+		await press(stdin, lastFrame, READY.backup, '\r');
+		await until(lastFrame, READY.address);
+		type(stdin, 'me@example.org');
 		stdin.write('\r');
-		await until(lastFrame, /Enter to use it/);
-		await wait(60);
+		await press(stdin, lastFrame, READY.server, '\r');
+		await until(lastFrame, READY.password);
+		type(stdin, 'right');
 		stdin.write('\r');
-		await until(lastFrame, /Back up first/);
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /e-mail address/);
-		await type(stdin, 'me@example.org');
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /Server/);
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /Password/);
-		await type(stdin, 'right');
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /Logged in/);
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /Which folders/);
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /Start now\?/);
-		await wait(60);
-		stdin.write('n');
+		await press(stdin, lastFrame, READY.loggedIn, '\r');
+		await press(stdin, lastFrame, READY.folders, '\r');
+		await press(stdin, lastFrame, READY.confirm, 'n');
 		await until(lastFrame, /Nothing was changed/);
 		assert.equal(services.started.length, 0);
 	} finally {
@@ -201,28 +158,36 @@ test('An address and a password pasted with their Enter in one read each move th
 	const services = fakeServices();
 	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
 	try {
-		await until(lastFrame, /Where is your mail/);
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /Enter to use it/);
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /Back up first/);
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /e-mail address/);
-		await wait(60);
-		stdin.write('me@example.org\r');
-		await until(lastFrame, /imaps:\/\/imap\.example\.org:993/);
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /Password for me@example\.org/);
-		await wait(60);
-		stdin.write('right\r');
+		await press(stdin, lastFrame, READY.find, '\r');
+		await press(stdin, lastFrame, READY.details, '\r');
+		await press(stdin, lastFrame, READY.backup, '\r');
+		await press(stdin, lastFrame, READY.address, 'me@example.org\r');
+		await press(stdin, lastFrame, READY.server, '\r');
+		await press(stdin, lastFrame, READY.password, 'right\r');
 		await until(lastFrame, /✓ Logged in/);
 		assert.equal(services.tested.length, 1);
 		assert.equal(services.tested[0]?.password, 'right');
 		assert.equal(services.tested[0]?.user, 'me@example.org');
+	} finally {
+		unmount();
+	}
+});
+
+test('A y or n pasted with its Enter in one read answers a Y/n question', async () => {
+	const services = fakeServices();
+	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
+	try {
+		await press(stdin, lastFrame, READY.find, '\r');
+		await press(stdin, lastFrame, READY.details, '\r');
+		await press(stdin, lastFrame, READY.backup, 'y\r');
+		await press(stdin, lastFrame, READY.address, 'me@example.org\r');
+		await press(stdin, lastFrame, READY.server, '\r');
+		await press(stdin, lastFrame, READY.password, 'right\r');
+		await press(stdin, lastFrame, READY.loggedIn, '\r');
+		await press(stdin, lastFrame, READY.folders, '\r');
+		await press(stdin, lastFrame, READY.confirm, 'n\r');
+		await until(lastFrame, /Nothing was changed/);
+		assert.equal(services.started.length, 0);
 	} finally {
 		unmount();
 	}
@@ -243,10 +208,8 @@ function selfSignedServices(): ReturnType<typeof fakeServices> {
 
 /** From the start to the certificate screen, pasting the address and the password with their Enter. */
 async function toCertificateScreen(stdin: {write: (s: string) => void}, lastFrame: () => string | undefined): Promise<string> {
-	for (const [screen, keys] of [[/Where is your mail/, '\r'], [/Enter to use it/, '\r'], [/Back up first/, '\r'], [/e-mail address/, 'me@example.org\r'], [/imaps:\/\/imap\.example\.org:993/, '\r'], [/Password for/, 'right\r']] as const) {
-		await until(lastFrame, screen);
-		await wait(60);
-		stdin.write(keys);
+	for (const [screen, keys] of [[READY.find, '\r'], [READY.details, '\r'], [READY.backup, '\r'], [READY.address, 'me@example.org\r'], [READY.server, '\r'], [READY.password, 'right\r']] as const) {
+		await press(stdin, lastFrame, screen, keys);
 	}
 	return until(lastFrame, /Trust this certificate for imap\.example\.org:993\? \[y\/N\]/);
 }
@@ -261,7 +224,6 @@ test('A server whose certificate is not trusted shows the certificate, and trust
 		assert.match(screen, /Valid\s+Dec {2}6 06:00:00 2026 GMT – Jan {2}5 06:00:00 2027 GMT/);
 		assert.match(screen.replace(/\s+/g, ''), new RegExp(`SHA-256${sha256}`));
 		assert.doesNotMatch(screen, /--insecure/, 'no hint the guided mode cannot follow');
-		await wait(60);
 		stdin.write('y');
 		await until(lastFrame, /✓ Logged in/);
 		assert.equal(services.tested.length, 2);
@@ -277,11 +239,8 @@ test('Instead of trusting the certificate, a person can give the CA file of thei
 	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
 	try {
 		await toCertificateScreen(stdin, lastFrame);
-		await wait(60);
 		stdin.write('c');
-		await until(lastFrame, /certificate file \(PEM/);
-		await wait(60);
-		stdin.write('/etc/ca.pem\r');
+		await press(stdin, lastFrame, /certificate file \(PEM[\s\S]*\/path\/to\/ca\.pem/, '/etc/ca.pem\r');
 		await until(lastFrame, /✓ Logged in/);
 		assert.equal(services.tested.at(-1)?.caFile, '/etc/ca.pem');
 		assert.equal(services.tested.at(-1)?.tlsFingerprint, undefined);
@@ -308,39 +267,34 @@ function servicesWithRules(preview: RulesPreview | undefined): ReturnType<typeof
 		previewRules: async (_source: string, _account: Account, mapping: {prefix: string | undefined; excludes: readonly string[]}) => (previewed.push(mapping), preview),
 		startMigration: async (s: MigrationStart) => {
 			const running = await start(s);
-			return {...running, done: running.done.then((finish) => ({...finish, ...(s.sieveRules ? {rules: 'Rules: 3 filters → 2 server rules installed; 1 stay on this computer', isRulesOk: true} : {})}))};
+			return {...running, done: running.done.then((finish) => ({...finish, ...(s.sieveRules ? {rules: 'Rules: 3 filters → 2 server rules installed; 1 stays on this computer', isRulesOk: true} : {})}))};
 		},
 	});
 }
 
 /** From the start to the screen after the folders step, pasting the address and the password with their Enter. */
 async function pastFolders(stdin: {write: (s: string) => void}, lastFrame: () => string | undefined): Promise<void> {
-	for (const [screen, keys] of [[/Where is your mail/, '\r'], [/Enter to use it/, '\r'], [/Back up first/, '\r'], [/e-mail address/, 'me@example.org\r'], [/imaps:\/\/imap\.example\.org:993/, '\r'], [/Password for/, 'right\r'], [/✓ Logged in/, '\r'], [/4\. Which folders/, '\r']] as const) {
-		await until(lastFrame, screen);
-		await wait(60);
-		stdin.write(keys);
+	for (const [ready, keys] of [[READY.find, '\r'], [READY.details, '\r'], [READY.backup, '\r'], [READY.address, 'me@example.org\r'], [READY.server, '\r'], [READY.password, 'right\r'], [READY.loggedIn, '\r'], [READY.folders, '\r']] as const) {
+		await press(stdin, lastFrame, ready, keys);
 	}
 }
+
+/** The rules step's question, listening ("Y/n" shows only then). */
+const RULES_READY = /Install the \d+ server rules? after the mail[\s\S]*Y\/n/;
 
 test('When the store has filters, the rules step says how many become server rules and why the others stay, and an active script of the user is included only when they choose so', async () => {
 	const services = servicesWithRules(rulesPreview({activeScript: 'roundcube'}));
 	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
 	try {
 		await pastFolders(stdin, lastFrame);
-		const rules = await until(lastFrame, /Install the 2 server rules after the mail/);
+		const rules = await press(stdin, lastFrame, RULES_READY, '\r');
 		assert.match(rules, /Your rules: 3 filters → 2 server rules; 1 stay on this computer because …/);
 		assert.match(rules, /• Friends: "is in my address book" needs the address book/);
 		assert.deepEqual(services.previewed, [{prefix: undefined, rules: [], excludes: []}]);
-		await wait(60);
-		stdin.write('\r');
-		const ask = await until(lastFrame, /already runs your own Sieve script "roundcube"/);
+		const ask = await press(stdin, lastFrame, /already runs your own Sieve script "roundcube"\. What should happen\? \(↑\/↓ and Enter to choose\)/, '\r');
 		assert.match(ask, /Include: run your "roundcube" first[\s\S]*Replace[\s\S]*Skip/);
-		await wait(60);
-		stdin.write('\r');
-		const confirm = await until(lastFrame, /5\. Ready/);
+		const confirm = await press(stdin, lastFrame, READY.confirm, '\r');
 		assert.match(confirm, /Rules\s+2 server rules installed after the mail, after your "roundcube"/);
-		await wait(60);
-		stdin.write('\r');
 		const finish = await until(lastFrame, /Done: every message is on the server/);
 		assert.match(finish, /Rules: 3 filters → 2 server rules installed/);
 		assert.deepEqual(services.started[0]?.sieveRules, {install: true, onActive: 'include'});
@@ -354,20 +308,12 @@ test('Choosing "skip" for an active script installs nothing, and the confirm scr
 	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
 	try {
 		await pastFolders(stdin, lastFrame);
-		await until(lastFrame, /Install the 2 server rules/);
-		await wait(60);
-		stdin.write('\r');
-		await until(lastFrame, /Skip: install nothing/);
-		for (const key of ['\u001B[B', '\u001B[B']) {
-			await wait(60);
-			stdin.write(key);
-		}
-		await wait(60);
-		stdin.write('\r');
-		const confirm = await until(lastFrame, /5\. Ready/);
+		await press(stdin, lastFrame, RULES_READY, '\r');
+		await press(stdin, lastFrame, /What should happen\? \(↑\/↓ and Enter to choose\)[\s\S]*❯ Include/, '\u001B[B');
+		await press(stdin, lastFrame, /❯ Replace/, '\u001B[B');
+		await press(stdin, lastFrame, /❯ Skip: install nothing/, '\r');
+		const confirm = await press(stdin, lastFrame, READY.confirm, '\r');
 		assert.match(confirm, /Rules\s+3 filters: not installed \(your choice\)/);
-		await wait(60);
-		stdin.write('\r');
 		await until(lastFrame, /Done: every message is on the server/);
 		assert.equal(services.started[0]?.sieveRules, undefined);
 	} finally {
@@ -380,15 +326,11 @@ test('Without ManageSieve on the server, the rules step offers a .sieve file and
 	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
 	try {
 		await pastFolders(stdin, lastFrame);
-		const offer = await until(lastFrame, /does not offer ManageSieve/);
+		const offer = await press(stdin, lastFrame, /does not offer ManageSieve[\s\S]*Y\/n/, '\r');
 		assert.match(offer, /\/home\/u\/mailshift-rules\.sieve/);
 		assert.match(offer, /webmail settings/);
-		await wait(60);
-		stdin.write('\r');
-		const confirm = await until(lastFrame, /5\. Ready/);
+		const confirm = await press(stdin, lastFrame, READY.confirm, '\r');
 		assert.match(confirm, /Rules\s+2 server rules saved to \/home\/u\/mailshift-rules\.sieve after the mail/);
-		await wait(60);
-		stdin.write('\r');
 		await until(lastFrame, /Done/);
 		assert.deepEqual(services.started[0]?.sieveRules, {install: false, onActive: 'refuse', outFile: '/home/u/mailshift-rules.sieve'});
 	} finally {

@@ -1,11 +1,20 @@
 import {Box, Text} from 'ink';
 import type {StatsSnapshot} from '../../core/stats.js';
-import {formatBytes, formatCount, formatDuration} from '../format.js';
+import {describeStop, formatBytes, formatCount, formatDuration} from '../format.js';
 
 export type FinishInfo = Readonly<{
 	interrupted: boolean;
 	stopReason?: string;
+	/** What a stopped run did not send yet (`Summary.notSent`): the finish screen says how many, as the CLI does. */
+	notSent?: Readonly<{messages: number; isExact: boolean}>;
 	error?: string;
+	/** What the person can do about `error`, in words that work in the guided mode (no CLI options). */
+	hint?: string;
+	/**
+	 * Warnings that need the person's judgement (`ATTENTION_CODES`, e.g. MBOX_MERGE_SUSPECTED: the CLI exits 5):
+	 * how many, and the first one with its own advice. The run is then not "Done", whatever else went well.
+	 */
+	attention?: Readonly<{count: number; codes: readonly string[]; first: Readonly<{location: string; reason: string}>}>;
 	journalPath?: string;
 	reportPath?: string;
 	/** The exact command that continues this run (shell-quoted, no secrets). */
@@ -29,10 +38,22 @@ type Line = Readonly<{text: string; color?: 'red' | 'yellow' | 'green'; bold?: b
  * whole, commands included: a person copies them from here) and fill the rest with folders and the log.
  */
 export function finishLines(s: StatsSnapshot, info: FinishInfo, now: number): Line[] {
-	const ok = !info.interrupted && !info.error && s.failed === 0;
+	const ok = !info.interrupted && !info.error && s.failed === 0 && !info.attention;
 	const lines: Line[] = [];
 	if (info.error) lines.push({text: `✗ ${info.error}`, color: 'red', bold: true});
-	if (info.interrupted && !info.error) lines.push({text: `Stopped before the end.${info.stopReason ? ` ${info.stopReason}` : ''}`, color: 'yellow', bold: true});
+	if (info.error && info.hint) lines.push({text: info.hint});
+	if (info.interrupted && !info.error) {
+		const stop = info.notSent ? describeStop({notSent: info.notSent}, info) : undefined;
+		lines.push({text: `${stop ? `${stop[0]?.toUpperCase()}${stop.slice(1)}.` : 'Stopped before the end.'}${info.stopReason ? ` ${info.stopReason}` : ''}`, color: 'yellow', bold: true});
+	}
+	if (info.attention) {
+		const {count, codes, first} = info.attention;
+		lines.push(
+			{text: `⚠ ${count === 1 ? '1 warning needs' : `${formatCount(count)} warnings need`} checking (${codes.join(', ')}) — not everything may be right:`, color: 'yellow', bold: true},
+			{text: `  ${first.location}: ${first.reason}`},
+		);
+		if (count > 1) lines.push({text: info.reportPath ? `  The others are listed in the report (${info.reportPath}).` : `  … and ${formatCount(count - 1)} more like it.`});
+	}
 	if (ok) lines.push({text: `✓ ${info.dryRun ? 'Dry run complete: nothing was written.' : 'Done: every message is on the server.'}`, color: 'green', bold: true});
 	lines.push({text: `${formatCount(s.uploaded)} uploaded · ${formatCount(s.skipped)} skipped · ${formatCount(s.failed)} failed · ${formatBytes(s.bytes)} in ${formatDuration((now - s.startedAt) / 1000)}`});
 	if (info.verify) lines.push({text: info.verify, color: info.isVerified ? 'green' : 'yellow'});

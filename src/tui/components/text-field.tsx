@@ -11,10 +11,12 @@
  *
  * Enter submits exactly what is shown as typed; a completion suggestion (dim) is taken only with Tab or →
  * at the end of the line. The current value lives in a ref as well as in state, so key presses that arrive in
- * one read (before React re-renders) all see the latest value.
+ * one read (before React re-renders) all see the latest value. The field (its text, or its placeholder) is
+ * drawn only once its keys are listened to, so whoever waits for it to show never types into the void.
  */
 import {Text, useInput} from 'ink';
 import {useRef, useState} from 'react';
+import {useIsListening} from '../use-is-listening.js';
 
 type Props = Readonly<{
 	/** Text already in the field (editable). @default '' */
@@ -83,7 +85,10 @@ export default function TextField({defaultValue = '', placeholder = '', suggesti
 			if (typed.submitted) onSubmit(typed.line.value);
 		}
 	});
+	const isListening = useIsListening();
 
+	// Nothing is shown until keys are listened to (see useIsListening): the placeholder or text appearing is the sign.
+	if (!isListening) return <Text> </Text>;
 	if (!line.value) {
 		return placeholder ? <Text><Text inverse>{placeholder[0]}</Text><Text dimColor>{placeholder.slice(1)}</Text></Text> : <Text inverse> </Text>;
 	}

@@ -1,6 +1,7 @@
 /** Step 3 — the IMAP account: e-mail → suggested server, user, hidden password, tested on the spot. */
 import {Spinner} from '@inkjs/ui';
 import TextField from '../components/text-field.js';
+import {useIsListening} from '../use-is-listening.js';
 import {Box, Text, useInput} from 'ink';
 import {useState} from 'react';
 import {formatBytes} from '../format.js';
@@ -34,6 +35,8 @@ export function AccountStep({services, onDone}: Props) {
 		else if (!report.ok && report.certificate && input === 'c') setStage('ca');
 		else if (input === 'e' || (!report.ok && (key.return || key.escape || input === 'n' || input === 'N'))) setStage('server');
 	}, {isActive: stage === 'report'});
+	// What to press is shown only once those keys are listened to (see useIsListening).
+	const isListening = useIsListening(stage === 'report' ? report : undefined);
 
 	const parseServer = (text: string): {host: string; port: number; security: 'tls' | 'starttls'} => {
 		// Control characters can arrive when keys are pasted or sent in bursts; they are never part of a host.
@@ -72,7 +75,7 @@ export function AccountStep({services, onDone}: Props) {
 			{stage === 'password' ? (
 				<>
 					<Text>Password for {email} (not shown, not stored; an app password if your provider asks for one):</Text>
-					<TextField mask="*" onSubmit={(password) => {
+					<TextField mask="*" placeholder="(hidden as you type)" onSubmit={(password) => {
 						const parsed = parseServer(server);
 						// A certificate (or CA file) trusted earlier stays trusted only for the same host and port.
 						const same = account && account.host === parsed.host && account.port === parsed.port ? account : undefined;
@@ -95,7 +98,7 @@ export function AccountStep({services, onDone}: Props) {
 						<Text>Capabilities: {['UIDPLUS', 'SPECIAL-USE', 'QUOTA', 'APPENDLIMIT'].map((c) => `${c} ${report.capabilities.some((x) => x.startsWith(c)) ? '✓' : '✗'}`).join('  ')}</Text>
 						<Text>Quota: {report.quota ? `${formatBytes(report.quota.usedBytes)} used of ${formatBytes(report.quota.limitBytes)} (${formatBytes(report.quota.limitBytes - report.quota.usedBytes)} free)` : 'none reported'}</Text>
 						<Text>Special folders: {Object.entries(report.specialFolders).map(([role, box]) => `${role} → ${box}`).join(', ') || 'none declared (usual names will be used)'}</Text>
-						<Text color="green">Enter to continue · e to edit the server</Text>
+						{isListening ? <Text color="green">Enter to continue · e to edit the server</Text> : null}
 					</Box>
 				) : report.certificate && account ? (
 					<Box flexDirection="column">
@@ -106,14 +109,14 @@ export function AccountStep({services, onDone}: Props) {
 						<Text>  Valid    {report.certificate.validFrom} – {report.certificate.validTo}</Text>
 						<Text>  SHA-256  {report.certificate.sha256}</Text>
 						<Text dimColor>Compare the SHA-256 with what your provider or administrator gives you. If you trust it, mailshift connects to {account.host}:{account.port} only while it shows exactly this certificate (nothing is stored; the commands shown at the end carry it).</Text>
-						<Text bold>Trust this certificate for {account.host}:{account.port}? [y/N]</Text>
+						<Text bold>Trust this certificate for {account.host}:{account.port}?{isListening ? ' [y/N]' : ''}</Text>
 						<Text dimColor>c: use the certificate file of your organisation's authority (CA) instead · n or Enter: edit the server</Text>
 					</Box>
 				) : (
 					<Box flexDirection="column">
 						<Text color="red">✗ {report.error}</Text>
 						{report.hint ? <Text>{report.hint}</Text> : null}
-						<Text>Enter to edit the server and try again.</Text>
+						{isListening ? <Text>Enter to edit the server and try again.</Text> : null}
 					</Box>
 				)
 			) : null}

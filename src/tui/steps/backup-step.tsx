@@ -1,5 +1,5 @@
 /** Step 2 — back up first? Recommended; the backup runs before anything is uploaded. */
-import {ConfirmInput} from '@inkjs/ui';
+import ConfirmField from '../components/confirm-field.js';
 import TextField from '../components/text-field.js';
 import {Box, Text} from 'ink';
 import {useState} from 'react';
@@ -13,7 +13,7 @@ export function BackupStep({canBackup, defaultDir, onDone}: Props) {
 			<Box flexDirection="column">
 				<Text bold>2. Back up first</Text>
 				<Text>mailshift only reads your mail store — it never changes or deletes it. Keep a copy of it anyway until you have checked the server.</Text>
-				<ConfirmInput defaultChoice="confirm" onConfirm={() => onDone(undefined)} onCancel={() => onDone(undefined)} />
+				<ConfirmField defaultChoice="confirm" onConfirm={() => onDone(undefined)} onCancel={() => onDone(undefined)} />
 			</Box>
 		);
 	}
@@ -29,7 +29,7 @@ export function BackupStep({canBackup, defaultDir, onDone}: Props) {
 		<Box flexDirection="column">
 			<Text bold>2. Back up first? <Text color="green">(recommended)</Text></Text>
 			<Text>A verified copy of every message is written to a folder on this computer before anything changes.</Text>
-			<ConfirmInput defaultChoice="confirm" onConfirm={() => setAskingDir(true)} onCancel={() => onDone(undefined)} />
+			<ConfirmField defaultChoice="confirm" onConfirm={() => setAskingDir(true)} onCancel={() => onDone(undefined)} />
 		</Box>
 	);
 }

@@ -1,5 +1,5 @@
 /** Step 5 — confirm: one screen with everything that will happen, and a time estimate. */
-import {ConfirmInput} from '@inkjs/ui';
+import ConfirmField from '../components/confirm-field.js';
 import {Box, Text} from 'ink';
 import {formatBytes, formatCount, formatDuration} from '../format.js';
 
@@ -32,7 +32,7 @@ export function ConfirmStep(p: Props) {
 			{p.estimateSeconds === undefined ? null : <Text>Time   about {formatDuration(p.estimateSeconds)} (from the measured connection speed; the dashboard shows the real rate)</Text>}
 			<Text dimColor>Nothing is deleted anywhere. You can stop at any time (q); running it again continues without duplicates.</Text>
 			<Text>Start now?</Text>
-			<ConfirmInput defaultChoice="confirm" onConfirm={p.onConfirm} onCancel={p.onCancel} />
+			<ConfirmField defaultChoice="confirm" onConfirm={p.onConfirm} onCancel={p.onCancel} />
 		</Box>
 	);
 }

@@ -4,6 +4,7 @@ import TextField from '../components/text-field.js';
 import {Box, Text, useInput} from 'ink';
 import {useEffect, useState} from 'react';
 import {formatBytes, formatCount} from '../format.js';
+import {useIsListening} from '../use-is-listening.js';
 import type {FoundStore, StoreDetails, WizardServices} from '../wizard-services.js';
 
 type Props = Readonly<{services: WizardServices; onDone: (path: string, details: StoreDetails) => void}>;
@@ -61,6 +62,10 @@ export function FindStep({services, onDone}: Props) {
 		}
 	}, {isActive: chosen !== undefined});
 
+	// Key hints appear only once the list, or the keys of the chosen store with its details, listen (the handler
+	// sees `details` only from the effect after the render that set them): see useIsListening.
+	const isListening = useIsListening(chosen ? (details ?? `chosen:${chosen}`) : !isTyping && found ? 'list' : undefined);
+
 	if (chosen) {
 		return (
 			<Box flexDirection="column">
@@ -70,7 +75,7 @@ export function FindStep({services, onDone}: Props) {
 				{details ? (
 					<>
 						<Text>{details.kind === 'pst' ? 'Outlook data file' : details.kind === 'olm' ? 'Outlook for Mac archive' : details.kind === 'dbx' ? 'Outlook Express folders' : details.kind === 'mbox' ? 'mbox / Thunderbird folders' : details.kind === 'eml' ? 'folders of .eml files' : details.kind === 'apple-mail' ? 'Apple Mail' : 'Maildir'}: {formatCount(details.folders)} folders{details.messages === undefined ? '' : `, ${formatCount(details.messages)} messages`}, {formatBytes(details.bytes)}</Text>
-						<Text color="green">Enter to use it · b to choose another</Text>
+						{isListening ? <Text color="green">Enter to use it · b to choose another</Text> : null}
 					</>
 				) : null}
 			</Box>
@@ -97,7 +102,7 @@ export function FindStep({services, onDone}: Props) {
 	];
 	return (
 		<Box flexDirection="column">
-			<Text bold>1. Where is your mail?</Text>
+			<Text bold>1. Where is your mail?{isListening ? <Text dimColor> (↑/↓ and Enter to choose)</Text> : null}</Text>
 			{found.length === 0 ? <Text dimColor>No mail stores found in the usual places.</Text> : <Text dimColor>Found on this computer:</Text>}
 			<Select options={options} visibleOptionCount={8} onChange={(value) => (value === TYPE_PATH ? setTyping(true) : setChosen(value))} />
 		</Box>

@@ -7,6 +7,7 @@ import TextField from '../components/text-field.js';
 import {Box, Text, useInput} from 'ink';
 import {useEffect, useState} from 'react';
 import {formatBytes, formatCount} from '../format.js';
+import {useIsListening} from '../use-is-listening.js';
 import type {FolderRule, PlannedFolder} from '../wizard-services.js';
 
 type Props = Readonly<{
@@ -39,6 +40,9 @@ export function FoldersStep({load, freeBytes, onDone}: Props) {
 		if (input === 'x') setMode('prefix');
 		else if (input === 'm') setMode('pick');
 	}, {isActive: mode === 'list' && folders !== undefined});
+	// The keys are shown only once the list that is on screen listens (ink subscribes after the frame is drawn;
+	// see useIsListening): the list is remounted with every re-plan (`version`).
+	const isListening = useIsListening(folders && selected && (mode === 'list' || mode === 'pick') ? `${mode}:${version}` : undefined);
 
 	if (error) return <Text color="red">✗ {error}</Text>;
 	if (!folders || !selected) return <Spinner label="Reading the folders and planning where each one goes…" />;
@@ -46,7 +50,7 @@ export function FoldersStep({load, freeBytes, onDone}: Props) {
 		return (
 			<Box flexDirection="column">
 				<Text>Put every folder below one folder on the server, e.g. <Text bold>Imported/Old PC</Text> (empty: keep them where they are):</Text>
-				<TextField defaultValue={prefix ?? ''} onSubmit={(value) => {
+				<TextField defaultValue={prefix ?? ''} placeholder="Imported/Old PC" onSubmit={(value) => {
 					// The list is re-planned: no stale list (keys pressed on it would act on rows about to be replaced).
 					setFolders(undefined);
 					setPrefix(value.trim().replace(/^\/+|\/+$/g, '') || undefined);
@@ -59,7 +63,7 @@ export function FoldersStep({load, freeBytes, onDone}: Props) {
 	if (mode === 'pick') {
 		return (
 			<Box flexDirection="column">
-				<Text>Which folder should go somewhere else?</Text>
+				<Text>Which folder should go somewhere else?{isListening ? <Text dimColor> (↑/↓ and Enter to choose)</Text> : null}</Text>
 				<Select visibleOptionCount={10} options={folders.map((f) => ({label: `${f.label} → ${f.mailbox}`, value: f.label}))}
 					onChange={(label) => {
 						setEditing(folders.find((f) => f.label === label));
@@ -97,7 +101,7 @@ export function FoldersStep({load, freeBytes, onDone}: Props) {
 	};
 	return (
 		<Box flexDirection="column">
-			<Text bold>4. Which folders, and where to? <Text dimColor>(space toggles · m: change where one goes · x: all below one folder · Enter continues)</Text></Text>
+			<Text bold>4. Which folders, and where to?{isListening ? <Text dimColor> (space toggles · m: change where one goes · x: all below one folder · Enter continues)</Text> : null}</Text>
 			{prefix ? <Text dimColor>Everything goes below {prefix}</Text> : null}
 			<MultiSelect key={version} visibleOptionCount={10} defaultValue={selected} onChange={setSelected}
 				onSubmit={(values) => onDone(folders.filter((f) => values.includes(f.label)), folders, prefix, rules)}

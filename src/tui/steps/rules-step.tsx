@@ -5,9 +5,12 @@
  * script: include / replace / skip, never silently. Nothing is installed here: the install runs after the mail
  * and shows on the finish screen. Skipped (onDone(undefined)) when the store has no filters.
  */
-import {ConfirmInput, Select, Spinner} from '@inkjs/ui';
+import {Select, Spinner} from '@inkjs/ui';
 import {Box, Text} from 'ink';
 import {useEffect, useState} from 'react';
+import ConfirmField from '../components/confirm-field.js';
+import {plural} from '../format.js';
+import {useIsListening} from '../use-is-listening.js';
 import type {RulesChoice, RulesPreview} from '../wizard-services.js';
 
 type Props = Readonly<{load: () => Promise<RulesPreview | undefined>; onDone: (choice: RulesChoice | undefined, preview: RulesPreview | undefined) => void}>;
@@ -18,6 +21,8 @@ const MAX_LISTED = 5;
 export function RulesStep({load, onDone}: Props) {
 	const [preview, setPreview] = useState<RulesPreview | undefined | 'loading'>('loading');
 	const [isAskingActive, setAskingActive] = useState(false);
+	// The include/replace/skip list listens once its Select has mounted (a child: its effects run first).
+	const isListening = useIsListening(isAskingActive ? 'active-script' : undefined);
 	useEffect(() => {
 		let isLive = true;
 		load().then((p) => {
@@ -41,7 +46,7 @@ export function RulesStep({load, onDone}: Props) {
 				<Text bold>Your rules</Text>
 				<Text color="yellow">Your filters could not be read: {p.problem}</Text>
 				<Text>Your mail is not affected. Continue without the rules?</Text>
-				<ConfirmInput defaultChoice="confirm" onConfirm={() => onDone(undefined, p)} onCancel={() => onDone(undefined, p)} />
+				<ConfirmField defaultChoice="confirm" onConfirm={() => onDone(undefined, p)} onCancel={() => onDone(undefined, p)} />
 			</Box>
 		);
 	}
@@ -49,7 +54,7 @@ export function RulesStep({load, onDone}: Props) {
 	const heading = (
 		<>
 			<Text bold>Your rules</Text>
-			<Text>Your rules: {p.filters} filters → {p.serverRules} server rules{p.local.length > 0 ? `; ${p.local.length} stay on this computer because …` : '.'}</Text>
+			<Text>Your rules: {plural(p.filters, 'filter')} → {plural(p.serverRules, 'server rule')}{p.local.length > 0 ? `; ${p.local.length} stay on this computer because …` : '.'}</Text>
 			{listed.map((l, i) => <Text key={`${i}:${l.name}`} wrap="truncate-end">  • {l.name}: {l.reason}</Text>)}
 			{p.local.length > listed.length ? <Text dimColor>  … and {p.local.length - listed.length} more (`mailshift rules` lists them all)</Text> : null}
 		</>
@@ -59,7 +64,7 @@ export function RulesStep({load, onDone}: Props) {
 			<Box flexDirection="column">
 				{heading}
 				<Text>None of them can run on the server, so there is nothing to install. Continue?</Text>
-				<ConfirmInput defaultChoice="confirm" onConfirm={() => onDone(undefined, p)} onCancel={() => onDone(undefined, p)} />
+				<ConfirmField defaultChoice="confirm" onConfirm={() => onDone(undefined, p)} onCancel={() => onDone(undefined, p)} />
 			</Box>
 		);
 	}
@@ -70,7 +75,7 @@ export function RulesStep({load, onDone}: Props) {
 				<Text>This server does not offer ManageSieve, so mailshift cannot install them. Save them as a Sieve file</Text>
 				<Text>  {p.defaultOutFile}</Text>
 				<Text>to upload in your provider's webmail settings (Filters → import a Sieve script)?</Text>
-				<ConfirmInput defaultChoice="confirm" onConfirm={() => onDone({install: false, onActive: 'refuse', outFile: p.defaultOutFile}, p)} onCancel={() => onDone(undefined, p)} />
+				<ConfirmField defaultChoice="confirm" onConfirm={() => onDone({install: false, onActive: 'refuse', outFile: p.defaultOutFile}, p)} onCancel={() => onDone(undefined, p)} />
 			</Box>
 		);
 	}
@@ -83,7 +88,7 @@ export function RulesStep({load, onDone}: Props) {
 		return (
 			<Box flexDirection="column">
 				<Text bold>Your rules</Text>
-				<Text>The server already runs your own Sieve script "{p.activeScript}". What should happen?</Text>
+				<Text>The server already runs your own Sieve script "{p.activeScript}". What should happen?{isListening ? ' (↑/↓ and Enter to choose)' : ''}</Text>
 				<Select options={options} onChange={(value) => onDone(value === 'skip' ? undefined : {install: true, onActive: value === 'include' ? 'include' : 'replace'}, p)} />
 			</Box>
 		);
@@ -91,8 +96,8 @@ export function RulesStep({load, onDone}: Props) {
 	return (
 		<Box flexDirection="column">
 			{heading}
-			<Text>Install the {p.serverRules} server rules after the mail, so every device sees sorted mail?</Text>
-			<ConfirmInput defaultChoice="confirm"
+			<Text>Install the {plural(p.serverRules, 'server rule')} after the mail, so every device sees sorted mail?</Text>
+			<ConfirmField defaultChoice="confirm"
 				onConfirm={() => (p.activeScript ? setAskingActive(true) : onDone({install: true, onActive: 'refuse'}, p))}
 				onCancel={() => onDone(undefined, p)} />
 		</Box>
