@@ -291,7 +291,7 @@ test('When the store has filters, the rules step says how many become server rul
 		assert.match(rules, /Your rules: 3 filters → 2 server rules; 1 stay on this computer because …/);
 		assert.match(rules, /• Friends: "is in my address book" needs the address book/);
 		assert.deepEqual(services.previewed, [{prefix: undefined, rules: [], excludes: []}]);
-		const ask = await press(stdin, lastFrame, /already runs your own Sieve script "roundcube"\. What should happen\? \(↑\/↓ and Enter to choose\)/, '\r');
+		const ask = await press(stdin, lastFrame, /already runs your own Sieve script "roundcube"\. What should happen\?\s*\n\s*\(↑\/↓ and Enter to choose\)/, '\r');
 		assert.match(ask, /Include: run your "roundcube" first[\s\S]*Replace[\s\S]*Skip/);
 		const confirm = await press(stdin, lastFrame, READY.confirm, '\r');
 		assert.match(confirm, /Rules\s+2 server rules installed after the mail, after your "roundcube"/);
@@ -309,7 +309,7 @@ test('Choosing "skip" for an active script installs nothing, and the confirm scr
 	try {
 		await pastFolders(stdin, lastFrame);
 		await press(stdin, lastFrame, RULES_READY, '\r');
-		await press(stdin, lastFrame, /What should happen\? \(↑\/↓ and Enter to choose\)[\s\S]*❯ Include/, '\u001B[B');
+		await press(stdin, lastFrame, /What should happen\?\s*\n\s*\(↑\/↓ and Enter to choose\)[\s\S]*❯ Include/, '\u001B[B');
 		await press(stdin, lastFrame, /❯ Replace/, '\u001B[B');
 		await press(stdin, lastFrame, /❯ Skip: install nothing/, '\r');
 		const confirm = await press(stdin, lastFrame, READY.confirm, '\r');

@@ -88,7 +88,8 @@ export function RulesStep({load, onDone}: Props) {
 		return (
 			<Box flexDirection="column">
 				<Text bold>Your rules</Text>
-				<Text>The server already runs your own Sieve script "{p.activeScript}". What should happen?{isListening ? ' (↑/↓ and Enter to choose)' : ''}</Text>
+				<Text>The server already runs your own Sieve script "{p.activeScript}". What should happen?</Text>
+				<Text dimColor>{isListening ? '(↑/↓ and Enter to choose)' : ' '}</Text>
 				<Select options={options} onChange={(value) => onDone(value === 'skip' ? undefined : {install: true, onActive: value === 'include' ? 'include' : 'replace'}, p)} />
 			</Box>
 		);
