@@ -266,9 +266,9 @@ describe('the guided mode carries the Thunderbird filters to the server as Sieve
 		await pasteAndEnter(/Server[^\n]*:\s*\n\s*\n/, `imap://127.0.0.1:${server.port}`);
 		await pasteAndEnter(/Password for dave[\s\S]*\(hidden as you type\)/, server.passwordOf('dave'));
 		await press(/Logged in to imap:\/\/127\.0\.0\.1[\s\S]*Enter to continue/, 'Enter');
-		await press(/Which folders[\s\S]*Invoices → Invoices[\s\S]*Enter\s+continues\)/, 'x');
+		await press(/Which folders[\s\S]*Enter\s+continues\)[\s\S]*Invoices → Invoices/, 'x');
 		await pasteAndEnter(/keep them where they are\):\s*\n\s*Imported\/Old PC/, 'Old PC');
-		await press(/Everything goes below Old PC[\s\S]*Enter\s+continues\)/, 'Enter');
+		await press(/Enter\s+continues\)[\s\S]*Everything goes below Old PC/, 'Enter');
 		const rules = await waitFor(/Install the 1 server rule after the mail[\s\S]*Y\/n/);
 		assert.match(rules, /Your rules: 1 filter → 1 server rule\./);
 		tmux('send-keys', '-t', SESSION, 'Enter');

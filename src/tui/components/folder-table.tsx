@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import type {FolderStats} from '../../core/stats.js';
-import {fit, formatCount} from '../format.js';
+import {fit, formatCount, plural} from '../format.js';
 
 type Props = Readonly<{folders: readonly FolderStats[]; width: number; maxRows: number}>;
 
@@ -10,7 +10,7 @@ export default function FolderTable({folders, width, maxRows}: Props) {
 	const shown = folders.length > maxRows ? folders.slice(folders.length - maxRows) : folders;
 	return (
 		<Box flexDirection="column">
-			{folders.length > shown.length ? <Text dimColor>… {folders.length - shown.length} earlier folders</Text> : null}
+			{folders.length > shown.length ? <Text dimColor>… {plural(folders.length - shown.length, 'earlier folder')}</Text> : null}
 			{shown.map((f) => {
 				const count = `${formatCount(f.done)}${f.total === undefined ? '' : `/${formatCount(f.total)}`}`;
 				const mark = f.state === 'done' ? (f.failed ? '!' : '✓') : '›';

@@ -6,7 +6,7 @@ import {MultiSelect, Select, Spinner} from '@inkjs/ui';
 import TextField from '../components/text-field.js';
 import {Box, Text, useInput} from 'ink';
 import {useEffect, useState} from 'react';
-import {formatBytes, formatCount} from '../format.js';
+import {formatBytes, formatCount, plural} from '../format.js';
 import {useIsListening} from '../use-is-listening.js';
 import type {FolderRule, PlannedFolder} from '../wizard-services.js';
 
@@ -95,7 +95,7 @@ export function FoldersStep({load, freeBytes, onDone}: Props) {
 	const fits = freeBytes === undefined ? undefined : bytes <= freeBytes;
 	const describe = (f: PlannedFolder): string => {
 		const role = f.rule === 'map' ? ' (your choice)' : ['sent', 'drafts', 'trash', 'junk', 'archive'].includes(f.rule) ? ` (${f.rule} folder)` : '';
-		const size = `${f.count === undefined ? '' : ` · ${formatCount(f.count)} items`}${f.bytes === undefined ? '' : ` · ${formatBytes(f.bytes)}`}`;
+		const size = `${f.count === undefined ? '' : ` · ${plural(f.count, 'item')}`}${f.bytes === undefined ? '' : ` · ${formatBytes(f.bytes)}`}`;
 		const present = f.alreadyOnServer ? ` · ${formatCount(f.alreadyOnServer)} already on the server: skipped` : '';
 		return `${f.label} → ${f.mailbox}${role}${size}${present}${f.isNotMail ? ' · not mail (calendar/contacts): stays out' : ''}`;
 	};
