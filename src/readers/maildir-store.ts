@@ -43,6 +43,8 @@
 import {promises as fs} from 'node:fs';
 import {resolve} from 'node:path';
 
+import {detectCopiedTimes} from './copied-times.js';
+import type {CopiedTimes} from './copied-times.js';
 import {MailshiftError} from '../core/errors.js';
 import type {SourceMessage} from '../core/types.js';
 import {compareEntries, displayPath, joinRaw, rawKeySuffix, rawPath, readDirRaw} from './fs-names.js';
@@ -187,7 +189,7 @@ export class MaildirStore implements SourceStore {
 				});
 			}
 		}
-		const copied = await detectCopiedTimes(listed.flatMap(({dir, files}) => files.map((file) => joinRaw(dir, file.sub, file.raw))), signal);
+		const copied = await copiedTimesOf(listed.flatMap(({dir, files}) => files.map((file) => joinRaw(dir, file.sub, file.raw))), signal);
 		if (copied !== undefined) {
 			const when = new Date(copied.to).toISOString().replace(/\.\d{3}Z$/, 'Z');
 			this.#reportOnce({
@@ -482,32 +484,11 @@ function parseFileName(name: string, keywords: ReadonlyMap<number, string>): Par
 	return {key, flags, isTrashed: letters.includes('T')};
 }
 
-/** The file times of a folder that come from a copy (see `detectCopiedTimes`): [from, to] in ms. */
-type CopiedTimes = Readonly<{from: number; to: number; inRun: number; total: number}>;
-
-/** Consecutive file times (sorted) at most this far apart belong to one bulk write (a copy). */
-const COPY_GAP_MS = 30_000;
-/** Share of a folder's files that must lie in that one run. */
-const COPY_SHARE = 0.8;
-/** Message files whose Date: header is sampled, spread over the run. */
-const COPY_SAMPLE = 16;
-/** A Date: header this much earlier than its file time counts as "far earlier". */
-const COPY_MIN_AGE_MS = 24 * 3600 * 1000;
-/** Share of the sampled files with a Date: header that must be far earlier. */
-const COPY_OLD_SHARE = 0.75;
-/** Bytes read from a sampled file to find its Date: header. */
-const HEADER_BYTES = 16 * 1024;
-
 /**
- * Detects a folder copied without its file times (issue #12 item 8b: `cp -r`, a zip, a git checkout set every
- * mtime to the copy time, and Dovecot's convention of mtime = delivery time then makes "everything received
- * today"). The sign: at least two files, and at least 80% of them, were written in one continuous run
- * (sorted mtimes at most 30 s apart: a copy of any length is one run, while deliveries over months are not),
- * and at least 75% of a sample of those files (up to 16, with a parsable `Date:` header) say they were
- * written more than a day before their file time. Never throws (an unreadable file is left out of the
- * sample; reading it later reports it). Undefined when the folder does not look copied.
+ * The mtimes of a folder's message files, stat'ed in batches, judged by `detectCopiedTimes` (copied-times.ts).
+ * A file that cannot be stat'ed is left out (reading it later reports it).
  */
-async function detectCopiedTimes(paths: readonly Buffer[], signal: AbortSignal | undefined): Promise<CopiedTimes | undefined> {
+async function copiedTimesOf(paths: readonly Buffer[], signal: AbortSignal | undefined): Promise<CopiedTimes | undefined> {
 	if (paths.length < 2) return undefined;
 	const times: Array<{path: Buffer; mtime: number}> = [];
 	for (let start = 0; start < paths.length; start += STAT_BATCH) {
@@ -521,55 +502,12 @@ async function detectCopiedTimes(paths: readonly Buffer[], signal: AbortSignal |
 		}));
 		for (const item of batch) if (item !== undefined) times.push(item);
 	}
-	times.sort((a, b) => a.mtime - b.mtime);
-	let best = {first: 0, last: -1};
-	for (let first = 0, i = 0; i < times.length; i += 1) {
-		if (i > 0 && (times[i]?.mtime ?? 0) - (times[i - 1]?.mtime ?? 0) > COPY_GAP_MS) first = i;
-		if (i - first > best.last - best.first) best = {first, last: i};
-	}
-	const inRun = best.last - best.first + 1;
-	if (inRun < 2 || inRun < COPY_SHARE * paths.length) return undefined;
-	let dated = 0;
-	let old = 0;
-	const step = Math.max(1, Math.floor(inRun / COPY_SAMPLE));
-	for (let i = best.first; i <= best.last && dated < COPY_SAMPLE; i += step) {
-		throwIfAborted(signal);
-		const item = times[i];
-		const written = item === undefined ? undefined : await readDateHeader(item.path);
-		if (item === undefined || written === undefined) continue;
-		dated += 1;
-		if (item.mtime - written > COPY_MIN_AGE_MS) old += 1;
-	}
-	if (dated === 0 || old < COPY_OLD_SHARE * dated) return undefined;
-	// Whole milliseconds (stat's mtimeMs has a fraction; a Date does not), so every file of the run is inside.
-	return {from: Math.floor(times[best.first]?.mtime ?? 0), to: Math.ceil(times[best.last]?.mtime ?? 0), inRun, total: paths.length};
-}
-
-/**
- * The `Date:` header of a message file in ms (RFC 5322 §3.6.1), read from its first 16 KiB; undefined when
- * absent, unparsable or unreadable. `Date.parse` is lenient, which is enough for this estimate only; the
- * received date itself is chosen by the mapper's strict parser.
- */
-async function readDateHeader(path: Buffer): Promise<number | undefined> {
-	let head: Buffer;
 	try {
-		const handle = await fs.open(path, 'r');
-		try {
-			const buffer = Buffer.alloc(HEADER_BYTES);
-			const {bytesRead} = await handle.read(buffer, 0, HEADER_BYTES, 0);
-			head = buffer.subarray(0, bytesRead);
-		} finally {
-			await handle.close();
-		}
-	} catch {
-		return undefined;
+		return await detectCopiedTimes(times, signal);
+	} catch (error) {
+		throwIfAborted(signal);
+		throw error;
 	}
-	const text = head.toString('latin1');
-	const end = /\r?\n\r?\n/.exec(text);
-	const match = /^date[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(end === null ? text : text.slice(0, end.index));
-	if (match?.[1] === undefined) return undefined;
-	const ms = Date.parse(match[1].replace(/\r?\n/g, ' '));
-	return Number.isNaN(ms) ? undefined : ms;
 }
 
 /**

@@ -35,7 +35,7 @@ import type {SourceMessage} from '../../core/types.js';
 import {comparePaths, compareStrings, describe, errorCode, pathKey} from '../path-order.js';
 import {folderLabel} from '../source-store.js';
 import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../source-store.js';
-import {detectCopiedTimes} from './copied-times.js';
+import {detectCopiedTimes} from '../copied-times.js';
 
 /** How deep detection searches for .eml files. */
 const DETECT_DEPTH = 6;

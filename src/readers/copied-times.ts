@@ -1,7 +1,8 @@
 /**
  * Detects a folder whose file times come from a copy, not from delivery (`cp -r`, a zip, a USB stick, a git
- * checkout set every mtime to the copy time; "everything received today" would follow). Used by the .eml
- * folder reader; the thresholds are the Maildir reader's (issue #12 item 8b), so both kinds judge alike.
+ * checkout set every mtime to the copy time, and Dovecot's convention of mtime = delivery time then makes
+ * "everything received today"; issue #12 item 8b). One judge for every reader that takes a file's mtime as
+ * its delivery time (Maildir, folders of .eml), so all kinds judge alike.
  *
  * The sign: at least two files, and at least 80% of them, were written in one continuous run (sorted mtimes
  * at most 30 s apart: a copy of any length is one run, deliveries over months are not), and at least 75% of
@@ -25,7 +26,7 @@ const HEADER_BYTES = 16 * 1024;
  * `files` are the folder's message files with their mtimes (ms). Never throws: an unreadable sampled file is
  * left out of the sample (reading it later reports it). Undefined when the folder does not look copied.
  */
-export async function detectCopiedTimes(files: ReadonlyArray<Readonly<{path: string; mtime: number}>>): Promise<CopiedTimes | undefined> {
+export async function detectCopiedTimes(files: ReadonlyArray<Readonly<{path: string | Buffer; mtime: number}>>, signal?: AbortSignal): Promise<CopiedTimes | undefined> {
 	if (files.length < 2) return undefined;
 	const sorted = [...files].sort((a, b) => a.mtime - b.mtime);
 	let best = {start: 0, end: 0};
@@ -42,6 +43,7 @@ export async function detectCopiedTimes(files: ReadonlyArray<Readonly<{path: str
 	let dated = 0;
 	let old = 0;
 	for (let i = 0; i < run.length && dated < COPY_SAMPLE; i += step) {
+		signal?.throwIfAborted();
 		const file = run[i];
 		if (file === undefined) continue;
 		const date = await headerDate(file.path);
@@ -50,11 +52,16 @@ export async function detectCopiedTimes(files: ReadonlyArray<Readonly<{path: str
 		if (file.mtime - date > COPY_MIN_AGE_MS) old += 1;
 	}
 	if (dated === 0 || old < COPY_OLD_SHARE * dated) return undefined;
-	return {from: run[0]?.mtime ?? 0, to: run.at(-1)?.mtime ?? 0, inRun: run.length, total: sorted.length};
+	// Whole milliseconds (stat's mtimeMs has a fraction; a Date does not), so every file of the run is inside.
+	return {from: Math.floor(run[0]?.mtime ?? 0), to: Math.ceil(run.at(-1)?.mtime ?? 0), inRun: run.length, total: sorted.length};
 }
 
-/** The `Date:` header of a message file, in ms; undefined when absent, unparsable or unreadable. */
-async function headerDate(path: string): Promise<number | undefined> {
+/**
+ * The `Date:` header of a message file in ms (RFC 5322 §3.6.1), read from its first 16 KiB; undefined when
+ * absent, unparsable or unreadable. `Date.parse` is lenient, which is enough for this estimate only; the
+ * received date itself is chosen by the mapper's strict parser.
+ */
+async function headerDate(path: string | Buffer): Promise<number | undefined> {
 	let head: string;
 	try {
 		const handle = await fs.open(path, 'r');
@@ -69,7 +76,7 @@ async function headerDate(path: string): Promise<number | undefined> {
 		return undefined;
 	}
 	const end = head.search(/\r?\n\r?\n/);
-	const match = /^date:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(end < 0 ? head : head.slice(0, end));
+	const match = /^date[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(end < 0 ? head : head.slice(0, end));
 	if (match?.[1] === undefined) return undefined;
 	const time = Date.parse(match[1].replace(/\r?\n/g, ' ').replace(/\([^)]*\)/g, '').trim());
 	return Number.isNaN(time) ? undefined : time;
