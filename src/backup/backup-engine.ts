@@ -35,7 +35,7 @@ import {createBackupWriter} from './backup-writer.js';
 import type {FolderWriter} from './backup-writer.js';
 import {classifyFsError} from './classify-fs-error.js';
 import {fsyncDirectory, hasContent, sha256Of, writeFileDurably} from './durable-file.js';
-import {assertNoLinkAbove, makeBackupRoot, makePrivateDir} from './private-tree.js';
+import {assertNoLinkAbove, assertNoLinkInside, makeBackupRoot, makePrivateDir} from './private-tree.js';
 import {readManifest, readManifestFile, writeManifest} from './manifest.js';
 import type {BackupManifest, ManifestFile, ManifestFolder, ManifestMessage, ManifestProblem, ManifestSource} from './manifest.js';
 import type {NonMailExport} from '../core/types.js';
@@ -118,6 +118,8 @@ export type BackupSummary = {
 	bytes: number;
 	/** Files of an earlier backup that the source no longer has, deleted. */
 	removed: number;
+	/** Why the source could not be read to its end (a cut .pst); also in the manifest (`incomplete`). */
+	incomplete?: string;
 	elapsedMs: number;
 	problems: BackupProblem[];
 	problemsDropped: number;
@@ -176,7 +178,8 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 		const isSameSource = previous.source.kind === source.kind && previous.source.location === source.location && previous.format === format;
 		if (options.reuseComplete && isSameSource && !options.force) {
 			describe = await source.describe(controls.stopSignal);
-			if (describe.sha256 !== undefined && describe.sha256 === previous.source.sha256 && previous.options.includeTrashed === options.includeTrashed) {
+			if (describe.sha256 !== undefined && describe.sha256 === previous.source.sha256 && previous.options.includeTrashed === options.includeTrashed
+				&& previous.incomplete === undefined) {
 				summary.outcome = 'kept';
 				summary.manifestPath = join(out, MANIFEST_NAME);
 				summary.elapsedMs = now() - started;
@@ -207,6 +210,15 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 		});
 	}
 
+	if (previous) {
+		// A refresh moves the manifest aside before it writes: a link that would refuse the run later is refused
+		// now, while the backup is still exactly as it was.
+		try {
+			await assertNoLinkInside(out);
+		} catch (error) {
+			throw classifyFsError(error, out, out);
+		}
+	}
 	await state.lock();
 	const relayDetach = hooks.problems?.attach((p) => onReaderProblem(p)) ?? ((): void => {});
 	try {
@@ -248,7 +260,11 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 		// Complete: the manifest, then files of messages and folders the source no longer has. A folder that could
 		// not be read this time, or that may be missing only because listing the source met a problem, keeps its
 		// earlier files (they then show up as extra files in --verify, never silently lost).
-		const manifestPath = await writeBackupManifest(placements, describe, createdAt);
+		// A source that ended early (a cut .pst) is backed up as far as it goes, but the manifest says so: it is
+		// not a complete copy, and `--verify` and the exit code (SOURCE_INCOMPLETE) must not call it one.
+		const incomplete = source.incompleteness?.();
+		if (incomplete !== undefined) summary.incomplete = incomplete;
+		const manifestPath = await writeBackupManifest(placements, describe, createdAt, incomplete);
 		emit({type: 'manifest', path: manifestPath});
 		summary.manifestPath = manifestPath;
 		const isListingComplete = globalProblems.length === 0;
@@ -459,7 +475,7 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 
 	// --- manifest -----------------------------------------------------------------------------------------
 
-	async function writeBackupManifest(placements: readonly FolderPlacement[], sourceInfo: ManifestSource, createdAt: string): Promise<string> {
+	async function writeBackupManifest(placements: readonly FolderPlacement[], sourceInfo: ManifestSource, createdAt: string, incomplete: string | undefined): Promise<string> {
 		const entries: ManifestFolder[] = [];
 		let warnings = globalProblems.filter((l) => l.t === 'w').length;
 		for (const placement of placements) {
@@ -479,7 +495,7 @@ export async function runBackup(source: BackupSource, options: BackupOptions, co
 		try {
 			return await writeManifest(out, {
 				manifestVersion: 1, tool: {name: 'mailshift', version: options.toolVersion}, format, createdAt, completedAt: new Date(now()).toISOString(),
-				source: sourceInfo, options: {includeTrashed: options.includeTrashed}, totals, folders: entries,
+				source: sourceInfo, options: {includeTrashed: options.includeTrashed}, totals, ...(incomplete === undefined ? {} : {incomplete}), folders: entries,
 			}, {
 				messages: () => linesOf('m'), skipped: () => linesOf('s'), failed: () => linesOf('f'), warnings: () => linesOf('w'), files: () => linesOf('x') as AsyncIterable<ManifestFile>,
 			});

@@ -62,6 +62,11 @@ export interface BackupSource {
 	 * MailshiftError with disposition 'skip'; an aborted signal throws ABORTED.
 	 */
 	entries(folder: BackupFolder, signal?: AbortSignal): AsyncIterable<BackupEntry>;
+	/**
+	 * Optional: why the source could not be read to its end (a cut .pst), with the shortfall in numbers, or
+	 * undefined when it was (SourceStore.incompleteness). Asked once all folders are read. Never throws.
+	 */
+	incompleteness?(): string | undefined;
 	/** Idempotent. */
 	close(): Promise<void>;
 }
@@ -138,6 +143,10 @@ export class StoreBackupSource implements BackupSource {
 				...(job.messageId === undefined ? {} : {messageId: job.messageId}),
 			};
 		}
+	}
+
+	incompleteness(): string | undefined {
+		return this.#store.incompleteness?.();
 	}
 
 	close(): Promise<void> {

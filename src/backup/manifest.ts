@@ -4,8 +4,8 @@
  * `mailshift backup --verify DIR` checks the files against it.
  *
  * Format (manifestVersion 1), in this order: tool, format, createdAt, completedAt, source, options, totals,
- * folders, messages, skipped, failed, warnings, files. Each entry of the long arrays is on one line, so the
- * file is written as a stream (one folder's entries in memory at a time) and stays readable with line tools.
+ * incomplete (only when the source ended early), folders, messages, skipped, failed, warnings, files. Each
+ * entry of the long arrays is on one line, so the file is written as a stream (one folder's entries in memory at a time) and stays readable with line tools.
  * Paths are POSIX relative paths inside the backup. Dates are ISO 8601 UTC.
  *
  * Source description (`source`):
@@ -114,6 +114,11 @@ export type ManifestHeader = Readonly<{
 	source: ManifestSource;
 	options: Readonly<{includeTrashed: boolean}>;
 	totals: ManifestTotals;
+	/**
+	 * Present when the source could not be read to its end (a cut .pst): what was read against what it lists.
+	 * The backup then holds everything readable but is not a complete copy; `--verify` reports NOT OK for it.
+	 */
+	incomplete?: string;
 	folders: readonly ManifestFolder[];
 }>;
 

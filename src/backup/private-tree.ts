@@ -12,7 +12,7 @@
  *   `--out` itself may be a link: the user named it.
  */
 import {constants} from 'node:fs';
-import {chmod, lstat, mkdir, open} from 'node:fs/promises';
+import {chmod, lstat, mkdir, open, readdir} from 'node:fs/promises';
 import type {FileHandle} from 'node:fs/promises';
 import {isAbsolute, join, relative, sep} from 'node:path';
 import {symlinkRefusal} from './classify-fs-error.js';
@@ -72,6 +72,27 @@ export async function assertNoLinkAbove(out: string, path: string): Promise<void
 			if (errno(error) === 'ENOENT') return;
 			throw error;
 		}
+	}
+}
+
+/**
+ * Checks the whole tree below `out` for symbolic links (readdir types, never followed), before a refresh
+ * changes anything: a link met only half-way would leave the backup changed by a refused run (its manifest
+ * moved aside). Recursion depth is the tree's own depth. @throws MailshiftError USAGE naming the first link;
+ * fs errors other than ENOENT unclassified.
+ */
+export async function assertNoLinkInside(out: string, dir = out): Promise<void> {
+	let entries;
+	try {
+		entries = await readdir(dir, {withFileTypes: true});
+	} catch (error) {
+		if (errno(error) === 'ENOENT') return;
+		throw error;
+	}
+	for (const entry of entries) {
+		const path = join(dir, entry.name);
+		if (entry.isSymbolicLink()) throw symlinkRefusal(path, out);
+		if (entry.isDirectory()) await assertNoLinkInside(out, path);
 	}
 }
 

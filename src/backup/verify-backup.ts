@@ -13,6 +13,8 @@
  *   included). Directories are not files: empty `new/` and `tmp/` are expected.
  * - `unsafe`: a manifest path that is absolute or leaves the backup (`..`): never opened.
  *
+ * A manifest that records `incomplete` (the source ended early, a cut .pst) is never clean, whatever the files.
+ *
  * Memory: the manifest (about 300 bytes per message) and one message or 64 KiB read buffer at a time.
  */
 import {open, readdir} from 'node:fs/promises';
@@ -42,7 +44,7 @@ export type BackupDifference = Readonly<{
 /** The result of a verify; `isClean` when no difference was found. */
 export type BackupVerifyResult = Readonly<{
 	dir: string;
-	manifest: Pick<BackupManifest, 'format' | 'source' | 'completedAt' | 'tool' | 'totals'>;
+	manifest: Pick<BackupManifest, 'format' | 'source' | 'completedAt' | 'tool' | 'totals' | 'incomplete'>;
 	/** Messages checked, and those found exactly as recorded. */
 	checked: number;
 	ok: number;
@@ -158,10 +160,12 @@ export async function verifyBackup(dir: string, options: VerifyOptions = {}): Pr
 		aborted();
 		if (!expected.has(path)) report({kind: 'extra', path, detail: 'not part of the backup (not in the manifest)'});
 	}
-	const {format, source, completedAt, tool, totals} = manifest;
+	const {format, source, completedAt, tool, totals, incomplete} = manifest;
 	return {
-		dir, manifest: {format, source, completedAt, tool, totals}, checked, ok, files, counts, differences, differencesDropped: dropped,
-		isClean: Object.values(counts).every((n) => n === 0),
+		dir, manifest: {format, source, completedAt, tool, totals, ...(incomplete === undefined ? {} : {incomplete})}, checked, ok, files, counts,
+		differences, differencesDropped: dropped,
+		// A backup of a source that ended early matches its manifest at best: it is still not a complete copy.
+		isClean: Object.values(counts).every((n) => n === 0) && incomplete === undefined,
 	};
 }
 

@@ -3,7 +3,8 @@
  * or `imap(s)://user@host`), and `mailshift backup --verify DIR`. Resolves the arguments, opens the source,
  * runs the backup with progress on stderr and the summary on stdout, and maps the outcome to an exit code:
  * 0 complete (or already complete and current), 5 complete but some messages could not be read, 6 stopped
- * (run again to continue); verify: 0 clean, 5 differences. Errors go through printError with their exit code.
+ * (run again to continue), 9 the source ended early (a cut .pst: what could be read is backed up, the manifest
+ * records `incomplete`); verify: 0 clean, 5 differences or an incomplete backup. Errors go through printError with their exit code.
  * No yargs here beyond the option table's type: main.ts registers the command.
  */
 import type {Options} from 'yargs';
@@ -119,6 +120,12 @@ async function runMake(config: Extract<BackupConfig, {mode: 'backup'}>, io: CliI
 			io.stderr.write(`mailshift: the backup stopped before the end. Run the same command again to continue: ${summary.messages === 1 ? 'the message' : `the ${formatCount(summary.messages)} messages`} written so far ${summary.messages === 1 ? 'is' : 'are'} kept.\n`);
 			return ExitCode.INTERRUPTED;
 		}
+		if (summary.incomplete !== undefined) {
+			// As migrate: everything readable is backed up, but the source ended early (exit 9, SOURCE_INCOMPLETE).
+			io.stderr.write(`mailshift: ${source.location} could not be read to its end: ${summary.incomplete}. The backup holds what could be read and its manifest says it is incomplete.\n`
+				+ '  Copy the file again from its original place (the copy was cut short), then run the backup again with --force.\n');
+			return ExitCode.SOURCE_INCOMPLETE;
+		}
 		if (summary.failed > 0) {
 			io.stderr.write(`mailshift: ${plural(summary.failed, 'message or folder', 'messages or folders')} could not be read and ${summary.failed === 1 ? 'is' : 'are'} not in the backup; they are listed in the manifest ("failed").\n`);
 			return ExitCode.SOME_FAILED;
@@ -171,7 +178,11 @@ async function runVerify(config: Extract<BackupConfig, {mode: 'verify'}>, io: Cl
 		for (const d of result.differences.slice(0, 100)) lines.push(`  ${d.kind}: ${d.path}: ${d.detail}`);
 		const more = result.differences.length - Math.min(100, result.differences.length) + result.differencesDropped;
 		if (more > 0) lines.push(`  … ${formatCount(more)} more differences.`);
-		lines.push(result.isClean ? `OK: every file of the backup matches its manifest.` : 'NOT OK: the backup differs from its manifest (see above).');
+		if (manifest.incomplete !== undefined) lines.push(`  incomplete: the source could not be read to its end when this backup was made: ${manifest.incomplete}`);
+		lines.push(result.isClean ? `OK: every file of the backup matches its manifest.`
+			: manifest.incomplete !== undefined && Object.values(counts).every((n) => n === 0)
+				? 'NOT OK: the files match the manifest, but the backup is incomplete: its source ended early (see above).'
+				: 'NOT OK: the backup differs from its manifest (see above).');
 		io.stdout.write(lines.join('\n') + '\n');
 		return result.isClean ? ExitCode.OK : ExitCode.SOME_FAILED;
 	} catch (error) {

@@ -24,6 +24,7 @@ import {EngineControls} from '../../src/core/controls.js';
 import {MailshiftError} from '../../src/core/errors.js';
 import {MaildirStore} from '../../src/readers/maildir-store.js';
 import {sampleMessages, writeSampleMaildir, writeSampleThunderbird} from '../../src/testing/sample-store.js';
+import {REPO_ROOT} from '../helpers/run-cli.js';
 
 function captureIo(env: NodeJS.ProcessEnv = {}): {io: CliIo; stdout: () => string; stderr: () => string} {
 	let out = '';
@@ -150,5 +151,36 @@ describe('backup command output and manifest source', () => {
 		const reread = await MaildirStore.open(out);
 		for await (const message of reread.messages({path: ['Tagged']})) assert.equal(message.flags.size, 1 + 26, 'Seen and 26 keywords are in the file name');
 		assert.ok((await verifyBackup(out)).isClean);
+	});
+});
+
+describe('backup of a source that ends early', () => {
+	let work: string;
+	before(async () => {
+		work = await mkdtemp(join(tmpdir(), 'ms-backup-cut-'));
+	});
+	after(async () => {
+		await rm(work, {recursive: true, force: true});
+	});
+
+	test('Given a .pst cut short that still opens, when backed up, then the exit is 9 naming the shortfall, the manifest records it and --verify says NOT OK', async () => {
+		// The OST pst-extractor ships, cut at 3,400,000 bytes: every item it lists is still readable (see
+		// test/readers/pst-store.test.ts), yet the file is not whole.
+		const data = await readFile(join(REPO_ROOT, 'node_modules/pst-extractor/example/testdata/pstextractortest@outlook.com.ost'));
+		const cut = join(work, 'cut.ost');
+		await writeFile(cut, data.subarray(0, 3_400_000));
+		const out = join(work, 'out');
+		const cli = captureIo();
+		assert.equal(await runBackupCommand({source: cut, out, stats: 0}, cli.io), 9, cli.stderr());
+		assert.match(cli.stderr(), /could not be read to its end: read \d+ of ~\d+ items; the file ends early at byte 3400000/);
+		const manifest = await readManifest(out);
+		assert.match(manifest.incomplete ?? '', /the file ends early at byte 3400000/);
+		assert.ok(manifest.messages.length > 0, 'what could be read is backed up');
+
+		const verify = captureIo();
+		assert.equal(await runBackupCommand({verify: out}, verify.io), 5, verify.stderr());
+		assert.match(verify.stdout(), /incomplete: the source could not be read to its end/);
+		assert.match(verify.stdout(), /^NOT OK: the files match the manifest, but the backup is incomplete/m);
+		assert.equal((await verifyBackup(out)).isClean, false);
 	});
 });

@@ -4,7 +4,7 @@
  * (src/backup/private-tree.ts).
  */
 import assert from 'node:assert/strict';
-import {chmod, cp, lstat, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, writeFile} from 'node:fs/promises';
+import {chmod, cp, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -12,6 +12,7 @@ import {runBackup} from '../../src/backup/backup-engine.js';
 import type {BackupFormat} from '../../src/backup/backup-layout.js';
 import {StoreBackupSource} from '../../src/backup/backup-source.js';
 import {readManifest} from '../../src/backup/manifest.js';
+import {verifyBackup} from '../../src/backup/verify-backup.js';
 import {EngineControls} from '../../src/core/controls.js';
 import {sampleMessages, writeSampleMaildir} from '../../src/testing/sample-store.js';
 
@@ -99,7 +100,27 @@ describe('backup files are private and stay inside --out', () => {
 		assert.deepEqual(await readdir(elsewhere), []);
 	});
 
-	test('Given a folder the source no longer has whose directory in --out is now a link, when backup --force refreshes, then nothing outside --out is deleted', async () => {
+	test('Given a folder directory inside --out moved away and replaced by a link, when backup --force is refused, then the backup is left exactly as it was, manifest included', async () => {
+		const out = join(work, 'out-refused');
+		await backup(maildir, out, 'maildir');
+		const folderDir = (await readManifest(out)).folders.find((f) => f.label !== 'INBOX')!.path;
+		const elsewhere = join(work, 'elsewhere-refused');
+		await rename(join(out, folderDir), elsewhere);
+		await symlink(elsewhere, join(out, folderDir));
+		const before = await modes(out);
+		const manifestBefore = await readFile(join(out, 'manifest.json'));
+		await assert.rejects(backup(maildir, out, 'maildir', true), (error: {code?: string; message?: string}) => {
+			assert.equal(error.code, 'USAGE');
+			assert.ok((error.message ?? '').startsWith(`${join(out, folderDir)} is a symbolic link inside the backup directory`), error.message);
+			return true;
+		});
+		assert.deepEqual(await modes(out), before, 'nothing in --out was added, moved or removed');
+		assert.deepEqual(await readFile(join(out, 'manifest.json')), manifestBefore, 'the manifest is where it was, unchanged');
+		const verified = await verifyBackup(out);
+		assert.equal(verified.isClean, false, 'the link is reported, the manifest is still read');
+	});
+
+	test('Given a folder the source no longer has whose directory in --out is now a link, when backup --force refreshes, then it is refused and nothing outside --out is deleted', async () => {
 		const source = join(work, 'Maildir-shrinking');
 		await cp(maildir, source, {recursive: true});
 		await mkdir(join(source, '.Gone', 'cur'), {recursive: true});
@@ -116,8 +137,9 @@ describe('backup files are private and stay inside --out', () => {
 		await rename(join(out, folderDir), elsewhere);
 		await symlink(elsewhere, join(out, folderDir));
 		await rm(join(source, '.Gone'), {recursive: true});
-		const summary = await backup(source, out, 'maildir', true);
-		assert.equal(summary.outcome, 'complete');
+		// Any link inside --out refuses a refresh before it changes anything (private-tree.ts assertNoLinkInside).
+		await assert.rejects(backup(source, out, 'maildir', true), {code: 'USAGE'});
 		assert.deepEqual(await readdir(join(elsewhere, 'cur')), [gone.path.split('/').pop()], 'the file behind the link is still there');
+		assert.equal((await readManifest(out)).source.location, source, 'the backup keeps its manifest');
 	});
 });
