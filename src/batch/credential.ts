@@ -11,7 +11,8 @@
  */
 import {constants} from 'node:fs';
 import {open} from 'node:fs/promises';
-import {isAbsolute, resolve} from 'node:path';
+import {homedir} from 'node:os';
+import {isAbsolute, relative, resolve} from 'node:path';
 
 /** A password file larger than this is not a password file (and is not read into memory). */
 const MAX_SECRET_FILE_BYTES = 64 * 1024;
@@ -64,6 +65,14 @@ export async function resolveCredential(spec: CredentialSpec, env: NodeJS.Proces
 	return {ok: true, password};
 }
 
+/** Whether `path` is inside this user's home directory (never true for a home of "/"). */
+function isInsideHome(path: string): boolean {
+	const home = homedir();
+	if (!home || resolve(home) === '/') return false;
+	const rel = relative(resolve(home), resolve(path));
+	return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
 /**
  * Reads a secret file named by a plan, only if it is a regular file (not a symlink, FIFO, device or
  * directory), owned by this process's user, with no group/other permission bits, and at most 64 KiB.
@@ -86,8 +95,15 @@ export async function readOwnerOnlyFile(path: string): Promise<Readonly<{ok: tru
 		if (!info.isFile()) return {ok: false, problem: `the password file ${path} is not a regular file; put the password in a regular file owned by you (chmod 600)`};
 		const uid = process.getuid?.();
 		if (uid !== undefined) {
-			if (info.uid !== uid) return {ok: false, problem: `the password file ${path} belongs to another user (uid ${info.uid}); a plan may only name your own files — copy the password into a file you own and chmod 600 it`};
-			if ((info.mode & 0o077) !== 0) return {ok: false, problem: `the password file ${path} can be read by others (mode ${(info.mode & 0o777).toString(8).padStart(4, '0')}); run chmod 600 ${path}`};
+			if (info.uid !== uid) return {ok: false, problem: `the password file ${path} belongs to another user (uid ${info.uid}); a plan may only name your own files — put the password in a file of your own (chmod 600) and name that file`};
+			if ((info.mode & 0o077) !== 0) {
+				const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
+				// root owns every system file: "chmod 600 /etc/passwd" would break the system. The chmod advice is
+				// given only where the file is surely the user's own: not root, or inside root's home directory.
+				return {ok: false, problem: uid !== 0 || isInsideHome(path)
+					? `the password file ${path} can be read by others (mode ${mode}); run chmod 600 ${path}`
+					: `the password file ${path} can be read by others (mode ${mode}); it may be a system file, so do not change its mode — put the password in a file of your own (chmod 600) and name that file`};
+			}
 		}
 		if (info.size > MAX_SECRET_FILE_BYTES) return {ok: false, problem: `the password file ${path} is ${info.size} bytes, too large for a password file; name a file holding only the password`};
 		return {ok: true, text: await handle.readFile('utf8')};

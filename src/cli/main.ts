@@ -189,7 +189,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			}, cliIo);
 		})
 		.command('batch <plan>', 'Migrate many mailboxes from a CSV (or JSON) plan: validate all rows, run them in parallel with per-server connection caps, write report.csv/report.json', (y) => y
-			.positional('plan', {type: 'string', describe: 'CSV with a header row: source,url,password[,id,prefix,connections,bwlimit] (password: env:VAR or file:PATH)'})
+			.positional('plan', {type: 'string', describe: 'CSV with a header row: source,url,password[,id,prefix,connections,bwlimit] (password: env:VAR, file:PATH of a file of your own with chmod 600, or oauth-command:CMD with --allow-plan-commands)'})
 			.options(BATCH_OPTIONS)
 			.example('$0 batch mailboxes.csv --check --dry-run', 'Validate every row, log in, and show totals and time estimates')
 			.example('$0 batch mailboxes.csv --parallel 4 --out reports/', 'Run the plan; reports in reports/')

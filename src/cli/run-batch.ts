@@ -24,7 +24,7 @@ export const BATCH_OPTIONS = {
 	'only-failed': {type: 'boolean', group: BATCH, default: false, describe: 'Run only the rows that did not succeed last time (read from batch-state.json in --out)'},
 	'dry-run': {type: 'boolean', alias: 'n', group: BATCH, default: false, describe: 'Per row and in total: messages, size, estimated time, quota fit; nothing is written'},
 	check: {type: 'boolean', group: BATCH, default: false, describe: 'While validating the plan, also log in to every account (servers reachable, passwords right); never runs oauth-command: cells'},
-	'allow-plan-commands': {type: 'boolean', group: BATCH, default: false, describe: 'Let the plan\'s oauth-command: cells run their programs (for a real run or a dry run; never during --check). Check the plan first'},
+	'allow-plan-commands': {type: 'boolean', group: BATCH, default: false, describe: 'Let the plan\'s oauth-command:CMD password cells run their programs (OAuth2: CMD prints an access token; for a real run or a dry run; never during --check). Check the plan first'},
 	insecure: {type: 'boolean', group: BATCH, default: false, describe: 'Accept any TLS certificate; allow plain IMAP to non-loopback hosts (all rows)'},
 	out: {type: 'string', group: OUTPUT, describe: 'Directory for report.csv, report.json and batch-state.json (default: the current directory)'},
 	json: {type: 'boolean', group: OUTPUT, default: false, describe: 'NDJSON progress on stdout, every event with a "row" id (for log collectors)'},

@@ -28,9 +28,14 @@ function str(value: unknown): string {
 	return typeof value === 'string' ? value : '';
 }
 
-const TLS_CODES = new Set([
+/** Node's codes for a certificate this computer does not trust (chain, dates, name). */
+const CERT_CODES = new Set([
 	'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
 	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+const TLS_CODES = new Set([
+	...CERT_CODES,
 	'ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ClosedAfterConnectTLS', 'UPGRADE_TIMEOUT',
 ]);
 
@@ -104,10 +109,23 @@ export function classifyImapError(error: unknown, context: ImapContext, target: 
 			cause: error, hint: 'Check the host and port (IMAPS is usually 993, IMAP with STARTTLS 143) and that the server is running.',
 		});
 	}
+	if (code === 'CERT_PIN_MISMATCH') {
+		// tls-pin.ts: the certificate is not the one the person trusted. Possibly a man in the middle, so the
+		// only advice is to ask whoever runs the server — never to accept any certificate.
+		return new MailshiftError('TLS_FAILED', `The secure (TLS) connection to ${target} was refused: ${str(e.message) || code}.`, 'fatal', {
+			cause: error,
+			hint: 'Do not connect until this is cleared up: ask the server\'s administrator whether its certificate was replaced and for its SHA-256 fingerprint. Only if it is the certificate they name, run again with that --tls-fingerprint.',
+		});
+	}
 	if (TLS_CODES.has(code) || /certificate|ssl|tls/i.test(str(e.message)) && context === 'connect') {
+		// A certificate that is not trusted may be a new self-signed one — or not the server's (with --ca-file
+		// given, or a server that was trusted before, this error looks the same): no advice to accept any.
+		const isCertificate = CERT_CODES.has(code) || /certificate/i.test(str(e.message));
 		return new MailshiftError('TLS_FAILED', `The secure (TLS) connection to ${target} failed: ${str(e.message) || code}.`, 'fatal', {
 			cause: error,
-			hint: 'Check that the port matches the URL scheme (imaps:// = TLS from the start, imap:// = STARTTLS). A self-signed or private-CA certificate can be trusted by its fingerprint (--tls-fingerprint SHA256; `mailshift` without arguments shows it) or with --ca-file FILE; --insecure accepts any, only on a network you trust.',
+			hint: isCertificate
+				? 'If you gave --ca-file, or this server was trusted before, check its certificate with the server\'s administrator before going on: it may have been replaced, or another machine answers in between. A new self-signed or private-CA certificate can be trusted by its fingerprint (--tls-fingerprint SHA256, as the administrator gives it; `mailshift` without arguments shows it) or with --ca-file FILE.'
+				: 'Check that the port matches the URL scheme (imaps:// = TLS from the start, imap:// = STARTTLS).',
 		});
 	}
 	if (code === 'ETHROTTLE') {

@@ -14,6 +14,7 @@ import {formatPlanProblems, parsePlanText, validatePlan} from '../../src/batch/b
 import {runBatchCommand} from '../../src/cli/run-batch.js';
 import type {BatchArgs} from '../../src/cli/run-batch.js';
 import {writeSampleMaildir, sampleMessages} from '../../src/testing/sample-store.js';
+import {runCli} from '../helpers/run-cli.js';
 import {captureIo} from '../helpers/run-main.js';
 
 const exists = async (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
@@ -76,8 +77,10 @@ describe('what a batch plan may run and read', () => {
 			'store,imaps://u7@h,file:ok.pass,r7',
 		].join('\n') + '\n');
 		const report = formatPlanProblems(plan.problems, 'plan.csv');
-		assert.match(report, /row 2, column password: the password file .*group\.pass can be read by others \(mode 0640\); run chmod 600 /);
-		assert.match(report, /row 3, column password: the password file .*world\.pass can be read by others \(mode 0644\); run chmod 600 /);
+		// As root outside root's home, the file may be a system file: no chmod advice (see the /etc/passwd test).
+		const fix = process.getuid?.() === 0 ? 'it may be a system file, so do not change its mode — put the password in a file of your own \\(chmod 600\\)' : 'run chmod 600 ';
+		assert.match(report, new RegExp(`row 2, column password: the password file .*group\\.pass can be read by others \\(mode 0640\\); ${fix}`));
+		assert.match(report, new RegExp(`row 3, column password: the password file .*world\\.pass can be read by others \\(mode 0644\\); ${fix}`));
 		assert.match(report, /row 4, column password: the password file .*link\.pass is a symbolic link/);
 		assert.match(report, /row 5, column password: the password file .*dir\.pass is not a regular file/);
 		assert.match(report, /row 6, column password: the password file .*fifo\.pass is not a regular file/);
@@ -85,6 +88,22 @@ describe('what a batch plan may run and read', () => {
 		assert.deepEqual(plan.rows.map((r) => r.id), ['r7']);
 		assert.deepEqual([...plan.passwords], [['r7', 'owner-only-secret']]);
 		assert.doesNotMatch(report, /secret|root:/);
+	});
+
+	test('a file: secret that is a system file (/etc/passwd) is refused with the advice to use a file of one\'s own, never to chmod it', async () => {
+		// As root /etc/passwd is "ours" and readable by others; as anyone else it belongs to another user.
+		const plan = await validate('source,url,password,id\nstore,imaps://u@h,file:/etc/passwd,r1\n');
+		const report = formatPlanProblems(plan.problems, 'plan.csv');
+		assert.match(report, /row 2, column password: the password file \/etc\/passwd .*put the password in a file of your own \(chmod 600\)/);
+		assert.doesNotMatch(report, /chmod 600 \/etc\/passwd/);
+		assert.equal(plan.passwords.size, 0);
+	});
+
+	test('batch --help names all three kinds of password cell, oauth-command: with --allow-plan-commands', async () => {
+		const help = await runCli(['batch', '--help']);
+		assert.equal(help.code, 0, help.stderr);
+		const flat = help.stdout.replace(/\s+/g, ' ');
+		assert.match(flat, /password: env:VAR, file:PATH .*or oauth-command:CMD with --allow-plan-commands/);
 	});
 
 	test('a file: secret owned by another user is refused even when it is chmod 600', {skip: process.getuid?.() === 0 ? false : 'needs root to give a file to another user'}, async () => {

@@ -130,6 +130,51 @@ test('The wizard walks from finding the mail to the finish screen, and starts th
 	}
 });
 
+test('After a refused login, Esc or b goes back to the address, prefilled, and the retry logs in with the corrected user name', async () => {
+	const services = fakeServices();
+	const plain = services.testConnection;
+	// Only you@example.net logs in (with "right"): the address, not the password, was wrong.
+	services.testConnection = async (account) => (account.user === 'you@example.net' ? plain(account) : (services.tested.push(account), {ok: false, error: 'Login failed', hint: 'Check the user name and the password'}));
+	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
+	try {
+		await press(stdin, lastFrame, READY.find, '\r');
+		await press(stdin, lastFrame, READY.details, '\r');
+		await press(stdin, lastFrame, READY.backup, '\r');
+		await until(lastFrame, READY.address);
+		type(stdin, 'me@example.org');
+		stdin.write('\r');
+		await press(stdin, lastFrame, READY.server, '\r');
+		await until(lastFrame, READY.password);
+		type(stdin, 'right');
+		stdin.write('\r');
+		await press(stdin, lastFrame, /✗ Login failed[\s\S]*Esc or b to change the address \(user name\)/, '\u001B');
+		// Same domain: the address field holds the old address; the server chosen before stays.
+		await until(lastFrame, /Your e-mail address \(or IMAP user name\):\s*\n\s*me@example\.org\s*$/);
+		for (let i = 0; i < 'me@example.org'.length; i++) stdin.write('\u007F');
+		type(stdin, 'you@example.org');
+		stdin.write('\r');
+		await press(stdin, lastFrame, READY.server, '\r');
+		await until(lastFrame, /Password for you@example\.org/);
+		type(stdin, 'right');
+		stdin.write('\r');
+		await press(stdin, lastFrame, /✗ Login failed[\s\S]*Esc or b to change the address/, 'b');
+		// Another domain: its server is guessed again.
+		await until(lastFrame, /Your e-mail address \(or IMAP user name\):\s*\n\s*you@example\.org\s*$/);
+		for (let i = 0; i < 'example.org'.length; i++) stdin.write('\u007F');
+		type(stdin, 'example.net');
+		stdin.write('\r');
+		await until(lastFrame, /imaps:\/\/imap\.example\.net:993/);
+		stdin.write('\r');
+		await until(lastFrame, /Password for you@example\.net/);
+		type(stdin, 'right');
+		stdin.write('\r');
+		await until(lastFrame, READY.loggedIn);
+		assert.deepEqual(services.tested.map((a) => `${a.user} ${a.host}`), ['me@example.org imap.example.org', 'you@example.org imap.example.org', 'you@example.net imap.example.net']);
+	} finally {
+		unmount();
+	}
+});
+
 test('Cancelling at the confirm screen changes nothing', async () => {
 	const services = fakeServices();
 	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);

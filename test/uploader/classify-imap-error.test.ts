@@ -436,3 +436,24 @@ describe('classifyImapError: a server without a login mechanism for the credenti
 		assert.equal(lacksLoginMechanism(loginRefusal('AUTHENTICATIONFAILED', 'Authentication failed.')), false);
 	});
 });
+
+describe('classifyImapError: a certificate that is not the trusted one', () => {
+	test('Given a pinned fingerprint the server does not match, when classified, then the hint says to check with the server\'s administrator and never to accept any certificate', () => {
+		const error = nodeError('the server\'s certificate (SHA-256 AB:…) is not the trusted one (SHA-256 0F:…): it was replaced, or another machine answers in between', 'CERT_PIN_MISMATCH');
+		const classified = classifyImapError(error, 'connect', TARGET);
+		assert.equal(classified.code, 'TLS_FAILED');
+		assert.equal(classified.disposition, 'fatal');
+		assert.match(classified.hint ?? '', /administrator/);
+		assert.doesNotMatch(classified.hint ?? '', /--insecure/);
+	});
+
+	for (const code of ['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID']) {
+		test(`Given a certificate this computer does not trust (${code}, as with a --ca-file of another authority), when classified, then the hint names the administrator and does not suggest --insecure`, () => {
+			const classified = classifyImapError(nodeError('unable to verify the first certificate', code), 'connect', TARGET);
+			assert.equal(classified.code, 'TLS_FAILED');
+			assert.match(classified.hint ?? '', /administrator/);
+			assert.match(classified.hint ?? '', /--tls-fingerprint/);
+			assert.doesNotMatch(classified.hint ?? '', /--insecure/);
+		});
+	}
+});

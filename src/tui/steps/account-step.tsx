@@ -9,6 +9,9 @@ import type {Account, ConnectionReport, ServerGuess, WizardServices} from '../wi
 
 type Props = Readonly<{services: WizardServices; onDone: (account: Account, report: Extract<ConnectionReport, {ok: true}>) => void}>;
 
+/** The part after the last @ (lower case), or '' for a bare user name. */
+const domainOf = (address: string): string => (address.includes('@') ? address.slice(address.lastIndexOf('@') + 1).trim().toLowerCase() : '');
+
 type Stage = 'email' | 'server' | 'password' | 'testing' | 'report' | 'ca';
 
 export function AccountStep({services, onDone}: Props) {
@@ -33,6 +36,8 @@ export function AccountStep({services, onDone}: Props) {
 		if (report.ok && key.return) onDone(account, report);
 		else if (!report.ok && report.certificate && (input === 'y' || input === 'Y')) test({...account, tlsFingerprint: report.certificate.sha256});
 		else if (!report.ok && report.certificate && input === 'c') setStage('ca');
+		// A refused login may be the user name's fault: back to the address (prefilled), not only the server.
+		else if (!report.ok && !report.certificate && (key.escape || input === 'b')) setStage('email');
 		else if (input === 'e' || (!report.ok && (key.return || key.escape || input === 'n' || input === 'N'))) setStage('server');
 	}, {isActive: stage === 'report'});
 	// What to press is shown only once those keys are listened to (see useIsListening).
@@ -52,9 +57,11 @@ export function AccountStep({services, onDone}: Props) {
 			{stage === 'email' ? (
 				<>
 					<Text>Your e-mail address (or IMAP user name):</Text>
-					<TextField placeholder="you@example.com" onSubmit={(value) => {
+					<TextField defaultValue={email} placeholder="you@example.com" onSubmit={(value) => {
 						if (!value.trim()) return;
 						setEmail(value.trim());
+						// Back here to fix the user name: a server already chosen (maybe edited) stays while the domain does.
+						if (server && domainOf(value) === domainOf(email)) return setStage('server');
 						void services.guessServer(value.trim()).then((g) => {
 							setGuess(g);
 							setServer(`${g.security === 'tls' ? 'imaps' : 'imap'}://${g.host}:${g.port}`);
@@ -116,7 +123,7 @@ export function AccountStep({services, onDone}: Props) {
 					<Box flexDirection="column">
 						<Text color="red">✗ {report.error}</Text>
 						{report.hint ? <Text>{report.hint}</Text> : null}
-						{isListening ? <Text>Enter to edit the server and try again.</Text> : null}
+						{isListening ? <Text>Enter to edit the server and try again · Esc or b to change the address (user name).</Text> : null}
 					</Box>
 				)
 			) : null}
