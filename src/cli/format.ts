@@ -33,12 +33,19 @@ export function plural(n: number, singular: string, pluralForm = `${singular}s`)
 
 /**
  * "stopped, 1,200 messages not sent yet, run the same command again": what a stopped run left, never as failures.
- * The CLI's summary and the TUI's finish screen both say it this way (`Summary.notSent`). Pure.
+ * The CLI's summary and the TUI's finish screen both say it this way (`Summary.notSent`); with the run's counts
+ * (uploaded/skipped/failed) a stop before anything was handled says so instead of "at least 0". Pure.
  */
-export function describeStop(summary: Readonly<{notSent?: Readonly<{messages: number; isExact: boolean}> | undefined}>, config: Readonly<{dryRun: boolean}>): string {
+export function describeStop(summary: Readonly<{notSent?: Readonly<{messages: number; isExact: boolean}> | undefined; uploaded?: number; skipped?: number; failed?: number}>, config: Readonly<{dryRun: boolean}>): string {
 	const left = summary.notSent;
 	if (config.dryRun || left === undefined) return 'stopped early';
 	if (left.messages === 0 && left.isExact) return 'stopped, every message was handled';
+	// Store size unknown and nothing read-but-unsent: never "at least 0 messages" — the rest of the store is unsent.
+	if (left.messages === 0) {
+		// The counts are optional: without them (the finish screen) only the always-true wording is said.
+		const handled = summary.uploaded === undefined ? undefined : summary.uploaded + (summary.skipped ?? 0) + (summary.failed ?? 0);
+		return handled === 0 ? 'stopped before any message was sent; run the same command again' : 'stopped, the rest of the store is not sent yet, run the same command again to send it';
+	}
 	const n = `${left.isExact ? '' : 'at least '}${formatCount(left.messages)} message${left.messages === 1 && left.isExact ? '' : 's'}`;
 	return `stopped, ${n} not sent yet, run the same command again to send ${left.messages === 1 && left.isExact ? 'it' : 'them'}`;
 }

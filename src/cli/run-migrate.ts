@@ -70,7 +70,8 @@ export function printError(error: MailshiftError, io: CliIo, debug: boolean): vo
 /**
  * What a dry run found that the real run would stop or fail on, as the error the real run would end with:
  * the mail does not fit the quota (OVER_QUOTA → exit 7), or messages are over the server's APPENDLIMIT
- * (RFC 7889; TOO_BIG, → exit 5 like the real run's failed messages). Undefined when nothing blocks. Pure.
+ * (RFC 7889; TOO_BIG, → exit 5 like the real run's failed messages), or parts of the source could not be read
+ * (SOURCE_UNREADABLE, → exit 5 like the real run's verify NOT OK: see dryRunExitCode). Undefined when nothing blocks. Pure.
  */
 export function findDryRunBlocker(summary: Summary, quota: Quota | undefined): MailshiftError | undefined {
 	if (quota && summary.bytes > quota.limitBytes - quota.usedBytes) {
@@ -84,7 +85,34 @@ export function findDryRunBlocker(summary: Summary, quota: Quota | undefined): M
 			hint: 'They are listed above (and in --report). Ask the provider for a larger limit, or move them some other way.',
 		});
 	}
+	// Parts of the source that could not be read: the real run's verify reports them NOT OK (exit 5). Failed
+	// messages need no blocker: the dry run's own summary.failed already exits 5, as the real run does.
+	const unreadable = summary.problems.filter((p) => p.code === 'SOURCE_UNREADABLE');
+	const first = unreadable[0];
+	if (first) {
+		return new MailshiftError('SOURCE_UNREADABLE', `Dry run: ${plural(unreadable.length, 'file or folder', 'files or folders')} could not be read (first: ${first.location}: ${first.reason}); the real run would leave ${unreadable.length === 1 ? 'it' : 'them'} behind and its verify would say NOT OK.`, 'skip', {
+			hint: 'Make them readable (permissions) and run the dry run again; they are listed above (and in --report).',
+		});
+	}
 	return undefined;
+}
+
+/**
+ * The exit code of a dry run stopped by `blocker`: what the real run would end with. A blocker about single
+ * messages or parts of the store ('skip') is the real run's SOME_FAILED (5), whatever its code (an unreadable
+ * folder would be exit 3 as a fatal error, but the real run continues past it and ends 5); else by its code. Pure.
+ */
+export function dryRunExitCode(blocker: MailshiftError): ExitCodeValue {
+	return blocker.disposition === 'skip' ? ExitCode.SOME_FAILED : exitCodeFor(blocker.code);
+}
+
+/**
+ * The "Resuming:" line. Pending rows are messages a stopped run began and never confirmed (most were never sent):
+ * the next run looks for each on the server first and sends it when absent, so they are "not confirmed yet",
+ * never "to check on the server" (which read as if they had been sent). Pure.
+ */
+export function describeResume(journalPath: string, c: Readonly<{done: number; pending: number; failed: number}>): string {
+	return `Resuming: the journal ${journalPath} has ${plural(c.done, 'message')} done${c.pending ? `, ${formatCount(c.pending)} not confirmed yet: looked for on the server first, then sent` : ''}${c.failed ? `, ${formatCount(c.failed)} failed before (tried again)` : ''}.`;
 }
 
 /** What to do about a store read only in part (SOURCE_INCOMPLETE), in words for both the CLI and the guided mode. */
@@ -118,6 +146,11 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const uninstall = io.onInterrupt?.(controls);
 	const startedAt = new Date();
 	let login: Awaited<ReturnType<typeof resolveLogin>> | undefined;
+	// Whether --json's summary line and --report's file were written: a fatal error before or after the run writes
+	// them in `catch` (fatalError set), never twice.
+	let isSummaryPrinted = false;
+	let isReportTried = false;
+	let engineResult: EngineResult | undefined;
 	try {
 		source = await openSource(config.source, config.sourceKind, {
 			onProblem: relay.onProblem,
@@ -133,8 +166,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 				onStaleLock: (message) => io.stderr.write(`mailshift: ${message}.\n`),
 			});
 			if (journal.isResumed) {
-				const c = journal.counts();
-				io.stderr.write(`Resuming: the journal ${config.journalPath} has ${plural(c.done, 'message')} done${c.pending ? `, ${c.pending} to check on the server` : ''}${c.failed ? `, ${c.failed} failed before (tried again)` : ''}.\n`);
+				io.stderr.write(`${describeResume(config.journalPath, journal.counts())}\n`);
 			}
 		}
 		if (config.target) {
@@ -180,6 +212,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			...(config.maxDurationMs === undefined ? {} : {maxDurationMs: config.maxDurationMs}),
 			...(config.byteBudget === undefined ? {} : {byteBudget: config.byteBudget}),
 		}, {source, sink, events: bus, readerProblems: relay, ...(journal ? {journal} : {})}, controls);
+		engineResult = result;
 		journal?.checkpoint();
 		// A store read only in part (a cut .pst): the shortfall, in numbers, joins the summary and the report,
 		// and the run fails with SOURCE_INCOMPLETE (exit 9) though everything readable was migrated. Asked before
@@ -245,16 +278,18 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		tui = undefined;
 		// One builder for the --json summary line and the --report file (cli/report.ts): they cannot disagree.
 		const report = buildReport({config, result, startedAt, verify: verifyReport});
+		isSummaryPrinted = true;
 		if (config.json) io.stdout.write(`${JSON.stringify({type: 'summary', ...report})}\n`);
 		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined) + (verifyLine ? `${verifyLine}\n` : ''));
 		if (rules) io.stdout.write(rules.text);
 		let dryRunBlocker: MailshiftError | undefined;
-		if (config.dryRun && imap) {
-			const quota = await imap.quota();
-			if (!config.json) io.stdout.write(formatPreflight(result.summary, imap.capabilities(), quota));
+		if (config.dryRun) {
+			const quota = imap ? await imap.quota() : undefined;
+			if (imap && !config.json) io.stdout.write(formatPreflight(result.summary, imap.capabilities(), quota));
 			dryRunBlocker = findDryRunBlocker(result.summary, quota);
 		}
 		if (config.reportPath) {
+			isReportTried = true;
 			await writeReport(config.reportPath, report);
 			// With --json, stdout is NDJSON only.
 			(config.json ? io.stderr : io.stdout).write(`Report: ${config.reportPath}\n`);
@@ -270,7 +305,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		// A dry run that found what would stop or fail the real run exits as the real run would (README "Exit codes").
 		if (dryRunBlocker) {
 			printError(dryRunBlocker, io, config.debug);
-			return {exitCode: exitCodeFor(dryRunBlocker.code), result, finish};
+			return {exitCode: dryRunExitCode(dryRunBlocker), result, finish};
 		}
 		if (result.summary.stopReason) io.stderr.write(`mailshift: ${result.summary.stopReason}\n`);
 		if (result.summary.interrupted) {
@@ -300,6 +335,25 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		tui?.stop();
 		const e = toMailshiftError(error);
 		printError(e, io, config.debug);
+		// The report schema has `fatalError` for this: a wrong password or a missing store still gives --json its
+		// summary line and --report its file (what the run got to, totals 0 when it never started).
+		if ((config.json && !isSummaryPrinted) || (config.reportPath && !isReportTried)) {
+			const elapsedMs = Date.now() - startedAt.getTime();
+			const summary: Summary = engineResult?.summary ?? {
+				dryRun: config.dryRun, folders: [], found: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0,
+				elapsedMs, interrupted: false, problems: [], problemsDropped: 0, skippedUnlisted: {},
+			};
+			const report = buildReport({config, result: {summary, fatal: e}, startedAt});
+			if (config.json && !isSummaryPrinted) io.stdout.write(`${JSON.stringify({type: 'summary', ...report})}\n`);
+			if (config.reportPath && !isReportTried) {
+				try {
+					await writeReport(config.reportPath, report);
+					(config.json ? io.stderr : io.stdout).write(`Report: ${config.reportPath}\n`);
+				} catch (reportError) {
+					printError(toMailshiftError(reportError), io, config.debug);
+				}
+			}
+		}
 		return {exitCode: exitCodeFor(e.code)};
 	} finally {
 		uninstall?.();

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {exitCodeFor} from '../../src/cli/exit-codes.js';
-import {findDryRunBlocker} from '../../src/cli/run-migrate.js';
+import {describeResume, dryRunExitCode, findDryRunBlocker} from '../../src/cli/run-migrate.js';
 import type {Problem, Summary} from '../../src/core/types.js';
 
 function summaryOf(bytes: number, problems: Problem[] = []): Summary {
@@ -26,8 +26,30 @@ describe('findDryRunBlocker', () => {
 		assert.match(findDryRunBlocker(summaryOf(1000, [tooBig(1), tooBig(2)]), undefined)?.message ?? '', /2 messages are over/);
 	});
 
+	test('a folder the dry run could not read is a SOURCE_UNREADABLE blocker that exits 5, as the real run whose verify says NOT OK', () => {
+		const unreadable: Problem = {folder: 'Work', location: '/m/.Work', key: '', kind: 'warning', code: 'SOURCE_UNREADABLE', reason: 'Cannot list folder "Work": permission denied'};
+		const blocker = findDryRunBlocker(summaryOf(1000, [unreadable]), undefined);
+		assert.equal(blocker?.code, 'SOURCE_UNREADABLE');
+		assert.equal(dryRunExitCode(blocker), 5);
+		assert.match(blocker.message, /Dry run: 1 file or folder could not be read \(first: \/m\/\.Work: Cannot list folder "Work": permission denied\); the real run would leave it behind/);
+	});
+
+	test('the dry run exits with the code the real run would: 7 for the quota, 5 for messages over APPENDLIMIT', () => {
+		assert.equal(dryRunExitCode(findDryRunBlocker(summaryOf(3000), {usedBytes: 0, limitBytes: 1000})!), 7);
+		assert.equal(dryRunExitCode(findDryRunBlocker(summaryOf(1000, [tooBig(1)]), undefined)!), 5);
+	});
+
 	test('mail that fits, on a server with or without a quota, is no blocker', () => {
 		assert.equal(findDryRunBlocker(summaryOf(1000), {usedBytes: 0, limitBytes: 1000}), undefined);
 		assert.equal(findDryRunBlocker(summaryOf(10 ** 12), undefined), undefined);
+	});
+});
+
+describe('describeResume', () => {
+	test('pending journal rows are "not confirmed yet", looked for on the server first and then sent, never "to check on the server"', () => {
+		const line = describeResume('/j.sqlite', {done: 12, pending: 1169, failed: 2});
+		assert.equal(line, 'Resuming: the journal /j.sqlite has 12 messages done, 1,169 not confirmed yet: looked for on the server first, then sent, 2 failed before (tried again).');
+		assert.doesNotMatch(line, /to check on the server/);
+		assert.equal(describeResume('/j.sqlite', {done: 1, pending: 0, failed: 0}), 'Resuming: the journal /j.sqlite has 1 message done.');
 	});
 });

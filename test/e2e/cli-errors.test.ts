@@ -52,6 +52,21 @@ describe('usage and source errors', () => {
 		assertNoStack(result.stderr);
 	});
 
+	test('a missing source with --json and --report still prints the summary line and writes the report, with fatalError set and totals 0', async () => {
+		const reportPath = join(work, 'missing-report.json');
+		const result = await runCli(['migrate', join(work, 'nope'), '--dry-run', '--json', '--report', reportPath]);
+		assert.equal(result.code, 3, result.stderr);
+		const line = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as {type: string; fatalError: {code: string} | null; totals: {found: number}};
+		assert.equal(line.type, 'summary');
+		assert.equal(line.fatalError?.code, 'SOURCE_NOT_FOUND');
+		assert.equal(line.totals.found, 0);
+		const report = JSON.parse(await readFile(reportPath, 'utf8')) as {fatalError: {code: string; message: string} | null; totals: {uploaded: number}};
+		assert.equal(report.fatalError?.code, 'SOURCE_NOT_FOUND');
+		assert.match(report.fatalError.message, /nope does not exist/);
+		assert.equal(report.totals.uploaded, 0);
+		assert.match(result.stderr, /Report: /);
+	});
+
 	test('a directory without mail exits 3 and says what a store looks like', async () => {
 		await mkdir(join(work, 'photos'), {recursive: true});
 		await writeFile(join(work, 'photos', 'a.jpg'), Buffer.from([0xff, 0xd8, 0xff]));
@@ -151,6 +166,18 @@ describe('connection errors against real sockets', {skip}, () => {
 		assert.match(result.stderr, /Login to imaps:\/\/alice@127\.0\.0\.1:\d+ failed/);
 		assert.doesNotMatch(result.stderr + result.stdout, /wrong-pw-123/);
 		assertNoStack(result.stderr);
+	});
+
+	test('a wrong password with --json and --report exits 4, prints the summary line and writes the report with fatalError AUTH_FAILED', async () => {
+		const reportPath = join(work, 'auth-report.json');
+		const result = await runCli(['migrate', join(work, 'Maildir'), '--to', `imaps://alice@127.0.0.1:${server.tlsPort}`, '--insecure', '--json', '--report', reportPath], {env: env('wrong-pw-123')});
+		assert.equal(result.code, 4, result.stderr);
+		const line = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as {type: string; fatalError: {code: string} | null};
+		assert.equal(line.type, 'summary');
+		assert.equal(line.fatalError?.code, 'AUTH_FAILED');
+		const report = await readFile(reportPath, 'utf8');
+		assert.equal((JSON.parse(report) as {fatalError: {code: string} | null}).fatalError?.code, 'AUTH_FAILED');
+		assert.doesNotMatch(report + result.stdout + result.stderr, /wrong-pw-123/);
 	});
 
 	test('an untrusted TLS certificate exits 8 and mentions --insecure; with --insecure the upload works', async () => {
