@@ -43,7 +43,7 @@ export function finishLines(s: StatsSnapshot, info: FinishInfo, now: number): Li
 	if (info.error) lines.push({text: `✗ ${info.error}`, color: 'red', bold: true});
 	if (info.error && info.hint) lines.push({text: info.hint});
 	if (info.interrupted && !info.error) {
-		const stop = info.notSent ? describeStop({notSent: info.notSent}, info) : undefined;
+		const stop = info.notSent ? describeStop({notSent: info.notSent, uploaded: s.uploaded, skipped: s.skipped, failed: s.failed}, info) : undefined;
 		lines.push({text: `${stop ? `${stop[0]?.toUpperCase()}${stop.slice(1)}.` : 'Stopped before the end.'}${info.stopReason ? ` ${info.stopReason}` : ''}`, color: 'yellow', bold: true});
 	}
 	if (info.attention) {
