@@ -93,7 +93,7 @@ describe('POP3 server as a source', {skip}, () => {
 		assert.equal(report.totals.uploaded, 0);
 		assert.equal(report.totals.found, 3);
 		assert.equal((await readAccount(server, 'bob')).messages.length, 3);
-		const verify = await runCli(['verify', ...args.slice(1)], {env});
+		const verify = await runCli(['verify', ...args.slice(1).filter((a) => a !== '--stats' && a !== '0')], {env});
 		assert.equal(verify.code, 0, verify.stderr + verify.stdout);
 
 		assert.deepEqual(await uidlList(server), before, 'the POP maildrop is unchanged');

@@ -64,7 +64,7 @@ test('The wizard walks from finding the mail to the finish screen, and starts th
 	const services = fakeServices();
 	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" connections={2} />);
 	try {
-		await until(lastFrame, /1\. Where is your mail\?[\s\S]*Thunderbird p: Local Folders {2}\(mbox, 2\.0 KiB\) · 3 folders, 12 messages/);
+		await until(lastFrame, /1\. Where is your mail\?[\s\S]*Thunderbird p: Local Folders {2}\(mbox, 2\.0 KiB\)[\s\S]*Thunderbird p: Local Folders: 3 folders, 12 messages/);
 		await press(stdin, lastFrame, READY.find, '\r');
 		await until(lastFrame, /3 folders, 12 messages, 2\.0 KiB/);
 		await press(stdin, lastFrame, READY.details, '\r');

@@ -92,19 +92,23 @@ export function FindStep({services, onDone}: Props) {
 		);
 	}
 	if (!found) return <Spinner label="Looking for mail on this computer…" />;
+	// The list's labels never change once found: @inkjs/ui's Select moves the cursor back to the first row whenever
+	// its options change, so counts arriving while the person moves down (a large store counts for a while) would
+	// make Enter pick another store. The counts are shown below the list instead.
 	const options = [
-		...found.map((s) => {
-			const c = counted.get(s.path);
-			const counts = c === undefined ? ' · counting…' : c === 'error' ? ' · cannot be read' : ` · ${formatCount(c.folders)} folders${c.messages === undefined ? '' : `, ${formatCount(c.messages)} messages`}`;
-			return {label: `${s.label}  (${s.kind}${s.bytes === undefined ? '' : `, ${formatBytes(s.bytes)}`})${counts}`, value: s.path};
-		}),
+		...found.map((s) => ({label: `${s.label}  (${s.kind}${s.bytes === undefined ? '' : `, ${formatBytes(s.bytes)}`})`, value: s.path})),
 		{label: 'Type a path…', value: TYPE_PATH},
 	];
+	const countLines = found.slice(0, 8).map((s) => {
+		const c = counted.get(s.path);
+		return `${s.label}: ${c === undefined ? 'counting…' : c === 'error' ? 'cannot be read' : `${formatCount(c.folders)} folders${c.messages === undefined ? '' : `, ${formatCount(c.messages)} messages`}`}`;
+	});
 	return (
 		<Box flexDirection="column">
 			<Text bold>1. Where is your mail?{isListening ? <Text dimColor> (↑/↓ and Enter to choose)</Text> : null}</Text>
 			{found.length === 0 ? <Text dimColor>No mail stores found in the usual places.</Text> : <Text dimColor>Found on this computer:</Text>}
 			<Select options={options} visibleOptionCount={8} onChange={(value) => (value === TYPE_PATH ? setTyping(true) : setChosen(value))} />
+			{countLines.map((line, i) => <Text key={`${i}:${line}`} dimColor wrap="truncate-end">  {line}</Text>)}
 		</Box>
 	);
 }
