@@ -126,7 +126,7 @@ export function sourceStoreConformance(kind: string, setup: () => Promise<{fixtu
 		};
 
 		test(`${kind}: listing is stable across two opens, names every folder, counts match what is read, and nothing on disk changes`, todo('folders'), async () => {
-			const before = fixture.files === undefined ? undefined : await snapshot(fixture.files);
+			const filesBefore = fixture.files === undefined ? undefined : await snapshot(fixture.files);
 			const first = await withStore(fixture.open(), (store) => store.listFolders());
 			const second = await withStore(fixture.open(), (store) => store.listFolders());
 			assert.ok(first.length > 0, 'the fixture lists at least one folder');
@@ -140,7 +140,7 @@ export function sourceStoreConformance(kind: string, setup: () => Promise<{fixtu
 				if (folder.count === undefined) continue;
 				assert.equal(read.counts.get(folderLabel(folder.path)), folder.count, `folder ${folderLabel(folder.path)}: listed count equals messages read`);
 			}
-			if (before !== undefined && fixture.files !== undefined) assert.deepEqual(await snapshot(fixture.files), before, 'listing and reading changed no file');
+			if (filesBefore !== undefined && fixture.files !== undefined) assert.deepEqual(await snapshot(fixture.files), filesBefore, 'listing and reading changed no file');
 		});
 
 		test(`${kind}: two full reads give the same keys in the same order, unique within a folder, each message with content, a location and valid IMAP flags`, todo('keys'), async () => {
