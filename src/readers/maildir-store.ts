@@ -358,12 +358,16 @@ function isSkippedDirectory(name: string, isInsideMaildir: boolean): boolean {
 	return lower.startsWith('courierimap') || lower.startsWith('dovecot') || lower === 'maildirfolder' || lower === 'subscriptions';
 }
 
-/** True when cur/ or new/ of `dir` holds at least one message file (used only for partial Maildirs). */
+/**
+ * True when cur/ or new/ of `dir` holds at least one message file (used only for partial Maildirs), or when
+ * one of them exists but cannot be listed (a `cur` that is a file, a permission error): such a folder is
+ * listed so that reading it reports the damage, instead of its mail in new/ being passed over in silence.
+ */
 async function holdsMessages(dir: Buffer): Promise<boolean> {
 	try {
 		return (await listMessageFiles(dir)).length > 0;
 	} catch {
-		return false;
+		return true;
 	}
 }
 

@@ -19,7 +19,7 @@
  *   mtimes are left out (the mapper then takes Received:, else Date:) and the folder is noted once as a
  *   warning.
  * - Problems (through `onProblem`, iteration continues): an unreadable file → SOURCE_UNREADABLE 'failed'; an
- *   empty one → MESSAGE_EMPTY 'failed'; an Outlook `.msg` file → FILE_IGNORED 'failed' ("not read yet"), so
+ *   empty one → MESSAGE_EMPTY 'failed'; one of zero bytes only → MESSAGE_UNPARSEABLE 'failed'; an Outlook `.msg` file → FILE_IGNORED 'failed' ("not read yet"), so
  *   it is counted as left behind, never dropped silently; any other file (except desktop.ini, Thumbs.db,
  *   .DS_Store) → FILE_IGNORED 'warning' naming it. Listing problems are reported once per store.
  * - Errors: the root missing/unreadable → SOURCE_NOT_FOUND/SOURCE_UNREADABLE ('fatal'); a folder directory
@@ -196,6 +196,12 @@ export class EmlFolderStore implements SourceStore {
 				this.#report({folder: label, location, code: 'MESSAGE_EMPTY', kind: 'failed', reason: 'The file is empty (0 bytes).'});
 				continue;
 			}
+			// A file of NUL bytes only is a damaged copy (a crashed disk or sync leaves files zeroed at their
+			// old length): it holds no RFC 5322 message, so it is reported, not uploaded as one.
+			if (isAllZero(raw)) {
+				this.#report({folder: label, location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed', reason: `The file holds only zero bytes (${raw.length}): it is damaged and holds no message. Restore it from a backup if you have one.`});
+				continue;
+			}
 			const ref = {store: this.location, folder: label, key: relative(this.location, location).split(sep).join('/'), location};
 			const isCopyTime = copied !== undefined && mtimeMs >= copied.from && mtimeMs <= copied.to;
 			yield isCopyTime ? {ref, raw, flags: new Set()} : {ref, raw, flags: new Set(), storeDate: {date: mtime, source: 'file-mtime'}};
@@ -302,4 +308,11 @@ function rootError(location: string, error: unknown): MailshiftError {
 		cause: error,
 		hint: 'Check that your user can read this directory and everything below it (mailshift only reads).',
 	});
+}
+
+/** True when every byte of `bytes` is 0 (a zeroed file); false for an empty buffer. */
+function isAllZero(bytes: Buffer): boolean {
+	if (bytes.length === 0) return false;
+	for (const byte of bytes) if (byte !== 0) return false;
+	return true;
 }

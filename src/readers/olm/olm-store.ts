@@ -11,7 +11,9 @@
  * Contract (see source-store.ts):
  * - Folders: each directory under `com.microsoft.__Messages` (also empty ones), path as the archive names it;
  *   with more than one root (accounts, "On My Computer"), the root's name comes first. Directories holding
- *   contacts/calendar/tasks/notes XML are folders with `holdsMail: false`. `count` is the number of items.
+ *   contacts/calendar/tasks/notes XML are folders with `holdsMail: false`. `count` is the number of items:
+ *   given for mail folders (Outlook writes one `<email>` per message_NNNNN.xml), omitted for the others, whose
+ *   one XML file holds many items (known only by parsing it).
  * - Messages: in archive-name order. An email with its original source (`OPFMessageCopySource`) is yielded as
  *   that source; otherwise it is composed (pst/compose-message.ts) from its properties (olm-email.ts), with
  *   its attachments. Flags from the XML; `storeDate` = received time ('olm-received-time'). Non-mail items
@@ -97,7 +99,7 @@ export class OlmStore implements SourceStore {
 		for (const entry of this.#ignored) {
 			this.#options.onProblem?.({folder: '', location: `${this.location}#${entry.name}`, code: 'FILE_IGNORED', kind: 'warning', reason: 'Outlook settings (categories), not mail; not migrated.'});
 		}
-		return [...this.#folders.values()].sort((a, b) => comparePaths(a.path, b.path)).map((f) => ({path: f.path, count: f.entries.length, ...(f.holdsMail ? {} : {holdsMail: false})}));
+		return [...this.#folders.values()].sort((a, b) => comparePaths(a.path, b.path)).map((f) => (f.holdsMail ? {path: f.path, count: f.entries.length} : {path: f.path, holdsMail: false}));
 	}
 
 	async *messages(folder: SourceFolder, signal?: AbortSignal): AsyncGenerator<SourceMessage> {
@@ -124,6 +126,8 @@ export class OlmStore implements SourceStore {
 				continue;
 			}
 			for (const [index, item] of items.elements.entries()) {
+				// One XML file can hold many items (a contacts file): an abort must stop between them too.
+				throwIfAborted(signal);
 				const key = items.elements.length === 1 ? entry.name : `${entry.name}#${index + 1}`;
 				const ref = {store: this.location, folder: label, key, location: items.elements.length === 1 ? location : `${location}#${index + 1}`};
 				if (items.itemKind !== undefined) {
