@@ -7,7 +7,7 @@ import {MailshiftError} from '../core/errors.js';
 import {parseMapRule} from '../mapper/folder-map.js';
 import {fromKindsHint, isSourceKind} from '../readers/open-source.js';
 import type {SourceKind} from '../readers/open-source.js';
-import {isPop3Url} from '../readers/pop3/pop3-store.js';
+import {isPop3Url, parsePop3Url} from '../readers/pop3/pop3-store.js';
 import {parseImapUrl} from '../uploader/imap-target.js';
 import {parseFingerprintOption, readCaFile} from '../uploader/tls-pin.js';
 import type {MigrationConfig} from './config.js';
@@ -62,7 +62,11 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 	}
 	// A POP3 account is a URL, not a path (readers/pop3/pop3-store.ts).
 	const isPop3 = isPop3Url(args.source);
-	if (isPop3) sourceKind = 'pop3';
+	if (isPop3) {
+		sourceKind = 'pop3';
+		// Checked first, so that no later message echoes the URL with its password in it.
+		parsePop3Url(args.source, args.insecure ?? false);
+	}
 	const dryRun = args.dryRun ?? false;
 	if (!args.to && !dryRun) {
 		throw new MailshiftError('USAGE', 'No destination was given.', 'fatal', {hint: 'Add --to imaps://user@host (or --dry-run to only see the plan).'});

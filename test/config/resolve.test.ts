@@ -217,6 +217,15 @@ describe('resolveMigrateConfig: Outlook Express and POP3 sources (issue #16)', (
 		assert.equal(config.sourcePasswordFile, '/run/pop-pass');
 	});
 
+	test('a pop3:// source with a password in it is refused at once, and the refusal never repeats the password', () => {
+		assert.throws(() => resolveMigrateConfig({source: 'pop3://old:s3cret@127.0.0.1:110', to: 'imaps://new@imap.example.net'}, {}), (e: {code?: string; message?: string; hint?: string}) => {
+			assert.equal(e.code, 'USAGE');
+			assert.match(e.message ?? '', /no password in the POP3 URL/i);
+			assert.ok(!`${e.message} ${e.hint}`.includes('s3cret'));
+			return true;
+		});
+	});
+
 	test('--from dbx is accepted', () => {
 		assert.equal(resolveMigrateConfig({source: '/tmp/oe', from: 'dbx', dryRun: true}, {}).sourceKind, 'dbx');
 	});

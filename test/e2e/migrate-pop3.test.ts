@@ -99,6 +99,9 @@ describe('POP3 server as a source', {skip}, () => {
 		assert.deepEqual(await uidlList(server), before, 'the POP maildrop is unchanged');
 		const alice = await readAccount(server, 'alice');
 		assert.equal(alice.messages.filter((message) => message.mailbox === 'INBOX').length, 3);
+		// Dovecot marks what RETR fetched as \Seen when the session ends with QUIT; the old account's read state
+		// must not change (its owner may still read it with another program).
+		assert.deepEqual(alice.messages.filter((message) => message.flags.has('\\Seen')).map((message) => message.uid), [], 'no message of the POP account was marked read');
 		assert.ok(!(await server.logText()).match(/pop3.*DELE/i));
 	});
 });

@@ -18,7 +18,7 @@ const MESSAGES = [
 	'Subject: two (gone from the server)\r\n\r\nx\r\n',
 	'Subject: three\r\n\r\nlast\r\n',
 ];
-const READ_ONLY = /^(CAPA|USER|PASS|UIDL|LIST|RETR|QUIT|STLS)\b/;
+const READ_ONLY = /^(CAPA|USER|PASS|UIDL|LIST|RETR|RSET|QUIT|STLS)\b/;
 
 async function scriptedServer(): Promise<{port: number; commands: string[]; sessions: Socket[]; close: () => Promise<void>}> {
 	const commands: string[] = [];
@@ -40,6 +40,7 @@ async function scriptedServer(): Promise<{port: number; commands: string[]; sess
 				else if (verb === 'LIST') socket.write(`+OK\r\n${MESSAGES.map((message, index) => `${index + 1} ${message.length}`).join('\r\n')}\r\n.\r\n`);
 				else if (verb === 'RETR' && argument === '2') socket.write('-ERR no such message\r\n');
 				else if (verb === 'RETR') socket.write(`+OK\r\n${(MESSAGES[Number(argument) - 1] ?? '').replace(/^\./gm, '..')}.\r\n`);
+				else if (verb === 'RSET') socket.write('+OK\r\n');
 				else if (verb === 'QUIT') socket.end('+OK bye\r\n');
 				else socket.write('-ERR unknown\r\n');
 			}

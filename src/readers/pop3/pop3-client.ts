@@ -2,8 +2,10 @@
  * Pop3Client: a minimal, read-only POP3 client (RFC 1939; CAPA RFC 2449; STLS RFC 2595).
  *
  * Contract: commands run one at a time (callers await each). The client only ever sends CAPA, STLS, USER,
- * PASS, UIDL, LIST, RETR and QUIT: never DELE, RSET-after-DELE or anything else that changes the maildrop, so
- * "leave a copy on the server" stays true. The password is sent in PASS only, never logged or put in an error.
+ * PASS, UIDL, LIST, RETR, RSET and QUIT: never DELE or anything else that changes the maildrop, so "leave a copy
+ * on the server" stays true. RSET before QUIT because a server may record what RETR fetched as read when the
+ * session ends in the UPDATE state (Dovecot sets \Seen at QUIT; its RSET forgets those changes, as RFC 1939's
+ * RSET forgets deletions), and the old account's read state must not change. The password is sent in PASS only, never logged or put in an error.
  * Bounds: a response line is at most 1 MiB (RFC 1939 asks for 512 octets on status lines; message lines can be
  * long), a message at most `maxMessageBytes`; every read waits at most `timeoutMs` of silence.
  */
@@ -135,10 +137,11 @@ export class Pop3Client {
 		}
 	}
 
-	/** QUIT without any DELE: the maildrop is left as it was. Never throws. */
+	/** RSET, then QUIT, without any DELE: the maildrop (and its read state) is left as it was. Never throws. */
 	async quit(): Promise<void> {
 		try {
 			if (!this.#ended && this.#failure === undefined) {
+				await this.#command('RSET', 'RSET').catch(() => undefined);
 				this.#send('QUIT');
 				await this.#readLine();
 			}
