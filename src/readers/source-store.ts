@@ -39,9 +39,11 @@ export type ReaderProblem = Readonly<{
 	 * STORE_INCONSISTENT: the store's own bookkeeping disagrees with what it holds, nothing is lost (a warning).
 	 * FILE_TIMES_LOST: a folder of .eml files copied without its file times; received dates come from headers instead.
 	 * ATTACHMENT_MISSING: Apple Mail stored an attachment apart and the file is gone; the rest is uploaded.
+	 * MESSAGE_TRUNCATED: the file ends before the message does; what is there is uploaded.
+	 * Both are in ATTENTION_CODES: part of a message was left behind, so the run does not end OK.
 	 */
 	code: 'SOURCE_UNREADABLE' | 'SOURCE_INCOMPLETE' | 'STORE_INCONSISTENT' | 'MESSAGE_UNPARSEABLE' | 'MESSAGE_EMPTY' | 'FILE_IGNORED' | 'MBOX_MERGE_SUSPECTED' | 'MAILDIR_TIMES_LOST'
-		| 'FILE_TIMES_LOST' | 'ATTACHMENT_MISSING';
+		| 'FILE_TIMES_LOST' | 'ATTACHMENT_MISSING' | 'MESSAGE_TRUNCATED';
 	kind: 'failed' | 'warning';
 	reason: string;
 }>;
@@ -51,7 +53,7 @@ export type ReaderProblem = Readonly<{
  * way only the user can judge (several messages merged into one). The CLI exits SOME_FAILED when a problem
  * with one of these codes was reported, so it cannot be missed (issue #12 item 3).
  */
-export const ATTENTION_CODES: ReadonlySet<string> = new Set(['MBOX_MERGE_SUSPECTED']);
+export const ATTENTION_CODES: ReadonlySet<string> = new Set(['MBOX_MERGE_SUSPECTED', 'ATTACHMENT_MISSING', 'MESSAGE_TRUNCATED']);
 
 export type ReaderOptions = Readonly<{
 	onProblem?: (problem: ReaderProblem) => void;

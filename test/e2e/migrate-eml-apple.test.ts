@@ -134,3 +134,23 @@ test('a .msg file in a folder of .eml files is counted as failed (not read yet) 
 		await rm(root, {recursive: true, force: true});
 	}
 });
+
+test('an Apple Mail message cut short, or whose attachment file is gone, is uploaded as far as it goes, named, and the run does not end OK (exit 5)', async () => {
+	const root = await mkdtemp(join(tmpdir(), 'ms-e2e-emlx-lost-'));
+	try {
+		const one = message('apple-cut@test', ['Date: Mon, 2 Mar 2009 08:00:00 +0000']);
+		// The byte count promises more than the file holds and there is no property list: a cut copy.
+		await put(root, 'V10/ACCT/INBOX.mbox/Messages/1.emlx', Buffer.concat([Buffer.from(`${one.length + 200}\n`), one]));
+		const clean = await runCli(['migrate', join(root, 'V10'), '--dry-run', '--stats', '0']);
+		assert.equal(clean.code, 5, clean.stdout + clean.stderr);
+		assert.match(clean.stdout + clean.stderr, /1\.emlx[\s\S]*looks truncated/);
+		await rm(join(root, 'V10', 'ACCT', 'INBOX.mbox', 'Messages', '1.emlx'));
+		const head = ['Message-ID: <apple-lost@test>', 'Subject: partial', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="B"', '', '--B', 'Content-Type: text/plain', '', 'See attached.', '', '--B', 'Content-Type: application/octet-stream', 'Content-Disposition: attachment; filename=data.bin', 'Content-Transfer-Encoding: base64', 'X-Apple-Content-Length: 680', '', '', '--B--', ''];
+		await put(root, 'V10/Mailboxes/Archive.mbox/Messages/7.partial.emlx', emlx(Buffer.from(head.join('\n')), {flags: 1, dateReceived: 1_200_000_000}));
+		const lost = await runCli(['migrate', join(root, 'V10'), '--dry-run', '--stats', '0']);
+		assert.equal(lost.code, 5, lost.stdout + lost.stderr);
+		assert.match(lost.stdout + lost.stderr, /7\.partial\.emlx[\s\S]*uploaded without it/);
+	} finally {
+		await rm(root, {recursive: true, force: true});
+	}
+});

@@ -189,7 +189,7 @@ describe('AppleMailStore', () => {
 		assert.deepEqual([...all.keys()], ['Box']);
 		assert.deepEqual(all.get('Box')?.map((m) => basename(m.ref.key)), ['1.emlx', '3.emlx', '5.emlx', '6.emlx']);
 		assert.deepEqual(problems.map((p) => [basename(p.location), p.code, p.kind]), [
-			['2.emlx', 'MESSAGE_UNPARSEABLE', 'failed'], ['3.emlx', 'MESSAGE_UNPARSEABLE', 'warning'], ['4.emlx', 'MESSAGE_EMPTY', 'failed'], ['5.emlx', 'MESSAGE_UNPARSEABLE', 'warning'],
+			['2.emlx', 'MESSAGE_UNPARSEABLE', 'failed'], ['3.emlx', 'MESSAGE_TRUNCATED', 'warning'], ['4.emlx', 'MESSAGE_EMPTY', 'failed'], ['5.emlx', 'MESSAGE_UNPARSEABLE', 'warning'],
 		]);
 	});
 

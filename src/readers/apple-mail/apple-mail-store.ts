@@ -206,7 +206,9 @@ export class AppleMailStore implements SourceStore {
 			this.#report({folder, location, code: 'MESSAGE_EMPTY', kind: 'failed', reason: 'The .emlx file holds no message bytes.'});
 			return undefined;
 		}
-		if (emlx.warning !== undefined) this.#report({folder, location, code: 'MESSAGE_UNPARSEABLE', kind: 'warning', reason: emlx.warning});
+		// A cut message is uploaded as far as it goes, but part of it is lost: MESSAGE_TRUNCATED keeps the run from
+		// ending OK (ATTENTION_CODES), as a missing attachment does.
+		if (emlx.warning !== undefined) this.#report({folder, location, code: emlx.isTruncated ? 'MESSAGE_TRUNCATED' : 'MESSAGE_UNPARSEABLE', kind: 'warning', reason: emlx.warning});
 		let raw = emlx.message;
 		const isPartial = /\.partial\.emlx$/i.test(name);
 		if (isPartial) {

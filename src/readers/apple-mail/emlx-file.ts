@@ -33,6 +33,8 @@ export type EmlxFile = Readonly<{
 	plist?: ReadonlyMap<string, PlistValue>;
 	/** What was wrong with the file, when something was (the message may still be usable). */
 	warning?: string;
+	/** The file ends before the message does (a cut copy): what is there is uploaded, but part of it is lost. */
+	isTruncated?: boolean;
 }>;
 
 /**
@@ -64,7 +66,7 @@ export function parseEmlx(file: Buffer): EmlxFile | undefined {
 	const warning = start + count > file.length
 		? `the file is shorter than its byte count (${count} bytes announced, ${file.length - start} present) and has no property list: it looks truncated; uploaded what is there, without flags`
 		: 'the file has no property list after the message (flags and received date unknown); uploaded without flags';
-	return {message: file.subarray(start, end), warning};
+	return {message: file.subarray(start, end), warning, ...(start + count > file.length ? {isTruncated: true} : {})};
 }
 
 /** IMAP flags for an emlx `flags` integer (RFC 3501 system flags, RFC 5788 `$Forwarded`/`$Junk` keywords). */
