@@ -8,7 +8,9 @@
  *      §4 saw Dovecot's vsize equal it exactly). Ties are broken by INTERNALDATE.
  *   2. Message-ID, size within 2 KiB and INTERNALDATE within 36 h: the same mail with headers a local client
  *      added (X-Mozilla-Status, Status:) or a server rewrote — the POP "leave a copy on server" case.
- *   3. No Message-ID: same size and INTERNALDATE, confirmed by comparing the full bytes (fetched on demand).
+ *   3. No Message-ID: same size and INTERNALDATE, confirmed by comparing the full bytes (fetched on demand);
+ *      or the size and bytes a known server rewrite of ours gives (NULs replaced or removed), same INTERNALDATE
+ *      second: 'rewritten' — byte for byte ours but for what the server does to every NUL.
  *   4. 'rewritten' (issue #12 items 7, 8a): Message-ID, the exact size a known rewrite of our bytes has (NUL
  *      bytes removed by the server, 8-bit headers encoded by mailshift: fingerprint.ts `possibleRewrites`), and
  *      the same Date, From and Subject as stored (normalized so the rewrite leaves them equal). Why this evidence and not the Message-ID alone:
@@ -117,12 +119,25 @@ export class ServerIndex {
 			}
 			return undefined;
 		}
-		const copies = (this.#noMid.get(size) ?? []).filter((c) => !this.#claimed.has(c.uid) && Math.floor(c.internalDate.getTime() / 1000) === Math.floor(time / 1000));
-		if (copies.length === 0 || !this.#fetchBody) return undefined;
+		if (!this.#fetchBody) return undefined;
+		// Without a Message-ID: the same received second and identical bytes — or the bytes a known server rewrite
+		// of ours gives (NULs replaced or removed: the copy is byte for byte ours but for what every server does
+		// to NULs, so it is ours; without this a message with NULs and no Message-ID was "missing" on every verify).
+		const sameSecond = (length: number): ServerCopy[] => (this.#noMid.get(length) ?? []).filter((c) => !this.#claimed.has(c.uid) && Math.floor(c.internalDate.getTime() / 1000) === Math.floor(time / 1000));
+		const bodies = new Map<number, string | undefined>();
+		const digestOf = async (uid: number): Promise<string | undefined> => {
+			if (!bodies.has(uid)) {
+				const body = await this.#fetchBody!(uid);
+				bodies.set(uid, body ? sha256(body) : undefined);
+			}
+			return bodies.get(uid);
+		};
 		const want = sha256(message.content);
-		for (const copy of copies) {
-			const body = await this.#fetchBody(copy.uid);
-			if (body && sha256(body) === want) return this.#take(copy, 'bytes');
+		for (const copy of sameSecond(size)) if ((await digestOf(copy.uid)) === want) return this.#take(copy, 'bytes');
+		for (const rewrite of possibleRewrites(message.content)) {
+			const variant = applyRewrite(message.content, rewrite);
+			const wantVariant = sha256(variant);
+			for (const copy of sameSecond(variant.length)) if ((await digestOf(copy.uid)) === wantVariant) return this.#take(copy, 'rewritten', rewrite);
 		}
 		return undefined;
 	}

@@ -129,3 +129,23 @@ test('a server that replaces raw 8-bit header bytes with X at equal size fails t
 	assert.equal(isVerifyClean(result), false);
 	assert.match(result.problems[0]?.detail ?? '', /stored header differs .*8-bit header bytes with "X"/);
 });
+
+/** A message without Message-ID (as the UTF-16 test .eml of Dovecot's own corpus): only its bytes identify it. */
+function noIdMsg(i: number, body: Buffer): SourceMessage {
+	const head = Buffer.from(`From: Ann <ann@example.org>\nDate: Mon, 2 Mar 2009 08:00:0${i % 10} +0000\nSubject: no id ${i}\n\n`, 'latin1');
+	return {ref: {store: '/s', folder: 'Inbox', key: `n${i}`, location: `/s/Inbox/n${i}`}, raw: Buffer.concat([head, body]), flags: new Set(['\\Seen'])};
+}
+
+for (const rewrite of ['nul-replaced', 'nul-stripped'] as const) {
+	test(`a message without a Message-ID whose NUL bytes the server changed (${rewrite}) is found by the bytes the rewrite gives: verify OK with it "altered by the server", and a re-run without a journal uploads nothing`, async () => {
+		const sink = new RewritingServerSink((c) => applyRewrite(c, rewrite));
+		const source = new Source({Inbox: [noIdMsg(3, nul16k()), noIdMsg(4, Buffer.from('plain\n'))]});
+		await runMigration(ENGINE, {source, sink, events: {emit: () => {}}}, new EngineControls());
+		const result = await runVerify(VERIFY, {source, sink}, new EngineControls());
+		assert.deepEqual([result.missing, result.duplicated, result.altered, result.alteredByServer, result.ok], [0, 0, 0, 1, 2]);
+		assert.equal(isVerifyClean(result), true);
+		const again = await runMigration(ENGINE, {source, sink, events: {emit: () => {}}}, new EngineControls());
+		assert.equal(again.summary.uploaded, 0);
+		assert.equal(sink.mailboxes.get('INBOX')?.length, 2, 'no second copy');
+	});
+}
