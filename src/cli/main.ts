@@ -147,9 +147,9 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 	let exitCode: ExitCodeValue = ExitCode.OK;
 	const parser: Argv = yargs(fullArgv)
 		.scriptName('mailshift')
-		.usage('mailshift — move mail from local stores (Outlook PST/OST, mbox, Thunderbird, Maildir) into IMAP folders, exactly once.\n\nUsage: $0 <command> [options]')
-		.command('migrate <source>', 'Upload a store (PST/OST, mbox, Thunderbird, Maildir) into IMAP folders; re-runs resume', (y) => y
-			.positional('source', {type: 'string', describe: 'Outlook .pst/.ost, mbox file, folder of mbox files, Thunderbird folder, or Maildir'})
+		.usage('mailshift — move mail from local stores (Outlook PST/OST, Outlook for Mac .olm, Thunderbird/mbox, Maildir, Apple Mail, Outlook Express, .eml folders, a POP3 account) into IMAP folders, exactly once.\n\nUsage: $0 <command> [options]')
+		.command('migrate <source>', 'Upload a mail store (or a POP3 account) into IMAP folders; re-runs resume', (y) => y
+			.positional('source', {type: 'string', describe: 'Outlook .pst/.ost or .olm, mbox file or Thunderbird folder, Maildir, Apple Mail (~/Library/Mail/V10), Outlook Express folder, a folder of .eml files, or pop3s://user@host'})
 			.options(MIGRATE_OPTIONS).options(MIGRATE_RULES_OPTIONS)
 			.example('MAILSHIFT_PASSWORD=… $0 migrate ~/Maildir --to imaps://me@example.com@imap.example.com', 'Upload a Maildir tree')
 			.example("$0 migrate ~/mail/Archive.mbox --to imaps://me@imap.example.com --prefix 'Imported/Old PC' --password-file ~/.imap-pass", 'Upload an mbox below one folder')

@@ -10,7 +10,7 @@
  * silently read as something else.
  */
 import {open, stat} from 'node:fs/promises';
-import {extname, resolve} from 'node:path';
+import {dirname, extname, resolve} from 'node:path';
 import {MailshiftError} from '../core/errors.js';
 import {MaildirStore, looksLikeMaildir} from './maildir-store.js';
 import {MboxStore, looksLikeMbox} from './mbox-store.js';
@@ -74,6 +74,14 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 		if (ext === '.dbx' || (await looksLikeDbx(absolute))) return 'dbx';
 		// Outlook for Mac archive: a ZIP named .olm (OlmStore refuses a damaged or non-ZIP one by name).
 		if (ext === '.olm') return 'olm';
+		// One message per file: the reader takes the folder that holds it (it may begin with "From ", like an mbox).
+		if (ext === '.eml' || ext === '.emlx' || ext === '.msg') {
+			throw new MailshiftError('NOT_A_MAIL_STORE', `${absolute} is a single message file (${ext}), not a mail store.`, 'fatal', {
+				hint: ext === '.msg'
+					? 'Outlook .msg files are not read yet by this version; export them as .eml, or migrate the .pst they came from.'
+					: `Give the folder that holds it: mailshift migrate '${dirname(absolute)}' (a folder of .eml files${ext === '.emlx' ? ', or the Apple Mail directory ~/Library/Mail/V10' : ''}).`,
+			});
+		}
 		if (await looksLikeMbox(absolute)) return 'mbox';
 		throw new MailshiftError('NOT_A_MAIL_STORE', `${absolute} is not an mbox file (it does not start with a "From " line) nor an Outlook .pst/.ost file.`, 'fatal', {
 			hint: 'Give an Outlook .pst/.ost file, a Maildir directory, an mbox file, or a folder of mbox files (e.g. a Thunderbird "Local Folders" directory). Use --from mbox to force.',

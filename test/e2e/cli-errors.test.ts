@@ -67,6 +67,16 @@ describe('usage and source errors', () => {
 		assert.match(result.stderr, /Report: /);
 	});
 
+	test('a single .eml file (even one that starts with "From ") exits 3 and names the folder to give instead', async () => {
+		await mkdir(join(work, 'exported'), {recursive: true});
+		await writeFile(join(work, 'exported', 'one.eml'), 'From someone Mon Mar  2 08:00:00 2009\nSubject: hi\n\nhello\n');
+		const result = await runCli(['migrate', join(work, 'exported', 'one.eml'), '--dry-run']);
+		assert.equal(result.code, 3);
+		assert.match(result.stderr, /is a single message file \(\.eml\), not a mail store/);
+		assert.match(result.stderr, /Give the folder that holds it: mailshift migrate '.*exported'/);
+		assertNoStack(result.stderr);
+	});
+
 	test('a directory without mail exits 3 and says what a store looks like', async () => {
 		await mkdir(join(work, 'photos'), {recursive: true});
 		await writeFile(join(work, 'photos', 'a.jpg'), Buffer.from([0xff, 0xd8, 0xff]));
