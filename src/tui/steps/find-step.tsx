@@ -3,7 +3,7 @@ import {Spinner, Select} from '@inkjs/ui';
 import TextField from '../components/text-field.js';
 import {Box, Text, useInput} from 'ink';
 import {useEffect, useState} from 'react';
-import {formatBytes, formatCount} from '../format.js';
+import {formatBytes, plural} from '../format.js';
 import {useIsListening} from '../use-is-listening.js';
 import type {FoundStore, StoreDetails, WizardServices} from '../wizard-services.js';
 
@@ -74,7 +74,7 @@ export function FindStep({services, onDone}: Props) {
 				{!details && !error ? <Spinner label="Counting folders and messages… (b to go back)" /> : null}
 				{details ? (
 					<>
-						<Text>{details.kind === 'pst' ? 'Outlook data file' : details.kind === 'olm' ? 'Outlook for Mac archive' : details.kind === 'dbx' ? 'Outlook Express folders' : details.kind === 'mbox' ? 'mbox / Thunderbird folders' : details.kind === 'eml' ? 'folders of .eml files' : details.kind === 'apple-mail' ? 'Apple Mail' : 'Maildir'}: {formatCount(details.folders)} folders{details.messages === undefined ? '' : `, ${formatCount(details.messages)} messages`}, {formatBytes(details.bytes)}</Text>
+						<Text>{details.kind === 'pst' ? 'Outlook data file' : details.kind === 'olm' ? 'Outlook for Mac archive' : details.kind === 'dbx' ? 'Outlook Express folders' : details.kind === 'mbox' ? 'mbox / Thunderbird folders' : details.kind === 'eml' ? 'folders of .eml files' : details.kind === 'apple-mail' ? 'Apple Mail' : 'Maildir'}: {plural(details.folders, 'folder')}{details.messages === undefined ? '' : `, ${plural(details.messages, 'message')}`}, {formatBytes(details.bytes)}</Text>
 						{isListening ? <Text color="green">Enter to use it · b to choose another</Text> : null}
 					</>
 				) : null}
@@ -101,7 +101,7 @@ export function FindStep({services, onDone}: Props) {
 	];
 	const countLines = found.slice(0, 8).map((s) => {
 		const c = counted.get(s.path);
-		return `${s.label}: ${c === undefined ? 'counting…' : c === 'error' ? 'cannot be read' : `${formatCount(c.folders)} folders${c.messages === undefined ? '' : `, ${formatCount(c.messages)} messages`}`}`;
+		return `${s.label}: ${c === undefined ? 'counting…' : c === 'error' ? 'cannot be read' : `${plural(c.folders, 'folder')}${c.messages === undefined ? '' : `, ${plural(c.messages, 'message')}`}`}`;
 	});
 	return (
 		<Box flexDirection="column">
