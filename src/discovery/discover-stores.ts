@@ -65,8 +65,10 @@ type Found = Omit<DiscoveredStore, 'readable' | 'bytes'>;
 
 export async function discoverStores(place: DiscoveryPlace, options: DiscoverOptions = {}): Promise<DiscoveredStore[]> {
 	const {home, env} = place;
-	const local = env['LOCALAPPDATA'];
-	const roaming = env['APPDATA'];
+	// Windows' defaults under the home when the variables are not set (a Windows profile copied to or mounted on
+	// another system, or a shell that does not pass them on): such a home is searched like a Windows one.
+	const local = env['LOCALAPPDATA'] || join(home, 'AppData', 'Local');
+	const roaming = env['APPDATA'] || join(home, 'AppData', 'Roaming');
 	const found: Found[] = [];
 	const add = (store: Found): void => {
 		if (!found.some((f) => f.path === store.path)) found.push(store);

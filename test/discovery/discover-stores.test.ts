@@ -66,6 +66,20 @@ describe('discoverStores', () => {
 		assert.ok(stores.every((s) => typeof s.bytes === 'number' && s.bytes > 0));
 	});
 
+	test('Given a Windows profile without LOCALAPPDATA/APPDATA set (copied to another system), its AppData stores are found all the same', async () => {
+		const home = await fakeHome({
+			'AppData/Local/Microsoft/Outlook/old.pst': '!BDN',
+			'AppData/Local/Microsoft/Windows Live Mail/Inbox/one.eml': sampleMessage('one'),
+			'AppData/Roaming/Thunderbird/profiles.ini': PROFILES_INI,
+			'AppData/Roaming/Thunderbird/Profiles/abc123.default/Mail/Local Folders/Inbox': MBOX,
+		});
+		const stores = await discoverStores({home: home.root, env: {}});
+		const kinds = relative(stores, home.root).map(([kind, path]) => `${kind} ${path}`);
+		assert.ok(kinds.includes('pst AppData/Local/Microsoft/Outlook/old.pst'), kinds.join('\n'));
+		assert.ok(kinds.includes('eml AppData/Local/Microsoft/Windows Live Mail'), kinds.join('\n'));
+		assert.ok(kinds.includes('mbox AppData/Roaming/Thunderbird/Profiles/abc123.default/Mail/Local Folders'), kinds.join('\n'));
+	});
+
 	test('Given a macOS-style home, Apple Mail versions, Outlook for Mac exports and Thunderbird are listed', async () => {
 		const home = await fakeHome({
 			'Library/Mail/V10/MailData/Envelope Index': 'sqlite',
