@@ -87,14 +87,16 @@ export function createWizardServices(io: CliIo, options: Readonly<{sievePort?: n
 				const folders = await store.listFolders(signal);
 				let messages = 0;
 				const perFolder = new Map<string, number>();
-				for (const folder of folders) {
+				// Counted as `discover` counts (discover-stores.ts): mail only — contacts and calendars are not messages.
+				const mailFolders = folders.filter((folder) => folder.holdsMail !== false);
+				for (const folder of mailFolders) {
 					let n = folder.count ?? 0;
-					if (folder.count === undefined) for await (const _ of store.messages(folder, signal)) n++;
+					if (folder.count === undefined) for await (const message of store.messages(folder, signal)) if (message.skipHint !== 'not-mail') n++;
 					perFolder.set(folder.path.join('/'), n);
 					messages += n;
 				}
 				counted.set(absolute, perFolder);
-				const result: StoreDetails = {kind: kindOf(absolute) ?? store.kind, folders: folders.length, messages, bytes: folders.reduce((n, f) => n + (f.bytes ?? 0), 0) || ((await sizeOf(absolute)) ?? 0)};
+				const result: StoreDetails = {kind: kindOf(absolute) ?? store.kind, folders: mailFolders.length, messages, bytes: folders.reduce((n, f) => n + (f.bytes ?? 0), 0) || ((await sizeOf(absolute)) ?? 0)};
 				details.set(absolute, result);
 				return result;
 			} finally {
