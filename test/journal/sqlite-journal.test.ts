@@ -243,6 +243,7 @@ describe('a changed UIDVALIDITY', () => {
 		const journal = open(path);
 		journal.done(job('a'), {mailbox: 'INBOX', uid: 1, uidValidity: 7n}, 'uploaded');
 		journal.done(job('b'), {mailbox: 'INBOX', uid: 2, uidValidity: 7n}, 'uploaded');
+		journal.begin(job('f'));
 		journal.fail(job('f').ref, 'TOO_BIG', 'too big');
 		journal.done(job('s', 'Sent', 'Sent'), {mailbox: 'Sent', uid: 1, uidValidity: 8n}, 'uploaded');
 		journal.checkpoint();
