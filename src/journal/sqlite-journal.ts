@@ -191,7 +191,7 @@ export class SqliteJournal implements Journal {
 
 	resetMailbox(mailbox: string, uidValidity: bigint | undefined): void {
 		this.#tx();
-		this.#db.prepare("UPDATE messages SET state = 'pending', uid = NULL, uid_validity = NULL WHERE mailbox = ? AND state = 'done'").run(mailbox);
+		this.#db.prepare("UPDATE messages SET state = 'pending', uid = NULL, uid_validity = NULL, error_code = NULL, error = NULL WHERE mailbox = ? AND state = 'done'").run(mailbox);
 		this.#mailboxSet.run(mailbox, uidValidity === undefined ? null : String(uidValidity));
 	}
 

@@ -242,7 +242,7 @@ describe('a changed UIDVALIDITY', () => {
 		const path = journalPath(t);
 		const journal = open(path);
 		journal.done(job('a'), {mailbox: 'INBOX', uid: 1, uidValidity: 7n}, 'uploaded');
-		journal.done(job('b'), {mailbox: 'INBOX', uid: 2, uidValidity: 7n}, 'uploaded');
+		journal.done(job('b'), {mailbox: 'INBOX', uid: 2, uidValidity: 7n}, 'found-on-server');
 		journal.begin(job('f'));
 		journal.fail(job('f').ref, 'TOO_BIG', 'too big');
 		journal.done(job('s', 'Sent', 'Sent'), {mailbox: 'Sent', uid: 1, uidValidity: 8n}, 'uploaded');
@@ -267,6 +267,10 @@ describe('a changed UIDVALIDITY', () => {
 		t.after(() => again.close());
 		assert.equal(again.get(job('a').ref)?.state, 'pending', 'the reset is committed');
 		assert.equal(again.uidValidity('INBOX'), 70n);
+		again.close();
+		// `mailshift status` lists a reset copy that had been found on the server as to check, not as FOUND_ON_SERVER.
+		const listed = SqliteJournal.inspect(path).failures.find((f) => f.location.endsWith('b'));
+		assert.equal(listed?.code, 'PENDING');
 	});
 });
 
