@@ -121,14 +121,14 @@ describe('migrating .eml folders and Apple Mail into Dovecot', {skip}, () => {
 	}
 });
 
-test('a .msg file in a folder of .eml files is counted as failed (not read yet) in the plan, named, and the exit code says something was left behind', async () => {
+test('a damaged .msg file in a folder of .eml files is counted as failed in the plan, named, and the exit code says something was left behind', async () => {
 	const root = await mkdtemp(join(tmpdir(), 'ms-e2e-msg-'));
 	try {
 		await put(root, 'Inbox/a.eml', message('with-msg@test', ['Date: Mon, 2 Mar 2009 08:00:00 +0000']));
 		await put(root, 'Inbox/b.msg', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]));
 		const result = await runCli(['migrate', root, '--dry-run', '--stats', '0']);
 		assert.equal(result.code, 5, result.stdout + result.stderr);
-		assert.match(result.stdout, /failed: .*b\.msg: an Outlook \.msg message file: not read yet \(\.msg support coming\)/);
+		assert.match(result.stdout, /failed: .*b\.msg: This Outlook \.msg file cannot be read/);
 		assert.match(result.stdout, /Inbox\s+→ INBOX\s+2\s+1\s+0\s+1/);
 	} finally {
 		await rm(root, {recursive: true, force: true});
