@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import {existsSync, readdirSync} from 'node:fs';
-import {copyFile, mkdtemp, readFile, rm, truncate} from 'node:fs/promises';
+import {copyFile, mkdtemp, readFile, rm, truncate, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {basename, join} from 'node:path';
 import {after, test} from 'node:test';
@@ -15,6 +15,7 @@ import {fileURLToPath} from 'node:url';
 
 import PostalMime from 'postal-mime';
 
+import {MailshiftError} from '../../src/core/errors.js';
 import type {SourceMessage} from '../../src/core/types.js';
 import {EmlFolderStore} from '../../src/readers/eml/eml-folder-store.js';
 import {detectSourceKind} from '../../src/readers/open-source.js';
@@ -128,4 +129,18 @@ test('a .msg cut short in a copy is one failed problem naming the file, and the 
 	assert.equal(failed[0]?.code, 'MESSAGE_UNPARSEABLE');
 	assert.equal(failed[0]?.location, victim);
 	assert.match(failed[0]?.reason ?? '', /\.msg file cannot be read/);
+});
+
+test('a single .msg file named as the source is refused with a hint naming the folder that holds it, which can be migrated', async () => {
+	const root = await mkdtemp(join(tmpdir(), 'mailshift-msg-one-'));
+	dirs.push(root);
+	const file = join(root, 'one.msg');
+	await writeFile(file, Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]));
+	await assert.rejects(detectSourceKind(file), (error: unknown) => {
+		assert.ok(error instanceof MailshiftError);
+		assert.equal(error.code, 'NOT_A_MAIL_STORE');
+		assert.match(error.hint ?? '', new RegExp(`migrate '${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}' \\(a folder of \\.eml and \\.msg files\\)`));
+		return true;
+	});
+	assert.equal(await detectSourceKind(root), 'eml');
 });

@@ -172,7 +172,9 @@ export class EmlFolderStore implements SourceStore {
 				stats.push({path, name, mtime: Number.NaN}); // Reading reports it.
 			}
 		}
-		const copied = await detectCopiedTimes(stats.filter((file) => !Number.isNaN(file.mtime)));
+		// Judged on the .eml files only: the judge compares file times with Date: headers, which a .msg (binary
+		// MS-OXMSG) has not in readable form; a .msg takes its delivery time first anyway (msg-file.ts).
+		const copied = await detectCopiedTimes(stats.filter((file) => !Number.isNaN(file.mtime) && EML.test(file.name)));
 		if (copied !== undefined) {
 			this.#reportOnce({folder: label, location: entry.dir, code: 'FILE_TIMES_LOST', kind: 'warning',
 				reason: `${copied.inRun} of ${copied.total} .eml files have file times within ${Math.ceil((copied.to - copied.from) / 1000)} s of each other, long after the dates in their Date: headers: this folder was copied without its file times. Their received dates come from their Received: or Date: headers instead.`});
