@@ -17,6 +17,8 @@ import PostalMime from 'postal-mime';
 
 import {MailshiftError} from '../../src/core/errors.js';
 import type {SourceMessage} from '../../src/core/types.js';
+import {parseHeaders} from '../../src/mapper/headers.js';
+import {chooseReceivedDate} from '../../src/mapper/received-date.js';
 import {EmlFolderStore} from '../../src/readers/eml/eml-folder-store.js';
 import {detectSourceKind} from '../../src/readers/open-source.js';
 import type {ReaderProblem} from '../../src/readers/source-store.js';
@@ -112,7 +114,7 @@ test('read and flagged state and the delivery time come from the .msg; a re-read
 	const byName = new Map(first.map((m) => [basename(m.ref.key), m]));
 	assert.ok(byName.get('msgreader__sent.msg')?.flags.has('\\Seen'), 'MSGFLAG_READ → \\Seen');
 	assert.ok(!byName.get('msgreader__attachAndInline.msg')?.flags.has('\\Seen'), 'an unread item stays unseen');
-	assert.deepEqual(byName.get('msgreader__sent.msg')?.storeDate, {date: new Date('2021-02-15T08:19:00.000Z'), source: 'pst-delivery-time'});
+	assert.deepEqual(byName.get('msgreader__sent.msg')?.storeDate, {date: new Date('2021-02-15T08:19:00.000Z'), source: 'msg-delivery-time'});
 	assert.deepEqual(first.map((m) => m.raw.toString('hex')), second.map((m) => m.raw.toString('hex')));
 });
 
@@ -143,4 +145,20 @@ test('a single .msg file named as the source is refused with a hint naming the f
 		return true;
 	});
 	assert.equal(await detectSourceKind(root), 'eml');
+});
+
+test('the received date of a .msg is its topmost Received: header first, else its delivery time', {skip: corpusSkip}, async (t) => {
+	const names = ['iped__test_msgSample.msg', 'msgreader__sent.msg'].filter((name) => corpusFiles.includes(name));
+	if (names.length < 2) {
+		t.skip('the corpus lacks iped__test_msgSample.msg or msgreader__sent.msg');
+		return;
+	}
+	const messages = await readFolder(await corpusFolder(names), []);
+	const chosen = (name: string): ReturnType<typeof chooseReceivedDate> => {
+		const message = messages.find((m) => basename(m.ref.key) === name);
+		assert.ok(message);
+		return chooseReceivedDate(message, parseHeaders(message.raw), Date.now(), new Date(0));
+	};
+	assert.deepEqual(chosen('iped__test_msgSample.msg'), {date: new Date('2021-09-08T13:25:50Z'), source: 'received-header'});
+	assert.deepEqual(chosen('msgreader__sent.msg'), {date: new Date('2021-02-15T08:19:00.000Z'), source: 'msg-delivery-time'});
 });

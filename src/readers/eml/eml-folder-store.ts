@@ -236,8 +236,9 @@ export class EmlFolderStore implements SourceStore {
 		}
 		if (result.kind === 'not-mail') return {ref, raw: Buffer.alloc(0), flags: new Set(), skipHint: 'not-mail', itemKind: result.itemKind};
 		const flags = new Set(result.flags);
-		// 'pst-delivery-time': the same property (PR_MESSAGE_DELIVERY_TIME), read from a .msg.
-		if (result.deliveryTime !== undefined) return {ref, raw: result.raw, flags, storeDate: {date: result.deliveryTime, source: 'pst-delivery-time'}};
+		// 'msg-delivery-time' (not 'pst-delivery-time'): the mapper takes the topmost Received: first, then this
+		// (issue #16: Received:, else the .msg delivery time, else the file time, else Date:).
+		if (result.deliveryTime !== undefined) return {ref, raw: result.raw, flags, storeDate: {date: result.deliveryTime, source: 'msg-delivery-time'}};
 		return fileTime === undefined ? {ref, raw: result.raw, flags} : {ref, raw: result.raw, flags, storeDate: {date: fileTime, source: 'file-mtime'}};
 	}
 
