@@ -162,3 +162,23 @@ test('the received date of a .msg is its topmost Received: header first, else it
 	assert.deepEqual(chosen('iped__test_msgSample.msg'), {date: new Date('2021-09-08T13:25:50Z'), source: 'received-header'});
 	assert.deepEqual(chosen('msgreader__sent.msg'), {date: new Date('2021-02-15T08:19:00.000Z'), source: 'msg-delivery-time'});
 });
+
+test('a .msg whose sector chain loops back on itself is one failed problem naming the file, not a process out of memory', {skip: corpusSkip}, async () => {
+	const names = corpusFiles.slice(0, 2);
+	const root = await corpusFolder(names);
+	const victim = join(root, names[0]!);
+	const bytes = await readFile(victim);
+	// MS-CFB 2.2: sector size 1 << header[0x1E]; first directory sector at 0x30; first FAT sector at DIFAT[0] (0x4C).
+	const sectorSize = 1 << bytes.readUInt16LE(0x1e);
+	const directoryStart = bytes.readUInt32LE(0x30);
+	const fatSector = bytes.readUInt32LE(0x4c);
+	// The directory chain's first link points to itself: FAT[directoryStart] = directoryStart.
+	bytes.writeUInt32LE(directoryStart, (fatSector + 1) * sectorSize + 4 * directoryStart);
+	await writeFile(victim, bytes);
+	const problems: ReaderProblem[] = [];
+	const messages = await readFolder(root, problems);
+	assert.deepEqual(messages.map((m) => basename(m.ref.key)), [names[1]]);
+	const failed = problems.filter((p) => p.kind === 'failed');
+	assert.deepEqual(failed.map((p) => [p.code, p.location]), [['MESSAGE_UNPARSEABLE', victim]]);
+	assert.match(failed[0]?.reason ?? '', /sector chains loop/);
+});

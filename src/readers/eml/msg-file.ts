@@ -43,7 +43,14 @@ import type {MailAddress} from '../pst/mime-builder.js';
 import {parseOneOffEntryId, smtpAddress} from '../pst/recipients.js';
 import {rtfBody} from '../pst/rtf-body.js';
 
+/** The library's compound-file reader (MsgReader#reader), as far as the guards below use it. */
+type CfbReader = {
+	getNextBlockInner(offset: number, table: unknown): number;
+	createPropertyHierarchy(props: CfbProperty[], node: CfbProperty | undefined): void;
+};
+type CfbProperty = {type: number; childProperty: number; previousProperty: number; nextProperty: number; children?: number[]};
 type MsgReaderInstance = {
+	reader: CfbReader;
 	parserConfig?: {propertyObserver?: (fields: FieldsData, tag: number, raw: Uint8Array | null) => void};
 	getFileData(): FieldsData;
 	getAttachment(attachment: FieldsData): {fileName: string; content: Uint8Array};
@@ -173,6 +180,7 @@ function parse(bytes: Buffer): Parsed {
 	}
 	const bags = new WeakMap<FieldsData, RawBag>();
 	const reader = new MsgReader(bytes);
+	guardAgainstCycles(reader.reader, bytes.length);
 	reader.parserConfig = {
 		propertyObserver: (fields, tag, raw) => {
 			if (raw === null) return;
@@ -185,6 +193,48 @@ function parse(bytes: Buffer): Parsed {
 	if (data.error !== undefined) throw new Error(`the .msg cannot be read: ${data.error}`);
 	if (data.dataType !== 'msg') throw new Error('the .msg holds no message object');
 	return {reader, data, bags};
+}
+
+/**
+ * The library follows FAT/mini-FAT chains (MS-CFB 2.3) and the directory's red-black tree (MS-CFB 2.6) without
+ * cycle checks: a damaged .msg whose chain or tree loops made it grow arrays until the process ran out of
+ * memory (found by flipping bytes in corpus files). Per reader instance (the library's public `reader`, no
+ * internal import): every chain step counts against a budget no valid file of this size can exceed (each
+ * 64-byte mini sector or 512-byte sector is in at most one chain; streams are read a few times), and the
+ * directory tree is walked with a visited set (our own copy of the walk, same result for a valid tree).
+ * Exceeding either throws, which the caller reports as a damaged file.
+ */
+function guardAgainstCycles(cfb: CfbReader, size: number): void {
+	const budget = 16 * Math.ceil(size / 64) + 4096;
+	let steps = 0;
+	const next = cfb.getNextBlockInner;
+	cfb.getNextBlockInner = function (this: CfbReader, offset: number, table: unknown): number {
+		if (++steps > budget) throw new Error('its sector chains loop (a damaged compound file)');
+		return next.call(this, offset, table);
+	};
+	const NO_INDEX = -1; // the library reads directory ids as int32: NOSTREAM 0xFFFFFFFF is -1
+	const DIRECTORY = 1;
+	const visited = new Set<number>();
+	cfb.createPropertyHierarchy = function (this: CfbReader, props: CfbProperty[], node: CfbProperty | undefined): void {
+		if (node === undefined || node.childProperty === NO_INDEX) return;
+		node.children = [];
+		const stack: Array<{push: boolean; index: number}> = [{push: false, index: node.childProperty}];
+		while (stack.length > 0) {
+			const {push, index} = stack.pop()!;
+			const current = props[index];
+			if (current === undefined) throw new Error(`its directory names entry ${index}, which does not exist (a damaged compound file)`);
+			if (push) {
+				node.children.push(index);
+				continue;
+			}
+			if (visited.has(index)) throw new Error('its directory tree loops (a damaged compound file)');
+			visited.add(index);
+			if (current.type === DIRECTORY) this.createPropertyHierarchy(props, current);
+			if (current.nextProperty !== NO_INDEX) stack.push({push: false, index: current.nextProperty});
+			stack.push({push: true, index});
+			if (current.previousProperty !== NO_INDEX) stack.push({push: false, index: current.previousProperty});
+		}
+	};
 }
 
 function bagOf(parsed: Parsed, fields: FieldsData, parent?: RawBag): RawBag {
