@@ -18,7 +18,9 @@ export type SourceRef = Readonly<{
 }>;
 
 /** Where a store-supplied delivery time came from (used only when no `Received:` date is usable). */
-export type StoreDateSource = 'file-mtime' | 'from-line' | 'pst-delivery-time' | 'apple-date-received' | 'dbx-received-time' | 'olm-received-time';
+export type StoreDateSource = 'file-mtime' | 'from-line' | 'pst-delivery-time' | 'apple-date-received' | 'dbx-received-time' | 'olm-received-time'
+	/** PR_MESSAGE_DELIVERY_TIME of an Outlook .msg file: after the topmost Received: (issue #16), unlike a PST's. */
+	| 'msg-delivery-time';
 
 /** Why a reader says a message should not be uploaded by default. */
 export type SourceSkipHint = 'maildir-trashed' | 'mozilla-expunged' | 'not-mail';

@@ -77,9 +77,7 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 		// One message per file: the reader takes the folder that holds it (it may begin with "From ", like an mbox).
 		if (ext === '.eml' || ext === '.emlx' || ext === '.msg') {
 			throw new MailshiftError('NOT_A_MAIL_STORE', `${absolute} is a single message file (${ext}), not a mail store.`, 'fatal', {
-				hint: ext === '.msg'
-					? 'Outlook .msg files are not read yet by this version; export them as .eml, or migrate the .pst they came from.'
-					: `Give the folder that holds it: mailshift migrate '${dirname(absolute)}' (a folder of .eml files${ext === '.emlx' ? ', or the Apple Mail directory ~/Library/Mail/V10' : ''}).`,
+				hint: `Give the folder that holds it: mailshift migrate '${dirname(absolute)}' (a folder of .eml${ext === '.msg' ? ' and .msg' : ''} files${ext === '.emlx' ? ', or the Apple Mail directory ~/Library/Mail/V10' : ''}).`,
 			});
 		}
 		if (await looksLikeMbox(absolute)) return 'mbox';

@@ -5,10 +5,12 @@
  * uploads nothing.
  */
 import assert from 'node:assert/strict';
-import {mkdir, mkdtemp, readFile, rm, utimes, writeFile} from 'node:fs/promises';
+import {existsSync} from 'node:fs';
+import {copyFile, mkdir, mkdtemp, readFile, rm, utimes, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
+import {fileURLToPath} from 'node:url';
 import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {emlx} from '../helpers/make-apple-mail.js';
@@ -16,6 +18,9 @@ import {crlf, readAccount} from '../helpers/imap-readback.js';
 import {runCli} from '../helpers/run-cli.js';
 
 const skip = dovecotSkipReason();
+const MSG_CORPUS = fileURLToPath(new URL('../../../shared/corpus/msg', import.meta.url));
+const MSG_NAMES = ['msgreader__sent.msg', 'iped__test_msgSample.msg', 'msgreader__attachAndInline.msg', 'msgreader__contactAnsi.msg'];
+const MSG_SKIP = MSG_NAMES.every((name) => existsSync(join(MSG_CORPUS, name))) ? undefined : `the .msg corpus files ${MSG_NAMES.join(', ')} are not in ${MSG_CORPUS}`;
 
 type Expected = Readonly<{messageId: string; mailbox: string; raw: Buffer; flags: readonly string[]; date: Date}>;
 type Totals = {found: number; uploaded: number; skipped: number; failed: number};
@@ -70,12 +75,39 @@ describe('migrating .eml folders and Apple Mail into Dovecot', {skip}, () => {
 	let server: PrivateDovecot;
 	let work: string;
 	before(async () => {
-		server = await startDovecot({separator: '/', users: ['alice', 'bob']});
+		server = await startDovecot({separator: '/', users: ['alice', 'bob', 'carol']});
 		work = await mkdtemp(join(tmpdir(), 'ms-e2e-apple-'));
 	});
 	after(async () => {
 		await server?.stop();
 		await rm(work, {recursive: true, force: true});
+	});
+
+	test('a folder of real Outlook .msg files is detected, its mail migrated with flags and Message-IDs, a contact left out as not mail, verified, and a second run uploads nothing', {skip: MSG_SKIP}, async () => {
+		const root = join(work, 'msg', 'Saved');
+		await mkdir(root, {recursive: true});
+		for (const name of MSG_NAMES) await copyFile(join(MSG_CORPUS, name), join(root, name));
+		const to = `imap://carol@127.0.0.1:${server.port}`;
+		const env = {MAILSHIFT_PASSWORD: server.passwordOf('carol')};
+		const report = join(work, 'msg-report.json');
+		const result = await runCli(['migrate', root, '--to', to, '--report', report, '--stats', '0'], {env});
+		assert.equal(result.code, 0, `exit code; stderr:\n${result.stderr}\nstdout:\n${result.stdout}`);
+		const account = await readAccount(server, 'carol');
+		assert.equal(account.messages.length, 3, 'three mail items on the server; the contact is not mail');
+		const sent = account.messages.filter((m) => /Subject: Sent time/.test(m.source.toString('latin1')));
+		assert.equal(sent.length, 1);
+		assert.ok(sent[0]!.flags.has('\\Seen'), 'MSGFLAG_READ arrives as \\Seen');
+		const iped = account.messages.filter((m) => m.messageId === '20210908132105.31378.275204880.swift@erickworkspace.activehosted.com');
+		assert.equal(iped.length, 1, `the original Message-ID is kept: ${account.messages.map((m) => m.messageId).join(', ')}`);
+		assert.equal(iped[0]!.internalDate.getTime(), Date.UTC(2021, 8, 8, 13, 25, 50), 'INTERNALDATE from the topmost Received:');
+		const json = JSON.parse(await readFile(report, 'utf8')) as {totals: Totals};
+		assert.equal(json.totals.uploaded, 3);
+		assert.equal(json.totals.failed, 0);
+		const verify = await runCli(['verify', root, '--to', to], {env});
+		assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+		const rerun = await runCli(['migrate', root, '--to', to, '--stats', '0'], {env});
+		assert.equal(rerun.code, 0, rerun.stdout + rerun.stderr);
+		assert.equal((await readAccount(server, 'carol')).messages.length, 3);
 	});
 
 	for (const [kind, user, build] of [
@@ -121,14 +153,14 @@ describe('migrating .eml folders and Apple Mail into Dovecot', {skip}, () => {
 	}
 });
 
-test('a .msg file in a folder of .eml files is counted as failed (not read yet) in the plan, named, and the exit code says something was left behind', async () => {
+test('a damaged .msg file in a folder of .eml files is counted as failed in the plan, named, and the exit code says something was left behind', async () => {
 	const root = await mkdtemp(join(tmpdir(), 'ms-e2e-msg-'));
 	try {
 		await put(root, 'Inbox/a.eml', message('with-msg@test', ['Date: Mon, 2 Mar 2009 08:00:00 +0000']));
 		await put(root, 'Inbox/b.msg', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]));
 		const result = await runCli(['migrate', root, '--dry-run', '--stats', '0']);
 		assert.equal(result.code, 5, result.stdout + result.stderr);
-		assert.match(result.stdout, /failed: .*b\.msg: an Outlook \.msg message file: not read yet \(\.msg support coming\)/);
+		assert.match(result.stdout, /failed: .*b\.msg: This Outlook \.msg file cannot be read/);
 		assert.match(result.stdout, /Inbox\s+→ INBOX\s+2\s+1\s+0\s+1/);
 	} finally {
 		await rm(root, {recursive: true, force: true});

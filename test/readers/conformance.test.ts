@@ -5,7 +5,7 @@
  * with the reason printed when dovecot-pop3d is missing). Each fixture is built here in a temp dir with the
  * builders in test/helpers; each damaged copy is made from it byte by byte. A new reader adds one block.
  */
-import {existsSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {copyFile, mkdtemp, readFile, rm, truncate, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -138,6 +138,17 @@ sourceStoreConformance('eml folder', treeStore({
 }, 'mailshift-eml-', (tree, options) => EmlFolderStore.open(tree.root, options), {
 	what: 'one .eml zeroed', target: 'Inbox/two.eml', apply: (tree) => zeroed(tree.at('Inbox/two.eml')),
 }));
+
+// Real Outlook .msg files (../shared/corpus/msg, never copied into the project): a folder of only .msg files
+// is an .eml-folder store; the damaged copy has one .msg cut at half its length.
+const MSG_CORPUS = fileURLToPath(new URL('../../../shared/corpus/msg', import.meta.url));
+const MSG_FILES = ['msgreader__sent.msg', 'msgreader__attachAndInline.msg', 'msgreader__msgInMsg.msg', 'msgreader__contactAnsi.msg'];
+const msgPresent = MSG_FILES.every((name) => existsSync(join(MSG_CORPUS, name)));
+sourceStoreConformance('msg folder', treeStore(
+	msgPresent ? Object.fromEntries(MSG_FILES.map((name, index) => [`${index < 2 ? 'Inbox' : 'Inbox/Old'}/${name}`, readFileSync(join(MSG_CORPUS, name))])) : {},
+	'mailshift-msg-', (tree, options) => EmlFolderStore.open(tree.root, options), {
+		what: 'one .msg cut at half its length', target: `Inbox/${MSG_FILES[1]}`, apply: (tree) => cut(tree.at(`Inbox/${MSG_FILES[1]}`), 0.5),
+	}), msgPresent ? {} : {skip: `the .msg corpus files (${MSG_FILES.join(', ')}) are not in ${MSG_CORPUS}`});
 
 const APPLE_DAMAGED = 'V10/ACCT-1/INBOX.mbox/0A1B-UUID/Data/1/Messages/11.emlx';
 

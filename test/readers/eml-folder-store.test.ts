@@ -85,7 +85,7 @@ describe('EmlFolderStore', () => {
 		assert.deepEqual(problems.map((p) => [p.code, p.folder]), [['FILE_TIMES_LOST', 'Copied']], 'noted once, however often the folder is read');
 	});
 
-	test('an Outlook .msg file is counted as not read yet (a failed problem naming it), a stray file is named as ignored, OS litter is silent, and an empty .eml fails alone', async () => {
+	test('a damaged Outlook .msg file is a failed problem naming it, a stray file is named as ignored, OS litter is silent, and an empty .eml fails alone', async () => {
 		const root = await makeTree({
 			'Inbox/a.eml': eml('a'),
 			'Inbox/b.msg': Buffer.from([0xd0, 0xcf, 0x11, 0xe0]),
@@ -98,8 +98,8 @@ describe('EmlFolderStore', () => {
 		const all = await readAll(await EmlFolderStore.open(root, {onProblem: (p) => problems.push(p)}));
 		assert.deepEqual(all.get('Inbox')?.map((m) => m.ref.key), ['Inbox/a.eml', 'Inbox/z.eml']);
 		const byFile = problems.filter((p) => p.code !== 'FILE_TIMES_LOST').map((p) => [basename(p.location), p.code, p.kind]).sort();
-		assert.deepEqual(byFile, [['b.msg', 'FILE_IGNORED', 'failed'], ['empty.eml', 'MESSAGE_EMPTY', 'failed'], ['notes.txt', 'FILE_IGNORED', 'warning']]);
-		assert.match(problems.find((p) => p.location.endsWith('b.msg'))?.reason ?? '', /not read yet \(\.msg support coming\)/);
+		assert.deepEqual(byFile, [['b.msg', 'MESSAGE_UNPARSEABLE', 'failed'], ['empty.eml', 'MESSAGE_EMPTY', 'failed'], ['notes.txt', 'FILE_IGNORED', 'warning']]);
+		assert.match(problems.find((p) => p.location.endsWith('b.msg'))?.reason ?? '', /\.msg file cannot be read \(the file is too short \(4 bytes\)/);
 	});
 
 	test('an aborted signal stops reading with ABORTED', async () => {

@@ -9,18 +9,20 @@
  *   (`Inbox/Projects/x.eml` → ['Inbox', 'Projects']). .eml files lying in the root itself form the folder
  *   named after the root directory. Directories are searched 32 levels down; symlinked directories and
  *   dot-directories are not followed. Folders are sorted by path (code-unit order per segment).
- * - Messages: `*.eml` files (any case) of one directory, in file-name order, one file read at a time; the
- *   bytes are uploaded as stored. `SourceRef.key` is the file's path relative to the store root ('/'-joined),
+ * - Messages: `*.eml` and `*.msg` files (any case) of one directory, in file-name order, one file read at a
+ *   time; .eml bytes are uploaded as stored; an Outlook .msg (MS-OXMSG) is composed into RFC 5322 by the PST
+ *   composition code (msg-file.ts), with its read/flagged/answered flags; a .msg contact, appointment, task or
+ *   note is yielded as a not-mail item (`skipHint: 'not-mail'`), as PST items are. `SourceRef.key` is the file's path relative to the store root ('/'-joined),
  *   stable across reads of an unchanged tree.
- * - Flags: none. A bare .eml carries no IMAP flags (Windows Live Mail keeps read/flagged state in its own
+ * - Flags: a .msg's own (above); an .eml none. A bare .eml carries no IMAP flags (Windows Live Mail keeps read/flagged state in its own
  *   ESE database, `Mail.MSMessageStore`; reading that is out of scope), so messages arrive unread.
  * - Received date (`storeDate`): the file mtime; the mapper prefers the topmost `Received:` and falls back to
  *   `Date:` (received-date.ts). In a folder whose file times look like a copy (`detectCopiedTimes`) the
  *   mtimes are left out (the mapper then takes Received:, else Date:) and the folder is noted once as a
  *   warning.
  * - Problems (through `onProblem`, iteration continues): an unreadable file → SOURCE_UNREADABLE 'failed'; an
- *   empty one → MESSAGE_EMPTY 'failed'; one of zero bytes only → MESSAGE_UNPARSEABLE 'failed'; an Outlook `.msg` file → FILE_IGNORED 'failed' ("not read yet"), so
- *   it is counted as left behind, never dropped silently; any other file (except desktop.ini, Thumbs.db,
+ *   empty one → MESSAGE_EMPTY 'failed'; one of zero bytes only → MESSAGE_UNPARSEABLE 'failed'; a .msg that cannot be read (damaged, cut short) →
+ *   MESSAGE_UNPARSEABLE 'failed' naming the file (the rest continue); any other file (except desktop.ini, Thumbs.db,
  *   .DS_Store) → FILE_IGNORED 'warning' naming it. Listing problems are reported once per store.
  * - Errors: the root missing/unreadable → SOURCE_NOT_FOUND/SOURCE_UNREADABLE ('fatal'); a folder directory
  *   that cannot be listed while reading → SOURCE_UNREADABLE ('skip'). An aborted signal throws ABORTED.
@@ -31,11 +33,13 @@ import {promises as fs} from 'node:fs';
 import {basename, join, relative, resolve, sep} from 'node:path';
 
 import {MailshiftError} from '../../core/errors.js';
-import type {SourceMessage} from '../../core/types.js';
+import type {SourceMessage, SourceRef} from '../../core/types.js';
 import {comparePaths, compareStrings, describe, errorCode, pathKey} from '../path-order.js';
 import {folderLabel} from '../source-store.js';
 import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../source-store.js';
 import {detectCopiedTimes} from '../copied-times.js';
+import type {MsgReadResult} from './msg-file.js';
+import {readMsgFile} from './msg-file.js';
 
 /** How deep detection searches for .eml files. */
 const DETECT_DEPTH = 6;
@@ -49,7 +53,7 @@ const OS_FILES = new Set(['desktop.ini', 'thumbs.db', '.ds_store']);
 type FolderEntry = Readonly<{path: readonly string[]; dir: string}>;
 
 /**
- * True if `path` is a directory that holds at least one `.eml` file at most 6 levels down (root included).
+ * True if `path` is a directory that holds at least one `.eml` or `.msg` file at most 6 levels down (root included).
  * Never throws. Detection order (open-source.ts) decides what wins when a tree also holds Maildirs or mbox
  * files: a Thunderbird tree with a saved .eml in it stays an mbox tree.
  */
@@ -61,7 +65,7 @@ export async function looksLikeEmlTree(path: string): Promise<boolean> {
 		} catch {
 			return false;
 		}
-		if (entries.some((entry) => entry.isFile() && EML.test(entry.name))) return true;
+		if (entries.some((entry) => entry.isFile() && (EML.test(entry.name) || MSG.test(entry.name)))) return true;
 		if (depth >= DETECT_DEPTH) return false;
 		for (const entry of entries) {
 			if (entry.isDirectory() && !entry.name.startsWith('.') && (await search(join(dir, entry.name), depth + 1))) return true;
@@ -123,8 +127,8 @@ export class EmlFolderStore implements SourceStore {
 			try {
 				const files = await listDir(entry.dir);
 				let bytes = 0;
-				for (const file of files.eml) bytes += (await fs.stat(join(entry.dir, file)).catch(() => ({size: 0}))).size;
-				folders.push({path: entry.path, count: files.eml.length, bytes});
+				for (const file of [...files.eml, ...files.msg]) bytes += (await fs.stat(join(entry.dir, file)).catch(() => ({size: 0}))).size;
+				folders.push({path: entry.path, count: files.eml.length + files.msg.length, bytes});
 			} catch {
 				folders.push({path: entry.path});
 			}
@@ -153,16 +157,13 @@ export class EmlFolderStore implements SourceStore {
 				hint: 'Check that you can read this directory.',
 			});
 		}
-		for (const name of files.msg) {
-			this.#reportOnce({folder: label, location: join(entry.dir, name), code: 'FILE_IGNORED', kind: 'failed',
-				reason: 'an Outlook .msg message file: not read yet (.msg support coming). It was NOT migrated; open it in Outlook and save it as .eml, or migrate it with a later mailshift.'});
-		}
 		for (const name of files.other) {
 			this.#reportOnce({folder: label, location: join(entry.dir, name), code: 'FILE_IGNORED', kind: 'warning',
 				reason: 'not an .eml message file, so it was not read as mail; if it is a message, rename it to *.eml and run again.'});
 		}
+		const names = [...files.eml, ...files.msg].sort(compareStrings);
 		const stats: Array<{path: string; name: string; mtime: number}> = [];
-		for (const name of files.eml) {
+		for (const name of names) {
 			throwIfAborted(signal);
 			const path = join(entry.dir, name);
 			try {
@@ -171,7 +172,9 @@ export class EmlFolderStore implements SourceStore {
 				stats.push({path, name, mtime: Number.NaN}); // Reading reports it.
 			}
 		}
-		const copied = await detectCopiedTimes(stats.filter((file) => !Number.isNaN(file.mtime)));
+		// Judged on the .eml files only: the judge compares file times with Date: headers, which a .msg (binary
+		// MS-OXMSG) has not in readable form; a .msg takes its delivery time first anyway (msg-file.ts).
+		const copied = await detectCopiedTimes(stats.filter((file) => !Number.isNaN(file.mtime) && EML.test(file.name)));
 		if (copied !== undefined) {
 			this.#reportOnce({folder: label, location: entry.dir, code: 'FILE_TIMES_LOST', kind: 'warning',
 				reason: `${copied.inRun} of ${copied.total} .eml files have file times within ${Math.ceil((copied.to - copied.from) / 1000)} s of each other, long after the dates in their Date: headers: this folder was copied without its file times. Their received dates come from their Received: or Date: headers instead.`});
@@ -204,8 +207,39 @@ export class EmlFolderStore implements SourceStore {
 			}
 			const ref = {store: this.location, folder: label, key: relative(this.location, location).split(sep).join('/'), location};
 			const isCopyTime = copied !== undefined && mtimeMs >= copied.from && mtimeMs <= copied.to;
+			if (MSG.test(file.name)) {
+				const message = this.#composeMsg(ref, raw, isCopyTime ? undefined : mtime);
+				if (message !== undefined) yield message;
+				continue;
+			}
 			yield isCopyTime ? {ref, raw, flags: new Set()} : {ref, raw, flags: new Set(), storeDate: {date: mtime, source: 'file-mtime'}};
 		}
+	}
+
+	/**
+	 * An Outlook .msg composed into RFC 5322 (msg-file.ts), a not-mail item (contact, appointment, …) marked as
+	 * PST items are, or undefined after reporting a damaged file by name (MESSAGE_UNPARSEABLE 'failed'). Losses
+	 * inside a readable .msg (an unreadable attachment or body) are one MESSAGE_UNPARSEABLE 'warning', as for PST.
+	 * storeDate: PR_MESSAGE_DELIVERY_TIME, else `fileTime` (the mapper prefers the topmost Received:).
+	 */
+	#composeMsg(ref: SourceRef, bytes: Buffer, fileTime: Date | undefined): SourceMessage | undefined {
+		let result: MsgReadResult;
+		try {
+			result = readMsgFile(bytes, ref.key);
+		} catch (error) {
+			this.#report({folder: ref.folder, location: ref.location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed',
+				reason: `This Outlook .msg file cannot be read (${describe(error)}): it is damaged or cut short. It was NOT migrated; open it in Outlook and save it again, or restore it from a backup.`});
+			return undefined;
+		}
+		if (result.warnings.length > 0) {
+			this.#report({folder: ref.folder, location: ref.location, code: 'MESSAGE_UNPARSEABLE', kind: 'warning', reason: `The .msg was read with problems: ${result.warnings.join('; ')}`});
+		}
+		if (result.kind === 'not-mail') return {ref, raw: Buffer.alloc(0), flags: new Set(), skipHint: 'not-mail', itemKind: result.itemKind};
+		const flags = new Set(result.flags);
+		// 'msg-delivery-time' (not 'pst-delivery-time'): the mapper takes the topmost Received: first, then this
+		// (issue #16: Received:, else the .msg delivery time, else the file time, else Date:).
+		if (result.deliveryTime !== undefined) return {ref, raw: result.raw, flags, storeDate: {date: result.deliveryTime, source: 'msg-delivery-time'}};
+		return fileTime === undefined ? {ref, raw: result.raw, flags} : {ref, raw: result.raw, flags, storeDate: {date: fileTime, source: 'file-mtime'}};
 	}
 
 	/** Marks the store closed. Idempotent; holds no handles. */
