@@ -33,7 +33,8 @@ import type {FinishInfo} from '../tui/components/finish.js';
 import {buildReport, verifyReportOf, writeReport} from './report.js';
 import type {VerifyReport} from './report.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
-import {journalRun} from '../journal/journal-location.js';
+import {canonicalSource, destinationLocksDir, journalRun} from '../journal/journal-location.js';
+import {DestinationLock, type ResolveAddresses} from '../journal/destination-lock.js';
 import {formatSummary} from './summary-text.js';
 import {formatPreflight} from './preflight-text.js';
 import {describeStop, formatBytes, formatCount, plural} from './format.js';
@@ -52,6 +53,8 @@ export type CliIo = Readonly<{
 	verifyCommand?: string;
 	/** Installs Ctrl-C handling for the run; returns an uninstaller. */
 	onInterrupt?: (controls: EngineControls) => () => void;
+	/** Resolves the destination's host name for the destination lock (tests inject one); dns.lookup by default. */
+	resolveHost?: ResolveAddresses;
 }>;
 
 export type MigrateOutcome = Readonly<{exitCode: ExitCodeValue; result?: EngineResult; finish?: FinishInfo}>;
@@ -130,6 +133,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	let source: SourceStore | undefined;
 	let sink: MailSink | undefined;
 	let journal: SqliteJournal | undefined;
+	let destinationLock: DestinationLock | undefined;
 	let imap: ImapSink | undefined;
 	const bus = new EventBus();
 	const reporter: Reporter = config.json
@@ -168,6 +172,12 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			if (journal.isResumed) {
 				io.stderr.write(`${describeResume(config.journalPath, journal.counts())}\n`);
 			}
+			// The journal is keyed on the host's name; two names of one server meet here, on its addresses
+			// (a lock held only while this run lives: see destination-lock.ts for why not in the journal's key).
+			destinationLock = await DestinationLock.acquire({
+				dir: destinationLocksDir(io.env), source: canonicalSource(config.source),
+				user: config.target.user, host: config.target.host, port: config.target.port,
+			}, io.resolveHost, (info) => io.stderr.write(`mailshift: replaced a stale destination lock of pid ${info.pid} (started ${info.startedAt}).\n`));
 		}
 		if (config.target) {
 			login = await resolveLogin({
@@ -357,6 +367,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		return {exitCode: exitCodeFor(e.code)};
 	} finally {
 		uninstall?.();
+		destinationLock?.release();
 		try {
 			journal?.close();
 		} catch (error) {

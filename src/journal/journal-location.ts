@@ -19,7 +19,8 @@
  *   such as `127.1`, IPv6 forms, IDNA, a trailing dot), and every loopback name or address (`localhost`,
  *   `*.localhost` per RFC 6761, 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104) is one host. Names are not resolved
  *   through DNS: the addresses of a provider's name change between lookups (round-robin DNS), and a key that
- *   changed would lose the journal of a migration resumed the next day. The scheme is not part of the key
+ *   changed would lose the journal of a migration resumed the next day; two names of one server meet instead
+ *   on the run-time address lock (destination-lock.ts), which need only be right while a run lives. The scheme is not part of the key
  *   (a port speaks either implicit TLS or STARTTLS).
  *
  * Earlier versions hashed the spelling given (`legacyJournalPath`, `legacyConfigHash`): such a journal is still
@@ -123,6 +124,11 @@ export function migrationKey(source: string, target: ImapTarget): string {
 function journalsDir(env: NodeJS.ProcessEnv): string {
 	const stateHome = env['XDG_STATE_HOME'] || join(env['HOME'] || homedir(), '.local', 'state');
 	return join(stateHome, 'mailshift', 'journals');
+}
+
+/** Where run-time destination locks live (destination-lock.ts): beside the journals, whatever --journal says. */
+export function destinationLocksDir(env: NodeJS.ProcessEnv): string {
+	return join(journalsDir(env), '..', 'locks');
 }
 
 function journalFileName(source: string, hashed: string): string {
