@@ -19,7 +19,7 @@ import type {Options} from 'yargs';
 
 import type {SieveRulesConfig} from '../config/config.js';
 import {resolveLogin} from '../config/secrets.js';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import type {FolderMapOptions, ServerLayout} from '../mapper/folder-map.js';
 import {parseMapRule} from '../mapper/folder-map.js';
 import {describeInstall, hasServerRules, installPrepared, openManageSieve, prepareRules, sieveAccessFor} from '../rules/rules-job.js';
@@ -29,11 +29,11 @@ import type {RulePlan, Translation} from '../rules/sieve-translate.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';
 import {atomicWrite} from '../util/atomic-write.js';
-import {ExitCode} from './exit-codes.js';
-import type {ExitCodeValue} from './exit-codes.js';
+import {ExitCode} from '../contracts/exit-codes.js';
+import type {ExitCodeValue} from '../contracts/exit-codes.js';
 import {MIGRATE_OPTIONS} from './options.js';
-import {plural} from './format.js';
-import type {CliIo} from './run-migrate.js';
+import {plural} from '../util/format.js';
+import type {CliIo} from '../app/migrate.js';
 
 const RULES = 'Rules:';
 

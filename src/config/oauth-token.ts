@@ -7,7 +7,7 @@
  */
 import {execFile} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 
 export interface TokenSource {
 	/** The current token (fetched on first use). */

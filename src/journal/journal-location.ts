@@ -33,7 +33,7 @@ import {basename, join, parse, sep} from 'node:path';
 import type {MapRule} from '../mapper/folder-map.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
 import {describeTarget} from '../uploader/imap-target.js';
-import type {JournalRun} from './journal.js';
+import type {JournalRun} from '../contracts/journal.js';
 
 export type MigrationIdentity = Readonly<{
 	source: string;

@@ -18,8 +18,8 @@
  * A delimiter character inside one local name is replaced by '_' and reported (it would create levels).
  * The namespace prefix (e.g. `INBOX.`) is put before every path except INBOX and its children.
  */
-import type {SourceFolder} from '../readers/source-store.js';
-import {folderLabel} from '../readers/source-store.js';
+import type {SourceFolder} from '../contracts/source-store.js';
+import {folderLabel} from '../contracts/source-store.js';
 import type {Role} from './special-folders.js';
 import {USUAL_NAME, roleOfName} from './special-folders.js';
 

@@ -4,7 +4,7 @@
  */
 import {Box, Text, useStdout} from 'ink';
 import {useEffect, useState} from 'react';
-import type {StatsSnapshot} from '../core/stats.js';
+import type {StatsSnapshot} from '../engine/stats.js';
 import {bar, fit, formatBytes, formatCount} from './format.js';
 
 export type FleetRow = Readonly<{id: string; state: 'waiting' | 'running' | 'ok' | 'failed' | 'interrupted'; snapshot?: StatsSnapshot; connections?: number}>;

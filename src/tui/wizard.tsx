@@ -15,7 +15,7 @@ import {ConfirmStep} from './steps/confirm-step.js';
 import {FindStep} from './steps/find-step.js';
 import {FoldersStep} from './steps/folders-step.js';
 import {RulesStep} from './steps/rules-step.js';
-import type {Account, ConnectionReport, FolderRule, PlannedFolder, RulesChoice, RulesPreview, RunningMigration, StoreDetails, WizardServices} from './wizard-services.js';
+import type {Account, ConnectionReport, FolderRule, PlannedFolder, RulesChoice, RulesPreview, RunningMigration, StoreDetails, WizardServices} from '../app/wizard-services.js';
 
 type Props = Readonly<{services: WizardServices; defaultBackupDir: string; connections?: number}>;
 

@@ -3,10 +3,10 @@
  * and writes nothing: no CREATE, no SUBSCRIBE, no SELECT, no APPEND. Without a server (`--dry-run` and no
  * `--to`) it plans against the most common layout: '/' delimiter, no prefix, no special-use mailboxes.
  */
-import {MailshiftError} from '../core/errors.js';
-import type {AppendReceipt, UploadJob} from '../core/types.js';
+import {MailshiftError} from '../contracts/errors.js';
+import type {AppendReceipt, UploadJob} from '../contracts/types.js';
 import type {ServerLayout} from '../mapper/folder-map.js';
-import type {EnsuredMailbox, MailboxState, MailSink} from './mail-sink.js';
+import type {EnsuredMailbox, MailboxState, MailSink} from '../contracts/mail-sink.js';
 import {ServerIndex} from './server-index.js';
 
 export const DEFAULT_LAYOUT: ServerLayout = {delimiter: '/', prefix: '', specialUse: new Map()};

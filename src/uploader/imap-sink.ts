@@ -19,8 +19,8 @@
  *   cut the batches shrink (halved, down to single messages) and grow back once batches get through again.
  */
 import type {ImapFlow, ListResponse} from 'imapflow';
-import {MailshiftError} from '../core/errors.js';
-import type {AppendReceipt, UploadJob} from '../core/types.js';
+import {MailshiftError} from '../contracts/errors.js';
+import type {AppendReceipt, UploadJob} from '../contracts/types.js';
 import type {ServerLayout} from '../mapper/folder-map.js';
 import type {Role} from '../mapper/special-folders.js';
 import {ROLE_ATTRIBUTE} from '../mapper/special-folders.js';
@@ -28,7 +28,7 @@ import {classifyImapError} from './classify-imap-error.js';
 import {ConnectionPool} from './connection-pool.js';
 import type {PoolOptions} from './connection-pool.js';
 import {describeTarget} from './imap-target.js';
-import type {EnsuredMailbox, MailboxState, MailSink, Quota} from './mail-sink.js';
+import type {EnsuredMailbox, MailboxState, MailSink, Quota} from '../contracts/mail-sink.js';
 import {ServerIndex} from './server-index.js';
 import {AppendBatcher} from './append-batcher.js';
 import {multiAppend} from './multi-append.js';

@@ -12,10 +12,10 @@
  * - Every wait ends when `append`'s signal aborts (a stop): the message is then not sent (ABORTED), so a stop
  *   never waits for the pacer, however far the buckets are in debt.
  */
-import {MailshiftError} from '../core/errors.js';
-import type {AppendReceipt, UploadJob} from '../core/types.js';
+import {MailshiftError} from '../contracts/errors.js';
+import type {AppendReceipt, UploadJob} from '../contracts/types.js';
 import type {ServerLayout} from '../mapper/folder-map.js';
-import type {EnsuredMailbox, MailboxState, MailSink, Quota} from './mail-sink.js';
+import type {EnsuredMailbox, MailboxState, MailSink, Quota} from '../contracts/mail-sink.js';
 import type {ServerIndex} from './server-index.js';
 
 export type PacingOptions = Readonly<{

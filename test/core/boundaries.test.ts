@@ -9,7 +9,7 @@ import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
-const GUARDED = ['core', 'readers', 'uploader', 'mapper', 'config', 'journal', 'backup', 'rules'];
+const GUARDED = ['contracts', 'engine', 'readers', 'uploader', 'mapper', 'config', 'journal', 'backup', 'rules'];
 const FORBIDDEN = /^(react|react\/.*|ink|ink\/.*|@inkjs\/.*|yargs|yargs\/.*)$/;
 
 async function sources(dir: string): Promise<string[]> {

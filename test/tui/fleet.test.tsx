@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {render} from 'ink-testing-library';
-import {StatsStore} from '../../src/core/stats.js';
+import {StatsStore} from '../../src/engine/stats.js';
 import {FleetView} from '../../src/tui/fleet.js';
 import type {FleetRow} from '../../src/tui/fleet.js';
 

@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import type {StatsSnapshot} from '../../core/stats.js';
+import type {StatsSnapshot} from '../../engine/stats.js';
 import {describeStop, formatBytes, formatCount, formatDuration} from '../format.js';
 
 export type FinishInfo = Readonly<{

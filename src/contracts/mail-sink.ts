@@ -2,9 +2,9 @@
  * MailSink: the uploader boundary. The engine talks to this; it knows nothing about source formats.
  * Decorators (dry-run now; retry/pacing with issue #4) wrap it; `buildSink` (cli) assembles the stack.
  */
-import type {AppendReceipt, UploadJob} from '../core/types.js';
+import type {AppendReceipt, UploadJob} from './types.js';
 import type {ServerLayout} from '../mapper/folder-map.js';
-import type {ServerIndex} from './server-index.js';
+import type {ServerIndex} from '../uploader/server-index.js';
 
 export type Quota = Readonly<{usedBytes: number; limitBytes: number}>;
 

@@ -11,13 +11,13 @@
  */
 import {readdir, readFile, rm} from 'node:fs/promises';
 import {join} from 'node:path';
-import type {FolderPlacement} from './backup-layout.js';
-import {dovecotKeywordsText, maildirFileName, maildirFlagLetters, maildirKeywords, maildirUniqueName, MAX_MAILDIR_KEYWORDS, parseDovecotKeywords} from './backup-layout.js';
-import type {BackupItem} from './backup-source.js';
+import type {FolderPlacement} from '../backup-layout.js';
+import {dovecotKeywordsText, maildirFileName, maildirFlagLetters, maildirKeywords, maildirUniqueName, MAX_MAILDIR_KEYWORDS, parseDovecotKeywords} from '../backup-layout.js';
+import type {BackupItem} from '../backup-source.js';
 import type {BackupWriter, FolderFinish, FolderWriter, WriteResult} from './backup-writer.js';
-import {classifyFsError} from './classify-fs-error.js';
-import {ensureMtime, fsyncDirectory, hasContent, hashFile, writeFileDurably} from './durable-file.js';
-import {makePrivateDir} from './private-tree.js';
+import {classifyFsError} from '../classify-fs-error.js';
+import {ensureMtime, fsyncDirectory, hasContent, hashFile, writeFileDurably} from '../durable-file.js';
+import {makePrivateDir} from '../private-tree.js';
 
 const TMP_SUFFIX = '.mailshift-tmp';
 const KEYWORDS_FILE = 'dovecot-keywords';

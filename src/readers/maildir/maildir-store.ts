@@ -43,16 +43,16 @@
 import {promises as fs} from 'node:fs';
 import {resolve} from 'node:path';
 
-import {detectCopiedTimes} from './copied-times.js';
-import type {CopiedTimes} from './copied-times.js';
-import {MailshiftError} from '../core/errors.js';
-import type {SourceMessage} from '../core/types.js';
-import {compareEntries, displayPath, joinRaw, rawKeySuffix, rawPath, readDirRaw} from './fs-names.js';
-import type {RawDirent} from './fs-names.js';
-import {decodeMutf7} from './mutf7.js';
-import {comparePaths, describe, errorCode, pathKey} from './path-order.js';
-import {folderLabel} from './source-store.js';
-import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from './source-store.js';
+import {detectCopiedTimes} from '../copied-times.js';
+import type {CopiedTimes} from '../copied-times.js';
+import {MailshiftError} from '../../contracts/errors.js';
+import type {SourceMessage} from '../../contracts/types.js';
+import {compareEntries, displayPath, joinRaw, rawKeySuffix, rawPath, readDirRaw} from '../fs-names.js';
+import type {RawDirent} from '../fs-names.js';
+import {decodeMutf7} from '../mutf7.js';
+import {comparePaths, describe, errorCode, pathKey} from '../path-order.js';
+import {folderLabel} from '../../contracts/source-store.js';
+import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../../contracts/source-store.js';
 
 /** How deep `looksLikeMaildir` searches for a Maildir below the given directory (the brief's sniffing bound). */
 const DETECT_DEPTH = 6;

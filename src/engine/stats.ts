@@ -4,7 +4,7 @@
  * object back until something changed, so `snapshot()` is cached until the next event).
  * Rates are a moving window over the last 30 s (restic-style), so a stall shows as a falling rate.
  */
-import type {EngineEvent} from './events.js';
+import type {EngineEvent} from '../contracts/events.js';
 
 export type FolderStats = Readonly<{folder: string; mailbox: string; total?: number; done: number; uploaded: number; skipped: number; failed: number; state: 'running' | 'done'}>;
 

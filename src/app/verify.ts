@@ -1,25 +1,25 @@
 /**
  * The `verify` use case: open the source, connect, run runVerify, print per-folder results and every
- * missing / duplicated / altered message (or, with --json, the VerifyCommandReport of cli/report.ts on
+ * missing / duplicated / altered message (or, with --json, the VerifyCommandReport of app/report.ts on
  * stdout — the same object --report writes); exit 0 when everything is there exactly once, 5 otherwise, and 3
  * (SOURCE) when the source could not be read completely ("could not read the source: …"; never OK then).
  */
 import {stat} from 'node:fs/promises';
 import type {MigrationConfig} from '../config/config.js';
 import {resolveLogin, sourcePasswordResolver} from '../config/secrets.js';
-import {EngineControls} from '../core/controls.js';
-import {MailshiftError, toMailshiftError} from '../core/errors.js';
-import {isVerifyClean, runVerify} from '../core/verify.js';
-import {ProblemRelay} from '../core/problem-relay.js';
+import {EngineControls} from '../contracts/controls.js';
+import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
+import {isVerifyClean, runVerify} from '../engine/verify.js';
+import {ProblemRelay} from '../engine/problem-relay.js';
 import {openSource} from '../readers/open-source.js';
-import type {SourceStore} from '../readers/source-store.js';
+import type {SourceStore} from '../contracts/source-store.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget} from '../uploader/imap-target.js';
-import {ExitCode, exitCodeFor} from './exit-codes.js';
-import type {ExitCodeValue} from './exit-codes.js';
-import {fit, formatCount, displayWidth} from './format.js';
-import type {CliIo} from './run-migrate.js';
-import {printError} from './run-migrate.js';
+import {ExitCode, exitCodeFor} from '../contracts/exit-codes.js';
+import type {ExitCodeValue} from '../contracts/exit-codes.js';
+import {fit, formatCount, displayWidth} from '../util/format.js';
+import type {CliIo} from './migrate.js';
+import {printError} from './migrate.js';
 import {buildVerifyReport, reportJson, verifyReportOf, writeReport} from './report.js';
 
 export async function runVerifyCommand(config: MigrationConfig, io: CliIo, options: {deep: boolean}): Promise<ExitCodeValue> {

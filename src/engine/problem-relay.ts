@@ -5,7 +5,7 @@
  * and delivered on attach. The same problem reported again (same folder, location, code and reason) is
  * relayed once.
  */
-import type {ReaderProblem} from '../readers/source-store.js';
+import type {ReaderProblem} from '../contracts/source-store.js';
 
 const MAX_REMEMBERED = 10_000;
 

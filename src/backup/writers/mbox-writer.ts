@@ -1,7 +1,7 @@
 /**
  * Writes a folder as one mbox file (`Name.mbox`, subfolders in `Name.sbd/`), in mboxrd form (qmail mbox(5)):
  * each message is `From MAILER-DAEMON <asctime INTERNALDATE, UTC>` CRLF, the message with every line that
- * matches `^>*From ` given one more `>`, and an empty line. mailshift's splitter (readers/mbox-splitter.ts
+ * matches `^>*From ` given one more `>`, and an empty line. mailshift's splitter (readers/mbox/mbox-splitter.ts
  * rules 1–3) reads exactly the message back: it removes one `>` from such lines and the one line end before
  * the next From_ line. A message that does not end with a line break cannot be stored exactly in mbox: one
  * CRLF is added and the manifest says so (`mboxAddedLineEnd`).
@@ -18,12 +18,12 @@ import type {Hash} from 'node:crypto';
 import {readdir, rename, rm} from 'node:fs/promises';
 import type {FileHandle} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
-import type {FolderPlacement} from './backup-layout.js';
-import type {BackupItem} from './backup-source.js';
+import type {FolderPlacement} from '../backup-layout.js';
+import type {BackupItem} from '../backup-source.js';
 import type {BackupWriter, FolderFinish, FolderWriter, WriteResult} from './backup-writer.js';
-import {classifyFsError} from './classify-fs-error.js';
-import {fsyncDirectory} from './durable-file.js';
-import {makePrivateDir, openPrivateFile} from './private-tree.js';
+import {classifyFsError} from '../classify-fs-error.js';
+import {fsyncDirectory} from '../durable-file.js';
+import {makePrivateDir, openPrivateFile} from '../private-tree.js';
 
 const TMP_SUFFIX = '.mailshift-tmp';
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];

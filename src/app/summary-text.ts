@@ -1,7 +1,7 @@
 /** The end-of-run summary table (stdout): per folder found / uploaded / skipped / failed, then totals. */
 import type {MigrationConfig} from '../config/config.js';
-import type {Summary} from '../core/types.js';
-import {describeStop, fit, formatBytes, formatCount, formatDuration, displayWidth, plural} from './format.js';
+import type {Summary} from '../contracts/types.js';
+import {describeStop, fit, formatBytes, formatCount, formatDuration, displayWidth, plural} from '../util/format.js';
 
 /** `columns`: the terminal's width when stdout is one (the table then fits it), else unlimited. */
 export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'dryRun'>, columns?: number): string {

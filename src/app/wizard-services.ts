@@ -1,10 +1,10 @@
 /**
  * What the wizard needs from the rest of mailshift, as an interface: the TUI never imports readers,
- * uploaders or the engine (STYLE rule 4). The CLI implements it (src/cli/wizard-services.ts); tests fake it.
+ * uploaders or the engine (STYLE rule 4). The CLI implements it (src/app/create-wizard-services.ts); tests fake it.
  */
-import type {EngineControls} from '../core/controls.js';
-import type {StatsStore} from '../core/stats.js';
-import type {FinishInfo} from './components/finish.js';
+import type {EngineControls} from '../contracts/controls.js';
+import type {StatsStore} from '../engine/stats.js';
+import type {FinishInfo} from '../tui/components/finish.js';
 
 export type StoreKind = 'maildir' | 'mbox' | 'pst' | 'eml' | 'apple-mail' | 'dbx' | 'pop3' | 'olm';
 

@@ -9,10 +9,10 @@
  */
 import {toolVersion} from '../backup/tool-version.js';
 import type {MigrationConfig} from '../config/config.js';
-import type {EngineResult} from '../core/engine.js';
-import type {FolderSummary, Problem} from '../core/types.js';
-import {isVerifyClean} from '../core/verify.js';
-import type {VerifyFolder, VerifyProblem, VerifyResult} from '../core/verify.js';
+import type {EngineResult} from '../engine/run-migration.js';
+import type {FolderSummary, Problem} from '../contracts/types.js';
+import {isVerifyClean} from '../engine/verify.js';
+import type {VerifyFolder, VerifyProblem, VerifyResult} from '../engine/verify.js';
 import {describeTarget} from '../uploader/imap-target.js';
 import {atomicWrite} from '../util/atomic-write.js';
 

@@ -18,15 +18,15 @@ import {ImapBackupSource} from '../backup/imap-source.js';
 import {toolVersion} from '../backup/tool-version.js';
 import {verifyBackup} from '../backup/verify-backup.js';
 import {resolveLogin} from '../config/secrets.js';
-import {EngineControls} from '../core/controls.js';
-import {toMailshiftError} from '../core/errors.js';
-import {ProblemRelay} from '../core/problem-relay.js';
+import {EngineControls} from '../contracts/controls.js';
+import {toMailshiftError} from '../contracts/errors.js';
+import {ProblemRelay} from '../engine/problem-relay.js';
 import {describeTarget} from '../uploader/imap-target.js';
-import {ExitCode, exitCodeFor} from './exit-codes.js';
-import type {ExitCodeValue} from './exit-codes.js';
-import {fit, formatBytes, formatCount, formatDuration, displayWidth, plural} from './format.js';
-import type {CliIo} from './run-migrate.js';
-import {printError} from './run-migrate.js';
+import {ExitCode, exitCodeFor} from '../contracts/exit-codes.js';
+import type {ExitCodeValue} from '../contracts/exit-codes.js';
+import {fit, formatBytes, formatCount, formatDuration, displayWidth, plural} from '../util/format.js';
+import type {CliIo} from './migrate.js';
+import {printError} from './migrate.js';
 
 export type {BackupArgs} from '../backup/backup-config.js';
 

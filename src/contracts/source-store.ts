@@ -9,7 +9,7 @@
  *   Only a store-level failure (folder unreadable) throws a MailshiftError.
  * - `close()` is idempotent. Aborting `signal` stops iteration promptly (throws an ABORTED error or returns).
  */
-import type {SourceMessage} from '../core/types.js';
+import type {SourceMessage} from './types.js';
 
 export type SpecialUse = '\\Inbox' | '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk' | '\\Archive';
 

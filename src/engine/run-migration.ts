@@ -27,16 +27,16 @@ import {planFolders} from '../mapper/folder-map.js';
 import {REWRITE_WORDING} from '../mapper/fingerprint.js';
 import {allowedFlags} from '../mapper/flags.js';
 import {isSkip, mapMessage} from '../mapper/map-message.js';
-import type {SourceStore, ReaderProblem} from '../readers/source-store.js';
-import type {MailSink} from '../uploader/mail-sink.js';
-import type {EngineControls} from './controls.js';
-import type {MailshiftError} from './errors.js';
-import {toMailshiftError} from './errors.js';
-import type {EventSink} from './events.js';
+import type {SourceStore, ReaderProblem} from '../contracts/source-store.js';
+import type {MailSink} from '../contracts/mail-sink.js';
+import type {EngineControls} from '../contracts/controls.js';
+import type {MailshiftError} from '../contracts/errors.js';
+import {toMailshiftError} from '../contracts/errors.js';
+import type {EventSink} from '../contracts/events.js';
 import type {ProblemRelay} from './problem-relay.js';
-import type {Journal} from '../journal/journal.js';
+import type {Journal} from '../contracts/journal.js';
 import type {ServerIndex} from '../uploader/server-index.js';
-import type {FolderSummary, Problem, SourceRef, Summary, UploadJob} from './types.js';
+import type {FolderSummary, Problem, SourceRef, Summary, UploadJob} from '../contracts/types.js';
 
 export type EngineOptions = Readonly<{
 	dryRun: boolean;

@@ -12,11 +12,11 @@
  * - `write` throws fs errors classified (classify-fs-error.ts). Not concurrency-safe: one message at a time.
  * - `abandon()` releases handles after a stop; what was written stays for the next run (or is cleaned by it).
  */
-import type {BackupFormat, FolderPlacement} from './backup-layout.js';
-import type {BackupItem} from './backup-source.js';
+import type {BackupFormat, FolderPlacement} from '../backup-layout.js';
+import type {BackupItem} from '../backup-source.js';
 import {EmlWriter} from './eml-writer.js';
 import {MaildirWriter} from './maildir-writer.js';
-import type {ManifestFile} from './manifest.js';
+import type {ManifestFile} from '../manifest.js';
 import {MboxWriter} from './mbox-writer.js';
 
 /** Where one message went. */

@@ -30,11 +30,11 @@
  */
 import {resolve} from 'node:path';
 import {Worker} from 'node:worker_threads';
-import {MailshiftError} from '../core/errors.js';
-import type {SourceMessage} from '../core/types.js';
-import type {FromWorker, ToWorker, WireProblem, WorkerFolder, WorkerInit} from './pst/worker-protocol.js';
-import {folderLabel} from './source-store.js';
-import type {ReaderOptions, SourceFolder, SourceStore} from './source-store.js';
+import {MailshiftError} from '../../contracts/errors.js';
+import type {SourceMessage} from '../../contracts/types.js';
+import type {FromWorker, ToWorker, WireProblem, WorkerFolder, WorkerInit} from './worker-protocol.js';
+import {folderLabel} from '../../contracts/source-store.js';
+import type {ReaderOptions, SourceFolder, SourceStore} from '../../contracts/source-store.js';
 
 export type PstStoreOptions = ReaderOptions & Readonly<{
 	/** Read-ahead bound. @default {items: 4, bytes: 8 MiB} (32 MiB measured 4 MiB more peak RSS on enron.pst, no faster) */
@@ -372,9 +372,9 @@ function startWorker(init: WorkerInit): Worker {
 	// A small young generation makes the worker collect its per-item garbage (property tables, attachment
 	// copies) sooner: measured on enron.pst read 20 times, peak RSS 213 → ~170 MiB at no measurable CPU cost.
 	const options = {workerData: init, stdout: true, stderr: true, resourceLimits: {maxYoungGenerationSizeMb: 4}} as const;
-	if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pst/worker.js', import.meta.url), options);
+	if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), options);
 	const api = import.meta.resolve('tsx/esm/api');
-	const entry = new URL('./pst/worker.ts', import.meta.url).href;
+	const entry = new URL('./worker.ts', import.meta.url).href;
 	const bootstrap = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
 	return new Worker(bootstrap, {...options, eval: true});
 }

@@ -1,5 +1,5 @@
 /** Reporter: how a run shows progress. Plain (stderr lines) now; ink dashboard and NDJSON later. */
-import type {EngineEvent} from '../../core/events.js';
+import type {EngineEvent} from './events.js';
 
 export interface Reporter {
 	/** Receives every engine event (must be cheap). */

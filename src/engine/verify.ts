@@ -25,10 +25,10 @@ import {applyRewrite, headerBlock, headerDigest, possibleRewrites, REWRITE_WORDI
 import type {ServerRewrite} from '../mapper/fingerprint.js';
 import {allowedFlags} from '../mapper/flags.js';
 import {isSkip, mapMessage} from '../mapper/map-message.js';
-import type {ReaderProblem, SourceStore} from '../readers/source-store.js';
-import type {MailSink} from '../uploader/mail-sink.js';
-import type {EngineControls} from './controls.js';
-import {toMailshiftError} from './errors.js';
+import type {ReaderProblem, SourceStore} from '../contracts/source-store.js';
+import type {MailSink} from '../contracts/mail-sink.js';
+import type {EngineControls} from '../contracts/controls.js';
+import {toMailshiftError} from '../contracts/errors.js';
 import type {ProblemRelay} from './problem-relay.js';
 
 export type VerifyOptions = Readonly<{

@@ -2,7 +2,7 @@
  * Exit statuses of the mailshift CLI — the one place they are defined (README "Exit codes" mirrors this).
  * Modelled on rclone's lib/exitcode: distinct codes for what a script would handle differently.
  */
-import type {ErrorCode} from '../core/errors.js';
+import type {ErrorCode} from './errors.js';
 
 export const ExitCode = {
 	/** Every message was uploaded, was skipped by policy (trashed/expunged), or the dry run found no blocker. */

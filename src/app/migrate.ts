@@ -6,28 +6,28 @@
 import {stat} from 'node:fs/promises';
 import type {MigrationConfig} from '../config/config.js';
 import {resolveLogin, sourcePasswordResolver} from '../config/secrets.js';
-import {EngineControls} from '../core/controls.js';
-import {runMigration} from '../core/engine.js';
-import type {EngineResult} from '../core/engine.js';
-import {MailshiftError, toMailshiftError} from '../core/errors.js';
-import {EventBus} from '../core/events.js';
-import type {EngineEvent} from '../core/events.js';
-import {ProblemRelay} from '../core/problem-relay.js';
-import {StatsStore} from '../core/stats.js';
-import {isSourceReadFailure, isVerifyClean, runVerify} from '../core/verify.js';
+import {EngineControls} from '../contracts/controls.js';
+import {runMigration} from '../engine/run-migration.js';
+import type {EngineResult} from '../engine/run-migration.js';
+import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
+import {EventBus} from '../contracts/events.js';
+import type {EngineEvent} from '../contracts/events.js';
+import {ProblemRelay} from '../engine/problem-relay.js';
+import {StatsStore} from '../engine/stats.js';
+import {isSourceReadFailure, isVerifyClean, runVerify} from '../engine/verify.js';
 import {openSource} from '../readers/open-source.js';
-import {ATTENTION_CODES} from '../readers/source-store.js';
-import type {SourceStore} from '../readers/source-store.js';
+import {ATTENTION_CODES} from '../contracts/source-store.js';
+import type {SourceStore} from '../contracts/source-store.js';
 import {DryRunSink} from '../uploader/dry-run-sink.js';
 import {PacedSink} from '../uploader/paced-sink.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget} from '../uploader/imap-target.js';
-import type {MailSink} from '../uploader/mail-sink.js';
-import {ExitCode, exitCodeFor} from './exit-codes.js';
-import type {ExitCodeValue} from './exit-codes.js';
-import {PlainReporter} from './reporters/plain.js';
-import {JsonReporter} from './reporters/json.js';
-import type {Reporter} from './reporters/reporter.js';
+import type {MailSink} from '../contracts/mail-sink.js';
+import {ExitCode, exitCodeFor} from '../contracts/exit-codes.js';
+import type {ExitCodeValue} from '../contracts/exit-codes.js';
+import {PlainReporter} from '../cli/reporters/plain.js';
+import {JsonReporter} from '../cli/reporters/json.js';
+import type {Reporter} from '../contracts/reporter.js';
 import type {TuiReporter} from '../tui/render-tui.js';
 import type {FinishInfo} from '../tui/components/finish.js';
 import {buildReport, verifyReportOf, writeReport} from './report.js';
@@ -36,9 +36,9 @@ import {SqliteJournal} from '../journal/sqlite-journal.js';
 import {journalRun} from '../journal/journal-location.js';
 import {formatSummary} from './summary-text.js';
 import {formatPreflight} from './preflight-text.js';
-import {describeStop, formatBytes, formatCount, plural} from './format.js';
-import type {Summary} from '../core/types.js';
-import type {Quota} from '../uploader/mail-sink.js';
+import {describeStop, formatBytes, formatCount, plural} from '../util/format.js';
+import type {Summary} from '../contracts/types.js';
+import type {Quota} from '../contracts/mail-sink.js';
 import {runRulesStep} from './migrate-rules.js';
 
 export type CliIo = Readonly<{
@@ -276,7 +276,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			io.stderr.write('\n');
 		}
 		tui = undefined;
-		// One builder for the --json summary line and the --report file (cli/report.ts): they cannot disagree.
+		// One builder for the --json summary line and the --report file (app/report.ts): they cannot disagree.
 		const report = buildReport({config, result, startedAt, verify: verifyReport});
 		isSummaryPrinted = true;
 		if (config.json) io.stdout.write(`${JSON.stringify({type: 'summary', ...report})}\n`);

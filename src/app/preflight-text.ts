@@ -2,9 +2,9 @@
  * The pre-flight block printed after a dry run against a server: what the server can do, whether the mail
  * fits the quota, and folder-name clashes — the questions to answer before anything is written.
  */
-import type {Summary} from '../core/types.js';
-import type {Quota} from '../uploader/mail-sink.js';
-import {formatBytes, plural} from './format.js';
+import type {Summary} from '../contracts/types.js';
+import type {Quota} from '../contracts/mail-sink.js';
+import {formatBytes, plural} from '../util/format.js';
 
 const INTERESTING = ['UIDPLUS', 'SPECIAL-USE', 'QUOTA', 'APPENDLIMIT', 'LITERAL+', 'LITERAL-', 'MULTIAPPEND', 'BINARY', 'MOVE', 'UTF8=ACCEPT', 'COMPRESS=DEFLATE', 'NAMESPACE'];
 

@@ -46,16 +46,16 @@ import type {ReadStream} from 'node:fs';
 import {createReadStream, promises as fs} from 'node:fs';
 import {basename, dirname, resolve} from 'node:path';
 
-import {MailshiftError} from '../core/errors.js';
-import type {SourceMessage} from '../core/types.js';
-import {compareEntries, displayPath, joinRaw, rawPath, readDirRaw} from './fs-names.js';
-import type {RawDirent} from './fs-names.js';
+import {MailshiftError} from '../../contracts/errors.js';
+import type {SourceMessage} from '../../contracts/types.js';
+import {compareEntries, displayPath, joinRaw, rawPath, readDirRaw} from '../fs-names.js';
+import type {RawDirent} from '../fs-names.js';
 import {sniffMbox, splitMbox, suspectedMerges} from './mbox-splitter.js';
 import type {MboxEntry} from './mbox-splitter.js';
 import {mboxStatus} from './mozilla-status.js';
-import {comparePaths, describe, errorCode, pathKey} from './path-order.js';
-import {folderLabel} from './source-store.js';
-import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from './source-store.js';
+import {comparePaths, describe, errorCode, pathKey} from '../path-order.js';
+import {folderLabel} from '../../contracts/source-store.js';
+import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../../contracts/source-store.js';
 
 /** How many directory levels below the root are searched, both when detecting and when listing. */
 const MAX_DEPTH = 6;

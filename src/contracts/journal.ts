@@ -15,7 +15,7 @@
  *      UIDVALIDITY turns that mailbox's `done` rows back into "check the server".
  * No secrets are stored: the destination is kept as scheme://user@host:port, never a password.
  */
-import type {AppendReceipt, UploadJob, SourceRef} from '../core/types.js';
+import type {AppendReceipt, UploadJob, SourceRef} from './types.js';
 
 export type EntryState = 'pending' | 'done' | 'failed' | 'skipped';
 
