@@ -13,7 +13,7 @@ import {PassThrough} from 'node:stream';
 import type {MigrationConfig} from '../config/config.js';
 import {resolveMigrateConfig} from '../config/resolve.js';
 import {tokenSourceFrom} from '../config/oauth-token.js';
-import type {TokenSource} from '../config/oauth-token.js';
+import type {TokenSource} from '../contracts/token-source.js';
 import {EngineControls} from '../contracts/controls.js';
 import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
 import type {EngineEvent} from '../contracts/events.js';
@@ -196,13 +196,12 @@ export async function runBatch(config: BatchConfig, io: CliIo): Promise<ExitCode
 		emit({type: 'batch:start', plan: config.plan, rows: rows.length, selected: selected.map((r) => r.id), parallel: config.parallel, maxConnectionsPerServer: config.maxConnectionsPerServer, dryRun: config.dryRun});
 		if (!config.json) {
 			say(`${config.dryRun ? 'DRY RUN: ' : ''}Batch ${basename(config.plan)}: ${selected.length} of ${rows.length} row${rows.length === 1 ? '' : 's'}${config.onlyFailed ? ' (only those that did not succeed last time)' : ''}, ${config.parallel} at a time, at most ${config.maxConnectionsPerServer} connections per server.`);
-			if (io.stderr.isTTY && !io.env['CI']) {
-				const {renderFleet} = await import('../tui/render-tui.js');
+			if (io.presenter?.fleetView && io.stderr.isTTY && !io.env['CI']) {
 				const finished = (id: string): 'ok' | 'failed' | 'interrupted' | undefined => {
 					const status = results.get(id)?.result.status;
 					return status === 'ok' || status === 'failed' || status === 'interrupted' ? status : status === undefined ? undefined : 'failed';
 				};
-				fleet = renderFleet({
+				fleet = await io.presenter.fleetView({
 					title: `mailshift batch ${basename(config.plan)}${config.dryRun ? ' [DRY RUN]' : ''}`, stdout: io.stderr,
 					rows: () => selected.map((row) => {
 						const a = active.get(row.id);

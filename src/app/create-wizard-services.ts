@@ -26,7 +26,7 @@ import type {CliIo} from './migrate.js';
 import {runMigrate} from './migrate.js';
 import {runBackupCommand} from './backup.js';
 import {ExitCode} from '../contracts/exit-codes.js';
-import type {FinishInfo} from '../tui/components/finish.js';
+import type {FinishInfo} from './finish-info.js';
 import {shellCommand} from '../util/shell-quote.js';
 
 /** Well-known providers (their published IMAP settings). */

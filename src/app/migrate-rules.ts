@@ -13,15 +13,16 @@ import {dirname, join, resolve} from 'node:path';
 import type {MigrationConfig} from '../config/config.js';
 import type {EngineResult} from '../engine/run-migration.js';
 import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
-import type {ServerLayout} from '../mapper/folder-map.js';
+import type {ServerLayout} from '../contracts/server-layout.js';
 import type {SourceStore} from '../contracts/source-store.js';
 import {describeInstall, hasServerRules, installPrepared, prepareRules, sieveAccessFor} from '../rules/rules-job.js';
 import type {PreparedRules} from '../rules/rules-job.js';
-import type {TokenSource} from '../config/oauth-token.js';
+import type {TokenSource} from '../contracts/token-source.js';
 import {atomicWrite} from '../util/atomic-write.js';
 import {ExitCode, exitCodeFor} from '../contracts/exit-codes.js';
 import type {ExitCodeValue} from '../contracts/exit-codes.js';
-import {findFilterFile, formatPlan} from '../cli/run-rules.js';
+import {findFilterFile} from './find-filter-file.js';
+import {formatPlan} from './rules-plan-text.js';
 import {plural} from '../util/format.js';
 
 export type RulesStepResult = Readonly<{

@@ -18,18 +18,16 @@ import {isSourceReadFailure, isVerifyClean, runVerify} from '../engine/verify.js
 import {openSource} from '../readers/open-source.js';
 import {ATTENTION_CODES} from '../contracts/source-store.js';
 import type {SourceStore} from '../contracts/source-store.js';
-import {DryRunSink} from '../uploader/dry-run-sink.js';
-import {PacedSink} from '../uploader/paced-sink.js';
+import {buildSink} from '../uploader/build-sink.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget} from '../uploader/imap-target.js';
 import type {MailSink} from '../contracts/mail-sink.js';
 import {ExitCode, exitCodeFor} from '../contracts/exit-codes.js';
 import type {ExitCodeValue} from '../contracts/exit-codes.js';
-import {PlainReporter} from '../cli/reporters/plain.js';
-import {JsonReporter} from '../cli/reporters/json.js';
 import type {Reporter} from '../contracts/reporter.js';
-import type {TuiReporter} from '../tui/render-tui.js';
-import type {FinishInfo} from '../tui/components/finish.js';
+import type {Dashboard, Presenter} from './presenter.js';
+import {SILENT_REPORTER} from './presenter.js';
+import type {FinishInfo} from './finish-info.js';
 import {buildReport, verifyReportOf, writeReport} from './report.js';
 import type {VerifyReport} from './report.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
@@ -52,6 +50,8 @@ export type CliIo = Readonly<{
 	verifyCommand?: string;
 	/** Installs Ctrl-C handling for the run; returns an uninstaller. */
 	onInterrupt?: (controls: EngineControls) => () => void;
+	/** How progress is shown (cli/presenter.ts); without one, a run shows no progress (its summary is still printed). */
+	presenter?: Presenter;
 }>;
 
 export type MigrateOutcome = Readonly<{exitCode: ExitCodeValue; result?: EngineResult; finish?: FinishInfo}>;
@@ -132,10 +132,8 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	let journal: SqliteJournal | undefined;
 	let imap: ImapSink | undefined;
 	const bus = new EventBus();
-	const reporter: Reporter = config.json
-		? new JsonReporter((line) => io.stdout.write(`${line}\n`))
-		: new PlainReporter((line) => io.stderr.write(`${line}\n`), config.statsIntervalMs);
-	let tui: TuiReporter | undefined;
+	const reporter: Reporter = io.presenter?.reporter({json: config.json, statsIntervalMs: config.statsIntervalMs, stdout: io.stdout, stderr: io.stderr}) ?? SILENT_REPORTER;
+	let tui: Dashboard | undefined;
 	const stats = external?.stats ?? new StatsStore();
 	bus.subscribe((event) => {
 		stats.apply(event);
@@ -179,14 +177,12 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 				onConnection: (id, state) => bus.emit({type: 'connection', id, state}),
 				onShrink: (size, reason) => bus.emit({type: 'warning', message: `the server refused more connections (${reason}); continuing with ${size}`}),
 			});
-			sink = config.dryRun ? new DryRunSink(imap) : new PacedSink(imap, {
-				...(config.maxRate === undefined ? {} : {maxRate: config.maxRate}),
-				...(config.bytesPerSecond === undefined ? {} : {bytesPerSecond: config.bytesPerSecond}),
-				onThrottle: (untilMs, reason) => bus.emit({type: 'throttle', untilMs, reason}),
-			});
-		} else {
-			sink = new DryRunSink();
 		}
+		sink = buildSink({inner: imap, dryRun: config.dryRun, pacing: {
+			...(config.maxRate === undefined ? {} : {maxRate: config.maxRate}),
+			...(config.bytesPerSecond === undefined ? {} : {bytesPerSecond: config.bytesPerSecond}),
+			onThrottle: (untilMs, reason) => bus.emit({type: 'throttle', untilMs, reason}),
+		}});
 		if (config.dryRun) io.stderr.write(`DRY RUN: nothing will be written${config.target ? ` to ${describeTarget(config.target)}` : ''}.\n`);
 		// A second Ctrl-C aborts at once: closing the connections ends the uploads in flight. Still safe: their
 		// journal rows stay `pending`, and the next run looks for them on the server before sending them.
@@ -197,9 +193,8 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		// never load React. Started after the password prompt, which needs the terminal in cooked mode.
 		if (external) {
 			// The caller renders.
-		} else if (!config.plain && !config.json && io.stderr.isTTY && io.stdin.isTTY && !io.env['CI']) {
-			const {renderTui} = await import('../tui/render-tui.js');
-			tui = renderTui({store: stats, controls, connections: config.connections, stdout: io.stderr, stdin: io.stdin,
+		} else if (io.presenter?.dashboard && !config.plain && !config.json && io.stderr.isTTY && io.stdin.isTTY && !io.env['CI']) {
+			tui = await io.presenter.dashboard({store: stats, controls, connections: config.connections, stdout: io.stderr, stdin: io.stdin,
 				title: `${config.source} → ${config.target ? describeTarget(config.target) : 'plan only'}`});
 			tui.start();
 		} else {

@@ -4,7 +4,7 @@
  */
 import type {EngineControls} from '../contracts/controls.js';
 import type {StatsStore} from '../engine/stats.js';
-import type {FinishInfo} from '../tui/components/finish.js';
+import type {FinishInfo} from './finish-info.js';
 
 export type StoreKind = 'maildir' | 'mbox' | 'pst' | 'eml' | 'apple-mail' | 'dbx' | 'pop3' | 'olm';
 

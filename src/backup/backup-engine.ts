@@ -31,7 +31,7 @@ import {MANIFEST_NAME, NON_MAIL_DIR, nonMailFileName, placeFolders} from './back
 import type {BackupFolder, BackupSource} from './backup-source.js';
 import {BackupState, STATE_DIR} from './backup-state.js';
 import type {ProgressLine, ProgressWriter} from './backup-state.js';
-import {createBackupWriter} from './writers/backup-writer.js';
+import {createBackupWriter} from './writers/index.js';
 import type {FolderWriter} from './writers/backup-writer.js';
 import {classifyFsError} from './classify-fs-error.js';
 import {fsyncDirectory, hasContent, sha256Of, writeFileDurably} from './durable-file.js';

@@ -26,7 +26,7 @@ import type {ImapTarget} from '../uploader/imap-target.js';
 import {describeTarget} from '../uploader/imap-target.js';
 import type {BackupEntry, BackupFolder, BackupSource} from './backup-source.js';
 import type {ManifestSource} from './manifest.js';
-import type {TokenSource} from '../config/oauth-token.js';
+import type {TokenSource} from '../contracts/token-source.js';
 
 /** Connection and paging of an IMAP source. */
 export type ImapSourceOptions = Readonly<{

@@ -14,9 +14,11 @@ import type {ExitCodeValue} from '../contracts/exit-codes.js';
 import {argsFromSources, readConfigFile} from './option-sources.js';
 import {DEMO_OPTIONS, MIGRATE_OPTIONS, STATUS_OPTIONS, VERIFY_OPTIONS} from './options.js';
 import type {CliIo} from '../app/migrate.js';
+import {CLI_PRESENTER} from './presenter.js';
 import {printError, runMigrate} from '../app/migrate.js';
 import {runVerifyCommand} from '../app/verify.js';
-import {BACKUP_OPTIONS, runBackupCommand} from '../app/backup.js';
+import {runBackupCommand} from '../app/backup.js';
+import {BACKUP_OPTIONS} from './backup-options.js';
 import {BATCH_OPTIONS, runBatchCommand} from './run-batch.js';
 import {runStatus} from './run-status.js';
 import {MIGRATE_RULES_OPTIONS, RULES_OPTIONS, runRulesCommand, sieveRulesConfig} from './run-rules.js';
@@ -110,7 +112,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		const router = new InterruptRouter(process, (line) => io.stderr.write(`\n${line}\n`));
 		onInterrupt = (controls: EngineControls) => router.attach(controls);
 	}
-	const cliIo: CliIo = {...io, onInterrupt, commandLine: io.commandLine ?? shellCommand(['mailshift', ...argv])};
+	const cliIo: CliIo = {presenter: CLI_PRESENTER, ...io, onInterrupt, commandLine: io.commandLine ?? shellCommand(['mailshift', ...argv])};
 	const debug = argv.includes('--debug');
 	// NO_COLOR (no-color.org): ink's colours come from chalk, which reads only FORCE_COLOR, at import time —
 	// and the TUI is imported later, only when used.

@@ -6,7 +6,7 @@
 import {readFile} from 'node:fs/promises';
 import {MailshiftError} from '../contracts/errors.js';
 import {tokenSourceFrom} from './oauth-token.js';
-import type {TokenSource} from './oauth-token.js';
+import type {TokenSource} from '../contracts/token-source.js';
 
 export type PasswordSources = Readonly<{
 	passwordFile?: string | undefined;

@@ -1,10 +1,10 @@
 /**
  * MailSink: the uploader boundary. The engine talks to this; it knows nothing about source formats.
- * Decorators (dry-run now; retry/pacing with issue #4) wrap it; `buildSink` (cli) assembles the stack.
+ * Decorators (dry-run, pacing, retry) wrap it; `buildSink` (uploader/build-sink.ts) assembles the stack.
  */
 import type {AppendReceipt, UploadJob} from './types.js';
-import type {ServerLayout} from '../mapper/folder-map.js';
-import type {ServerIndex} from '../uploader/server-index.js';
+import type {MailboxIndex} from './mailbox-index.js';
+import type {ServerLayout} from './server-layout.js';
 
 export type Quota = Readonly<{usedBytes: number; limitBytes: number}>;
 
@@ -38,7 +38,7 @@ export interface MailSink {
 	 * Optional capability: an index of what the mailbox holds, to find a message before uploading it. With
 	 * `headerDigests`, each copy also carries the sha256 of its stored header block (for verify). @default false
 	 */
-	loadIndex?(path: string, signal?: AbortSignal, options?: Readonly<{headerDigests?: boolean}>): Promise<ServerIndex>;
+	loadIndex?(path: string, signal?: AbortSignal, options?: Readonly<{headerDigests?: boolean}>): Promise<MailboxIndex>;
 	/** Optional capability: storage quota of the account (RFC 9208 GETQUOTAROOT), when the server has QUOTA. */
 	quota?(signal?: AbortSignal): Promise<Quota | undefined>;
 	/**

@@ -35,7 +35,7 @@ import {toMailshiftError} from '../contracts/errors.js';
 import type {EventSink} from '../contracts/events.js';
 import type {ProblemRelay} from './problem-relay.js';
 import type {Journal} from '../contracts/journal.js';
-import type {ServerIndex} from '../uploader/server-index.js';
+import type {MailboxIndex} from '../contracts/mailbox-index.js';
 import type {FolderSummary, Problem, SourceRef, Summary, UploadJob} from '../contracts/types.js';
 
 export type EngineOptions = Readonly<{
@@ -102,7 +102,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 	let fatal: MailshiftError | undefined;
 	let current: FolderSummary | undefined;
 	const journal = deps.journal;
-	let index: ServerIndex | undefined;
+	let index: MailboxIndex | undefined;
 	/** Journal `done` keys of the current folder whose server copy could not be claimed by UID. */
 	const pendingClaims = new Set<string>();
 	const skippedByCode = new Map<string, number>();
@@ -167,7 +167,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 	let landed = 0;
 	const bytesFreed: Array<() => void> = [];
 	/** Indexes loaded to look for messages whose upload outcome is unknown, shared by the messages of one cut batch. */
-	const lookups = new Map<string, {startedAt: number; index: Promise<ServerIndex>}>();
+	const lookups = new Map<string, {startedAt: number; index: Promise<MailboxIndex>}>();
 	const unsubscribeControls = controls.subscribe((change) => {
 		if (change.type === 'pause') queue.pause();
 		else if (change.type === 'resume') queue.start();
@@ -408,7 +408,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 	 * look at the same time, and one FETCH of the mailbox serves them all (claims keep them from matching the
 	 * same copy).
 	 */
-	function lookup(mailbox: string, notBefore: number): Promise<ServerIndex> {
+	function lookup(mailbox: string, notBefore: number): Promise<MailboxIndex> {
 		const cached = lookups.get(mailbox);
 		if (cached !== undefined && cached.startedAt >= notBefore) return cached.index;
 		const index = sink.loadIndex!(mailbox, controls.abortSignal);
@@ -458,8 +458,8 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 					// the literal, and showed it to another session only ~1 s later (measured). So "not there" counts
 					// only after two looks, VERIFY_GRACE_MS apart, the first VERIFY_GRACE_MS after the failure.
 					try {
-						let claim: Awaited<ReturnType<ServerIndex['claim']>> | undefined;
-						let fresh: ServerIndex | undefined;
+						let claim: Awaited<ReturnType<MailboxIndex['claim']>> | undefined;
+						let fresh: MailboxIndex | undefined;
 						const failedAt = now();
 						for (let look = 0; look < 2 && !claim; look++) {
 							await sleep(VERIFY_GRACE_MS * (look + 1), controls.abortSignal);

@@ -22,7 +22,7 @@
 import {planFolders} from '../mapper/folder-map.js';
 import type {FolderMapOptions} from '../mapper/folder-map.js';
 import {applyRewrite, headerBlock, headerDigest, possibleRewrites, REWRITE_WORDING} from '../mapper/fingerprint.js';
-import type {ServerRewrite} from '../mapper/fingerprint.js';
+import type {ServerRewrite} from '../contracts/mailbox-index.js';
 import {allowedFlags} from '../mapper/flags.js';
 import {isSkip, mapMessage} from '../mapper/map-message.js';
 import type {ReaderProblem, SourceStore} from '../contracts/source-store.js';

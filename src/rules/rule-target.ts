@@ -16,7 +16,8 @@
  */
 import type {SourceFolder} from '../contracts/source-store.js';
 import {decodeMutf7} from '../readers/mutf7.js';
-import type {FolderMapOptions, ServerLayout} from '../mapper/folder-map.js';
+import type {FolderMapOptions} from '../mapper/folder-map.js';
+import type {ServerLayout} from '../contracts/server-layout.js';
 import {planFolders} from '../mapper/folder-map.js';
 
 export type FolderTarget = Readonly<{

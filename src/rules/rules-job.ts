@@ -11,7 +11,8 @@
 import {dirname} from 'node:path';
 
 import {MailshiftError} from '../contracts/errors.js';
-import type {FolderMapOptions, ServerLayout} from '../mapper/folder-map.js';
+import type {FolderMapOptions} from '../mapper/folder-map.js';
+import type {ServerLayout} from '../contracts/server-layout.js';
 import {openSource} from '../readers/open-source.js';
 import type {SourceFolder} from '../contracts/source-store.js';
 import {isLoopbackHost} from '../uploader/imap-target.js';

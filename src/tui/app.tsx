@@ -9,7 +9,7 @@ import type {EngineControls} from '../contracts/controls.js';
 import type {StatsStore} from '../engine/stats.js';
 import EventLog from './components/event-log.js';
 import Finish, {finishLines, rowsOf} from './components/finish.js';
-import type {FinishInfo} from './components/finish.js';
+import type {FinishInfo} from '../app/finish-info.js';
 import FolderTable from './components/folder-table.js';
 import Help from './components/help.js';
 import Progress from './components/progress.js';

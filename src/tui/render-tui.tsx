@@ -12,9 +12,9 @@ import type {StatsStore} from '../engine/stats.js';
 import {MigrationApp} from './app.js';
 import {WizardScreen} from './wizard.js';
 import {FleetView} from './fleet.js';
-import type {FleetRow} from './fleet.js';
+import type {FleetRow} from '../app/presenter.js';
 import type {WizardServices} from '../app/wizard-services.js';
-import type {FinishInfo} from './components/finish.js';
+import type {FinishInfo} from '../app/finish-info.js';
 
 export type TuiReporter = Readonly<{
 	onEvent(event: EngineEvent): void;

@@ -8,7 +8,7 @@ import {Box, Text, useApp} from 'ink';
 import {useCallback, useState} from 'react';
 import {MigrationApp} from './app.js';
 import {plural} from './format.js';
-import type {FinishInfo} from './components/finish.js';
+import type {FinishInfo} from '../app/finish-info.js';
 import {AccountStep} from './steps/account-step.js';
 import {BackupStep} from './steps/backup-step.js';
 import {ConfirmStep} from './steps/confirm-step.js';

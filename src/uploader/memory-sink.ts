@@ -4,7 +4,7 @@
  */
 import {MailshiftError} from '../contracts/errors.js';
 import type {AppendReceipt, UploadJob} from '../contracts/types.js';
-import type {ServerLayout} from '../mapper/folder-map.js';
+import type {ServerLayout} from '../contracts/server-layout.js';
 import type {EnsuredMailbox, MailSink} from '../contracts/mail-sink.js';
 
 export type MemorySinkOptions = Readonly<{

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
-import type {FolderMapOptions, FolderPlan, ServerLayout} from '../../src/mapper/folder-map.js';
+import type {FolderMapOptions, FolderPlan} from '../../src/mapper/folder-map.js';
+import type {ServerLayout} from '../../src/contracts/server-layout.js';
 import {globToRegExp, parseMapRule, planFolders} from '../../src/mapper/folder-map.js';
 import {roleOfName} from '../../src/mapper/special-folders.js';
 import type {SourceFolder} from '../../src/contracts/source-store.js';

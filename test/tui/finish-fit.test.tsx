@@ -11,7 +11,7 @@ import type {ReactElement} from 'react';
 import {EngineControls} from '../../src/contracts/controls.js';
 import {StatsStore} from '../../src/engine/stats.js';
 import {MigrationApp} from '../../src/tui/app.js';
-import type {FinishInfo} from '../../src/tui/components/finish.js';
+import type {FinishInfo} from '../../src/app/finish-info.js';
 
 import {until} from '../helpers/frames.js';
 const ESC = String.fromCharCode(27);

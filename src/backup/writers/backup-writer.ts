@@ -14,10 +14,7 @@
  */
 import type {BackupFormat, FolderPlacement} from '../backup-layout.js';
 import type {BackupItem} from '../backup-source.js';
-import {EmlWriter} from './eml-writer.js';
-import {MaildirWriter} from './maildir-writer.js';
 import type {ManifestFile} from '../manifest.js';
-import {MboxWriter} from './mbox-writer.js';
 
 /** Where one message went. */
 export type WriteResult = Readonly<{
@@ -67,12 +64,3 @@ export type WriterOptions = Readonly<{
 	/** Maildir info separator: ':' (standard) or ';' (Windows). @default ':' */
 	maildirInfoSeparator?: ':' | ';';
 }>;
-
-/** The writer of a format. */
-export function createBackupWriter(format: BackupFormat, options: WriterOptions): BackupWriter {
-	switch (format) {
-		case 'maildir': return new MaildirWriter(options.out, options.maildirInfoSeparator ?? ':');
-		case 'eml': return new EmlWriter(options.out);
-		case 'mbox': return new MboxWriter(options.out);
-	}
-}
