@@ -31,7 +31,7 @@ type Measure = {messages: number; notMail: number; bytes: number; ms: number; re
 
 /** The child: read every folder of one store through the built PstStore, counting; print one JSON line. */
 const CHILD = `
-import {PstStore} from ${JSON.stringify(join(ROOT, 'dist/readers/pst-store.js'))};
+import {PstStore} from ${JSON.stringify(join(ROOT, 'dist/readers/pst/pst-store.js'))};
 const started = process.hrtime.bigint();
 const store = await PstStore.open(process.argv[2]);
 const folders = await store.listFolders();
@@ -117,7 +117,7 @@ async function best(measure: () => Promise<Measure | undefined>): Promise<Measur
 	return fastest;
 }
 
-if (!existsSync(join(ROOT, 'dist/readers/pst-store.js'))) {
+if (!existsSync(join(ROOT, 'dist/readers/pst/pst-store.js'))) {
 	console.error('Build first: npm run build');
 	process.exit(1);
 }

@@ -4,7 +4,7 @@
  * environment; the password is resolved later by config/secrets.ts.
  */
 import {isAbsolute, relative, resolve as resolvePath} from 'node:path';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import {fromKindsHint, isSourceKind} from '../readers/open-source.js';
 import type {SourceKind} from '../readers/open-source.js';
 import type {ImapTarget} from '../uploader/imap-target.js';

@@ -22,23 +22,23 @@
  */
 import {readdir, readFile, rename, rm, stat} from 'node:fs/promises';
 import {join} from 'node:path';
-import type {EngineControls} from '../core/controls.js';
-import {MailshiftError, toMailshiftError} from '../core/errors.js';
-import type {ProblemRelay} from '../core/problem-relay.js';
-import type {ReaderProblem} from '../readers/source-store.js';
+import type {EngineControls} from '../contracts/controls.js';
+import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
+import type {ProblemRelay} from '../engine/problem-relay.js';
+import type {ReaderProblem} from '../contracts/source-store.js';
 import type {BackupFormat, FolderPlacement} from './backup-layout.js';
 import {MANIFEST_NAME, NON_MAIL_DIR, nonMailFileName, placeFolders} from './backup-layout.js';
 import type {BackupFolder, BackupSource} from './backup-source.js';
 import {BackupState, STATE_DIR} from './backup-state.js';
 import type {ProgressLine, ProgressWriter} from './backup-state.js';
-import {createBackupWriter} from './backup-writer.js';
-import type {FolderWriter} from './backup-writer.js';
+import {createBackupWriter} from './writers/index.js';
+import type {FolderWriter} from './writers/backup-writer.js';
 import {classifyFsError} from './classify-fs-error.js';
 import {fsyncDirectory, hasContent, sha256Of, writeFileDurably} from './durable-file.js';
 import {assertNoLinkAbove, assertNoLinkInside, makeBackupRoot, makePrivateDir} from './private-tree.js';
 import {readManifest, readManifestFile, writeManifest} from './manifest.js';
 import type {BackupManifest, ManifestFile, ManifestFolder, ManifestMessage, ManifestProblem, ManifestSource} from './manifest.js';
-import type {NonMailExport} from '../core/types.js';
+import type {NonMailExport} from '../contracts/types.js';
 import {isSafeRelativePath} from './safe-path.js';
 
 /** How runBackup writes; see each option's default. */

@@ -12,12 +12,12 @@
  * carries the item as a vCard/iCalendar file (`export`), which the backup engine writes under `non-mail/`.
  */
 import {stat} from 'node:fs/promises';
-import type {NonMailExport, SourceRef} from '../core/types.js';
+import type {NonMailExport, SourceRef} from '../contracts/types.js';
 import {isSkip, mapMessage} from '../mapper/map-message.js';
 import type {SourceKind} from '../readers/open-source.js';
 import {openSource} from '../readers/open-source.js';
-import type {ReaderProblem, SourceStore} from '../readers/source-store.js';
-import {folderLabel} from '../readers/source-store.js';
+import type {ReaderProblem, SourceStore} from '../contracts/source-store.js';
+import {folderLabel} from '../contracts/source-store.js';
 import type {ManifestSource} from './manifest.js';
 import {describeLocalSource} from './source-digest.js';
 

@@ -2,7 +2,7 @@
  * File-system errors met while writing a backup → MailshiftErrors with a hint (STYLE rule 5: codes are read
  * here and nowhere else in src/backup). Only Node's `code` is read, never the message text.
  */
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 
 function codeOf(error: unknown): string {
 	return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : '';

@@ -17,16 +17,16 @@
  * and connection failures are classified by classify-imap-error.ts.
  */
 import type {ImapFlow} from 'imapflow';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import {firstHeader, normalizeMessageId, parseHeaders} from '../mapper/headers.js';
-import type {ReaderProblem} from '../readers/source-store.js';
+import type {ReaderProblem} from '../contracts/source-store.js';
 import {classifyImapError} from '../uploader/classify-imap-error.js';
 import {ConnectionPool} from '../uploader/connection-pool.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
 import {describeTarget} from '../uploader/imap-target.js';
 import type {BackupEntry, BackupFolder, BackupSource} from './backup-source.js';
 import type {ManifestSource} from './manifest.js';
-import type {TokenSource} from '../config/oauth-token.js';
+import type {TokenSource} from '../contracts/token-source.js';
 
 /** Connection and paging of an IMAP source. */
 export type ImapSourceOptions = Readonly<{

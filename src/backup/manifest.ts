@@ -19,7 +19,7 @@
  */
 import {readFile, rename, rm} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import type {BackupFormat} from './backup-layout.js';
 import {MANIFEST_NAME} from './backup-layout.js';
 import {fsyncDirectory} from './durable-file.js';

@@ -5,7 +5,7 @@
  */
 import {createHash} from 'node:crypto';
 import {lstat, stat} from 'node:fs/promises';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import {joinRaw, rawPath, readDirRaw} from '../readers/fs-names.js';
 import {hashFile} from './durable-file.js';
 import type {ManifestSource, SourceKindName} from './manifest.js';

@@ -19,12 +19,12 @@
  */
 import {open, readdir} from 'node:fs/promises';
 import {join} from 'node:path';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import {MANIFEST_NAME} from './backup-layout.js';
 import {hashFile, sha256Of} from './durable-file.js';
 import {readManifest} from './manifest.js';
 import type {BackupManifest, ManifestMessage} from './manifest.js';
-import {asctime, decodeMboxRecord} from './mbox-writer.js';
+import {asctime, decodeMboxRecord} from './writers/mbox-writer.js';
 import {isSafeRelativePath} from './safe-path.js';
 
 /** Kinds of differences (see the file header). */

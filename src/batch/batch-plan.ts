@@ -7,7 +7,7 @@
  */
 import {stat} from 'node:fs/promises';
 import {dirname, isAbsolute, resolve} from 'node:path';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import {migrationKey} from '../journal/journal-location.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
 import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';

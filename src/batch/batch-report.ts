@@ -7,8 +7,8 @@
 import {toolVersion} from '../backup/tool-version.js';
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {EXIT_CODE_DESCRIPTIONS} from '../cli/exit-codes.js';
-import type {ExitCodeValue} from '../cli/exit-codes.js';
+import {EXIT_CODE_DESCRIPTIONS} from '../contracts/exit-codes.js';
+import type {ExitCodeValue} from '../contracts/exit-codes.js';
 import {atomicWrite} from '../util/atomic-write.js';
 import {formatCsv} from './csv.js';
 

@@ -13,10 +13,10 @@ import {ImapFlow} from 'imapflow';
 import {resolveMigrateConfig} from '../config/resolve.js';
 import {isDovecotInstalled, startDovecot} from '../testing/private-dovecot.js';
 import {sampleMessages, writeSampleMaildir, writeSampleThunderbird} from '../testing/sample-store.js';
-import {ExitCode} from './exit-codes.js';
-import type {ExitCodeValue} from './exit-codes.js';
-import type {CliIo} from './run-migrate.js';
-import {runMigrate} from './run-migrate.js';
+import {ExitCode} from '../contracts/exit-codes.js';
+import type {ExitCodeValue} from '../contracts/exit-codes.js';
+import type {CliIo} from '../app/migrate.js';
+import {runMigrate} from '../app/migrate.js';
 
 export async function runDemo(io: CliIo, options: {keep: boolean}): Promise<ExitCodeValue> {
 	const say = (line: string): void => {

@@ -15,7 +15,7 @@
  * SIGINT", not 6 "run again"; issue #12 item 25). With no run attached and none being stopped, a signal has
  * its default effect (parsing options, `status`, a finished run).
  */
-import type {EngineControls} from '../core/controls.js';
+import type {EngineControls} from '../contracts/controls.js';
 
 /** The parts of `process` the router uses (a fake in tests). */
 export type SignalHost = Readonly<{

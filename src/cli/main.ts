@@ -5,18 +5,20 @@
 import yargs from 'yargs';
 import type {Argv, Options} from 'yargs';
 import {resolveMigrateConfig} from '../config/resolve.js';
-import type {EngineControls} from '../core/controls.js';
-import {MailshiftError, toMailshiftError} from '../core/errors.js';
+import type {EngineControls} from '../contracts/controls.js';
+import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
 import {runDemo} from './demo.js';
 import {InterruptRouter} from './interrupt-router.js';
-import {EXIT_CODE_DESCRIPTIONS, ExitCode, exitCodeFor} from './exit-codes.js';
-import type {ExitCodeValue} from './exit-codes.js';
+import {EXIT_CODE_DESCRIPTIONS, ExitCode, exitCodeFor} from '../contracts/exit-codes.js';
+import type {ExitCodeValue} from '../contracts/exit-codes.js';
 import {argsFromSources, readConfigFile} from './option-sources.js';
 import {DEMO_OPTIONS, MIGRATE_OPTIONS, STATUS_OPTIONS, VERIFY_OPTIONS} from './options.js';
-import type {CliIo} from './run-migrate.js';
-import {printError, runMigrate} from './run-migrate.js';
-import {runVerifyCommand} from './run-verify.js';
-import {BACKUP_OPTIONS, runBackupCommand} from './run-backup.js';
+import type {CliIo} from '../app/migrate.js';
+import {CLI_PRESENTER} from './presenter.js';
+import {printError, runMigrate} from '../app/migrate.js';
+import {runVerifyCommand} from '../app/verify.js';
+import {runBackupCommand} from '../app/backup.js';
+import {BACKUP_OPTIONS} from './backup-options.js';
 import {BATCH_OPTIONS, runBatchCommand} from './run-batch.js';
 import {runStatus} from './run-status.js';
 import {MIGRATE_RULES_OPTIONS, RULES_OPTIONS, runRulesCommand, sieveRulesConfig} from './run-rules.js';
@@ -110,7 +112,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		const router = new InterruptRouter(process, (line) => io.stderr.write(`\n${line}\n`));
 		onInterrupt = (controls: EngineControls) => router.attach(controls);
 	}
-	const cliIo: CliIo = {...io, onInterrupt, commandLine: io.commandLine ?? shellCommand(['mailshift', ...argv])};
+	const cliIo: CliIo = {presenter: CLI_PRESENTER, ...io, onInterrupt, commandLine: io.commandLine ?? shellCommand(['mailshift', ...argv])};
 	const debug = argv.includes('--debug');
 	// NO_COLOR (no-color.org): ink's colours come from chalk, which reads only FORCE_COLOR, at import time —
 	// and the TUI is imported later, only when used.
@@ -231,7 +233,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			if (!cliIo.stdin.isTTY || !cliIo.stdout.isTTY) {
 				throw new MailshiftError('USAGE', 'The guided mode needs a terminal.', 'fatal', {hint: 'Run it in a terminal, or use mailshift migrate (see mailshift --help).'});
 			}
-			const [{renderWizard}, {createWizardServices}] = await Promise.all([import('../tui/render-tui.js'), import('./wizard-services.js')]);
+			const [{renderWizard}, {createWizardServices}] = await Promise.all([import('../tui/render-tui.js'), import('../app/create-wizard-services.js')]);
 			await renderWizard({services: createWizardServices(cliIo, {sievePort: args['sieve-port']}), defaultBackupDir: `${cliIo.env['HOME'] ?? '.'}/mailshift-backup`, stdout: cliIo.stdout, stdin: cliIo.stdin});
 		})
 		.command('discover', 'List the mail stores found on this computer: kind, path, folders, messages, size', (y) => y

@@ -14,7 +14,7 @@
  */
 import {readFileSync} from 'node:fs';
 import type {Options} from 'yargs';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 
 /** Variables that hold a secret or pick the config file: never options. */
 const RESERVED_ENV = new Set(['MAILSHIFT_PASSWORD', 'MAILSHIFT_OAUTH_TOKEN', 'MAILSHIFT_CONFIG']);

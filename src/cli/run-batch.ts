@@ -1,17 +1,17 @@
 /**
  * `mailshift batch PLAN`: many mailboxes from a CSV (or JSON) plan, for IT admins. Resolves the arguments into
- * a frozen BatchConfig (every problem a USAGE error, exit 2) and runs src/batch/run-batch.ts. No yargs here
+ * a frozen BatchConfig (every problem a USAGE error, exit 2) and runs src/app/batch.ts. No yargs here
  * beyond the option table's type: main.ts registers the command.
  */
 import {resolve} from 'node:path';
 import type {Options} from 'yargs';
-import {runBatch} from '../batch/run-batch.js';
-import type {BatchConfig} from '../batch/run-batch.js';
-import {MailshiftError, toMailshiftError} from '../core/errors.js';
-import {exitCodeFor} from './exit-codes.js';
-import type {ExitCodeValue} from './exit-codes.js';
-import type {CliIo} from './run-migrate.js';
-import {printError} from './run-migrate.js';
+import {runBatch} from '../app/batch.js';
+import type {BatchConfig} from '../app/batch.js';
+import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
+import {exitCodeFor} from '../contracts/exit-codes.js';
+import type {ExitCodeValue} from '../contracts/exit-codes.js';
+import type {CliIo} from '../app/migrate.js';
+import {printError} from '../app/migrate.js';
 
 const BATCH = 'Batch:';
 const OUTPUT = 'Output:';

@@ -6,14 +6,14 @@
  * JSON: `{"stores": [{kind, path, label, readable, bytes?, folders?, messages?, problem?}]}`.
  */
 import {homedir} from 'node:os';
-import {toMailshiftError} from '../core/errors.js';
+import {toMailshiftError} from '../contracts/errors.js';
 import {discoverStores, NOT_READABLE_YET} from '../discovery/discover-stores.js';
 import type {DiscoveredStore} from '../discovery/discover-stores.js';
-import {ExitCode, exitCodeFor} from './exit-codes.js';
-import type {ExitCodeValue} from './exit-codes.js';
-import {formatBytes, formatCount} from './format.js';
-import type {CliIo} from './run-migrate.js';
-import {printError} from './run-migrate.js';
+import {ExitCode, exitCodeFor} from '../contracts/exit-codes.js';
+import type {ExitCodeValue} from '../contracts/exit-codes.js';
+import {formatBytes, formatCount} from '../util/format.js';
+import type {CliIo} from '../app/migrate.js';
+import {printError} from '../app/migrate.js';
 
 export type DiscoverArgs = Readonly<{json?: boolean | undefined; count?: boolean | undefined; debug?: boolean | undefined}>;
 

@@ -13,27 +13,27 @@
  * Exit: OK when every rule that ran on new mail was carried (or the removal/plan succeeded without
  * leaving a rule behind); SOME_FAILED when some were only partly or not carried (listed with the reason).
  */
-import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs';
-import {join, resolve} from 'node:path';
+import {resolve} from 'node:path';
 import type {Options} from 'yargs';
 
 import type {SieveRulesConfig} from '../config/config.js';
 import {resolveLogin} from '../config/secrets.js';
-import {MailshiftError} from '../core/errors.js';
-import type {FolderMapOptions, ServerLayout} from '../mapper/folder-map.js';
+import {MailshiftError} from '../contracts/errors.js';
+import type {FolderMapOptions} from '../mapper/folder-map.js';
+import type {ServerLayout} from '../contracts/server-layout.js';
 import {parseMapRule} from '../mapper/folder-map.js';
 import {describeInstall, hasServerRules, installPrepared, openManageSieve, prepareRules, sieveAccessFor} from '../rules/rules-job.js';
 import type {SieveAccess} from '../rules/rules-job.js';
 import {removeScript} from '../rules/sieve-install.js';
-import type {RulePlan, Translation} from '../rules/sieve-translate.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';
 import {atomicWrite} from '../util/atomic-write.js';
-import {ExitCode} from './exit-codes.js';
-import type {ExitCodeValue} from './exit-codes.js';
+import {ExitCode} from '../contracts/exit-codes.js';
+import type {ExitCodeValue} from '../contracts/exit-codes.js';
 import {MIGRATE_OPTIONS} from './options.js';
-import {plural} from './format.js';
-import type {CliIo} from './run-migrate.js';
+import {findFilterFile} from '../app/find-filter-file.js';
+import {formatPlan} from '../app/rules-plan-text.js';
+import type {CliIo} from '../app/migrate.js';
 
 const RULES = 'Rules:';
 
@@ -88,53 +88,6 @@ export type RulesArgs = Readonly<{
 	sievePort?: number | undefined; includeActive?: boolean | undefined; replaceActive?: boolean | undefined;
 	allowRedirect?: boolean | undefined; allowDiscard?: boolean | undefined;
 }>;
-
-const FILTER_FILE = 'msgFilterRules.dat';
-
-/** Finds the filter file the user means (see the module comment). @throws USAGE / SOURCE_NOT_FOUND. */
-export function findFilterFile(source: string): string {
-	const path = resolve(source);
-	if (!existsSync(path)) throw new MailshiftError('SOURCE_NOT_FOUND', `${path} does not exist.`, 'fatal', {hint: 'Name a msgFilterRules.dat file, a Thunderbird account folder, or a profile folder.'});
-	if (statSync(path).isFile()) return path;
-	if (existsSync(join(path, FILTER_FILE))) return join(path, FILTER_FILE);
-	const found: string[] = [];
-	// The Thunderbird directory itself (~/.thunderbird): its profiles from profiles.ini (Path=, IsRelative=1).
-	const profiles = [path];
-	const ini = existsSync(join(path, 'profiles.ini')) ? readFileSync(join(path, 'profiles.ini'), 'utf8') : '';
-	for (const section of ini.split(/^\[/m)) {
-		const profile = /^Path=(.+)$/m.exec(section)?.[1]?.trim();
-		if (profile) profiles.push(/^IsRelative=1$/m.test(section) ? join(path, profile) : profile);
-	}
-	for (const top of profiles.flatMap((p) => [p, join(p, 'Mail'), join(p, 'ImapMail')])) {
-		if (!existsSync(top) || !statSync(top).isDirectory()) continue;
-		for (const entry of readdirSync(top, {withFileTypes: true})) {
-			const candidate = join(top, entry.name, FILTER_FILE);
-			if (entry.isDirectory() && existsSync(candidate) && statSync(candidate).size > 0) found.push(candidate);
-		}
-	}
-	const unique = [...new Set(found)];
-	if (unique.length === 1 && unique[0]) return unique[0];
-	if (unique.length === 0) {
-		throw new MailshiftError('SOURCE_NOT_FOUND', `No ${FILTER_FILE} was found in ${path}.`, 'fatal', {hint: 'Thunderbird keeps the filters of each account in its mail folder, e.g. Mail/Local Folders/msgFilterRules.dat; name that file or folder.'});
-	}
-	throw new MailshiftError('USAGE', `${path} holds filters of ${unique.length} accounts:\n${unique.map((f) => `    ${f}`).join('\n')}`, 'fatal', {hint: 'Name the file (or account folder) of the account whose mail goes to this server.'});
-}
-
-const MARK: Readonly<Record<RulePlan['status'], string>> = {carried: '✓ carried', partly: '~ partly carried', 'not-carried': '✗ not carried'};
-
-/** The plan as text, one block per rule. */
-export function formatPlan(translation: Translation, file: string): string {
-	const lines = [`Filters in ${file}:`];
-	translation.plan.forEach((p, i) => {
-		lines.push(`  ${i + 1}. ${p.name} — ${MARK[p.status]}`);
-		for (const r of p.reasons) lines.push(`       because ${r}`);
-		for (const n of p.notes) lines.push(`       note: ${n}`);
-	});
-	const carried = translation.plan.filter((p) => p.status !== 'not-carried').length;
-	const left = translation.plan.length - carried;
-	lines.push(`${plural(translation.plan.length, 'filter')} → ${plural(carried, 'server rule')}${left > 0 ? `; ${left} stay on this computer (reasons above)` : ''}.`);
-	return lines.join('\n') + '\n';
-}
 
 /** Runs the command; returns the exit code. Throws MailshiftErrors (printed by main). */
 export async function runRulesCommand(args: RulesArgs, io: CliIo): Promise<ExitCodeValue> {

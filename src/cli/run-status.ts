@@ -1,13 +1,13 @@
 /** `mailshift status`: what a migration's journal says — done, failed, skipped, still to check — without locking it. */
 import {existsSync} from 'node:fs';
 import type {MigrationConfig} from '../config/config.js';
-import {MailshiftError, toMailshiftError} from '../core/errors.js';
+import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
-import {ExitCode, exitCodeFor} from './exit-codes.js';
-import type {ExitCodeValue} from './exit-codes.js';
-import {fit, formatCount} from './format.js';
-import type {CliIo} from './run-migrate.js';
-import {printError} from './run-migrate.js';
+import {ExitCode, exitCodeFor} from '../contracts/exit-codes.js';
+import type {ExitCodeValue} from '../contracts/exit-codes.js';
+import {fit, formatCount} from '../util/format.js';
+import type {CliIo} from '../app/migrate.js';
+import {printError} from '../app/migrate.js';
 
 export function runStatus(config: MigrationConfig, io: CliIo): ExitCodeValue {
 	try {

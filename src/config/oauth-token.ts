@@ -7,16 +7,9 @@
  */
 import {execFile} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
+import type {TokenSource} from '../contracts/token-source.js';
 
-export interface TokenSource {
-	/** The current token (fetched on first use). */
-	current(): Promise<string>;
-	/** Fetches a new token after the server refused the old one; false when this source cannot refresh. */
-	refresh(): Promise<boolean>;
-	/** For messages: where tokens come from (never the token). */
-	readonly description: string;
-}
 
 export type TokenOptions = Readonly<{command?: string; file?: string; env: NodeJS.ProcessEnv}>;
 

@@ -3,7 +3,7 @@
  * interprets user input; every problem is a USAGE MailshiftError that says what to write instead.
  */
 import {basename, join, resolve as resolvePath} from 'node:path';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import {parseMapRule} from '../mapper/folder-map.js';
 import {fromKindsHint, isSourceKind} from '../readers/open-source.js';
 import type {SourceKind} from '../readers/open-source.js';

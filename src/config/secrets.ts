@@ -4,9 +4,9 @@
  * The password is passed to the IMAP login and nowhere else: not to events, logs, journals or reports.
  */
 import {readFile} from 'node:fs/promises';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import {tokenSourceFrom} from './oauth-token.js';
-import type {TokenSource} from './oauth-token.js';
+import type {TokenSource} from '../contracts/token-source.js';
 
 export type PasswordSources = Readonly<{
 	passwordFile?: string | undefined;

@@ -19,7 +19,7 @@
  */
 import {existsSync, promises as fs} from 'node:fs';
 import {basename, join} from 'node:path';
-import {isMailshiftError} from '../core/errors.js';
+import {isMailshiftError} from '../contracts/errors.js';
 import {detectSourceKind, isSourceKind, openSource} from '../readers/open-source.js';
 
 /** Kinds discovery knows how to find; some may not be readable by this build (see `readable`). */

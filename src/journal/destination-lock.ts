@@ -20,7 +20,7 @@ import {mkdirSync} from 'node:fs';
 import {lookup} from 'node:dns/promises';
 import {isIP} from 'node:net';
 import {join} from 'node:path';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import {Lockfile, type LockInfo} from './lockfile.js';
 
 /** The addresses a host name stands for now (`dns.lookup`, which also reads /etc/hosts, like the connect does). */

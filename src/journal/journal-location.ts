@@ -31,16 +31,20 @@ import {lstatSync, readdirSync, realpathSync} from 'node:fs';
 import {BlockList} from 'node:net';
 import {homedir} from 'node:os';
 import {basename, join, parse, sep} from 'node:path';
-import type {MapRule} from '../mapper/folder-map.js';
-import type {ImapTarget} from '../uploader/imap-target.js';
-import {describeTarget} from '../uploader/imap-target.js';
-import type {JournalRun} from './journal.js';
+import type {JournalRun} from '../contracts/journal.js';
+
+/**
+ * The destination account as plain values (an uploader `ImapTarget` fits): the journal layer knows no
+ * uploader or mapper types, only the strings and numbers that name a migration.
+ */
+export type Destination = Readonly<{host: string; port: number; user: string; implicitTls: boolean}>;
 
 export type MigrationIdentity = Readonly<{
 	source: string;
-	target: ImapTarget;
+	target: Destination;
 	prefix: string | undefined;
-	rules: readonly MapRule[];
+	/** `--map` rules as given (Local → Remote). */
+	rules: readonly Readonly<{from: string; to: string}>[];
 	excludes: readonly string[];
 }>;
 
@@ -107,8 +111,18 @@ export function canonicalHost(host: string): string {
 	return name;
 }
 
+/**
+ * The destination as the user spelled it, `imap[s]://user@host:port`: the same text as uploader/imap-target.ts
+ * `describeTarget`, which journals written before canonical keys hashed (legacyJournalPath, journalRun's
+ * legacyConfigHash); test/journal/journal-location.test.ts resumes such a journal.
+ */
+function destinationUrl(target: Destination): string {
+	const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+	return `${target.implicitTls ? 'imaps' : 'imap'}://${target.user}@${host}:${target.port}`;
+}
+
 /** The destination account as one string for all its spellings: `user@host:port`. */
-export function canonicalDestination(target: ImapTarget): string {
+export function canonicalDestination(target: Destination): string {
 	const host = canonicalHost(target.host);
 	return `${target.user.toLowerCase()}@${host.includes(':') ? `[${host}]` : host}:${target.port}`;
 }
@@ -117,7 +131,7 @@ export function canonicalDestination(target: ImapTarget): string {
  * The identity of a (source, destination) pair: equal for every spelling of the same mailbox and account.
  * Keys the default journal (and so its lock) and batch's duplicate-row check.
  */
-export function migrationKey(source: string, target: ImapTarget): string {
+export function migrationKey(source: string, target: Destination): string {
 	return `${canonicalSource(source)}\n${canonicalDestination(target)}`;
 }
 
@@ -147,7 +161,7 @@ export function defaultJournalPath(identity: Pick<MigrationIdentity, 'source' | 
  * and the destination URL as given). Undefined when it is the same file as the canonical one.
  */
 export function legacyJournalPath(identity: Pick<MigrationIdentity, 'source' | 'target'>, env: NodeJS.ProcessEnv): string | undefined {
-	const legacy = join(journalsDir(env), journalFileName(identity.source, `${identity.source}\n${describeTarget(identity.target)}`));
+	const legacy = join(journalsDir(env), journalFileName(identity.source, `${identity.source}\n${destinationUrl(identity.target)}`));
 	return legacy === defaultJournalPath(identity, env) ? undefined : legacy;
 }
 
@@ -165,13 +179,13 @@ function configHash(source: string, target: string, identity: MigrationIdentity)
  * stored for this spelling. Reads the file system (canonicalSource); no other effects.
  */
 export function journalRun(identity: MigrationIdentity): JournalRun {
-	const description = `${identity.source} → ${describeTarget(identity.target)}${identity.prefix ? `, prefix "${identity.prefix}"` : ''}`
+	const description = `${identity.source} → ${destinationUrl(identity.target)}${identity.prefix ? `, prefix "${identity.prefix}"` : ''}`
 		+ `${identity.rules.length ? `, map ${identity.rules.map((r) => `'${r.from}=${r.to}'`).join(' ')}` : ''}`
 		+ `${identity.excludes.length ? `, exclude ${identity.excludes.map((e) => `'${e}'`).join(' ')}` : ''}`;
 	return {
 		configHash: configHash(canonicalSource(identity.source), canonicalDestination(identity.target), identity),
 		// What versions before canonical keys stored for this spelling: the same migration.
-		legacyConfigHash: configHash(identity.source, describeTarget(identity.target), identity),
+		legacyConfigHash: configHash(identity.source, destinationUrl(identity.target), identity),
 		configDescription: description,
 	};
 }

@@ -21,7 +21,7 @@ import {createHash, randomBytes} from 'node:crypto';
 import {closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs';
 import {hostname} from 'node:os';
 import {resolve} from 'node:path';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 
 export type LockInfo = Readonly<{pid: number; host: string; startedAt: string}>;
 

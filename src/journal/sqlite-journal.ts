@@ -10,9 +10,9 @@ import {chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync} from 
 import {dirname} from 'node:path';
 import Database from 'better-sqlite3';
 import type {Database as Db, Statement} from 'better-sqlite3';
-import {MailshiftError} from '../core/errors.js';
-import type {AppendReceipt, SourceRef, UploadJob} from '../core/types.js';
-import type {EntryState, Journal, JournalEntry, JournalRun} from './journal.js';
+import {MailshiftError} from '../contracts/errors.js';
+import type {AppendReceipt, SourceRef, UploadJob} from '../contracts/types.js';
+import type {EntryState, Journal, JournalEntry, JournalRun} from '../contracts/journal.js';
 import {Lockfile} from './lockfile.js';
 
 const SCHEMA_VERSION = '1';

@@ -12,6 +12,7 @@
  *   Message-ID alone is not enough evidence.
  */
 import {createHash} from 'node:crypto';
+import type {ServerRewrite} from '../contracts/mailbox-index.js';
 import {encode8bitHeaders} from './encode-8bit-headers.js';
 import {firstHeader, headerEnd, parseHeaders} from './headers.js';
 
@@ -41,7 +42,6 @@ export function headerDigest(block: Buffer | undefined): string | undefined {
  * server; servers.md, issue #12), and '8bit-header-encoded', the RFC 2047 encoding mailshift itself applies for
  * servers that would otherwise munge raw 8-bit headers (encode-8bit-headers.ts, ImapSink).
  */
-export type ServerRewrite = 'nul-replaced' | 'nul-stripped' | '8bit-header-munged' | '8bit-header-encoded';
 
 /** Human wording of a rewrite, for reports. */
 export const REWRITE_WORDING: Readonly<Record<ServerRewrite, string>> = {

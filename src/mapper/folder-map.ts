@@ -18,19 +18,10 @@
  * A delimiter character inside one local name is replaced by '_' and reported (it would create levels).
  * The namespace prefix (e.g. `INBOX.`) is put before every path except INBOX and its children.
  */
-import type {SourceFolder} from '../readers/source-store.js';
-import {folderLabel} from '../readers/source-store.js';
-import type {Role} from './special-folders.js';
+import type {SourceFolder} from '../contracts/source-store.js';
+import {folderLabel} from '../contracts/source-store.js';
+import type {Role, ServerLayout} from '../contracts/server-layout.js';
 import {USUAL_NAME, roleOfName} from './special-folders.js';
-
-export type ServerLayout = Readonly<{
-	/** Hierarchy delimiter, e.g. '/' or '.'. */
-	delimiter: string;
-	/** Personal namespace prefix including its trailing delimiter, e.g. 'INBOX.' or ''. */
-	prefix: string;
-	/** Existing special-use mailboxes by role (full server paths). */
-	specialUse: ReadonlyMap<Exclude<Role, 'inbox'>, string>;
-}>;
 
 export type MapRule = Readonly<{from: string; to: string}>;
 

@@ -5,7 +5,7 @@
  * (readers have already undone mbox >From quoting). Nothing else changes: no header is added, removed or
  * rewritten (mbox Status/X-Mozilla-Status headers stay; they are part of what the user stored).
  */
-import type {DateSource, SourceMessage, UploadJob} from '../core/types.js';
+import type {DateSource, SourceMessage, UploadJob} from '../contracts/types.js';
 import {fingerprint} from './fingerprint.js';
 import {sanitizeFlags} from './flags.js';
 import {normalizeMessageId, parseHeaders, firstHeader} from './headers.js';

@@ -13,7 +13,7 @@
  *   4. the fallback policy (see README "Dates"): the caller-provided fallback date, reported as a warning.
  * Each candidate must pass `isPlausibleDate`; an implausible one is skipped, never "fixed".
  */
-import type {DateSource, SourceMessage} from '../core/types.js';
+import type {DateSource, SourceMessage} from '../contracts/types.js';
 import type {HeaderField} from './headers.js';
 import {firstHeader} from './headers.js';
 import {isPlausibleDate, parseMailDate} from './mail-date.js';

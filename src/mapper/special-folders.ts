@@ -3,7 +3,7 @@
  * webmail exports in the languages our users write in; matched case-insensitively after trimming.
  * A store that knows a folder's role itself (PST entry IDs) wins over names.
  */
-export type Role = 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk' | 'archive';
+import type {Role} from '../contracts/server-layout.js';
 
 /** The attribute a server marks a mailbox of that role with (RFC 6154 §2; INBOX is by name, RFC 3501 §5.1). */
 export const ROLE_ATTRIBUTE: Readonly<Record<Exclude<Role, 'inbox'>, string>> = {

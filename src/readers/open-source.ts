@@ -11,16 +11,16 @@
  */
 import {open, stat} from 'node:fs/promises';
 import {dirname, extname, resolve} from 'node:path';
-import {MailshiftError} from '../core/errors.js';
-import {MaildirStore, looksLikeMaildir} from './maildir-store.js';
-import {MboxStore, looksLikeMbox} from './mbox-store.js';
+import {MailshiftError} from '../contracts/errors.js';
+import {MaildirStore, looksLikeMaildir} from './maildir/maildir-store.js';
+import {MboxStore, looksLikeMbox} from './mbox/mbox-store.js';
 import {OlmStore} from './olm/olm-store.js';
-import {PstStore} from './pst-store.js';
+import {PstStore} from './pst/pst-store.js';
 import {AppleMailStore, looksLikeAppleMail} from './apple-mail/apple-mail-store.js';
 import {EmlFolderStore, looksLikeEmlTree} from './eml/eml-folder-store.js';
 import {DbxStore, looksLikeDbx} from './dbx/dbx-store.js';
 import {isPop3Url, Pop3Store} from './pop3/pop3-store.js';
-import type {ReaderOptions, SourceStore} from './source-store.js';
+import type {ReaderOptions, SourceStore} from '../contracts/source-store.js';
 
 /** Every kind `--from` accepts. */
 export const SOURCE_KINDS = ['maildir', 'mbox', 'pst', 'eml', 'apple-mail', 'dbx', 'pop3', 'olm'] as const;

@@ -20,7 +20,7 @@ import type {Socket} from 'node:net';
 import {connect as tlsConnect} from 'node:tls';
 import type {TLSSocket} from 'node:tls';
 
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import {classifyImapError} from '../uploader/classify-imap-error.js';
 
 /** Scripts are small (Dovecot's sieve_max_script_size defaults to 1M); any reply beyond this is refused. */

@@ -14,9 +14,10 @@
  * A target that was not among the migrated folders is still mapped by the same rules (the rule files into
  * the mailbox that folder would have), with a note.
  */
-import type {SourceFolder} from '../readers/source-store.js';
+import type {SourceFolder} from '../contracts/source-store.js';
 import {decodeMutf7} from '../readers/mutf7.js';
-import type {FolderMapOptions, ServerLayout} from '../mapper/folder-map.js';
+import type {FolderMapOptions} from '../mapper/folder-map.js';
+import type {ServerLayout} from '../contracts/server-layout.js';
 import {planFolders} from '../mapper/folder-map.js';
 
 export type FolderTarget = Readonly<{

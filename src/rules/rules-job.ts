@@ -10,10 +10,11 @@
  */
 import {dirname} from 'node:path';
 
-import {MailshiftError} from '../core/errors.js';
-import type {FolderMapOptions, ServerLayout} from '../mapper/folder-map.js';
+import {MailshiftError} from '../contracts/errors.js';
+import type {FolderMapOptions} from '../mapper/folder-map.js';
+import type {ServerLayout} from '../contracts/server-layout.js';
 import {openSource} from '../readers/open-source.js';
-import type {SourceFolder} from '../readers/source-store.js';
+import type {SourceFolder} from '../contracts/source-store.js';
 import {isLoopbackHost} from '../uploader/imap-target.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
 import type {RuleSet} from './filter-rule.js';

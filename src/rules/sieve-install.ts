@@ -16,7 +16,7 @@
  * Re-running replaces only our own script; installing identical bytes is reported as 'unchanged'.
  * Not concurrency-safe with another client editing the same account's scripts (ManageSieve has no locks).
  */
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import type {ManageSieveClient} from './managesieve-client.js';
 import {SCRIPT_MARKER, sieveString} from './sieve-translate.js';
 

@@ -18,7 +18,7 @@
 import {readFile, stat} from 'node:fs/promises';
 import {resolve} from 'node:path';
 
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import type {FilterRule, RuleAction, RuleCondition, RuleSet} from './filter-rule.js';
 
 /** A real filter file is a few KiB; anything near this is not one. */

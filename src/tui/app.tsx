@@ -5,11 +5,11 @@
  */
 import {Box, Text, useInput, useStdout} from 'ink';
 import {useRef, useState} from 'react';
-import type {EngineControls} from '../core/controls.js';
-import type {StatsStore} from '../core/stats.js';
+import type {EngineControls} from '../contracts/controls.js';
+import type {StatsStore} from '../engine/stats.js';
 import EventLog from './components/event-log.js';
 import Finish, {finishLines, rowsOf} from './components/finish.js';
-import type {FinishInfo} from './components/finish.js';
+import type {FinishInfo} from '../app/finish-info.js';
 import FolderTable from './components/folder-table.js';
 import Help from './components/help.js';
 import Progress from './components/progress.js';

@@ -4,10 +4,9 @@
  */
 import {Box, Text, useStdout} from 'ink';
 import {useEffect, useState} from 'react';
-import type {StatsSnapshot} from '../core/stats.js';
+import type {FleetRow} from '../app/presenter.js';
 import {bar, fit, formatBytes, formatCount} from './format.js';
 
-export type FleetRow = Readonly<{id: string; state: 'waiting' | 'running' | 'ok' | 'failed' | 'interrupted'; snapshot?: StatsSnapshot; connections?: number}>;
 
 type Props = Readonly<{title: string; rows: () => readonly FleetRow[]; isFinal?: boolean}>;
 

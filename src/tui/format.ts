@@ -1,5 +1,5 @@
 /** Terminal text helpers for the TUI (re-exported from the CLI's formatting, plus a bar). */
-export {describeStop, formatBytes, formatCount, formatDuration, fit, plural} from '../cli/format.js';
+export {describeStop, formatBytes, formatCount, formatDuration, fit, plural} from '../util/format.js';
 
 /** A progress bar of `width` cells for a 0…1 fraction, using block characters (ASCII '#' when asked). */
 export function bar(fraction: number, width: number, ascii = false): string {

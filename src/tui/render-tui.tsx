@@ -6,15 +6,15 @@
  */
 import {render} from 'ink';
 import type {Instance} from 'ink';
-import type {EngineControls} from '../core/controls.js';
-import type {EngineEvent} from '../core/events.js';
-import type {StatsStore} from '../core/stats.js';
+import type {EngineControls} from '../contracts/controls.js';
+import type {EngineEvent} from '../contracts/events.js';
+import type {StatsStore} from '../engine/stats.js';
 import {MigrationApp} from './app.js';
 import {WizardScreen} from './wizard.js';
 import {FleetView} from './fleet.js';
-import type {FleetRow} from './fleet.js';
-import type {WizardServices} from './wizard-services.js';
-import type {FinishInfo} from './components/finish.js';
+import type {FleetRow} from '../app/presenter.js';
+import type {WizardServices} from '../app/wizard-services.js';
+import type {FinishInfo} from '../app/finish-info.js';
 
 export type TuiReporter = Readonly<{
 	onEvent(event: EngineEvent): void;

@@ -8,14 +8,14 @@ import {Box, Text, useApp} from 'ink';
 import {useCallback, useState} from 'react';
 import {MigrationApp} from './app.js';
 import {plural} from './format.js';
-import type {FinishInfo} from './components/finish.js';
+import type {FinishInfo} from '../app/finish-info.js';
 import {AccountStep} from './steps/account-step.js';
 import {BackupStep} from './steps/backup-step.js';
 import {ConfirmStep} from './steps/confirm-step.js';
 import {FindStep} from './steps/find-step.js';
 import {FoldersStep} from './steps/folders-step.js';
 import {RulesStep} from './steps/rules-step.js';
-import type {Account, ConnectionReport, FolderRule, PlannedFolder, RulesChoice, RulesPreview, RunningMigration, StoreDetails, WizardServices} from './wizard-services.js';
+import type {Account, ConnectionReport, FolderRule, PlannedFolder, RulesChoice, RulesPreview, RunningMigration, StoreDetails, WizardServices} from '../app/wizard-services.js';
 
 type Props = Readonly<{services: WizardServices; defaultBackupDir: string; connections?: number}>;
 

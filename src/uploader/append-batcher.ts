@@ -19,8 +19,8 @@
  * A signal that aborts before the batch is sent takes the message out (it is rejected as ABORTED); once sent,
  * the command runs to its end (an IMAP command cannot be withdrawn).
  */
-import {MailshiftError} from '../core/errors.js';
-import type {AppendReceipt, UploadJob} from '../core/types.js';
+import {MailshiftError} from '../contracts/errors.js';
+import type {AppendReceipt, UploadJob} from '../contracts/types.js';
 
 export type BatcherOptions = Readonly<{
 	maxMessages: number;

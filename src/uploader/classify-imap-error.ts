@@ -7,7 +7,7 @@
  * ('NO'/'BAD'), `responseText`, and `code` (ETHROTTLE with `throttleReset`, NoConnection, EConnectionClosed,
  * ETIMEOUT …); socket/DNS/TLS errors pass through with Node's codes.
  */
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 
 /** What we were doing when the error happened: the same code means different things (servers.md §4). */
 export type ImapContext = 'connect' | 'append' | 'mailbox' | 'other';

@@ -12,10 +12,10 @@
  * - `logger: false`: imapflow's default pino logger writes to stdout (packages.md §4).
  */
 import {ImapFlow} from 'imapflow';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import {classifyImapError, lacksLoginMechanism} from './classify-imap-error.js';
 import type {ImapTarget} from './imap-target.js';
-import type {TokenSource} from '../config/oauth-token.js';
+import type {TokenSource} from '../contracts/token-source.js';
 import {describeTarget} from './imap-target.js';
 import {pinnedTransport} from './tls-pin.js';
 

@@ -3,10 +3,11 @@
  * and writes nothing: no CREATE, no SUBSCRIBE, no SELECT, no APPEND. Without a server (`--dry-run` and no
  * `--to`) it plans against the most common layout: '/' delimiter, no prefix, no special-use mailboxes.
  */
-import {MailshiftError} from '../core/errors.js';
-import type {AppendReceipt, UploadJob} from '../core/types.js';
-import type {ServerLayout} from '../mapper/folder-map.js';
-import type {EnsuredMailbox, MailboxState, MailSink} from './mail-sink.js';
+import {MailshiftError} from '../contracts/errors.js';
+import type {AppendReceipt, UploadJob} from '../contracts/types.js';
+import type {ServerLayout} from '../contracts/server-layout.js';
+import type {EnsuredMailbox, MailboxState, MailSink} from '../contracts/mail-sink.js';
+import type {MailboxIndex} from '../contracts/mailbox-index.js';
 import {ServerIndex} from './server-index.js';
 
 export const DEFAULT_LAYOUT: ServerLayout = {delimiter: '/', prefix: '', specialUse: new Map()};
@@ -14,7 +15,7 @@ export const DEFAULT_LAYOUT: ServerLayout = {delimiter: '/', prefix: '', special
 export class DryRunSink implements MailSink {
 	readonly #inner: MailSink | undefined;
 	readonly #existing: Set<string>;
-	readonly #indexes = new Map<string, Promise<ServerIndex>>();
+	readonly #indexes = new Map<string, Promise<MailboxIndex>>();
 
 	constructor(inner?: MailSink) {
 		this.#inner = inner;
@@ -44,7 +45,7 @@ export class DryRunSink implements MailSink {
 		return {exists: index.unclaimed, uidValidity: index.uidValidity, permanentFlags: await this.permanentFlags()};
 	}
 
-	loadIndex(path: string, signal?: AbortSignal): Promise<ServerIndex> {
+	loadIndex(path: string, signal?: AbortSignal): Promise<MailboxIndex> {
 		let cached = this.#indexes.get(path);
 		if (!cached) {
 			const inner = this.#inner;

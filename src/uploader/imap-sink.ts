@@ -19,20 +19,19 @@
  *   cut the batches shrink (halved, down to single messages) and grow back once batches get through again.
  */
 import type {ImapFlow, ListResponse} from 'imapflow';
-import {MailshiftError} from '../core/errors.js';
-import type {AppendReceipt, UploadJob} from '../core/types.js';
-import type {ServerLayout} from '../mapper/folder-map.js';
-import type {Role} from '../mapper/special-folders.js';
+import {MailshiftError} from '../contracts/errors.js';
+import type {AppendReceipt, UploadJob} from '../contracts/types.js';
+import type {Role, ServerLayout} from '../contracts/server-layout.js';
 import {ROLE_ATTRIBUTE} from '../mapper/special-folders.js';
 import {classifyImapError} from './classify-imap-error.js';
 import {ConnectionPool} from './connection-pool.js';
 import type {PoolOptions} from './connection-pool.js';
 import {describeTarget} from './imap-target.js';
-import type {EnsuredMailbox, MailboxState, MailSink, Quota} from './mail-sink.js';
+import type {EnsuredMailbox, MailboxState, MailSink, Quota} from '../contracts/mail-sink.js';
 import {ServerIndex} from './server-index.js';
 import {AppendBatcher} from './append-batcher.js';
 import {multiAppend} from './multi-append.js';
-import type {ServerCopy} from './server-index.js';
+import type {ServerCopy} from '../contracts/mailbox-index.js';
 import {firstHeader, normalizeMessageId, parseHeaders} from '../mapper/headers.js';
 import {headerBlock, headerDigest, REWRITE_WORDING, rewriteEvidence} from '../mapper/fingerprint.js';
 import {encode8bitHeaders, has8bitHeader} from '../mapper/encode-8bit-headers.js';

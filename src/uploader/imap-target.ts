@@ -2,7 +2,7 @@
  * Where and how to connect: parsed from `imaps://user@host[:port]` / `imap://user@host[:port]`.
  * Passwords are never part of the URL (they would land in shell history and process lists).
  */
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 
 export type ImapTarget = Readonly<{
 	host: string;

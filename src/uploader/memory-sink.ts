@@ -2,10 +2,10 @@
  * MemorySink: an in-memory MailSink for engine tests (and a reference for the sink contract). Stores every
  * appended job; can be told to fail chosen messages or to hold appends until released.
  */
-import {MailshiftError} from '../core/errors.js';
-import type {AppendReceipt, UploadJob} from '../core/types.js';
-import type {ServerLayout} from '../mapper/folder-map.js';
-import type {EnsuredMailbox, MailSink} from './mail-sink.js';
+import {MailshiftError} from '../contracts/errors.js';
+import type {AppendReceipt, UploadJob} from '../contracts/types.js';
+import type {ServerLayout} from '../contracts/server-layout.js';
+import type {EnsuredMailbox, MailSink} from '../contracts/mail-sink.js';
 
 export type MemorySinkOptions = Readonly<{
 	layout?: ServerLayout;

@@ -20,7 +20,7 @@
  */
 import type {ImapFlow} from 'imapflow';
 import {formatFlag, formatInternalDate, wireMailboxName} from './imap-syntax.js';
-import type {AppendReceipt, UploadJob} from '../core/types.js';
+import type {AppendReceipt, UploadJob} from '../contracts/types.js';
 
 type Attribute = Readonly<{type: 'ATOM' | 'STRING' | 'LITERAL'; value: string | Buffer; isLiteral8?: boolean}> | ReadonlyArray<Readonly<{type: 'ATOM'; value: string}>>;
 type ExecResponse = {response?: {attributes?: Array<{section?: Array<{value?: unknown}>}>}; next?: () => void};

@@ -12,11 +12,11 @@
  * - Every wait ends when `append`'s signal aborts (a stop): the message is then not sent (ABORTED), so a stop
  *   never waits for the pacer, however far the buckets are in debt.
  */
-import {MailshiftError} from '../core/errors.js';
-import type {AppendReceipt, UploadJob} from '../core/types.js';
-import type {ServerLayout} from '../mapper/folder-map.js';
-import type {EnsuredMailbox, MailboxState, MailSink, Quota} from './mail-sink.js';
-import type {ServerIndex} from './server-index.js';
+import {MailshiftError} from '../contracts/errors.js';
+import type {AppendReceipt, UploadJob} from '../contracts/types.js';
+import type {ServerLayout} from '../contracts/server-layout.js';
+import type {EnsuredMailbox, MailboxState, MailSink, Quota} from '../contracts/mail-sink.js';
+import type {MailboxIndex} from '../contracts/mailbox-index.js';
 
 export type PacingOptions = Readonly<{
 	/** Messages per second. @default unlimited */
@@ -90,7 +90,7 @@ export class PacedSink implements MailSink {
 	}
 
 	mailboxState?: (path: string, signal?: AbortSignal) => Promise<MailboxState>;
-	loadIndex?: (path: string, signal?: AbortSignal, options?: Readonly<{headerDigests?: boolean}>) => Promise<ServerIndex>;
+	loadIndex?: (path: string, signal?: AbortSignal, options?: Readonly<{headerDigests?: boolean}>) => Promise<MailboxIndex>;
 	quota?: (signal?: AbortSignal) => Promise<Quota | undefined>;
 	setConnections?: (n: number) => void;
 	appendWindow?: () => number;

@@ -26,26 +26,12 @@
  */
 import {createHash} from 'node:crypto';
 import {applyRewrite, possibleRewrites, rewriteEvidence} from '../mapper/fingerprint.js';
-import type {ServerRewrite} from '../mapper/fingerprint.js';
-
-export type ServerCopy = Readonly<{
-	uid: number; size: number; internalDate: Date; messageId: string | undefined; flags?: ReadonlySet<string>;
-	/** sha256 of the stored header block (BODY[HEADER]), when the index was loaded with digests (verify). */
-	headerDigest?: string;
-	/** Normalized Date/From/Subject of the stored copy (fingerprint.ts `rewriteEvidence`), for rule 4. */
-	evidence?: string;
-}>;
-
-export type Candidate = Readonly<{messageId?: string | undefined; content: Buffer; internalDate: Date}>;
-
-export type MatchKind = 'exact' | 'similar' | 'bytes' | 'rewritten';
-
-export type Claim = Readonly<{uid: number; kind: MatchKind; copy: ServerCopy; rewrite?: ServerRewrite}>;
+import type {Candidate, Claim, MailboxIndex, MatchKind, ServerCopy, ServerRewrite} from '../contracts/mailbox-index.js';
 
 const SIMILAR_SIZE = 2048;
 const SIMILAR_TIME_MS = 36 * 3600_000;
 
-export class ServerIndex {
+export class ServerIndex implements MailboxIndex {
 	readonly mailbox: string;
 	readonly uidValidity: bigint | undefined;
 	readonly #byMid = new Map<string, ServerCopy[]>();

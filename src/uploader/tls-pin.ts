@@ -12,7 +12,7 @@ import {readFileSync} from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import type {ImapFlowOptions} from 'imapflow';
-import {MailshiftError} from '../core/errors.js';
+import {MailshiftError} from '../contracts/errors.js';
 import type {ImapTarget} from './imap-target.js';
 
 type Transport = NonNullable<ImapFlowOptions['transport']>;

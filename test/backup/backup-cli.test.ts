@@ -18,11 +18,11 @@ import {readManifest} from '../../src/backup/manifest.js';
 import type {ManifestSource} from '../../src/backup/manifest.js';
 import {digestTree} from '../../src/backup/source-digest.js';
 import {verifyBackup} from '../../src/backup/verify-backup.js';
-import {runBackupCommand} from '../../src/cli/run-backup.js';
-import type {CliIo} from '../../src/cli/run-migrate.js';
-import {EngineControls} from '../../src/core/controls.js';
-import {MailshiftError} from '../../src/core/errors.js';
-import {MaildirStore} from '../../src/readers/maildir-store.js';
+import {runBackupCommand} from '../../src/app/backup.js';
+import type {CliIo} from '../../src/app/migrate.js';
+import {EngineControls} from '../../src/contracts/controls.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
+import {MaildirStore} from '../../src/readers/maildir/maildir-store.js';
 import {sampleMessages, writeSampleMaildir, writeSampleThunderbird} from '../../src/testing/sample-store.js';
 import {REPO_ROOT} from '../helpers/run-cli.js';
 

@@ -1,11 +1,11 @@
-/** Output layouts (src/backup/backup-layout.ts) and the mbox record format (src/backup/mbox-writer.ts): pure functions. */
+/** Output layouts (src/backup/backup-layout.ts) and the mbox record format (src/backup/writers/mbox-writer.ts): pure functions. */
 import assert from 'node:assert/strict';
 import {Readable} from 'node:stream';
 import {describe, test} from 'node:test';
 import {dovecotKeywordsText, emlFileName, maildirFileName, maildirFlagLetters, maildirKeywords, maildirUniqueName, parseDovecotKeywords, placeFolders} from '../../src/backup/backup-layout.js';
-import {asctime, decodeMboxRecord, encodeMboxRecord} from '../../src/backup/mbox-writer.js';
-import {splitMbox} from '../../src/readers/mbox-splitter.js';
-import type {MboxEntry} from '../../src/readers/mbox-splitter.js';
+import {asctime, decodeMboxRecord, encodeMboxRecord} from '../../src/backup/writers/mbox-writer.js';
+import {splitMbox} from '../../src/readers/mbox/mbox-splitter.js';
+import type {MboxEntry} from '../../src/readers/mbox/mbox-splitter.js';
 
 describe('Maildir info letters', () => {
 	const rows: ReadonlyArray<readonly [readonly string[], string]> = [

@@ -16,9 +16,9 @@ import type {BackupFormat} from '../../src/backup/backup-layout.js';
 import {StoreBackupSource} from '../../src/backup/backup-source.js';
 import {readManifest} from '../../src/backup/manifest.js';
 import {verifyBackup} from '../../src/backup/verify-backup.js';
-import {EngineControls} from '../../src/core/controls.js';
+import {EngineControls} from '../../src/contracts/controls.js';
 import {openSource} from '../../src/readers/open-source.js';
-import type {ReaderProblem} from '../../src/readers/source-store.js';
+import type {ReaderProblem} from '../../src/contracts/source-store.js';
 
 const OST = fileURLToPath(new URL('../../node_modules/pst-extractor/example/testdata/pstextractortest@outlook.com.ost', import.meta.url));
 

@@ -14,13 +14,13 @@ import type {BackupOptions, BackupSummary} from '../../src/backup/backup-engine.
 import {StoreBackupSource} from '../../src/backup/backup-source.js';
 import {readManifest} from '../../src/backup/manifest.js';
 import {verifyBackup} from '../../src/backup/verify-backup.js';
-import {runBackupCommand} from '../../src/cli/run-backup.js';
-import type {CliIo} from '../../src/cli/run-migrate.js';
-import {EngineControls} from '../../src/core/controls.js';
-import {MailshiftError} from '../../src/core/errors.js';
-import type {SourceMessage} from '../../src/core/types.js';
+import {runBackupCommand} from '../../src/app/backup.js';
+import type {CliIo} from '../../src/app/migrate.js';
+import {EngineControls} from '../../src/contracts/controls.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
 import {openSource} from '../../src/readers/open-source.js';
-import type {SourceFolder, SourceStore} from '../../src/readers/source-store.js';
+import type {SourceFolder, SourceStore} from '../../src/contracts/source-store.js';
 import {sampleMessages, writeSampleMaildir, writeSampleThunderbird} from '../../src/testing/sample-store.js';
 
 function captureIo(): {io: CliIo; stdout: () => string; stderr: () => string} {

@@ -19,12 +19,12 @@ import type {BackupManifest} from '../../src/backup/manifest.js';
 import {readManifest} from '../../src/backup/manifest.js';
 import {clashKey} from '../../src/backup/safe-path.js';
 import {verifyBackup} from '../../src/backup/verify-backup.js';
-import {EngineControls} from '../../src/core/controls.js';
-import type {SourceMessage} from '../../src/core/types.js';
-import {MaildirStore} from '../../src/readers/maildir-store.js';
-import {MboxStore} from '../../src/readers/mbox-store.js';
-import type {SourceFolder, SourceStore} from '../../src/readers/source-store.js';
-import {folderLabel} from '../../src/readers/source-store.js';
+import {EngineControls} from '../../src/contracts/controls.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
+import {MaildirStore} from '../../src/readers/maildir/maildir-store.js';
+import {MboxStore} from '../../src/readers/mbox/mbox-store.js';
+import type {SourceFolder, SourceStore} from '../../src/contracts/source-store.js';
+import {folderLabel} from '../../src/contracts/source-store.js';
 
 /** Directory names (fs layout below the root Maildir) → the folder name the Maildir reader gives them. */
 const ON_DISK: ReadonlyArray<readonly [dir: string, name: readonly string[]]> = [

@@ -13,7 +13,7 @@ import type {BackupFormat} from '../../src/backup/backup-layout.js';
 import {StoreBackupSource} from '../../src/backup/backup-source.js';
 import {readManifest} from '../../src/backup/manifest.js';
 import {verifyBackup} from '../../src/backup/verify-backup.js';
-import {EngineControls} from '../../src/core/controls.js';
+import {EngineControls} from '../../src/contracts/controls.js';
 import {sampleMessages, writeSampleMaildir} from '../../src/testing/sample-store.js';
 
 async function backup(sourcePath: string, out: string, format: BackupFormat, force = false): Promise<Awaited<ReturnType<typeof runBackup>>> {

@@ -5,7 +5,7 @@ import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {formatPlanProblems, parsePlanText, validatePlan} from '../../src/batch/batch-plan.js';
 import {parseCredential} from '../../src/batch/credential.js';
-import {MailshiftError} from '../../src/core/errors.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
 
 describe('batch plan parsing and validation', () => {
 	let dir: string;

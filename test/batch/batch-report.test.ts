@@ -6,8 +6,8 @@ import {describe, test} from 'node:test';
 import {formatReportCsv, readBatchState, writeBatchState, writeReports} from '../../src/batch/batch-report.js';
 import type {RowResult} from '../../src/batch/batch-report.js';
 import {parseCsv} from '../../src/batch/csv.js';
-import {estimateSeconds, liveLine, redact} from '../../src/batch/run-batch.js';
-import {StatsStore} from '../../src/core/stats.js';
+import {estimateSeconds, liveLine, redact} from '../../src/app/batch.js';
+import {StatsStore} from '../../src/engine/stats.js';
 
 const result = (over: Partial<RowResult> = {}): RowResult => ({
 	id: 'r1', row: 2, source: '/m/a, b', url: 'imaps://alice@h:993', status: 'failed', found: 10, uploaded: 7, skipped: 1, failed: 2, bytes: 1234,

@@ -10,7 +10,7 @@ import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
-import {EXIT_CODE_DESCRIPTIONS} from '../../src/cli/exit-codes.js';
+import {EXIT_CODE_DESCRIPTIONS} from '../../src/contracts/exit-codes.js';
 import {editDistance} from '../../src/cli/main.js';
 import {argsFromSources, envNameOf} from '../../src/cli/option-sources.js';
 import {MIGRATE_OPTIONS, VERIFY_OPTIONS} from '../../src/cli/options.js';

@@ -1,7 +1,7 @@
 /** describeStop: what a stopped run left, in words shared by the CLI summary and the guided mode's finish screen. Pure. */
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {describeStop} from '../../src/cli/format.js';
+import {describeStop} from '../../src/util/format.js';
 
 const real = {dryRun: false};
 

@@ -1,9 +1,9 @@
 /** findDryRunBlocker: what a dry run found that the real run would stop or fail on, and its exit code. Pure. */
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {exitCodeFor} from '../../src/cli/exit-codes.js';
-import {describeResume, dryRunExitCode, findDryRunBlocker} from '../../src/cli/run-migrate.js';
-import type {Problem, Summary} from '../../src/core/types.js';
+import {exitCodeFor} from '../../src/contracts/exit-codes.js';
+import {describeResume, dryRunExitCode, findDryRunBlocker} from '../../src/app/migrate.js';
+import type {Problem, Summary} from '../../src/contracts/types.js';
 
 function summaryOf(bytes: number, problems: Problem[] = []): Summary {
 	return {dryRun: true, folders: [], found: 3, uploaded: 3, skipped: 0, failed: 0, bytes, elapsedMs: 10, interrupted: false, problems, problemsDropped: 0, skippedUnlisted: {}};

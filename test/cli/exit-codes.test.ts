@@ -1,9 +1,9 @@
-/** Exit codes are defined once (src/cli/exit-codes.ts); the README's table must say the same. */
+/** Exit codes are defined once (src/contracts/exit-codes.ts); the README's table must say the same. */
 import assert from 'node:assert/strict';
 import {readFile} from 'node:fs/promises';
 import {test} from 'node:test';
-import {EXIT_CODE_DESCRIPTIONS, ExitCode, exitCodeFor} from '../../src/cli/exit-codes.js';
-import type {ErrorCode} from '../../src/core/errors.js';
+import {EXIT_CODE_DESCRIPTIONS, ExitCode, exitCodeFor} from '../../src/contracts/exit-codes.js';
+import type {ErrorCode} from '../../src/contracts/errors.js';
 
 test('the README lists every exit code with the same words as the code', async () => {
 	const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');

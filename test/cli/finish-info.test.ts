@@ -7,10 +7,10 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
-import {ExitCode} from '../../src/cli/exit-codes.js';
-import {EngineControls} from '../../src/core/controls.js';
-import {StatsStore} from '../../src/core/stats.js';
-import {runMigrate} from '../../src/cli/run-migrate.js';
+import {ExitCode} from '../../src/contracts/exit-codes.js';
+import {EngineControls} from '../../src/contracts/controls.js';
+import {StatsStore} from '../../src/engine/stats.js';
+import {runMigrate} from '../../src/app/migrate.js';
 import {resolveMigrateConfig} from '../../src/config/resolve.js';
 import {captureIo} from '../helpers/run-main.js';
 

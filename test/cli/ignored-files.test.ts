@@ -8,8 +8,8 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {runMain} from '../helpers/run-main.js';
-import {ProblemRelay} from '../../src/core/problem-relay.js';
-import type {ReaderProblem} from '../../src/readers/source-store.js';
+import {ProblemRelay} from '../../src/engine/problem-relay.js';
+import type {ReaderProblem} from '../../src/contracts/source-store.js';
 
 describe('ignored files in a store', () => {
 	let dir: string;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import {EventEmitter} from 'node:events';
 import {describe, test} from 'node:test';
-import {EngineControls} from '../../src/core/controls.js';
+import {EngineControls} from '../../src/contracts/controls.js';
 import {InterruptRouter} from '../../src/cli/interrupt-router.js';
 import type {SignalHost} from '../../src/cli/interrupt-router.js';
 

@@ -10,9 +10,9 @@ import {after, before, describe, test} from 'node:test';
 
 import {resolveMigrateConfig} from '../../src/config/resolve.js';
 import type {MigrationConfig} from '../../src/config/config.js';
-import type {EngineResult} from '../../src/core/engine.js';
-import {MailshiftError} from '../../src/core/errors.js';
-import {filterFileFor, runRulesStep} from '../../src/cli/migrate-rules.js';
+import type {EngineResult} from '../../src/engine/run-migration.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
+import {filterFileFor, runRulesStep} from '../../src/app/migrate-rules.js';
 
 const FILTER = 'version="9"\nlogging="no"\nname="Invoices"\nenabled="yes"\ntype="17"\naction="Move to folder"\nactionValue="mailbox://nobody@Local%20Folders/Invoices"\ncondition="AND (subject,contains,invoice)"\n';
 

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
 import {PlainReporter} from '../../src/cli/reporters/plain.js';
-import type {EngineEvent} from '../../src/core/events.js';
-import {StatsStore} from '../../src/core/stats.js';
-import type {SourceRef} from '../../src/core/types.js';
+import type {EngineEvent} from '../../src/contracts/events.js';
+import {StatsStore} from '../../src/engine/stats.js';
+import type {SourceRef} from '../../src/contracts/types.js';
 
 class Clock {
 	now = 5_000_000;

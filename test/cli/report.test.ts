@@ -7,11 +7,11 @@ import {describe, test} from 'node:test';
 
 import {resolveMigrateConfig} from '../../src/config/resolve.js';
 import type {MigrationConfig} from '../../src/config/config.js';
-import {buildReport, buildVerifyReport, verifyReportOf, writeReport} from '../../src/cli/report.js';
-import type {VerifyResult} from '../../src/core/verify.js';
-import type {EngineResult} from '../../src/core/engine.js';
-import {MailshiftError} from '../../src/core/errors.js';
-import type {Summary} from '../../src/core/types.js';
+import {buildReport, buildVerifyReport, verifyReportOf, writeReport} from '../../src/app/report.js';
+import type {VerifyResult} from '../../src/engine/verify.js';
+import type {EngineResult} from '../../src/engine/run-migration.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
+import type {Summary} from '../../src/contracts/types.js';
 import {classifyImapError} from '../../src/uploader/classify-imap-error.js';
 
 const PASSWORD = 'S3cret-never-in-reports';

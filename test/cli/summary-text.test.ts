@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
-import {formatSummary} from '../../src/cli/summary-text.js';
-import type {FolderSummary, Problem, Summary} from '../../src/core/types.js';
-import {displayWidth, fit} from '../../src/cli/format.js';
+import {formatSummary} from '../../src/app/summary-text.js';
+import type {FolderSummary, Problem, Summary} from '../../src/contracts/types.js';
+import {displayWidth, fit} from '../../src/util/format.js';
 
 function summaryOf(over: Partial<Summary> = {}): Summary {
 	return {

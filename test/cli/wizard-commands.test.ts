@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {test} from 'node:test';
-import {wizardCommands} from '../../src/cli/wizard-services.js';
+import {wizardCommands} from '../../src/app/create-wizard-services.js';
 
 /** What `sh` passes to the command, one argument per element. */
 const argvOf = (command: string): string[] =>

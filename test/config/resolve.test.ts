@@ -8,7 +8,7 @@ import {describe, test} from 'node:test';
 
 import type {MigrateArgs} from '../../src/config/resolve.js';
 import {resolveMigrateConfig} from '../../src/config/resolve.js';
-import {MailshiftError} from '../../src/core/errors.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
 
 const BASE: MigrateArgs = {source: 'mail/Inbox.mbox', to: 'imaps://alice@imap.example.com'};
 

@@ -11,7 +11,7 @@ import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
 import {promptHidden, resolvePassword} from '../../src/config/secrets.js';
-import {MailshiftError} from '../../src/core/errors.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
 
 class FakeTty extends EventEmitter {
 	isTTY = true;

@@ -6,16 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {EngineControls} from '../../src/core/controls.js';
-import {runMigration} from '../../src/core/engine.js';
-import type {EngineOptions} from '../../src/core/engine.js';
-import {MailshiftError} from '../../src/core/errors.js';
-import {ProblemRelay} from '../../src/core/problem-relay.js';
-import type {SourceMessage} from '../../src/core/types.js';
-import {isVerifyClean, runVerify} from '../../src/core/verify.js';
-import type {VerifyOptions} from '../../src/core/verify.js';
+import {EngineControls} from '../../src/contracts/controls.js';
+import {runMigration} from '../../src/engine/run-migration.js';
+import type {EngineOptions} from '../../src/engine/run-migration.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
+import {ProblemRelay} from '../../src/engine/problem-relay.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
+import {isVerifyClean, runVerify} from '../../src/engine/verify.js';
+import type {VerifyOptions} from '../../src/engine/verify.js';
 import {applyRewrite} from '../../src/mapper/fingerprint.js';
-import type {SourceFolder, SourceStore} from '../../src/readers/source-store.js';
+import type {SourceFolder, SourceStore} from '../../src/contracts/source-store.js';
 import {RewritingServerSink} from '../helpers/rewriting-server-sink.js';
 
 const ENGINE: EngineOptions = {dryRun: false, includeTrashed: false, connections: 2, folderMap: {}, fallbackDate: new Date(Date.UTC(2020, 0, 1))};

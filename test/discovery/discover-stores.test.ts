@@ -3,8 +3,8 @@ import {Writable} from 'node:stream';
 import {after, describe, test} from 'node:test';
 
 import {describeStores} from '../../src/cli/run-discover.js';
-import {createWizardServices} from '../../src/cli/wizard-services.js';
-import type {CliIo} from '../../src/cli/run-migrate.js';
+import {createWizardServices} from '../../src/app/create-wizard-services.js';
+import type {CliIo} from '../../src/app/migrate.js';
 import {discoverStores, NOT_READABLE_YET} from '../../src/discovery/discover-stores.js';
 import type {DiscoveredStore} from '../../src/discovery/discover-stores.js';
 import {isSourceKind} from '../../src/readers/open-source.js';

@@ -1,6 +1,6 @@
 /**
  * The CLI's user errors, run for real: each gives one clear sentence naming the thing and what to do,
- * the documented exit code (src/cli/exit-codes.ts), and no stack trace. Server-side refusals of single
+ * the documented exit code (src/contracts/exit-codes.ts), and no stack trace. Server-side refusals of single
  * messages are reported and the run continues.
  */
 import assert from 'node:assert/strict';

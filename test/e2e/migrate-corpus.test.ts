@@ -14,7 +14,7 @@ import {readdir, readFile, rm, mkdtemp} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
-import {MboxStore} from '../../src/readers/mbox-store.js';
+import {MboxStore} from '../../src/readers/mbox/mbox-store.js';
 import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {crlf, readAccount} from '../helpers/imap-readback.js';

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
-import type {UploadJob} from '../../src/core/types.js';
+import type {UploadJob} from '../../src/contracts/types.js';
 import {ImapSink} from '../../src/uploader/imap-sink.js';
 import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
 
-import type {ServerLayout} from '../../src/mapper/folder-map.js';
+import type {ServerLayout} from '../../src/contracts/server-layout.js';
 import {ManageSieveClient} from '../../src/rules/managesieve-client.js';
 import {folderTargetResolver} from '../../src/rules/rule-target.js';
 import {installScript} from '../../src/rules/sieve-install.js';

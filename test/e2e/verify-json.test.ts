@@ -1,4 +1,4 @@
-/** `mailshift verify --json` prints the verify report (cli/report.ts) as one JSON object, the same one --report writes. */
+/** `mailshift verify --json` prints the verify report (app/report.ts) as one JSON object, the same one --report writes. */
 import assert from 'node:assert/strict';
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';

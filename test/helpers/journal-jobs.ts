@@ -1,5 +1,5 @@
 /** UploadJobs for journal tests: the journal stores the ref, mailbox, Message-ID, fingerprint and size only. */
-import type {UploadJob} from '../../src/core/types.js';
+import type {UploadJob} from '../../src/contracts/types.js';
 
 /** A job for source message `key` of `folder`, bound for `mailbox`; `key` also names its bytes and fingerprint. */
 export function uploadJob(key: string, folder = 'Inbox', mailbox = 'INBOX', messageId?: string): UploadJob {

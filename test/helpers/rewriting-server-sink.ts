@@ -5,11 +5,11 @@
  * replaces raw 8-bit header bytes with X; see fingerprint.ts).
  */
 import {createHash} from 'node:crypto';
-import type {AppendReceipt, UploadJob} from '../../src/core/types.js';
+import type {AppendReceipt, UploadJob} from '../../src/contracts/types.js';
 import {headerBlock, rewriteEvidence} from '../../src/mapper/fingerprint.js';
 import {firstHeader, normalizeMessageId, parseHeaders} from '../../src/mapper/headers.js';
-import type {ServerLayout} from '../../src/mapper/folder-map.js';
-import type {EnsuredMailbox, MailboxState, MailSink} from '../../src/uploader/mail-sink.js';
+import type {ServerLayout} from '../../src/contracts/server-layout.js';
+import type {EnsuredMailbox, MailboxState, MailSink} from '../../src/contracts/mail-sink.js';
 import {ServerIndex} from '../../src/uploader/server-index.js';
 
 export type Stored = {uid: number; content: Buffer; flags: readonly string[]; internalDate: Date};

@@ -4,7 +4,7 @@
  */
 import {PassThrough} from 'node:stream';
 import {main} from '../../src/cli/main.js';
-import type {CliIo} from '../../src/cli/run-migrate.js';
+import type {CliIo} from '../../src/app/migrate.js';
 
 export type Captured = Readonly<{code: number; stdout: string; stderr: string}>;
 

@@ -12,7 +12,7 @@ import {join} from 'node:path';
 import {createInterface} from 'node:readline';
 import {describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
-import type {JournalRun} from '../../src/journal/journal.js';
+import type {JournalRun} from '../../src/contracts/journal.js';
 import {journalRun} from '../../src/journal/journal-location.js';
 import {SqliteJournal, type OpenJournalOptions} from '../../src/journal/sqlite-journal.js';
 import {parseImapUrl} from '../../src/uploader/imap-target.js';

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
-import type {FolderMapOptions, FolderPlan, ServerLayout} from '../../src/mapper/folder-map.js';
+import type {FolderMapOptions, FolderPlan} from '../../src/mapper/folder-map.js';
+import type {ServerLayout} from '../../src/contracts/server-layout.js';
 import {globToRegExp, parseMapRule, planFolders} from '../../src/mapper/folder-map.js';
 import {roleOfName} from '../../src/mapper/special-folders.js';
-import type {SourceFolder} from '../../src/readers/source-store.js';
+import type {SourceFolder} from '../../src/contracts/source-store.js';
 
 // Server layouts as the sink reads them (NAMESPACE + LIST); one per family of real servers.
 /** Dovecot defaults: '/' delimiter, no prefix, SPECIAL-USE mailboxes with the usual names. */

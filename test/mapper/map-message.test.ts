@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
 import {describe, test} from 'node:test';
 
-import type {SourceMessage} from '../../src/core/types.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
 import type {MapOptions, Mapped, Skip} from '../../src/mapper/map-message.js';
 import {isSkip, mapMessage} from '../../src/mapper/map-message.js';
 

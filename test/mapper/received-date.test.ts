@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
-import type {SourceMessage} from '../../src/core/types.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
 import {parseHeaders} from '../../src/mapper/headers.js';
 import {chooseReceivedDate, receivedHeaderDate} from '../../src/mapper/received-date.js';
 

@@ -13,13 +13,13 @@ import {basename, dirname, join, resolve} from 'node:path';
 import {after, describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 
-import {MailshiftError} from '../../src/core/errors.js';
-import type {SourceMessage} from '../../src/core/types.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
 import {AppleMailStore} from '../../src/readers/apple-mail/apple-mail-store.js';
 import {emlxFlags, parseEmlx} from '../../src/readers/apple-mail/emlx-file.js';
 import {restoreAttachments} from '../../src/readers/apple-mail/partial-attachments.js';
 import {detectSourceKind, openSource} from '../../src/readers/open-source.js';
-import type {ReaderProblem, SourceStore} from '../../src/readers/source-store.js';
+import type {ReaderProblem, SourceStore} from '../../src/contracts/source-store.js';
 import {emlx, mailText} from '../helpers/make-apple-mail.js';
 
 const corpus = resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared/corpus/emlx');

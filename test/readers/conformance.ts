@@ -1,7 +1,7 @@
 /**
  * The SourceStore conformance suite (issue #13; rclone's `fstests` is the model): the same contract tests, run
  * over any reader, so a new store kind gets them by adding one fixture to conformance.test.ts. The contract is
- * the doc comment of src/readers/source-store.ts; each test below checks one sentence of it:
+ * the doc comment of src/contracts/source-store.ts; each test below checks one sentence of it:
  * - listFolders is side-effect free and stable: two opens list the same folder paths in the same order, every
  *   path is non-empty, a count (when given) equals the number of messages read, and reading changes no file;
  * - keys are stable and unique: two full reads of an unchanged store give the same (folder, key) list in the
@@ -22,10 +22,10 @@ import {promises as fs} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
-import {MailshiftError} from '../../src/core/errors.js';
-import type {SourceMessage} from '../../src/core/types.js';
-import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../../src/readers/source-store.js';
-import {folderLabel} from '../../src/readers/source-store.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
+import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../../src/contracts/source-store.js';
+import {folderLabel} from '../../src/contracts/source-store.js';
 
 /** The contract checks, by name: a fixture marks one as `todo` with the reason when its reader fails it. */
 export type ConformanceCheck = 'folders' | 'keys' | 'abort' | 'corrupt' | 'close';
@@ -149,7 +149,7 @@ export function sourceStoreConformance(kind: string, setup: () => Promise<{fixtu
 				assert.equal(message.ref.folder, folderLabel(folder.path), `${where}: ref.folder is the folder's label`);
 				assert.ok(message.ref.key.length > 0, `${where}: a non-empty key`);
 				assert.ok(message.ref.location.length > 0, `${where}: a location`);
-				// A non-mail item (a contact, a calendar item) is yielded to be counted, with empty `raw` (core/types.ts).
+				// A non-mail item (a contact, a calendar item) is yielded to be counted, with empty `raw` (contracts/types.ts).
 				if (message.skipHint !== 'not-mail') assert.ok(message.raw.length > 0, `${where}: non-empty content`);
 				const flags: unknown = message.flags;
 				assert.ok(flags instanceof Set || Array.isArray(flags), `${where}: flags are a Set or an array`);

@@ -13,11 +13,11 @@ import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 
-import {MailshiftError} from '../../src/core/errors.js';
-import type {SourceMessage} from '../../src/core/types.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
 import {DbxStore} from '../../src/readers/dbx/dbx-store.js';
 import {detectSourceKind} from '../../src/readers/open-source.js';
-import type {ReaderProblem, SourceFolder} from '../../src/readers/source-store.js';
+import type {ReaderProblem, SourceFolder} from '../../src/contracts/source-store.js';
 import {foldersDbx, messageDbx} from '../helpers/make-dbx.js';
 
 const run = promisify(execFile);

@@ -10,11 +10,11 @@ import {basename, dirname, join, resolve} from 'node:path';
 import {after, describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 
-import {MailshiftError} from '../../src/core/errors.js';
-import type {SourceMessage} from '../../src/core/types.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
 import {EmlFolderStore} from '../../src/readers/eml/eml-folder-store.js';
 import {detectSourceKind, openSource} from '../../src/readers/open-source.js';
-import type {ReaderProblem, SourceStore} from '../../src/readers/source-store.js';
+import type {ReaderProblem, SourceStore} from '../../src/contracts/source-store.js';
 
 const corpus = resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared/corpus/eml');
 const roots: string[] = [];

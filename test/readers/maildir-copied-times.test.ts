@@ -11,11 +11,11 @@ import {join, resolve} from 'node:path';
 import {after, describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 
-import type {SourceMessage} from '../../src/core/types.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
 import {parseHeaders} from '../../src/mapper/headers.js';
 import {chooseReceivedDate} from '../../src/mapper/received-date.js';
-import {MaildirStore} from '../../src/readers/maildir-store.js';
-import type {ReaderProblem} from '../../src/readers/source-store.js';
+import {MaildirStore} from '../../src/readers/maildir/maildir-store.js';
+import type {ReaderProblem} from '../../src/contracts/source-store.js';
 import {writeRawTree} from '../helpers/raw-tree.js';
 import type {RawFile} from '../helpers/raw-tree.js';
 import {runCli} from '../helpers/run-cli.js';

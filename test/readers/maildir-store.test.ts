@@ -9,11 +9,11 @@ import {basename, join, resolve} from 'node:path';
 import {describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 
-import {MailshiftError} from '../../src/core/errors.js';
-import type {SourceMessage} from '../../src/core/types.js';
-import {looksLikeMaildir, MaildirStore} from '../../src/readers/maildir-store.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
+import {looksLikeMaildir, MaildirStore} from '../../src/readers/maildir/maildir-store.js';
 import {decodeMutf7} from '../../src/readers/mutf7.js';
-import type {ReaderProblem, SourceFolder} from '../../src/readers/source-store.js';
+import type {ReaderProblem, SourceFolder} from '../../src/contracts/source-store.js';
 import {maildirDirs, makeTree, sampleMessage} from '../helpers/make-maildir.js';
 import type {TempTree, TreeSpec} from '../helpers/make-maildir.js';
 

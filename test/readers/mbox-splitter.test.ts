@@ -6,8 +6,8 @@ import {Readable} from 'node:stream';
 import {describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 
-import {parseFromLine, sniffMbox, splitMbox, suspectedMerges} from '../../src/readers/mbox-splitter.js';
-import type {MboxEntry} from '../../src/readers/mbox-splitter.js';
+import {parseFromLine, sniffMbox, splitMbox, suspectedMerges} from '../../src/readers/mbox/mbox-splitter.js';
+import type {MboxEntry} from '../../src/readers/mbox/mbox-splitter.js';
 import {bytes, chunked, collect, fromLine, makeMessage, quoteMboxrd, seededRandom, writeMboxrd} from '../helpers/make-mbox.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

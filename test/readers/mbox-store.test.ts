@@ -5,10 +5,10 @@ import {dirname, join, resolve} from 'node:path';
 import {describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 
-import {isMailshiftError} from '../../src/core/errors.js';
-import type {SourceMessage} from '../../src/core/types.js';
-import {MboxStore, looksLikeMbox} from '../../src/readers/mbox-store.js';
-import type {ReaderProblem, SourceFolder} from '../../src/readers/source-store.js';
+import {isMailshiftError} from '../../src/contracts/errors.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
+import {MboxStore, looksLikeMbox} from '../../src/readers/mbox/mbox-store.js';
+import type {ReaderProblem, SourceFolder} from '../../src/contracts/source-store.js';
 import {bytes, collect, fromLine, makeMessage, makeTempDir, writeMboxrd} from '../helpers/make-mbox.js';
 import type {TempDir} from '../helpers/make-mbox.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
-import {mboxStatus} from '../../src/readers/mozilla-status.js';
+import {mboxStatus} from '../../src/readers/mbox/mozilla-status.js';
 
 const message = (...headers: string[]): Buffer => Buffer.from(`${headers.join('\n')}\n\nBody.\n`, 'latin1');
 const flagsOf = (...headers: string[]): string[] => [...mboxStatus(message(...headers)).flags].sort();

@@ -15,13 +15,13 @@ import {fileURLToPath} from 'node:url';
 
 import PostalMime from 'postal-mime';
 
-import {MailshiftError} from '../../src/core/errors.js';
-import type {SourceMessage} from '../../src/core/types.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
 import {parseHeaders} from '../../src/mapper/headers.js';
 import {chooseReceivedDate} from '../../src/mapper/received-date.js';
 import {EmlFolderStore} from '../../src/readers/eml/eml-folder-store.js';
 import {detectSourceKind} from '../../src/readers/open-source.js';
-import type {ReaderProblem} from '../../src/readers/source-store.js';
+import type {ReaderProblem} from '../../src/contracts/source-store.js';
 
 const CORPUS = fileURLToPath(new URL('../../../shared/corpus/msg', import.meta.url));
 const MSGCONVERT = '/usr/bin/msgconvert';

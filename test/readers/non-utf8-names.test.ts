@@ -11,13 +11,13 @@ import {join} from 'node:path';
 import {after, describe, test} from 'node:test';
 
 import {describeLocalSource} from '../../src/backup/source-digest.js';
-import type {SourceMessage} from '../../src/core/types.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
 import {decodeName, displayPath, rawKeySuffix} from '../../src/readers/fs-names.js';
-import {MaildirStore} from '../../src/readers/maildir-store.js';
-import {MboxStore} from '../../src/readers/mbox-store.js';
+import {MaildirStore} from '../../src/readers/maildir/maildir-store.js';
+import {MboxStore} from '../../src/readers/mbox/mbox-store.js';
 import {openSource} from '../../src/readers/open-source.js';
-import type {ReaderProblem, SourceStore} from '../../src/readers/source-store.js';
-import {folderLabel} from '../../src/readers/source-store.js';
+import type {ReaderProblem, SourceStore} from '../../src/contracts/source-store.js';
+import {folderLabel} from '../../src/contracts/source-store.js';
 import {sampleMessage} from '../helpers/make-maildir.js';
 import {writeRawTree} from '../helpers/raw-tree.js';
 import type {RawFile} from '../helpers/raw-tree.js';

@@ -9,9 +9,9 @@ import type {AddressInfo, Socket} from 'node:net';
 import {createServer} from 'node:net';
 import {test} from 'node:test';
 
-import type {SourceMessage} from '../../src/core/types.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
 import {Pop3Store} from '../../src/readers/pop3/pop3-store.js';
-import type {ReaderProblem} from '../../src/readers/source-store.js';
+import type {ReaderProblem} from '../../src/contracts/source-store.js';
 
 const MESSAGES = [
 	'Subject: one\r\n\r\n.starts with a dot\r\n',

@@ -17,7 +17,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {CYCLIC_TABLES, cryptCyclic} from '../../src/readers/pst/cyclic-encryption.js';
-import {PstStore} from '../../src/readers/pst-store.js';
+import {PstStore} from '../../src/readers/pst/pst-store.js';
 import {corpusFile, PST_TESTDATA} from '../helpers/pst-corpus.js';
 
 /** The data blocks (not internal: BID bit 0x02 clear) of a PST's block B-tree: BID low 32 bits, offset, size. */

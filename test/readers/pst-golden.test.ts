@@ -22,7 +22,7 @@ import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
-import {PstStore} from '../../src/readers/pst-store.js';
+import {PstStore} from '../../src/readers/pst/pst-store.js';
 import {readdirSync} from 'node:fs';
 import {PST_CORPUS, PST_TESTDATA} from '../helpers/pst-corpus.js';
 

@@ -11,8 +11,8 @@ import {join} from 'node:path';
 import {describe, test} from 'node:test';
 import PostalMime from 'postal-mime';
 import {corpusFile, PST_TESTDATA} from '../helpers/pst-corpus.js';
-import type {SourceMessage} from '../../src/core/types.js';
-import {PstStore} from '../../src/readers/pst-store.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
+import {PstStore} from '../../src/readers/pst/pst-store.js';
 
 const OST = join(PST_TESTDATA, 'pstextractortest@outlook.com.ost');
 

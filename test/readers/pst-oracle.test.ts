@@ -39,7 +39,7 @@ import {fileURLToPath} from 'node:url';
 import PostalMime from 'postal-mime';
 import type {Email} from 'postal-mime';
 import {PSTFile} from 'pst-extractor';
-import {PstStore} from '../../src/readers/pst-store.js';
+import {PstStore} from '../../src/readers/pst/pst-store.js';
 import {installPstExtractorFixes} from '../../src/readers/pst/pst-extractor-fixes.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

@@ -59,7 +59,7 @@ import {fileURLToPath} from 'node:url';
 import PostalMime from 'postal-mime';
 import type {Email} from 'postal-mime';
 import {PSTFile} from 'pst-extractor';
-import {PstStore} from '../../src/readers/pst-store.js';
+import {PstStore} from '../../src/readers/pst/pst-store.js';
 import {installPstExtractorFixes} from '../../src/readers/pst/pst-extractor-fixes.js';
 import {PFF_NOT_MAIL_TYPES, pffexportMissing, pffFileType, runPffexport, sha256} from '../helpers/pffexport.js';
 import type {PffExport, PffItem} from '../helpers/pffexport.js';

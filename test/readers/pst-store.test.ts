@@ -14,13 +14,13 @@ import {fileURLToPath} from 'node:url';
 import PostalMime from 'postal-mime';
 import {PSTFile} from 'pst-extractor';
 import type {PSTFolder, PSTMessage} from 'pst-extractor';
-import {MailshiftError} from '../../src/core/errors.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
 import {corpusFile} from '../helpers/pst-corpus.js';
-import type {SourceMessage} from '../../src/core/types.js';
+import type {SourceMessage} from '../../src/contracts/types.js';
 import {detectSourceKind} from '../../src/readers/open-source.js';
-import {PstStore} from '../../src/readers/pst-store.js';
-import type {PstStoreOptions} from '../../src/readers/pst-store.js';
-import type {ReaderProblem, SourceFolder} from '../../src/readers/source-store.js';
+import {PstStore} from '../../src/readers/pst/pst-store.js';
+import type {PstStoreOptions} from '../../src/readers/pst/pst-store.js';
+import type {ReaderProblem, SourceFolder} from '../../src/contracts/source-store.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TESTDATA = join(REPO, 'node_modules/pst-extractor/example/testdata');

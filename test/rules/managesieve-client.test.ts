@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
 
-import {MailshiftError} from '../../src/core/errors.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
 import {ManageSieveClient, parseResponse, sieveArgument} from '../../src/rules/managesieve-client.js';
 import {composeScript, installScript, isOurScript, removeScript} from '../../src/rules/sieve-install.js';
 import {SCRIPT_MARKER} from '../../src/rules/sieve-translate.js';

@@ -8,7 +8,7 @@ import {createServer} from 'node:net';
 import type {Server, Socket} from 'node:net';
 import {after, describe, test} from 'node:test';
 
-import {MailshiftError} from '../../src/core/errors.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
 import {ManageSieveClient} from '../../src/rules/managesieve-client.js';
 
 const GREETING = '"IMPLEMENTATION" "scripted"\r\n"SASL" "PLAIN OAUTHBEARER XOAUTH2"\r\n"SIEVE" "fileinto"\r\n"VERSION" "1.0"\r\nOK "ready"\r\n';

@@ -8,7 +8,7 @@ import {existsSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, test} from 'node:test';
 
-import type {ServerLayout} from '../../src/mapper/folder-map.js';
+import type {ServerLayout} from '../../src/contracts/server-layout.js';
 import {folderTargetResolver} from '../../src/rules/rule-target.js';
 import {SCRIPT_MARKER, translateRules} from '../../src/rules/sieve-translate.js';
 import type {TranslateOptions} from '../../src/rules/sieve-translate.js';

@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, test} from 'node:test';
 
-import {MailshiftError} from '../../src/core/errors.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
 import {mulberry32 as prng} from '../../src/testing/prng.js';
 import {folderTargetResolver} from '../../src/rules/rule-target.js';
 import {translateRules} from '../../src/rules/sieve-translate.js';

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {render} from 'ink-testing-library';
-import {EngineControls} from '../../src/core/controls.js';
-import type {EngineEvent} from '../../src/core/events.js';
-import {StatsStore} from '../../src/core/stats.js';
+import {EngineControls} from '../../src/contracts/controls.js';
+import type {EngineEvent} from '../../src/contracts/events.js';
+import {StatsStore} from '../../src/engine/stats.js';
 import {MigrationApp} from '../../src/tui/app.js';
 import {until} from '../helpers/frames.js';
 

@@ -8,10 +8,10 @@ import {EventEmitter} from 'node:events';
 import {test} from 'node:test';
 import {render} from 'ink';
 import type {ReactElement} from 'react';
-import {EngineControls} from '../../src/core/controls.js';
-import {StatsStore} from '../../src/core/stats.js';
+import {EngineControls} from '../../src/contracts/controls.js';
+import {StatsStore} from '../../src/engine/stats.js';
 import {MigrationApp} from '../../src/tui/app.js';
-import type {FinishInfo} from '../../src/tui/components/finish.js';
+import type {FinishInfo} from '../../src/app/finish-info.js';
 
 import {until} from '../helpers/frames.js';
 const ESC = String.fromCharCode(27);

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {render} from 'ink-testing-library';
-import {StatsStore} from '../../src/core/stats.js';
+import {StatsStore} from '../../src/engine/stats.js';
 import {FleetView} from '../../src/tui/fleet.js';
-import type {FleetRow} from '../../src/tui/fleet.js';
+import type {FleetRow} from '../../src/app/presenter.js';
 
 test('the fleet view shows every mailbox: finished, running with progress and connections, waiting', () => {
 	const store = new StatsStore();

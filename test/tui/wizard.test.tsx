@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {render} from 'ink-testing-library';
-import {EngineControls} from '../../src/core/controls.js';
-import {StatsStore} from '../../src/core/stats.js';
+import {EngineControls} from '../../src/contracts/controls.js';
+import {StatsStore} from '../../src/engine/stats.js';
 import {Wizard} from '../../src/tui/wizard.js';
 import {press, until} from '../helpers/frames.js';
-import type {Account, FolderRule, MigrationStart, RulesPreview, WizardServices} from '../../src/tui/wizard-services.js';
+import type {Account, FolderRule, MigrationStart, RulesPreview, WizardServices} from '../../src/app/wizard-services.js';
 
 /** Keys one at a time, as a person types (one write is one read; ink takes a read as one key press). */
 function type(stdin: {write: (s: string) => void}, text: string): void {

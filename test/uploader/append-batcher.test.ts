@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import type {AppendReceipt, UploadJob} from '../../src/core/types.js';
+import type {AppendReceipt, UploadJob} from '../../src/contracts/types.js';
 import {AppendBatcher} from '../../src/uploader/append-batcher.js';
 import {parseUidSet} from '../../src/uploader/multi-append.js';
 

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
-import {MailshiftError} from '../../src/core/errors.js';
-import type {Disposition, ErrorCode} from '../../src/core/errors.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
+import type {Disposition, ErrorCode} from '../../src/contracts/errors.js';
 import type {ImapContext} from '../../src/uploader/classify-imap-error.js';
 import {classifyImapError, lacksLoginMechanism, serverText} from '../../src/uploader/classify-imap-error.js';
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
-import {MailshiftError} from '../../src/core/errors.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
 import type {ImapTarget} from '../../src/uploader/imap-target.js';
 import {describeTarget, isLoopbackHost, parseImapUrl} from '../../src/uploader/imap-target.js';
 

@@ -1,8 +1,8 @@
 /** PacedSink with a fake clock: rate and byte limits, server throttling with backoff, bounded attempts. */
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {MailshiftError} from '../../src/core/errors.js';
-import type {UploadJob} from '../../src/core/types.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
+import type {UploadJob} from '../../src/contracts/types.js';
 import {MemorySink} from '../../src/uploader/memory-sink.js';
 import {PacedSink} from '../../src/uploader/paced-sink.js';
 

@@ -9,7 +9,7 @@ import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
-import {isMailshiftError} from '../../src/core/errors.js';
+import {isMailshiftError} from '../../src/contracts/errors.js';
 import {ImapSink} from '../../src/uploader/imap-sink.js';
 import {parseImapUrl} from '../../src/uploader/imap-target.js';
 import type {ImapTarget} from '../../src/uploader/imap-target.js';

@@ -3,8 +3,8 @@
  * and scripts; the end summary follows as `{"type":"summary",…}`. No progress lines, no colours, no TUI.
  * Bigints (UIDVALIDITY) are written as strings.
  */
-import type {EngineEvent} from '../../core/events.js';
-import type {Reporter} from './reporter.js';
+import type {EngineEvent} from '../../contracts/events.js';
+import type {Reporter} from '../../contracts/reporter.js';
 
 export class JsonReporter implements Reporter {
 	readonly #write: (line: string) => void;

@@ -4,10 +4,10 @@
  * ten thousand bad messages does not flood the terminal (the report file has them all).
  * stdout is kept for results (the summary table). No cursor tricks: safe in logs and pipes.
  */
-import type {EngineEvent} from '../../core/events.js';
-import {StatsStore} from '../../core/stats.js';
-import {formatBytes, formatCount, formatDuration, plural} from '../format.js';
-import type {Reporter} from './reporter.js';
+import type {EngineEvent} from '../../contracts/events.js';
+import {StatsStore} from '../../engine/stats.js';
+import {formatBytes, formatCount, formatDuration, plural} from '../../util/format.js';
+import type {Reporter} from '../../contracts/reporter.js';
 
 const MAX_EVENT_LINES = 50;
 

@@ -11,7 +11,7 @@
  * account, a news server) becomes the first path segment (['Hotmail', 'Inbox']). The root and the stores are
  * containers, not folders.
  */
-import type {SpecialUse} from '../source-store.js';
+import type {SpecialUse} from '../../contracts/source-store.js';
 import type {DbxFile} from './dbx-file.js';
 
 export type DbxFolderEntry = Readonly<{

@@ -24,11 +24,11 @@ import type {Dirent} from 'node:fs';
 import {promises as fs} from 'node:fs';
 import {basename, dirname, join, resolve} from 'node:path';
 
-import {MailshiftError} from '../../core/errors.js';
-import type {SourceMessage} from '../../core/types.js';
+import {MailshiftError} from '../../contracts/errors.js';
+import type {SourceMessage} from '../../contracts/types.js';
 import {comparePaths, compareStrings, describe, errorCode, pathKey} from '../path-order.js';
-import {folderLabel} from '../source-store.js';
-import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore, SpecialUse} from '../source-store.js';
+import {folderLabel} from '../../contracts/source-store.js';
+import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore, SpecialUse} from '../../contracts/source-store.js';
 import {DbxFile, DbxFormatError} from './dbx-file.js';
 import {readFolderTree} from './dbx-folder-tree.js';
 import {readMessageInfo} from './dbx-message-info.js';

@@ -32,11 +32,11 @@ import type {Dirent} from 'node:fs';
 import {promises as fs} from 'node:fs';
 import {basename, join, relative, resolve, sep} from 'node:path';
 
-import {MailshiftError} from '../../core/errors.js';
-import type {SourceMessage, SourceRef} from '../../core/types.js';
+import {MailshiftError} from '../../contracts/errors.js';
+import type {SourceMessage, SourceRef} from '../../contracts/types.js';
 import {comparePaths, compareStrings, describe, errorCode, pathKey} from '../path-order.js';
-import {folderLabel} from '../source-store.js';
-import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../source-store.js';
+import {folderLabel} from '../../contracts/source-store.js';
+import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../../contracts/source-store.js';
 import {detectCopiedTimes} from '../copied-times.js';
 import type {MsgReadResult} from './msg-file.js';
 import {readMsgFile} from './msg-file.js';

@@ -28,13 +28,13 @@
  *   ('fatal', naming the file). Aborting `signal` throws ABORTED. `close()` is idempotent.
  */
 import {resolve} from 'node:path';
-import {MailshiftError} from '../../core/errors.js';
-import type {SourceMessage} from '../../core/types.js';
+import {MailshiftError} from '../../contracts/errors.js';
+import type {SourceMessage} from '../../contracts/types.js';
 import {composeMessage} from '../pst/compose-message.js';
 import type {MailAttachment} from '../pst/compose-message.js';
 import {comparePaths, compareStrings, pathKey} from '../path-order.js';
-import {folderLabel} from '../source-store.js';
-import type {ReaderOptions, SourceFolder, SourceStore} from '../source-store.js';
+import {folderLabel} from '../../contracts/source-store.js';
+import type {ReaderOptions, SourceFolder, SourceStore} from '../../contracts/source-store.js';
 import {buildCard} from '../../export/vcard.js';
 import {olmContactCard} from './olm-contact.js';
 import {isWholeMessage, readOlmEmail} from './olm-email.js';

@@ -17,7 +17,7 @@
 import {open} from 'node:fs/promises';
 import type {FileHandle} from 'node:fs/promises';
 import {createInflateRaw, crc32} from 'node:zlib';
-import {MailshiftError} from '../../core/errors.js';
+import {MailshiftError} from '../../contracts/errors.js';
 
 export type ZipEntry = Readonly<{
 	/** Entry name as stored (UTF-8 when general-purpose bit 11 is set, else CP437 read as latin1). */

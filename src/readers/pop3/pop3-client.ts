@@ -13,7 +13,7 @@ import {isIP, connect as netConnect} from 'node:net';
 import type {Socket} from 'node:net';
 import {connect as tlsConnect} from 'node:tls';
 
-import {MailshiftError} from '../../core/errors.js';
+import {MailshiftError} from '../../contracts/errors.js';
 
 export type Pop3Endpoint = Readonly<{
 	host: string;

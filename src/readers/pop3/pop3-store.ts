@@ -13,9 +13,9 @@
  * - Problems: a message the server no longer has (-ERR on RETR) → SOURCE_UNREADABLE 'failed'; an empty one →
  *   MESSAGE_EMPTY. Login and connection failures throw their MailshiftError ('fatal').
  */
-import {MailshiftError} from '../../core/errors.js';
-import type {SourceMessage} from '../../core/types.js';
-import type {ReaderOptions, SourceFolder, SourceStore} from '../source-store.js';
+import {MailshiftError} from '../../contracts/errors.js';
+import type {SourceMessage} from '../../contracts/types.js';
+import type {ReaderOptions, SourceFolder, SourceStore} from '../../contracts/source-store.js';
 import {Pop3Client} from './pop3-client.js';
 import type {Pop3Endpoint} from './pop3-client.js';
 

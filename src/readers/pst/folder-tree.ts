@@ -38,7 +38,7 @@ import {createRequire} from 'node:module';
 import {basename, extname} from 'node:path';
 import {PSTFile} from 'pst-extractor';
 import type {PSTFolder} from 'pst-extractor';
-import type {SpecialUse} from '../source-store.js';
+import type {SpecialUse} from '../../contracts/source-store.js';
 import {charsetOfCodePage, codePageOfLcid} from './code-pages.js';
 import {listContents} from './folder-contents.js';
 import {nidOfEntryId, PropertyBag} from './property-bag.js';

@@ -6,7 +6,7 @@
  * than `window.items` items and `window.bytes` bytes are un-acknowledged (it always may send one item, however
  * large). The main thread acknowledges an item when its consumer asks for the next one.
  */
-import type {SpecialUse} from '../source-store.js';
+import type {SpecialUse} from '../../contracts/source-store.js';
 
 export type WorkerInit = Readonly<{location: string; window: Readonly<{items: number; bytes: number}>; exportNonMail?: boolean}>;
 

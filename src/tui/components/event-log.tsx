@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import type {LogLine} from '../../core/stats.js';
+import type {LogLine} from '../../engine/stats.js';
 
 type Props = Readonly<{log: readonly LogLine[]; dropped: number; rows: number; width: number}>;
 

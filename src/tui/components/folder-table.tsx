@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import type {FolderStats} from '../../core/stats.js';
+import type {FolderStats} from '../../engine/stats.js';
 import {fit, formatCount, plural} from '../format.js';
 
 type Props = Readonly<{folders: readonly FolderStats[]; width: number; maxRows: number}>;

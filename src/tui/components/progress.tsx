@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import type {StatsSnapshot} from '../../core/stats.js';
+import type {StatsSnapshot} from '../../engine/stats.js';
 import {bar, formatBytes, formatCount, formatDuration} from '../format.js';
 
 type Props = Readonly<{snapshot: StatsSnapshot; width: number; now: number}>;

@@ -1,5 +1,5 @@
 import {Text} from 'ink';
-import type {StatsSnapshot} from '../../core/stats.js';
+import type {StatsSnapshot} from '../../engine/stats.js';
 
 /** `hasKeys`: the keys are listened to, so they are listed (see use-is-listening.ts). @default true */
 type Props = Readonly<{snapshot: StatsSnapshot; isPaused: boolean; isStopping: boolean; now: number; hasKeys?: boolean}>;

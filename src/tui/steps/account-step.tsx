@@ -5,7 +5,7 @@ import {useIsListening} from '../use-is-listening.js';
 import {Box, Text, useInput} from 'ink';
 import {useState} from 'react';
 import {formatBytes} from '../format.js';
-import type {Account, ConnectionReport, ServerGuess, WizardServices} from '../wizard-services.js';
+import type {Account, ConnectionReport, ServerGuess, WizardServices} from '../../app/wizard-services.js';
 
 type Props = Readonly<{services: WizardServices; onDone: (account: Account, report: Extract<ConnectionReport, {ok: true}>) => void}>;
 

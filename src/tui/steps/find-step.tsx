@@ -5,7 +5,7 @@ import {Box, Text, useInput} from 'ink';
 import {useEffect, useState} from 'react';
 import {formatBytes, plural} from '../format.js';
 import {useIsListening} from '../use-is-listening.js';
-import type {FoundStore, StoreDetails, WizardServices} from '../wizard-services.js';
+import type {FoundStore, StoreDetails, WizardServices} from '../../app/wizard-services.js';
 
 type Props = Readonly<{services: WizardServices; onDone: (path: string, details: StoreDetails) => void}>;
 

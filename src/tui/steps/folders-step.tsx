@@ -8,7 +8,7 @@ import {Box, Text, useInput} from 'ink';
 import {useEffect, useState} from 'react';
 import {formatBytes, formatCount, plural} from '../format.js';
 import {useIsListening} from '../use-is-listening.js';
-import type {FolderRule, PlannedFolder} from '../wizard-services.js';
+import type {FolderRule, PlannedFolder} from '../../app/wizard-services.js';
 
 type Props = Readonly<{
 	load: (prefix: string | undefined, rules: readonly FolderRule[]) => Promise<PlannedFolder[]>;

@@ -11,7 +11,7 @@ import {useEffect, useState} from 'react';
 import ConfirmField from '../components/confirm-field.js';
 import {plural} from '../format.js';
 import {useIsListening} from '../use-is-listening.js';
-import type {RulesChoice, RulesPreview} from '../wizard-services.js';
+import type {RulesChoice, RulesPreview} from '../../app/wizard-services.js';
 
 type Props = Readonly<{load: () => Promise<RulesPreview | undefined>; onDone: (choice: RulesChoice | undefined, preview: RulesPreview | undefined) => void}>;
 

@@ -7,11 +7,11 @@ import {dirname, join, resolve} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 
-import {isMailshiftError} from '../../../src/core/errors.js';
-import type {SourceMessage} from '../../../src/core/types.js';
+import {isMailshiftError} from '../../../src/contracts/errors.js';
+import type {SourceMessage} from '../../../src/contracts/types.js';
 import {OlmStore} from '../../../src/readers/olm/olm-store.js';
 import {detectSourceKind, openSource} from '../../../src/readers/open-source.js';
-import type {ReaderProblem, SourceStore} from '../../../src/readers/source-store.js';
+import type {ReaderProblem, SourceStore} from '../../../src/contracts/source-store.js';
 import {buildZip} from '../../helpers/zip-builder.js';
 import type {ZipInput} from '../../helpers/zip-builder.js';
 import {emailXml, GOOD, INBOX, PDF} from '../../helpers/make-olm.js';

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
-import {isMailshiftError} from '../../../src/core/errors.js';
+import {isMailshiftError} from '../../../src/contracts/errors.js';
 import {ZipReader} from '../../../src/readers/olm/zip-reader.js';
 import {buildZip} from '../../helpers/zip-builder.js';
 

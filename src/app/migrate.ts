@@ -1,0 +1,374 @@
+/**
+ * The `migrate` use case, wired: open the source, connect (or plan offline for a dry run), run the engine
+ * with a reporter, print the summary, write the report, map the outcome to an exit code.
+ * Shared by `mailshift migrate` and `mailshift demo`. No yargs here: it receives a MigrationConfig.
+ */
+import {stat} from 'node:fs/promises';
+import type {MigrationConfig} from '../config/config.js';
+import {resolveLogin, sourcePasswordResolver} from '../config/secrets.js';
+import {EngineControls} from '../contracts/controls.js';
+import {runMigration} from '../engine/run-migration.js';
+import type {EngineResult} from '../engine/run-migration.js';
+import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
+import {EventBus} from '../contracts/events.js';
+import type {EngineEvent} from '../contracts/events.js';
+import {ProblemRelay} from '../engine/problem-relay.js';
+import {StatsStore} from '../engine/stats.js';
+import {isSourceReadFailure, isVerifyClean, runVerify} from '../engine/verify.js';
+import {openSource} from '../readers/open-source.js';
+import {ATTENTION_CODES} from '../contracts/source-store.js';
+import type {SourceStore} from '../contracts/source-store.js';
+import {buildSink} from '../uploader/build-sink.js';
+import {ImapSink} from '../uploader/imap-sink.js';
+import {describeTarget} from '../uploader/imap-target.js';
+import type {MailSink} from '../contracts/mail-sink.js';
+import {ExitCode, exitCodeFor} from '../contracts/exit-codes.js';
+import type {ExitCodeValue} from '../contracts/exit-codes.js';
+import type {Reporter} from '../contracts/reporter.js';
+import type {Dashboard, Presenter} from './presenter.js';
+import {SILENT_REPORTER} from './presenter.js';
+import type {FinishInfo} from './finish-info.js';
+import {buildReport, verifyReportOf, writeReport} from './report.js';
+import type {VerifyReport} from './report.js';
+import {SqliteJournal} from '../journal/sqlite-journal.js';
+import {canonicalSource, destinationLocksDir, journalRun} from '../journal/journal-location.js';
+import {DestinationLock, type ResolveAddresses} from '../journal/destination-lock.js';
+import {formatSummary} from './summary-text.js';
+import {formatPreflight} from './preflight-text.js';
+import {describeStop, formatBytes, formatCount, plural} from '../util/format.js';
+import type {Summary} from '../contracts/types.js';
+import type {Quota} from '../contracts/mail-sink.js';
+import {runRulesStep} from './migrate-rules.js';
+
+export type CliIo = Readonly<{
+	stdout: NodeJS.WriteStream;
+	stderr: NodeJS.WriteStream;
+	stdin: NodeJS.ReadStream;
+	env: NodeJS.ProcessEnv;
+	/** The command as typed (never contains a password: those are refused on the command line). */
+	commandLine?: string;
+	/** The exact `mailshift verify …` command for this run, when the caller knows it (the guided mode). */
+	verifyCommand?: string;
+	/** Installs Ctrl-C handling for the run; returns an uninstaller. */
+	onInterrupt?: (controls: EngineControls) => () => void;
+	/** Resolves the destination's host name for the destination lock (tests inject one); dns.lookup by default. */
+	resolveHost?: ResolveAddresses;
+	/** How progress is shown (cli/presenter.ts); without one, a run shows no progress (its summary is still printed). */
+	presenter?: Presenter;
+}>;
+
+export type MigrateOutcome = Readonly<{exitCode: ExitCodeValue; result?: EngineResult; finish?: FinishInfo}>;
+
+/** When the caller renders progress itself (the wizard): its store and controls; nothing is printed. */
+export type ExternalPresentation = Readonly<{stats: StatsStore; controls: EngineControls; onEvent?: (event: EngineEvent) => void}>;
+
+/** Prints a user error as one sentence plus a hint (no stack trace unless debug). */
+export function printError(error: MailshiftError, io: CliIo, debug: boolean): void {
+	io.stderr.write(`mailshift: ${error.message}\n`);
+	if (error.hint) io.stderr.write(`  ${error.hint}\n`);
+	if (debug && error.cause) io.stderr.write(`${(error.cause as Error).stack ?? String(error.cause)}\n`);
+	else if (error.code === 'BUG') io.stderr.write(`${error.stack ?? ''}\n`);
+}
+
+/**
+ * What a dry run found that the real run would stop or fail on, as the error the real run would end with:
+ * the mail does not fit the quota (OVER_QUOTA → exit 7), or messages are over the server's APPENDLIMIT
+ * (RFC 7889; TOO_BIG, → exit 5 like the real run's failed messages), or parts of the source could not be read
+ * (SOURCE_UNREADABLE, → exit 5 like the real run's verify NOT OK: see dryRunExitCode). Undefined when nothing blocks. Pure.
+ */
+export function findDryRunBlocker(summary: Summary, quota: Quota | undefined): MailshiftError | undefined {
+	if (quota && summary.bytes > quota.limitBytes - quota.usedBytes) {
+		return new MailshiftError('OVER_QUOTA', `Dry run: the mail does not fit the account's quota: it needs ${formatBytes(summary.bytes)}, ${formatBytes(Math.max(0, quota.limitBytes - quota.usedBytes))} is free (${formatBytes(summary.bytes - (quota.limitBytes - quota.usedBytes))} short).`, 'fatal', {
+			hint: 'Free space on the account or ask for a larger quota, or migrate part of the store (--exclude); the real run would stop when the mailbox is full.',
+		});
+	}
+	const tooBig = summary.problems.filter((p) => p.code === 'TOO_BIG').length;
+	if (tooBig > 0) {
+		return new MailshiftError('TOO_BIG', `Dry run: ${plural(tooBig, 'message is', 'messages are')} over the server's APPENDLIMIT; the real run would fail ${tooBig === 1 ? 'it' : 'them'}.`, 'skip', {
+			hint: 'They are listed above (and in --report). Ask the provider for a larger limit, or move them some other way.',
+		});
+	}
+	// Parts of the source that could not be read: the real run's verify reports them NOT OK (exit 5). Failed
+	// messages need no blocker: the dry run's own summary.failed already exits 5, as the real run does.
+	const unreadable = summary.problems.filter((p) => p.code === 'SOURCE_UNREADABLE');
+	const first = unreadable[0];
+	if (first) {
+		return new MailshiftError('SOURCE_UNREADABLE', `Dry run: ${plural(unreadable.length, 'file or folder', 'files or folders')} could not be read (first: ${first.location}: ${first.reason}); the real run would leave ${unreadable.length === 1 ? 'it' : 'them'} behind and its verify would say NOT OK.`, 'skip', {
+			hint: 'Make them readable (permissions) and run the dry run again; they are listed above (and in --report).',
+		});
+	}
+	return undefined;
+}
+
+/**
+ * The exit code of a dry run stopped by `blocker`: what the real run would end with. A blocker about single
+ * messages or parts of the store ('skip') is the real run's SOME_FAILED (5), whatever its code (an unreadable
+ * folder would be exit 3 as a fatal error, but the real run continues past it and ends 5); else by its code. Pure.
+ */
+export function dryRunExitCode(blocker: MailshiftError): ExitCodeValue {
+	return blocker.disposition === 'skip' ? ExitCode.SOME_FAILED : exitCodeFor(blocker.code);
+}
+
+/**
+ * The "Resuming:" line. Pending rows are messages a stopped run began and never confirmed (most were never sent):
+ * the next run looks for each on the server first and sends it when absent, so they are "not confirmed yet",
+ * never "to check on the server" (which read as if they had been sent). Pure.
+ */
+export function describeResume(journalPath: string, c: Readonly<{done: number; pending: number; failed: number}>): string {
+	return `Resuming: the journal ${journalPath} has ${plural(c.done, 'message')} done${c.pending ? `, ${formatCount(c.pending)} not confirmed yet: looked for on the server first, then sent` : ''}${c.failed ? `, ${formatCount(c.failed)} failed before (tried again)` : ''}.`;
+}
+
+/** What to do about a store read only in part (SOURCE_INCOMPLETE), in words for both the CLI and the guided mode. */
+const INCOMPLETE_HINT = 'The file was cut short (an interrupted copy or download). Copy it again from the original and run mailshift again: messages already uploaded are not sent twice.';
+
+/** The finish screen's share of the warnings that keep a run from ending OK (ATTENTION_CODES, exit 5). */
+function attentionOf(problems: Summary['problems']): Pick<FinishInfo, 'attention'> {
+	const attention = problems.filter((p) => ATTENTION_CODES.has(p.code));
+	const first = attention[0];
+	return first ? {attention: {count: attention.length, codes: [...new Set(attention.map((p) => p.code))], first: {location: first.location, reason: first.reason}}} : {};
+}
+
+export async function runMigrate(config: MigrationConfig, io: CliIo, external?: ExternalPresentation): Promise<MigrateOutcome> {
+	const relay = new ProblemRelay();
+	let source: SourceStore | undefined;
+	let sink: MailSink | undefined;
+	let journal: SqliteJournal | undefined;
+	let destinationLock: DestinationLock | undefined;
+	let imap: ImapSink | undefined;
+	const bus = new EventBus();
+	const reporter: Reporter = io.presenter?.reporter({json: config.json, statsIntervalMs: config.statsIntervalMs, stdout: io.stdout, stderr: io.stderr}) ?? SILENT_REPORTER;
+	let tui: Dashboard | undefined;
+	const stats = external?.stats ?? new StatsStore();
+	bus.subscribe((event) => {
+		stats.apply(event);
+		external?.onEvent?.(event);
+		if (!tui && !external) reporter.onEvent(event);
+	});
+	const controls = external?.controls ?? new EngineControls();
+	const uninstall = io.onInterrupt?.(controls);
+	const startedAt = new Date();
+	let login: Awaited<ReturnType<typeof resolveLogin>> | undefined;
+	// Whether --json's summary line and --report's file were written: a fatal error before or after the run writes
+	// them in `catch` (fatalError set), never twice.
+	let isSummaryPrinted = false;
+	let isReportTried = false;
+	let engineResult: EngineResult | undefined;
+	try {
+		source = await openSource(config.source, config.sourceKind, {
+			onProblem: relay.onProblem,
+			...(config.target === undefined ? {} : {insecure: config.target.insecure}),
+			sourcePassword: sourcePasswordResolver({env: io.env, stdin: io.stdin, stderr: io.stderr, account: config.source, passwordFile: config.sourcePasswordFile}),
+		});
+		// The journal (and its lock) first: a run that another run's lock refuses is told so before it asks for a
+		// password or logs in.
+		if (config.journalPath && config.target) {
+			journal = SqliteJournal.open({
+				path: config.journalPath, isNew: config.newJournal, ...(config.legacyJournalPath === undefined ? {} : {legacyPath: config.legacyJournalPath}),
+				run: journalRun({source: config.source, target: config.target, prefix: config.prefix, rules: config.rules, excludes: config.excludes}),
+				onStaleLock: (message) => io.stderr.write(`mailshift: ${message}.\n`),
+			});
+			if (journal.isResumed) {
+				io.stderr.write(`${describeResume(config.journalPath, journal.counts())}\n`);
+			}
+			// The journal is keyed on the host's name; two names of one server meet here, on its addresses
+			// (a lock held only while this run lives: see destination-lock.ts for why not in the journal's key).
+			destinationLock = await DestinationLock.acquire({
+				dir: destinationLocksDir(io.env), source: canonicalSource(config.source),
+				user: config.target.user, host: config.target.host, port: config.target.port,
+			}, io.resolveHost, (info) => io.stderr.write(`mailshift: replaced a stale destination lock of pid ${info.pid} (started ${info.startedAt}).\n`));
+		}
+		if (config.target) {
+			login = await resolveLogin({
+				env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(config.target),
+				passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
+			});
+			imap = await ImapSink.connect({
+				target: config.target, size: config.connections, ...login, ...(config.multiappend ? {} : {batch: false as const}),
+				onConnection: (id, state) => bus.emit({type: 'connection', id, state}),
+				onShrink: (size, reason) => bus.emit({type: 'warning', message: `the server refused more connections (${reason}); continuing with ${size}`}),
+			});
+		}
+		sink = buildSink({inner: imap, dryRun: config.dryRun, pacing: {
+			...(config.maxRate === undefined ? {} : {maxRate: config.maxRate}),
+			...(config.bytesPerSecond === undefined ? {} : {bytesPerSecond: config.bytesPerSecond}),
+			onThrottle: (untilMs, reason) => bus.emit({type: 'throttle', untilMs, reason}),
+		}});
+		if (config.dryRun) io.stderr.write(`DRY RUN: nothing will be written${config.target ? ` to ${describeTarget(config.target)}` : ''}.\n`);
+		// A second Ctrl-C aborts at once: closing the connections ends the uploads in flight. Still safe: their
+		// journal rows stay `pending`, and the next run looks for them on the server before sending them.
+		controls.abortSignal.addEventListener('abort', () => void sink?.close().catch(() => undefined), {once: true});
+		// A POP3 account has no file time: its fallback is the start of this run.
+		const fallbackDate = source.kind === 'pop3' ? startedAt : (await stat(config.source)).mtime;
+		// The live dashboard on a terminal (never in CI, pipes or with --plain); loaded only then, so plain runs
+		// never load React. Started after the password prompt, which needs the terminal in cooked mode.
+		if (external) {
+			// The caller renders.
+		} else if (io.presenter?.dashboard && !config.plain && !config.json && io.stderr.isTTY && io.stdin.isTTY && !io.env['CI']) {
+			tui = await io.presenter.dashboard({store: stats, controls, connections: config.connections, stdout: io.stderr, stdin: io.stdin,
+				title: `${config.source} → ${config.target ? describeTarget(config.target) : 'plan only'}`});
+			tui.start();
+		} else {
+			reporter.start();
+		}
+		const result = await runMigration({
+			dryRun: config.dryRun, includeTrashed: config.includeTrashed, connections: config.connections, fallbackDate,
+			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
+			skipExisting: config.skipExisting, batchSize: config.batchSize, batchBytes: config.batchBytes,
+			...(config.maxDurationMs === undefined ? {} : {maxDurationMs: config.maxDurationMs}),
+			...(config.byteBudget === undefined ? {} : {byteBudget: config.byteBudget}),
+		}, {source, sink, events: bus, readerProblems: relay, ...(journal ? {journal} : {})}, controls);
+		engineResult = result;
+		journal?.checkpoint();
+		// A store read only in part (a cut .pst): the shortfall, in numbers, joins the summary and the report,
+		// and the run fails with SOURCE_INCOMPLETE (exit 9) though everything readable was migrated. Asked before
+		// verify, which reads the store again.
+		const incomplete = result.fatal || result.summary.interrupted ? undefined : source.incompleteness?.();
+		if (incomplete !== undefined) {
+			result.summary.problems.unshift({folder: '', location: source.location, key: '', kind: 'failed', code: 'SOURCE_INCOMPLETE', reason: `could not be read to its end: ${incomplete}`});
+		}
+		// Prove it: a complete run is followed by `verify` (on by default), read-only, same mapping.
+		let verifyLine: string | undefined;
+		let isVerified = true;
+		let didVerify = false;
+		let verifyReport: VerifyReport = verifyReportOf(undefined);
+		if (config.verifyAfter && imap && !config.dryRun && !result.fatal && !result.summary.interrupted) {
+			bus.emit({type: 'notice', message: 'Checking every message on the server (verify)…'});
+			try {
+				const checked = await runVerify({
+					includeTrashed: config.includeTrashed, fallbackDate, deep: false,
+					mailboxOf: new Map(result.summary.folders.map((f) => [f.folder, f.mailbox])),
+					folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
+					// What the reader could not read during the run (some readers say it once, when the store is opened).
+					knownSourceProblems: result.summary.problems.filter(isSourceReadFailure).map((p) => `${p.location}: ${p.reason}`),
+				}, {source, sink: imap, readerProblems: relay}, controls);
+				isVerified = isVerifyClean(checked);
+				verifyReport = verifyReportOf({result: checked, deep: false});
+				didVerify = true;
+				const byServer = checked.alteredByServer > 0 ? ` (${formatCount(checked.alteredByServer)} stored altered by the server: \`mailshift verify\` lists them)` : '';
+				verifyLine = checked.unreadable > 0
+					? `Verify: NOT OK — could not read the source: ${checked.sourceProblems[0] ?? ''}${checked.unreadable > 1 ? ` (and ${formatCount(checked.unreadable - 1)} more)` : ''}; only what could be read was compared.`
+					: isVerified
+						? checked.checked === 0
+							? 'Verify: OK — there were no messages to check.'
+							: `Verify: OK — ${checked.checked === 1 ? 'the 1 message' : `all ${formatCount(checked.checked)} messages`} ${incomplete === undefined ? '' : 'that could be read from the incomplete source '}${checked.checked === 1 ? 'is' : 'are'} on the server exactly once, with ${checked.checked === 1 ? 'its flags and date' : 'their flags and dates'}${byServer}.`
+						: `Verify: ${formatCount(checked.missing)} missing, ${formatCount(checked.duplicated)} extra copies, ${formatCount(checked.altered)} altered — ${io.verifyCommand ? 'the list: see below' : 'run `mailshift verify` with the same options for the list'}.`;
+			} catch (error) {
+				const message = toMailshiftError(error).message;
+				verifyReport = verifyReportOf({error: message});
+				verifyLine = `Verify could not run: ${message}`;
+			}
+		}
+		// `--rules` (issue #17): same mapping, layout and login; never throws; its exit code counts only when the mail is OK.
+		const rules = config.sieveRules ? await runRulesStep({config, source, layout: imap?.layout(), login, result}) : undefined;
+		reporter.stop();
+		const finish: FinishInfo = {
+			...(rules ? {rules: rules.line, isRulesOk: rules.isOk} : {}),
+			...(verifyLine ? {verify: verifyLine} : {}),
+			...(didVerify ? {isVerified} : {}),
+			interrupted: result.summary.interrupted, dryRun: config.dryRun,
+			...(result.summary.stopReason ? {stopReason: result.summary.stopReason} : {}),
+			...(result.fatal ? {error: result.fatal.message} : incomplete !== undefined ? {error: `${source.location} could not be read to its end: ${incomplete}`, hint: INCOMPLETE_HINT} : {}),
+			...(result.summary.notSent ? {notSent: result.summary.notSent} : {}),
+			...attentionOf(result.summary.problems),
+			...(journal ? {journalPath: journal.path} : {}),
+			...(config.reportPath ? {reportPath: config.reportPath} : {}),
+			...(io.commandLine ? {resumeCommand: io.commandLine} : {}),
+			...(io.verifyCommand ? {verifyCommand: io.verifyCommand} : {}),
+		};
+		if (tui) {
+			await tui.finish(finish);
+			// ink leaves the cursor at the end of its last line (on stderr): the summary (stdout) starts on a new one.
+			io.stderr.write('\n');
+		}
+		tui = undefined;
+		// One builder for the --json summary line and the --report file (app/report.ts): they cannot disagree.
+		const report = buildReport({config, result, startedAt, verify: verifyReport});
+		isSummaryPrinted = true;
+		if (config.json) io.stdout.write(`${JSON.stringify({type: 'summary', ...report})}\n`);
+		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined) + (verifyLine ? `${verifyLine}\n` : ''));
+		if (rules) io.stdout.write(rules.text);
+		let dryRunBlocker: MailshiftError | undefined;
+		if (config.dryRun) {
+			const quota = imap ? await imap.quota() : undefined;
+			if (imap && !config.json) io.stdout.write(formatPreflight(result.summary, imap.capabilities(), quota));
+			dryRunBlocker = findDryRunBlocker(result.summary, quota);
+		}
+		if (config.reportPath) {
+			isReportTried = true;
+			await writeReport(config.reportPath, report);
+			// With --json, stdout is NDJSON only.
+			(config.json ? io.stderr : io.stdout).write(`Report: ${config.reportPath}\n`);
+		}
+		if (result.fatal) {
+			printError(result.fatal, io, config.debug);
+			if (result.fatal.code === 'OVER_QUOTA' && imap) {
+				const q = await imap.quota();
+				if (q) io.stderr.write(`  The account uses ${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}. ${plural(result.summary.uploaded, 'message was', 'messages were')} uploaded before it filled up; the journal keeps them, so the same command continues where it stopped.\n`);
+			}
+			return {exitCode: exitCodeFor(result.fatal.code), result, finish};
+		}
+		// A dry run that found what would stop or fail the real run exits as the real run would (README "Exit codes").
+		if (dryRunBlocker) {
+			printError(dryRunBlocker, io, config.debug);
+			return {exitCode: dryRunExitCode(dryRunBlocker), result, finish};
+		}
+		if (result.summary.stopReason) io.stderr.write(`mailshift: ${result.summary.stopReason}\n`);
+		if (result.summary.interrupted) {
+			io.stderr.write(`mailshift: ${describeStop(result.summary, config)}${journal ? ` (the journal ${journal.path} remembers what is done)` : ''}.\n`);
+			return {exitCode: ExitCode.INTERRUPTED, result, finish};
+		}
+		if (incomplete !== undefined) {
+			printError(new MailshiftError('SOURCE_INCOMPLETE', `${source.location} could not be read to its end: ${incomplete}.${config.dryRun ? ' The plan above shows only what could be read.' : ' Everything that could be read was migrated.'}`, 'fatal', {
+				hint: `${INCOMPLETE_HINT.replace('run mailshift again', 'run the same command')}`,
+			}), io, false);
+			return {exitCode: ExitCode.SOURCE_INCOMPLETE, result, finish};
+		}
+		if (!isVerified) return {exitCode: ExitCode.SOME_FAILED, result, finish};
+		if (result.summary.failed > 0) {
+			const unknown = result.summary.problems.some((p) => p.kind === 'failed' && (p.code === 'CONNECTION_LOST' || p.code === 'TIMEOUT'));
+			return {exitCode: unknown ? ExitCode.INTERRUPTED : ExitCode.SOME_FAILED, result, finish};
+		}
+		// Warnings that may mean a message is wrong (several mbox messages run together) must not end OK.
+		const attention = result.summary.problems.filter((p) => ATTENTION_CODES.has(p.code));
+		if (attention.length > 0) {
+			io.stderr.write(`mailshift: ${plural(attention.length, 'warning needs', 'warnings need')} checking (${[...new Set(attention.map((p) => p.code))].join(', ')}), first: ${attention[0]?.location}; see --report FILE.json for the list.\n`);
+			return {exitCode: ExitCode.SOME_FAILED, result, finish};
+		}
+		return {exitCode: rules?.exitCode ?? ExitCode.OK, result, finish};
+	} catch (error) {
+		reporter.stop();
+		tui?.stop();
+		const e = toMailshiftError(error);
+		printError(e, io, config.debug);
+		// The report schema has `fatalError` for this: a wrong password or a missing store still gives --json its
+		// summary line and --report its file (what the run got to, totals 0 when it never started).
+		if ((config.json && !isSummaryPrinted) || (config.reportPath && !isReportTried)) {
+			const elapsedMs = Date.now() - startedAt.getTime();
+			const summary: Summary = engineResult?.summary ?? {
+				dryRun: config.dryRun, folders: [], found: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0,
+				elapsedMs, interrupted: false, problems: [], problemsDropped: 0, skippedUnlisted: {},
+			};
+			const report = buildReport({config, result: {summary, fatal: e}, startedAt});
+			if (config.json && !isSummaryPrinted) io.stdout.write(`${JSON.stringify({type: 'summary', ...report})}\n`);
+			if (config.reportPath && !isReportTried) {
+				try {
+					await writeReport(config.reportPath, report);
+					(config.json ? io.stderr : io.stdout).write(`Report: ${config.reportPath}\n`);
+				} catch (reportError) {
+					printError(toMailshiftError(reportError), io, config.debug);
+				}
+			}
+		}
+		return {exitCode: exitCodeFor(e.code)};
+	} finally {
+		uninstall?.();
+		destinationLock?.release();
+		try {
+			journal?.close();
+		} catch (error) {
+			printError(toMailshiftError(error), io, config.debug);
+		}
+		await sink?.close().catch(() => undefined);
+		await source?.close().catch(() => undefined);
+	}
+}

@@ -1,0 +1,85 @@
+/**
+ * SourceStore: the reader boundary. A store yields its folder tree, then each folder's messages one at a
+ * time (streaming: memory must not grow with store size; at most one message is held per iterator).
+ *
+ * Contract for implementations:
+ * - `listFolders` is cheap-ish and side-effect free; counts are optional (filled when known without parsing).
+ * - `messages(folder)` yields in a stable order; two opens of the same unchanged store yield identical refs.
+ * - A message that cannot be read is reported through `onProblem` (never thrown), and iteration continues.
+ *   Only a store-level failure (folder unreadable) throws a MailshiftError.
+ * - `close()` is idempotent. Aborting `signal` stops iteration promptly (throws an ABORTED error or returns).
+ */
+import type {SourceMessage} from './types.js';
+
+export type SpecialUse = '\\Inbox' | '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk' | '\\Archive';
+
+export type SourceFolder = Readonly<{
+	/** Folder path as a list of names, e.g. ['Inbox', 'Projects']. The root of a Maildir is ['INBOX']. */
+	path: readonly string[];
+	/** Number of messages, when known cheaply (Maildir: file count). */
+	count?: number;
+	/** Total stored bytes, when known cheaply. */
+	bytes?: number;
+	/** False when the store knows the folder holds no mail (Outlook Calendar/Contacts): its mailbox is created only if mail turns up. */
+	holdsMail?: boolean;
+	/** Role known from the store itself (PST entry IDs); name-based roles are the mapper's job. */
+	specialUse?: SpecialUse;
+}>;
+
+/** A problem a reader met with one message or file; the engine records it and the run continues. */
+export type ReaderProblem = Readonly<{
+	folder: string;
+	location: string;
+	/**
+	 * FILE_IGNORED: a file in the store that is not read as mail (named so nothing is left behind silently).
+	 * MBOX_MERGE_SUSPECTED: an mbox message holds a `From ` line with a message header after it, so several
+	 * messages may have been run together (a warning in ATTENTION_CODES: the run does not end OK).
+	 * MAILDIR_TIMES_LOST: a Maildir folder was copied without its file times (see maildir-store.ts); a note.
+	 * SOURCE_INCOMPLETE: the store ends early (a cut copy); see `SourceStore.incompleteness`.
+	 * STORE_INCONSISTENT: the store's own bookkeeping disagrees with what it holds, nothing is lost (a warning).
+	 * FILE_TIMES_LOST: a folder of .eml files copied without its file times; received dates come from headers instead.
+	 * ATTACHMENT_MISSING: Apple Mail stored an attachment apart and the file is gone; the rest is uploaded.
+	 * MESSAGE_TRUNCATED: the file ends before the message does; what is there is uploaded.
+	 * Both are in ATTENTION_CODES: part of a message was left behind, so the run does not end OK.
+	 */
+	code: 'SOURCE_UNREADABLE' | 'SOURCE_INCOMPLETE' | 'STORE_INCONSISTENT' | 'MESSAGE_UNPARSEABLE' | 'MESSAGE_EMPTY' | 'FILE_IGNORED' | 'MBOX_MERGE_SUSPECTED' | 'MAILDIR_TIMES_LOST'
+		| 'FILE_TIMES_LOST' | 'ATTACHMENT_MISSING' | 'MESSAGE_TRUNCATED';
+	kind: 'failed' | 'warning';
+	reason: string;
+}>;
+
+/**
+ * Warning codes that must not end in a clean run: the message was uploaded as read, but it may be wrong in a
+ * way only the user can judge (several messages merged into one). The CLI exits SOME_FAILED when a problem
+ * with one of these codes was reported, so it cannot be missed (issue #12 item 3).
+ */
+export const ATTENTION_CODES: ReadonlySet<string> = new Set(['MBOX_MERGE_SUSPECTED', 'ATTACHMENT_MISSING', 'MESSAGE_TRUNCATED']);
+
+export type ReaderOptions = Readonly<{
+	onProblem?: (problem: ReaderProblem) => void;
+	/**
+	 * PST/OST only: yield contacts, calendar items, tasks and notes with their vCard/iCalendar export
+	 * (`SourceMessage.nonMailExport`), for backups. Off for migrations (they never upload them). @default false
+	 */
+	exportNonMail?: boolean;
+}>;
+
+export interface SourceStore {
+	readonly kind: 'maildir' | 'mbox' | 'pst' | 'eml' | 'apple-mail' | 'dbx' | 'pop3' | 'olm';
+	/** Absolute path of the store. */
+	readonly location: string;
+	listFolders(signal?: AbortSignal): Promise<SourceFolder[]>;
+	messages(folder: SourceFolder, signal?: AbortSignal): AsyncIterable<SourceMessage>;
+	close(): Promise<void>;
+	/**
+	 * Optional capability: why the store could not be read to its end (a file cut short), with the shortfall in
+	 * numbers, or undefined when it was. Asked by the CLI after a run; a store that answers makes the run fail
+	 * with SOURCE_INCOMPLETE (exit 9) even though everything readable was migrated. Never throws.
+	 */
+	incompleteness?(): string | undefined;
+}
+
+/** Folder path as shown to users and used in SourceRef.folder and --map/--exclude matching. */
+export function folderLabel(path: readonly string[]): string {
+	return path.join('/');
+}
