@@ -32,6 +32,9 @@ mailSinkConformance('MemorySink', async () => {
 		deleteMailbox: async (path) => {
 			sink.mailboxes.delete(path);
 		},
+		createMailbox: async (path) => {
+			sink.mailboxes.set(path, []);
+		},
 	};
 	const fixture: SinkFixture = {
 		open: async () => sink,
@@ -52,16 +55,20 @@ function imapAccount(server: TestServer, user: string): AccountView {
 		list: async () => (await readAccount(server, user)).mailboxes.map((m) => ({path: m.path, subscribed: m.subscribed, selectable: !m.flags.has('\\Noselect')})),
 		readBack: async (mailbox) => (await readAccount(server, user)).messages.filter((m) => m.mailbox === mailbox).sort((a, b) => a.uid - b.uid)
 			.map((m) => ({uid: m.uid, content: m.source, flags: m.flags, internalDate: m.internalDate})),
-		deleteMailbox: async (path) => {
-			const client = new ImapFlow({host: server.host, port: server.port, secure: false, auth: {user, pass: server.passwordOf(user)}, logger: false});
-			await client.connect();
-			try {
-				await client.mailboxDelete(path);
-			} finally {
-				await client.logout();
-			}
-		},
+		deleteMailbox: (path) => asAnotherClient(server, user, (client) => client.mailboxDelete(path)),
+		createMailbox: (path) => asAnotherClient(server, user, (client) => client.mailboxCreate(path)),
 	};
+}
+
+/** Runs `use` on a connection of its own (another client of the account), then logs out. */
+async function asAnotherClient(server: TestServer, user: string, use: (client: ImapFlow) => Promise<unknown>): Promise<void> {
+	const client = new ImapFlow({host: server.host, port: server.port, secure: false, auth: {user, pass: server.passwordOf(user)}, logger: false});
+	await client.connect();
+	try {
+		await use(client);
+	} finally {
+		await client.logout();
+	}
 }
 
 function connectSink(server: TestServer, user: string, port = server.port): Promise<MailSink> {

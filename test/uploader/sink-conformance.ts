@@ -5,7 +5,8 @@
  * comment of src/uploader/mail-sink.ts; what the sink says is always checked against what an independent reader
  * of the account (`AccountView`) sees, never against the sink's own word. Each test checks one sentence:
  * - create: ensureMailbox makes a folder, a nested one (with the server's delimiter) and the server's special-use
- *   folder selectable and subscribed, says `created` truthfully, and is idempotent;
+ *   folder selectable and subscribed, says `created` truthfully, and is idempotent; a folder that exists without
+ *   the sink knowing (a parent Cyrus made real with its child, one another client created since) is no error;
  * - append: bytes, flags, keywords and the internal date (as an instant: servers keep UTC, servers.md §0.6) read
  *   back as sent; 8-bit header bytes come back as sent, or RFC 2047-encoded with a note on the receipt, never
  *   changed silently;
@@ -43,6 +44,8 @@ export type AccountView = Readonly<{
 	readBack: (mailbox: string) => Promise<StoredMessage[]>;
 	/** Deletes a mailbox as another client would, behind the sink's back. */
 	deleteMailbox: (path: string) => Promise<void>;
+	/** Creates a mailbox as another client would, after the sink listed the account. */
+	createMailbox: (path: string) => Promise<void>;
 }>;
 
 /** A message the server refuses, and the code the sink must classify the refusal as. */
@@ -179,6 +182,27 @@ export function mailSinkConformance(kind: string, setup: () => Promise<{fixture:
 					assert.ok(listed.get(path)?.selectable, `${path} is listed and selectable`);
 					assert.ok(listed.get(path)?.subscribed, `${path} is subscribed (clients that show subscribed folders only must see it)`);
 				}
+			});
+		});
+
+		test(`${kind}: ensureMailbox of a folder that exists without the sink knowing it — a parent made by creating its child, or one another client created — is no error`, todo('create'), async () => {
+			await withSink(fixture.open, async (sink) => {
+				const {delimiter, prefix} = sink.layout();
+				const parent = `${prefix}Conformance Late Parent`;
+				const child = `${parent}${delimiter}Child`;
+				const byOther = `${prefix}Conformance By Another Client`;
+				await sink.ensureMailbox(child);
+				await fixture.account.createMailbox(byOther);
+				for (const path of [parent, byOther]) {
+					const ensured = await sink.ensureMailbox(path);
+					assert.equal(ensured.path, path, `${path} is used under its own name`);
+					const content = message(`into ${path}`);
+					const receipt = await sink.append(uploadJob(path, content));
+					assertReceiptsLanded([{receipt, content}], await fixture.account.readBack(path), path, fixture.hasUids);
+				}
+				assert.equal((await sink.ensureMailbox(byOther)).created, false, 'a folder another client created was not created by the sink');
+				const listed = new Map((await fixture.account.list()).map((m) => [m.path, m]));
+				for (const path of [parent, byOther]) assert.ok(listed.get(path)?.subscribed, `${path} is subscribed`);
 			});
 		});
 
