@@ -8,7 +8,7 @@
  * Installation (servers.md §6; `.ci/run` does this): Debian's `cyrus-imapd` package Conflicts with
  * `dovecot-imapd`, so it is not installed. `cyrus-common` (master, ctl_cyrusdb, libraries) is, with
  * `--no-install-recommends` (it Recommends cyrus-imapd, which would remove Dovecot), and `imapd` is unpacked
- * from `apt-get download cyrus-imapd` with `dpkg-deb -x` into a root of its own (`CYRUS_ROOTS`).
+ * from `apt-get download cyrus-imapd` with `dpkg-deb -x` into a root of its own (`CYRUS_ROOT`).
  *
  * Facts it relies on: `master`, started as root, drops to user `cyrus` (so the dir belongs to cyrus:mail and
  * the caller must be root); auth is SASL auxprop over a private sasldb with realm = `servername`; quota is set
@@ -34,8 +34,11 @@ import {canConnect, freePort, isAlive} from './private-dovecot.js';
 
 const exec = promisify(execFile);
 
-/** Where `.ci/run` unpacks imapd, then where ../shared/tools/cyrus-up.sh does; the first with an imapd wins. */
-export const CYRUS_ROOTS: readonly string[] = ['/opt/mailshift/cyrus-root', '/tmp/cyrus-root'];
+/**
+ * Where `.ci/run` unpacks imapd. Not /tmp (where ../shared/tools/cyrus-up.sh puts it): the tests run this binary
+ * as root, so it must come from a directory only root can write.
+ */
+export const CYRUS_ROOT = '/opt/mailshift/cyrus-root';
 const BIN = '/usr/lib/cyrus/bin';
 const IMAPD = 'usr/lib/cyrus/bin/imapd';
 
@@ -46,7 +49,7 @@ export type CyrusOptions = Readonly<{
 	users?: readonly string[];
 	/** `tiny`'s storage quota in KiB (RFC 9208 STORAGE). @default 1024 */
 	tinyQuotaKb?: number;
-	/** The unpacked cyrus-imapd package. @default the first of CYRUS_ROOTS that has imapd */
+	/** The unpacked cyrus-imapd package. @default CYRUS_ROOT */
 	root?: string;
 }>;
 
@@ -65,7 +68,8 @@ export type PrivateCyrus = Readonly<{
 }>;
 
 function imapdRoot(root: string | undefined): string | undefined {
-	return [...(root === undefined ? CYRUS_ROOTS : [root])].find((r) => existsSync(join(r, IMAPD)));
+	const dir = root ?? CYRUS_ROOT;
+	return existsSync(join(dir, IMAPD)) ? dir : undefined;
 }
 
 /**
@@ -76,7 +80,7 @@ export function cyrusUnavailableReason(root?: string): string | undefined {
 	const install = 'apt-get install --no-install-recommends cyrus-common sasl2-bin libsasl2-modules; apt-get download cyrus-imapd; dpkg-deb -x cyrus-imapd_*.deb /opt/mailshift/cyrus-root (see .ci/run)';
 	if (!existsSync(join(BIN, 'master')) || !existsSync(join(BIN, 'ctl_cyrusdb'))) return `cyrus-common is not installed (${install})`;
 	if (spawnSync('sh', ['-c', 'command -v saslpasswd2'], {stdio: 'ignore'}).status !== 0) return `saslpasswd2 is not installed (${install})`;
-	if (imapdRoot(root) === undefined) return `no unpacked Cyrus imapd in ${root ?? CYRUS_ROOTS.join(' or ')} (${install})`;
+	if (imapdRoot(root) === undefined) return `no unpacked Cyrus imapd in ${root ?? CYRUS_ROOT} (${install})`;
 	if (process.getuid?.() !== 0) return 'a private Cyrus needs root (its master drops to user cyrus)';
 	return undefined;
 }
