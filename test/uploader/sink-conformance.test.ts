@@ -16,10 +16,11 @@ import {MemorySink} from '../../src/uploader/memory-sink.js';
 import {cyrusSkipReason, startCyrus} from '../helpers/cyrus.js';
 import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
 import {FaultProxy} from '../helpers/fault-proxy.js';
+import type {FaultProxyOptions} from '../helpers/fault-proxy.js';
 import {readAccount} from '../helpers/imap-readback.js';
 import type {TestServer} from '../helpers/imap-readback.js';
 import {mailSinkConformance, message} from './sink-conformance.js';
-import type {AccountView, Refusal, SinkFixture} from './sink-conformance.js';
+import type {AccountView, CutSink, Refusal, SinkFixture} from './sink-conformance.js';
 
 const REFUSED_BY_NAME = 'the sink was told to refuse it';
 
@@ -43,6 +44,7 @@ mailSinkConformance('MemorySink', async () => {
 		refusals: [{what: 'a message with a NUL byte', content: Buffer.concat([message('nul'), Buffer.from([0, 0x0d, 0x0a])]), code: 'MESSAGE_REJECTED'}],
 		quota: 'MemorySink has no quota',
 		cut: 'MemorySink has no connection to cut',
+		lostReply: 'MemorySink has no connection to cut',
 	};
 	return {fixture, cleanup: async () => undefined};
 });
@@ -79,7 +81,28 @@ function connectSink(server: TestServer, user: string, port = server.port): Prom
 }
 
 /** The fixture of ImapSink on one private server: user `conformance`, and `tiny` with a quota of `quotaBytes`. */
-function imapFixture(server: ImapServer, quotaBytes: number, refusals: readonly Refusal[]): {fixture: SinkFixture; cleanup: () => Promise<void>} {
+/** A sink of `user` through a loopback fault proxy with these faults. */
+async function behindProxy(server: TestServer, user: string, faults: Omit<FaultProxyOptions, 'targetPort' | 'lifetimeMs'>): Promise<CutSink> {
+	const proxy = await FaultProxy.start({targetPort: server.port, ...faults, lifetimeMs: 5 * 60_000});
+	const sink = await connectSink(server, user, proxy.port).catch(async (error: unknown) => {
+		await proxy.close();
+		throw error;
+	});
+	return {
+		sink, hasCut: () => proxy.stats.clientCuts > 0,
+		faults: () => `faults: ${JSON.stringify(proxy.stats)} ${proxy.log.join('; ')}`,
+		close: async () => {
+			await sink.close();
+			await proxy.close();
+		},
+	};
+}
+
+/**
+ * The fixture of ImapSink on one private server: user `conformance`, and `tiny` with a quota of `quotaBytes`.
+ * `lostReply` is the reason the lost-reply check cannot run on this server, if it cannot.
+ */
+function imapFixture(server: ImapServer, quotaBytes: number, refusals: readonly Refusal[], options: Readonly<{lostReply?: string}> = {}): {fixture: SinkFixture; cleanup: () => Promise<void>} {
 	const user = 'conformance';
 	const fixture: SinkFixture = {
 		open: () => connectSink(server, user),
@@ -87,21 +110,9 @@ function imapFixture(server: ImapServer, quotaBytes: number, refusals: readonly 
 		hasUids: true,
 		refusals,
 		quota: {open: () => connectSink(server, 'tiny'), account: imapAccount(server, 'tiny'), limitBytes: quotaBytes},
-		cut: async (afterBytes) => {
-			const proxy = await FaultProxy.start({targetPort: server.port, plan: () => ({cutClientAt: afterBytes}), maxFaults: 1, lifetimeMs: 5 * 60_000});
-			const sink = await connectSink(server, user, proxy.port).catch(async (error: unknown) => {
-				await proxy.close();
-				throw error;
-			});
-			return {
-				sink, hasCut: () => proxy.stats.clientCuts > 0,
-				faults: () => `faults: ${JSON.stringify(proxy.stats)} ${proxy.log.join('; ')}`,
-				close: async () => {
-					await sink.close();
-					await proxy.close();
-				},
-			};
-		},
+		cut: (afterBytes) => behindProxy(server, user, {plan: () => ({cutClientAt: afterBytes}), maxFaults: 1}),
+		lostReply: typeof options.lostReply === 'string' ? options.lostReply
+			: (literalBytes) => behindProxy(server, user, {cutFirstLiteralOver: literalBytes, literalCutAt: 'after'}),
 	};
 	return {fixture, cleanup: () => server.stop()};
 }
@@ -129,6 +140,6 @@ for (const separator of ['/', '.'] as const) {
 			{what: 'a message with bare LF line ends', content: Buffer.from('Subject: bare LF\nFrom: a@example.org\n\nbody\n'), code: 'MESSAGE_REJECTED'},
 			{what: 'a message with a NUL byte in its header', content: Buffer.from('Subject: nul\0\r\nFrom: a@example.org\r\n\r\nbody\r\n'), code: 'MESSAGE_REJECTED'},
 			{what: 'a message with a header line that is no header field', content: Buffer.from('Subject: x\r\nnot a header\r\n\r\nbody\r\n'), code: 'MESSAGE_REJECTED'},
-		]);
+		], {lostReply: 'Cyrus offers COMPRESS=DEFLATE and imapflow takes it, so the fault proxy cannot see where a literal ends (test/e2e/cut-connections.test.ts covers a lost reply on Dovecot through the CLI)'});
 	}, skipWhen(cyrusSkip));
 }

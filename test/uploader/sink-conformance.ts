@@ -22,6 +22,8 @@
  * - cut connection: when the connection drops mid-batch, each message gets a receipt for a stored copy or a
  *   CONNECTION_LOST/TIMEOUT error whose disposition is 'retry' or 'verify' — nothing is claimed that did not land
  *   — and the same sink then stores them (after a look at the server, as the engine's verify does).
+ * - lost reply: an APPEND the server had whole, whose reply the cut lost, is an error with disposition 'verify' (it
+ *   may be stored: sending it again blindly could store it twice), and the sink goes on.
  * A check that cannot apply to a sink (no quota, no connection) is skipped with its reason printed.
  */
 import assert from 'node:assert/strict';
@@ -67,10 +69,18 @@ export type SinkFixture = Readonly<{
 	 * (a fault proxy in between; a byte offset, not a parsed literal, so that it also works under COMPRESS, which
 	 * Cyrus offers and imapflow takes), or the reason there is no connection to cut.
 	 */
-	cut: ((afterBytes: number) => Promise<Readonly<{sink: MailSink; hasCut: () => boolean; close: () => Promise<void>; faults: () => string}>>) | string;
+	cut: ((afterBytes: number) => Promise<CutSink>) | string;
+	/**
+	 * A sink whose connection is cut right after the first APPEND whose literal has at least `literalBytes` was
+	 * sent whole, so the server has the message and its reply is lost; or the reason this cannot be arranged.
+	 */
+	lostReply: ((literalBytes: number) => Promise<CutSink>) | string;
 }>;
 
-export type SinkCheck = 'create' | 'append' | 'receipts' | 'trycreate' | 'refusal' | 'quota' | 'cut';
+/** A sink behind a fault proxy (test/helpers/fault-proxy.ts). */
+export type CutSink = Readonly<{sink: MailSink; hasCut: () => boolean; close: () => Promise<void>; faults: () => string}>;
+
+export type SinkCheck = 'create' | 'append' | 'receipts' | 'trycreate' | 'refusal' | 'quota' | 'cut' | 'lost-reply';
 
 export type SinkConformanceOptions = Readonly<{
 	/** Skips the whole kind, with this reason printed (a server that is not installed). */
@@ -382,6 +392,28 @@ export function mailSinkConformance(kind: string, setup: () => Promise<{fixture:
 				stored = await fixture.account.readBack(box);
 				assert.equal(stored.length, contents.length, 'in the end every message is stored exactly once');
 				assertReceiptsLanded(landed, stored, box, fixture.hasUids);
+			} finally {
+				await cutting.close();
+			}
+		});
+
+		test(`${kind}: an APPEND whose reply is lost after the server had the whole message is reported as unknown (verify), never as safe to send again`, todo('lost-reply'), async (t) => {
+			const lostReply = fixture.lostReply;
+			if (typeof lostReply === 'string') {
+				t.skip(lostReply);
+				return;
+			}
+			const cutting = await lostReply(30_000);
+			try {
+				const {sink} = cutting;
+				const box = (await sink.ensureMailbox(`${sink.layout().prefix}Conformance Lost Reply`)).path;
+				const outcome = await settle(sink.append(uploadJob(box, noiseMessage('lost reply', 60_000))));
+				assert.ok(cutting.hasCut(), `the proxy cut the connection after the message (${cutting.faults()})`);
+				assert.ok(outcome instanceof MailshiftError, 'no receipt is claimed for a message whose reply never came');
+				assert.equal(outcome.disposition, 'verify', `the outcome is unknown, so the engine must look before sending again (${outcome.code}: ${outcome.message})`);
+				const next = message('after the lost reply');
+				const receipt = await sink.append(uploadJob(box, next));
+				assert.ok((await fixture.account.readBack(box)).some((m) => m.content.equals(next) && (receipt.uid === undefined || m.uid === receipt.uid)), 'the sink stores the next message on a new connection');
 			} finally {
 				await cutting.close();
 			}
