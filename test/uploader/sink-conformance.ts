@@ -29,6 +29,7 @@
 import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
 import {after, before, describe, test} from 'node:test';
+import type {TestContext} from 'node:test';
 
 import {MailshiftError} from '../../src/core/errors.js';
 import type {ErrorCode} from '../../src/core/errors.js';
@@ -128,6 +129,20 @@ async function withSink<T>(open: () => Promise<MailSink>, use: (sink: MailSink) 
 		return await use(sink);
 	} finally {
 		await sink.close();
+	}
+}
+
+/** Runs `use` on a sink behind a fault proxy, closing both after; skips with the reason when there is none. */
+async function withCutSink(t: TestContext, make: ((n: number) => Promise<CutSink>) | string, n: number, use: (cutting: CutSink) => Promise<void>): Promise<void> {
+	if (typeof make === 'string') {
+		t.skip(make);
+		return;
+	}
+	const cutting = await make(n);
+	try {
+		await use(cutting);
+	} finally {
+		await cutting.close();
 	}
 }
 
@@ -362,13 +377,7 @@ export function mailSinkConformance(kind: string, setup: () => Promise<{fixture:
 		});
 
 		test(`${kind}: when the connection drops mid-batch, every message has a receipt for a stored copy or a retryable error, and the sink then stores them`, todo('cut'), async (t) => {
-			const cut = fixture.cut;
-			if (typeof cut === 'string') {
-				t.skip(cut);
-				return;
-			}
-			const cutting = await cut(40_000);
-			try {
+			await withCutSink(t, fixture.cut, 40_000, async (cutting) => {
 				const {sink} = cutting;
 				const box = (await sink.ensureMailbox(`${sink.layout().prefix}Conformance Cut`)).path;
 				const contents = Array.from({length: 8}, (_, i) => noiseMessage(`cut ${i}`, i === 2 ? 60_000 : 4_000));
@@ -392,19 +401,11 @@ export function mailSinkConformance(kind: string, setup: () => Promise<{fixture:
 				stored = await fixture.account.readBack(box);
 				assert.equal(stored.length, contents.length, 'in the end every message is stored exactly once');
 				assertReceiptsLanded(landed, stored, box, fixture.hasUids);
-			} finally {
-				await cutting.close();
-			}
+			});
 		});
 
 		test(`${kind}: an APPEND whose reply is lost after the server had the whole message is reported as unknown (verify), never as safe to send again`, todo('lost-reply'), async (t) => {
-			const lostReply = fixture.lostReply;
-			if (typeof lostReply === 'string') {
-				t.skip(lostReply);
-				return;
-			}
-			const cutting = await lostReply(30_000);
-			try {
+			await withCutSink(t, fixture.lostReply, 30_000, async (cutting) => {
 				const {sink} = cutting;
 				const box = (await sink.ensureMailbox(`${sink.layout().prefix}Conformance Lost Reply`)).path;
 				const outcome = await settle(sink.append(uploadJob(box, noiseMessage('lost reply', 60_000))));
@@ -414,9 +415,7 @@ export function mailSinkConformance(kind: string, setup: () => Promise<{fixture:
 				const next = message('after the lost reply');
 				const receipt = await sink.append(uploadJob(box, next));
 				assert.ok((await fixture.account.readBack(box)).some((m) => m.content.equals(next) && (receipt.uid === undefined || m.uid === receipt.uid)), 'the sink stores the next message on a new connection');
-			} finally {
-				await cutting.close();
-			}
+			});
 		});
 	});
 }
