@@ -6,7 +6,8 @@
  * of the account (`AccountView`) sees, never against the sink's own word. Each test checks one sentence:
  * - create: ensureMailbox makes a folder, a nested one (with the server's delimiter) and the server's special-use
  *   folder selectable and subscribed, says `created` truthfully, and is idempotent; a folder that exists without
- *   the sink knowing (a parent Cyrus made real with its child, one another client created since) is no error;
+ *   the sink knowing (a parent Cyrus made real with its child, one another client created since) is no error; a
+ *   name the server refuses is MAILBOX_CREATE_FAILED with a hint, and the sink goes on;
  * - append: bytes, flags, keywords and the internal date (as an instant: servers keep UTC, servers.md §0.6) read
  *   back as sent; 8-bit header bytes (several sent together) come back as sent, or all RFC 2047-encoded with a
  *   note on each receipt, never changed silently and never stored twice;
@@ -63,6 +64,8 @@ export type SinkFixture = Readonly<{
 	hasUids: boolean;
 	/** Messages this server refuses (may be empty: the test then says so). */
 	refusals: readonly Refusal[];
+	/** A folder name this server refuses to create, and why (servers.md §3), or the reason there is none. */
+	refusedName: Readonly<{name: string; why: string}> | string;
 	/** A quota-limited account, or the reason there is none. */
 	quota: Readonly<{open: () => Promise<MailSink>; account: AccountView; limitBytes: number}> | string;
 	/**
@@ -81,7 +84,7 @@ export type SinkFixture = Readonly<{
 /** A sink behind a fault proxy (test/helpers/fault-proxy.ts). */
 export type CutSink = Readonly<{sink: MailSink; hasCut: () => boolean; close: () => Promise<void>; faults: () => string}>;
 
-export type SinkCheck = 'create' | 'append' | 'receipts' | 'trycreate' | 'refusal' | 'quota' | 'cut' | 'lost-reply';
+export type SinkCheck = 'create' | 'refused-name' | 'append' | 'receipts' | 'trycreate' | 'refusal' | 'quota' | 'cut' | 'lost-reply';
 
 export type SinkConformanceOptions = Readonly<{
 	/** Skips the whole kind, with this reason printed (a server that is not installed). */
@@ -229,6 +232,26 @@ export function mailSinkConformance(kind: string, setup: () => Promise<{fixture:
 				assert.equal((await sink.ensureMailbox(byOther)).created, false, 'a folder another client created was not created by the sink');
 				const listed = new Map((await fixture.account.list()).map((m) => [m.path, m]));
 				for (const path of [parent, byOther]) assert.ok(listed.get(path)?.subscribed, `${path} is subscribed`);
+			});
+		});
+
+		test(`${kind}: a folder name the server refuses gives MAILBOX_CREATE_FAILED with a hint, and the sink goes on`, todo('refused-name'), async (t) => {
+			const refused = fixture.refusedName;
+			if (typeof refused === 'string') {
+				t.skip(refused);
+				return;
+			}
+			await withSink(fixture.open, async (sink) => {
+				const name = `${sink.layout().prefix}${refused.name}`;
+				const error = await sink.ensureMailbox(name).then(() => undefined, (e: unknown) => e);
+				assert.ok(error instanceof MailshiftError, `${JSON.stringify(name)} (${refused.why}) is refused with a MailshiftError, not ${String(error)}`);
+				assert.equal(error.code, 'MAILBOX_CREATE_FAILED', error.message);
+				assert.equal(error.disposition, 'skip', 'the folder is skipped, the run goes on');
+				assert.ok(error.message.includes(name) && error.hint !== undefined, 'the error names the folder and says what to do');
+				assert.ok(!(await fixture.account.list()).some((m) => m.path === name), 'nothing was created under that name');
+				const next = (await sink.ensureMailbox(`${sink.layout().prefix}Conformance After Refused Name`)).path;
+				const content = message('after a refused folder name');
+				assertReceiptsLanded([{receipt: await sink.append(uploadJob(next, content)), content}], await fixture.account.readBack(next), next, fixture.hasUids);
 			});
 		});
 
