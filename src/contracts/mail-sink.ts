@@ -42,7 +42,9 @@ export interface MailSink {
 	/** Optional capability: storage quota of the account (RFC 9208 GETQUOTAROOT), when the server has QUOTA. */
 	quota?(signal?: AbortSignal): Promise<Quota | undefined>;
 	/**
-	 * Uploads one message. NOT idempotent: a failure with disposition 'verify' may have stored it.
+	 * Uploads one message. NOT idempotent: a failure with disposition 'verify' may have stored it. A mailbox that
+	 * does not exist (never ensured, or deleted by another client since) is created and subscribed first
+	 * (RFC 3501 §6.3.11 TRYCREATE). A receipt means the message is stored (test/uploader/sink-conformance.ts).
 	 * `signal` withdraws the message while it is not on the wire yet (waiting for pacing, a throttle back-off, a
 	 * connection or a batch): it then rejects with ABORTED, and ABORTED always means "not sent". Once sent, the
 	 * APPEND runs to its end (an IMAP command cannot be withdrawn); only `close()` cuts it off. The engine passes

@@ -88,7 +88,8 @@ export function isSieveInstalled(): boolean {
 	return ['/usr/lib/dovecot/managesieve', '/usr/lib/dovecot/managesieve-login', '/usr/lib/dovecot/lmtp', '/usr/lib/dovecot/modules/lib90_sieve_plugin.so'].every((f) => existsSync(f));
 }
 
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (the OS picks it; another process may still take it before use: retry). */
+export async function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const server = createServer();
 		server.unref();
@@ -101,7 +102,8 @@ async function freePort(): Promise<number> {
 	});
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** Whether something accepts a TCP connection on 127.0.0.1:port. */
+export function canConnect(port: number): Promise<boolean> {
 	return new Promise((resolve) => {
 		const socket = connect({host: '127.0.0.1', port});
 		socket.once('connect', () => {
@@ -112,7 +114,8 @@ function canConnect(port: number): Promise<boolean> {
 	});
 }
 
-function isAlive(pid: number): boolean {
+/** Whether `pid` runs (a zombie left by a daemon that double-forked counts as gone). */
+export function isAlive(pid: number): boolean {
 	try {
 		process.kill(pid, 0);
 	} catch {

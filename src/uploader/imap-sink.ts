@@ -190,6 +190,15 @@ export class ImapSink implements MailSink {
 		try {
 			return await this.#createExactly(path, signal);
 		} catch (error) {
+			// Cyrus 3.6 answers CREATE of an existing mailbox "NO Mailbox already exists" without RFC 5530's
+			// [ALREADYEXISTS], which imapflow turns into created:false (servers.md §3): a parent Cyrus made real when
+			// its child was created, or a folder another client created after our LIST. Whether it exists is asked
+			// (STATUS succeeds only on an existing selectable mailbox), not read from the text.
+			if ((error as Shape).responseStatus === 'NO' && (await this.#isSelectable(path, signal))) {
+				this.#existing.set(path.toLowerCase(), path);
+				await this.#subscribeExisting(path.toLowerCase(), path, signal);
+				return {path, created: false};
+			}
 			const classified = classifyImapError(error, 'mailbox', path);
 			// Dovecot's Maildir++ layout with '/' as separator cannot store '.' in a name:
 			// "NO [CANNOT] Character not allowed in mailbox name: '.'" (servers.md §3).
@@ -207,6 +216,11 @@ export class ImapSink implements MailSink {
 			}
 			throw classified;
 		}
+	}
+
+	/** Whether `path` exists and can be selected (RFC 3501 §6.3.10 STATUS); any failure means no. */
+	#isSelectable(path: string, signal?: AbortSignal): Promise<boolean> {
+		return this.#pool.run((client) => client.status(path, {uidValidity: true}), signal).then(() => true, () => false);
 	}
 
 	/**

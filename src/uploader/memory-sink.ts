@@ -48,8 +48,9 @@ export class MemorySink implements MailSink {
 			await this.#options.gate?.(job);
 			const error = this.#options.failWith?.(job);
 			if (error) throw error;
-			const box = this.mailboxes.get(job.mailbox);
-			if (!box) throw new MailshiftError('MESSAGE_REJECTED', `[TRYCREATE] no mailbox ${job.mailbox}`, 'skip');
+			// As ImapSink does on [TRYCREATE] (RFC 3501 §6.3.11): a mailbox that does not exist is created.
+			const box = this.mailboxes.get(job.mailbox) ?? [];
+			this.mailboxes.set(job.mailbox, box);
 			box.push(job);
 			return {mailbox: job.mailbox, uid: ++this.#uid, uidValidity: 1n};
 		} finally {

@@ -10,7 +10,10 @@ export type ServerMessage = Readonly<{mailbox: string; uid: number; flags: Reado
 export type ServerMailbox = Readonly<{path: string; specialUse: string | undefined; subscribed: boolean; flags: ReadonlySet<string>}>;
 export type Account = Readonly<{mailboxes: ServerMailbox[]; messages: ServerMessage[]; delimiter: string}>;
 
-export async function readAccount(server: PrivateDovecot, user: string): Promise<Account> {
+/** Any private test server whose users log in with `passwordOf(user)` (Dovecot, Cyrus). */
+export type TestServer = Pick<PrivateDovecot, 'host' | 'port' | 'passwordOf'>;
+
+export async function readAccount(server: TestServer, user: string): Promise<Account> {
 	const client = new ImapFlow({host: server.host, port: server.port, secure: false, auth: {user, pass: server.passwordOf(user)}, logger: false, tls: {rejectUnauthorized: false}});
 	await client.connect();
 	try {

@@ -1,7 +1,7 @@
 /**
  * A tiny scripted IMAP4rev1 server on 127.0.0.1, for the replies Dovecot cannot give on demand (throttling,
  * Gmail's bandwidth OVERQUOTA, a BYE in the middle of a run). It speaks just enough for imapflow and mailshift:
- * greeting with CAPABILITY, LOGIN, CAPABILITY, ID, ENABLE, NAMESPACE, LIST, LSUB, CREATE, SUBSCRIBE,
+ * greeting with CAPABILITY, LOGIN, CAPABILITY, ID, ENABLE, NAMESPACE, LIST, LSUB, CREATE, SUBSCRIBE, STATUS,
  * SELECT/EXAMINE, APPEND (synchronizing and LITERAL+ literals, RFC 3501 §4.3 / RFC 7888), FETCH and UID FETCH of
  * UID FLAGS INTERNALDATE RFC822.SIZE BODY[HEADER.FIELDS (…)] BODY[HEADER] BODY[], NOOP, CHECK, UNSELECT, CLOSE, LOGOUT.
  * Appended messages are kept in memory; `messages()` reads them back.
@@ -33,6 +33,11 @@ export type ScriptedImapOptions = Readonly<{
 	onAppend?: (n: number, mailbox: string) => AppendDecision | undefined;
 	/** The server stops itself after this long. @default 300_000 */
 	lifetimeMs?: number;
+	/**
+	 * CREATE of an existing mailbox answers `NO [ALREADYEXISTS] …` (RFC 5530, Dovecot), or, when false, a plain
+	 * `NO Mailbox already exists` as Cyrus 3.6 does (servers.md §3). @default true
+	 */
+	alreadyExistsCode?: boolean;
 }>;
 
 export type StoredMessage = Readonly<{mailbox: string; uid: number; flags: ReadonlySet<string>; internalDate: string; raw: Buffer}>;
@@ -58,6 +63,8 @@ export class ScriptedImapServer {
 	readonly #mailboxes = new Map<string, Mailbox>();
 	readonly #appends: AppendRecord[] = [];
 	readonly #onAppend: ScriptedImapOptions['onAppend'];
+	/** @internal Used by Session: see ScriptedImapOptions.alreadyExistsCode. */
+	readonly alreadyExistsCode: boolean;
 	readonly #lifetime: NodeJS.Timeout;
 	#appendCount = 0;
 	#connections = 0;
@@ -68,6 +75,7 @@ export class ScriptedImapServer {
 		this.user = options.user ?? 'scripted';
 		this.password = options.password ?? 'pw-scripted';
 		this.#onAppend = options.onAppend;
+		this.alreadyExistsCode = options.alreadyExistsCode ?? true;
 		let uidValidity = 1_700_000_000;
 		for (const [name, specialUse] of [['INBOX', undefined], ['Sent', '\\Sent'], ['Drafts', '\\Drafts'], ['Trash', '\\Trash'], ['Junk', '\\Junk'], ['Archive', '\\Archive']] as const) {
 			this.#mailboxes.set(name, {name, specialUse, subscribed: true, uidValidity: uidValidity++, uidNext: 1, messages: []});
@@ -271,8 +279,16 @@ class Session {
 			}
 			case 'CREATE': {
 				const name = asText(args[0]).replace(/\/$/, '');
-				if (!this.#server.createMailbox(name)) return no('[ALREADYEXISTS] Mailbox already exists');
+				if (!this.#server.createMailbox(name)) return no(`${this.#server.alreadyExistsCode ? '[ALREADYEXISTS] ' : ''}Mailbox already exists`);
 				return ok('Create completed');
+			}
+			case 'STATUS': {
+				const box = this.#server.mailbox(asText(args[0]));
+				if (!box) return no('[NONEXISTENT] Mailbox does not exist');
+				const values: Record<string, number> = {MESSAGES: box.messages.length, UIDNEXT: box.uidNext, UIDVALIDITY: box.uidValidity, UNSEEN: box.messages.filter((m) => !m.flags.has('\\Seen')).length};
+				const items = (Array.isArray(args[1]) ? args[1] : []).map((item) => asText(item).toUpperCase()).filter((item) => item in values);
+				this.send(`* STATUS ${quote(box.name)} (${items.map((item) => `${item} ${values[item]}`).join(' ')})`);
+				return ok('Status completed');
 			}
 			case 'SUBSCRIBE': {
 				const box = this.#server.mailbox(asText(args[0]));
