@@ -91,8 +91,8 @@ export type FilterRule = Readonly<{
 export type RuleSet = Readonly<{
 	/** Absolute path of the file the rules were read from. */
 	file: string;
-	/** 'outlook': PST/OST rule messages or a .rwz export (outlook-rules.ts). */
-	format: 'thunderbird' | 'outlook';
+	/** 'outlook': PST/OST rule messages or a .rwz export (outlook-rules.ts); 'apple-mail': SyncedRules.plist. */
+	format: 'thunderbird' | 'outlook' | 'apple-mail';
 	version: number | undefined;
 	rules: readonly FilterRule[];
 }>;
