@@ -15,7 +15,9 @@
  *
  * Folder targets: a PST folder entry ID (24 bytes, MS-PST 2.2.2.8 / 2.4.3.2) names the node; an Exchange
  * folder entry ID in an OST (46 bytes, MS-OXCDATA 2.2.4.1) names the folder by database GUID + global counter,
- * which is also the folder's PidTagSourceKey; else the display name stored beside it (when one folder has it).
+ * which is also the folder's PidTagSourceKey when the OST keeps one on the folder (the corpus OST does not);
+ * else the display name stored beside it (when one folder has it). A target found by none of these is left
+ * out with the reason (the rule is then partly or not carried).
  * The path found is resolved through the migration's mapping (rule-target.ts).
  *
  * Contract: opens the file read-only, in this thread (a small synchronous read; the migration's own PST work

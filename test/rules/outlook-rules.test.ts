@@ -115,6 +115,20 @@ describe('the RWZ rule stream', () => {
 		assert.equal(parse([{name, elements: [...receiveHead(), el.subject(['x']), el.markRead()]}]).rules[0]?.name, name);
 	});
 
+	test('Given an Outlook 2000 stream (8-bit strings, no byte counts), then its rules are read too', () => {
+		const u16 = (n: number): Buffer => { const b = Buffer.alloc(2); b.writeUInt16LE(n); return b; };
+		const u32 = (n: number): Buffer => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
+		const s8 = (t: string): Buffer => Buffer.concat([Buffer.from([t.length]), Buffer.from(t, 'latin1')]);
+		const words = Buffer.concat([u32(0xcd), u32(1), u32(0), s8('Rechnung')]);
+		const read = u32(0x14c);
+		const rule = Buffer.concat([Buffer.from([0x06]), s8('Büro'), u32(1), u32(1), u32(0), u32(1), u16(3), u16(0x8001), u32(0x190), u32(1), u32(0), u32(1), u16(0x8001), words, u16(0x8001), read, u32(0)]);
+		const bytes = Buffer.concat([u32(0x000e5ebd), Buffer.alloc(24), u32(1), u32(1), u16(1), rule, u32(0)]);
+		const [only] = parseRulesStream(bytes, {label: 'ol2000'}).rules;
+		assert.equal(only?.name, 'Büro');
+		assert.deepEqual(only?.conditions.map((c) => [c.attribute, c.value]), [['subject', 'Rechnung']]);
+		assert.deepEqual(only?.actions.map((a) => a.type), ['Mark read']);
+	});
+
 	test('Given bytes that are not a rule stream, then the error is RULES_UNPARSEABLE naming the source and the byte', () => {
 		assert.throws(() => parseRulesStream(Buffer.from('not a rule stream at all'), {label: 'x.rwz'}), (e: unknown) => e instanceof MailshiftError && e.code === 'RULES_UNPARSEABLE' && /x\.rwz, byte 0: this is not an Outlook rule stream/.test(e.message));
 		assert.throws(() => parseRulesStream(rwzStream([{name: 'A', elements: receiveHead()}]).subarray(0, 60), {label: 'cut.rwz'}), (e: unknown) => e instanceof MailshiftError && e.code === 'RULES_UNPARSEABLE' && /cut\.rwz, byte \d+/.test(e.message));
