@@ -222,6 +222,15 @@ function negateOperator(op: string): string {
 	}
 }
 
+/**
+ * Exception element → the condition it negates (spec "Condition 500" … "Condition 539"): 500–530 are the
+ * condition + 300; from 531 on the numbering skips (531 header words = 232, 532 account = 238, …).
+ */
+const EXCEPTION_OF: Readonly<Record<number, number>> = {
+	...Object.fromEntries([200, 201, 202, 203, 204, 205, 206, 207, 208, 210, 211, 215, 220, 222, 223, 224, 225, 226, 227, 228, 229, 230].map((k) => [k + 300, k])),
+	531: 232, 532: 238, 533: 240, 534: 241, 537: 245, 538: 246, 539: 247,
+};
+
 const IMPORTANCE = ['low', 'normal', 'high'];
 const SENSITIVITY = ['normal', 'personal', 'private', 'company-confidential'];
 const CLIENT = 'Outlook does it on this computer; a server rule cannot';
@@ -230,18 +239,16 @@ const CLIENT = 'Outlook does it on this computer; a server rule cannot';
 function readElement(kind: number, c: Cursor, b: RuleBuilder, locate: FolderLocator): void {
 	const at = c.pos - 4;
 	const except = kind >= 500 && kind < 600;
-	const base = except ? kind - 300 : kind;
+	const base = except ? EXCEPTION_OF[kind] ?? -1 : kind;
 	const people = (attribute: string, label: string): void => {
 		const list = readPeople(c);
 		b.terms(list.map((p) => (p.address
 			? {attribute, operator: 'is', value: p.address}
 			: {attribute, operator: 'is', value: p.name ?? '', unsupported: `${label} "${p.name ?? '?'}" is stored without an Internet address (an Exchange or address-book entry)`})), except);
 	};
-	const words = (attribute: string | readonly string[], isHeader = false): void => {
+	const words = (...attributes: readonly string[]): void => {
 		const list = readWords(c);
-		const attrs = typeof attribute === 'string' ? [attribute] : attribute;
-		if (except) b.terms(list.flatMap((w) => attrs.map((a) => ({attribute: a, isHeader, operator: 'contains', value: w}))), true);
-		else b.terms(list.flatMap((w) => attrs.map((a) => ({attribute: a, isHeader, operator: 'contains', value: w}))), false);
+		b.terms(list.flatMap((w) => attributes.map((attribute) => ({attribute, operator: 'contains', value: w}))), except);
 	};
 	const flag = (attribute: string): void => {
 		c.u32('marker');
@@ -256,7 +263,7 @@ function readElement(kind: number, c: Cursor, b: RuleBuilder, locate: FolderLoca
 		case 204: people('to or cc', 'recipient'); return;
 		case 205: words('subject'); return;
 		case 206: words('body'); return;
-		case 207: words(['subject', 'body']); return;
+		case 207: words('subject', 'body'); return;
 		case 208: {
 			c.skip(12, 'flag marker');
 			const action = c.string('flag action');
@@ -327,7 +334,8 @@ function readElement(kind: number, c: Cursor, b: RuleBuilder, locate: FolderLoca
 			c.skip(8, 'account marker');
 			const account = c.string('account');
 			c.string8('account stamp');
-			b.action('Note', `Outlook ran this rule only for mail through the account "${account}"; on the server it runs for this mailbox`);
+			if (except) b.unsupported('except through the account', `"${account}": on the server every message arrives through this mailbox, so the exception cannot be told apart`);
+			else b.action('Note', `Outlook ran this rule only for mail through the account "${account}"; on the server it runs for this mailbox`);
 			return;
 		}
 		case 239: c.skip(24, 'computer'); b.action('Note', 'Outlook ran this rule "on this computer only"; on the server it runs for every device'); return;

@@ -234,6 +234,8 @@ function compileTerm(term: RuleCondition, ctx: Ctx): Compiled {
 	if (term.isHeader) return stringTest('header', [attribute.toLowerCase()], op, value, ctx);
 	if (attribute === 'header words') {
 		// Outlook searched the whole header block; Sieve can only name headers, so the common ones are searched.
+		// That narrows a positive test; a negated one ("except if the header contains") would widen the rule.
+		if (op !== 'contains') return {unsupported: `"${op} ${value}" in the message header: Sieve cannot search the whole header, and searching fewer headers would widen the rule`};
 		ctx.narrowed.push(`"${value}" in the message header is looked for in ${SEARCHED_HEADERS.length} common headers only, not the whole header`);
 		return stringTest('header', SEARCHED_HEADERS, op, value, ctx);
 	}

@@ -104,6 +104,12 @@ describe('the RWZ rule stream', () => {
 		assert.match(t.plan[0]?.reasons.join() ?? '', /common headers only/);
 	});
 
+	test('Given an exception on header words, then the rule is not carried, because searching fewer headers would widen it', () => {
+		const t = translate([{name: 'NotList', elements: [...receiveHead(), el.subject(['news']), el.raw(0x213, Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 4]), Buffer.from('List', 'utf16le')])), el.move('Newsletters')]}]);
+		assert.equal(t.plan[0]?.status, 'not-carried');
+		assert.match(t.plan[0]?.reasons.join() ?? '', /would widen the rule/);
+	});
+
 	test('Given a person stored without an Internet address (Exchange), then the sender condition is not carried and says so', () => {
 		const t = translate([{name: 'Boss', elements: [...receiveHead(), el.from([person(undefined, 'The Boss')]), el.followUp()]}]);
 		assert.equal(t.plan[0]?.status, 'not-carried');
