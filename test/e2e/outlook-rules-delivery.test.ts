@@ -10,6 +10,10 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
+import {Writable} from 'node:stream';
+
+import type {CliIo} from '../../src/cli/run-migrate.js';
+import {createWizardServices} from '../../src/cli/wizard-services.js';
 
 import {sieveServerSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
@@ -93,5 +97,31 @@ describe('Outlook rules installed over ManageSieve sort mail delivered through L
 		assert.notEqual(result.code, 0, 'a rule was left behind (or mail), so the run is not OK');
 		const account = await readAccount(server, 'bob');
 		assert.ok(account.messages.some((m) => m.mailbox === 'INBOX/sub1'), 'the mail was migrated');
+	});
+});
+
+describe('the guided mode\'s rules step with an Outlook store', {skip: skip ?? (existsSync(CORPUS_OST) ? false : `corpus file ${CORPUS_OST} is absent`)}, () => {
+	let server: PrivateDovecot;
+	before(async () => {
+		server = await startDovecot({sieve: true, tls: true, users: ['carol']});
+	});
+	after(async () => {
+		await server?.stop();
+	});
+
+	test('Given the corpus OST as the source, then the preview counts its rules and names the one that stays on this computer with the reason', async () => {
+		const sink = new Writable({write: (_c, _e, done) => done()});
+		const io = {stdout: sink, stderr: sink, stdin: process.stdin, env: {HOME: tmpdir()}} as unknown as CliIo;
+		const services = createWizardServices(io, {sievePort: server.managesievePort ?? 0});
+		const account = {user: 'carol', host: '127.0.0.1', port: server.port, security: 'starttls' as const, password: server.passwordOf('carol'), insecure: true};
+		assert.ok(services.previewRules);
+		const preview = await services.previewRules(CORPUS_OST, account, {prefix: undefined, rules: [], excludes: []});
+		assert.ok(preview, 'the store has rules, so there is a rules step');
+		assert.equal(preview.problem, undefined);
+		assert.equal(preview.filters, 1);
+		assert.equal(preview.serverRules, 0);
+		assert.deepEqual(preview.local.map((l) => l.name), ['Junk E-mail Rule']);
+		assert.match(preview.local[0]?.reason ?? '', /junk e-mail rule/);
+		assert.equal(preview.hasManageSieve, true);
 	});
 });
