@@ -29,15 +29,16 @@ const MAX_BYTES = 16 * 1024 * 1024;
 const MAX_DEPTH = 32;
 const HINT = 'Open Mail → Settings → Rules once so Mail rewrites the file, or name a copy converted with `plutil -convert xml1 -o rules.plist SyncedRules.plist`; the mail migration is not affected.';
 
+/** A property list value as parsed here (dicts as plain objects, `<data>` as Buffer, `<date>` as Date). */
 export type Plist = string | number | boolean | Date | Buffer | Plist[] | {[key: string]: Plist};
 
 class PlistFailure extends Error {}
 
 const ENTITY: Readonly<Record<string, string>> = {amp: '&', lt: '<', gt: '>', quot: '"', apos: "'"};
 const decodeText = (s: string): string => s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (all, e: string) => {
-	if (e.startsWith('#x') || e.startsWith('#X')) return String.fromCodePoint(Number.parseInt(e.slice(2), 16));
-	if (e.startsWith('#')) return String.fromCodePoint(Number.parseInt(e.slice(1), 10));
-	return ENTITY[e] ?? all;
+	if (!e.startsWith('#')) return ENTITY[e] ?? all;
+	const code = e.startsWith('#x') || e.startsWith('#X') ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10);
+	return code <= 0x10ffff ? String.fromCodePoint(code) : all; // not a code point: kept as written
 });
 
 /** Parses an XML plist (the value inside `<plist>`). @throws PlistFailure */

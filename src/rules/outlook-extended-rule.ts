@@ -15,6 +15,7 @@
 import type {RuleAction, RuleCondition} from './filter-rule.js';
 import type {FolderLocator} from './outlook-rules.js';
 
+/** Why a rule message's condition or actions cannot be read (the caller lists the rule with this message). */
 export class ExtendedRuleFailure extends Error {}
 
 /** Property tags (MS-OXPROPS) the mapping understands. */
@@ -252,6 +253,7 @@ function skipNamedProperties(r: Reader): void {
 	r.take(r.u32('named properties size'), 'named properties');
 }
 
+/** A decoded condition: every message (`matchAll`), none (`never`: e.g. empty lists), or the terms. */
 export type ExtendedCondition = Readonly<{matchAll: boolean; never: boolean; conditions: RuleCondition[]}>;
 
 /** PidTagExtendedRuleMessageCondition → conditions. @throws ExtendedRuleFailure */

@@ -491,6 +491,7 @@ function streamFormat(bytes: Buffer): {version: number; unicode: boolean; header
 	return undefined;
 }
 
+/** How to read one stream: a label for messages and how folder actions find their folders. */
 export type StreamOptions = Readonly<{
 	/** Where the stream came from, for messages ('file.pst#Inbox/IPM.RuleOrganizer', 'rules.rwz'). */
 	label: string;

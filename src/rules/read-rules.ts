@@ -15,6 +15,7 @@ import {readPstRules} from './outlook-pst-rules.js';
 import {readRwzFile} from './outlook-rules.js';
 import {readThunderbirdFilters} from './thunderbird-filters.js';
 
+/** The reader a rule source needs. */
 export type RuleSourceKind = 'outlook-store' | 'outlook-export' | 'apple-mail' | 'thunderbird';
 
 /** Which reader a rule source needs (by extension, then by the PST signature). */

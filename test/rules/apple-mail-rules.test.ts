@@ -93,6 +93,7 @@ describe('Apple Mail SyncedRules.plist', () => {
 
 	test('Given the plist parser, then entities, empty strings, nested arrays and dicts, numbers and booleans come out as Apple writes them', () => {
 		assert.deepEqual(parseXmlPlist('<plist><dict><key>a &amp; b</key><array><string/><integer>-3</integer><real>1.5</real><true/><dict/></array></dict></plist>'), {'a & b': ['', -3, 1.5, true, {}]});
+		assert.deepEqual(parseXmlPlist('<plist><string>&#x41;&#99999999;</string></plist>'), 'A&#99999999;');
 	});
 
 	test('Given 2000 truncated or garbled plists, then each gives rules or RULES_UNPARSEABLE, never another error', () => {

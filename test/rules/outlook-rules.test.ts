@@ -13,7 +13,7 @@ import {describe, test} from 'node:test';
 import {MailshiftError} from '../../src/core/errors.js';
 import type {ServerLayout} from '../../src/mapper/folder-map.js';
 import type {RuleSet} from '../../src/rules/filter-rule.js';
-import {parseExtendedActions, parseExtendedCondition} from '../../src/rules/outlook-extended-rule.js';
+import {ExtendedRuleFailure, parseExtendedActions, parseExtendedCondition} from '../../src/rules/outlook-extended-rule.js';
 import {readPstRules} from '../../src/rules/outlook-pst-rules.js';
 import {parseRulesStream} from '../../src/rules/outlook-rules.js';
 import {readRules} from '../../src/rules/read-rules.js';
@@ -188,6 +188,25 @@ describe('extended rule messages (MS-OXORULE)', () => {
 		const bytes = Buffer.concat([Buffer.from([0, 0]), Buffer.from([0x00]), u32(3), content(0x0037001f, 'report'), Buffer.from([0x02]), content(0x1000001f, 'draft'), bitmask]);
 		const parsed = parseExtendedCondition(bytes);
 		assert.deepEqual(parsed.conditions.map((c) => [c.attribute, c.operator, c.value]), [['subject', 'contains', 'report'], ['body', "doesn't contain", 'draft'], ['has attachment', 'is', 'yes']]);
+	});
+
+	test('Given 3000 mutated condition and action blobs, then each decodes or fails with ExtendedRuleFailure, never another error', () => {
+		const random = mulberry32(99);
+		const bitmask = Buffer.concat([Buffer.from([0x06, 0x01]), u32(0x0e070003), u32(0x10)]);
+		const condition = Buffer.concat([Buffer.from([0, 0]), Buffer.from([0x00]), u32(3), content(0x0037001f, 'report'), Buffer.from([0x02]), content(0x1000001f, 'draft'), bitmask]);
+		const move = Buffer.concat([Buffer.from([0x01]), u32(0), u32(0), u32(0), u32(24), Buffer.alloc(24, 1)]);
+		const actions = Buffer.concat([Buffer.from([0, 0]), u32(1), u32(1), u32(move.length), move]);
+		for (let i = 0; i < 3000; i++) {
+			const bytes = Buffer.from(i % 2 === 0 ? condition : actions);
+			const cut = i % 3 === 0 ? bytes.subarray(0, Math.floor(random() * bytes.length)) : bytes;
+			if (i % 3 !== 0) for (let k = 0; k < 3; k++) cut[Math.floor(random() * cut.length)] = Math.floor(random() * 256);
+			try {
+				if (i % 2 === 0) parseExtendedCondition(cut);
+				else parseExtendedActions(cut, () => ({error: 'none'}));
+			} catch (error) {
+				assert.ok(error instanceof ExtendedRuleFailure, `case ${i}: ${String(error)}`);
+			}
+		}
 	});
 
 	test('Given an empty OR (the junk rule\'s empty lists), then the condition can never match', () => {
