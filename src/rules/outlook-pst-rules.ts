@@ -193,6 +193,10 @@ export function readPstRules(path: string): RuleSet {
 		}
 		rules.push(...unreadable);
 		return {file: location, format: 'outlook', version, rules: rules.map((r, i) => ({...r, line: i + 1}))};
+	} catch (error) {
+		// A damaged node B-tree (pst-extractor throws plain Errors): the file's rules cannot be read at all.
+		if (error instanceof MailshiftError) throw error;
+		throw openError(error, location);
 	} finally {
 		file.close();
 	}
