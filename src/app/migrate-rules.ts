@@ -46,12 +46,14 @@ export type RulesStepContext = Readonly<{
 const FILTER_FILE = 'msgFilterRules.dat';
 
 /**
- * The filter file that belongs to a migrated source: next to an mbox file, in an account folder, or found
+ * The rules that belong to a migrated source: the PST/OST itself, the filter file next to an mbox file, in an account folder, or found
  * through the profile (run-rules.ts findFilterFile). @throws SOURCE_NOT_FOUND / USAGE (several accounts).
  */
 export function filterFileFor(source: string): string {
 	const path = resolve(source);
 	if (existsSync(path) && statSync(path).isFile()) {
+		// An Outlook store keeps its rules inside (outlook-pst-rules.ts).
+		if (/\.(pst|ost)$/i.test(path)) return path;
 		const beside = join(dirname(path), FILTER_FILE);
 		if (existsSync(beside)) return beside;
 		throw new MailshiftError('SOURCE_NOT_FOUND', `No ${FILTER_FILE} next to ${path}.`, 'fatal', {hint: 'Run `mailshift rules FILE` with the filter file of this account.'});

@@ -222,8 +222,8 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			const config = resolveMigrateConfig({source: args.source, to: args.to, journal: args.journal, insecure: args.insecure}, cliIo.env);
 			exitCode = runStatus(config, cliIo);
 		})
-		.command('rules <source>', 'Turn Thunderbird filters into server-side Sieve rules: print the plan and script, --out FILE, --install (ManageSieve), --remove', (y) => y
-			.positional('source', {type: 'string', describe: 'msgFilterRules.dat, a Thunderbird account folder, or a profile folder'}).options(RULES_OPTIONS),
+		.command('rules <source>', 'Turn Thunderbird filters or Outlook rules into server-side Sieve rules: print the plan and script, --out FILE, --install (ManageSieve), --remove', (y) => y
+			.positional('source', {type: 'string', describe: 'msgFilterRules.dat, a Thunderbird account or profile folder, an Outlook .pst/.ost, or a .rwz rules export'}).options(RULES_OPTIONS),
 		async (args) => {
 			exitCode = await runRulesCommand({...args, passwordFile: args['password-file'], oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'], map: args.map?.map(String), exclude: args.exclude?.map(String), sievePort: args['sieve-port'], includeActive: args['rules-include-active'], replaceActive: args['rules-replace-active'], allowRedirect: args['rules-allow-redirect'], allowDiscard: args['rules-allow-discard']}, cliIo);
 		})

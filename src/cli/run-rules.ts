@@ -3,7 +3,7 @@
  * script, and optionally writes it (`--out`), installs it over ManageSieve (`--install`) or removes
  * mailshift's script (`--remove`). Issue #17; the work is done by src/rules/*, this file only wires the CLI.
  *
- * Source: a `msgFilterRules.dat` (or `.sfd`) file, a Thunderbird account folder holding one
+ * Source: an Outlook `.pst`/`.ost` (its rules, read-rules.ts) or `.rwz` rules export, a `msgFilterRules.dat` (or `.sfd`) file, a Thunderbird account folder holding one
  * (`Mail/Local Folders`), a profile / `Mail` directory, or the Thunderbird directory with `profiles.ini`, with
  * exactly one non-empty filter file below `Mail/*` or `ImapMail/*` (several: the user names one). Folder targets are mapped like `migrate` maps the
  * account folder's mail (same --prefix/--map/--exclude, the server's layout read over IMAP when --to is
@@ -134,7 +134,7 @@ export async function runRulesCommand(args: RulesArgs, io: CliIo): Promise<ExitC
 		io.stderr.write('mailshift: no --to given: mailbox names assume "/" between levels and no namespace prefix.\n');
 	}
 	const prepared = await prepareRules({
-		filterFile: file, layout, mapOptions, ...(args.install && access ? {sieve: access} : {}),
+		filterFile: file, layout, mapOptions, ...(args.install && access ? {sieve: access} : {}), ...(target?.user.includes('@') ? {me: [target.user]} : {}),
 		allowRedirect: args.allowRedirect ?? false, allowDiscard: args.allowDiscard ?? false,
 	});
 	const {translation} = prepared;

@@ -12,7 +12,11 @@
  *      the folder's mail was uploaded to;
  *   3. `installScript` (sieve-install.ts) uploads the script over ManageSieve (RFC 5804,
  *      `managesieve-client.ts`) without ever overwriting or deactivating a script the user already has.
- * Readers and the translator never touch the network; the translator never throws for a rule it cannot
+ * Outlook rules (`outlook-rules.ts`: the RWZ rule stream of a PST/OST or a .rwz export; `outlook-pst-rules.ts`
+ * finds them in the Inbox's associated contents) are mapped into the same model: conditions use the same
+ * attribute/operator vocabulary where one exists, plus 'importance', 'sensitivity', 'has attachment' and the
+ * "my name in To/Cc" family; actions the server cannot do are 'Client only' (value: why), facts worth telling
+ * are 'Note' actions. Readers and the translator never touch the network; the translator never throws for a rule it cannot
  * express (it reports it and the rest of the script still installs).
  *
  * What is not carried, and why (each is reported per rule, never dropped silently):
@@ -57,6 +61,8 @@ export type RuleCondition = Readonly<{
 	/** Grouping parentheses opened before / closed after this term (Thunderbird 3+ nested terms). */
 	opensGroup: number;
 	closesGroup: number;
+	/** Set by a reader for a condition it decoded but no server can evaluate: why (the translator reports it). */
+	unsupported?: string;
 }>;
 
 /** One action, with its value as stored (folder URI, tag keyword, priority name, address, junk score). */
@@ -75,15 +81,18 @@ export type FilterRule = Readonly<{
 	matchAll: boolean;
 	conditions: readonly RuleCondition[];
 	actions: readonly RuleAction[];
-	/** 1-based line where the rule's `name=` stands, for messages. */
+	/** 1-based line where the rule's `name=` stands (Outlook: the rule's position), for messages. */
 	line: number;
+	/** Set when the reader could not decode the rule: why. The rule is listed as not carried, never dropped. */
+	problem?: string;
 }>;
 
 /** The filters of one file, in file order (order matters: the first matching move wins). */
 export type RuleSet = Readonly<{
 	/** Absolute path of the file the rules were read from. */
 	file: string;
-	format: 'thunderbird';
+	/** 'outlook': PST/OST rule messages or a .rwz export (outlook-rules.ts); 'apple-mail': SyncedRules.plist. */
+	format: 'thunderbird' | 'outlook' | 'apple-mail';
 	version: number | undefined;
 	rules: readonly FilterRule[];
 }>;

@@ -42,13 +42,21 @@ export type MigrationContext = Readonly<{
 	mapOptions?: FolderMapOptions;
 }>;
 
-type ParsedUri = Readonly<{scheme: 'mailbox' | 'imap'; account: string; path: string[]}>;
+type ParsedUri = Readonly<{scheme: 'mailbox' | 'imap' | 'folder'; account: string; path: string[]}>;
+
+/**
+ * The URI of a source folder named by its path, for readers whose rules name folders directly (Outlook:
+ * `folder:///Inbox/Invoices`, each level percent-encoded); resolved like a Thunderbird URI.
+ */
+export function folderPathUri(path: readonly string[]): string {
+	return `folder:///${path.map(encodeURIComponent).join('/')}`;
+}
 
 /** Splits a folder URI; undefined when it is not a mailbox:// or imap:// folder URI. */
 export function parseFolderUri(uri: string): ParsedUri | undefined {
-	const m = /^(mailbox|imap):\/\/(?:[^@/]*@)?([^/]*)\/(.+)$/i.exec(uri.trim());
+	const m = /^(mailbox|imap|folder):\/\/(?:[^@/]*@)?([^/]*)\/(.+)$/i.exec(uri.trim());
 	if (!m?.[1] || m[2] === undefined || !m[3]) return undefined;
-	const scheme = m[1].toLowerCase() as 'mailbox' | 'imap';
+	const scheme = m[1].toLowerCase() as ParsedUri['scheme'];
 	const decode = (s: string): string | undefined => {
 		try { return decodeURIComponent(s); } catch { return undefined; }
 	};
@@ -57,7 +65,7 @@ export function parseFolderUri(uri: string): ParsedUri | undefined {
 	if (account === undefined || raw.some((s) => s === undefined || s === '')) return undefined;
 	// Old (pre-v60) filter files name subfolders through their `Name.sbd/` directory (nsMsgFilter.cpp
 	// ConvertMoveOrCopyToFolderValue removes the suffix); the folder is `Name`.
-	const path = (raw as string[]).map((s, k, all) => (scheme === 'imap' ? decodeMutf7(s) : k < all.length - 1 ? s.replace(/\.sbd$/i, '') : s));
+	const path = (raw as string[]).map((s, k, all) => (scheme === 'imap' ? decodeMutf7(s) : scheme === 'mailbox' && k < all.length - 1 ? s.replace(/\.sbd$/i, '') : s));
 	return {scheme, account, path};
 }
 

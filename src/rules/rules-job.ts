@@ -1,6 +1,6 @@
 /**
  * The rules use case, in two steps, shared by `mailshift rules`, `migrate --rules` and the guided mode (issue
- * #17): `prepareRules` reads the filter file, asks the server what it offers (ManageSieve capabilities, the
+ * #17): `prepareRules` reads the filter file (Thunderbird, or Outlook rules in a PST/OST or .rwz: read-rules.ts), asks the server what it offers (ManageSieve capabilities, the
  * active script) and translates through the migration's folder mapping; `installPrepared` uploads the script
  * later (the guided mode shows the plan before the mail migration and installs after it). Each step opens
  * its own ManageSieve connection: a connection held open across a long migration would time out.
@@ -8,12 +8,9 @@
  * No printing, no exit codes (the callers' business); errors are MailshiftErrors. Not concurrency-safe with
  * another client editing the same account's scripts (sieve-install.ts).
  */
-import {dirname} from 'node:path';
-
 import {MailshiftError} from '../contracts/errors.js';
 import type {FolderMapOptions} from '../mapper/folder-map.js';
 import type {ServerLayout} from '../contracts/server-layout.js';
-import {openSource} from '../readers/open-source.js';
 import type {SourceFolder} from '../contracts/source-store.js';
 import {isLoopbackHost} from '../uploader/imap-target.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
@@ -26,7 +23,7 @@ import {DEFAULT_SCRIPT_NAME, installScript} from './sieve-install.js';
 import type {InstallResult} from './sieve-install.js';
 import {ALL_EXTENSIONS, translateRules} from './sieve-translate.js';
 import type {Translation} from './sieve-translate.js';
-import {readThunderbirdFilters} from './thunderbird-filters.js';
+import {foldersForRules, readRules} from './read-rules.js';
 
 /** Where and how to log in to ManageSieve (RFC 5804): the IMAP host, same credentials as IMAP. */
 export type SieveAccess = Readonly<{
@@ -95,21 +92,9 @@ export type PrepareOptions = Readonly<{
 	allowRedirect?: boolean;
 	/** @default false */
 	allowDiscard?: boolean;
+	/** The owner's addresses (Outlook "sent only to me" …). @default the ManageSieve user when it is an address */
+	me?: readonly string[];
 }>;
-
-/** The account folder's mail folders, as `migrate` would list them (mapping input); [] when it has none. */
-async function accountFolders(filterFile: string): Promise<SourceFolder[]> {
-	try {
-		const store = await openSource(dirname(filterFile), 'mbox');
-		try {
-			return await store.listFolders();
-		} finally {
-			await store.close();
-		}
-	} catch {
-		return [];
-	}
-}
 
 /** Errors that mean "this server has no ManageSieve here" (the plan is still shown, --out still works). */
 const UNAVAILABLE = new Set(['CONNECTION_REFUSED', 'MANAGESIEVE_UNAVAILABLE']);
@@ -120,8 +105,8 @@ const UNAVAILABLE = new Set(['CONNECTION_REFUSED', 'MANAGESIEVE_UNAVAILABLE']);
  * is not thrown but returned as `server.available === false`.
  */
 export async function prepareRules(options: PrepareOptions): Promise<PreparedRules> {
-	const set = await readThunderbirdFilters(options.filterFile);
-	const folders = options.folders ?? await accountFolders(options.filterFile);
+	const set = await readRules(options.filterFile);
+	const folders = options.folders ?? await foldersForRules(options.filterFile);
 	let server: SieveServerState | undefined;
 	let extensions: ReadonlySet<string> = ALL_EXTENSIONS;
 	if (options.sieve) {
@@ -149,6 +134,7 @@ export async function prepareRules(options: PrepareOptions): Promise<PreparedRul
 		extensions,
 		allowRedirect: options.allowRedirect ?? false,
 		allowDiscard: options.allowDiscard ?? false,
+		me: options.me ?? (options.sieve?.credentials.user.includes('@') ? [options.sieve.credentials.user] : []),
 	});
 	const serverRules = translation.plan.filter((p) => p.status !== 'not-carried').length;
 	const isLeftBehind = set.rules.some((rule, i) => rule.enabled && (rule.type & (FilterType.InboxRule | FilterType.PostPlugin)) !== 0 && translation.plan[i]?.status !== 'carried');

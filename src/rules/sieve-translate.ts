@@ -27,7 +27,7 @@ import type {TargetResolver} from './rule-target.js';
 export const SCRIPT_MARKER = '# mailshift-rules v1';
 
 /** Every extension the translator can use. */
-export const ALL_EXTENSIONS: ReadonlySet<string> = new Set(['fileinto', 'mailbox', 'copy', 'imap4flags', 'body', 'relational', 'comparator-i;ascii-numeric', 'date']);
+export const ALL_EXTENSIONS: ReadonlySet<string> = new Set(['fileinto', 'mailbox', 'copy', 'imap4flags', 'body', 'relational', 'comparator-i;ascii-numeric', 'date', 'mime']);
 
 export type TranslateOptions = Readonly<{
 	/** Folder URIs → server mailboxes (rule-target.ts). */
@@ -38,6 +38,8 @@ export type TranslateOptions = Readonly<{
 	allowDiscard?: boolean;
 	/** Carry "Forward" as `redirect :copy` (mail leaves the mailbox owner's hands). @default false */
 	allowRedirect?: boolean;
+	/** The mailbox owner's own addresses, for Outlook's "my name is in the To box" family. @default [] */
+	me?: readonly string[];
 }>;
 
 export type RuleStatus = 'carried' | 'partly' | 'not-carried';
@@ -78,6 +80,9 @@ const ADDRESS_HEADERS: Readonly<Record<string, readonly string[]>> = {
 	'to or cc': ['to', 'cc'],
 	'all addresses': ['from', 'to', 'cc', 'bcc'],
 };
+
+/** Headers searched for Outlook's "with words in the message header" (see compileTerm). */
+const SEARCHED_HEADERS: readonly string[] = ['from', 'sender', 'reply-to', 'to', 'cc', 'subject', 'list-id', 'return-path', 'received', 'x-mailer', 'user-agent', 'x-spam-flag', 'x-spam-status', 'x-original-to', 'delivered-to'];
 
 const PRIORITY: Readonly<Record<string, number>> = {highest: 1, high: 2, normal: 3, low: 4, lowest: 5};
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -136,7 +141,7 @@ function buildTree(terms: readonly RuleCondition[]): Node {
 	return sequence(false);
 }
 
-type Ctx = {requires: Set<string>; notes: string[]; has: (ext: string) => boolean};
+type Ctx = {requires: Set<string>; notes: string[]; has: (ext: string) => boolean; me: readonly string[]; narrowed: string[]};
 
 function stringTest(kind: 'header' | 'address' | 'body', names: readonly string[], op: string, value: string, ctx: Ctx): Compiled {
 	const subject = kind === 'body' ? 'body :text' : kind === 'address' ? 'address :all' : 'header';
@@ -163,12 +168,77 @@ function stringTest(kind: 'header' | 'address' | 'body', names: readonly string[
 	}
 }
 
+const IMPORTANCE: Readonly<Record<string, string>> = {
+	high: 'anyof (header :is "importance" "high", header :matches "x-priority" ["1*", "2*"])',
+	low: 'anyof (header :is "importance" "low", header :matches "x-priority" ["4*", "5*"])',
+};
+/**
+ * Outlook's own condition words (outlook-rules.ts), or undefined for the shared vocabulary. Importance and
+ * sensitivity are read from the headers Outlook maps them from (Importance / X-Priority, RFC 2156
+ * Sensitivity); "has an attachment" looks for a named MIME part (RFC 5703 "mime"); "my name is in the To
+ * box" compares with the owner's addresses (`me`) because Sieve has no "this is me" test.
+ */
+function compileOutlookTerm(term: RuleCondition, ctx: Ctx): Compiled | undefined {
+	const {attribute, operator: op, value} = term;
+	const negate = (test: string): string => (op === "isn't" ? `not ${test}` : test);
+	if (op !== 'is' && op !== "isn't") return undefined;
+	switch (attribute) {
+		case 'importance': {
+			const level = value.toLowerCase();
+			const test = level === 'normal' ? `not anyof (${IMPORTANCE['high']}, ${IMPORTANCE['low']})` : IMPORTANCE[level];
+			if (test === undefined) return {unsupported: `importance "${value}" is not one Outlook writes`};
+			ctx.notes.push('importance is read from the Importance and X-Priority headers');
+			return {ok: negate(test)};
+		}
+		case 'sensitivity': {
+			const level = value.toLowerCase();
+			if (!/^(normal|personal|private|company-confidential)$/.test(level)) return {unsupported: `sensitivity "${value}" is not one Outlook writes`};
+			return {ok: negate(level === 'normal' ? 'not header :matches "sensitivity" "?*"' : `header :is "sensitivity" ${sieveString(level)}`)};
+		}
+		case 'has attachment': {
+			if (ctx.has('mime')) {
+				ctx.requires.add('mime');
+				return {ok: negate('anyof (header :mime :anychild :param "filename" :matches "content-disposition" "?*", header :mime :anychild :param "name" :matches "content-type" "?*")')};
+			}
+			ctx.notes.push('"has an attachment" is approximated as "is multipart/mixed" (the server does not offer the Sieve "mime" extension)');
+			return {ok: negate('header :matches "content-type" "multipart/mixed*"')};
+		}
+		case 'my name in to': case 'my name in cc': case 'my name in to or cc': case 'only to me': {
+			if (ctx.me.length === 0) return {unsupported: `"${attribute}" needs your own e-mail address, which the rules do not store (log in with your address as the user name)`};
+			const me = ctx.me.length === 1 ? sieveString(ctx.me[0] ?? '') : `[${ctx.me.map(sieveString).join(', ')}]`;
+			let test: string;
+			if (attribute === 'my name in to') test = `address :all :is "to" ${me}`;
+			else if (attribute === 'my name in cc') test = `allof (address :all :is "cc" ${me}, not address :all :is "to" ${me})`;
+			else if (attribute === 'my name in to or cc') test = `address :all :is ["to", "cc"] ${me}`;
+			else {
+				if (!ctx.has('relational') || !ctx.has('comparator-i;ascii-numeric')) return {unsupported: '"sent only to me" needs the Sieve "relational" extension with the i;ascii-numeric comparator'};
+				ctx.requires.add('relational').add('comparator-i;ascii-numeric');
+				test = `allof (address :all :is "to" ${me}, address :count "eq" :comparator "i;ascii-numeric" "to" "1", not exists "cc")`;
+			}
+			ctx.notes.push(`"me" is ${ctx.me.join(', ')}`);
+			return {ok: negate(test)};
+		}
+		default:
+			return undefined;
+	}
+}
+
 function compileTerm(term: RuleCondition, ctx: Ctx): Compiled {
 	const {attribute, operator: op, value} = term;
+	if (term.unsupported !== undefined) return {unsupported: term.unsupported};
+	const outlook = compileOutlookTerm(term, ctx);
+	if (outlook) return outlook;
 	if (op === 'is in ab' || op === "isn't in ab") {
 		return {unsupported: `"${attribute} ${op === 'is in ab' ? 'is' : "isn't"} in my address book": the address book is on this computer, the server cannot see it`};
 	}
 	if (term.isHeader) return stringTest('header', [attribute.toLowerCase()], op, value, ctx);
+	if (attribute === 'header words') {
+		// Outlook searched the whole header block; Sieve can only name headers, so the common ones are searched.
+		// That narrows a positive test; a negated one ("except if the header contains") would widen the rule.
+		if (op !== 'contains') return {unsupported: `"${op} ${value}" in the message header: Sieve cannot search the whole header, and searching fewer headers would widen the rule`};
+		ctx.narrowed.push(`"${value}" in the message header is looked for in ${SEARCHED_HEADERS.length} common headers only, not the whole header`);
+		return stringTest('header', SEARCHED_HEADERS, op, value, ctx);
+	}
 	const addresses = ADDRESS_HEADERS[attribute];
 	if (addresses) {
 		// Thunderbird matches is/begins/ends per address (name or e-mail); `address :all` tests the e-mail.
@@ -238,17 +308,21 @@ function pruneAlternatives(tree: Node, compiled: Map<RuleCondition, Compiled>): 
 	return {kind: 'anyof', children: kept};
 }
 
+const PROGRAM: Readonly<Record<RuleSet['format'], string>> = {thunderbird: 'Thunderbird', outlook: 'Outlook', 'apple-mail': 'Apple Mail'};
+
 const commentSafe = (text: string): string => text.replace(/[\r\n\0]+/g, ' ');
 
-function translateRule(rule: FilterRule, options: TranslateOptions, requires: Set<string>): RulePlan {
+function translateRule(rule: FilterRule, options: TranslateOptions, requires: Set<string>, format: RuleSet['format']): RulePlan {
 	const has = (ext: string): boolean => (options.extensions ?? ALL_EXTENSIONS).has(ext);
 	const base = {name: rule.name, line: rule.line};
-	if (!rule.enabled) return {...base, status: 'not-carried', reasons: ['the filter is disabled in Thunderbird'], notes: [], sieve: ''};
+	const program = PROGRAM[format];
+	if (rule.problem !== undefined) return {...base, status: 'not-carried', reasons: [rule.problem], notes: [], sieve: ''};
+	if (!rule.enabled) return {...base, status: 'not-carried', reasons: [`the filter is disabled in ${program}`], notes: [], sieve: ''};
 	if ((rule.type & (FilterType.InboxRule | FilterType.PostPlugin)) === 0) {
-		return {...base, status: 'not-carried', reasons: [`the filter does not run on new mail in Thunderbird (type ${rule.type}: manual, after sending, archiving or periodic runs only)`], notes: [], sieve: ''};
+		return {...base, status: 'not-carried', reasons: [format === 'outlook' ? 'the rule runs on mail you send, not on mail that arrives' : `the filter does not run on new mail in Thunderbird (type ${rule.type}: manual, after sending, archiving or periodic runs only)`], notes: [], sieve: ''};
 	}
 	const ruleRequires = new Set<string>();
-	const ctx: Ctx = {requires: ruleRequires, notes: [], has};
+	const ctx: Ctx = {requires: ruleRequires, notes: [], has, me: options.me ?? [], narrowed: []};
 	const reasons: string[] = [];
 	let partly = false;
 
@@ -264,6 +338,10 @@ function translateRule(rule: FilterRule, options: TranslateOptions, requires: Se
 		if (unsupported.length > 0) {
 			partly = true;
 			reasons.push(...new Set(unsupported.map((u) => `condition left out (the rule now sorts less mail): ${u}`)));
+		}
+		if (ctx.narrowed.length > 0) {
+			partly = true;
+			reasons.push(...new Set(ctx.narrowed.map((u) => `condition narrowed (the rule may sort less mail): ${u}`)));
 		}
 		test = render(tree, compiled, '');
 	}
@@ -343,6 +421,8 @@ function translateRule(rule: FilterRule, options: TranslateOptions, requires: Se
 				ctx.notes.push(`"${action.type}" is about the old POP3 download and has no meaning on the server`);
 				break;
 			case 'Custom': reasons.push(`custom (add-on) action "${action.value ?? ''}" left out: it runs inside Thunderbird`); break;
+			case 'Client only': reasons.push(action.value ?? 'an action only the mail program can do was left out'); break;
+			case 'Note': if (action.value) ctx.notes.push(action.value); break;
 			default: reasons.push(`unknown action "${action.type}" left out`); break;
 		}
 	}
@@ -368,18 +448,18 @@ function orderRequires(requires: ReadonlySet<string>): string[] {
  */
 export function translateRules(set: RuleSet, options: TranslateOptions): Translation {
 	const requires = new Set<string>();
-	const plan = set.rules.map((rule) => translateRule(rule, options, requires));
+	const plan = set.rules.map((rule) => translateRule(rule, options, requires, set.format));
 	const ordered = orderRequires(requires);
 	const out: string[] = [
 		SCRIPT_MARKER,
-		`# Generated by mailshift from ${commentSafe(set.file)} (Thunderbird filters).`,
+		`# Generated by mailshift from ${commentSafe(set.file)} (${PROGRAM[set.format]} ${set.format === 'thunderbird' ? 'filters' : 'rules'}).`,
 		'# Re-running `mailshift rules` replaces this script; `mailshift rules --remove` removes it.',
 		`# ${plan.filter((p) => p.status !== 'not-carried').length} of ${plan.length} filters carried.`,
 		'',
 	];
 	if (ordered.length > 0) out.push(`require [${ordered.map(sieveString).join(', ')}];`, '');
 	plan.forEach((p, index) => {
-		const head = `# ${index + 1}. "${commentSafe(p.name)}" (line ${p.line}): ${p.status}`;
+		const head = `# ${index + 1}. "${commentSafe(p.name)}" (${set.format === 'thunderbird' ? 'line' : 'rule'} ${p.line}): ${p.status}`;
 		out.push(head);
 		for (const r of p.reasons) out.push(`#    - ${commentSafe(r)}`);
 		if (p.sieve) out.push(p.sieve);

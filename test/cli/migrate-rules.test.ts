@@ -42,6 +42,14 @@ describe('the rules step of migrate --rules', () => {
 		assert.equal(filterFileFor(join(local, 'Inbox')), join(local, 'msgFilterRules.dat'));
 	});
 
+	test('Given an Outlook .pst/.ost source, then its rules are read from the store itself (also the guided mode\'s preview)', async () => {
+		const pst = join(work, 'Outlook.pst');
+		await writeFile(pst, '!BDN');
+		await writeFile(join(work, 'cache.OST'), '!BDN');
+		assert.equal(filterFileFor(pst), pst);
+		assert.equal(filterFileFor(join(work, 'cache.OST')), join(work, 'cache.OST'));
+	});
+
 	test('Given a store without filters, then the error says so and names the place', async () => {
 		const bare = join(work, 'bare');
 		await mkdir(bare, {recursive: true});
