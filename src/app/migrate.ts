@@ -181,8 +181,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		sink = buildSink({inner: imap, dryRun: config.dryRun, pacing: {
 			...(config.maxRate === undefined ? {} : {maxRate: config.maxRate}),
 			...(config.bytesPerSecond === undefined ? {} : {bytesPerSecond: config.bytesPerSecond}),
-			onThrottle: (untilMs, reason) => bus.emit({type: 'throttle', untilMs, reason}),
-		}});
+		}, retry: {onThrottle: (untilMs, reason) => bus.emit({type: 'throttle', untilMs, reason})}});
 		if (config.dryRun) io.stderr.write(`DRY RUN: nothing will be written${config.target ? ` to ${describeTarget(config.target)}` : ''}.\n`);
 		// A second Ctrl-C aborts at once: closing the connections ends the uploads in flight. Still safe: their
 		// journal rows stay `pending`, and the next run looks for them on the server before sending them.

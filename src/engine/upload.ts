@@ -7,9 +7,10 @@
  *   looked at (twice, VERIFY_GRACE_MS apart: Dovecot finishes an APPEND whose client vanished right after the
  *   literal, and showed it to another session only ~1 s later, measured), and the message is sent again only
  *   when it is not there.
- * - Transient refusals ('retry') are retried with bounded backoff. Budget: RETRIES attempts in a row with no
- *   message of the run landing in between (while others land, a cut link is still moving mail and the message
- *   keeps its turn, issue #12 item 11), MAX_ATTEMPTS in all.
+ * - Refusals that stored nothing ('retry': throttles, no connection) were already retried by the sink
+ *   stack's one retry policy (uploader/retrying-sink.ts); what reaches here has used that budget and fails.
+ * - The re-sends after a look are bounded like RetryingSink's: RETRIES in a row with no message of the run
+ *   landing in between, MAX_ATTEMPTS in all.
  * - A stop withdraws messages not yet on the wire (ABORTED): not a failure, left for the next run.
  * Concurrency-safe for the uploads of one run (one event loop); one Uploader per run.
  */
@@ -24,7 +25,7 @@ import type {Checkpoint} from './checkpoint.js';
 import type {RunTally} from './run-tally.js';
 import {sleep} from './sleep.js';
 
-/** Attempts of one message in a row with no message of the run landing on the server in between. */
+/** Looks-then-sends of one message in a row with no message of the run landing on the server in between. */
 const RETRIES = 3;
 /** Attempts of one message at most, progress or not. */
 const MAX_ATTEMPTS = 30;
@@ -81,8 +82,7 @@ export class Uploader {
 					this.#deps.tally.leaveUnsent(folder);
 					return;
 				}
-				const isRetryAllowed = (e.disposition === 'verify' || e.disposition === 'retry') && mayRetry(attempt);
-				if (e.disposition === 'verify' && isRetryAllowed && !controls.abortSignal.aborted && sink.loadIndex) {
+				if (e.disposition === 'verify' && mayRetry(attempt) && !controls.abortSignal.aborted && sink.loadIndex) {
 					const found = await this.#lookFor(job, e).catch(() => 'unknown' as const);
 					if (found === 'absent') continue; // not stored: safe to send again
 					if (found !== 'unknown') {
@@ -90,10 +90,6 @@ export class Uploader {
 						return;
 					}
 					// Could not check now: leave it pending; the next run checks before sending.
-				}
-				if (e.disposition === 'retry' && isRetryAllowed && !controls.abortSignal.aborted) {
-					await sleep(Math.min(e.retryAfterMs ?? 1000 * 2 ** attempt, 60_000), controls.stopSignal);
-					continue;
 				}
 				this.#giveUp(job, folder, e);
 				return;
