@@ -17,7 +17,7 @@ import type {MailboxIndex} from '../contracts/mailbox-index.js';
 import type {FolderSummary} from '../contracts/types.js';
 import type {FolderPlan} from '../mapper/folder-map.js';
 import type {RunTally} from './run-tally.js';
-import {sleep} from './sleep.js';
+import {sleep} from '../util/sleep.js';
 
 /** Attempts to prepare a folder (CREATE/SELECT/index) across dropped connections. */
 const SETUP_ATTEMPTS = 4;

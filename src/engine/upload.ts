@@ -23,7 +23,7 @@ import type {MailboxIndex} from '../contracts/mailbox-index.js';
 import type {FolderSummary, UploadJob} from '../contracts/types.js';
 import type {Checkpoint} from './checkpoint.js';
 import type {RunTally} from './run-tally.js';
-import {sleep} from './sleep.js';
+import {sleep} from '../util/sleep.js';
 
 /** Looks-then-sends of one message in a row with no message of the run landing on the server in between. */
 const RETRIES = 3;

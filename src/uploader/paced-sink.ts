@@ -11,9 +11,9 @@
  */
 import {MailshiftError} from '../contracts/errors.js';
 import type {AppendReceipt, UploadJob} from '../contracts/types.js';
-import type {ServerLayout} from '../contracts/server-layout.js';
-import type {EnsuredMailbox, MailboxState, MailSink, Quota} from '../contracts/mail-sink.js';
-import type {MailboxIndex} from '../contracts/mailbox-index.js';
+import type {MailSink} from '../contracts/mail-sink.js';
+import {sleep} from '../util/sleep.js';
+import {ForwardingSink} from './forwarding-sink.js';
 
 export type PacingOptions = Readonly<{
 	/** Messages per second. @default unlimited */
@@ -41,21 +41,7 @@ class DebtBucket {
 	}
 }
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-	return new Promise((resolve) => {
-		if (ms <= 0 || signal?.aborted) return resolve();
-		const timer = setTimeout(done, ms);
-		signal?.addEventListener('abort', done, {once: true});
-		function done(): void {
-			clearTimeout(timer);
-			signal?.removeEventListener('abort', done);
-			resolve();
-		}
-	});
-}
-
-export class PacedSink implements MailSink {
-	readonly #inner: MailSink;
+export class PacedSink extends ForwardingSink {
 	readonly #now: () => number;
 	readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 	readonly #messages: DebtBucket | undefined;
@@ -64,50 +50,19 @@ export class PacedSink implements MailSink {
 	#lastStart = 0;
 
 	constructor(inner: MailSink, options: PacingOptions) {
-		this.#inner = inner;
+		super(inner);
 		this.#now = options.now ?? Date.now;
-		this.#sleep = options.sleep ?? defaultSleep;
+		this.#sleep = options.sleep ?? sleep;
 		const now = this.#now();
 		if (options.maxRate) this.#messages = new DebtBucket(options.maxRate, Math.max(1, options.maxRate), now);
 		if (options.bytesPerSecond) this.#bytes = new DebtBucket(options.bytesPerSecond, Math.max(64 * 1024, options.bytesPerSecond), now);
-		if (inner.mailboxState) this.mailboxState = (path, signal) => inner.mailboxState!(path, signal);
-		if (inner.loadIndex) this.loadIndex = (path, signal, options) => inner.loadIndex!(path, signal, options);
-		if (inner.quota) this.quota = (signal) => inner.quota!(signal);
-		if (inner.setConnections) this.setConnections = (n) => inner.setConnections!(n);
-		if (inner.appendWindow) this.appendWindow = () => inner.appendWindow!();
 	}
 
-	mailboxState?: (path: string, signal?: AbortSignal) => Promise<MailboxState>;
-	loadIndex?: (path: string, signal?: AbortSignal, options?: Readonly<{headerDigests?: boolean}>) => Promise<MailboxIndex>;
-	quota?: (signal?: AbortSignal) => Promise<Quota | undefined>;
-	setConnections?: (n: number) => void;
-	appendWindow?: () => number;
-
-	layout(): ServerLayout {
-		return this.#inner.layout();
-	}
-
-	ensureMailbox(path: string, signal?: AbortSignal): Promise<EnsuredMailbox> {
-		return this.#inner.ensureMailbox(path, signal);
-	}
-
-	permanentFlags(path: string, signal?: AbortSignal): Promise<ReadonlySet<string> | undefined> {
-		return this.#inner.permanentFlags(path, signal);
-	}
-
-	connections(): number {
-		return this.#inner.connections();
-	}
-
-	close(): Promise<void> {
-		return this.#inner.close();
-	}
-
-	async append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
+	override async append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
 		await this.#pace(job.content.length, signal);
 		if (signal?.aborted) throw new MailshiftError('ABORTED', 'Stopped.', 'fatal');
 		try {
-			const receipt = await this.#inner.append(job, signal);
+			const receipt = await this.inner.append(job, signal);
 			this.#gapMs = this.#gapMs < 10 ? 0 : this.#gapMs / 2;
 			return receipt;
 		} catch (error) {

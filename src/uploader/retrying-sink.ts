@@ -17,9 +17,9 @@
  */
 import {MailshiftError} from '../contracts/errors.js';
 import type {AppendReceipt, UploadJob} from '../contracts/types.js';
-import type {ServerLayout} from '../contracts/server-layout.js';
-import type {EnsuredMailbox, MailboxState, MailSink, Quota} from '../contracts/mail-sink.js';
-import type {MailboxIndex} from '../contracts/mailbox-index.js';
+import type {MailSink} from '../contracts/mail-sink.js';
+import {sleep} from '../util/sleep.js';
+import {ForwardingSink} from './forwarding-sink.js';
 
 /** Attempts of one message in a row (non-throttle 'retry' errors) with no message landing in between. */
 const RETRIES = 3;
@@ -40,21 +40,7 @@ export type RetryOptions = Readonly<{
 	random?: () => number;
 }>;
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-	return new Promise((resolve) => {
-		if (ms <= 0 || signal?.aborted) return resolve();
-		const timer = setTimeout(done, ms);
-		signal?.addEventListener('abort', done, {once: true});
-		function done(): void {
-			clearTimeout(timer);
-			signal?.removeEventListener('abort', done);
-			resolve();
-		}
-	});
-}
-
-export class RetryingSink implements MailSink {
-	readonly #inner: MailSink;
+export class RetryingSink extends ForwardingSink {
 	readonly #options: RetryOptions;
 	readonly #now: () => number;
 	readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -64,48 +50,13 @@ export class RetryingSink implements MailSink {
 	#landed = 0;
 
 	constructor(inner: MailSink, options: RetryOptions = {}) {
-		this.#inner = inner;
+		super(inner);
 		this.#options = options;
 		this.#now = options.now ?? Date.now;
-		this.#sleep = options.sleep ?? defaultSleep;
-		if (inner.mailboxState) this.mailboxState = (path, signal) => inner.mailboxState!(path, signal);
-		if (inner.loadIndex) this.loadIndex = (path, signal, options) => inner.loadIndex!(path, signal, options);
-		if (inner.quota) this.quota = (signal) => inner.quota!(signal);
-		if (inner.setConnections) this.setConnections = (n) => inner.setConnections!(n);
-		if (inner.appendWindow) this.appendWindow = () => inner.appendWindow!();
-		if (inner.mailboxPaths) this.mailboxPaths = () => inner.mailboxPaths!();
-		if (inner.appendLimit) this.appendLimit = () => inner.appendLimit!();
+		this.#sleep = options.sleep ?? sleep;
 	}
 
-	mailboxState?: (path: string, signal?: AbortSignal) => Promise<MailboxState>;
-	loadIndex?: (path: string, signal?: AbortSignal, options?: Readonly<{headerDigests?: boolean}>) => Promise<MailboxIndex>;
-	quota?: (signal?: AbortSignal) => Promise<Quota | undefined>;
-	setConnections?: (n: number) => void;
-	appendWindow?: () => number;
-	mailboxPaths?: () => string[];
-	appendLimit?: () => number | undefined;
-
-	layout(): ServerLayout {
-		return this.#inner.layout();
-	}
-
-	ensureMailbox(path: string, signal?: AbortSignal): Promise<EnsuredMailbox> {
-		return this.#inner.ensureMailbox(path, signal);
-	}
-
-	permanentFlags(path: string, signal?: AbortSignal): Promise<ReadonlySet<string> | undefined> {
-		return this.#inner.permanentFlags(path, signal);
-	}
-
-	connections(): number {
-		return this.#inner.connections();
-	}
-
-	close(): Promise<void> {
-		return this.#inner.close();
-	}
-
-	async append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
+	override async append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
 		let stalled = 0;
 		let throttled = 0;
 		let landedBefore = this.#landed;
@@ -114,7 +65,7 @@ export class RetryingSink implements MailSink {
 			if (this.#pausedUntil > now) await this.#sleep(this.#pausedUntil - now, signal);
 			if (signal?.aborted) throw new MailshiftError('ABORTED', 'Stopped.', 'fatal');
 			try {
-				const receipt = await this.#inner.append(job, signal);
+				const receipt = await this.inner.append(job, signal);
 				this.#landed++;
 				return receipt;
 			} catch (error) {
