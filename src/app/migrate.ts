@@ -39,6 +39,7 @@ import {describeStop, formatBytes, formatCount, plural} from '../util/format.js'
 import type {Summary} from '../contracts/types.js';
 import type {Quota} from '../contracts/mail-sink.js';
 import {runRulesStep} from './migrate-rules.js';
+import type {RulesStepResult} from './migrate-rules.js';
 
 export type CliIo = Readonly<{
 	stdout: NodeJS.WriteStream;
@@ -118,6 +119,30 @@ export function describeResume(journalPath: string, c: Readonly<{done: number; p
 	return `Resuming: the journal ${journalPath} has ${plural(c.done, 'message')} done${c.pending ? `, ${formatCount(c.pending)} not confirmed yet: looked for on the server first, then sent` : ''}${c.failed ? `, ${formatCount(c.failed)} failed before (tried again)` : ''}.`;
 }
 
+/** The run's journal (and its lock), with the "Resuming:" line when it continues one; none for a plan without a server. */
+function openJournal(config: MigrationConfig, io: CliIo): SqliteJournal | undefined {
+	if (!config.journalPath || !config.target) return undefined;
+	const journal = SqliteJournal.open({
+		path: config.journalPath, isNew: config.newJournal, ...(config.legacyJournalPath === undefined ? {} : {legacyPath: config.legacyJournalPath}),
+		run: journalRun({source: config.source, target: config.target, prefix: config.prefix, rules: config.rules, excludes: config.excludes}),
+		onStaleLock: (message) => io.stderr.write(`mailshift: ${message}.\n`),
+	});
+	if (journal.isResumed) io.stderr.write(`${describeResume(config.journalPath, journal.counts())}\n`);
+	return journal;
+}
+
+/**
+ * The journal is keyed on the host's name; two names of one server meet here, on its addresses (a lock held
+ * only while this run lives: see destination-lock.ts for why not in the journal's key). Taken before login.
+ */
+async function lockDestination(config: MigrationConfig, io: CliIo): Promise<DestinationLock | undefined> {
+	if (!config.target) return undefined;
+	return DestinationLock.acquire({
+		dir: destinationLocksDir(io.env), source: canonicalSource(config.source),
+		user: config.target.user, host: config.target.host, port: config.target.port,
+	}, io.resolveHost, (info) => io.stderr.write(`mailshift: replaced a stale destination lock of pid ${info.pid} (started ${info.startedAt}).\n`));
+}
+
 /** What to do about a store read only in part (SOURCE_INCOMPLETE), in words for both the CLI and the guided mode. */
 const INCOMPLETE_HINT = 'The file was cut short (an interrupted copy or download). Copy it again from the original and run mailshift again: messages already uploaded are not sent twice.';
 
@@ -126,6 +151,151 @@ function attentionOf(problems: Summary['problems']): Pick<FinishInfo, 'attention
 	const attention = problems.filter((p) => ATTENTION_CODES.has(p.code));
 	const first = attention[0];
 	return first ? {attention: {count: attention.length, codes: [...new Set(attention.map((p) => p.code))], first: {location: first.location, reason: first.reason}}} : {};
+}
+
+/** What the verify after a run found, as the summary line, the verdict and the report's part. */
+type AfterRunVerify = Readonly<{verifyLine: string | undefined; isVerified: boolean; didVerify: boolean; verifyReport: VerifyReport}>;
+
+/** The verify that follows a complete run (read-only, same mapping and mailboxes as the run). Never throws. */
+async function verifyAfterRun(run: Readonly<{
+	config: MigrationConfig; io: CliIo; bus: EventBus; controls: EngineControls; source: SourceStore; imap: ImapSink; relay: ProblemRelay;
+	result: EngineResult; fallbackDate: Date; incomplete: string | undefined;
+}>): Promise<AfterRunVerify> {
+	const {config, io, bus, controls, source, imap, relay, result, fallbackDate, incomplete} = run;
+	bus.emit({type: 'notice', message: 'Checking every message on the server (verify)…'});
+	try {
+		const checked = await runVerify({
+			includeTrashed: config.includeTrashed, fallbackDate, deep: false,
+			mailboxOf: new Map(result.summary.folders.map((f) => [f.folder, f.mailbox])),
+			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
+			// What the reader could not read during the run (some readers say it once, when the store is opened).
+			knownSourceProblems: result.summary.problems.filter(isSourceReadFailure).map((p) => `${p.location}: ${p.reason}`),
+		}, {source, sink: imap, readerProblems: relay}, controls);
+		const isVerified = isVerifyClean(checked);
+		const byServer = checked.alteredByServer > 0 ? ` (${formatCount(checked.alteredByServer)} stored altered by the server: \`mailshift verify\` lists them)` : '';
+		const verifyLine = checked.unreadable > 0
+			? `Verify: NOT OK — could not read the source: ${checked.sourceProblems[0] ?? ''}${checked.unreadable > 1 ? ` (and ${formatCount(checked.unreadable - 1)} more)` : ''}; only what could be read was compared.`
+			: isVerified
+				? checked.checked === 0
+					? 'Verify: OK — there were no messages to check.'
+					: `Verify: OK — ${checked.checked === 1 ? 'the 1 message' : `all ${formatCount(checked.checked)} messages`} ${incomplete === undefined ? '' : 'that could be read from the incomplete source '}${checked.checked === 1 ? 'is' : 'are'} on the server exactly once, with ${checked.checked === 1 ? 'its flags and date' : 'their flags and dates'}${byServer}.`
+				: `Verify: ${formatCount(checked.missing)} missing, ${formatCount(checked.duplicated)} extra copies, ${formatCount(checked.altered)} altered — ${io.verifyCommand ? 'the list: see below' : 'run `mailshift verify` with the same options for the list'}.`;
+		return {verifyLine, isVerified, didVerify: true, verifyReport: verifyReportOf({result: checked, deep: false})};
+	} catch (error) {
+		const message = toMailshiftError(error).message;
+		return {verifyLine: `Verify could not run: ${message}`, isVerified: true, didVerify: false, verifyReport: verifyReportOf({error: message})};
+	}
+}
+
+/**
+ * The exit code of a run that ended (README "Exit codes"), after printing why it is not OK: a fatal error, a dry
+ * run's blocker, a stop, a store read only in part, verify NOT OK, failed messages, warnings that need checking;
+ * else the rules step's code or OK. Asks the server for the quota after OVER_QUOTA (never throws for it).
+ */
+async function exitCodeOf(end: Readonly<{
+	config: MigrationConfig; io: CliIo; result: EngineResult; imap: ImapSink | undefined; journal: SqliteJournal | undefined; source: SourceStore;
+	incomplete: string | undefined; isVerified: boolean; dryRunBlocker: MailshiftError | undefined; rulesExitCode: ExitCodeValue | undefined;
+}>): Promise<ExitCodeValue> {
+	const {config, io, result, imap, journal, source, incomplete, isVerified, dryRunBlocker} = end;
+	if (result.fatal) {
+		printError(result.fatal, io, config.debug);
+		if (result.fatal.code === 'OVER_QUOTA' && imap) {
+			const q = await imap.quota();
+			if (q) io.stderr.write(`  The account uses ${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}. ${plural(result.summary.uploaded, 'message was', 'messages were')} uploaded before it filled up; the journal keeps them, so the same command continues where it stopped.\n`);
+		}
+		return exitCodeFor(result.fatal.code);
+	}
+	// A dry run that found what would stop or fail the real run exits as the real run would (README "Exit codes").
+	if (dryRunBlocker) {
+		printError(dryRunBlocker, io, config.debug);
+		return dryRunExitCode(dryRunBlocker);
+	}
+	if (result.summary.stopReason) io.stderr.write(`mailshift: ${result.summary.stopReason}\n`);
+	if (result.summary.interrupted) {
+		io.stderr.write(`mailshift: ${describeStop(result.summary, config)}${journal ? ` (the journal ${journal.path} remembers what is done)` : ''}.\n`);
+		return ExitCode.INTERRUPTED;
+	}
+	if (incomplete !== undefined) {
+		printError(new MailshiftError('SOURCE_INCOMPLETE', `${source.location} could not be read to its end: ${incomplete}.${config.dryRun ? ' The plan above shows only what could be read.' : ' Everything that could be read was migrated.'}`, 'fatal', {
+			hint: `${INCOMPLETE_HINT.replace('run mailshift again', 'run the same command')}`,
+		}), io, false);
+		return ExitCode.SOURCE_INCOMPLETE;
+	}
+	if (!isVerified) return ExitCode.SOME_FAILED;
+	if (result.summary.failed > 0) {
+		const unknown = result.summary.problems.some((p) => p.kind === 'failed' && (p.code === 'CONNECTION_LOST' || p.code === 'TIMEOUT'));
+		return unknown ? ExitCode.INTERRUPTED : ExitCode.SOME_FAILED;
+	}
+	// Warnings that may mean a message is wrong (several mbox messages run together) must not end OK.
+	const attention = result.summary.problems.filter((p) => ATTENTION_CODES.has(p.code));
+	if (attention.length > 0) {
+		io.stderr.write(`mailshift: ${plural(attention.length, 'warning needs', 'warnings need')} checking (${[...new Set(attention.map((p) => p.code))].join(', ')}), first: ${attention[0]?.location}; see --report FILE.json for the list.\n`);
+		return ExitCode.SOME_FAILED;
+	}
+	return end.rulesExitCode ?? ExitCode.OK;
+}
+
+/**
+ * The report schema has `fatalError` for a run that ended with an error: a wrong password or a missing store
+ * still gives --json its summary line and --report its file (what the run got to, totals 0 when it never
+ * started). Writes only what the run did not write yet. Never throws (a report that cannot be written is printed).
+ */
+async function writeFatalReport(end: Readonly<{
+	config: MigrationConfig; io: CliIo; error: MailshiftError; startedAt: Date; engineResult: EngineResult | undefined; needsSummary: boolean; needsReport: boolean;
+}>): Promise<void> {
+	const {config, io, startedAt} = end;
+	if (!end.needsSummary && !end.needsReport) return;
+	const elapsedMs = Date.now() - startedAt.getTime();
+	const summary: Summary = end.engineResult?.summary ?? {
+		dryRun: config.dryRun, folders: [], found: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0,
+		elapsedMs, interrupted: false, problems: [], problemsDropped: 0, skippedUnlisted: {},
+	};
+	const report = buildReport({config, result: {summary, fatal: end.error}, startedAt});
+	if (end.needsSummary) io.stdout.write(`${JSON.stringify({type: 'summary', ...report})}\n`);
+	if (end.needsReport && config.reportPath) {
+		try {
+			await writeReport(config.reportPath, report);
+			(config.json ? io.stderr : io.stdout).write(`Report: ${config.reportPath}\n`);
+		} catch (reportError) {
+			printError(toMailshiftError(reportError), io, config.debug);
+		}
+	}
+}
+
+/** Logs in (password or OAuth, never on the command line) and opens the pool of IMAP connections. */
+async function connectServer(config: MigrationConfig, target: NonNullable<MigrationConfig['target']>, io: CliIo, bus: EventBus): Promise<{login: Awaited<ReturnType<typeof resolveLogin>>; imap: ImapSink}> {
+	const login = await resolveLogin({
+		env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(target),
+		passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
+	});
+	const imap = await ImapSink.connect({
+		target, size: config.connections, ...login, ...(config.multiappend ? {} : {batch: false as const}),
+		onConnection: (id, state) => bus.emit({type: 'connection', id, state}),
+		onShrink: (size, reason) => bus.emit({type: 'warning', message: `the server refused more connections (${reason}); continuing with ${size}`}),
+	});
+	return {login, imap};
+}
+
+/** How the run ended, for the finish screen of the dashboard and the guided mode. Pure. */
+function finishInfoOf(end: Readonly<{
+	config: MigrationConfig; io: CliIo; result: EngineResult; journal: SqliteJournal | undefined; source: SourceStore; incomplete: string | undefined;
+	verifyLine: string | undefined; didVerify: boolean; isVerified: boolean; rules: RulesStepResult | undefined;
+}>): FinishInfo {
+	const {config, io, result, journal, source, incomplete, verifyLine, didVerify, isVerified, rules} = end;
+	return {
+		...(rules ? {rules: rules.line, isRulesOk: rules.isOk} : {}),
+		...(verifyLine ? {verify: verifyLine} : {}),
+		...(didVerify ? {isVerified} : {}),
+		interrupted: result.summary.interrupted, dryRun: config.dryRun,
+		...(result.summary.stopReason ? {stopReason: result.summary.stopReason} : {}),
+		...(result.fatal ? {error: result.fatal.message} : incomplete !== undefined ? {error: `${source.location} could not be read to its end: ${incomplete}`, hint: INCOMPLETE_HINT} : {}),
+		...(result.summary.notSent ? {notSent: result.summary.notSent} : {}),
+		...attentionOf(result.summary.problems),
+		...(journal ? {journalPath: journal.path} : {}),
+		...(config.reportPath ? {reportPath: config.reportPath} : {}),
+		...(io.commandLine ? {resumeCommand: io.commandLine} : {}),
+		...(io.verifyCommand ? {verifyCommand: io.verifyCommand} : {}),
+	};
 }
 
 export async function runMigrate(config: MigrationConfig, io: CliIo, external?: ExternalPresentation): Promise<MigrateOutcome> {
@@ -161,38 +331,13 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		});
 		// The journal (and its lock) first: a run that another run's lock refuses is told so before it asks for a
 		// password or logs in.
-		if (config.journalPath && config.target) {
-			journal = SqliteJournal.open({
-				path: config.journalPath, isNew: config.newJournal, ...(config.legacyJournalPath === undefined ? {} : {legacyPath: config.legacyJournalPath}),
-				run: journalRun({source: config.source, target: config.target, prefix: config.prefix, rules: config.rules, excludes: config.excludes}),
-				onStaleLock: (message) => io.stderr.write(`mailshift: ${message}.\n`),
-			});
-			if (journal.isResumed) {
-				io.stderr.write(`${describeResume(config.journalPath, journal.counts())}\n`);
-			}
-			// The journal is keyed on the host's name; two names of one server meet here, on its addresses
-			// (a lock held only while this run lives: see destination-lock.ts for why not in the journal's key).
-			destinationLock = await DestinationLock.acquire({
-				dir: destinationLocksDir(io.env), source: canonicalSource(config.source),
-				user: config.target.user, host: config.target.host, port: config.target.port,
-			}, io.resolveHost, (info) => io.stderr.write(`mailshift: replaced a stale destination lock of pid ${info.pid} (started ${info.startedAt}).\n`));
-		}
-		if (config.target) {
-			login = await resolveLogin({
-				env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(config.target),
-				passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
-			});
-			imap = await ImapSink.connect({
-				target: config.target, size: config.connections, ...login, ...(config.multiappend ? {} : {batch: false as const}),
-				onConnection: (id, state) => bus.emit({type: 'connection', id, state}),
-				onShrink: (size, reason) => bus.emit({type: 'warning', message: `the server refused more connections (${reason}); continuing with ${size}`}),
-			});
-		}
+		journal = openJournal(config, io);
+		if (journal) destinationLock = await lockDestination(config, io);
+		if (config.target) ({login, imap} = await connectServer(config, config.target, io, bus));
 		sink = buildSink({inner: imap, dryRun: config.dryRun, pacing: {
 			...(config.maxRate === undefined ? {} : {maxRate: config.maxRate}),
 			...(config.bytesPerSecond === undefined ? {} : {bytesPerSecond: config.bytesPerSecond}),
-			onThrottle: (untilMs, reason) => bus.emit({type: 'throttle', untilMs, reason}),
-		}});
+		}, retry: {onThrottle: (untilMs, reason) => bus.emit({type: 'throttle', untilMs, reason})}});
 		if (config.dryRun) io.stderr.write(`DRY RUN: nothing will be written${config.target ? ` to ${describeTarget(config.target)}` : ''}.\n`);
 		// A second Ctrl-C aborts at once: closing the connections ends the uploads in flight. Still safe: their
 		// journal rows stay `pending`, and the next run looks for them on the server before sending them.
@@ -227,54 +372,13 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			result.summary.problems.unshift({folder: '', location: source.location, key: '', kind: 'failed', code: 'SOURCE_INCOMPLETE', reason: `could not be read to its end: ${incomplete}`});
 		}
 		// Prove it: a complete run is followed by `verify` (on by default), read-only, same mapping.
-		let verifyLine: string | undefined;
-		let isVerified = true;
-		let didVerify = false;
-		let verifyReport: VerifyReport = verifyReportOf(undefined);
-		if (config.verifyAfter && imap && !config.dryRun && !result.fatal && !result.summary.interrupted) {
-			bus.emit({type: 'notice', message: 'Checking every message on the server (verify)…'});
-			try {
-				const checked = await runVerify({
-					includeTrashed: config.includeTrashed, fallbackDate, deep: false,
-					mailboxOf: new Map(result.summary.folders.map((f) => [f.folder, f.mailbox])),
-					folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
-					// What the reader could not read during the run (some readers say it once, when the store is opened).
-					knownSourceProblems: result.summary.problems.filter(isSourceReadFailure).map((p) => `${p.location}: ${p.reason}`),
-				}, {source, sink: imap, readerProblems: relay}, controls);
-				isVerified = isVerifyClean(checked);
-				verifyReport = verifyReportOf({result: checked, deep: false});
-				didVerify = true;
-				const byServer = checked.alteredByServer > 0 ? ` (${formatCount(checked.alteredByServer)} stored altered by the server: \`mailshift verify\` lists them)` : '';
-				verifyLine = checked.unreadable > 0
-					? `Verify: NOT OK — could not read the source: ${checked.sourceProblems[0] ?? ''}${checked.unreadable > 1 ? ` (and ${formatCount(checked.unreadable - 1)} more)` : ''}; only what could be read was compared.`
-					: isVerified
-						? checked.checked === 0
-							? 'Verify: OK — there were no messages to check.'
-							: `Verify: OK — ${checked.checked === 1 ? 'the 1 message' : `all ${formatCount(checked.checked)} messages`} ${incomplete === undefined ? '' : 'that could be read from the incomplete source '}${checked.checked === 1 ? 'is' : 'are'} on the server exactly once, with ${checked.checked === 1 ? 'its flags and date' : 'their flags and dates'}${byServer}.`
-						: `Verify: ${formatCount(checked.missing)} missing, ${formatCount(checked.duplicated)} extra copies, ${formatCount(checked.altered)} altered — ${io.verifyCommand ? 'the list: see below' : 'run `mailshift verify` with the same options for the list'}.`;
-			} catch (error) {
-				const message = toMailshiftError(error).message;
-				verifyReport = verifyReportOf({error: message});
-				verifyLine = `Verify could not run: ${message}`;
-			}
-		}
+		const {verifyLine, isVerified, didVerify, verifyReport} = config.verifyAfter && imap && !config.dryRun && !result.fatal && !result.summary.interrupted
+			? await verifyAfterRun({config, io, bus, controls, source, imap, relay, result, fallbackDate, incomplete})
+			: {verifyLine: undefined, isVerified: true, didVerify: false, verifyReport: verifyReportOf(undefined)};
 		// `--rules` (issue #17): same mapping, layout and login; never throws; its exit code counts only when the mail is OK.
 		const rules = config.sieveRules ? await runRulesStep({config, source, layout: imap?.layout(), login, result}) : undefined;
 		reporter.stop();
-		const finish: FinishInfo = {
-			...(rules ? {rules: rules.line, isRulesOk: rules.isOk} : {}),
-			...(verifyLine ? {verify: verifyLine} : {}),
-			...(didVerify ? {isVerified} : {}),
-			interrupted: result.summary.interrupted, dryRun: config.dryRun,
-			...(result.summary.stopReason ? {stopReason: result.summary.stopReason} : {}),
-			...(result.fatal ? {error: result.fatal.message} : incomplete !== undefined ? {error: `${source.location} could not be read to its end: ${incomplete}`, hint: INCOMPLETE_HINT} : {}),
-			...(result.summary.notSent ? {notSent: result.summary.notSent} : {}),
-			...attentionOf(result.summary.problems),
-			...(journal ? {journalPath: journal.path} : {}),
-			...(config.reportPath ? {reportPath: config.reportPath} : {}),
-			...(io.commandLine ? {resumeCommand: io.commandLine} : {}),
-			...(io.verifyCommand ? {verifyCommand: io.verifyCommand} : {}),
-		};
+		const finish = finishInfoOf({config, io, result, journal, source, incomplete, verifyLine, didVerify, isVerified, rules});
 		if (tui) {
 			await tui.finish(finish);
 			// ink leaves the cursor at the end of its last line (on stderr): the summary (stdout) starts on a new one.
@@ -299,66 +403,13 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			// With --json, stdout is NDJSON only.
 			(config.json ? io.stderr : io.stdout).write(`Report: ${config.reportPath}\n`);
 		}
-		if (result.fatal) {
-			printError(result.fatal, io, config.debug);
-			if (result.fatal.code === 'OVER_QUOTA' && imap) {
-				const q = await imap.quota();
-				if (q) io.stderr.write(`  The account uses ${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}. ${plural(result.summary.uploaded, 'message was', 'messages were')} uploaded before it filled up; the journal keeps them, so the same command continues where it stopped.\n`);
-			}
-			return {exitCode: exitCodeFor(result.fatal.code), result, finish};
-		}
-		// A dry run that found what would stop or fail the real run exits as the real run would (README "Exit codes").
-		if (dryRunBlocker) {
-			printError(dryRunBlocker, io, config.debug);
-			return {exitCode: dryRunExitCode(dryRunBlocker), result, finish};
-		}
-		if (result.summary.stopReason) io.stderr.write(`mailshift: ${result.summary.stopReason}\n`);
-		if (result.summary.interrupted) {
-			io.stderr.write(`mailshift: ${describeStop(result.summary, config)}${journal ? ` (the journal ${journal.path} remembers what is done)` : ''}.\n`);
-			return {exitCode: ExitCode.INTERRUPTED, result, finish};
-		}
-		if (incomplete !== undefined) {
-			printError(new MailshiftError('SOURCE_INCOMPLETE', `${source.location} could not be read to its end: ${incomplete}.${config.dryRun ? ' The plan above shows only what could be read.' : ' Everything that could be read was migrated.'}`, 'fatal', {
-				hint: `${INCOMPLETE_HINT.replace('run mailshift again', 'run the same command')}`,
-			}), io, false);
-			return {exitCode: ExitCode.SOURCE_INCOMPLETE, result, finish};
-		}
-		if (!isVerified) return {exitCode: ExitCode.SOME_FAILED, result, finish};
-		if (result.summary.failed > 0) {
-			const unknown = result.summary.problems.some((p) => p.kind === 'failed' && (p.code === 'CONNECTION_LOST' || p.code === 'TIMEOUT'));
-			return {exitCode: unknown ? ExitCode.INTERRUPTED : ExitCode.SOME_FAILED, result, finish};
-		}
-		// Warnings that may mean a message is wrong (several mbox messages run together) must not end OK.
-		const attention = result.summary.problems.filter((p) => ATTENTION_CODES.has(p.code));
-		if (attention.length > 0) {
-			io.stderr.write(`mailshift: ${plural(attention.length, 'warning needs', 'warnings need')} checking (${[...new Set(attention.map((p) => p.code))].join(', ')}), first: ${attention[0]?.location}; see --report FILE.json for the list.\n`);
-			return {exitCode: ExitCode.SOME_FAILED, result, finish};
-		}
-		return {exitCode: rules?.exitCode ?? ExitCode.OK, result, finish};
+		return {exitCode: await exitCodeOf({config, io, result, imap, journal, source, incomplete, isVerified, dryRunBlocker, rulesExitCode: rules?.exitCode}), result, finish};
 	} catch (error) {
 		reporter.stop();
 		tui?.stop();
 		const e = toMailshiftError(error);
 		printError(e, io, config.debug);
-		// The report schema has `fatalError` for this: a wrong password or a missing store still gives --json its
-		// summary line and --report its file (what the run got to, totals 0 when it never started).
-		if ((config.json && !isSummaryPrinted) || (config.reportPath && !isReportTried)) {
-			const elapsedMs = Date.now() - startedAt.getTime();
-			const summary: Summary = engineResult?.summary ?? {
-				dryRun: config.dryRun, folders: [], found: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0,
-				elapsedMs, interrupted: false, problems: [], problemsDropped: 0, skippedUnlisted: {},
-			};
-			const report = buildReport({config, result: {summary, fatal: e}, startedAt});
-			if (config.json && !isSummaryPrinted) io.stdout.write(`${JSON.stringify({type: 'summary', ...report})}\n`);
-			if (config.reportPath && !isReportTried) {
-				try {
-					await writeReport(config.reportPath, report);
-					(config.json ? io.stderr : io.stdout).write(`Report: ${config.reportPath}\n`);
-				} catch (reportError) {
-					printError(toMailshiftError(reportError), io, config.debug);
-				}
-			}
-		}
+		await writeFatalReport({config, io, error: e, startedAt, engineResult, needsSummary: config.json && !isSummaryPrinted, needsReport: config.reportPath !== undefined && !isReportTried});
 		return {exitCode: exitCodeFor(e.code)};
 	} finally {
 		uninstall?.();

@@ -1,11 +1,13 @@
 /**
- * runMigration: reader → mapper → sink, folder by folder, with bounded concurrency and back-pressure.
+ * runMigration: reader → mapper → sink, folder by folder, with bounded concurrency and back-pressure. This file
+ * wires the parts (docs/architecture.md): folder-setup.ts (mailbox, flags, UIDVALIDITY, index), scheduler.ts
+ * (back-pressure, budgets, controls), upload.ts (retry, verify-on-ambiguity), checkpoint.ts (journal commits),
+ * run-tally.ts (counts, problems, events).
  *
  * Contracts:
- * - Streams: at most `2 × connections` mapped messages wait in the queue plus `connections × window` in
- *   flight (window = the sink's appendWindow, e.g. a MULTIAPPEND batch; 1 otherwise), and never more than
- *   MAX_IN_FLIGHT_BYTES of message bytes (beyond one message); the reader is not pulled until there is room
- *   (p-queue onSizeLessThan, STYLE rule 9).
+ * - Streams: the reader is not pulled until the scheduler has room (STYLE rule 9); one message is mapped
+ *   (CRLF copy, header parse) only when it will be sent or looked for on the server — never one the journal
+ *   has as done, or one the reader marked as not to upload.
  * - A message-level failure (server refused it, too big, unreadable) is recorded and the run continues.
  *   A fatal error (over quota, login lost, connection cannot be re-established) stops feeding, lets
  *   in-flight uploads finish, and is returned in `fatal` with the summary — nothing done is lost.
@@ -14,29 +16,27 @@
  *   those (the CLI closes the connections). Either way, a message that was not sent is not a failure: it stays
  *   `pending` in the journal (the next run looks for it on the server, then sends it) and is counted in
  *   `summary.notSent` with the rest of the store the run did not get to.
- * - Retries here are deliberately small (transient 'retry' dispositions, 3 attempts without progress of the run,
- *   at most MAX_ATTEMPTS, bounded backoff);
- *   outcome-unknown uploads ('verify') are NOT retried blindly: without the journal (issue #4) a retry
- *   could duplicate, so they are reported as failed, naming the message, and the exit code says "run again".
- * - The engine never imports React, ink or yargs (test/core/boundaries.test.ts).
+ * - Outcome-unknown uploads ('verify') are never retried blindly (upload.ts).
+ * - The engine never imports React, ink, yargs, nor app/, cli/ or tui/ (test/core/boundaries.test.ts).
  */
-import {setMaxListeners} from 'node:events';
-import PQueue from 'p-queue';
-import type {FolderMapOptions} from '../mapper/folder-map.js';
+import type {FolderMapOptions, FolderPlan} from '../mapper/folder-map.js';
 import {planFolders} from '../mapper/folder-map.js';
 import {REWRITE_WORDING} from '../mapper/fingerprint.js';
-import {allowedFlags} from '../mapper/flags.js';
-import {isSkip, mapMessage} from '../mapper/map-message.js';
-import type {SourceStore, ReaderProblem} from '../contracts/source-store.js';
+import {isSkip, mapMessage, skipOf} from '../mapper/map-message.js';
+import type {SourceStore, SourceFolder} from '../contracts/source-store.js';
 import type {MailSink} from '../contracts/mail-sink.js';
 import type {EngineControls} from '../contracts/controls.js';
-import type {MailshiftError} from '../contracts/errors.js';
-import {toMailshiftError} from '../contracts/errors.js';
+import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
 import type {EventSink} from '../contracts/events.js';
 import type {ProblemRelay} from './problem-relay.js';
 import type {Journal} from '../contracts/journal.js';
-import type {MailboxIndex} from '../contracts/mailbox-index.js';
-import type {FolderSummary, Problem, SourceRef, Summary, UploadJob} from '../contracts/types.js';
+import type {FolderSummary, SourceMessage, Summary} from '../contracts/types.js';
+import {Checkpoint} from './checkpoint.js';
+import {setUpFolder} from './folder-setup.js';
+import type {FolderSetupDeps, FolderTarget} from './folder-setup.js';
+import {RunTally} from './run-tally.js';
+import {Scheduler} from './scheduler.js';
+import {Uploader} from './upload.js';
 
 export type EngineOptions = Readonly<{
 	dryRun: boolean;
@@ -74,75 +74,32 @@ export type EngineDeps = Readonly<{
 
 export type EngineResult = Readonly<{summary: Summary; fatal?: MailshiftError}>;
 
-/**
- * A message's attempts in a row with no message of the run landing on the server in between; while others land,
- * a cut link is still moving mail and the message keeps its turn (issue #12 item 11). Bounded by MAX_ATTEMPTS.
- */
-const RETRIES = 3;
-/** Attempts of one message at most, progress or not. */
-const MAX_ATTEMPTS = 30;
-/** Attempts to prepare a folder (CREATE/SELECT/index) across dropped connections. */
-const SETUP_ATTEMPTS = 4;
-/** Wait before (and between) looks for an upload whose outcome is unknown. */
-const VERIFY_GRACE_MS = 2500;
-/** A previous run's `pending` rows younger than this may still be being saved by the server: wait before looking. */
-const PENDING_SETTLE_MS = 5000;
-/** Message bytes handed to the sink and not yet answered (a batching sink holds whole batches). */
-const MAX_IN_FLIGHT_BYTES = 40 * 1024 * 1024;
+/** What the parts of one run share. */
+type Run = Readonly<{
+	options: EngineOptions;
+	deps: EngineDeps;
+	controls: EngineControls;
+	now: () => number;
+	tally: RunTally;
+	scheduler: Scheduler;
+	checkpoint: Checkpoint;
+	uploader: Uploader;
+	setup: FolderSetupDeps;
+	setFatal: (error: MailshiftError) => void;
+}>;
+
+/** The folder being fed: its target once set up (lazily for a folder the store says holds no mail). */
+type FolderState = {target: FolderTarget | undefined};
 
 export async function runMigration(options: EngineOptions, deps: EngineDeps, controls: EngineControls): Promise<EngineResult> {
-	const {source, sink, events} = deps;
+	const {source, sink, events, journal} = deps;
 	const now = deps.now ?? Date.now;
 	const started = now();
-	const maxProblems = options.maxProblems ?? 10_000;
-	const summary: Summary = {
-		dryRun: options.dryRun, folders: [], found: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0,
-		elapsedMs: 0, interrupted: false, problems: [], problemsDropped: 0, skippedUnlisted: {},
-	};
+	const tally = new RunTally(events, {dryRun: options.dryRun, maxProblems: options.maxProblems ?? 10_000});
 	let fatal: MailshiftError | undefined;
-	let current: FolderSummary | undefined;
-	const journal = deps.journal;
-	let index: MailboxIndex | undefined;
-	/** Journal `done` keys of the current folder whose server copy could not be claimed by UID. */
-	const pendingClaims = new Set<string>();
-	const skippedByCode = new Map<string, number>();
-	let writesSinceCheckpoint = 0;
-	let queuedBytes = 0;
-	let bytesSinceCheckpoint = 0;
-	/** Messages read but not sent because the run stopped (dropped from the queue, withdrawn, or cut off by an abort). */
-	let unsent = 0;
-
-	const record = (problem: Problem): void => {
-		if (summary.problems.length < maxProblems) summary.problems.push(problem);
-		else summary.problemsDropped++;
-	};
-	const onReaderProblem = (p: ReaderProblem): void => {
-		record({folder: p.folder, location: p.location, key: '', kind: p.kind, code: p.code, reason: p.reason});
-		if (p.kind === 'failed') {
-			summary.failed++;
-			summary.found++;
-			if (current) {
-				current.failed++;
-				current.found++;
-			}
-			events.emit({type: 'message:failed', ref: {store: source.location, folder: p.folder, key: '', location: p.location}, code: p.code, message: p.reason});
-		} else {
-			events.emit({type: 'warning', folder: p.folder, location: p.location, message: p.reason});
-		}
-	};
 	const setFatal = (error: MailshiftError): void => {
 		fatal ??= error;
 		controls.stop();
-	};
-	// A stop (graceful or fatal) lets uploads in flight finish but never starts the queued ones: after
-	// OVER_QUOTA they would only fail too, and after Ctrl-C the user asked us to stop. They were read but
-	// not processed, so they leave the counts (found = uploaded + skipped + failed).
-	const dropQueued = (): void => {
-		const dropped = queue.size;
-		queue.clear();
-		unsent += dropped;
-		summary.found -= dropped;
-		if (current) current.found -= dropped;
 	};
 
 	const folders = await source.listFolders(controls.abortSignal);
@@ -155,429 +112,176 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 		...(knownCount === undefined ? {} : {messages: knownCount}), ...(knownBytes === undefined ? {} : {bytes: knownBytes}),
 	});
 
-	const window = Math.max(1, sink.appendWindow?.() ?? 1);
-	const queue = new PQueue({concurrency: Math.max(1, options.connections) * window});
-	let connections = Math.max(1, options.connections);
-	// Every upload in flight may wait on the run's signals (pacing, backoff, a look on the server): that many
-	// listeners are expected, not a leak, so Node's warning (at 11) is raised to the bound the queue enforces.
-	const expectListeners = (): void => setMaxListeners(Math.max(10, 2 * connections * window + 10), controls.abortSignal, controls.stopSignal);
-	expectListeners();
-	let inFlightBytes = 0;
-	/** Messages that reached the server in this run (uploaded, or found there after a cut): the retry loop's progress. */
-	let landed = 0;
-	const bytesFreed: Array<() => void> = [];
-	/** Indexes loaded to look for messages whose upload outcome is unknown, shared by the messages of one cut batch. */
-	const lookups = new Map<string, {startedAt: number; index: Promise<MailboxIndex>}>();
-	const unsubscribeControls = controls.subscribe((change) => {
-		if (change.type === 'pause') queue.pause();
-		else if (change.type === 'resume') queue.start();
-		else {
-			connections = change.connections;
-			sink.setConnections?.(connections);
-			queue.concurrency = connections * window;
-			expectListeners();
-			events.emit({type: 'connections:target', connections});
-		}
+	// Queued messages a stop drops were read but not processed: they leave the counts (found = uploaded + skipped + failed).
+	const scheduler = new Scheduler(sink, events, controls, {
+		connections: options.connections, startedAt: started, now, onDropped: (n) => tally.leaveUnsent(tally.current, n),
+		...(options.maxDurationMs === undefined ? {} : {maxDurationMs: options.maxDurationMs}),
+		...(options.byteBudget === undefined ? {} : {byteBudget: options.byteBudget}),
 	});
-	// A pause asked for before the run started (the dashboard is up while the store is being opened) holds.
-	if (controls.isPaused) queue.pause();
-	controls.stopSignal.addEventListener('abort', dropQueued, {once: true});
-	const detachProblems = deps.readerProblems?.attach(onReaderProblem) ?? ((): void => {});
+	const checkpoint = new Checkpoint(journal, {
+		...(options.batchSize === undefined ? {} : {batchSize: options.batchSize}),
+		...(options.batchBytes === undefined ? {} : {batchBytes: options.batchBytes}),
+	});
+	const uploader = new Uploader({sink, journal, tally, checkpoint, controls, now, onFatal: setFatal});
+	const setup: FolderSetupDeps = {sink, journal, events, tally, controls, now, skipExisting: options.skipExisting ?? true};
+	const run: Run = {options, deps, controls, now, tally, scheduler, checkpoint, uploader, setup, setFatal};
+	const detachProblems = deps.readerProblems?.attach((p) => tally.readerProblem(p, source.location)) ?? ((): void => {});
 
 	try {
 		for (const plan of plans) {
 			if (controls.isStopping) break;
-			if (plan.mailbox === undefined) {
-				events.emit({type: 'folder:excluded', folder: plan.label});
-				continue;
-			}
-			let mailbox = plan.mailbox;
-			const folderSummary: FolderSummary = {folder: plan.label, mailbox, found: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0};
-			summary.folders.push(folderSummary);
-			current = folderSummary;
-			for (const note of plan.notes) {
-				record({folder: plan.label, location: plan.label, key: '', kind: 'warning', code: 'FOLDER_RENAMED', reason: note});
-				events.emit({type: 'warning', folder: plan.label, message: note});
-			}
-
-			let permanent: ReadonlySet<string> | undefined;
-			let created = false;
-			let setupError: MailshiftError | undefined;
-			let isPrepared = false;
-			/** CREATE/SUBSCRIBE, SELECT, the index: true when the folder is ready for uploads. */
-			const prepare = async (): Promise<boolean> => {
-				// Preparing a folder (CREATE, SELECT, the index FETCH) is retried a few times when the connection
-				// drops: these commands are idempotent, and giving up would fail every message of the folder.
-				for (let attempt = 1; attempt <= SETUP_ATTEMPTS; attempt++) {
-					setupError = undefined;
-					try {
-						const ensured = await sink.ensureMailbox(mailbox, controls.abortSignal);
-						mailbox = ensured.path;
-						folderSummary.mailbox = mailbox;
-						created = ensured.created;
-						if (ensured.note) {
-							record({folder: plan.label, location: plan.label, key: '', kind: 'warning', code: 'FOLDER_RENAMED', reason: ensured.note});
-							events.emit({type: 'warning', folder: plan.label, message: ensured.note});
-						}
-						const state = sink.mailboxState ? await sink.mailboxState(mailbox, controls.abortSignal) : undefined;
-						permanent = state ? state.permanentFlags : await sink.permanentFlags(mailbox, controls.abortSignal);
-						index = undefined;
-						pendingClaims.clear();
-						if (journal && state?.uidValidity !== undefined) {
-							const recorded = journal.uidValidity(mailbox);
-							if (recorded !== undefined && recorded !== state.uidValidity) {
-								// RFC 3501 §2.3.1.1: the recorded UIDs no longer name these messages (mailbox recreated?).
-								journal.resetMailbox(mailbox, state.uidValidity);
-								const note = `the server's UIDVALIDITY of ${mailbox} changed (${recorded} → ${state.uidValidity}); every message is checked on the server again`;
-								record({folder: plan.label, location: mailbox, key: '', kind: 'warning', code: 'UIDVALIDITY_CHANGED', reason: note});
-								events.emit({type: 'warning', folder: plan.label, message: note});
-							}
-						}
-						// Look on the server first when the mailbox holds anything and either dedup is on or a previous
-						// run may have uploaded messages whose outcome it never recorded (the crash window).
-						if (state && state.exists > 0 && sink.loadIndex && ((options.skipExisting ?? true) || journal?.isResumed)) {
-							// A run killed moments ago may have an APPEND the server is still finishing: let it settle first.
-							const lastPending = journal?.lastPendingAt(plan.label);
-							if (lastPending !== undefined && now() - lastPending < PENDING_SETTLE_MS) {
-								events.emit({type: 'notice', message: `Waiting a few seconds for the server to finish what the previous run sent to ${mailbox}…`});
-								await sleep(PENDING_SETTLE_MS - (now() - lastPending), controls.stopSignal);
-							}
-							index = await sink.loadIndex(mailbox, controls.abortSignal);
-							if (journal) {
-								for (const entry of journal.doneIn(plan.label)) {
-									// Copies the journal knows are ours are taken first, so that they are not matched to other messages.
-									const isOurs = entry.uid !== undefined && entry.uidValidity === index.uidValidity && entry.mailbox === mailbox && index.claimUid(entry.uid);
-									if (!isOurs) pendingClaims.add(entry.key);
-								}
-							}
-						}
-					} catch (error) {
-						setupError = toMailshiftError(error);
-						const isTransient = setupError.disposition === 'retry' || setupError.disposition === 'verify';
-						if (isTransient && attempt < SETUP_ATTEMPTS && !controls.isStopping) {
-							await sleep(Math.min(setupError.retryAfterMs ?? 1000 * 2 ** attempt, 30_000), controls.stopSignal);
-							if (!controls.isStopping) continue;
-						}
-					}
-					break;
-				}
-				if (setupError) return false;
-				isPrepared = true;
-				return true;
-			};
-			// A folder that holds no mail (an Outlook Calendar or Contacts folder) gets a mailbox only if a mail
-			// item turns up in it; its items are still counted as "not mail, not migrated".
-			if (plan.folder.holdsMail !== false && !(await prepare())) {
-				const e = setupError ?? toMailshiftError(new Error('folder setup failed'));
-				if (e.disposition === 'fatal') {
-					setFatal(e);
-					break;
-				}
-				if (controls.isStopping) break; // stopped while retrying: the folder is left for the next run
-				// The folder cannot be created: every message in it is reported, the rest of the run continues.
-				await drainFolder(plan.folder, `${e.message}${e.hint ? ` ${e.hint}` : ''}`, e.code);
-				continue;
-			}
-			events.emit({type: 'folder:start', folder: plan.label, mailbox, created, ...(plan.folder.count === undefined ? {} : {total: plan.folder.count}), ...(plan.folder.holdsMail === false ? {holdsNoMail: true} : {})});
-
-			try {
-				for await (const message of source.messages(plan.folder, controls.stopSignal)) {
-					if (controls.isStopping) break;
-					summary.found++;
-					folderSummary.found++;
-					const entry = journal?.get(message.ref);
-					const mapped = mapMessage(message, mailbox, {includeTrashed: options.includeTrashed, now: now(), fallbackDate: options.fallbackDate});
-					if (entry?.state === 'done') {
-						// Uploaded by an earlier run. If its copy could not be matched by UID, claim it by content now.
-						if (index && pendingClaims.delete(message.ref.key) && !isSkip(mapped)) await index.claim(mapped.job);
-						skipMessage(message.ref, folderSummary, 'ALREADY_UPLOADED', 'uploaded by an earlier run (journal)', false);
-						continue;
-					}
-					if (isSkip(mapped)) {
-						journal?.skip(message.ref, mapped.code, mapped.reason);
-						skipMessage(message.ref, folderSummary, mapped.code, mapped.reason, true);
-						continue;
-					}
-					if (!isPrepared && !(await prepare())) {
-						const e = setupError ?? toMailshiftError(new Error('folder setup failed'));
-						if (e.disposition === 'fatal') {
-							setFatal(e);
-							break;
-						}
-						if (controls.isStopping) {
-							leaveUnsent(folderSummary);
-							break;
-						}
-						failMessage(message.ref, folderSummary, e.code, `${e.message}${e.hint ? ` ${e.hint}` : ''}`);
-						continue;
-					}
-					const {flags, dropped} = allowedFlags(mapped.job.flags, permanent);
-					const job: UploadJob = {...mapped.job, mailbox, flags};
-					if (index) {
-						const claim = await index.claim(job);
-						if (claim) {
-							journal?.done(job, {mailbox, uid: claim.uid, ...(index.uidValidity === undefined ? {} : {uidValidity: index.uidValidity})}, 'found-on-server');
-							const how = claim.kind === 'exact' ? 'same Message-ID and size' : claim.kind === 'similar' ? 'same Message-ID, nearly the same size and date'
-								: claim.kind === 'rewritten' ? `same Message-ID, Date, From and Subject; ${REWRITE_WORDING[claim.rewrite ?? 'nul-stripped']}` : 'identical bytes';
-							skipMessage(message.ref, folderSummary, 'ALREADY_ON_SERVER', `already in ${mailbox} on the server (UID ${claim.uid}: ${how})`, false);
-							noteWrite(0);
-							continue;
-						}
-					}
-					const droppedAll = [...mapped.droppedFlags, ...dropped];
-					if (droppedAll.length > 0) {
-						record({folder: plan.label, location: message.ref.location, key: message.ref.key, kind: 'warning', code: 'FLAGS_DROPPED',
-							reason: `flags not kept by the server or not valid IMAP flags: ${droppedAll.join(' ')}`});
-					}
-					if (job.dateSource === 'fallback') {
-						const reason = `no usable date (Received, ${message.storeDate ? message.storeDate.source + ', ' : ''}Date); received date set to the fallback ${options.fallbackDate.toISOString()}`;
-						record({folder: plan.label, location: message.ref.location, key: message.ref.key, kind: 'warning', code: 'DATE_FALLBACK', reason});
-						events.emit({type: 'warning', folder: plan.label, location: message.ref.location, message: reason});
-					}
-					await queue.onSizeLessThan(2 * connections);
-					if (controls.isStopping) {
-						summary.found--;
-						folderSummary.found--;
-						break;
-					}
-					const overBudget = options.byteBudget !== undefined && queuedBytes + job.content.length > options.byteBudget;
-					const overTime = options.maxDurationMs !== undefined && now() - started >= options.maxDurationMs;
-					if (overBudget || overTime) {
-						summary.stopReason = overBudget
-							? `the byte budget (${options.byteBudget} bytes) for this run is used up; run the same command again (e.g. tomorrow) to continue.`
-							: `the time limit (--max-duration) is reached; run the same command again to continue.`;
-						summary.found--;
-						folderSummary.found--;
-						controls.stop();
-						break;
-					}
-					while (inFlightBytes > 0 && inFlightBytes + job.content.length > MAX_IN_FLIGHT_BYTES) {
-						await new Promise<void>((resolve) => bytesFreed.push(resolve));
-					}
-					if (controls.isStopping) {
-						summary.found--;
-						folderSummary.found--;
-						unsent++;
-						break;
-					}
-					queuedBytes += job.content.length;
-					inFlightBytes += job.content.length;
-					journal?.begin(job);
-					void queue.add(() => upload(job, folderSummary)).finally(() => {
-						inFlightBytes -= job.content.length;
-						for (const wake of bytesFreed.splice(0)) wake();
-					});
-				}
-			} catch (error) {
-				const e = toMailshiftError(error);
-				// A stop makes the reader throw ABORTED: that is the stop, not an error.
-				if (!(e.code === 'ABORTED' && controls.isStopping)) {
-					if (e.disposition !== 'skip') throw e;
-					// The folder could not be read (further): the rest of the store still migrates. It counts as
-					// one failure so that the exit code says "some messages failed" (its messages are unknown).
-					summary.failed++;
-					folderSummary.failed++;
-					record({folder: plan.label, location: plan.label, key: '', kind: 'failed', code: e.code, reason: `${e.message}${e.hint ? ` ${e.hint}` : ''}`});
-					events.emit({type: 'warning', folder: plan.label, message: e.message});
-				}
-			}
-			await queue.onIdle();
-			journal?.checkpoint();
-			current = undefined;
-			if (!controls.isStopping) events.emit({type: 'folder:done', folder: plan.label});
+			if (plan.mailbox === undefined) events.emit({type: 'folder:excluded', folder: plan.label});
+			else await migrateFolder(run, plan, plan.mailbox);
 		}
 	} catch (error) {
 		const e = toMailshiftError(error);
 		if (!(e.code === 'ABORTED' && controls.isStopping)) setFatal(e);
 	} finally {
-		await queue.onIdle();
-		journal?.checkpoint();
+		await scheduler.idle();
+		checkpoint.flush();
 		detachProblems();
-		unsubscribeControls();
+		scheduler.dispose();
 	}
 
-	summary.skippedUnlisted = Object.fromEntries(skippedByCode);
-	summary.interrupted = controls.isStopping;
-	if (summary.interrupted) summary.notSent = notSent();
-	summary.elapsedMs = now() - started;
+	const summary = tally.finish(plans, controls.isStopping, now() - started);
 	events.emit({type: 'run:done', summary});
 	return fatal ? {summary, fatal} : {summary};
-
-	/**
-	 * The mailbox's index as loaded no earlier than `notBefore`: the messages of one batch that was cut off all
-	 * look at the same time, and one FETCH of the mailbox serves them all (claims keep them from matching the
-	 * same copy).
-	 */
-	function lookup(mailbox: string, notBefore: number): Promise<MailboxIndex> {
-		const cached = lookups.get(mailbox);
-		if (cached !== undefined && cached.startedAt >= notBefore) return cached.index;
-		const index = sink.loadIndex!(mailbox, controls.abortSignal);
-		lookups.set(mailbox, {startedAt: now(), index});
-		index.catch(() => lookups.delete(mailbox));
-		return index;
-	}
-
-	async function upload(job: UploadJob, folder: FolderSummary): Promise<void> {
-		// Retry budget: RETRIES attempts without progress of the whole run, MAX_ATTEMPTS in all (see RETRIES).
-		let stalled = 0;
-		let landedBefore = landed;
-		const mayRetry = (attempt: number): boolean => {
-			if (landed !== landedBefore) {
-				stalled = 0;
-				landedBefore = landed;
-			}
-			stalled++;
-			return stalled < RETRIES && attempt < MAX_ATTEMPTS;
-		};
-		for (let attempt = 1; ; attempt++) {
-			try {
-				// The stop signal withdraws the message while it is not on the wire yet (MailSink.append contract).
-				const receipt = await sink.append(job, controls.stopSignal);
-				landed++;
-				if (receipt.note !== undefined) {
-					record({folder: folder.folder, location: job.ref.location, key: job.ref.key, kind: 'warning', code: 'HEADERS_ENCODED', reason: receipt.note});
-				}
-				journal?.done(job, receipt, 'uploaded');
-				noteWrite(job.content.length);
-				summary.uploaded++;
-				folder.uploaded++;
-				summary.bytes += job.content.length;
-				folder.bytes += job.content.length;
-				events.emit({type: 'message:uploaded', ref: job.ref, mailbox: receipt.mailbox, bytes: job.content.length, ...(receipt.uid === undefined ? {} : {uid: receipt.uid})});
-				return;
-			} catch (error) {
-				const e = toMailshiftError(error);
-				if (isCutByStop(e)) {
-					leaveUnsent(folder);
-					return;
-				}
-				const isRetryAllowed = (e.disposition === 'verify' || e.disposition === 'retry') && mayRetry(attempt);
-				if (e.disposition === 'verify' && isRetryAllowed && !controls.abortSignal.aborted && sink.loadIndex) {
-					// Outcome unknown (connection cut mid-APPEND): look before sending it again (never blindly retry).
-					// The server may still be saving it: Dovecot finishes an APPEND whose client vanished right after
-					// the literal, and showed it to another session only ~1 s later (measured). So "not there" counts
-					// only after two looks, VERIFY_GRACE_MS apart, the first VERIFY_GRACE_MS after the failure.
-					try {
-						let claim: Awaited<ReturnType<MailboxIndex['claim']>> | undefined;
-						let fresh: MailboxIndex | undefined;
-						const failedAt = now();
-						for (let look = 0; look < 2 && !claim; look++) {
-							await sleep(VERIFY_GRACE_MS * (look + 1), controls.abortSignal);
-							if (controls.abortSignal.aborted) throw e;
-							// Loaded after this message's grace (less a little, so the batch's messages share it).
-							fresh = await lookup(job.mailbox, failedAt + VERIFY_GRACE_MS * (look + 1) - 200);
-							claim = await fresh.claim(job);
-						}
-						if (claim && fresh) {
-							landed++;
-							journal?.done(job, {mailbox: job.mailbox, uid: claim.uid, ...(fresh.uidValidity === undefined ? {} : {uidValidity: fresh.uidValidity})}, 'found-on-server');
-							noteWrite(job.content.length);
-							summary.uploaded++;
-							folder.uploaded++;
-							summary.bytes += job.content.length;
-							folder.bytes += job.content.length;
-							events.emit({type: 'message:uploaded', ref: job.ref, mailbox: job.mailbox, bytes: job.content.length, uid: claim.uid});
-							return;
-						}
-						continue; // not stored: safe to send again
-					} catch {
-						// Could not check now: leave it pending; the next run checks before sending.
-					}
-				}
-				if (e.disposition === 'retry' && isRetryAllowed && !controls.abortSignal.aborted) {
-					await sleep(Math.min(e.retryAfterMs ?? 1000 * 2 ** attempt, 60_000), controls.stopSignal);
-					continue;
-				}
-				if (e.disposition === 'fatal' || e.code === 'ABORTED') {
-					if (e.code !== 'ABORTED') setFatal(e);
-					failMessage(job.ref, folder, e.code === 'ABORTED' ? 'ABORTED' : e.code, `not uploaded: ${e.message}`);
-					return;
-				}
-				// 'verify' stays `pending` in the journal: the next run looks for it on the server before sending it.
-				const outcome = e.disposition === 'verify' ? ' It may or may not have been stored; running the same command again checks the server before sending it.' : '';
-				if (e.disposition !== 'verify') journal?.fail(job.ref, e.code, e.message);
-				failMessage(job.ref, folder, e.code, e.message + outcome);
-				return;
-			}
-		}
-	}
-
-	/**
-	 * True when the error says the message was not sent because of a stop (ABORTED: the sink withdrew it before
-	 * it went on the wire), or the run was aborted and the APPEND cut off (outcome unknown, `pending` in the
-	 * journal). A definite answer of the server ('skip') is still a failure.
-	 */
-	function isCutByStop(e: MailshiftError): boolean {
-		return (e.code === 'ABORTED' && controls.isStopping) || (controls.abortSignal.aborted && e.disposition !== 'skip');
-	}
-
-	/** Leaves a message for the next run: not a failure; its journal row stays `pending` (written by `begin`). */
-	function leaveUnsent(folder: FolderSummary): void {
-		unsent++;
-		summary.found--;
-		folder.found--;
-	}
-
-	/**
-	 * What the next run still has to do: the rest of the store when every planned folder's size is known (what
-	 * was found is done, skipped or failed), else at least the messages read and not sent.
-	 */
-	function notSent(): NonNullable<Summary['notSent']> {
-		const counts = plans.filter((p) => p.mailbox !== undefined).map((p) => p.folder.count);
-		if (counts.some((n) => n === undefined)) return {messages: unsent, isExact: false};
-		const total = counts.reduce<number>((n, c) => n + (c ?? 0), 0);
-		return {messages: Math.max(unsent, total - summary.found), isExact: true};
-	}
-
-	function skipMessage(ref: SourceRef, folder: FolderSummary, code: string, reason: string, isListed: boolean): void {
-		summary.skipped++;
-		folder.skipped++;
-		// Messages found done or on the server are counted, not listed one by one (there can be millions).
-		if (isListed) record({folder: folder.folder, location: ref.location, key: ref.key, kind: 'skipped', code, reason});
-		else skippedByCode.set(code, (skippedByCode.get(code) ?? 0) + 1);
-		events.emit({type: 'message:skipped', ref, code, reason});
-	}
-
-	/** Batches journal commits: one durable checkpoint per `batchSize` writes or `batchBytes` uploaded. */
-	function noteWrite(bytes: number): void {
-		if (!journal) return;
-		writesSinceCheckpoint++;
-		bytesSinceCheckpoint += bytes;
-		if (writesSinceCheckpoint >= (options.batchSize ?? 100) || bytesSinceCheckpoint >= (options.batchBytes ?? 50 * 1024 * 1024)) {
-			journal.checkpoint();
-			writesSinceCheckpoint = 0;
-			bytesSinceCheckpoint = 0;
-		}
-	}
-
-	function failMessage(ref: SourceRef, folder: FolderSummary, code: string, message: string): void {
-		summary.failed++;
-		folder.failed++;
-		record({folder: folder.folder, location: ref.location, key: ref.key, kind: 'failed', code, reason: message});
-		events.emit({type: 'message:failed', ref, code, message});
-	}
-
-	async function drainFolder(folder: (typeof plans)[number]['folder'], reason: string, code: string): Promise<void> {
-		const label = plans.find((p) => p.folder === folder)?.label ?? '';
-		const folderSummary = summary.folders.find((f) => f.folder === label);
-		for await (const message of source.messages(folder, controls.stopSignal)) {
-			summary.found++;
-			if (folderSummary) folderSummary.found++;
-			failMessage(message.ref, folderSummary ?? {folder: label, mailbox: '', found: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0}, code, reason);
-		}
-	}
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-	return new Promise((resolve) => {
-		if (signal.aborted) return resolve();
-		const timer = setTimeout(done, ms);
-		signal.addEventListener('abort', done, {once: true});
-		function done(): void {
-			clearTimeout(timer);
-			signal.removeEventListener('abort', done);
-			resolve();
+/** One folder: set up its mailbox, feed its messages to the scheduler, wait for them. Throws only fatal errors. */
+async function migrateFolder(run: Run, plan: FolderPlan, mailbox: string): Promise<void> {
+	const {tally, controls, deps} = run;
+	const folder: FolderSummary = {folder: plan.label, mailbox, found: 0, uploaded: 0, skipped: 0, failed: 0, bytes: 0};
+	tally.summary.folders.push(folder);
+	tally.current = folder;
+	for (const note of plan.notes) tally.warn({folder: plan.label, location: plan.label, code: 'FOLDER_RENAMED', reason: note}, 'folder');
+	const state: FolderState = {target: undefined};
+	// A folder that holds no mail (an Outlook Calendar or Contacts folder) gets a mailbox only if a mail item
+	// turns up in it; its items are still counted as "not mail, not migrated".
+	if (plan.folder.holdsMail !== false) {
+		const ready = await setUpFolder(run.setup, plan, folder);
+		if (ready instanceof MailshiftError) {
+			if (ready.disposition === 'fatal') run.setFatal(ready);
+			// Stopped while retrying: the folder is left for the next run. Else it cannot be created: every message
+			// in it is reported, the rest of the run continues.
+			else if (!controls.isStopping) await failFolder(run, plan.folder, folder, `${ready.message}${ready.hint ? ` ${ready.hint}` : ''}`, ready.code);
+			return;
 		}
-	});
+		state.target = ready;
+	}
+	deps.events.emit({type: 'folder:start', folder: plan.label, mailbox: folder.mailbox, created: state.target?.created ?? false, ...(plan.folder.count === undefined ? {} : {total: plan.folder.count}), ...(plan.folder.holdsMail === false ? {holdsNoMail: true} : {})});
+
+	try {
+		for await (const message of deps.source.messages(plan.folder, controls.stopSignal)) {
+			if (controls.isStopping) break;
+			if ((await feedMessage(run, plan, folder, state, message)) === 'stop') break;
+		}
+	} catch (error) {
+		const e = toMailshiftError(error);
+		// A stop makes the reader throw ABORTED: that is the stop, not an error.
+		if (!(e.code === 'ABORTED' && controls.isStopping)) {
+			if (e.disposition !== 'skip') throw e;
+			// The folder could not be read (further): the rest of the store still migrates. It counts as one
+			// failure so that the exit code says "some messages failed" (its messages are unknown).
+			tally.folderFailed(folder, e.code, `${e.message}${e.hint ? ` ${e.hint}` : ''}`, e.message);
+		}
+	}
+	await run.scheduler.idle();
+	run.checkpoint.flush();
+	tally.current = undefined;
+	if (!controls.isStopping) deps.events.emit({type: 'folder:done', folder: plan.label});
 }
 
+/**
+ * One message read from the store: skipped (done in the journal, or not to be uploaded), found on the server,
+ * or mapped and queued for upload. 'stop' ends the folder (a stop, a budget, a fatal setup error).
+ */
+async function feedMessage(run: Run, plan: FolderPlan, folder: FolderSummary, state: FolderState, message: SourceMessage): Promise<'next' | 'stop'> {
+	const {tally, controls, options} = run;
+	const journal = run.deps.journal;
+	const {ref} = message;
+	tally.found(folder);
+	if (journal?.get(ref)?.state === 'done') {
+		// Uploaded by an earlier run. If its copy could not be matched by UID, claim it by content now: the only
+		// time a message that is not sent is mapped.
+		const target = state.target;
+		if (target?.index && target.pendingClaims.delete(ref.key) && !skipOf(message, options)) {
+			const mapped = mapMessage(message, target.mailbox, {includeTrashed: options.includeTrashed, now: run.now(), fallbackDate: options.fallbackDate});
+			if (!isSkip(mapped)) await target.index.claim(mapped.job);
+		}
+		tally.skip(ref, folder, 'ALREADY_UPLOADED', 'uploaded by an earlier run (journal)', false);
+		return 'next';
+	}
+	const skip = skipOf(message, options);
+	if (skip) {
+		journal?.skip(ref, skip.code, skip.reason);
+		tally.skip(ref, folder, skip.code, skip.reason, true);
+		return 'next';
+	}
+	if (!state.target) {
+		const ready = await setUpFolder(run.setup, plan, folder);
+		if (ready instanceof MailshiftError) {
+			if (ready.disposition === 'fatal') {
+				run.setFatal(ready);
+				return 'stop';
+			}
+			if (controls.isStopping) {
+				tally.leaveUnsent(folder);
+				return 'stop';
+			}
+			tally.fail(ref, folder, ready.code, `${ready.message}${ready.hint ? ` ${ready.hint}` : ''}`);
+			return 'next';
+		}
+		state.target = ready;
+	}
+	return queueMessage(run, plan, folder, state.target, message);
+}
+
+/** Maps a message that will be sent (flags filtered once, for this mailbox), looks for it on the server, queues it. */
+async function queueMessage(run: Run, plan: FolderPlan, folder: FolderSummary, target: FolderTarget, message: SourceMessage): Promise<'next' | 'stop'> {
+	const {tally, controls, options} = run;
+	const journal = run.deps.journal;
+	const {ref} = message;
+	const mapped = mapMessage(message, target.mailbox, {includeTrashed: options.includeTrashed, now: run.now(), fallbackDate: options.fallbackDate, mailbox: {permanent: target.permanent}});
+	if (isSkip(mapped)) throw new MailshiftError('BUG', `${ref.location}: mapped as skipped (${mapped.code}) after skipOf let it through.`, 'fatal');
+	const {job} = mapped;
+	if (target.index) {
+		const claim = await target.index.claim(job);
+		if (claim) {
+			journal?.done(job, {mailbox: target.mailbox, uid: claim.uid, ...(target.index.uidValidity === undefined ? {} : {uidValidity: target.index.uidValidity})}, 'found-on-server');
+			const how = claim.kind === 'exact' ? 'same Message-ID and size' : claim.kind === 'similar' ? 'same Message-ID, nearly the same size and date'
+				: claim.kind === 'rewritten' ? `same Message-ID, Date, From and Subject; ${REWRITE_WORDING[claim.rewrite ?? 'nul-stripped']}` : 'identical bytes';
+			tally.skip(ref, folder, 'ALREADY_ON_SERVER', `already in ${target.mailbox} on the server (UID ${claim.uid}: ${how})`, false);
+			run.checkpoint.noteWrite(0);
+			return 'next';
+		}
+	}
+	if (mapped.droppedFlags.length > 0) {
+		tally.warn({folder: plan.label, location: ref.location, key: ref.key, code: 'FLAGS_DROPPED', reason: `flags not kept by the server or not valid IMAP flags: ${mapped.droppedFlags.join(' ')}`}, 'none');
+	}
+	if (job.dateSource === 'fallback') {
+		const reason = `no usable date (Received, ${message.storeDate ? message.storeDate.source + ', ' : ''}Date); received date set to the fallback ${options.fallbackDate.toISOString()}`;
+		tally.warn({folder: plan.label, location: ref.location, key: ref.key, code: 'DATE_FALLBACK', reason}, 'message');
+	}
+	const admission = await run.scheduler.admit(job.content.length);
+	if (admission.verdict !== 'go') {
+		if (admission.verdict === 'stopped-waiting') tally.leaveUnsent(folder);
+		else tally.unread(folder);
+		if (admission.verdict === 'budget') {
+			tally.summary.stopReason = admission.reason;
+			controls.stop();
+		}
+		return 'stop';
+	}
+	journal?.begin(job);
+	run.scheduler.submit(job.content.length, () => run.uploader.upload(job, folder));
+	return 'next';
+}
+
+/** A folder whose mailbox cannot be made: every message in it is a failure with the setup's reason. */
+async function failFolder(run: Run, source: SourceFolder, folder: FolderSummary, reason: string, code: string): Promise<void> {
+	for await (const message of run.deps.source.messages(source, run.controls.stopSignal)) {
+		run.tally.found(folder);
+		run.tally.fail(message.ref, folder, code, reason);
+	}
+}

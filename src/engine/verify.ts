@@ -22,7 +22,8 @@
 import {planFolders} from '../mapper/folder-map.js';
 import type {FolderMapOptions} from '../mapper/folder-map.js';
 import {applyRewrite, headerBlock, headerDigest, possibleRewrites, REWRITE_WORDING} from '../mapper/fingerprint.js';
-import type {ServerRewrite} from '../contracts/mailbox-index.js';
+import type {Claim, MailboxIndex, ServerRewrite} from '../contracts/mailbox-index.js';
+import type {UploadJob} from '../contracts/types.js';
 import {allowedFlags} from '../mapper/flags.js';
 import {isSkip, mapMessage} from '../mapper/map-message.js';
 import type {ReaderProblem, SourceStore} from '../contracts/source-store.js';
@@ -155,33 +156,7 @@ export async function runVerify(options: VerifyOptions, deps: Readonly<{source: 
 						add({...where, kind: 'altered-by-server', detail: `UID ${claim.uid}: stored altered by the server: ${REWRITE_WORDING[claim.rewrite ?? 'nul-stripped']} (${claim.copy.size} bytes instead of ${job.content.length})`});
 						continue;
 					}
-					const differences: string[] = [];
-					let rewrite: ServerRewrite | undefined;
-					if (claim.kind === 'exact' || claim.kind === 'bytes') {
-						const expected = new Set(allowedFlags(job.flags, permanent).flags.map((f) => f.toLowerCase()));
-						const actual = new Set([...(claim.copy.flags ?? [])].map((f) => f.toLowerCase()).filter((f) => f !== '\\recent'));
-						const missingFlags = [...expected].filter((f) => !actual.has(f));
-						const extraFlags = [...actual].filter((f) => !expected.has(f));
-						if (missingFlags.length || extraFlags.length) differences.push(`flags ${[...actual].join(' ') || '(none)'} instead of ${[...expected].join(' ') || '(none)'}`);
-						if (Math.floor(claim.copy.internalDate.getTime() / 1000) !== Math.floor(job.internalDate.getTime() / 1000)) {
-							differences.push(`received date ${claim.copy.internalDate.toISOString()} instead of ${job.internalDate.toISOString()}`);
-						}
-						// Bytes: all of them with --deep, and for messages with NUL bytes (servers change those; rare, so
-						// cheap); otherwise the header block's digest from the index.
-						if (options.deep || job.content.indexOf(0) >= 0) {
-							const body = await index?.fetchBody(claim.uid);
-							if (!body || !body.equals(job.content)) {
-								rewrite = body ? possibleRewrites(job.content).find((r) => applyRewrite(job.content, r).equals(body)) : undefined;
-								if (rewrite === undefined || !UNAVOIDABLE.has(rewrite)) differences.push(rewrite ? `the bytes differ: ${REWRITE_WORDING[rewrite]}` : 'the bytes differ');
-							}
-						} else if (claim.copy.headerDigest !== undefined) {
-							const sent = headerDigest(headerBlock(job.content));
-							if (sent !== undefined && sent !== claim.copy.headerDigest) {
-								const known = possibleRewrites(job.content).find((r) => headerDigest(headerBlock(applyRewrite(job.content, r))) === claim.copy.headerDigest);
-								differences.push(`the stored header differs from the one sent (same size)${known ? `: ${REWRITE_WORDING[known]}` : ''}`);
-							}
-						}
-					}
+					const {differences, rewrite} = await compareCopy(job, claim, {index, permanent, deep: options.deep});
 					if (differences.length) {
 						row.altered++;
 						add({...where, kind: 'altered', detail: `UID ${claim.uid}: ${differences.join('; ')}`});
@@ -218,4 +193,42 @@ export async function runVerify(options: VerifyOptions, deps: Readonly<{source: 
 		folders, problems, checked: sum('checked'), ok: sum('ok'), missing: sum('missing'), altered: sum('altered'), duplicated: sum('duplicated'),
 		alteredByServer: sum('alteredByServer'), unreadable: sum('unreadable') + unreadableElsewhere, sourceProblems: [...sourceProblems].slice(0, MAX_PROBLEMS),
 	};
+}
+
+/**
+ * How a stored copy matched exactly or by bytes differs from what was sent: flags (those the mailbox keeps),
+ * INTERNALDATE (to the second), and the bytes — all of them with `deep` and for messages with NUL bytes
+ * (servers change those), else the header block's digest. `rewrite`: a known server rewrite that explains a
+ * byte difference. Reads the server only (FETCH of the body when needed).
+ */
+async function compareCopy(job: UploadJob, claim: Claim, at: Readonly<{index: MailboxIndex | undefined; permanent: ReadonlySet<string> | undefined; deep: boolean}>): Promise<{differences: string[]; rewrite: ServerRewrite | undefined}> {
+	const {index, permanent} = at;
+	const differences: string[] = [];
+	let rewrite: ServerRewrite | undefined;
+	if (claim.kind === 'exact' || claim.kind === 'bytes') {
+		const expected = new Set(allowedFlags(job.flags, permanent).flags.map((f) => f.toLowerCase()));
+		const actual = new Set([...(claim.copy.flags ?? [])].map((f) => f.toLowerCase()).filter((f) => f !== '\\recent'));
+		const missingFlags = [...expected].filter((f) => !actual.has(f));
+		const extraFlags = [...actual].filter((f) => !expected.has(f));
+		if (missingFlags.length || extraFlags.length) differences.push(`flags ${[...actual].join(' ') || '(none)'} instead of ${[...expected].join(' ') || '(none)'}`);
+		if (Math.floor(claim.copy.internalDate.getTime() / 1000) !== Math.floor(job.internalDate.getTime() / 1000)) {
+			differences.push(`received date ${claim.copy.internalDate.toISOString()} instead of ${job.internalDate.toISOString()}`);
+		}
+		// Bytes: all of them with --deep, and for messages with NUL bytes (servers change those; rare, so
+		// cheap); otherwise the header block's digest from the index.
+		if (at.deep || job.content.indexOf(0) >= 0) {
+			const body = await index?.fetchBody(claim.uid);
+			if (!body || !body.equals(job.content)) {
+				rewrite = body ? possibleRewrites(job.content).find((r) => applyRewrite(job.content, r).equals(body)) : undefined;
+				if (rewrite === undefined || !UNAVOIDABLE.has(rewrite)) differences.push(rewrite ? `the bytes differ: ${REWRITE_WORDING[rewrite]}` : 'the bytes differ');
+			}
+		} else if (claim.copy.headerDigest !== undefined) {
+			const sent = headerDigest(headerBlock(job.content));
+			if (sent !== undefined && sent !== claim.copy.headerDigest) {
+				const known = possibleRewrites(job.content).find((r) => headerDigest(headerBlock(applyRewrite(job.content, r))) === claim.copy.headerDigest);
+				differences.push(`the stored header differs from the one sent (same size)${known ? `: ${REWRITE_WORDING[known]}` : ''}`);
+			}
+		}
+	}
+	return {differences, rewrite};
 }

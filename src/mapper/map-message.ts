@@ -7,7 +7,7 @@
  */
 import type {DateSource, SourceMessage, UploadJob} from '../contracts/types.js';
 import {fingerprint} from './fingerprint.js';
-import {sanitizeFlags} from './flags.js';
+import {allowedFlags, sanitizeFlags} from './flags.js';
 import {normalizeMessageId, parseHeaders, firstHeader} from './headers.js';
 import {toCrlf} from './normalize.js';
 import {chooseReceivedDate} from './received-date.js';
@@ -19,6 +19,12 @@ export type MapOptions = Readonly<{
 	now: number;
 	/** INTERNALDATE when a message has no usable date (README "Dates"). */
 	fallbackDate: Date;
+	/**
+	 * The target mailbox, as the server described it: flags its PERMANENTFLAGS (RFC 3501 §7.1; `permanent`
+	 * undefined when the server sent none) cannot keep are dropped here too, so a message's flags are filtered
+	 * once (flags.ts `allowedFlags`). Absent: every valid flag is kept (backups, plans).
+	 */
+	mailbox?: Readonly<{permanent: ReadonlySet<string> | undefined}>;
 }>;
 
 export type Skip = Readonly<{skip: true; code: 'TRASHED' | 'EXPUNGED' | 'MESSAGE_EMPTY' | 'NOT_MAIL'; reason: string}>;
@@ -33,7 +39,11 @@ export function isSkip(value: Mapped | Skip): value is Skip {
 	return 'skip' in value;
 }
 
-export function mapMessage(message: SourceMessage, mailbox: string, options: MapOptions): Mapped | Skip {
+/**
+ * Why `message` is not uploaded at all, from what the reader said (no parsing, no copy), or undefined when it
+ * is: the engine asks this before it prepares a folder or maps a message.
+ */
+export function skipOf(message: SourceMessage, options: Pick<MapOptions, 'includeTrashed'>): Skip | undefined {
 	if (message.skipHint === 'not-mail') {
 		// PST contacts, calendar items, tasks, notes: never uploaded as mail, never dropped silently (issue #3).
 		return {skip: true, code: 'NOT_MAIL', reason: `not mail, not migrated (${message.itemKind ?? 'non-mail item'})`};
@@ -46,14 +56,23 @@ export function mapMessage(message: SourceMessage, mailbox: string, options: Map
 		return {skip: true, code: 'TRASHED', reason: 'marked trashed (Maildir T flag); use --include-trashed to upload it with \\Deleted'};
 	}
 	if (message.raw.length === 0) return {skip: true, code: 'MESSAGE_EMPTY', reason: 'the message is empty (0 bytes)'};
+	return undefined;
+}
 
+/** The upload job of `message` (CRLF bytes, flags, INTERNALDATE, fingerprint), or why it is skipped (`skipOf`). */
+export function mapMessage(message: SourceMessage, mailbox: string, options: MapOptions): Mapped | Skip {
+	const skip = skipOf(message, options);
+	if (skip) return skip;
+	const isTrashed = message.skipHint === 'maildir-trashed';
 	const content = toCrlf(message.raw);
 	const fields = parseHeaders(message.raw);
 	const chosen = chooseReceivedDate(message, fields, options.now, options.fallbackDate);
 	const source = [...message.flags];
 	if (isTrashed) source.push('\\Deleted');
-	const {flags, dropped} = sanitizeFlags(source);
-	const finalFlags = options.includeTrashed ? flags : flags.filter((f) => f !== '\\Deleted');
+	const {flags, dropped: invalid} = sanitizeFlags(source);
+	const wanted = options.includeTrashed ? flags : flags.filter((f) => f !== '\\Deleted');
+	const {flags: finalFlags, dropped: notKept} = options.mailbox === undefined ? {flags: wanted, dropped: []} : allowedFlags(wanted, options.mailbox.permanent);
+	const dropped = [...invalid, ...notKept];
 	const messageId = normalizeMessageId(firstHeader(fields, 'message-id'));
 	const job: UploadJob = {
 		ref: message.ref,

@@ -42,6 +42,35 @@ const TLS_CODES = new Set([
 const CONNECTION_CODES = new Set(['NoConnection', 'EConnectionClosed', 'ECONNRESET', 'EPIPE', 'StateLogout', 'ClosedAfterConnectText']);
 const TIMEOUT_CODES = new Set(['ETIMEOUT', 'ETIMEDOUT', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT']);
 
+/**
+ * RFC 3501 §6.3.11 [TRYCREATE]: the APPEND was refused because the mailbox does not exist (another client
+ * deleted it); nothing was stored, and creating it and sending once more is what the RFC suggests.
+ */
+export function isTryCreate(error: unknown): boolean {
+	return str(((error ?? {}) as ImapErrorShape).serverResponseCode).toUpperCase() === 'TRYCREATE';
+}
+
+/** A tagged NO or BAD: the server answered and refused the command (nothing stored, RFC 3502 for MULTIAPPEND). */
+export function isRefusal(error: unknown): boolean {
+	const status = str(((error ?? {}) as ImapErrorShape).responseStatus);
+	return status === 'NO' || status === 'BAD';
+}
+
+/** A tagged NO: the server understood the command and declined it. */
+export function isDeclined(error: unknown): boolean {
+	return str(((error ?? {}) as ImapErrorShape).responseStatus) === 'NO';
+}
+
+/** A tagged BAD: the server could not parse what we sent; the connection's state is in doubt (discard it). */
+export function isBadCommand(error: unknown): boolean {
+	return str(((error ?? {}) as ImapErrorShape).responseStatus) === 'BAD';
+}
+
+/** [CANNOT] (RFC 5530): the server cannot store a mailbox of that name (Dovecot's Maildir++ refuses '.'). */
+export function isNameRefused(error: unknown): boolean {
+	return str(((error ?? {}) as ImapErrorShape).serverResponseCode).toUpperCase() === 'CANNOT';
+}
+
 /** Server text of an IMAP error, for reports (never contains secrets: it is the server's reply). */
 export function serverText(error: unknown): string {
 	const e = (error ?? {}) as ImapErrorShape;

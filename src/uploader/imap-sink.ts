@@ -1,6 +1,8 @@
 /**
  * ImapSink: MailSink over a pool of ImapFlow connections. It only speaks IMAP; no source formats, no
- * retries beyond the protocol's own TRYCREATE (RFC 3501 §6.3.11) — those are decorators' and the engine's job.
+ * retries beyond the protocol's own TRYCREATE (RFC 3501 §6.3.11, handled once, in #appendSingle) — retries are
+ * RetryingSink's job (retrying-sink.ts), and what an error means is classify-imap-error.ts's: this file reads
+ * no response codes itself.
  *
  * Why each step:
  * - Layout comes from NAMESPACE (RFC 2342) and LIST (RFC 3501 §5.1.1): delimiter and prefix are never assumed.
@@ -23,7 +25,7 @@ import {MailshiftError} from '../contracts/errors.js';
 import type {AppendReceipt, UploadJob} from '../contracts/types.js';
 import type {Role, ServerLayout} from '../contracts/server-layout.js';
 import {ROLE_ATTRIBUTE} from '../mapper/special-folders.js';
-import {classifyImapError} from './classify-imap-error.js';
+import {classifyImapError, isBadCommand, isDeclined, isNameRefused, isRefusal, isTryCreate} from './classify-imap-error.js';
 import {ConnectionPool} from './connection-pool.js';
 import type {PoolOptions} from './connection-pool.js';
 import {describeTarget} from './imap-target.js';
@@ -36,7 +38,6 @@ import {firstHeader, normalizeMessageId, parseHeaders} from '../mapper/headers.j
 import {headerBlock, headerDigest, REWRITE_WORDING, rewriteEvidence} from '../mapper/fingerprint.js';
 import {encode8bitHeaders, has8bitHeader} from '../mapper/encode-8bit-headers.js';
 
-type Shape = {responseStatus?: unknown; serverResponseCode?: unknown};
 
 /** ImapSink.connect options: the pool's, plus batching. */
 export type SinkOptions = PoolOptions & Readonly<{
@@ -194,7 +195,7 @@ export class ImapSink implements MailSink {
 			// [ALREADYEXISTS], which imapflow turns into created:false (servers.md §3): a parent Cyrus made real when
 			// its child was created, or a folder another client created after our LIST. Whether it exists is asked
 			// (STATUS succeeds only on an existing selectable mailbox), not read from the text.
-			if ((error as Shape).responseStatus === 'NO' && (await this.#isSelectable(path, signal))) {
+			if (isDeclined(error) && (await this.#isSelectable(path, signal))) {
 				this.#existing.set(path.toLowerCase(), path);
 				await this.#subscribeExisting(path.toLowerCase(), path, signal);
 				return {path, created: false};
@@ -202,8 +203,7 @@ export class ImapSink implements MailSink {
 			const classified = classifyImapError(error, 'mailbox', path);
 			// Dovecot's Maildir++ layout with '/' as separator cannot store '.' in a name:
 			// "NO [CANNOT] Character not allowed in mailbox name: '.'" (servers.md §3).
-			const code = String((error as Shape).serverResponseCode ?? '').toUpperCase();
-			if (code === 'CANNOT' && path.includes('.') && this.#layout.delimiter !== '.') {
+			if (isNameRefused(error) && path.includes('.') && this.#layout.delimiter !== '.') {
 				const prefix = this.#layout.prefix;
 				const body = path.startsWith(prefix) ? path.slice(prefix.length) : path;
 				const alt = prefix + body.replaceAll('.', '_');
@@ -424,42 +424,30 @@ export class ImapSink implements MailSink {
 				return [e];
 			}
 		}
-		for (let attempt = 1; ; attempt++) {
-			try {
-				return await this.#pool.run(async (client: ImapFlow) => {
-					try {
-						this.#appendCommands++;
-						const receipts = await multiAppend(client, mailbox, jobs);
-						this.#batcher?.delivered();
-						return receipts;
-					} catch (error) {
-						if ((error as Shape).responseStatus === 'BAD') this.#pool.discard(client);
-						throw error;
-					}
-				});
-			} catch (error) {
-				const code = String((error as Shape).serverResponseCode ?? '').toUpperCase();
-				if (code === 'TRYCREATE' && attempt === 1) {
-					// RFC 3501 §6.3.11: the mailbox vanished (deleted by another client): create it, send again once.
-					this.#existing.delete(mailbox.toLowerCase());
-					this.#ensuring.delete(mailbox.toLowerCase());
-					try {
-						await this.ensureMailbox(mailbox);
-						continue;
-					} catch (again) {
-						return jobs.map(() => classifyImapError(again, 'mailbox', `${this.#label} ${mailbox}`));
-					}
+		try {
+			return await this.#pool.run(async (client: ImapFlow) => {
+				try {
+					this.#appendCommands++;
+					const receipts = await multiAppend(client, mailbox, jobs);
+					this.#batcher?.delivered();
+					return receipts;
+				} catch (error) {
+					if (isBadCommand(error)) this.#pool.discard(client);
+					throw error;
 				}
-				const status = (error as Shape).responseStatus;
-				if (status === 'NO' || status === 'BAD') break;
-				// Cut off, timed out, throttled: the same outcome for every message of the batch; later batches are
-				// smaller (issue #12 item 11: on a link that drops every ~1 MB, an 8 MiB batch never gets through).
+			});
+		} catch (error) {
+			// Cut off, timed out, throttled: the same outcome for every message of the batch; later batches are
+			// smaller (issue #12 item 11: on a link that drops every ~1 MB, an 8 MiB batch never gets through).
+			// A refusal ([TRYCREATE] included) goes on below.
+			if (!isRefusal(error)) {
 				const e = classifyImapError(error, 'append', `${this.#label} ${mailbox}`);
 				if (e.disposition === 'verify' || e.disposition === 'retry') this.#batcher?.shrink();
 				return jobs.map(() => e);
 			}
 		}
-		// Refused as a whole, nothing stored (RFC 3502): one by one, so each message gets its own answer.
+		// Refused as a whole, nothing stored (RFC 3502): one by one, so each message gets its own answer, and a
+		// vanished mailbox ([TRYCREATE]) is created again in #appendSingle, the one place that handles it.
 		const outcomes: Array<AppendReceipt | Error> = [];
 		for (const job of jobs) outcomes.push(await this.#appendSingle(job).catch((e: unknown) => toError(e)));
 		return outcomes;
@@ -469,8 +457,9 @@ export class ImapSink implements MailSink {
 		try {
 			return await this.#appendOnce(job, signal);
 		} catch (error) {
-			if (String((error as Shape).serverResponseCode ?? '').toUpperCase() !== 'TRYCREATE') throw error;
-			// RFC 3501 §6.3.11: [TRYCREATE] — the mailbox vanished (deleted by another client): create, retry once.
+			if (!isTryCreate(error)) throw error;
+			// RFC 3501 §6.3.11: [TRYCREATE] — the mailbox vanished (deleted by another client): create, send once more.
+			// The one place TRYCREATE is handled: a refused batch is sent again one by one through here.
 			this.#existing.delete(job.mailbox.toLowerCase());
 			this.#ensuring.delete(job.mailbox.toLowerCase());
 			await this.ensureMailbox(job.mailbox, signal);
@@ -489,8 +478,8 @@ export class ImapSink implements MailSink {
 				this.#appendCommands++;
 				result = await client.append(job.mailbox, job.content, [...job.flags], job.internalDate);
 			} catch (error) {
-				if ((error as Shape).responseStatus === 'BAD') this.#pool.discard(client);
-				if (String((error as Shape).serverResponseCode ?? '').toUpperCase() === 'TRYCREATE') throw error;
+				if (isBadCommand(error)) this.#pool.discard(client);
+				if (isTryCreate(error)) throw error;
 				throw classifyImapError(error, 'append', `${this.#label} ${job.mailbox}`);
 			}
 			if (!result) {

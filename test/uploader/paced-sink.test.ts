@@ -1,10 +1,11 @@
-/** PacedSink with a fake clock: rate and byte limits, server throttling with backoff, bounded attempts. */
+/** PacedSink (rate and byte limits) and RetryingSink over it (server throttling with backoff, bounded attempts), with a fake clock. */
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {MailshiftError} from '../../src/contracts/errors.js';
 import type {UploadJob} from '../../src/contracts/types.js';
 import {MemorySink} from '../../src/uploader/memory-sink.js';
 import {PacedSink} from '../../src/uploader/paced-sink.js';
+import {RetryingSink} from '../../src/uploader/retrying-sink.js';
 
 function job(i: number, size = 100): UploadJob {
 	return {ref: {store: 's', folder: 'INBOX', key: String(i), location: String(i)}, mailbox: 'INBOX', content: Buffer.alloc(size), flags: [], internalDate: new Date(0), dateSource: 'fallback', fingerprint: String(i)};
@@ -36,7 +37,7 @@ test('a throttled upload waits the server\'s suggested time and is sent again', 
 	let calls = 0;
 	const throttles: number[] = [];
 	const inner = new MemorySink({failWith: () => (++calls <= 2 ? new MailshiftError('THROTTLED', 'Request is throttled', 'retry', {retryAfterMs: 200}) : undefined)});
-	const sink = new PacedSink(inner, {now: c.now, sleep: c.sleep, random: () => 0.5, onThrottle: (until) => throttles.push(until)});
+	const sink = new RetryingSink(new PacedSink(inner, {now: c.now, sleep: c.sleep}), {now: c.now, sleep: c.sleep, random: () => 0.5, onThrottle: (until) => throttles.push(until)});
 	const receipt = await sink.append(job(1));
 	assert.equal(receipt.mailbox, 'INBOX');
 	assert.equal(calls, 3);
@@ -48,7 +49,7 @@ test('a throttled upload waits the server\'s suggested time and is sent again', 
 test('a server that keeps throttling gets up to 8 attempts, then the error goes to the engine', async () => {
 	const c = clock();
 	let calls = 0;
-	const sink = new PacedSink(new MemorySink({failWith: () => (calls++, new MailshiftError('THROTTLED', 'slow down', 'retry'))}), {now: c.now, sleep: c.sleep, random: () => 0.5});
+	const sink = new RetryingSink(new PacedSink(new MemorySink({failWith: () => (calls++, new MailshiftError('THROTTLED', 'slow down', 'retry'))}), {now: c.now, sleep: c.sleep}), {now: c.now, sleep: c.sleep, random: () => 0.5});
 	await assert.rejects(sink.append(job(1)), (e: unknown) => e instanceof MailshiftError && e.code === 'THROTTLED');
 	assert.equal(calls, 8);
 	assert.ok(c.slept.every((ms) => ms <= 5 * 60_000), 'every wait is capped at 5 minutes');
@@ -56,7 +57,7 @@ test('a server that keeps throttling gets up to 8 attempts, then the error goes 
 
 test('other errors pass straight through without waiting', async () => {
 	const c = clock();
-	const sink = new PacedSink(new MemorySink({failWith: () => new MailshiftError('TOO_BIG', 'too big', 'skip')}), {now: c.now, sleep: c.sleep});
+	const sink = new RetryingSink(new PacedSink(new MemorySink({failWith: () => new MailshiftError('TOO_BIG', 'too big', 'skip')}), {now: c.now, sleep: c.sleep}), {now: c.now, sleep: c.sleep});
 	await assert.rejects(sink.append(job(1)), /too big/);
 	assert.equal(c.now(), 0);
 });
