@@ -31,11 +31,11 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export function exitCodeFor(code: ErrorCode): ExitCodeValue {
 	switch (code) {
-		case 'USAGE': case 'JOURNAL_MISMATCH': return ExitCode.USAGE;
+		case 'USAGE': case 'JOURNAL_MISMATCH': case 'PLAN_CHANGED': return ExitCode.USAGE;
 		case 'SOURCE_NOT_FOUND': case 'SOURCE_UNREADABLE': case 'NOT_A_MAIL_STORE': case 'RULES_UNPARSEABLE': return ExitCode.SOURCE;
 		case 'AUTH_FAILED': return ExitCode.AUTH;
-		case 'HOST_NOT_FOUND': case 'CONNECTION_REFUSED': case 'TLS_FAILED': case 'MANAGESIEVE_UNAVAILABLE': return ExitCode.UNREACHABLE;
-		case 'CONNECTION_LOST': case 'TIMEOUT': case 'THROTTLED': case 'ABORTED': case 'BUDGET_REACHED': return ExitCode.INTERRUPTED;
+		case 'HOST_NOT_FOUND': case 'CONNECTION_REFUSED': case 'TLS_FAILED': case 'MANAGESIEVE_UNAVAILABLE': case 'QUEUE_UNREACHABLE': return ExitCode.UNREACHABLE;
+		case 'CONNECTION_LOST': case 'TIMEOUT': case 'THROTTLED': case 'ABORTED': case 'BUDGET_REACHED': case 'LEASE_LOST': return ExitCode.INTERRUPTED;
 		case 'SOURCE_INCOMPLETE': return ExitCode.SOURCE_INCOMPLETE;
 		case 'OVER_QUOTA': case 'JOURNAL_LOCKED': case 'JOURNAL_CORRUPT': return ExitCode.FATAL;
 		case 'BUG': return ExitCode.BUG;
