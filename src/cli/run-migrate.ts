@@ -33,6 +33,7 @@ import type {FinishInfo} from '../tui/components/finish.js';
 import {buildReport, verifyReportOf, writeReport} from './report.js';
 import type {VerifyReport} from './report.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
+import type {Journal, JournalRun} from '../journal/journal.js';
 import {journalRun} from '../journal/journal-location.js';
 import {formatSummary} from './summary-text.js';
 import {formatPreflight} from './preflight-text.js';
@@ -56,8 +57,15 @@ export type CliIo = Readonly<{
 
 export type MigrateOutcome = Readonly<{exitCode: ExitCodeValue; result?: EngineResult; finish?: FinishInfo}>;
 
-/** When the caller renders progress itself (the wizard): its store and controls; nothing is printed. */
-export type ExternalPresentation = Readonly<{stats: StatsStore; controls: EngineControls; onEvent?: (event: EngineEvent) => void}>;
+/**
+ * When the caller renders progress itself (the wizard): its store and controls; nothing is printed.
+ * `openJournal` (a fleet worker, issue #15): the journal comes from the caller (PgJournal, fenced by the row's
+ * lease) instead of the SQLite file at `config.journalPath`; the caller settles it after the run.
+ */
+export type ExternalPresentation = Readonly<{
+	stats: StatsStore; controls: EngineControls; onEvent?: (event: EngineEvent) => void;
+	openJournal?: (run: JournalRun) => Promise<Journal>;
+}>;
 
 /** Prints a user error as one sentence plus a hint (no stack trace unless debug). */
 export function printError(error: MailshiftError, io: CliIo, debug: boolean): void {
@@ -129,7 +137,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const relay = new ProblemRelay();
 	let source: SourceStore | undefined;
 	let sink: MailSink | undefined;
-	let journal: SqliteJournal | undefined;
+	let journal: Journal | undefined;
 	let imap: ImapSink | undefined;
 	const bus = new EventBus();
 	const reporter: Reporter = config.json
@@ -159,7 +167,10 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		});
 		// The journal (and its lock) first: a run that another run's lock refuses is told so before it asks for a
 		// password or logs in.
-		if (config.journalPath && config.target) {
+		if (external?.openJournal && config.target) {
+			journal = await external.openJournal(journalRun({source: config.source, target: config.target, prefix: config.prefix, rules: config.rules, excludes: config.excludes}));
+			if (journal.isResumed) io.stderr.write(`${describeResume(journal.path, journal.counts())}\n`);
+		} else if (config.journalPath && config.target) {
 			journal = SqliteJournal.open({
 				path: config.journalPath, isNew: config.newJournal, ...(config.legacyJournalPath === undefined ? {} : {legacyPath: config.legacyJournalPath}),
 				run: journalRun({source: config.source, target: config.target, prefix: config.prefix, rules: config.rules, excludes: config.excludes}),
