@@ -19,7 +19,7 @@
  */
 import {EngineControls} from '../core/controls.js';
 import type {CliIo} from '../cli/run-migrate.js';
-import {toMailshiftError} from '../core/errors.js';
+import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import {StatsStore} from '../core/stats.js';
 import {ExitCode, exitCodeFor} from '../cli/exit-codes.js';
 import type {ExitCodeValue} from '../cli/exit-codes.js';
@@ -128,7 +128,7 @@ export async function runWorker(config: WorkerConfig, io: WorkerIo): Promise<Exi
 				}
 			}
 			if (!fetched) {
-				if (config.exitWhenIdle && running.size === 0 && !(await hasWorkLeft(queue))) break;
+				if (config.exitWhenIdle && running.size === 0 && !(await hasWorkLeft(queue).catch(() => true))) break;
 				await new Promise<void>((resolve) => {
 					const timer = setTimeout(resolve, config.pollMs);
 					wake = () => {
@@ -174,6 +174,14 @@ export async function runWorker(config: WorkerConfig, io: WorkerIo): Promise<Exi
 		}
 		const stats = new StatsStore();
 		let journal: PgJournal | undefined;
+		// Watchdog: checked synchronously on every tick of the timer phase, so a process resumed after a pause
+		// (SIGCONT) aborts the row's connections before its heartbeat's answer comes back.
+		const watchdog = setInterval(() => {
+			if (!lease.isHeld() && !controls.abortSignal.aborted) {
+				say(`${tag} the lease was not renewed in time; aborting this row's uploads.`);
+				controls.abort();
+			}
+		}, 200);
 		const steer = setInterval(() => {
 			const s = stats.snapshot();
 			void queue.noteProgress(rowId, name, {found: s.totalMessages ?? null, done: s.done, uploaded: s.uploaded, skipped: s.skipped, failed: s.failed, bytes: s.bytes, messagesPerSecond: s.messagesPerSecond, at: new Date().toISOString()});
@@ -226,7 +234,8 @@ export async function runWorker(config: WorkerConfig, io: WorkerIo): Promise<Exi
 				durationSeconds: (Date.now() - started) / 1000, worker: name, connections, finishedAt: new Date().toISOString(), error: outcome.error,
 				problems: (summary?.problems ?? []).slice(0, 50).map((p) => ({folder: p.folder, location: p.location, code: p.code, reason: p.reason})),
 			};
-			const isFinished = await queue.finishRow({rowId, jobId, generation: lease.generation, state, result, error: outcome.error});
+			// PostgreSQL may be restarting: the row's end is retried while the lease is ours (then the reaper's turn).
+			const isFinished = await retryTransient(() => queue.finishRow({rowId, jobId, generation: lease.generation, state, result, error: outcome.error}), () => lease.isHeld());
 			if (!isFinished) {
 				say(`${tag} left to the worker that took it over (this worker lost its lease).`);
 				return;
@@ -236,7 +245,23 @@ export async function runWorker(config: WorkerConfig, io: WorkerIo): Promise<Exi
 			say(`${tag} ${toMailshiftError(error).message}`);
 		} finally {
 			clearInterval(steer);
+			clearInterval(watchdog);
 			await lease.release();
+		}
+	}
+}
+
+/**
+ * Runs `fn` again after a transient (non-MailshiftError) failure, with back-off 0.25 → 4 s, while `isWorth()`
+ * holds; the last error is thrown.
+ */
+async function retryTransient<T>(fn: () => Promise<T>, isWorth: () => boolean): Promise<T> {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			return await fn();
+		} catch (error) {
+			if (error instanceof MailshiftError || !isWorth() || attempt >= 60) throw error;
+			await new Promise((resolve) => setTimeout(resolve, Math.min(4000, 250 * 2 ** attempt)));
 		}
 	}
 }
