@@ -106,11 +106,14 @@ export async function runWorker(config: WorkerConfig, io: WorkerIo): Promise<Exi
 		};
 		reaper = setInterval(reap, Math.max(500, Math.floor(leaseMs / 3)));
 		reap();
+		let wasPaused = false;
 		while (!isStopping) {
 			let fetched = false;
 			if (running.size < config.concurrency) {
 				try {
 					const paused = (await queue.settings()).isPaused;
+					if (paused !== wasPaused) say(paused ? 'mailshift worker: the queue is paused; no new row starts until `mailshift fleet resume`.' : 'mailshift worker: the queue is resumed.');
+					wasPaused = paused;
 					const jobs = paused ? [] : await queue.boss.fetch<FleetJobData>(queue.name, {batchSize: 1});
 					const job = jobs[0];
 					if (job) {
