@@ -95,8 +95,13 @@ function isAlive(pid: number): boolean {
 	}
 }
 
+export type PostgresOptions = Readonly<{
+	/** Extra server settings, name → value (e.g. shared_preload_libraries: 'pg_stat_statements' for the bench). */
+	settings?: Readonly<Record<string, string>>;
+}>;
+
 /** Starts a new private cluster. @throws when PostgreSQL is not installed or initdb/start fails (with its log). */
-export async function startPostgres(): Promise<PrivatePostgres> {
+export async function startPostgres(options: PostgresOptions = {}): Promise<PrivatePostgres> {
 	const bin = postgresBinDir();
 	if (!bin) throw new Error('PostgreSQL is not installed: apt-get install -y postgresql');
 	const isRoot = process.getuid?.() === 0;
@@ -120,8 +125,8 @@ export async function startPostgres(): Promise<PrivatePostgres> {
 	let port = 0;
 	const start = async (): Promise<void> => {
 		// Small and quiet: fsync stays on (the journal's durability is what the tests are about).
-		const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c max_connections=200 -c shared_buffers=16MB -c log_connections=on`;
-		await run('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '120', '-o', options, 'start']);
+		const flags = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c max_connections=200 -c shared_buffers=16MB -c log_connections=on${Object.entries(options.settings ?? {}).map(([k, v]) => ` -c ${k}=${v}`).join('')}`;
+		await run('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '120', '-o', flags, 'start']);
 	};
 	let lastError: unknown;
 	for (let attempt = 0; attempt < 5; attempt++) {
