@@ -9,14 +9,15 @@
  * password is never printed (redactQueueUrl).
  */
 import {basename} from 'node:path';
-import {readFile} from 'node:fs/promises';
+import {mkdir, readFile} from 'node:fs/promises';
 import type {Options} from 'yargs';
 import {formatPlanProblems, parsePlanText, planBaseDir, validatePlan} from '../batch/batch-plan.js';
 import {readOwnerOnlyFile} from '../batch/credential.js';
 import {redact} from '../batch/run-batch.js';
 import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import {FleetQueue, redactQueueUrl} from '../fleet/fleet-queue.js';
-import {formatFleetStatus, readFleetStatus} from '../fleet/fleet-status.js';
+import {fleetReportRows, formatFleetStatus, readFleetStatus} from '../fleet/fleet-status.js';
+import {writeReports} from '../batch/batch-report.js';
 import {DEFAULT_WORKER_CONCURRENCY, runWorker} from '../fleet/fleet-worker.js';
 import type {FleetRowSpec} from '../fleet/run-row.js';
 import {ExitCode, exitCodeFor} from './exit-codes.js';
@@ -47,6 +48,7 @@ export const WORKER_OPTIONS = {
 export const FLEET_OPTIONS = {
 	...QUEUE_OPTIONS,
 	json: {type: 'boolean', default: false, describe: 'status: print JSON on stdout'},
+	out: {type: 'string', describe: 'status: also write report.csv and report.json (as mailshift batch does) into this directory'},
 	'only-failed': {type: 'boolean', default: false, describe: 'retry: send the failed rows again (the default and only choice; cancelled rows need --include-cancelled)'},
 	'include-cancelled': {type: 'boolean', default: false, describe: 'retry: also send cancelled rows again'},
 	'max-per-host': {type: 'number', describe: 'submit: IMAP connections to one server (host:port) over the whole fleet (default: no cap)'},
@@ -117,6 +119,7 @@ export type FleetArgs = QueueArgs & Readonly<{
 	plan?: string | undefined;
 	rows?: readonly string[] | undefined;
 	json?: boolean | undefined;
+	out?: string | undefined;
 	onlyFailed?: boolean | undefined;
 	includeCancelled?: boolean | undefined;
 	maxPerHost?: number | undefined;
@@ -153,7 +156,14 @@ export async function runFleetCommand(args: FleetArgs, io: CliIo): Promise<ExitC
 			case 'status': {
 				const status = await readFleetStatus(queue);
 				io.stdout.write(args.json ? `${JSON.stringify(status)}\n` : formatFleetStatus(status));
-				return status.totals.failed > 0 ? ExitCode.SOME_FAILED : ExitCode.OK;
+				const exitCode = status.totals.failed > 0 ? ExitCode.SOME_FAILED : ExitCode.OK;
+				if (args.out) {
+					await mkdir(args.out, {recursive: true, mode: 0o700});
+					const now = new Date().toISOString();
+					const paths = await writeReports(args.out, {plan: `${queue.displayUrl} queue ${queue.name}`, startedAt: now, finishedAt: now, exitCode, interrupted: false, onlyFailed: false, results: fleetReportRows(status)});
+					(args.json ? io.stderr : io.stdout).write(`Reports: ${paths.join(', ')}\n`);
+				}
+				return exitCode;
 			}
 			case 'retry': {
 				const sent = await queue.retry(rows, args.includeCancelled ?? false);

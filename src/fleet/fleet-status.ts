@@ -3,6 +3,9 @@
  * journal's counts, and totals; the fleet's connection caps with what is in use now. Read-only, safe while
  * workers run. No secrets: rows hold where a secret is, never the secret.
  */
+import type {RowResult} from '../batch/batch-report.js';
+import {ExitCode} from '../cli/exit-codes.js';
+import type {ExitCodeValue} from '../cli/exit-codes.js';
 import type {FleetQueue, RowState} from './fleet-queue.js';
 import {FLEET_SCHEMA} from './fleet-schema.js';
 
@@ -79,4 +82,27 @@ export function formatFleetStatus(status: FleetStatus): string {
 	const caps = `Connection caps: ${status.caps.maxPerHost ?? 'none'} per server, ${status.caps.maxPerUser ?? 'none'} per user; lease ${status.caps.leaseSeconds} s.`;
 	lines.push(caps + (status.connectionsInUse.length ? ` In use: ${status.connectionsInUse.map((u) => `${u.user}@${u.host} ${u.connections}`).join(', ')}.` : ''));
 	return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The rows as `mailshift batch` report rows (report.csv / report.json, batch-report.ts), from the results the
+ * workers kept in the database: a finished row as it ended; a row not finished yet as `not-run` (queued,
+ * cancelled) or `interrupted` (running or waiting for a retry), with its last error. Pure.
+ */
+export function fleetReportRows(status: FleetStatus): RowResult[] {
+	return status.rows.map((row, index) => {
+		const r = row.result ?? {};
+		const num = (key: string): number => (typeof r[key] === 'number' ? r[key] : 0);
+		const isEnded = row.state === 'done' || row.state === 'failed';
+		const exitCode = (isEnded && typeof r['exitCode'] === 'number' ? r['exitCode'] : row.state === 'failed' ? ExitCode.SOME_FAILED : ExitCode.INTERRUPTED) as ExitCodeValue;
+		const verify = r['verify'] === 'ok' || r['verify'] === 'failed' ? r['verify'] : 'not-run';
+		return {
+			id: row.id, row: index + 1, source: row.source, url: row.url,
+			status: row.state === 'done' ? 'ok' : row.state === 'failed' ? 'failed' : row.state === 'queued' || row.state === 'cancelled' ? 'not-run' : 'interrupted',
+			found: num('found'), uploaded: num('uploaded'), skipped: num('skipped'), failed: num('failed'), bytes: num('bytes'), durationSeconds: num('durationSeconds'),
+			verify, verifyDetail: '', exitCode, error: row.state === 'done' ? '' : row.lastError ?? (row.state === 'cancelled' ? 'cancelled' : ''),
+			connections: num('connections'), journal: `postgresql:${status.queue}/${row.id}`, fromEarlierRun: false,
+			finishedAt: typeof r['finishedAt'] === 'string' ? r['finishedAt'] : row.updatedAt,
+		};
+	});
 }

@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import type {ChildProcess} from 'node:child_process';
 import {once} from 'node:events';
-import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {createInterface} from 'node:readline';
 import {after, before, describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
+import {parseCsv} from '../../src/batch/csv.js';
 import {main} from '../../src/cli/main.js';
 import {sampleMessages, writeSampleMaildir} from '../../src/testing/sample-store.js';
 import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
@@ -102,9 +103,16 @@ describe('steering a fleet: pause, resume, cancel, retry, status', {skip}, () =>
 		const again = worker('steer', baseEnv());
 		await again.line(/^\[s2\] done: 12 uploaded/);
 		await again.exited;
-		const text = await cli(['fleet', 'status', '--queue-name', 'steer']);
+		const out = join(work, 'reports');
+		const text = await cli(['fleet', 'status', '--queue-name', 'steer', '--out', out]);
 		assert.equal(text.code, 0);
 		assert.match(text.stdout, /Rows: 2 \(2 done/);
+		// The per-row reports the workers kept in the database, written where the admin asks (batch's format).
+		const csv = parseCsv(await readFile(join(out, 'report.csv'), 'utf8'));
+		assert.deepEqual(csv.slice(1).map(({fields: f}) => [f[0], f[4], f[6], f[11]]), [['s1', 'ok', '12', 'ok'], ['s2', 'ok', '12', 'ok']]);
+		const json = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as {kind: string; totals: {uploaded: number}};
+		assert.equal(json.kind, 'batch');
+		assert.equal(json.totals.uploaded, 24);
 	});
 
 	test('a row whose secret a worker lacks fails with where it looked, the rest go on, and retry --only-failed finishes it', async () => {
