@@ -78,7 +78,16 @@ export function redactQueueUrl(url: string): string {
 /** A stable digest of what a row migrates (not its id): equal digests = the same row resubmitted. */
 export function rowDigest(spec: FleetRowSpec): string {
 	const {id: _id, ...content} = spec;
-	return createHash('sha256').update(JSON.stringify(content, Object.keys(content).sort())).digest('hex').slice(0, 32);
+	return createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 32);
+}
+
+/** JSON with object keys sorted at every level (a replacer array would also drop nested keys). Pure. */
+function canonicalJson(value: unknown): string {
+	if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+	if (value !== null && typeof value === 'object') {
+		return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+	}
+	return JSON.stringify(value) ?? 'null';
 }
 
 export class FleetQueue {

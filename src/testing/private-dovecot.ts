@@ -88,7 +88,8 @@ export function isSieveInstalled(): boolean {
 	return ['/usr/lib/dovecot/managesieve', '/usr/lib/dovecot/managesieve-login', '/usr/lib/dovecot/lmtp', '/usr/lib/dovecot/modules/lib90_sieve_plugin.so'].every((f) => existsSync(f));
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now (the caller binds it soon; retry on EADDRINUSE). */
+export async function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const server = createServer();
 		server.unref();
@@ -112,7 +113,8 @@ function canConnect(port: number): Promise<boolean> {
 	});
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` runs (a zombie counts as dead). */
+export function isAlive(pid: number): boolean {
 	try {
 		process.kill(pid, 0);
 	} catch {

@@ -14,11 +14,11 @@
 import {execFile, spawnSync} from 'node:child_process';
 import {existsSync, readFileSync, readdirSync, realpathSync} from 'node:fs';
 import {chmod, chown, mkdtemp, rm, writeFile} from 'node:fs/promises';
-import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {randomBytes} from 'node:crypto';
 import {promisify} from 'node:util';
+import {freePort, isAlive} from './private-dovecot.js';
 
 const exec = promisify(execFile);
 
@@ -67,32 +67,6 @@ export function postgresUnavailableReason(): string | undefined {
 	if (!postgresBinDir()) return 'PostgreSQL (initdb) is not installed: apt-get install -y postgresql';
 	if (process.getuid?.() === 0 && spawnSync('id', ['postgres'], {stdio: 'ignore'}).status !== 0) return 'running as root and there is no `postgres` user to run initdb as';
 	return undefined;
-}
-
-async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.unref();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			const port = typeof address === 'object' && address ? address.port : 0;
-			server.close(() => resolve(port));
-		});
-	});
-}
-
-function isAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-	} catch {
-		return false;
-	}
-	try {
-		return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-	} catch {
-		return true;
-	}
 }
 
 export type PostgresOptions = Readonly<{

@@ -20,6 +20,9 @@ import {sampleMessages, writeSampleMaildir} from '../../src/testing/sample-store
 import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {readAccount} from '../helpers/imap-readback.js';
+import pg from 'pg';
+import {createHash} from 'node:crypto';
+import {crlf} from '../helpers/imap-readback.js';
 import {postgresSkipReason, startPostgres} from '../helpers/postgres.js';
 import type {PrivatePostgres} from '../helpers/postgres.js';
 import {captureIo} from '../helpers/run-main.js';
@@ -33,7 +36,7 @@ describe('steering a fleet: pause, resume, cancel, retry, status', {skip}, () =>
 	let db: PrivatePostgres;
 	let imap: PrivateDovecot;
 	let work: string;
-	const users = ['s1', 's2', 's3', 's4'];
+	const users = ['s1', 's2', 's3', 's4', 's5', 's6'];
 	const children: ChildProcess[] = [];
 
 	before(async () => {
@@ -41,7 +44,7 @@ describe('steering a fleet: pause, resume, cancel, retry, status', {skip}, () =>
 		await db.createDatabase('fleet');
 		imap = await startDovecot({users});
 		work = await mkdtemp(join(tmpdir(), 'ms-steer-'));
-		for (const [i, u] of users.entries()) await writeSampleMaildir(join(work, u), sampleMessages(12, 40 + i));
+		for (const [i, u] of users.entries()) await writeSampleMaildir(join(work, u), sampleMessages(u === 's5' ? 600 : 12, 40 + i));
 	});
 	after(async () => {
 		for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -134,6 +137,47 @@ describe('steering a fleet: pause, resume, cancel, retry, status', {skip}, () =>
 		await fixed.line(/^\[s4\] done: 12 uploaded/);
 		await fixed.exited;
 		assert.equal((await cli(['fleet', 'status', '--queue-name', 'secret'])).code, 0);
+	});
+
+	test('SIGTERM stops a worker gracefully: the row\'s journal is committed, its lease released, the row handed back and finished by another worker once', async () => {
+		const file = await plan('term', [['s5', 'env:PW_S5'], ['s6', 'env:PW_S6']]);
+		assert.equal((await cli(['fleet', 'submit', file, '--queue-name', 'term'])).code, 0);
+		// s6's store goes away after submit (a share unmounted): that row fails with its path, the other goes on.
+		await rm(join(work, 's6'), {recursive: true});
+		const pool = new pg.Pool({connectionString: db.url('fleet'), max: 1});
+		try {
+			const w = worker('term', baseEnv());
+			await w.line(/^\[s5\] started/);
+			for (;;) {
+				const {rows} = await pool.query<{n: string}>("SELECT count(*)::text AS n FROM mailshift_fleet.journal WHERE row_key = 'term/s5' AND state = 'done'");
+				if (Number(rows[0]?.n) > 0) break;
+				await new Promise((resolve) => setTimeout(resolve, 100));
+			}
+			w.child.kill('SIGTERM');
+			await w.line(/stopping — finishing 1 running row|stopping — finishing 2 running rows/);
+			const [code] = await w.exited as [number | null];
+			assert.equal(code, 0, w.text());
+			assert.match(w.text(), /^\[s5\] interrupted, handed back to the queue/m);
+			assert.match(w.text(), /^\[s6\] failed: .*s6/m, 'the unreadable source is named');
+			const lease = (await pool.query<{worker: string | null}>("SELECT worker FROM mailshift_fleet.leases WHERE row_key = 'term/s5'")).rows[0];
+			assert.equal(lease?.worker, null, 'the lease was released, not left to expire');
+			const journal = (await pool.query<{state: string; n: string}>("SELECT state, count(*)::text AS n FROM mailshift_fleet.journal WHERE row_key = 'term/s5' GROUP BY state")).rows;
+			// Messages withdrawn before they were on the wire stay `pending` (the engine's contract); everything the
+			// server holds was confirmed and committed before the worker exited.
+			const done = Number(journal.find((r) => r.state === 'done')?.n ?? 0);
+			assert.ok(done > 0);
+			assert.equal((await readAccount(imap, 's5')).messages.length, done, 'the server holds exactly the messages the committed journal says are done');
+			const row = (await pool.query<{state: string}>("SELECT state FROM mailshift_fleet.plan_rows WHERE queue = 'term' AND row_id = 's5'")).rows[0];
+			assert.equal(row?.state, 'retry');
+		} finally {
+			await pool.end();
+		}
+		const next = worker('term', baseEnv());
+		await next.line(/^\[s5\] done: .*verified/);
+		await next.exited;
+		const got = (await readAccount(imap, 's5')).messages.map((m) => createHash('sha256').update(m.source).digest('hex')).sort();
+		const want = sampleMessages(600, 44).map((m) => createHash('sha256').update(crlf(m.raw)).digest('hex')).sort();
+		assert.deepEqual(got, want, 's5 holds each message exactly once');
 	});
 
 	test('resubmitting a plan whose row changed is refused with PLAN_CHANGED (exit 2) and enqueues nothing', async () => {
