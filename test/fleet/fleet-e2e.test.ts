@@ -90,7 +90,7 @@ describe('a fleet of workers sharing one migration through PostgreSQL', {skip}, 
 		pool.on('error', () => undefined);
 		imap = await startDovecot({users});
 		work = await mkdtemp(join(tmpdir(), 'ms-fleet-'));
-		const sizes = (i: number): number => (i >= 26 ? 300 : 5 + ((i * 13) % 60));
+		const sizes = (i: number): number => (i >= 26 ? 600 : 5 + ((i * 13) % 60));
 		for (const [i, user] of mailboxUsers.entries()) {
 			const s = sampleMessages(sizes(i), 500 + i);
 			samples.set(user, s);
@@ -166,15 +166,19 @@ describe('a fleet of workers sharing one migration through PostgreSQL', {skip}, 
 		const {rows: jobs} = await pool.query<{n: string}>("SELECT count(*)::text AS n FROM pgboss.job WHERE name = 'e2e'");
 		assert.equal(Number(jobs[0]?.n), 30, 'one job per row, also after a second submit');
 
-		const [w1, w2, w3] = [worker('e2e'), worker('e2e'), worker('e2e')] as [Proc, Proc, Proc];
-		// W1 is killed while a big mailbox is half done: its first batch committed, the mailbox not finished.
-		const line = await w1.waitFor(/^\[m2[789]\] started/);
+		const started = [worker('e2e'), worker('e2e'), worker('e2e')];
+		// The worker that starts a big mailbox first is killed while it is half done: its first batch committed,
+		// the mailbox not finished.
+		const {w1, line} = await Promise.any(started.map(async (w) => ({w1: w, line: await w.waitFor(/^\[m2[789]\] started/)})));
 		const victim = /^\[(m\d+)\]/.exec(line)?.[1] ?? '';
-		await until("SELECT (SELECT count(*) FROM mailshift_fleet.journal WHERE row_key = $1 AND state = 'done') > 0 AND (SELECT state FROM mailshift_fleet.plan_rows WHERE queue = 'e2e' AND row_id = $2) = 'running' AS ok", [`e2e/${victim}`, victim]);
+		await until("SELECT (SELECT count(*) FROM mailshift_fleet.journal WHERE row_key = $1 AND state = 'done') > 0 OR (SELECT state FROM mailshift_fleet.plan_rows WHERE queue = 'e2e' AND row_id = $2) = 'done' AS ok", [`e2e/${victim}`, victim]);
 		w1.child.kill('SIGKILL');
 		await w1.exited;
+		const {rows: victimRow} = await pool.query<{state: string}>("SELECT state FROM mailshift_fleet.plan_rows WHERE queue = 'e2e' AND row_id = $1", [victim]);
+		assert.equal(victimRow[0]?.state, 'running', `${victim} was killed in the middle (it must not have finished yet: make the big mailboxes bigger on a faster machine)`);
 		const w4 = worker('e2e');
 		await w4.waitFor(/taking rows/);
+		const [w2, w3] = started.filter((w) => w !== w1) as [Proc, Proc];
 		for (const w of [w2, w3, w4]) {
 			const [code] = await w.exited;
 			assert.equal(code, 0, w.text.slice(-3000));
