@@ -5,6 +5,7 @@
  * with `--concurrency 2` each, all on this machine (2 cores: the shape, not a speed-up, is what this shows).
  * Per run: wall time, messages/s, and what PostgreSQL was asked to do (pg_stat_statements: statements by kind,
  * transactions), per message and per row (job). Results to stdout and bench/last-fleet-results.json.
+ * BENCH_FLEET_REVERSE=1 runs them in the reverse order.
  * Needs dovecot-imapd and PostgreSQL (skips with a note otherwise).
  */
 import {spawn} from 'node:child_process';
@@ -39,7 +40,8 @@ if (unavailable) {
 }
 
 const work = await mkdtemp(join(tmpdir(), 'mailshift-bench-fleet-'));
-const configs = ['batch', 'worker×1', 'worker×3'] as const;
+/** BENCH_FLEET_REVERSE=1 runs the three in reverse order (to see order effects on a shared machine). */
+const configs = process.env['BENCH_FLEET_REVERSE'] ? (['worker×3', 'worker×1', 'batch'] as const) : (['batch', 'worker×1', 'worker×3'] as const);
 const users = configs.flatMap((_, c) => Array.from({length: MAILBOXES}, (__, i) => `c${c}u${i}`));
 const db = await startPostgres({settings: {shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all'}});
 const imap = await startDovecot({users});

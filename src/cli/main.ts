@@ -221,7 +221,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			const rest = (args.args ?? []).map(String);
 			exitCode = await runFleetCommand({
 				action: String(args.action), ...(args.action === 'submit' ? {plan: rest[0]} : {rows: rest}),
-				queue: args.queue, queueFile: args['queue-file'], queueName: args['queue-name'], debug: args.debug, json: args.json, out: args.out, onlyFailed: args['only-failed'],
+				queue: args.queue, queueFile: args['queue-file'], queueName: args['queue-name'], debug: args.debug, json: args.json, out: args.out, watch: args.watch, onlyFailed: args['only-failed'],
 				includeCancelled: args['include-cancelled'], maxPerHost: args['max-per-host'], maxPerUser: args['max-per-user'], lease: args.lease,
 				insecure: args.insecure, allowPlanCommands: args['allow-plan-commands'],
 			}, cliIo);

@@ -17,6 +17,11 @@ import {redact} from '../batch/run-batch.js';
 import {MailshiftError, toMailshiftError} from '../core/errors.js';
 import {FleetQueue, redactQueueUrl} from '../fleet/fleet-queue.js';
 import {fleetReportRows, formatFleetStatus, readFleetStatus} from '../fleet/fleet-status.js';
+import type {FleetStatus} from '../fleet/fleet-status.js';
+import {EngineControls} from '../core/controls.js';
+import {StatsStore} from '../core/stats.js';
+import type {StatsSnapshot} from '../core/stats.js';
+import type {FleetRow} from '../tui/fleet.js';
 import {writeReports} from '../batch/batch-report.js';
 import {DEFAULT_WORKER_CONCURRENCY, runWorker} from '../fleet/fleet-worker.js';
 import type {FleetRowSpec} from '../fleet/run-row.js';
@@ -49,6 +54,7 @@ export const FLEET_OPTIONS = {
 	...QUEUE_OPTIONS,
 	json: {type: 'boolean', default: false, describe: 'status: print JSON on stdout'},
 	out: {type: 'string', describe: 'status: also write report.csv and report.json (as mailshift batch does) into this directory'},
+	watch: {type: 'boolean', default: false, describe: 'status: keep showing it (on a terminal the live fleet view, else a status every 5 s) until no row is left to run or Ctrl-C'},
 	'only-failed': {type: 'boolean', default: false, describe: 'retry: send the failed rows again (the default and only choice; cancelled rows need --include-cancelled)'},
 	'include-cancelled': {type: 'boolean', default: false, describe: 'retry: also send cancelled rows again'},
 	'max-per-host': {type: 'number', describe: 'submit: IMAP connections to one server (host:port) over the whole fleet (default: no cap)'},
@@ -120,6 +126,7 @@ export type FleetArgs = QueueArgs & Readonly<{
 	rows?: readonly string[] | undefined;
 	json?: boolean | undefined;
 	out?: string | undefined;
+	watch?: boolean | undefined;
 	onlyFailed?: boolean | undefined;
 	includeCancelled?: boolean | undefined;
 	maxPerHost?: number | undefined;
@@ -154,6 +161,7 @@ export async function runFleetCommand(args: FleetArgs, io: CliIo): Promise<ExitC
 				return ExitCode.OK;
 			}
 			case 'status': {
+				if (args.watch) await watchStatus(queue, io);
 				const status = await readFleetStatus(queue);
 				io.stdout.write(args.json ? `${JSON.stringify(status)}\n` : formatFleetStatus(status));
 				const exitCode = status.totals.failed > 0 ? ExitCode.SOME_FAILED : ExitCode.OK;
@@ -209,4 +217,54 @@ async function readPlan(args: FleetArgs, io: CliIo): Promise<FleetRowSpec[]> {
 	return validated.rows.map((row) => ({
 		id: row.id, source: row.source, url: row.url, credential: row.credential, prefix: row.prefix, connections: row.connections, bwlimit: row.bwlimit, insecure: args.insecure ?? false,
 	}));
+}
+
+/** Row state + recorded progress → the batch fleet view's rows (src/tui/fleet.tsx). Pure. */
+export function fleetViewRows(status: FleetStatus): FleetRow[] {
+	const base = new StatsStore().snapshot();
+	return status.rows.map((row) => {
+		if (row.state === 'running') {
+			const p = row.progress ?? {};
+			const num = (key: string): number => (typeof p[key] === 'number' ? p[key] : 0);
+			const total = typeof p['found'] === 'number' ? p['found'] : undefined;
+			const snapshot: StatsSnapshot = {
+				...base, done: num('done'), uploaded: num('uploaded'), skipped: num('skipped'), failed: num('failed'), bytes: num('bytes'),
+				messagesPerSecond: num('messagesPerSecond'), connections: num('connections'), ...(total === undefined ? {} : {totalMessages: total}),
+			};
+			return {id: row.worker ? `${row.id} @${row.worker}` : row.id, state: 'running', snapshot, connections: num('connections')};
+		}
+		return {id: row.id, state: row.state === 'done' ? 'ok' : row.state === 'failed' ? 'failed' : row.state === 'cancelled' ? 'interrupted' : 'waiting'};
+	});
+}
+
+/**
+ * `fleet status --watch`: the live view until no row is queued, running or waiting for a retry, or Ctrl-C. Reads
+ * the database every 2 s (bounded: one status query at a time).
+ */
+async function watchStatus(queue: FleetQueue, io: CliIo): Promise<void> {
+	const controls = new EngineControls();
+	const uninstall = io.onInterrupt?.(controls);
+	let status = await readFleetStatus(queue);
+	const isTerminal = io.stderr.isTTY && !io.env['CI'];
+	const view = isTerminal ? (await import('../tui/render-tui.js')).renderFleet({title: `mailshift fleet ${queue.name}`, stdout: io.stderr, rows: () => fleetViewRows(status)}) : undefined;
+	try {
+		let lastPrinted = 0;
+		while (!controls.isStopping && status.totals.queued + status.totals.running + status.totals.retry > 0) {
+			if (!view && Date.now() - lastPrinted >= 5000) {
+				io.stderr.write(formatFleetStatus(status));
+				lastPrinted = Date.now();
+			}
+			await new Promise<void>((resolve) => {
+				const timer = setTimeout(resolve, 2000);
+				controls.stopSignal.addEventListener('abort', () => {
+					clearTimeout(timer);
+					resolve();
+				}, {once: true});
+			});
+			status = await readFleetStatus(queue);
+		}
+	} finally {
+		view?.stop();
+		uninstall?.();
+	}
 }

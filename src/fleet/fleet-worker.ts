@@ -185,9 +185,10 @@ export async function runWorker(config: WorkerConfig, io: WorkerIo): Promise<Exi
 				controls.abort();
 			}
 		}, 200);
+		let granted = 0;
 		const steer = setInterval(() => {
 			const s = stats.snapshot();
-			void queue.noteProgress(rowId, name, {found: s.totalMessages ?? null, done: s.done, uploaded: s.uploaded, skipped: s.skipped, failed: s.failed, bytes: s.bytes, messagesPerSecond: s.messagesPerSecond, at: new Date().toISOString()});
+			void queue.noteProgress(rowId, name, {found: s.totalMessages ?? null, done: s.done, uploaded: s.uploaded, skipped: s.skipped, failed: s.failed, bytes: s.bytes, messagesPerSecond: s.messagesPerSecond, connections: granted, at: new Date().toISOString()});
 			void queue.rowSpec(rowId).then((r) => {
 				if (r?.state === 'cancelled' && !controls.isStopping) {
 					say(`${tag} cancelled: stopping after the messages in flight.`);
@@ -211,6 +212,7 @@ export async function runWorker(config: WorkerConfig, io: WorkerIo): Promise<Exi
 				await queue.finishRow({rowId, jobId, generation: lease.generation, state: 'retry', result: {}, error: 'stopped before it started (worker stopping)'}).catch(() => undefined);
 				return;
 			}
+			granted = connections;
 			await queue.noteProgress(rowId, name, {connections, at: new Date().toISOString()});
 			say(`${tag} started: ${row.spec.source} → ${row.spec.url} (${connections} connection${connections === 1 ? '' : 's'}).`);
 			const outcome = await runFleetRow(row.spec, {

@@ -78,7 +78,11 @@ describe('steering a fleet: pause, resume, cancel, retry, status', {skip}, () =>
 		const exited = once(child, 'exit');
 		return {
 			child, text: () => text, exited,
-			line: (re) => Promise.race([new Promise<string>((resolve) => waiters.push({re, resolve})), exited.then(() => assert.fail(`the worker exited before ${String(re)}:\n${text}`))]),
+			line: (re) => {
+				const seen = text.split('\n').find((l) => re.test(l));
+				if (seen !== undefined) return Promise.resolve(seen);
+				return Promise.race([new Promise<string>((resolve) => waiters.push({re, resolve})), exited.then(() => assert.fail(`the worker exited before ${String(re)}:\n${text}`))]);
+			},
 		};
 	}
 	async function plan(name: string, rows: ReadonlyArray<readonly [string, string]>): Promise<string> {
@@ -134,6 +138,10 @@ describe('steering a fleet: pause, resume, cancel, retry, status', {skip}, () =>
 		assert.match(rows[1]?.lastError ?? '', /PW_S4/);
 		assert.match((await cli(['fleet', 'retry', '--only-failed', '--queue-name', 'secret'])).stdout, /Sent again: s4/);
 		const fixed = worker('secret', baseEnv());
+		// `status --watch` (not a terminal: a status every 5 s) returns by itself once no row is left to run.
+		const watched = await cli(['fleet', 'status', '--watch', '--queue-name', 'secret']);
+		assert.equal(watched.code, 0);
+		assert.match(watched.stdout, /Rows: 2 \(2 done/);
 		await fixed.line(/^\[s4\] done: 12 uploaded/);
 		await fixed.exited;
 		assert.equal((await cli(['fleet', 'status', '--queue-name', 'secret'])).code, 0);
