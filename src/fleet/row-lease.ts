@@ -10,6 +10,10 @@
  * It also must not APPEND: `isHeld()` is a local check made before every APPEND (PgJournal.begin), true only
  * while the last renewal the server confirmed is younger than the lease, measured from when that renewal was
  * SENT on this machine's monotonic clock — never later than the server's own deadline, whatever the clocks say.
+ * The residual window: IMAP itself takes no fencing token, so an APPEND whose literal was half sent when the
+ * process was paused can still complete after it resumes, before the worker's watchdog (fleet-worker.ts) closes
+ * the connections; the worker that took the row over may then have stored the same message. That needs a pause
+ * longer than the lease in the middle of one message's transfer; `verify` reports such an extra copy.
  *
  * Concurrency: one RowLease per row per worker; methods are safe to call from any async context.
  */
