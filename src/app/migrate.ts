@@ -31,6 +31,7 @@ import type {FinishInfo} from './finish-info.js';
 import {buildReport, verifyReportOf, writeReport} from './report.js';
 import type {VerifyReport} from './report.js';
 import {SqliteJournal} from '../journal/sqlite-journal.js';
+import type {Journal, JournalRun} from '../contracts/journal.js';
 import {canonicalSource, destinationLocksDir, journalRun} from '../journal/journal-location.js';
 import {DestinationLock, type ResolveAddresses} from '../journal/destination-lock.js';
 import {formatSummary} from './summary-text.js';
@@ -61,7 +62,16 @@ export type CliIo = Readonly<{
 export type MigrateOutcome = Readonly<{exitCode: ExitCodeValue; result?: EngineResult; finish?: FinishInfo}>;
 
 /** When the caller renders progress itself (the wizard): its store and controls; nothing is printed. */
-export type ExternalPresentation = Readonly<{stats: StatsStore; controls: EngineControls; onEvent?: (event: EngineEvent) => void}>;
+/**
+ * When the caller renders progress itself (the wizard): its store and controls; nothing is printed.
+ * `openJournal` (a fleet worker, issue #15): the journal comes from the caller (PgJournal, fenced by the row's
+ * lease) instead of the SQLite file at `config.journalPath`; the caller settles it after the run. Such a run
+ * takes no destination lock (destination-lock.ts): the row's lease is its lock, across machines.
+ */
+export type ExternalPresentation = Readonly<{
+	stats: StatsStore; controls: EngineControls; onEvent?: (event: EngineEvent) => void;
+	openJournal?: (run: JournalRun) => Promise<Journal>;
+}>;
 
 /** Prints a user error as one sentence plus a hint (no stack trace unless debug). */
 export function printError(error: MailshiftError, io: CliIo, debug: boolean): void {
@@ -120,8 +130,14 @@ export function describeResume(journalPath: string, c: Readonly<{done: number; p
 }
 
 /** The run's journal (and its lock), with the "Resuming:" line when it continues one; none for a plan without a server. */
-function openJournal(config: MigrationConfig, io: CliIo): SqliteJournal | undefined {
-	if (!config.journalPath || !config.target) return undefined;
+async function openJournal(config: MigrationConfig, io: CliIo, external: ExternalPresentation | undefined): Promise<Journal | undefined> {
+	if (!config.target) return undefined;
+	if (external?.openJournal) {
+		const journal = await external.openJournal(journalRun({source: config.source, target: config.target, prefix: config.prefix, rules: config.rules, excludes: config.excludes}));
+		if (journal.isResumed) io.stderr.write(`${describeResume(journal.path, journal.counts())}\n`);
+		return journal;
+	}
+	if (!config.journalPath) return undefined;
 	const journal = SqliteJournal.open({
 		path: config.journalPath, isNew: config.newJournal, ...(config.legacyJournalPath === undefined ? {} : {legacyPath: config.legacyJournalPath}),
 		run: journalRun({source: config.source, target: config.target, prefix: config.prefix, rules: config.rules, excludes: config.excludes}),
@@ -193,7 +209,7 @@ async function verifyAfterRun(run: Readonly<{
  * else the rules step's code or OK. Asks the server for the quota after OVER_QUOTA (never throws for it).
  */
 async function exitCodeOf(end: Readonly<{
-	config: MigrationConfig; io: CliIo; result: EngineResult; imap: ImapSink | undefined; journal: SqliteJournal | undefined; source: SourceStore;
+	config: MigrationConfig; io: CliIo; result: EngineResult; imap: ImapSink | undefined; journal: Journal | undefined; source: SourceStore;
 	incomplete: string | undefined; isVerified: boolean; dryRunBlocker: MailshiftError | undefined; rulesExitCode: ExitCodeValue | undefined;
 }>): Promise<ExitCodeValue> {
 	const {config, io, result, imap, journal, source, incomplete, isVerified, dryRunBlocker} = end;
@@ -278,7 +294,7 @@ async function connectServer(config: MigrationConfig, target: NonNullable<Migrat
 
 /** How the run ended, for the finish screen of the dashboard and the guided mode. Pure. */
 function finishInfoOf(end: Readonly<{
-	config: MigrationConfig; io: CliIo; result: EngineResult; journal: SqliteJournal | undefined; source: SourceStore; incomplete: string | undefined;
+	config: MigrationConfig; io: CliIo; result: EngineResult; journal: Journal | undefined; source: SourceStore; incomplete: string | undefined;
 	verifyLine: string | undefined; didVerify: boolean; isVerified: boolean; rules: RulesStepResult | undefined;
 }>): FinishInfo {
 	const {config, io, result, journal, source, incomplete, verifyLine, didVerify, isVerified, rules} = end;
@@ -302,7 +318,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const relay = new ProblemRelay();
 	let source: SourceStore | undefined;
 	let sink: MailSink | undefined;
-	let journal: SqliteJournal | undefined;
+	let journal: Journal | undefined;
 	let destinationLock: DestinationLock | undefined;
 	let imap: ImapSink | undefined;
 	const bus = new EventBus();
@@ -331,8 +347,8 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		});
 		// The journal (and its lock) first: a run that another run's lock refuses is told so before it asks for a
 		// password or logs in.
-		journal = openJournal(config, io);
-		if (journal) destinationLock = await lockDestination(config, io);
+		journal = await openJournal(config, io, external);
+		if (journal && !external?.openJournal) destinationLock = await lockDestination(config, io);
 		if (config.target) ({login, imap} = await connectServer(config, config.target, io, bus));
 		sink = buildSink({inner: imap, dryRun: config.dryRun, pacing: {
 			...(config.maxRate === undefined ? {} : {maxRate: config.maxRate}),

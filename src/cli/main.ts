@@ -23,6 +23,7 @@ import {BATCH_OPTIONS, runBatchCommand} from './run-batch.js';
 import {runStatus} from './run-status.js';
 import {MIGRATE_RULES_OPTIONS, RULES_OPTIONS, runRulesCommand, sieveRulesConfig} from './run-rules.js';
 import {runDiscoverCommand} from './run-discover.js';
+import {FLEET_OPTIONS, WORKER_OPTIONS, runFleetCommand, runWorkerCommand} from './run-fleet.js';
 import {shellCommand} from '../util/shell-quote.js';
 
 /** `mailshift discover`. */
@@ -34,11 +35,11 @@ const DISCOVER_OPTIONS = {
 /** Each command's own options: what its --help lists, what it accepts, what MAILSHIFT_<OPTION> and --config may set. */
 const COMMAND_OPTIONS: Readonly<Record<string, Readonly<Record<string, Options>>>> = {
 	migrate: {...MIGRATE_OPTIONS, ...MIGRATE_RULES_OPTIONS}, backup: BACKUP_OPTIONS, batch: BATCH_OPTIONS, verify: VERIFY_OPTIONS, status: STATUS_OPTIONS,
-	rules: RULES_OPTIONS, discover: DISCOVER_OPTIONS, demo: DEMO_OPTIONS,
+	rules: RULES_OPTIONS, discover: DISCOVER_OPTIONS, demo: DEMO_OPTIONS, worker: WORKER_OPTIONS, fleet: FLEET_OPTIONS,
 };
 
 /** Every command name (yargs registers the same below; `completion` is yargs' own). */
-const COMMANDS: readonly string[] = ['migrate', 'backup', 'batch', 'verify', 'status', 'rules', 'discover', 'tui', 'demo', 'completion'];
+const COMMANDS: readonly string[] = ['migrate', 'backup', 'batch', 'verify', 'status', 'rules', 'discover', 'worker', 'fleet', 'tui', 'demo', 'completion'];
 
 /** Edit distance (insert, delete, substitute, swap of neighbours), for "did you mean". Pure; inputs are short. */
 export function editDistance(a: string, b: string): number {
@@ -201,6 +202,30 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 				plan: args.plan, out: args.out, parallel: args.parallel, maxConnectionsPerServer: args['max-connections-per-server'],
 				journalDir: args['journal-dir'], onlyFailed: args['only-failed'], dryRun: args['dry-run'], check: args.check, allowPlanCommands: args['allow-plan-commands'],
 				insecure: args.insecure, json: args.json, stats: args.stats, debug: args.debug,
+			}, cliIo);
+		})
+		.command('worker', 'Take mailbox rows from a fleet queue in PostgreSQL and migrate them (any number of workers, on any machines)', (y) => y
+			.options(WORKER_OPTIONS)
+			.example('MAILSHIFT_QUEUE_URL=postgres://ms:PW@db/ms $0 worker --concurrency 4', 'Run up to 4 mailboxes at a time; SIGTERM stops gracefully').epilogue(EPILOGUE),
+		async (args) => {
+			exitCode = await runWorkerCommand({
+				queue: args.queue, queueFile: args['queue-file'], queueName: args['queue-name'], debug: args.debug, concurrency: args.concurrency, lease: args.lease,
+				allowPlanCommands: args['allow-plan-commands'], exitWhenDone: args['exit-when-done'], poll: args.poll,
+			}, cliIo);
+		})
+		.command('fleet <action> [args..]', 'A fleet migration in PostgreSQL: submit PLAN | status | retry --only-failed | pause | resume | cancel [ID…]', (y) => y
+			.positional('action', {type: 'string', choices: ['submit', 'status', 'retry', 'pause', 'resume', 'cancel'], describe: 'What to do'})
+			.positional('args', {type: 'string', array: true, describe: 'submit: the plan (CSV/JSON as for batch); retry/cancel: row ids (default: all)'})
+			.options(FLEET_OPTIONS)
+			.example('$0 fleet submit mailboxes.csv --max-per-user 4', 'Validate the plan and enqueue one job per row (again: nothing doubled)')
+			.example('$0 fleet status --json', 'Per row: state, worker, progress, last error; totals; connections in use').epilogue(EPILOGUE),
+		async (args) => {
+			const rest = (args.args ?? []).map(String);
+			exitCode = await runFleetCommand({
+				action: String(args.action), ...(args.action === 'submit' ? {plan: rest[0]} : {rows: rest}),
+				queue: args.queue, queueFile: args['queue-file'], queueName: args['queue-name'], debug: args.debug, json: args.json, out: args.out, watch: args.watch, onlyFailed: args['only-failed'],
+				includeCancelled: args['include-cancelled'], maxPerHost: args['max-per-host'], maxPerUser: args['max-per-user'], lease: args.lease,
+				insecure: args.insecure, allowPlanCommands: args['allow-plan-commands'],
 			}, cliIo);
 		})
 		.command('verify <source>', 'Check that every message of a store is on the server exactly once, with its flags and date', (y) => y

@@ -39,6 +39,12 @@ export type ErrorCode =
 	| 'SIEVE_REJECTED'
 	| 'MANAGESIEVE_UNAVAILABLE'
 	| 'SIEVE_SCRIPT_CONFLICT'
+	// Fleets (issue #15, src/fleet/): this worker's lease on a plan row expired and another worker took the row
+	// (fencing); PostgreSQL (the queue and journal) cannot be reached; a resubmitted plan row differs from the
+	// row already in the queue under the same id.
+	| 'LEASE_LOST'
+	| 'QUEUE_UNREACHABLE'
+	| 'PLAN_CHANGED'
 	| 'BUG';
 
 export type ErrorDetails = Readonly<{cause?: unknown; hint?: string; retryAfterMs?: number}>;

@@ -31,11 +31,11 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export function exitCodeFor(code: ErrorCode): ExitCodeValue {
 	switch (code) {
-		case 'USAGE': case 'JOURNAL_MISMATCH': return ExitCode.USAGE;
+		case 'USAGE': case 'JOURNAL_MISMATCH': case 'PLAN_CHANGED': return ExitCode.USAGE;
 		case 'SOURCE_NOT_FOUND': case 'SOURCE_UNREADABLE': case 'NOT_A_MAIL_STORE': case 'RULES_UNPARSEABLE': return ExitCode.SOURCE;
 		case 'AUTH_FAILED': return ExitCode.AUTH;
-		case 'HOST_NOT_FOUND': case 'CONNECTION_REFUSED': case 'TLS_FAILED': case 'MANAGESIEVE_UNAVAILABLE': return ExitCode.UNREACHABLE;
-		case 'CONNECTION_LOST': case 'TIMEOUT': case 'THROTTLED': case 'ABORTED': case 'BUDGET_REACHED': return ExitCode.INTERRUPTED;
+		case 'HOST_NOT_FOUND': case 'CONNECTION_REFUSED': case 'TLS_FAILED': case 'MANAGESIEVE_UNAVAILABLE': case 'QUEUE_UNREACHABLE': return ExitCode.UNREACHABLE;
+		case 'CONNECTION_LOST': case 'TIMEOUT': case 'THROTTLED': case 'ABORTED': case 'BUDGET_REACHED': case 'LEASE_LOST': return ExitCode.INTERRUPTED;
 		case 'SOURCE_INCOMPLETE': return ExitCode.SOURCE_INCOMPLETE;
 		case 'OVER_QUOTA': case 'JOURNAL_LOCKED': case 'JOURNAL_CORRUPT': return ExitCode.FATAL;
 		case 'BUG': return ExitCode.BUG;
@@ -47,12 +47,12 @@ export function exitCodeFor(code: ErrorCode): ExitCodeValue {
 export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
 	0: 'success: every message uploaded (or skipped by policy), or the dry run found nothing in the way',
 	1: 'unexpected error (a bug; run with --debug and report it)',
-	2: 'usage error (bad option or argument, or a resume with a different destination or mapping)',
+	2: 'usage error (bad option or argument, or a resume with a different destination or mapping, or a resubmitted fleet row that changed)',
 	3: 'source not found, unreadable, or not a mail store',
 	4: 'login refused by the server',
 	5: 'finished, but some messages failed, or a warning needs a look (an mbox that may have run messages together) (see the summary and --report); a dry run: messages over the server’s size limit (APPENDLIMIT)',
-	6: 'interrupted (Ctrl-C, connection lost, time or byte budget reached): run the same command again to resume',
+	6: 'interrupted (Ctrl-C, connection lost, time or byte budget reached, a fleet worker lost a row\'s lease): run the same command again to resume',
 	7: 'fatal: mailbox over quota (a dry run: the mail does not fit the quota), or the journal is locked by another run or corrupt',
-	8: 'server unreachable (DNS, connection refused, TLS failure)',
+	8: 'server unreachable (DNS, connection refused, TLS failure), or the fleet\'s PostgreSQL queue unreachable',
 	9: 'the source ends early (a truncated .pst/.ost): what could be read was migrated, the shortfall is in the summary; copy the file again and re-run',
 };

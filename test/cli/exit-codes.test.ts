@@ -24,6 +24,7 @@ test('error codes map to the exit codes a script would act on', () => {
 		['MESSAGE_REJECTED', 5], ['TOO_BIG', 5], ['CONNECTION_LOST', 6], ['ABORTED', 6], ['OVER_QUOTA', 7],
 		['HOST_NOT_FOUND', 8], ['CONNECTION_REFUSED', 8], ['TLS_FAILED', 8], ['SOURCE_INCOMPLETE', 9], ['BUG', 1],
 		['RULES_UNPARSEABLE', 3], ['MANAGESIEVE_UNAVAILABLE', 8], ['SIEVE_REJECTED', 5], ['SIEVE_SCRIPT_CONFLICT', 5],
+		['PLAN_CHANGED', 2], ['LEASE_LOST', 6], ['QUEUE_UNREACHABLE', 8],
 	];
 	for (const [code, exit] of table) assert.equal(exitCodeFor(code), exit, code);
 });
