@@ -12,7 +12,8 @@
  * - Messages: `*.eml` and `*.msg` files (any case) of one directory, in file-name order, one file read at a
  *   time; .eml bytes are uploaded as stored; an Outlook .msg (MS-OXMSG) is composed into RFC 5322 by the PST
  *   composition code (msg-file.ts), with its read/flagged/answered flags; a .msg contact, appointment, task or
- *   note is yielded as a not-mail item (`skipHint: 'not-mail'`), as PST items are. `SourceRef.key` is the file's path relative to the store root ('/'-joined),
+ *   note is yielded as a not-mail item (`skipHint: 'not-mail'`), as PST items are, with its vCard/iCalendar file
+ *   (`nonMailExport`, msg-item-export.ts) when opened with `exportNonMail` (backups). `SourceRef.key` is the file's path relative to the store root ('/'-joined),
  *   stable across reads of an unchanged tree.
  * - Flags: a .msg's own (above); an .eml none. A bare .eml carries no IMAP flags (Windows Live Mail keeps read/flagged state in its own
  *   ESE database, `Mail.MSMessageStore`; reading that is out of scope), so messages arrive unread.
@@ -225,7 +226,7 @@ export class EmlFolderStore implements SourceStore {
 	#composeMsg(ref: SourceRef, bytes: Buffer, fileTime: Date | undefined): SourceMessage | undefined {
 		let result: MsgReadResult;
 		try {
-			result = readMsgFile(bytes, ref.key);
+			result = readMsgFile(bytes, ref.key, {exportNonMail: this.#options.exportNonMail === true});
 		} catch (error) {
 			this.#report({folder: ref.folder, location: ref.location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed',
 				reason: `This Outlook .msg file cannot be read (${describe(error)}): it is damaged or cut short. It was NOT migrated; open it in Outlook and save it again, or restore it from a backup.`});
@@ -234,7 +235,10 @@ export class EmlFolderStore implements SourceStore {
 		if (result.warnings.length > 0) {
 			this.#report({folder: ref.folder, location: ref.location, code: 'MESSAGE_UNPARSEABLE', kind: 'warning', reason: `The .msg was read with problems: ${result.warnings.join('; ')}`});
 		}
-		if (result.kind === 'not-mail') return {ref, raw: Buffer.alloc(0), flags: new Set(), skipHint: 'not-mail', itemKind: result.itemKind};
+		if (result.kind === 'not-mail') {
+			const exported = result.export === undefined ? {} : {nonMailExport: {...result.export}};
+			return {ref, raw: Buffer.alloc(0), flags: new Set(), skipHint: 'not-mail', itemKind: result.itemKind, ...exported};
+		}
 		const flags = new Set(result.flags);
 		// 'msg-delivery-time' (not 'pst-delivery-time'): the mapper takes the topmost Received: first, then this
 		// (issue #16: Received:, else the .msg delivery time, else the file time, else Date:).
