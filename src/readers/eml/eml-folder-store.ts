@@ -22,7 +22,8 @@
  *   mtimes are left out (the mapper then takes Received:, else Date:) and the folder is noted once as a
  *   warning.
  * - Problems (through `onProblem`, iteration continues): an unreadable file → SOURCE_UNREADABLE 'failed'; an
- *   empty one → MESSAGE_EMPTY 'failed'; one of zero bytes only → MESSAGE_UNPARSEABLE 'failed'; a .msg that cannot be read (damaged, cut short) →
+ *   empty one → MESSAGE_EMPTY 'failed'; an .eml that is not a message (zero bytes only, binary junk, no
+ *   header field first: message-shape.ts) → MESSAGE_UNPARSEABLE 'failed', not yielded; a .msg that cannot be read (damaged, cut short) →
  *   MESSAGE_UNPARSEABLE 'failed' naming the file (the rest continue); any other file (except desktop.ini, Thumbs.db,
  *   .DS_Store) → FILE_IGNORED 'warning' naming it. Listing problems are reported once per store.
  * - Errors: the root missing/unreadable → SOURCE_NOT_FOUND/SOURCE_UNREADABLE ('fatal'); a folder directory
@@ -39,6 +40,7 @@ import {comparePaths, compareStrings, describe, errorCode, pathKey} from '../pat
 import {folderLabel} from '../source-store.js';
 import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../source-store.js';
 import {detectCopiedTimes} from '../copied-times.js';
+import {notAMessage} from '../message-shape.js';
 import type {MsgReadResult} from './msg-file.js';
 import {readMsgFile} from './msg-file.js';
 
@@ -200,10 +202,11 @@ export class EmlFolderStore implements SourceStore {
 				this.#report({folder: label, location, code: 'MESSAGE_EMPTY', kind: 'failed', reason: 'The file is empty (0 bytes).'});
 				continue;
 			}
-			// A file of NUL bytes only is a damaged copy (a crashed disk or sync leaves files zeroed at their
-			// old length): it holds no RFC 5322 message, so it is reported, not uploaded as one.
-			if (isAllZero(raw)) {
-				this.#report({folder: label, location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed', reason: `The file holds only zero bytes (${raw.length}): it is damaged and holds no message. Restore it from a backup if you have one.`});
+			// Junk named .eml (a zeroed copy, a binary file, a 2-byte stub) holds no RFC 5322 message: reported by
+			// name, not uploaded (message-shape.ts). A .msg is binary by design and judged by its own parser.
+			const junk = MSG.test(file.name) ? undefined : notAMessage(raw);
+			if (junk !== undefined) {
+				this.#report({folder: label, location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed', reason: `The file is not a message: ${junk}. It was NOT migrated; if it should be a message, open it in a mail program to see what it holds, or restore it from a backup.`});
 				continue;
 			}
 			const ref = {store: this.location, folder: label, key: relative(this.location, location).split(sep).join('/'), location};
@@ -346,11 +349,4 @@ function rootError(location: string, error: unknown): MailshiftError {
 		cause: error,
 		hint: 'Check that your user can read this directory and everything below it (mailshift only reads).',
 	});
-}
-
-/** True when every byte of `bytes` is 0 (a zeroed file); false for an empty buffer. */
-function isAllZero(bytes: Buffer): boolean {
-	if (bytes.length === 0) return false;
-	for (const byte of bytes) if (byte !== 0) return false;
-	return true;
 }
