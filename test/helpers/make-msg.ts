@@ -23,8 +23,11 @@ const ROOT = 5;
 
 type Entry = {name: string; type: number; length: number; children?: number[]; binaryProvider?: () => Uint8Array};
 
-/** The .msg bytes of one item holding `properties` (id → value) and `named` properties. */
-export function makeMsg(properties: ReadonlyMap<number, MsgValue>, named: readonly NamedMsgValue[] = []): Buffer {
+/** A file attachment (PR_ATTACH_METHOD 1, ATTACH_BY_VALUE): its long file name and data (MS-OXMSG 2.2.2). */
+export type MsgAttachment = Readonly<{filename: string; data: Buffer}>;
+
+/** The .msg bytes of one item holding `properties` (id → value), `named` properties and file `attachments`. */
+export function makeMsg(properties: ReadonlyMap<number, MsgValue>, named: readonly NamedMsgValue[] = [], attachments: readonly MsgAttachment[] = []): Buffer {
 	const entries: Entry[] = [{name: 'Root Entry', type: ROOT, length: 0, children: []}];
 	const add = (parent: number, entry: Entry): number => {
 		entries.push(entry);
@@ -87,7 +90,31 @@ export function makeMsg(properties: ReadonlyMap<number, MsgValue>, named: readon
 		}
 		records.push(record);
 	}
-	doc(0, '__properties_version1.0', Buffer.concat([Buffer.alloc(32), ...records]));
+	// Top-level property stream header (MS-OXMSG 2.4.1.1): reserved 8, next recipient id, next attachment id,
+	// recipient count, attachment count, reserved 8.
+	const top = Buffer.alloc(32);
+	top.writeUInt32LE(attachments.length, 12);
+	top.writeUInt32LE(attachments.length, 20);
+	doc(0, '__properties_version1.0', Buffer.concat([top, ...records]));
+	attachments.forEach((attachment, index) => {
+		const storage = add(0, {name: `__attach_version1.0_#${index.toString(16).toUpperCase().padStart(8, '0')}`, type: DIRECTORY, length: 0, children: []});
+		const name = Buffer.from(`${attachment.filename}\0`, 'utf16le');
+		const entry = (tag: number, value: (record: Buffer) => void): Buffer => {
+			const record = Buffer.alloc(16);
+			record.writeUInt32LE(tag, 0);
+			record.writeUInt32LE(0x06, 4);
+			value(record);
+			return record;
+		};
+		doc(storage, '__properties_version1.0', Buffer.concat([
+			Buffer.alloc(8), // attachment objects: an 8-byte header (2.4.1.3)
+			entry(0x37050003, (record) => record.writeUInt32LE(1, 8)),
+			entry(0x3707001f, (record) => record.writeUInt32LE(name.length, 8)),
+			entry(0x37010102, (record) => record.writeUInt32LE(attachment.data.length, 8)),
+		]));
+		doc(storage, '__substg1.0_3707001F', name);
+		doc(storage, '__substg1.0_37010102', attachment.data);
+	});
 	const nameid = add(0, {name: '__nameid_version1.0', type: DIRECTORY, length: 0, children: []});
 	doc(nameid, '__substg1.0_00020102', Buffer.concat(guids));
 	doc(nameid, '__substg1.0_00030102', Buffer.concat(entryStream));
