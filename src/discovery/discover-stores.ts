@@ -9,7 +9,8 @@
  * - macOS: `~/Library/Mail/V*` (Apple Mail), `*.olm` Outlook for Mac exports in ~/Documents, ~/Downloads,
  *   ~/Desktop and ~, `~/Library/Thunderbird` (profiles.ini).
  * - Linux: `~/.thunderbird` (profiles.ini), `~/Maildir`, `~/mail`, `~/.local/share/evolution/mail/local`.
- * - Anywhere: .pst/.ost files in ~/Documents, ~/Desktop, ~/Downloads and ~.
+ * - Anywhere: .pst/.ost files in ~/Documents, ~/Desktop, ~/Downloads and ~; folders of .eml/.msg files (each
+ *   directory in ~/Documents, ~/Desktop and ~/Downloads holding such files at most two levels down).
  *
  * Home and environment are passed in (never read here: STYLE rule 7), so tests build fake homes. A store of a
  * kind this build cannot read yet (`readable: false`) is still listed — never hidden. Never throws for what it
@@ -78,6 +79,15 @@ export async function discoverStores(place: DiscoveryPlace, options: DiscoverOpt
 	}
 	for (const dir of documents) {
 		for (const name of await fileNames(dir, /\.olm$/i)) add({kind: 'olm', path: join(dir, name), label: `Outlook for Mac archive ${name}`});
+	}
+	// Messages dragged out of Outlook (.msg) or saved/exported as .eml land in a folder the user made in
+	// Documents, Desktop or Downloads (found by a QA pass as a new user: discover listed nothing).
+	for (const dir of documents.slice(0, 3)) {
+		for (const name of await dirNames(dir, /^[^.]/)) {
+			const path = join(dir, name);
+			if (!(await holdsMessageFiles(path, MESSAGE_FOLDER_DEPTH))) continue;
+			if ((await detectSourceKind(path).catch(() => undefined)) === 'eml') add({kind: 'eml', path, label: `Folder of .eml/.msg files ${name}`});
+		}
 	}
 	const thunderbirdRoots = [join(home, '.thunderbird'), join(home, 'Library', 'Thunderbird'), ...(roaming ? [join(roaming, 'Thunderbird')] : [])];
 	for (const store of await thunderbirdStores(thunderbirdRoots)) add(store);
@@ -166,6 +176,17 @@ async function thunderbirdStores(roots: readonly string[]): Promise<Found[]> {
 		}
 	}
 	return out;
+}
+
+/** How deep below a folder in Documents/Desktop/Downloads message files are looked for (its subfolders' subfolders). */
+const MESSAGE_FOLDER_DEPTH = 2;
+
+/** True when `dir` or a directory at most `depth` levels below holds an .eml or .msg file. Dot-directories are skipped. */
+async function holdsMessageFiles(dir: string, depth: number): Promise<boolean> {
+	if ((await fileNames(dir, /\.(eml|msg)$/i)).length > 0) return true;
+	if (depth === 0) return false;
+	for (const name of await dirNames(dir, /^[^.]/)) if (await holdsMessageFiles(join(dir, name), depth - 1)) return true;
+	return false;
 }
 
 async function fileNames(dir: string, pattern: RegExp): Promise<string[]> {

@@ -18,7 +18,8 @@
  * - Flags: a .msg's own (above); an .eml none. A bare .eml carries no IMAP flags (Windows Live Mail keeps read/flagged state in its own
  *   ESE database, `Mail.MSMessageStore`; reading that is out of scope), so messages arrive unread.
  * - Received date (`storeDate`): the file mtime; the mapper prefers the topmost `Received:` and falls back to
- *   `Date:` (received-date.ts). In a folder whose file times look like a copy (`detectCopiedTimes`) the
+ *   `Date:` (received-date.ts). A .msg: its delivery time, else none when it has a date of its own (see
+ *   #composeMsg), else the file mtime. In a folder whose file times look like a copy (`detectCopiedTimes`) the
  *   mtimes are left out (the mapper then takes Received:, else Date:) and the folder is noted once as a
  *   warning.
  * - Problems (through `onProblem`, iteration continues): an unreadable file → SOURCE_UNREADABLE 'failed'; an
@@ -118,7 +119,8 @@ export class EmlFolderStore implements SourceStore {
 	}
 
 	/**
-	 * Walks the tree afresh; folders sorted, each with `count` (.eml files) and `bytes` (their total size).
+	 * Walks the tree afresh; folders sorted, each with `bytes` (the total size of its .eml and .msg files) and,
+	 * when it holds no .msg file, `count` (its .eml files).
 	 * @throws MailshiftError 'ABORTED'; 'SOURCE_NOT_FOUND'/'SOURCE_UNREADABLE' when the root has gone.
 	 */
 	async listFolders(signal?: AbortSignal): Promise<SourceFolder[]> {
@@ -131,7 +133,9 @@ export class EmlFolderStore implements SourceStore {
 				const files = await listDir(entry.dir);
 				let bytes = 0;
 				for (const file of [...files.eml, ...files.msg]) bytes += (await fs.stat(join(entry.dir, file)).catch(() => ({size: 0}))).size;
-				folders.push({path: entry.path, count: files.eml.length + files.msg.length, bytes});
+				// A .msg may be a contact or an appointment (known only by parsing it): a folder holding any gives no
+				// `count`, so discover, the guided mode and the plan count its mail by reading, as the summary does.
+				folders.push(files.msg.length === 0 ? {path: entry.path, count: files.eml.length, bytes} : {path: entry.path, bytes});
 			} catch {
 				folders.push({path: entry.path});
 			}
@@ -246,7 +250,12 @@ export class EmlFolderStore implements SourceStore {
 		// 'msg-delivery-time' (not 'pst-delivery-time'): the mapper takes the topmost Received: first, then this
 		// (issue #16: Received:, else the .msg delivery time, else the file time, else Date:).
 		if (result.deliveryTime !== undefined) return {ref, raw: result.raw, flags, storeDate: {date: result.deliveryTime, source: 'msg-delivery-time'}};
-		return fileTime === undefined ? {ref, raw: result.raw, flags} : {ref, raw: result.raw, flags, storeDate: {date: fileTime, source: 'file-mtime'}};
+		// Deliberately before the file time: a .msg file is made when the message is dragged out of Outlook (or
+		// copied), so its time is the export's, never the message's (found trying a copied folder of drafts, which
+		// all arrived dated "today"). The composed Date: holds the message's own submit, modification or creation
+		// time; only a .msg with none of them falls back to the file time.
+		if (result.hasOwnDate || fileTime === undefined) return {ref, raw: result.raw, flags};
+		return {ref, raw: result.raw, flags, storeDate: {date: fileTime, source: 'file-mtime'}};
 	}
 
 	/** Marks the store closed. Idempotent; holds no handles. */

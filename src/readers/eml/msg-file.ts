@@ -24,8 +24,10 @@
  * page of PR_MESSAGE_LOCALE_ID 0x3FF1, else windows-1252.
  * Flags: PR_MESSAGE_FLAGS 0x0E07 (0x01 MSGFLAG_READ → \Seen, 0x08 MSGFLAG_UNSENT → \Draft), PR_FLAG_STATUS
  * 0x1090 (2 → \Flagged), PR_LAST_VERB_EXECUTED 0x1081 (as read-item.ts).
- * Received date: the mapper takes the topmost `Received:` of the kept transport headers; `storeDate` here is
- * PR_MESSAGE_DELIVERY_TIME, else the caller's file time; composition falls back to Date.
+ * Received date: the mapper takes the topmost `Received:` of the kept transport headers; then
+ * PR_MESSAGE_DELIVERY_TIME (`deliveryTime`); then the composed Date: (PR_CLIENT_SUBMIT_TIME, else the delivery,
+ * last modification or creation time: `hasOwnDate`); the caller's file time only for a .msg with none of these
+ * (see eml-folder-store.ts: a .msg file's time is when it was dragged out of Outlook or copied).
  * Message-ID: PR_INTERNET_MESSAGE_ID, else a stable id from the file's key (path relative to the store root).
  * @throws Error when the file is not a readable MS-OXMSG compound file (the caller reports it by name).
  */
@@ -66,7 +68,7 @@ type MsgReaderCtor = new (data: ArrayBuffer | DataView | Buffer) => MsgReaderIns
 const MsgReader: MsgReaderCtor = ((MsgReaderModule as unknown as {default?: MsgReaderCtor}).default ?? MsgReaderModule) as unknown as MsgReaderCtor;
 
 export type MsgReadResult =
-	| Readonly<{kind: 'mail'; raw: Buffer; flags: string[]; deliveryTime?: Date; warnings: string[]}>
+	| Readonly<{kind: 'mail'; raw: Buffer; flags: string[]; deliveryTime?: Date; hasOwnDate: boolean; warnings: string[]}>
 	| Readonly<{kind: 'not-mail'; itemKind: string; export?: ItemExport; warnings: string[]}>;
 
 export type MsgReadOptions = Readonly<{
@@ -232,7 +234,8 @@ export function readMsgFile(bytes: Buffer, key: string, options: MsgReadOptions 
 	if (verb !== undefined && FORWARDED_VERBS.has(verb)) flags.push('$Forwarded');
 	if (bag.uint(P.FLAG_STATUS) === 2) flags.push('\\Flagged');
 	const deliveryTime = bag.date(P.DELIVERY_TIME);
-	return deliveryTime === undefined ? {kind: 'mail', raw, flags, warnings} : {kind: 'mail', raw, flags, deliveryTime, warnings};
+	const hasOwnDate = content.date !== undefined;
+	return deliveryTime === undefined ? {kind: 'mail', raw, flags, hasOwnDate, warnings} : {kind: 'mail', raw, flags, deliveryTime, hasOwnDate, warnings};
 }
 
 function parse(bytes: Buffer): Parsed {
