@@ -10,7 +10,6 @@
  * Results: stdout and bench/last-msg-results.json. The folder is written by a child process of its own (see
  * bench/dbx.ts: a forked reader would otherwise count the generator's pages as its own peak RSS).
  */
-import {spawn} from 'node:child_process';
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -19,19 +18,11 @@ import {fileURLToPath} from 'node:url';
 import {makeMsg} from '../test/helpers/make-msg.js';
 import type {MsgAttachment, MsgValue} from '../test/helpers/make-msg.js';
 import {benchMessages} from './generate.js';
+import {runNodeChild} from './node-child.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SIZES = (process.env['BENCH_MSG_MESSAGES'] ?? '500,5000').split(',').map(Number);
 
-function node(args: readonly string[]): Promise<Record<string, number>> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--import', 'tsx', ...args], {cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit']});
-		let stdout = '';
-		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-		child.on('error', reject);
-		child.on('close', () => resolve(JSON.parse(stdout.trim() || '{}') as Record<string, number>));
-	});
-}
 
 /** One generated message as an Outlook .msg: headers, subject, sender, body and (when it has one) its attachment. */
 function toMsg(raw: Buffer, date: Date): Buffer {
@@ -78,8 +69,8 @@ async function main(): Promise<void> {
 	try {
 		for (const count of SIZES) {
 			const dir = join(work, `Inbox-${count}`);
-			const {fileBytes = 0} = await node(['bench/msg.ts', 'make', dir, String(count)]);
-			const result = await node(['bench/read-store.ts', dir]);
+			const {fileBytes = 0} = await runNodeChild(['bench/msg.ts', 'make', dir, String(count)]);
+			const result = await runNodeChild(['bench/read-store.ts', dir]);
 			const row = {store: `${count} .msg files`, fileMiB: fileBytes / 2 ** 20, ...result};
 			rows.push(row);
 			const seconds = (result['ms'] ?? 1) / 1000;

@@ -9,7 +9,6 @@
  * Each read runs in its own process (`bench/pop3.ts read URL`, the password in the environment, never in
  * argv). Results: stdout and bench/last-pop3-results.json. Needs dovecot-imapd and dovecot-pop3d.
  */
-import {spawn} from 'node:child_process';
 import {chown, mkdir, readdir, rm, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -17,6 +16,7 @@ import {fileURLToPath} from 'node:url';
 import {Pop3Store} from '../src/readers/pop3/pop3-store.js';
 import {startDovecot} from '../src/testing/private-dovecot.js';
 import {benchMessages} from './generate.js';
+import {runNodeChild} from './node-child.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SIZES = (process.env['BENCH_POP3_MESSAGES'] ?? '500,5000').split(',').map(Number);
@@ -46,13 +46,7 @@ if (process.argv[2] === 'read') {
 }
 
 function child(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Record<string, number>> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--import', 'tsx', 'bench/pop3.ts', ...args], {cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env});
-		let stdout = '';
-		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-		child.on('error', reject);
-		child.on('close', () => resolve(JSON.parse(stdout.trim() || '{}') as Record<string, number>));
-	});
+	return runNodeChild(['bench/pop3.ts', ...args], env);
 }
 
 /** Fills `user`'s Maildir INBOX with `count` messages (cur/, seen), owned as Dovecot's mail processes need. */

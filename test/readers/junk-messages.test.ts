@@ -5,11 +5,8 @@
  * odd messages (header only, no body, an mbox envelope line in an .eml, a BOM) still go through.
  */
 import assert from 'node:assert/strict';
-import {once} from 'node:events';
 import {promises as fs} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
-import type {AddressInfo, Socket} from 'node:net';
-import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, describe, test} from 'node:test';
@@ -25,6 +22,7 @@ import {maildirDirs, makeTree, sampleMessage} from '../helpers/make-maildir.js';
 import type {TempTree} from '../helpers/make-maildir.js';
 import {fromLine} from '../helpers/make-mbox.js';
 import {runCli} from '../helpers/run-cli.js';
+import {scriptedPop3Server} from '../helpers/scripted-pop3-server.js';
 
 const trees: TempTree[] = [];
 const dirs: string[] = [];
@@ -154,31 +152,10 @@ describe('readers report junk by name and do not yield it', () => {
 	});
 
 	test('a POP3 maildrop message that is junk is failed, named by its UIDL, and stays on the server', async () => {
-		const messages = ['Subject: ok\r\n\r\nx\r\n', 'ab\r\n'];
-		const sessions: Socket[] = [];
-		const server = createServer((socket) => {
-			sessions.push(socket);
-			socket.write('+OK ready\r\n');
-			let pending = '';
-			socket.on('data', (chunk: Buffer) => {
-				pending += chunk.toString('latin1');
-				for (let end = pending.indexOf('\r\n'); end !== -1; end = pending.indexOf('\r\n')) {
-					const [verb = '', argument = ''] = pending.slice(0, end).split(' ');
-					pending = pending.slice(end + 2);
-					if (verb === 'CAPA') socket.write('+OK\r\nUIDL\r\nUSER\r\n.\r\n');
-					else if (verb === 'UIDL') socket.write(`+OK\r\n${messages.map((_, i) => `${i + 1} uid-${i + 1}`).join('\r\n')}\r\n.\r\n`);
-					else if (verb === 'LIST') socket.write(`+OK\r\n${messages.map((m, i) => `${i + 1} ${m.length}`).join('\r\n')}\r\n.\r\n`);
-					else if (verb === 'RETR') socket.write(`+OK\r\n${messages[Number(argument) - 1] ?? ''}.\r\n`);
-					else if (verb === 'QUIT') socket.end('+OK bye\r\n');
-					else socket.write('+OK\r\n');
-				}
-			});
-		});
-		server.listen(0, '127.0.0.1');
-		await once(server, 'listening');
+		const server = await scriptedPop3Server(['Subject: ok\r\n\r\nx\r\n', 'ab\r\n']);
 		try {
 			const problems: ReaderProblem[] = [];
-			const store = await Pop3Store.open(`pop3://me@127.0.0.1:${(server.address() as AddressInfo).port}`, {password: 'pw', onProblem: (p) => problems.push(p)});
+			const store = await Pop3Store.open(`pop3://me@127.0.0.1:${server.port}`, {password: 'pw', onProblem: (p) => problems.push(p)});
 			const read = await readAll(store);
 			assert.deepEqual(read.map((m) => m.ref.key), ['uid-1']);
 			assert.equal(problems.length, 1);
@@ -187,9 +164,7 @@ describe('readers report junk by name and do not yield it', () => {
 			assert.match(problems[0]?.location ?? '', /#2 \(UIDL uid-2\)$/);
 			assert.match(problems[0]?.reason ?? '', /stays on the POP server/);
 		} finally {
-			for (const socket of sessions) socket.destroy();
-			server.close();
-			await once(server, 'close');
+			await server.close();
 		}
 	});
 });
