@@ -11,7 +11,6 @@
  * (the forked copy counts the parent's pages), so a reader spawned by a parent holding the generated file
  * would report the parent's memory as its own.
  */
-import {spawn} from 'node:child_process';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -19,19 +18,11 @@ import {fileURLToPath} from 'node:url';
 
 import {messageDbx} from '../test/helpers/make-dbx.js';
 import {benchMessages} from './generate.js';
+import {runNodeChild} from './node-child.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SIZES = (process.env['BENCH_DBX_MESSAGES'] ?? '300,3000').split(',').map(Number);
 
-function node(args: readonly string[]): Promise<Record<string, number>> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--import', 'tsx', ...args], {cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit']});
-		let stdout = '';
-		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-		child.on('error', reject);
-		child.on('close', () => resolve(JSON.parse(stdout.trim() || '{}') as Record<string, number>));
-	});
-}
 
 /** Child mode: `bench/dbx.ts make FILE COUNT` writes the store and prints its size. */
 if (process.argv[2] === 'make') {
@@ -50,8 +41,8 @@ async function main(): Promise<void> {
 	try {
 		for (const count of SIZES) {
 			const file = join(work, `Inbox-${count}.dbx`);
-			const {fileBytes = 0} = await node(['bench/dbx.ts', 'make', file, String(count)]);
-			const result = await node(['bench/read-store.ts', file]);
+			const {fileBytes = 0} = await runNodeChild(['bench/dbx.ts', 'make', file, String(count)]);
+			const result = await runNodeChild(['bench/read-store.ts', file]);
 			const row = {store: `${count} messages`, fileMiB: fileBytes / 2 ** 20, ...result};
 			rows.push(row);
 			console.log(`${String(row.store).padEnd(16)} ${(fileBytes / 2 ** 20).toFixed(0).padStart(5)} MiB file  ${((result['bytes'] ?? 0) / 2 ** 20 / ((result['ms'] ?? 1) / 1000)).toFixed(0).padStart(5)} MiB/s  peak RSS ${(result['maxRssMiB'] ?? 0).toFixed(0)} MiB`);

@@ -15,8 +15,9 @@ import {parseMapRule, planFolders} from '../mapper/folder-map.js';
 import {prepareRules, sieveAccessFor} from '../rules/rules-job.js';
 import {filterFileFor} from './migrate-rules.js';
 import {isSkip, mapMessage} from '../mapper/map-message.js';
-import {discoverStores, NOT_READABLE_YET, sizeOf} from '../discovery/discover-stores.js';
+import {discoverStores, NOT_READABLE_YET} from '../discovery/discover-stores.js';
 import {openSource} from '../readers/open-source.js';
+import {storeSize} from '../readers/store-size.js';
 import {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
@@ -96,7 +97,7 @@ export function createWizardServices(io: CliIo, options: Readonly<{sievePort?: n
 					messages += n;
 				}
 				counted.set(absolute, perFolder);
-				const result: StoreDetails = {kind: kindOf(absolute) ?? store.kind, folders: mailFolders.length, messages, bytes: folders.reduce((n, f) => n + (f.bytes ?? 0), 0) || ((await sizeOf(absolute)) ?? 0)};
+				const result: StoreDetails = {kind: kindOf(absolute) ?? store.kind, folders: mailFolders.length, messages, bytes: (await storeSize(store, folders, signal)) ?? 0};
 				details.set(absolute, result);
 				return result;
 			} finally {

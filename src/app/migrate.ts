@@ -16,6 +16,7 @@ import {ProblemRelay} from '../engine/problem-relay.js';
 import {StatsStore} from '../engine/stats.js';
 import {isSourceReadFailure, isVerifyClean, runVerify} from '../engine/verify.js';
 import {openSource} from '../readers/open-source.js';
+import {storeSize} from '../readers/store-size.js';
 import {ATTENTION_CODES} from '../contracts/source-store.js';
 import type {SourceStore} from '../contracts/source-store.js';
 import {buildSink} from '../uploader/build-sink.js';
@@ -405,7 +406,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		const report = buildReport({config, result, startedAt, verify: verifyReport});
 		isSummaryPrinted = true;
 		if (config.json) io.stdout.write(`${JSON.stringify({type: 'summary', ...report})}\n`);
-		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined) + (verifyLine ? `${verifyLine}\n` : ''));
+		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined, await storeSize(source)) + (verifyLine ? `${verifyLine}\n` : ''));
 		if (rules) io.stdout.write(rules.text);
 		let dryRunBlocker: MailshiftError | undefined;
 		if (config.dryRun) {

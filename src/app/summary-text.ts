@@ -3,8 +3,12 @@ import type {MigrationConfig} from '../config/config.js';
 import type {Summary} from '../contracts/types.js';
 import {describeStop, fit, formatBytes, formatCount, formatDuration, displayWidth, plural} from '../util/format.js';
 
-/** `columns`: the terminal's width when stdout is one (the table then fits it), else unlimited. */
-export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'dryRun'>, columns?: number): string {
+/**
+ * `columns`: the terminal's width when stdout is one (the table then fits it), else unlimited. `storeBytes`: the
+ * source's `storeSize` (readers/store-size.ts), the size `discover` and the guided mode show; the table's size
+ * column is what was (or would be) uploaded, which differs (composed Outlook items, CRLF line ends).
+ */
+export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'dryRun'>, columns?: number, storeBytes?: number): string {
 	const lines: string[] = [];
 	const verb = config.dryRun ? 'to upload' : 'uploaded';
 	// 5 numbers × 10 + size 11 + arrows and margins 6 = 67 columns besides the two names.
@@ -26,6 +30,7 @@ export function formatSummary(summary: Summary, config: Pick<MigrationConfig, 'd
 	}
 	lines.push(`  ${fit('Total', folderWidth)}   ${fit('', boxWidth)} ${num(summary.found - allNotMail)} ${num(summary.uploaded)} ${num(summary.skipped - allNotMail)} ${num(summary.failed)} ${formatBytes(summary.bytes).padStart(10)}`);
 	if (allNotMail > 0) lines.push(`  Not mail, not uploaded (\`mailshift backup\` saves them): ${[...notMail].map(([folder, n]) => `${folder} ${formatCount(n)}`).join(', ')}.`);
+	if (storeBytes !== undefined) lines.push(`  Store size ${formatBytes(storeBytes)} (its mail files, as \`mailshift discover\` shows it); the size column is what ${config.dryRun ? 'would be' : 'was'} uploaded.`);
 	lines.push(`  ${plural(summary.folders.length, 'folder')} in ${formatDuration(summary.elapsedMs / 1000)}${summary.interrupted ? ` — ${describeStop(summary, config)}` : ''}.`);
 	const failed = summary.problems.filter((p) => p.kind === 'failed');
 	const skipped = summary.problems.filter((p) => p.kind === 'skipped');

@@ -54,5 +54,5 @@ export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
 	6: 'interrupted (Ctrl-C, connection lost, time or byte budget reached, a fleet worker lost a row\'s lease): run the same command again to resume',
 	7: 'fatal: mailbox over quota (a dry run: the mail does not fit the quota), or the journal is locked by another run or corrupt',
 	8: 'server unreachable (DNS, connection refused, TLS failure), or the fleet\'s PostgreSQL queue unreachable',
-	9: 'the source ends early (a truncated .pst/.ost): what could be read was migrated, the shortfall is in the summary; copy the file again and re-run',
+	9: 'the source ends early (a truncated .pst/.ost or .olm): what could be read was migrated, the shortfall is in the summary; copy the file again and re-run',
 };

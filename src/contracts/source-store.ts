@@ -58,8 +58,8 @@ export const ATTENTION_CODES: ReadonlySet<string> = new Set(['MBOX_MERGE_SUSPECT
 export type ReaderOptions = Readonly<{
 	onProblem?: (problem: ReaderProblem) => void;
 	/**
-	 * PST/OST only: yield contacts, calendar items, tasks and notes with their vCard/iCalendar export
-	 * (`SourceMessage.nonMailExport`), for backups. Off for migrations (they never upload them). @default false
+	 * PST/OST, Outlook .msg files (contacts, calendar items, tasks, notes) and .olm contacts: yield them with
+	 * their vCard/iCalendar export (`SourceMessage.nonMailExport`), for backups. Off for migrations (they never upload them). @default false
 	 */
 	exportNonMail?: boolean;
 }>;

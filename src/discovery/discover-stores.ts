@@ -9,18 +9,21 @@
  * - macOS: `~/Library/Mail/V*` (Apple Mail), `*.olm` Outlook for Mac exports in ~/Documents, ~/Downloads,
  *   ~/Desktop and ~, `~/Library/Thunderbird` (profiles.ini).
  * - Linux: `~/.thunderbird` (profiles.ini), `~/Maildir`, `~/mail`, `~/.local/share/evolution/mail/local`.
- * - Anywhere: .pst/.ost files in ~/Documents, ~/Desktop, ~/Downloads and ~.
+ * - Anywhere: .pst/.ost files in ~/Documents, ~/Desktop, ~/Downloads and ~; folders of .eml/.msg files (each
+ *   directory in ~/Documents, ~/Desktop and ~/Downloads holding such files at most two levels down).
  *
  * Home and environment are passed in (never read here: STYLE rule 7), so tests build fake homes. A store of a
  * kind this build cannot read yet (`readable: false`) is still listed — never hidden. Never throws for what it
  * finds: an unreadable place is skipped, a store that cannot be counted carries `problem`.
  * Cost: directory listings, plus (with `count`) one full read of every readable store whose folders do not
- * know their counts (mbox), bounded by the stores' own streaming; sizes stop after `MAX_SIZE_FILES` files.
+ * know their counts (mbox), bounded by the stores' own streaming. Sizes are `storeSize` (readers/store-size.ts),
+ * the one size the guided mode and the run summary show too: each readable store is opened and its folders listed.
  */
 import {existsSync, promises as fs} from 'node:fs';
 import {basename, join} from 'node:path';
 import {isMailshiftError} from '../contracts/errors.js';
 import {detectSourceKind, isSourceKind, openSource} from '../readers/open-source.js';
+import {bytesOnDisk, storeSize} from '../readers/store-size.js';
 
 /** Kinds discovery knows how to find; some may not be readable by this build (see `readable`). */
 export type DiscoveredKind = 'pst' | 'mbox' | 'maildir' | 'olm' | 'apple-mail' | 'dbx' | 'eml';
@@ -33,7 +36,7 @@ export type DiscoveredStore = Readonly<{
 	label: string;
 	/** False when this version of mailshift cannot read this kind yet: listed so nothing is hidden. */
 	readable: boolean;
-	/** Bytes on disk (a lower bound when the tree has more than MAX_SIZE_FILES files). */
+	/** The store's size (`storeSize`: the bytes of its mail files; bytes on disk for a kind this build cannot read). */
 	bytes?: number;
 	/** With `count`: folders holding mail and their messages. */
 	folders?: number;
@@ -54,9 +57,6 @@ export type DiscoverOptions = Readonly<{
 	count?: boolean;
 	signal?: AbortSignal;
 }>;
-
-/** Files walked at most per store when adding up its size. */
-const MAX_SIZE_FILES = 200_000;
 
 /** Sentence shown for a store of a kind this build cannot read. */
 export const NOT_READABLE_YET = 'found; this version cannot read it yet';
@@ -79,6 +79,15 @@ export async function discoverStores(place: DiscoveryPlace, options: DiscoverOpt
 	}
 	for (const dir of documents) {
 		for (const name of await fileNames(dir, /\.olm$/i)) add({kind: 'olm', path: join(dir, name), label: `Outlook for Mac archive ${name}`});
+	}
+	// Messages dragged out of Outlook (.msg) or saved/exported as .eml land in a folder the user made in
+	// Documents, Desktop or Downloads (found by a QA pass as a new user: discover listed nothing).
+	for (const dir of documents.slice(0, 3)) {
+		for (const name of await dirNames(dir, /^[^.]/)) {
+			const path = join(dir, name);
+			if (!(await holdsMessageFiles(path, MESSAGE_FOLDER_DEPTH))) continue;
+			if ((await detectSourceKind(path).catch(() => undefined)) === 'eml') add({kind: 'eml', path, label: `Folder of .eml/.msg files ${name}`});
+		}
 	}
 	const thunderbirdRoots = [join(home, '.thunderbird'), join(home, 'Library', 'Thunderbird'), ...(roaming ? [join(roaming, 'Thunderbird')] : [])];
 	for (const store of await thunderbirdStores(thunderbirdRoots)) add(store);
@@ -108,21 +117,29 @@ export async function discoverStores(place: DiscoveryPlace, options: DiscoverOpt
 	for (const store of found) {
 		options.signal?.throwIfAborted();
 		const readable = isSourceKind(store.kind);
-		const bytes = await sizeOf(store.path);
-		const counts = options.count === true && readable ? await countStore(store, options.signal) : {};
-		out.push({...store, readable, ...(bytes === undefined ? {} : {bytes}), ...counts});
+		const measured = readable ? await measureStore(store, options.count === true, options.signal) : {};
+		const bytes = 'bytes' in measured ? measured.bytes : await bytesOnDisk(store.path);
+		out.push({...store, readable, ...(bytes === undefined ? {} : {bytes}), ...measured});
 	}
 	return out;
 }
 
-/** Opens the store and counts its mail folders and messages (reading mbox files whose counts are unknown). */
-async function countStore(store: Found, signal: AbortSignal | undefined): Promise<Pick<DiscoveredStore, 'folders' | 'messages' | 'problem'>> {
+/**
+ * Opens the store for its size (`storeSize`) and, with `count`, counts its mail folders and messages (reading
+ * mbox files whose counts are unknown). A store that cannot be opened gives no size (the caller falls back to
+ * bytes on disk) and, with `count`, a problem.
+ */
+async function measureStore(store: Found, count: boolean, signal: AbortSignal | undefined): Promise<Pick<DiscoveredStore, 'bytes' | 'folders' | 'messages' | 'problem'>> {
 	try {
 		const source = await openSource(store.path, isSourceKind(store.kind) ? store.kind : undefined);
 		try {
+			const listed = await source.listFolders(signal);
+			const bytes = await storeSize(source, listed, signal);
+			const size = bytes === undefined ? {} : {bytes};
+			if (!count) return size;
 			let folders = 0;
 			let messages = 0;
-			for (const folder of await source.listFolders(signal)) {
+			for (const folder of listed) {
 				if (folder.holdsMail === false) continue;
 				folders++;
 				if (folder.count !== undefined) {
@@ -131,13 +148,13 @@ async function countStore(store: Found, signal: AbortSignal | undefined): Promis
 				}
 				for await (const message of source.messages(folder, signal)) if (message.skipHint !== 'not-mail') messages++;
 			}
-			return {folders, messages};
+			return {...size, folders, messages};
 		} finally {
 			await source.close();
 		}
 	} catch (error) {
 		if (signal?.aborted) throw error;
-		return {problem: isMailshiftError(error) ? error.message : String(error)};
+		return count ? {problem: isMailshiftError(error) ? error.message : String(error)} : {};
 	}
 }
 
@@ -161,6 +178,17 @@ async function thunderbirdStores(roots: readonly string[]): Promise<Found[]> {
 	return out;
 }
 
+/** How deep below a folder in Documents/Desktop/Downloads message files are looked for (its subfolders' subfolders). */
+const MESSAGE_FOLDER_DEPTH = 2;
+
+/** True when `dir` or a directory at most `depth` levels below holds an .eml or .msg file. Dot-directories are skipped. */
+async function holdsMessageFiles(dir: string, depth: number): Promise<boolean> {
+	if ((await fileNames(dir, /\.(eml|msg)$/i)).length > 0) return true;
+	if (depth === 0) return false;
+	for (const name of await dirNames(dir, /^[^.]/)) if (await holdsMessageFiles(join(dir, name), depth - 1)) return true;
+	return false;
+}
+
 async function fileNames(dir: string, pattern: RegExp): Promise<string[]> {
 	const entries = await fs.readdir(dir, {withFileTypes: true}).catch(() => []);
 	return entries.filter((e) => e.isFile() && pattern.test(e.name)).map((e) => e.name).sort();
@@ -169,23 +197,4 @@ async function fileNames(dir: string, pattern: RegExp): Promise<string[]> {
 async function dirNames(dir: string, pattern: RegExp): Promise<string[]> {
 	const entries = await fs.readdir(dir, {withFileTypes: true}).catch(() => []);
 	return entries.filter((e) => e.isDirectory() && pattern.test(e.name)).map((e) => e.name).sort();
-}
-
-/** Size of a file, or of the files below a directory (symlinks not followed; stops after MAX_SIZE_FILES). */
-export async function sizeOf(path: string): Promise<number | undefined> {
-	const info = await fs.stat(path).catch(() => undefined);
-	if (info === undefined) return undefined;
-	if (info.isFile()) return info.size;
-	let total = 0;
-	let files = 0;
-	const pending = [path];
-	while (pending.length > 0 && files < MAX_SIZE_FILES) {
-		const dir = pending.pop()!;
-		for (const entry of await fs.readdir(dir, {withFileTypes: true}).catch(() => [])) {
-			const p = join(dir, entry.name);
-			if (entry.isDirectory()) pending.push(p);
-			else if (entry.isFile() && files++ < MAX_SIZE_FILES) total += (await fs.stat(p).catch(() => ({size: 0}))).size;
-		}
-	}
-	return total;
 }

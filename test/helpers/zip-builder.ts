@@ -8,8 +8,13 @@ import {crc32, deflateRawSync} from 'node:zlib';
 
 export type ZipInput = Readonly<{name: string; data?: Buffer | string; method?: 0 | 8}>;
 
-export function buildZip(inputs: readonly ZipInput[], options: Readonly<{zip64?: boolean}> = {}): Buffer {
+/**
+ * `dataDescriptor: true` writes every entry as a streaming writer does (general-purpose bit 3, APPNOTE 4.3.9):
+ * zero CRC and sizes in the local header, the real ones in a signed descriptor after the data.
+ */
+export function buildZip(inputs: readonly ZipInput[], options: Readonly<{zip64?: boolean; dataDescriptor?: boolean}> = {}): Buffer {
 	const zip64 = options.zip64 === true;
+	const streamed = options.dataDescriptor === true;
 	const locals: Buffer[] = [];
 	const centrals: Buffer[] = [];
 	let offset = 0;
@@ -22,13 +27,21 @@ export function buildZip(inputs: readonly ZipInput[], options: Readonly<{zip64?:
 		const local = Buffer.alloc(30);
 		local.writeUInt32LE(0x04034b50, 0);
 		local.writeUInt16LE(zip64 ? 45 : 20, 4);
-		local.writeUInt16LE(0x800, 6);
+		local.writeUInt16LE(streamed ? 0x808 : 0x800, 6);
 		local.writeUInt16LE(method, 8);
-		local.writeUInt32LE(crc, 14);
-		local.writeUInt32LE(stored.length, 18);
-		local.writeUInt32LE(data.length, 22);
+		local.writeUInt32LE(streamed ? 0 : crc, 14);
+		local.writeUInt32LE(streamed ? 0 : stored.length, 18);
+		local.writeUInt32LE(streamed ? 0 : data.length, 22);
 		local.writeUInt16LE(name.length, 26);
 		locals.push(local, name, stored);
+		const descriptor = Buffer.alloc(streamed ? 16 : 0);
+		if (streamed) {
+			descriptor.writeUInt32LE(0x08074b50, 0);
+			descriptor.writeUInt32LE(crc, 4);
+			descriptor.writeUInt32LE(stored.length, 8);
+			descriptor.writeUInt32LE(data.length, 12);
+			locals.push(descriptor);
+		}
 		const extra = zip64 ? Buffer.alloc(28) : Buffer.alloc(0);
 		if (zip64) {
 			extra.writeUInt16LE(0x0001, 0);
@@ -41,7 +54,7 @@ export function buildZip(inputs: readonly ZipInput[], options: Readonly<{zip64?:
 		central.writeUInt32LE(0x02014b50, 0);
 		central.writeUInt16LE(zip64 ? 45 : 20, 4);
 		central.writeUInt16LE(zip64 ? 45 : 20, 6);
-		central.writeUInt16LE(0x800, 8);
+		central.writeUInt16LE(streamed ? 0x808 : 0x800, 8);
 		central.writeUInt16LE(method, 10);
 		central.writeUInt32LE(crc, 16);
 		central.writeUInt32LE(zip64 ? 0xffffffff : stored.length, 20);
@@ -50,7 +63,7 @@ export function buildZip(inputs: readonly ZipInput[], options: Readonly<{zip64?:
 		central.writeUInt16LE(extra.length, 30);
 		central.writeUInt32LE(zip64 ? 0xffffffff : offset, 42);
 		centrals.push(central, name, extra);
-		offset += 30 + name.length + stored.length;
+		offset += 30 + name.length + stored.length + descriptor.length;
 	}
 	const directory = Buffer.concat(centrals);
 	const tail: Buffer[] = [];

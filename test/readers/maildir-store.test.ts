@@ -216,9 +216,9 @@ describe('MaildirStore folder tree', () => {
 		const {store, tree} = await openTree({
 			...maildirDirs(''),
 			...maildirDirs('.Work'),
-			'.Work/cur/a:2,S': 'aaa',
+			'.Work/cur/a:2,S': 'a:a',
 			...maildirDirs('Work'),
-			'Work/cur/b:2,S': 'bb',
+			'Work/cur/b:2,S': 'b:',
 		});
 		t.after(tree.cleanup);
 
@@ -237,19 +237,19 @@ describe('MaildirStore messages', () => {
 		// Given
 		const {store, tree} = await openTree({
 			...maildirDirs(''),
-			'cur/01.seen:2,S': 'x',
-			'cur/02.replied:2,R': 'x',
-			'cur/03.flagged:2,F': 'x',
-			'cur/04.draft:2,D': 'x',
-			'cur/05.passed:2,P': 'x',
-			'cur/06.windows;2,FS': 'x',
-			'cur/07.evolution!2,DPRS': 'x',
-			'cur/08.none:2,': 'x',
-			'cur/09.unknown:2,XZ': 'x',
-			'cur/10.dovecot,S=1000,W=1030:2,S': 'x',
-			'cur/11.extra:2,RS,extra': 'x',
-			'cur/12.experimental:1,S': 'x',
-			'cur/13.noinfo': 'x',
+			'cur/01.seen:2,S': 'x:',
+			'cur/02.replied:2,R': 'x:',
+			'cur/03.flagged:2,F': 'x:',
+			'cur/04.draft:2,D': 'x:',
+			'cur/05.passed:2,P': 'x:',
+			'cur/06.windows;2,FS': 'x:',
+			'cur/07.evolution!2,DPRS': 'x:',
+			'cur/08.none:2,': 'x:',
+			'cur/09.unknown:2,XZ': 'x:',
+			'cur/10.dovecot,S=1000,W=1030:2,S': 'x:',
+			'cur/11.extra:2,RS,extra': 'x:',
+			'cur/12.experimental:1,S': 'x:',
+			'cur/13.noinfo': 'x:',
 		});
 		t.after(tree.cleanup);
 
@@ -286,11 +286,11 @@ describe('MaildirStore messages', () => {
 		const {store, problems, tree} = await openTree({
 			...maildirDirs(''),
 			'dovecot-keywords': '0 $Junk\n1 $NonJunk\n3 work\n',
-			'cur/1:2,Sabd': 'x',
-			'cur/2:2,c': 'x',
-			'cur/3:2,z': 'x',
+			'cur/1:2,Sabd': 'x:',
+			'cur/2:2,c': 'x:',
+			'cur/3:2,z': 'x:',
 			...maildirDirs('.Other'),
-			'.Other/cur/4:2,ab': 'x',
+			'.Other/cur/4:2,ab': 'x:',
 		});
 		t.after(tree.cleanup);
 
@@ -309,7 +309,7 @@ describe('MaildirStore messages', () => {
 
 	test('Given a file with the T (trashed) flag, when it is read, then it carries \\Deleted and the maildir-trashed skip hint.', async (t) => {
 		// Given
-		const {store, tree} = await openTree({...maildirDirs(''), 'cur/1:2,ST': 'x', 'cur/2:2,S': 'x'});
+		const {store, tree} = await openTree({...maildirDirs(''), 'cur/1:2,ST': 'x:', 'cur/2:2,S': 'x:'});
 		t.after(tree.cleanup);
 
 		// When
@@ -327,10 +327,10 @@ describe('MaildirStore messages', () => {
 		// Given
 		const {store, tree} = await openTree({
 			...maildirDirs(''),
-			'new/1000.a.host': 'x',
-			'cur/1001.b.host:2,S': 'x',
-			'new/1002.c.host': 'x',
-			'new/1003.d.host:2,F': 'x',
+			'new/1000.a.host': 'x:',
+			'cur/1001.b.host:2,S': 'x:',
+			'new/1002.c.host': 'x:',
+			'new/1003.d.host:2,F': 'x:',
 		});
 		t.after(tree.cleanup);
 
@@ -355,9 +355,9 @@ describe('MaildirStore messages', () => {
 		// Given
 		const {store, problems, tree} = await openTree({
 			...maildirDirs(''),
-			'cur/1:2,S': 'first',
+			'cur/1:2,S': 'first:',
 			'cur/2:2,S': '',
-			'cur/4:2,S': 'last',
+			'cur/4:2,S': 'last:',
 		});
 		t.after(tree.cleanup);
 		await fs.symlink(tree.at('gone'), tree.at('cur/3:2,S')); // like a file expunged after listing
@@ -385,7 +385,7 @@ describe('MaildirStore messages', () => {
 			return;
 		}
 		// Given
-		const {store, problems, tree} = await openTree({...maildirDirs(''), 'cur/1:2,S': 'secret', 'cur/2:2,S': 'ok'});
+		const {store, problems, tree} = await openTree({...maildirDirs(''), 'cur/1:2,S': 'secret:', 'cur/2:2,S': 'ok:'});
 		t.after(tree.cleanup);
 		await fs.chmod(tree.at('cur/1:2,S'), 0o000);
 
@@ -409,7 +409,7 @@ describe('MaildirStore messages', () => {
 			...maildirDirs(''),
 			...maildirDirs('Locked'),
 			...maildirDirs('Hidden/Inner'),
-			'Locked/cur/1:2,S': 'x',
+			'Locked/cur/1:2,S': 'x:',
 		});
 		t.after(async () => {
 			await fs.chmod(tree.at('Hidden'), 0o755);
@@ -438,8 +438,8 @@ describe('MaildirStore messages', () => {
 			...maildirDirs(''),
 			'tmp/1.inflight': 'x',
 			'cur/.keep': '',
-			'new/.hidden:2,S': 'x',
-			'cur/2:2,S': 'real',
+			'new/.hidden:2,S': 'x:',
+			'cur/2:2,S': 'r:al',
 		});
 		t.after(tree.cleanup);
 
@@ -459,7 +459,7 @@ describe('MaildirStore messages', () => {
 		const {store, tree} = await openTree({
 			...maildirDirs(''),
 			...maildirDirs('.Sent.2002'),
-			'.Sent.2002/cur/1015218367.M1P2.host,S=5:2,RS': {content: 'hello', mtime: delivered},
+			'.Sent.2002/cur/1015218367.M1P2.host,S=5:2,RS': {content: 'X: ab', mtime: delivered},
 		});
 		t.after(tree.cleanup);
 
@@ -505,12 +505,12 @@ describe('MaildirStore messages', () => {
 		// Given
 		const tree = await makeTree({
 			...maildirDirs(''),
-			'cur/b:2,S': 'b',
-			'new/a': 'a',
+			'cur/b:2,S': 'b:',
+			'new/a': 'a:',
 			...maildirDirs('.Lists.Rust'),
-			'.Lists.Rust/cur/c:2,F': 'c',
+			'.Lists.Rust/cur/c:2,F': 'c:',
 			...maildirDirs('Work'),
-			'Work/new/d': 'd',
+			'Work/new/d': 'd:',
 		});
 		t.after(tree.cleanup);
 
@@ -527,7 +527,7 @@ describe('MaildirStore messages', () => {
 
 	test('Given a store, when close() is called twice, then both calls succeed and later use is rejected as a bug.', async (t) => {
 		// Given
-		const {store, tree} = await openTree({...maildirDirs(''), 'cur/1:2,S': 'x'});
+		const {store, tree} = await openTree({...maildirDirs(''), 'cur/1:2,S': 'x:'});
 		t.after(tree.cleanup);
 
 		// When
@@ -540,7 +540,7 @@ describe('MaildirStore messages', () => {
 
 	test('Given an iteration in progress, when close() is called, then the iterator ends after the current message.', async (t) => {
 		// Given
-		const {store, tree} = await openTree({...maildirDirs(''), 'cur/1': 'x', 'cur/2': 'y', 'cur/3': 'z'});
+		const {store, tree} = await openTree({...maildirDirs(''), 'cur/1': 'x:', 'cur/2': 'y:', 'cur/3': 'z:'});
 		t.after(tree.cleanup);
 		const [inbox] = await store.listFolders();
 		assert.ok(inbox);
@@ -558,7 +558,7 @@ describe('MaildirStore messages', () => {
 
 	test('Given an abort signal that fires after the first message, when the folder is read, then iteration stops with an ABORTED error.', async (t) => {
 		// Given
-		const {store, tree} = await openTree({...maildirDirs(''), 'cur/1': 'x', 'cur/2': 'y', 'cur/3': 'z'});
+		const {store, tree} = await openTree({...maildirDirs(''), 'cur/1': 'x:', 'cur/2': 'y:', 'cur/3': 'z:'});
 		t.after(tree.cleanup);
 		const [inbox] = await store.listFolders();
 		assert.ok(inbox);
@@ -654,7 +654,7 @@ describe('MaildirStore.open and looksLikeMaildir', () => {
 		['a directory with a Maildir 6 levels down', maildirDirs('d/1/2/3/4/5/6'), 'd', true],
 		['a directory with a Maildir 7 levels down', maildirDirs('d/1/2/3/4/5/6/7'), 'd', false],
 		['a directory with only an empty cur/', {'d/cur/.keep': ''}, 'd', false],
-		['a directory with only cur/ holding a message', {'d/cur/1:2,S': 'x'}, 'd', true],
+		['a directory with only cur/ holding a message', {'d/cur/1:2,S': 'x:'}, 'd', true],
 		['a plain file', {'f': 'x'}, 'f', false],
 		['an empty directory', {'e/': null}, 'e', false],
 		['a directory of mbox files', {'d/Inbox': 'From a@b Mon Feb  7 22:43:04 1994\n', 'd/Sent.sbd/Old': ''}, 'd', false],
@@ -699,6 +699,8 @@ async function countCurNewFiles(root: string): Promise<{count: number; bytes: nu
 type CorpusExpectation = Readonly<{
 	folders: readonly (readonly string[])[];
 	check?: (messages: readonly SourceMessage[]) => void;
+	/** Files in cur/ and new/ that hold no message (message-shape.ts): reported as failed, not yielded. */
+	notMessages?: number;
 	why: string;
 }>;
 
@@ -741,19 +743,11 @@ const corpusExpectations: Readonly<Record<string, CorpusExpectation>> = {
 		},
 	},
 	stalwart__maildirpp: {
-		why: 'Maildir++ with spaces in names, ";" separator, S=/W= fields, a trailing "," after flags, T and keyword letters.',
+		why: 'Maildir++ with spaces in names, ";" separator, S=/W= fields, a trailing "," after flags, T and keyword letters. '
+			+ 'Its six files are 2-byte stubs ("a\\n"), not messages (issue #16): each is reported as failed by name and none is '
+			+ 'uploaded; the folder tree still comes from the names (flag letters are covered by the synthetic tests above).',
 		folders: [['INBOX'], ['My Folder'], ['My Folder', 'Nested Folder']],
-		check: (messages) => {
-			const trashed = messages.find((message) => message.ref.location.endsWith(';2,STln'));
-			assert.ok(trashed);
-			assert.equal(trashed.skipHint, 'maildir-trashed');
-			assert.deepEqual(sortedFlags(trashed), ['\\Deleted', '\\Seen']);
-			const nested = messages.find((message) => message.ref.location.endsWith(';2,RDF,'));
-			assert.ok(nested);
-			assert.equal(nested.ref.folder, 'My Folder/Nested Folder');
-			assert.equal(nested.ref.key, '1035478339.27041_118.foo.org,S=1000,W=1030');
-			assert.deepEqual(sortedFlags(nested), ['\\Answered', '\\Draft', '\\Flagged']);
-		},
+		notMessages: 6,
 	},
 };
 
@@ -782,12 +776,14 @@ describe('MaildirStore on the real Maildir corpus', () => {
 
 			// Then
 			assert.deepEqual(folders.map((folder) => folder.path), expectation.folders);
-			assert.equal(messages.length, oracle.count, 'yielded messages = files in cur/ and new/');
-			assert.equal(messages.reduce((sum, message) => sum + message.raw.length, 0), oracle.bytes, 'no bytes lost');
+			const notMessages = problems.filter((problem) => problem.code === 'MESSAGE_UNPARSEABLE' && problem.kind === 'failed');
+			assert.equal(notMessages.length, expectation.notMessages ?? 0, 'files that hold no message are reported');
+			assert.equal(messages.length + notMessages.length, oracle.count, 'yielded messages + reported non-messages = files in cur/ and new/');
+			if (notMessages.length === 0) assert.equal(messages.reduce((sum, message) => sum + message.raw.length, 0), oracle.bytes, 'no bytes lost');
 			assert.equal(folders.reduce((sum, folder) => sum + (folder.count ?? 0), 0), oracle.count);
 			assert.equal(folders.reduce((sum, folder) => sum + (folder.bytes ?? 0), 0), oracle.bytes);
 			// The corpus is itself a checkout, so its folders may be noted as copied without file times (item 8b).
-			assert.deepEqual(problems.filter((problem) => problem.code !== 'MAILDIR_TIMES_LOST'), []);
+			assert.deepEqual(problems.filter((problem) => problem.code !== 'MAILDIR_TIMES_LOST' && !notMessages.includes(problem)), []);
 			expectation.check?.(messages);
 		});
 	}

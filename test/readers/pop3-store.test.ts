@@ -5,13 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import {once} from 'node:events';
-import type {AddressInfo, Socket} from 'node:net';
-import {createServer} from 'node:net';
 import {test} from 'node:test';
 
 import type {SourceMessage} from '../../src/contracts/types.js';
 import {Pop3Store} from '../../src/readers/pop3/pop3-store.js';
 import type {ReaderProblem} from '../../src/contracts/source-store.js';
+import {scriptedPop3Server} from '../helpers/scripted-pop3-server.js';
 
 const MESSAGES = [
 	'Subject: one\r\n\r\n.starts with a dot\r\n',
@@ -20,46 +19,8 @@ const MESSAGES = [
 ];
 const READ_ONLY = /^(CAPA|USER|PASS|UIDL|LIST|RETR|RSET|QUIT|STLS)\b/;
 
-async function scriptedServer(): Promise<{port: number; commands: string[]; sessions: Socket[]; close: () => Promise<void>}> {
-	const commands: string[] = [];
-	const sessions: Socket[] = [];
-	const server = createServer((socket) => {
-		sessions.push(socket);
-		socket.write('+OK ready\r\n');
-		let pending = '';
-		socket.on('data', (chunk: Buffer) => {
-			pending += chunk.toString('latin1');
-			for (let end = pending.indexOf('\r\n'); end !== -1; end = pending.indexOf('\r\n')) {
-				const line = pending.slice(0, end);
-				pending = pending.slice(end + 2);
-				commands.push(line);
-				const [verb = '', argument = ''] = line.split(' ');
-				if (verb === 'USER' || verb === 'PASS') socket.write('+OK\r\n');
-				else if (verb === 'CAPA') socket.write('+OK\r\nUIDL\r\nUSER\r\n.\r\n');
-				else if (verb === 'UIDL') socket.write(`+OK\r\n${MESSAGES.map((_, index) => `${index + 1} uid-${index + 1}`).join('\r\n')}\r\n.\r\n`);
-				else if (verb === 'LIST') socket.write(`+OK\r\n${MESSAGES.map((message, index) => `${index + 1} ${message.length}`).join('\r\n')}\r\n.\r\n`);
-				else if (verb === 'RETR' && argument === '2') socket.write('-ERR no such message\r\n');
-				else if (verb === 'RETR') socket.write(`+OK\r\n${(MESSAGES[Number(argument) - 1] ?? '').replace(/^\./gm, '..')}.\r\n`);
-				else if (verb === 'RSET') socket.write('+OK\r\n');
-				else if (verb === 'QUIT') socket.end('+OK bye\r\n');
-				else socket.write('-ERR unknown\r\n');
-			}
-		});
-	});
-	server.listen(0, '127.0.0.1');
-	await once(server, 'listening');
-	return {
-		port: (server.address() as AddressInfo).port, commands, sessions,
-		close: async () => {
-			for (const socket of sessions) socket.destroy();
-			server.close();
-			await once(server, 'close');
-		},
-	};
-}
-
 test('a POP3 maildrop is read by UIDL with dot-unstuffing, a message gone from the server is reported, a dropped session is replaced, and only read-only commands are sent', async () => {
-	const server = await scriptedServer();
+	const server = await scriptedPop3Server(MESSAGES, new Set([2]));
 	try {
 		const problems: ReaderProblem[] = [];
 		const store = await Pop3Store.open(`pop3://me@127.0.0.1:${server.port}`, {password: 'secret-pw', onProblem: (problem) => problems.push(problem)});

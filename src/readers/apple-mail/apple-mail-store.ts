@@ -27,7 +27,8 @@
  *   rest of the message is uploaded.
  * - Problems (through `onProblem`; iteration continues): not an emlx (no byte-count line: zeroed, cut at the
  *   start) → MESSAGE_UNPARSEABLE 'failed', not yielded; wrong byte count / no plist → MESSAGE_UNPARSEABLE
- *   'warning', yielded without flags; empty → MESSAGE_EMPTY; unreadable → SOURCE_UNREADABLE; `.emlxpart`
+ *   'warning', yielded without flags; a message part that is no message (message-shape.ts) → MESSAGE_UNPARSEABLE
+ *   'failed', not yielded; empty → MESSAGE_EMPTY; unreadable → SOURCE_UNREADABLE; `.emlxpart`
  *   files (attachment parts Mail fetched separately) → FILE_IGNORED 'warning'.
  * - Errors: root missing/unreadable → SOURCE_NOT_FOUND/SOURCE_UNREADABLE 'fatal'; a message directory that
  *   cannot be listed while reading → SOURCE_UNREADABLE 'skip'; aborted signal → ABORTED.
@@ -45,6 +46,7 @@ import {folderLabel} from '../../contracts/source-store.js';
 import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../../contracts/source-store.js';
 import {emlxFlags, parseEmlx} from './emlx-file.js';
 import {restoreAttachments} from './partial-attachments.js';
+import {notAMessage} from '../message-shape.js';
 
 const WALK_DEPTH = 16;
 const DETECT_DEPTH = 10;
@@ -204,6 +206,11 @@ export class AppleMailStore implements SourceStore {
 		}
 		if (emlx.message.length === 0) {
 			this.#report({folder, location, code: 'MESSAGE_EMPTY', kind: 'failed', reason: 'The .emlx file holds no message bytes.'});
+			return undefined;
+		}
+		const junk = notAMessage(emlx.message);
+		if (junk !== undefined) {
+			this.#report({folder, location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed', reason: `The .emlx file holds no message: ${junk}. It was NOT migrated; open the message in Mail to see whether it still shows.`});
 			return undefined;
 		}
 		// A cut message is uploaded as far as it goes, but part of it is lost: MESSAGE_TRUNCATED keeps the run from

@@ -13,8 +13,8 @@
  *   offset>` when the record has none or repeats one; `location` is `file.dbx#<n> (record at byte <offset>)`.
  * - Flags: see dbx-message-info.ts. `storeDate` is the receive time of the info record ('dbx-received-time').
  * - Problems (onProblem; iteration continues): an entry whose body was never downloaded or was removed
- *   (headers only) → MESSAGE_EMPTY 'failed', named with its subject; a damaged info record or data chain →
- *   MESSAGE_UNPARSEABLE 'failed'.
+ *   (headers only) → MESSAGE_EMPTY 'failed', named with its subject; a damaged info record or data chain, or
+ *   data that is no message (zeroed: message-shape.ts) → MESSAGE_UNPARSEABLE 'failed'.
  * - Errors: a folder whose .dbx is missing, unreadable, not a message database or has a damaged index throws
  *   SOURCE_UNREADABLE with disposition 'skip' (the other folders still migrate). Abort: checked before each
  *   message; throws ABORTED ('fatal').
@@ -32,6 +32,7 @@ import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore, SpecialUse
 import {DbxFile, DbxFormatError} from './dbx-file.js';
 import {readFolderTree} from './dbx-folder-tree.js';
 import {readMessageInfo} from './dbx-message-info.js';
+import {notAMessage} from '../message-shape.js';
 
 const FOLDERS_FILE = 'folders.dbx';
 const DBX_EXTENSION = /\.dbx$/i;
@@ -176,6 +177,11 @@ export class DbxStore implements SourceStore {
 				return undefined;
 			}
 			const raw = await file.readChain(info.dataOffset, signal);
+			const junk = notAMessage(raw);
+			if (junk !== undefined) {
+				this.#report({folder, location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed', reason: `Message${subject} holds no message: ${junk}. It was NOT migrated; the .dbx file is damaged here.`});
+				return undefined;
+			}
 			let key = info.messageIndex === undefined ? `r${recordOffset}` : `m${info.messageIndex}`;
 			if (seenKeys.has(key)) key = `r${recordOffset}`;
 			seenKeys.add(key);

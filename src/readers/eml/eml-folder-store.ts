@@ -12,16 +12,19 @@
  * - Messages: `*.eml` and `*.msg` files (any case) of one directory, in file-name order, one file read at a
  *   time; .eml bytes are uploaded as stored; an Outlook .msg (MS-OXMSG) is composed into RFC 5322 by the PST
  *   composition code (msg-file.ts), with its read/flagged/answered flags; a .msg contact, appointment, task or
- *   note is yielded as a not-mail item (`skipHint: 'not-mail'`), as PST items are. `SourceRef.key` is the file's path relative to the store root ('/'-joined),
+ *   note is yielded as a not-mail item (`skipHint: 'not-mail'`), as PST items are, with its vCard/iCalendar file
+ *   (`nonMailExport`, msg-item-export.ts) when opened with `exportNonMail` (backups). `SourceRef.key` is the file's path relative to the store root ('/'-joined),
  *   stable across reads of an unchanged tree.
  * - Flags: a .msg's own (above); an .eml none. A bare .eml carries no IMAP flags (Windows Live Mail keeps read/flagged state in its own
  *   ESE database, `Mail.MSMessageStore`; reading that is out of scope), so messages arrive unread.
  * - Received date (`storeDate`): the file mtime; the mapper prefers the topmost `Received:` and falls back to
- *   `Date:` (received-date.ts). In a folder whose file times look like a copy (`detectCopiedTimes`) the
+ *   `Date:` (received-date.ts). A .msg: its delivery time, else none when it has a date of its own (see
+ *   #composeMsg), else the file mtime. In a folder whose file times look like a copy (`detectCopiedTimes`) the
  *   mtimes are left out (the mapper then takes Received:, else Date:) and the folder is noted once as a
  *   warning.
  * - Problems (through `onProblem`, iteration continues): an unreadable file → SOURCE_UNREADABLE 'failed'; an
- *   empty one → MESSAGE_EMPTY 'failed'; one of zero bytes only → MESSAGE_UNPARSEABLE 'failed'; a .msg that cannot be read (damaged, cut short) →
+ *   empty one → MESSAGE_EMPTY 'failed'; an .eml that is not a message (zero bytes only, binary junk, no
+ *   header field first: message-shape.ts) → MESSAGE_UNPARSEABLE 'failed', not yielded; a .msg that cannot be read (damaged, cut short) →
  *   MESSAGE_UNPARSEABLE 'failed' naming the file (the rest continue); any other file (except desktop.ini, Thumbs.db,
  *   .DS_Store) → FILE_IGNORED 'warning' naming it. Listing problems are reported once per store.
  * - Errors: the root missing/unreadable → SOURCE_NOT_FOUND/SOURCE_UNREADABLE ('fatal'); a folder directory
@@ -38,6 +41,7 @@ import {comparePaths, compareStrings, describe, errorCode, pathKey} from '../pat
 import {folderLabel} from '../../contracts/source-store.js';
 import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../../contracts/source-store.js';
 import {detectCopiedTimes} from '../copied-times.js';
+import {notAMessage} from '../message-shape.js';
 import type {MsgReadResult} from './msg-file.js';
 import {readMsgFile} from './msg-file.js';
 
@@ -115,7 +119,8 @@ export class EmlFolderStore implements SourceStore {
 	}
 
 	/**
-	 * Walks the tree afresh; folders sorted, each with `count` (.eml files) and `bytes` (their total size).
+	 * Walks the tree afresh; folders sorted, each with `bytes` (the total size of its .eml and .msg files) and,
+	 * when it holds no .msg file, `count` (its .eml files).
 	 * @throws MailshiftError 'ABORTED'; 'SOURCE_NOT_FOUND'/'SOURCE_UNREADABLE' when the root has gone.
 	 */
 	async listFolders(signal?: AbortSignal): Promise<SourceFolder[]> {
@@ -128,7 +133,9 @@ export class EmlFolderStore implements SourceStore {
 				const files = await listDir(entry.dir);
 				let bytes = 0;
 				for (const file of [...files.eml, ...files.msg]) bytes += (await fs.stat(join(entry.dir, file)).catch(() => ({size: 0}))).size;
-				folders.push({path: entry.path, count: files.eml.length + files.msg.length, bytes});
+				// A .msg may be a contact or an appointment (known only by parsing it): a folder holding any gives no
+				// `count`, so discover, the guided mode and the plan count its mail by reading, as the summary does.
+				folders.push(files.msg.length === 0 ? {path: entry.path, count: files.eml.length, bytes} : {path: entry.path, bytes});
 			} catch {
 				folders.push({path: entry.path});
 			}
@@ -199,10 +206,11 @@ export class EmlFolderStore implements SourceStore {
 				this.#report({folder: label, location, code: 'MESSAGE_EMPTY', kind: 'failed', reason: 'The file is empty (0 bytes).'});
 				continue;
 			}
-			// A file of NUL bytes only is a damaged copy (a crashed disk or sync leaves files zeroed at their
-			// old length): it holds no RFC 5322 message, so it is reported, not uploaded as one.
-			if (isAllZero(raw)) {
-				this.#report({folder: label, location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed', reason: `The file holds only zero bytes (${raw.length}): it is damaged and holds no message. Restore it from a backup if you have one.`});
+			// Junk named .eml (a zeroed copy, a binary file, a 2-byte stub) holds no RFC 5322 message: reported by
+			// name, not uploaded (message-shape.ts). A .msg is binary by design and judged by its own parser.
+			const junk = MSG.test(file.name) ? undefined : notAMessage(raw);
+			if (junk !== undefined) {
+				this.#report({folder: label, location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed', reason: `The file is not a message: ${junk}. It was NOT migrated; if it should be a message, open it in a mail program to see what it holds, or restore it from a backup.`});
 				continue;
 			}
 			const ref = {store: this.location, folder: label, key: relative(this.location, location).split(sep).join('/'), location};
@@ -225,7 +233,7 @@ export class EmlFolderStore implements SourceStore {
 	#composeMsg(ref: SourceRef, bytes: Buffer, fileTime: Date | undefined): SourceMessage | undefined {
 		let result: MsgReadResult;
 		try {
-			result = readMsgFile(bytes, ref.key);
+			result = readMsgFile(bytes, ref.key, {exportNonMail: this.#options.exportNonMail === true});
 		} catch (error) {
 			this.#report({folder: ref.folder, location: ref.location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed',
 				reason: `This Outlook .msg file cannot be read (${describe(error)}): it is damaged or cut short. It was NOT migrated; open it in Outlook and save it again, or restore it from a backup.`});
@@ -234,12 +242,20 @@ export class EmlFolderStore implements SourceStore {
 		if (result.warnings.length > 0) {
 			this.#report({folder: ref.folder, location: ref.location, code: 'MESSAGE_UNPARSEABLE', kind: 'warning', reason: `The .msg was read with problems: ${result.warnings.join('; ')}`});
 		}
-		if (result.kind === 'not-mail') return {ref, raw: Buffer.alloc(0), flags: new Set(), skipHint: 'not-mail', itemKind: result.itemKind};
+		if (result.kind === 'not-mail') {
+			const exported = result.export === undefined ? {} : {nonMailExport: {...result.export}};
+			return {ref, raw: Buffer.alloc(0), flags: new Set(), skipHint: 'not-mail', itemKind: result.itemKind, ...exported};
+		}
 		const flags = new Set(result.flags);
 		// 'msg-delivery-time' (not 'pst-delivery-time'): the mapper takes the topmost Received: first, then this
 		// (issue #16: Received:, else the .msg delivery time, else the file time, else Date:).
 		if (result.deliveryTime !== undefined) return {ref, raw: result.raw, flags, storeDate: {date: result.deliveryTime, source: 'msg-delivery-time'}};
-		return fileTime === undefined ? {ref, raw: result.raw, flags} : {ref, raw: result.raw, flags, storeDate: {date: fileTime, source: 'file-mtime'}};
+		// Deliberately before the file time: a .msg file is made when the message is dragged out of Outlook (or
+		// copied), so its time is the export's, never the message's (found trying a copied folder of drafts, which
+		// all arrived dated "today"). The composed Date: holds the message's own submit, modification or creation
+		// time; only a .msg with none of them falls back to the file time.
+		if (result.hasOwnDate || fileTime === undefined) return {ref, raw: result.raw, flags};
+		return {ref, raw: result.raw, flags, storeDate: {date: fileTime, source: 'file-mtime'}};
 	}
 
 	/** Marks the store closed. Idempotent; holds no handles. */
@@ -342,11 +358,4 @@ function rootError(location: string, error: unknown): MailshiftError {
 		cause: error,
 		hint: 'Check that your user can read this directory and everything below it (mailshift only reads).',
 	});
-}
-
-/** True when every byte of `bytes` is 0 (a zeroed file); false for an empty buffer. */
-function isAllZero(bytes: Buffer): boolean {
-	if (bytes.length === 0) return false;
-	for (const byte of bytes) if (byte !== 0) return false;
-	return true;
 }

@@ -24,8 +24,10 @@
  * page of PR_MESSAGE_LOCALE_ID 0x3FF1, else windows-1252.
  * Flags: PR_MESSAGE_FLAGS 0x0E07 (0x01 MSGFLAG_READ → \Seen, 0x08 MSGFLAG_UNSENT → \Draft), PR_FLAG_STATUS
  * 0x1090 (2 → \Flagged), PR_LAST_VERB_EXECUTED 0x1081 (as read-item.ts).
- * Received date: the mapper takes the topmost `Received:` of the kept transport headers; `storeDate` here is
- * PR_MESSAGE_DELIVERY_TIME, else the caller's file time; composition falls back to Date.
+ * Received date: the mapper takes the topmost `Received:` of the kept transport headers; then
+ * PR_MESSAGE_DELIVERY_TIME (`deliveryTime`); then the composed Date: (PR_CLIENT_SUBMIT_TIME, else the delivery,
+ * last modification or creation time: `hasOwnDate`); the caller's file time only for a .msg with none of these
+ * (see eml-folder-store.ts: a .msg file's time is when it was dragged out of Outlook or copied).
  * Message-ID: PR_INTERNET_MESSAGE_ID, else a stable id from the file's key (path relative to the store root).
  * @throws Error when the file is not a readable MS-OXMSG compound file (the caller reports it by name).
  */
@@ -38,6 +40,10 @@ import {charsetDeclaredInHtml, charsetOfCodePage, codePageOfLcid, decodeText, is
 import type {FileAttachment, MailAttachment, MailContent} from '../pst/compose-message.js';
 import {composeMessage} from '../pst/compose-message.js';
 import {itemKindOf} from '../pst/item-kind.js';
+import type {ItemExport} from '../pst/read-item.js';
+import type {RawProperty} from '../pst/property-bag.js';
+import type {MsgNamedProperty} from './msg-item-export.js';
+import {exportMsgItem} from './msg-item-export.js';
 import {contentTypeFor} from '../pst/media-types.js';
 import type {MailAddress} from '../pst/mime-builder.js';
 import {parseOneOffEntryId, smtpAddress} from '../pst/recipients.js';
@@ -51,6 +57,8 @@ type CfbReader = {
 type CfbProperty = {type: number; childProperty: number; previousProperty: number; nextProperty: number; children?: number[]};
 type MsgReaderInstance = {
 	reader: CfbReader;
+	/** Filled by getFileData from `__nameid_version1.0` (MS-OXMSG 2.2.3): named property id → name. */
+	privatePidToKeyed?: Record<number, MsgNamedProperty>;
 	parserConfig?: {propertyObserver?: (fields: FieldsData, tag: number, raw: Uint8Array | null) => void};
 	getFileData(): FieldsData;
 	getAttachment(attachment: FieldsData): {fileName: string; content: Uint8Array};
@@ -60,8 +68,13 @@ type MsgReaderCtor = new (data: ArrayBuffer | DataView | Buffer) => MsgReaderIns
 const MsgReader: MsgReaderCtor = ((MsgReaderModule as unknown as {default?: MsgReaderCtor}).default ?? MsgReaderModule) as unknown as MsgReaderCtor;
 
 export type MsgReadResult =
-	| Readonly<{kind: 'mail'; raw: Buffer; flags: string[]; deliveryTime?: Date; warnings: string[]}>
-	| Readonly<{kind: 'not-mail'; itemKind: string; warnings: string[]}>;
+	| Readonly<{kind: 'mail'; raw: Buffer; flags: string[]; deliveryTime?: Date; hasOwnDate: boolean; warnings: string[]}>
+	| Readonly<{kind: 'not-mail'; itemKind: string; export?: ItemExport; warnings: string[]}>;
+
+export type MsgReadOptions = Readonly<{
+	/** Build the vCard/iCalendar file of a contact, appointment, task or note (backups). @default false */
+	exportNonMail?: boolean;
+}>;
 
 const P = {
 	MESSAGE_CLASS: 0x001a, IMPORTANCE: 0x0017, PRIORITY: 0x0026, SENSITIVITY: 0x0036, SUBJECT: 0x0037,
@@ -83,14 +96,56 @@ const FORWARDED_VERBS = new Set([104, 0x106]);
 /** Embedded messages deeper than this are not recursed (as read-item.ts). */
 const MAX_EMBEDDING = 8;
 
+/** Multi-valued variable-size types (MS-OXMSG 2.1.4.2.2): a length stream, then one stream per value. */
+const MV_VARIABLE: ReadonlyMap<number, number> = new Map([[0x101e, 4], [0x101f, 4], [0x1102, 8]]);
+
 /** The raw property values of one object (message, recipient, attachment), by property ID. */
 class RawBag {
 	readonly #values = new Map<number, {type: number; raw: Uint8Array}>();
+	/** Every value seen for a multi-valued variable-size property, in directory order. */
+	readonly #multi = new Map<number, Uint8Array[]>();
 	ansiCharset = 'windows-1252';
 
 	set(tag: number, raw: Uint8Array): void {
 		const id = tag >>> 16;
-		if (!this.#values.has(id)) this.#values.set(id, {type: tag & 0xffff, raw});
+		const type = tag & 0xffff;
+		if (MV_VARIABLE.has(type)) {
+			const list = this.#multi.get(id) ?? [];
+			list.push(raw);
+			this.#multi.set(id, list);
+		}
+		if (!this.#values.has(id)) this.#values.set(id, {type, raw});
+	}
+
+	/**
+	 * The values as PST table items (property-bag.ts reads them the same way): fixed-size values inline,
+	 * the rest as data. A multi-valued variable-size property is rebuilt in the PST layout (count, offsets,
+	 * values; MS-PST 2.3.3.4.2): the CFB directory order (shorter names first, MS-CFB 2.6.4) yields its length
+	 * stream first and its `-NNNNNNNN` value streams last, so the last `count` values are the values.
+	 */
+	toProperties(): Map<number, RawProperty> {
+		const out = new Map<number, RawProperty>();
+		for (const [id, {type, raw}] of this.#values) {
+			const data = Buffer.from(raw);
+			const width = MV_VARIABLE.get(type);
+			if (width !== undefined) {
+				const seen = this.#multi.get(id) ?? [];
+				const count = Math.floor(data.length / width);
+				const values = count > 0 && count < seen.length ? seen.slice(-count).map((value) => Buffer.from(value)) : [];
+				const header = Buffer.alloc(4 + 4 * values.length);
+				header.writeUInt32LE(values.length, 0);
+				let offset = header.length;
+				values.forEach((value, index) => {
+					header.writeUInt32LE(offset, 4 + 4 * index);
+					offset += value.length;
+				});
+				out.set(id, {entryValueType: type, entryValueReference: 0, isExternalValueReference: false, data: Buffer.concat([header, ...values])});
+				continue;
+			}
+			const inline = (type === PT.LONG || type === PT.BOOLEAN || type === 0x0002 || type === 0x000a) && data.length >= 4 ? data.readInt32LE(0) : 0;
+			out.set(id, {entryValueType: type, entryValueReference: inline, isExternalValueReference: false, data});
+		}
+		return out;
 	}
 
 	/** Settles the PT_STRING8 charset once all properties are known (see module comment). */
@@ -151,14 +206,23 @@ type Parsed = Readonly<{reader: MsgReaderInstance; data: FieldsData; bags: WeakM
  * Reads and composes one .msg. `key` is the file's stable key (relative path): it seeds boundaries and the
  * synthesized Message-ID, so a re-run composes the same bytes.
  */
-export function readMsgFile(bytes: Buffer, key: string): MsgReadResult {
+export function readMsgFile(bytes: Buffer, key: string, options: MsgReadOptions = {}): MsgReadResult {
 	const parsed = parse(bytes);
 	const warnings: string[] = [];
 	const bag = bagOf(parsed, parsed.data);
 	const kind = itemKindOf(bag.text(P.MESSAGE_CLASS) ?? parsed.data.messageClass);
-	if (!kind.isMail) return {kind: 'not-mail', itemKind: kind.label, warnings};
-	const content = readContent(parsed, parsed.data, bag, 0, warnings);
 	const seed = createHash('sha256').update(key).digest('hex').slice(0, 16);
+	if (!kind.isMail) {
+		if (options.exportNonMail !== true) return {kind: 'not-mail', itemKind: kind.label, warnings};
+		const exported = exportMsgItem({
+			itemKind: kind.label, identity: `msg.${seed}`, charset: bag.ansiCharset, properties: bag.toProperties(),
+			recipients: (parsed.data.recipients ?? []).map((row) => bagOf(parsed, row, bag).toProperties()),
+			attachments: (parsed.data.attachments ?? []).map((row) => bagOf(parsed, row, bag).toProperties()),
+			names: parsed.reader.privatePidToKeyed ?? {},
+		}, warnings);
+		return exported === undefined ? {kind: 'not-mail', itemKind: kind.label, warnings} : {kind: 'not-mail', itemKind: kind.label, export: exported, warnings};
+	}
+	const content = readContent(parsed, parsed.data, bag, 0, warnings);
 	const messageId = content.messageId ?? `mailshift.${seed}@msg.invalid`;
 	const raw = composeMessage({...content, messageId}, `msg/${seed}`);
 	const flags: string[] = [];
@@ -170,7 +234,8 @@ export function readMsgFile(bytes: Buffer, key: string): MsgReadResult {
 	if (verb !== undefined && FORWARDED_VERBS.has(verb)) flags.push('$Forwarded');
 	if (bag.uint(P.FLAG_STATUS) === 2) flags.push('\\Flagged');
 	const deliveryTime = bag.date(P.DELIVERY_TIME);
-	return deliveryTime === undefined ? {kind: 'mail', raw, flags, warnings} : {kind: 'mail', raw, flags, deliveryTime, warnings};
+	const hasOwnDate = content.date !== undefined;
+	return deliveryTime === undefined ? {kind: 'mail', raw, flags, hasOwnDate, warnings} : {kind: 'mail', raw, flags, deliveryTime, hasOwnDate, warnings};
 }
 
 function parse(bytes: Buffer): Parsed {

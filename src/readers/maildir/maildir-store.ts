@@ -53,6 +53,7 @@ import {decodeMutf7} from '../mutf7.js';
 import {comparePaths, describe, errorCode, pathKey} from '../path-order.js';
 import {folderLabel} from '../../contracts/source-store.js';
 import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../../contracts/source-store.js';
+import {notAMessage} from '../message-shape.js';
 
 /** How deep `looksLikeMaildir` searches for a Maildir below the given directory (the brief's sniffing bound). */
 const DETECT_DEPTH = 6;
@@ -244,6 +245,12 @@ export class MaildirStore implements SourceStore {
 		}
 		if (raw.length === 0) {
 			this.#report({folder, location, code: 'MESSAGE_EMPTY', kind: 'failed', reason: 'The file is empty (0 bytes).'});
+			return undefined;
+		}
+		// Junk (a zeroed file, binary bytes, no header field first) is reported, not uploaded (message-shape.ts).
+		const junk = notAMessage(raw);
+		if (junk !== undefined) {
+			this.#report({folder, location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed', reason: `The file is not a message: ${junk}. It was NOT migrated; restore it from a backup if it should be one.`});
 			return undefined;
 		}
 		const parsed = parseFileName(file.name, keywords);

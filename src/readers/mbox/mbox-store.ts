@@ -32,7 +32,8 @@
  * - Flags come from `mboxStatus` (Status/X-Status/X-Mozilla-Status*). The Thunderbird Expunged bit gives
  *   skipHint 'mozilla-expunged'. `storeDate` is the From_ line date when it parses.
  * - Problems (through `onProblem`; iteration continues): an empty or blank-only message → 'MESSAGE_EMPTY'
- *   'failed', not yielded. Content before the first From_ line, stray From_ lines, and Thunderbird partial
+ *   'failed', not yielded; one that is not a message (zero bytes, binary junk, no header field first:
+ *   message-shape.ts) → 'MESSAGE_UNPARSEABLE' 'failed', not yielded. Content before the first From_ line, stray From_ lines, and Thunderbird partial
  *   messages → 'MESSAGE_UNPARSEABLE' 'warning', and the message is still yielded. A message whose body holds
  *   a `From ` line followed by a message header (`suspectedMerges`: messages that may have been run together)
  *   → 'MBOX_MERGE_SUSPECTED' 'warning' (in ATTENTION_CODES: the run does not end OK), still yielded.
@@ -52,6 +53,7 @@ import {compareEntries, displayPath, joinRaw, rawPath, readDirRaw} from '../fs-n
 import type {RawDirent} from '../fs-names.js';
 import {sniffMbox, splitMbox, suspectedMerges} from './mbox-splitter.js';
 import type {MboxEntry} from './mbox-splitter.js';
+import {notAMessage} from '../message-shape.js';
 import {mboxStatus} from './mozilla-status.js';
 import {comparePaths, describe, errorCode, pathKey} from '../path-order.js';
 import {folderLabel} from '../../contracts/source-store.js';
@@ -265,6 +267,13 @@ export class MboxStore implements SourceStore {
 				'failed',
 				raw.length === 0 ? 'Empty message: nothing between this From_ line and the next one.' : 'Empty message: it holds only blank lines.',
 			);
+			return undefined;
+		}
+		// Junk (a zero-filled file, binary bytes before the first From_ line, a "message" with no header) is
+		// reported and not uploaded (message-shape.ts).
+		const junk = notAMessage(raw);
+		if (junk !== undefined) {
+			report('MESSAGE_UNPARSEABLE', 'failed', `${item.ordinal === 0 ? 'The content before the first From_ line' : 'This message'} is not a message: ${junk}. It was NOT migrated; the mbox file may be damaged here (look at it in a text editor at the byte named).`);
 			return undefined;
 		}
 		if (item.ordinal === 0) report('MESSAGE_UNPARSEABLE', 'warning', 'content before the first From_ line; uploaded as its own message');

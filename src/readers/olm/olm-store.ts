@@ -24,8 +24,13 @@
  * - Problems (onProblem, iteration continues): an XML entry that is damaged or not XML ('failed',
  *   MESSAGE_UNPARSEABLE); an attachment that is missing or damaged (the message is uploaded without it,
  *   'warning' naming it); top-level files that are not mail (`Categories.xml`: FILE_IGNORED 'warning').
- * - Errors: a file that is not a ZIP or whose directory is damaged → `open` throws SOURCE_UNREADABLE
- *   ('fatal', naming the file). Aborting `signal` throws ABORTED. `close()` is idempotent.
+ * - A cut archive (its directory at the end is gone; zip-reader.ts walks the entries instead): every whole
+ *   entry is read; a message whose attachment lies past the cut is NOT yielded ('failed' MESSAGE_TRUNCATED:
+ *   uploading it without the attachment would mark it done, and a whole copy could never add it), and
+ *   `incompleteness()` states the shortfall, so the run fails with SOURCE_INCOMPLETE (exit 9) as for a cut PST.
+ *   When only the directory's end is damaged but every entry is whole, one STORE_INCONSISTENT warning says so.
+ * - Errors: a file that is not a ZIP → `open` throws SOURCE_UNREADABLE ('fatal', naming the file). Aborting
+ *   `signal` throws ABORTED. `close()` is idempotent.
  */
 import {resolve} from 'node:path';
 import {MailshiftError} from '../../contracts/errors.js';
@@ -41,7 +46,7 @@ import {isWholeMessage, readOlmEmail} from './olm-email.js';
 import {parseXml, XmlSyntaxError} from './xml-parser.js';
 import type {XmlElement} from './xml-parser.js';
 import {ZipReader} from './zip-reader.js';
-import type {ZipEntry} from './zip-reader.js';
+import type {ZipDamage, ZipEntry} from './zip-reader.js';
 
 /** Largest item XML read (a message's XML holds its text and HTML bodies). */
 const MAX_XML_BYTES = 64 * 1024 * 1024;
@@ -66,11 +71,16 @@ export class OlmStore implements SourceStore {
 	readonly #byName: ReadonlyMap<string, ZipEntry>;
 	readonly #folders: ReadonlyMap<string, FolderFiles>;
 	readonly #ignored: readonly ZipEntry[];
+	readonly #damage: ZipDamage | undefined;
+	#isDamageSaid = false;
+	/** Messages and items yielded (a cut archive's shortfall names them). */
+	#itemsRead = 0;
 
 	private constructor(location: string, zip: ZipReader, options: ReaderOptions) {
 		this.location = location;
 		this.#zip = zip;
 		this.#options = options;
+		this.#damage = zip.damage();
 		const entries = zip.entries();
 		this.#byName = new Map(entries.map((e) => [e.name, e]));
 		const {folders, ignored} = groupFolders(entries);
@@ -96,6 +106,15 @@ export class OlmStore implements SourceStore {
 
 	async listFolders(signal?: AbortSignal): Promise<SourceFolder[]> {
 		throwIfAborted(signal);
+		if (this.#damage !== undefined && !this.#isDamageSaid) {
+			this.#isDamageSaid = true;
+			// As a cut PST says at open (pst-session.ts); the shortfall in numbers follows from incompleteness().
+			this.#options.onProblem?.(this.#damage.isComplete
+				? {folder: '', location: this.location, code: 'STORE_INCONSISTENT', kind: 'warning',
+					reason: `the archive's directory is damaged (${this.#damage.reason}), but all ${this.#damage.entriesRead} of its files were found whole and read.`}
+				: {folder: '', location: this.location, code: 'SOURCE_INCOMPLETE', kind: 'warning',
+					reason: `the archive was cut short at byte ${this.#damage.fileSize} (${this.#damage.reason}): every whole file in it is read; what was stored past the cut cannot be.`});
+		}
 		for (const entry of this.#ignored) {
 			this.#options.onProblem?.({folder: '', location: `${this.location}#${entry.name}`, code: 'FILE_IGNORED', kind: 'warning', reason: 'Outlook settings (categories), not mail; not migrated.'});
 		}
@@ -133,19 +152,35 @@ export class OlmStore implements SourceStore {
 				if (items.itemKind !== undefined) {
 					const card = items.itemKind === 'contact' && this.#options.exportNonMail === true ? olmContactCard(item, `${this.location}#${key}`) : undefined;
 					const nonMailExport = card === undefined ? {} : {nonMailExport: {extension: 'vcf' as const, mediaType: 'text/vcard', title: card.formattedName, content: Buffer.from(buildCard(card), 'utf8')}};
+					this.#itemsRead++;
 					yield {ref, raw: Buffer.alloc(0), flags: new Set(), skipHint: 'not-mail', itemKind: items.itemKind, ...nonMailExport};
 					continue;
 				}
-				yield await this.#message(item, ref, signal);
+				const message = await this.#message(item, ref, signal);
+				if (message === undefined) continue;
+				this.#itemsRead++;
+				yield message;
 			}
 		}
+	}
+
+	/**
+	 * SourceStore capability: for a cut archive, what was read and where the file ends (its directory, which
+	 * would say how much is missing, is what a cut loses first: hence "unknown"). Undefined for a whole archive.
+	 */
+	incompleteness(): string | undefined {
+		const damage = this.#damage;
+		if (damage === undefined || damage.isComplete) return undefined;
+		const where = damage.cutEntry === undefined ? `in the header of the file at byte ${damage.stoppedAt}` : `inside "${damage.cutEntry}" (from byte ${damage.stoppedAt})`;
+		return `read ${this.#itemsRead} items from the ${damage.entriesRead} files that are whole; the archive is cut short at byte ${damage.fileSize}, ${where}, and its directory (at the end of the file) is missing, so how many more items it held is unknown`;
 	}
 
 	async close(): Promise<void> {
 		await this.#zip.close();
 	}
 
-	async #message(item: XmlElement, ref: SourceMessage['ref'], signal: AbortSignal | undefined): Promise<SourceMessage> {
+	/** The message, or undefined when a cut archive lost one of its attachments (reported; see contract). */
+	async #message(item: XmlElement, ref: SourceMessage['ref'], signal: AbortSignal | undefined): Promise<SourceMessage | undefined> {
 		const email = readOlmEmail(item);
 		const storeDate = email.received === undefined ? {} : {storeDate: {date: email.received, source: 'olm-received-time' as const}};
 		if (email.source !== undefined && isWholeMessage(email.source)) {
@@ -155,6 +190,11 @@ export class OlmStore implements SourceStore {
 		for (const attachment of email.attachments) {
 			const entry = this.#byName.get(attachment.url);
 			const name = attachment.name === '' ? attachment.url : attachment.name;
+			if (entry === undefined && this.#damage !== undefined && !this.#damage.isComplete) {
+				this.#options.onProblem?.({folder: ref.folder, location: ref.location, code: 'MESSAGE_TRUNCATED', kind: 'failed',
+					reason: `its attachment "${name}" lies past the end of the cut archive; the message is NOT migrated (a whole copy of the archive will add it with all its attachments).`});
+				return undefined;
+			}
 			if (entry === undefined) {
 				this.#warn(ref, `attachment "${name}" is not in the archive (${attachment.url || 'no file named'}); the message is migrated without it.`);
 				continue;

@@ -10,8 +10,15 @@
  * declared size (a lying size claim or a zip bomb costs at most `maxBytes`). Memory held between reads is the
  * entry list (one small record per entry, as every ZIP reader keeps).
  *
- * Errors: a file that is not a ZIP or whose directory is damaged → `SOURCE_UNREADABLE` (fatal, names the
- * file); a damaged entry → `MESSAGE_UNPARSEABLE` (skip: the caller reports it and goes on with the others).
+ * Cut archives: when the end record or the central directory is missing or damaged (a copy or download cut
+ * short loses the directory first: it is at the end), the entries are found by walking their local headers
+ * from the start (§4.3.7; sizes from the header, its ZIP64 extra field §4.5.3, or — for entries written with a
+ * data descriptor, §4.3.9 — the descriptor whose compressed size matches the distance walked). Every entry
+ * whose header and data are whole is read; the walk stops at the first one that is not, and `damage()` says
+ * where and how much was read, so the caller can fail the run as incomplete (issue #16).
+ *
+ * Errors: a file that is not a ZIP (no local header at its start either) → `SOURCE_UNREADABLE` (fatal, names
+ * the file); a damaged entry → `MESSAGE_UNPARSEABLE` (skip: the caller reports it and goes on with the others).
  * Not concurrency-safe per instance beyond independent `read` calls (each opens its own byte range).
  */
 import {open} from 'node:fs/promises';
@@ -34,6 +41,21 @@ export type ZipEntry = Readonly<{
 	isEncrypted: boolean;
 }>;
 
+/** How a ZIP without a usable directory was read (see module comment). */
+export type ZipDamage = Readonly<{
+	/** Why the directory could not be used. */
+	reason: string;
+	/** File entries (not directories) found whole by the walk. */
+	entriesRead: number;
+	/** The file's size, and where the walk stopped (the first byte not part of a whole entry). */
+	fileSize: number;
+	stoppedAt: number;
+	/** The entry the walk stopped in, when its header was still there. */
+	cutEntry?: string;
+	/** True when the walk reached the central directory: every entry is whole, only the directory's end is damaged. */
+	isComplete: boolean;
+}>;
+
 export type ZipReaderOptions = Readonly<{
 	/** Largest central directory accepted. @default 256 MiB */
 	maxDirectoryBytes?: number;
@@ -44,6 +66,7 @@ const ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
 const ZIP64_EOCD_SIGNATURE = 0x06064b50;
 const CENTRAL_SIGNATURE = 0x02014b50;
 const LOCAL_SIGNATURE = 0x04034b50;
+const DESCRIPTOR_SIGNATURE = 0x08074b50;
 const EOCD_MIN = 22;
 const MAX_COMMENT = 0xffff;
 const DEFAULT_MAX_DIRECTORY = 256 * 1024 * 1024;
@@ -53,26 +76,44 @@ export class ZipReader {
 	readonly #handle: FileHandle;
 	readonly #fileSize: number;
 	readonly #entries: readonly ZipEntry[];
+	readonly #damage: ZipDamage | undefined;
 	#closed = false;
 
-	private constructor(path: string, handle: FileHandle, fileSize: number, entries: readonly ZipEntry[]) {
+	private constructor(path: string, handle: FileHandle, fileSize: number, entries: readonly ZipEntry[], damage?: ZipDamage) {
 		this.#path = path;
 		this.#handle = handle;
 		this.#fileSize = fileSize;
 		this.#entries = entries;
+		this.#damage = damage;
 	}
 
-	/** Opens `path` and reads its central directory. Throws SOURCE_UNREADABLE when it is not a readable ZIP. */
+	/**
+	 * Opens `path` and reads its central directory, or — when that is missing or damaged — walks its local
+	 * headers (see module comment; `damage()` then tells). Throws SOURCE_UNREADABLE when it is not a ZIP at all.
+	 */
 	static async open(path: string, options: ZipReaderOptions = {}): Promise<ZipReader> {
 		const handle = await open(path, 'r');
 		try {
 			const {size} = await handle.stat();
-			const entries = await readDirectory(path, handle, size, options.maxDirectoryBytes ?? DEFAULT_MAX_DIRECTORY);
+			let entries: ZipEntry[];
+			try {
+				entries = await readDirectory(path, handle, size, options.maxDirectoryBytes ?? DEFAULT_MAX_DIRECTORY);
+			} catch (error) {
+				if (!(error instanceof MailshiftError) || error.code !== 'SOURCE_UNREADABLE') throw error;
+				const walked = await walkLocalHeaders(handle, size);
+				if (walked === undefined) throw error;
+				return new ZipReader(path, handle, size, walked.entries, {...walked.damage, reason: error.message.replace(/^.*?: /, '')});
+			}
 			return new ZipReader(path, handle, size, entries);
 		} catch (error) {
 			await handle.close();
 			throw error;
 		}
+	}
+
+	/** How the archive was read without its directory (a cut or damaged file), or undefined when it was whole. */
+	damage(): ZipDamage | undefined {
+		return this.#damage;
 	}
 
 	/** Every entry, in central-directory order. */
@@ -158,6 +199,87 @@ export class ZipReader {
 		await done;
 		return Buffer.concat(chunks, total);
 	}
+}
+
+/**
+ * The entries found by walking local headers from byte 0 (module comment), or undefined when the file does not
+ * start with one (not a ZIP). Reads headers and, for data-descriptor entries, searches forward for the
+ * descriptor in 64 KiB blocks: bounded by the file size, holds one block at a time.
+ */
+async function walkLocalHeaders(handle: FileHandle, fileSize: number): Promise<{entries: ZipEntry[]; damage: Omit<ZipDamage, 'reason'>} | undefined> {
+	const entries: ZipEntry[] = [];
+	const header = Buffer.alloc(30);
+	let at = 0;
+	let cutEntry: string | undefined;
+	let isComplete = false;
+	for (;;) {
+		const got = at + 4 > fileSize ? 0 : (await handle.read(header, 0, 30, at)).bytesRead;
+		if (got < 4) break;
+		if (header.readUInt32LE(0) === CENTRAL_SIGNATURE && entries.length > 0) {
+			isComplete = true;
+			break;
+		}
+		if (header.readUInt32LE(0) !== LOCAL_SIGNATURE || got < 30) break;
+		const flags = header.readUInt16LE(6);
+		const nameLength = header.readUInt16LE(26);
+		const extraLength = header.readUInt16LE(28);
+		const dataStart = at + 30 + nameLength + extraLength;
+		if (dataStart > fileSize) break;
+		const variable = Buffer.alloc(nameLength + extraLength);
+		await handle.read(variable, 0, variable.length, at + 30);
+		const name = variable.toString(flags & 0x800 ? 'utf8' : 'latin1', 0, nameLength);
+		let crc = header.readUInt32LE(14);
+		let compressedSize = header.readUInt32LE(18);
+		let size = header.readUInt32LE(22);
+		if (size === 0xffffffff || compressedSize === 0xffffffff) {
+			// §4.5.3: a local header's ZIP64 extra holds both sizes, original first.
+			const wide = zip64Extra(variable.subarray(nameLength));
+			if (wide?.[0] === undefined || wide[1] === undefined) {
+				cutEntry = name;
+				break;
+			}
+			[size, compressedSize] = [wide[0], wide[1]];
+		}
+		let next = dataStart + compressedSize;
+		if ((flags & 0x08) !== 0) {
+			const descriptor = await findDescriptor(handle, fileSize, dataStart);
+			if (descriptor === undefined) {
+				cutEntry = name;
+				break;
+			}
+			({crc, compressedSize, size} = descriptor);
+			next = descriptor.end;
+		}
+		if (dataStart + compressedSize > fileSize) {
+			cutEntry = name;
+			break;
+		}
+		entries.push({name, method: header.readUInt16LE(8), compressedSize, size, crc32: crc, localHeaderOffset: at, isDirectory: name.endsWith('/'), isEncrypted: (flags & 1) === 1});
+		at = next;
+	}
+	if (entries.length === 0 && cutEntry === undefined) return undefined;
+	return {entries, damage: {entriesRead: entries.filter((e) => !e.isDirectory).length, fileSize, stoppedAt: at, isComplete, ...(cutEntry === undefined ? {} : {cutEntry})}};
+}
+
+/**
+ * The data descriptor (§4.3.9: signature, CRC-32, compressed and original size; 8-byte sizes in ZIP64) of the
+ * entry whose data starts at `dataStart`: the first signature whose compressed size equals its distance from
+ * there. Undefined when the file ends first.
+ */
+async function findDescriptor(handle: FileHandle, fileSize: number, dataStart: number): Promise<{crc: number; compressedSize: number; size: number; end: number} | undefined> {
+	const block = Buffer.alloc(64 * 1024 + 24);
+	for (let base = dataStart; base < fileSize; base += 64 * 1024) {
+		const {bytesRead} = await handle.read(block, 0, block.length, base);
+		for (let i = 0; i + 16 <= bytesRead && i < 64 * 1024; i++) {
+			if (block.readUInt32LE(i) !== DESCRIPTOR_SIGNATURE) continue;
+			const distance = base + i - dataStart;
+			if (block.readUInt32LE(i + 8) === distance) return {crc: block.readUInt32LE(i + 4), compressedSize: distance, size: block.readUInt32LE(i + 12), end: base + i + 16};
+			if (i + 24 <= bytesRead && Number(block.readBigUInt64LE(i + 8)) === distance) {
+				return {crc: block.readUInt32LE(i + 4), compressedSize: distance, size: safeNumber(block.readBigUInt64LE(i + 16)) ?? -1, end: base + i + 24};
+			}
+		}
+	}
+	return undefined;
 }
 
 async function readDirectory(path: string, handle: FileHandle, fileSize: number, maxDirectoryBytes: number): Promise<ZipEntry[]> {

@@ -11,13 +11,14 @@
  * - No flags and no store date: POP3 keeps neither, so the mapper takes the topmost Received:, else Date.
  * - Memory: one message at a time (RETR per message) plus the UIDL list.
  * - Problems: a message the server no longer has (-ERR on RETR) → SOURCE_UNREADABLE 'failed'; an empty one →
- *   MESSAGE_EMPTY. Login and connection failures throw their MailshiftError ('fatal').
+ *   MESSAGE_EMPTY; one that is no message (message-shape.ts) → MESSAGE_UNPARSEABLE 'failed'. Login and connection failures throw their MailshiftError ('fatal').
  */
 import {MailshiftError} from '../../contracts/errors.js';
 import type {SourceMessage} from '../../contracts/types.js';
 import type {ReaderOptions, SourceFolder, SourceStore} from '../../contracts/source-store.js';
 import {Pop3Client} from './pop3-client.js';
 import type {Pop3Endpoint} from './pop3-client.js';
+import {notAMessage} from '../message-shape.js';
 
 const POP3_URL = /^pop3s?:\/\//i;
 
@@ -93,6 +94,11 @@ export class Pop3Store implements SourceStore {
 			}
 			if (raw.length === 0) {
 				this.#options.onProblem?.({folder: 'INBOX', location, code: 'MESSAGE_EMPTY', kind: 'failed', reason: 'The server returned an empty message.'});
+				continue;
+			}
+			const junk = notAMessage(raw);
+			if (junk !== undefined) {
+				this.#options.onProblem?.({folder: 'INBOX', location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed', reason: `The server holds no message under this number: ${junk}. It was NOT migrated (it stays on the POP server).`});
 				continue;
 			}
 			yield {ref: {store: this.location, folder: 'INBOX', key: uid, location}, raw, flags: new Set()};

@@ -36,11 +36,20 @@ export const LID = {
 } as const;
 
 export class NamedProperties {
-	readonly #file: PSTFile;
+	readonly #file: PSTFile | undefined;
 	readonly #cache = new Map<string, number | undefined>();
 
-	constructor(file: PSTFile) {
-		this.#file = file;
+	/**
+	 * @param file the PST whose name-to-id map is asked; or, for a store that is not a PST (an Outlook .msg
+	 *   file, msg-item-export.ts), the complete map as `set:lid` / `s:name` keys → property ids.
+	 */
+	constructor(file: PSTFile | ReadonlyMap<string, number>) {
+		if (file instanceof Map) {
+			for (const [key, id] of file) this.#cache.set(key, id);
+			this.#file = undefined;
+		} else {
+			this.#file = file as PSTFile;
+		}
 	}
 
 	/** The store's property id for (set, lid), or undefined when the store never used that property. */
@@ -49,7 +58,7 @@ export class NamedProperties {
 		if (this.#cache.has(key)) return this.#cache.get(key);
 		let id: number | undefined;
 		try {
-			const found = this.#file.getNameToIdMapItem(lid, set);
+			const found = this.#file?.getNameToIdMapItem(lid, set) ?? -1;
 			id = found > 0 ? found : undefined;
 		} catch {
 			id = undefined;
@@ -62,10 +71,10 @@ export class NamedProperties {
 	publicString(name: string): number | undefined {
 		const key = `s:${name}`;
 		if (this.#cache.has(key)) return this.#cache.get(key);
-		const ctor = this.#file.constructor as unknown as {getPublicStringToIdMapItem?(name: string): number};
+		const ctor = this.#file?.constructor as unknown as {getPublicStringToIdMapItem?(name: string): number} | undefined;
 		let id: number | undefined;
 		try {
-			const found = ctor.getPublicStringToIdMapItem?.(name) ?? -1;
+			const found = ctor?.getPublicStringToIdMapItem?.(name) ?? -1;
 			id = found > 0 ? found : undefined;
 		} catch {
 			id = undefined;

@@ -132,9 +132,10 @@ export function readItem(message: PSTMessage, nid: number, context: ItemContext)
 /**
  * The vCard/iCalendar file of a non-mail item (see the module list in contact-item.ts, calendar-item.ts,
  * task-item.ts, note-item.ts); undefined for kinds with no standard format (Outlook configuration, rules,
- * free/busy data) or a calendar item without a start time (a warning says so).
+ * free/busy data) or a calendar item without a start time (a warning says so). Also called for Outlook .msg
+ * items (eml/msg-item-export.ts), with a stand-in `message` for their recipients and attachments.
  */
-function exportItem(message: PSTMessage, bag: PropertyBag, itemKind: string, nid: number, context: ItemContext, warnings: string[]): ItemExport | undefined {
+export function exportItem(message: PSTMessage, bag: PropertyBag, itemKind: string, nid: number, context: ItemContext, warnings: string[]): ItemExport | undefined {
 	const identity = `${context.storeKey}/${nid}`;
 	const title = (bag.text(P.DISPLAY_NAME) ?? bag.text(P.SUBJECT) ?? itemKind).replace(/^\x01./, '');
 	const description = (): string | undefined => readBodies(bag, warnings).text;

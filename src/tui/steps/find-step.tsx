@@ -74,7 +74,7 @@ export function FindStep({services, onDone}: Props) {
 				{!details && !error ? <Spinner label="Counting folders and messages… (b to go back)" /> : null}
 				{details ? (
 					<>
-						<Text>{details.kind === 'pst' ? 'Outlook data file' : details.kind === 'olm' ? 'Outlook for Mac archive' : details.kind === 'dbx' ? 'Outlook Express folders' : details.kind === 'mbox' ? 'mbox / Thunderbird folders' : details.kind === 'eml' ? 'folders of .eml files' : details.kind === 'apple-mail' ? 'Apple Mail' : 'Maildir'}: {plural(details.folders, 'folder')}{details.messages === undefined ? '' : `, ${plural(details.messages, 'message')}`}, {formatBytes(details.bytes)}</Text>
+						<Text>{details.kind === 'pst' ? 'Outlook data file' : details.kind === 'olm' ? 'Outlook for Mac archive' : details.kind === 'dbx' ? 'Outlook Express folders' : details.kind === 'mbox' ? 'mbox / Thunderbird folders' : details.kind === 'eml' ? 'folders of .eml/.msg files' : details.kind === 'apple-mail' ? 'Apple Mail' : 'Maildir'}: {plural(details.folders, 'folder')}{details.messages === undefined ? '' : `, ${plural(details.messages, 'message')}`}, {formatBytes(details.bytes)}</Text>
 						{isListening ? <Text color="green">Enter to use it · b to choose another</Text> : null}
 					</>
 				) : null}

@@ -199,13 +199,29 @@ describe('OlmStore', () => {
 		}
 	});
 
-	test('Given a truncated .olm, opening it fails with SOURCE_UNREADABLE naming the file (no stack trace, no hang)', async () => {
+	test('Given an .olm cut inside its directory, every item is read and one warning names the damage (cuts into the items: olm-cut.test.ts)', async () => {
 		const whole = buildZip(GOOD);
 		const path = await write('truncated.olm', whole.subarray(0, whole.length - 200));
+		const problems: ReaderProblem[] = [];
+		const store = await openSource(path, undefined, {onProblem: (p) => problems.push(p)});
+		try {
+			const read = await readAll(store);
+			assert.equal([...read.values()].reduce((n, list) => n + list.length, 0), 5);
+			assert.equal(store.incompleteness?.(), undefined);
+			const warnings = problems.filter((p) => p.code === 'STORE_INCONSISTENT');
+			assert.equal(warnings.length, 1);
+			assert.match(warnings[0]!.reason, /no end-of-directory record.*all 7 of its files were found whole/);
+		} finally {
+			await store.close();
+		}
+	});
+
+	test('Given a file named .olm that is not a ZIP, opening it fails with SOURCE_UNREADABLE naming the file (no stack trace, no hang)', async () => {
+		const path = await write('not-zip.olm', Buffer.from('Subject: not an archive\n\n'.repeat(40)));
 		await assert.rejects(openSource(path, undefined), (error: unknown) => {
 			assert.ok(isMailshiftError(error));
 			assert.equal(error.code, 'SOURCE_UNREADABLE');
-			assert.match(error.message, /truncated\.olm is not a readable ZIP archive/);
+			assert.match(error.message, /not-zip\.olm is not a readable ZIP archive/);
 			assert.ok(error.hint);
 			return true;
 		});
