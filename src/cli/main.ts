@@ -163,7 +163,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
 				dryRun: args['dry-run'], includeTrashed: args['include-trashed'], connections: args.connections, prefix: args.prefix,
 				map: args.map?.map(String), exclude: args.exclude?.map(String), report: args.report, stats: args.stats, debug: args.debug,
-				journal: args.journal, newJournal: args['new-journal'], skipExisting: args['skip-existing'], multiappend: args.multiappend, batchSize: args['batch-size'], batchBytes: args['batch-bytes'],
+				journal: args.journal, newJournal: args['new-journal'], skipExisting: args['skip-existing'], multiappend: args.multiappend, compress: args.compress, batchSize: args['batch-size'], batchBytes: args['batch-bytes'],
 				maxRate: args['max-rate'], bwlimit: args.bwlimit, maxDuration: args['max-duration'], dailyBudget: args['daily-budget'], plain: args.plain,
 				json: args.json, verify: args.verify,
 			}, cliIo.env);
