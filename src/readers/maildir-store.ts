@@ -40,7 +40,7 @@
  *   so a caller can never mistake a stopped folder for a finished one.
  * - Memory: lists file names of one folder at a time; never holds more than one message's bytes.
  */
-import {promises as fs} from 'node:fs';
+import {promises as fs, readFileSync} from 'node:fs';
 import {resolve} from 'node:path';
 
 import {detectCopiedTimes} from './copied-times.js';
@@ -60,6 +60,12 @@ const DETECT_DEPTH = 6;
 const WALK_DEPTH = 32;
 /** Parallel stat() calls while counting a folder's bytes. */
 const STAT_BATCH = 64;
+/**
+ * Files up to this size are read with one synchronous readFileSync (open, fstat, read, close without four thread-pool
+ * round trips and promises: most of the reader's CPU per message, issue #14); larger ones asynchronously, so the
+ * event loop (socket writes, the dashboard) never waits for more than one such read.
+ */
+const SYNC_READ_MAX = 1024 * 1024;
 
 /** A message file: `raw` is its exact name bytes, `name` the name decoded by `decodeName` (fs-names.ts). */
 type MessageFile = Readonly<{sub: 'cur' | 'new'; raw: Buffer; name: string}>;
@@ -189,7 +195,10 @@ export class MaildirStore implements SourceStore {
 				});
 			}
 		}
-		const copied = await copiedTimesOf(listed.flatMap(({dir, files}) => files.map((file) => joinRaw(dir, file.sub, file.raw))), signal);
+		// One stat per file, here: its mtime serves both the copy detection and the message's date (read below).
+		const paths = listed.flatMap(({dir, files}) => files.map((file) => joinRaw(dir, file.sub, file.raw)));
+		const stats = await statFiles(paths, signal);
+		const copied = await copiedTimesOf(paths, stats, signal);
 		if (copied !== undefined) {
 			const when = new Date(copied.to).toISOString().replace(/\.\d{3}Z$/, 'Z');
 			this.#reportOnce({
@@ -200,13 +209,15 @@ export class MaildirStore implements SourceStore {
 				reason: `${copied.inRun} of ${copied.total} message files have file times within ${Math.ceil((copied.to - copied.from) / 1000)} s of each other (up to ${when}), long after the dates in their Date: headers: this folder was copied without its file times (cp -r, a zip, a git checkout). Their received dates come from their Received: or Date: headers instead of the file times.`,
 			});
 		}
+		let position = 0;
 		for (const {dir, files} of listed) {
 			throwIfAborted(signal);
 			const keywords = await readDovecotKeywords(dir);
 			for (const file of files) {
 				throwIfAborted(signal);
 				if (this.#isClosed) return;
-				const message = await this.#readMessage(dir, file, label, keywords, copied);
+				const message = await this.#readMessage(dir, file, label, keywords, copied, {mtimeMs: stats.mtimeMs[position] ?? Number.NaN, size: stats.size[position] ?? Number.NaN});
+				position += 1;
 				if (message !== undefined) yield message;
 			}
 		}
@@ -224,19 +235,27 @@ export class MaildirStore implements SourceStore {
 		folder: string,
 		keywords: ReadonlyMap<number, string>,
 		copied: CopiedTimes | undefined,
+		listedStat: Readonly<{mtimeMs: number; size: number}>,
 	): Promise<SourceMessage | undefined> {
 		const path = joinRaw(dir, file.sub, file.raw);
 		const location = displayPath(path);
 		let raw: Buffer;
 		let mtime: Date;
 		try {
-			const stat = await fs.stat(path);
-			if (!stat.isFile()) {
-				this.#report({folder, location, code: 'SOURCE_UNREADABLE', kind: 'failed', reason: 'Not a regular file.'});
-				return undefined;
+			// The stat of the listing (statFiles) when it found a regular file; else stat now, to say what it is.
+			let size = listedStat.size;
+			if (Number.isNaN(listedStat.mtimeMs)) {
+				const stat = await fs.stat(path);
+				if (!stat.isFile()) {
+					this.#report({folder, location, code: 'SOURCE_UNREADABLE', kind: 'failed', reason: 'Not a regular file.'});
+					return undefined;
+				}
+				mtime = stat.mtime;
+				size = stat.size;
+			} else {
+				mtime = new Date(listedStat.mtimeMs);
 			}
-			mtime = stat.mtime;
-			raw = await fs.readFile(path);
+			raw = size <= SYNC_READ_MAX ? readFileSync(path) : await fs.readFile(path);
 		} catch (error) {
 			// EACCES, or the file vanished (moved to cur/ or expunged by a running MUA) after listing.
 			this.#report({folder, location, code: 'SOURCE_UNREADABLE', kind: 'failed', reason: `Cannot read file: ${describe(error)}`});
@@ -489,23 +508,40 @@ function parseFileName(name: string, keywords: ReadonlyMap<number, string>): Par
 }
 
 /**
- * The mtimes of a folder's message files, stat'ed in batches, judged by `detectCopiedTimes` (copied-times.ts).
- * A file that cannot be stat'ed is left out (reading it later reports it).
+ * mtime and size of each of a folder's message files, stat'ed in batches: NaN for a file that cannot be stat'ed
+ * or is not a regular file (reading it later stats it again and reports why). Two numbers per file, so a folder
+ * of a million files holds 16 MB here.
  */
-async function copiedTimesOf(paths: readonly Buffer[], signal: AbortSignal | undefined): Promise<CopiedTimes | undefined> {
-	if (paths.length < 2) return undefined;
-	const times: Array<{path: Buffer; mtime: number}> = [];
+async function statFiles(paths: readonly Buffer[], signal: AbortSignal | undefined): Promise<{mtimeMs: Float64Array; size: Float64Array}> {
+	const mtimeMs = new Float64Array(paths.length).fill(Number.NaN);
+	const size = new Float64Array(paths.length).fill(Number.NaN);
 	for (let start = 0; start < paths.length; start += STAT_BATCH) {
 		throwIfAborted(signal);
-		const batch = await Promise.all(paths.slice(start, start + STAT_BATCH).map(async (path) => {
+		await Promise.all(paths.slice(start, start + STAT_BATCH).map(async (path, i) => {
 			try {
-				return {path, mtime: (await fs.stat(path)).mtimeMs};
+				const stat = await fs.stat(path);
+				if (!stat.isFile()) return;
+				mtimeMs[start + i] = stat.mtimeMs;
+				size[start + i] = stat.size;
 			} catch {
-				return undefined;
+				// Left NaN: reading the file reports it.
 			}
 		}));
-		for (const item of batch) if (item !== undefined) times.push(item);
 	}
+	return {mtimeMs, size};
+}
+
+/**
+ * The mtimes of a folder's message files (statFiles), judged by `detectCopiedTimes` (copied-times.ts). A file
+ * that could not be stat'ed is left out (reading it later reports it).
+ */
+async function copiedTimesOf(paths: readonly Buffer[], stats: Readonly<{mtimeMs: Float64Array}>, signal: AbortSignal | undefined): Promise<CopiedTimes | undefined> {
+	if (paths.length < 2) return undefined;
+	const times: Array<{path: Buffer; mtime: number}> = [];
+	paths.forEach((path, i) => {
+		const mtime = stats.mtimeMs[i] ?? Number.NaN;
+		if (!Number.isNaN(mtime)) times.push({path, mtime});
+	});
 	try {
 		return await detectCopiedTimes(times, signal);
 	} catch (error) {
