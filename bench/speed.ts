@@ -8,7 +8,8 @@
  * Then a smaller store through a loopback proxy limited to BENCH_LINK_MBIT (default 20 Mbit/s, a home
  * uplink): mailshift with --compress on, off and auto.
  *
- * Sizes: BENCH_MESSAGES (default 10000), BENCH_ROUNDS (default 2), BENCH_LINK_MESSAGES (default 300).
+ * Sizes: BENCH_MESSAGES (default 10000), BENCH_ROUNDS (default 2), BENCH_LINK_MESSAGES (default 300), BENCH_LINK_MBIT
+ * (default 20); BENCH_MBSYNC=0 leaves mbsync out.
  * Results: stdout and bench/last-speed-results.json. Needs dovecot-imapd and /usr/bin/time.
  */
 import {spawn, spawnSync} from 'node:child_process';
@@ -51,53 +52,69 @@ function timed(label: string, command: string, args: readonly string[], env: Rec
 	});
 }
 
-/** A loopback TCP proxy passing at most `bytesPerSecond` each way (token bucket, 10 ms ticks): a slow uplink. */
+/**
+ * A loopback TCP proxy passing at most `bytesPerSecond` each way over all its connections together (one token
+ * bucket per direction, 10 ms ticks, connections served in turn), as a home uplink is shared: a slow link.
+ */
 async function startRateLimitedProxy(targetPort: number, bytesPerSecond: number): Promise<{port: number; close: () => Promise<void>}> {
 	const sockets = new Set<Socket>();
-	const pipeLimited = (from: Socket, to: Socket): void => {
-		const queue: Buffer[] = [];
-		let queued = 0;
-		let budget = 0;
-		const tick = setInterval(() => {
-			budget = Math.min(bytesPerSecond / 100 + budget, bytesPerSecond / 10);
-			while (queue.length > 0 && budget > 0) {
-				const head = queue[0]!;
-				const n = Math.min(head.length, Math.floor(budget));
-				if (n <= 0) break;
-				to.write(head.subarray(0, n));
-				budget -= n;
-				queued -= n;
-				if (n === head.length) queue.shift();
-				else queue[0] = head.subarray(n);
+	type Pipe = {from: Socket; to: Socket; queue: Buffer[]; queued: number};
+	const directions = [{pipes: [] as Pipe[], budget: 0, next: 0}, {pipes: [] as Pipe[], budget: 0, next: 0}];
+	let last = Date.now();
+	const tick = setInterval(() => {
+		const now = Date.now();
+		const elapsed = Math.min(now - last, 100);
+		last = now;
+		for (const direction of directions) {
+			direction.budget = Math.min(direction.budget + (bytesPerSecond * elapsed) / 1000, bytesPerSecond / 10);
+			// Serve the connections with data in turn, one slice each, while the shared budget lasts.
+			for (let served = true; served && direction.budget >= 1;) {
+				served = false;
+				for (let k = 0; k < direction.pipes.length && direction.budget >= 1; k++) {
+					const pipe = direction.pipes[(direction.next + k) % direction.pipes.length]!;
+					const head = pipe.queue[0];
+					if (head === undefined) continue;
+					const n = Math.min(head.length, 16 * 1024, Math.floor(direction.budget));
+					pipe.to.write(head.subarray(0, n));
+					direction.budget -= n;
+					pipe.queued -= n;
+					if (n === head.length) pipe.queue.shift();
+					else pipe.queue[0] = head.subarray(n);
+					served = true;
+					if (pipe.queued < 256 * 1024 && pipe.from.isPaused()) pipe.from.resume();
+				}
+				direction.next += 1;
 			}
-			// Back-pressure: the sender waits while more than a second's worth is queued.
-			if (queued < bytesPerSecond && from.isPaused()) from.resume();
-		}, 10);
+		}
+	}, 10);
+	const pipeLimited = (from: Socket, to: Socket, direction: (typeof directions)[number]): void => {
+		const pipe: Pipe = {from, to, queue: [], queued: 0};
+		direction.pipes.push(pipe);
 		from.on('data', (d: Buffer) => {
-			queue.push(d);
-			queued += d.length;
-			if (queued >= bytesPerSecond) from.pause();
+			pipe.queue.push(d);
+			pipe.queued += d.length;
+			if (pipe.queued >= 256 * 1024) from.pause();
 		});
 		const end = (): void => {
-			clearInterval(tick);
+			direction.pipes.splice(direction.pipes.indexOf(pipe), 1);
 			to.end();
 		};
-		from.on('end', end);
-		from.on('error', end);
-		from.on('close', () => clearInterval(tick));
+		from.once('end', end);
+		from.once('error', () => to.destroy());
 	};
 	const server: Server = createServer((client) => {
 		const upstream = connect(targetPort, '127.0.0.1');
 		sockets.add(client).add(upstream);
 		client.on('close', () => sockets.delete(client));
 		upstream.on('close', () => sockets.delete(upstream));
-		pipeLimited(client, upstream);
-		pipeLimited(upstream, client);
+		pipeLimited(client, upstream, directions[0]!);
+		pipeLimited(upstream, client, directions[1]!);
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const address = server.address();
 	const port = typeof address === 'object' && address ? address.port : 0;
 	return {port, close: () => new Promise<void>((resolve) => {
+		clearInterval(tick);
 		for (const s of sockets) s.destroy();
 		server.close(() => resolve());
 	})};
@@ -128,7 +145,8 @@ export async function runSpeedBench(): Promise<Record<string, unknown>> {
 		console.log('S. skipped: needs dovecot-imapd and /usr/bin/time');
 		return {};
 	}
-	const hasMbsync = spawnSync('sh', ['-c', 'command -v mbsync'], {stdio: 'ignore'}).status === 0;
+	// BENCH_MBSYNC=0 leaves mbsync out (it takes 3–5 minutes a run on a loaded 2-core machine).
+	const hasMbsync = process.env['BENCH_MBSYNC'] !== '0' && spawnSync('sh', ['-c', 'command -v mbsync'], {stdio: 'ignore'}).status === 0;
 	const work = await mkdtemp(join(tmpdir(), 'mailshift-speed-'));
 	const rows: Array<Measured & {round: number; server: string}> = [];
 	try {

@@ -40,7 +40,7 @@
  *   so a caller can never mistake a stopped folder for a finished one.
  * - Memory: lists file names of one folder at a time; never holds more than one message's bytes.
  */
-import {promises as fs, readFileSync} from 'node:fs';
+import {promises as fs} from 'node:fs';
 import {resolve} from 'node:path';
 
 import {detectCopiedTimes} from './copied-times.js';
@@ -60,12 +60,6 @@ const DETECT_DEPTH = 6;
 const WALK_DEPTH = 32;
 /** Parallel stat() calls while counting a folder's bytes. */
 const STAT_BATCH = 64;
-/**
- * Files up to this size are read with one synchronous readFileSync (open, fstat, read, close without four thread-pool
- * round trips and promises: most of the reader's CPU per message, issue #14); larger ones asynchronously, so the
- * event loop (socket writes, the dashboard) never waits for more than one such read.
- */
-const SYNC_READ_MAX = 1024 * 1024;
 
 /** A message file: `raw` is its exact name bytes, `name` the name decoded by `decodeName` (fs-names.ts). */
 type MessageFile = Readonly<{sub: 'cur' | 'new'; raw: Buffer; name: string}>;
@@ -216,7 +210,7 @@ export class MaildirStore implements SourceStore {
 			for (const file of files) {
 				throwIfAborted(signal);
 				if (this.#isClosed) return;
-				const message = await this.#readMessage(dir, file, label, keywords, copied, {mtimeMs: stats.mtimeMs[position] ?? Number.NaN, size: stats.size[position] ?? Number.NaN});
+				const message = await this.#readMessage(dir, file, label, keywords, copied, stats[position] ?? Number.NaN);
 				position += 1;
 				if (message !== undefined) yield message;
 			}
@@ -235,7 +229,8 @@ export class MaildirStore implements SourceStore {
 		folder: string,
 		keywords: ReadonlyMap<number, string>,
 		copied: CopiedTimes | undefined,
-		listedStat: Readonly<{mtimeMs: number; size: number}>,
+		/** The file's mtime from the listing's stat (statFiles), NaN when that stat failed or found no regular file. */
+		listedMtimeMs: number,
 	): Promise<SourceMessage | undefined> {
 		const path = joinRaw(dir, file.sub, file.raw);
 		const location = displayPath(path);
@@ -243,19 +238,20 @@ export class MaildirStore implements SourceStore {
 		let mtime: Date;
 		try {
 			// The stat of the listing (statFiles) when it found a regular file; else stat now, to say what it is.
-			let size = listedStat.size;
-			if (Number.isNaN(listedStat.mtimeMs)) {
+			// Read asynchronously: a synchronous read (tried for issue #14) hands the engine a whole folder at once,
+			// and on a link that drops every ~1 MB its first batches were then so large that messages ran out of
+			// attempts (test/e2e/cut-batches.test.ts).
+			if (Number.isNaN(listedMtimeMs)) {
 				const stat = await fs.stat(path);
 				if (!stat.isFile()) {
 					this.#report({folder, location, code: 'SOURCE_UNREADABLE', kind: 'failed', reason: 'Not a regular file.'});
 					return undefined;
 				}
 				mtime = stat.mtime;
-				size = stat.size;
 			} else {
-				mtime = new Date(listedStat.mtimeMs);
+				mtime = new Date(listedMtimeMs);
 			}
-			raw = size <= SYNC_READ_MAX ? readFileSync(path) : await fs.readFile(path);
+			raw = await fs.readFile(path);
 		} catch (error) {
 			// EACCES, or the file vanished (moved to cur/ or expunged by a running MUA) after listing.
 			this.#report({folder, location, code: 'SOURCE_UNREADABLE', kind: 'failed', reason: `Cannot read file: ${describe(error)}`});
@@ -508,13 +504,11 @@ function parseFileName(name: string, keywords: ReadonlyMap<number, string>): Par
 }
 
 /**
- * mtime and size of each of a folder's message files, stat'ed in batches: NaN for a file that cannot be stat'ed
- * or is not a regular file (reading it later stats it again and reports why). Two numbers per file, so a folder
- * of a million files holds 16 MB here.
+ * The mtime of each of a folder's message files, stat'ed in batches: NaN for a file that cannot be stat'ed or is
+ * not a regular file (reading it later stats it again and reports why). 8 bytes per file (8 MB for a million).
  */
-async function statFiles(paths: readonly Buffer[], signal: AbortSignal | undefined): Promise<{mtimeMs: Float64Array; size: Float64Array}> {
+async function statFiles(paths: readonly Buffer[], signal: AbortSignal | undefined): Promise<Float64Array> {
 	const mtimeMs = new Float64Array(paths.length).fill(Number.NaN);
-	const size = new Float64Array(paths.length).fill(Number.NaN);
 	for (let start = 0; start < paths.length; start += STAT_BATCH) {
 		throwIfAborted(signal);
 		await Promise.all(paths.slice(start, start + STAT_BATCH).map(async (path, i) => {
@@ -522,24 +516,23 @@ async function statFiles(paths: readonly Buffer[], signal: AbortSignal | undefin
 				const stat = await fs.stat(path);
 				if (!stat.isFile()) return;
 				mtimeMs[start + i] = stat.mtimeMs;
-				size[start + i] = stat.size;
 			} catch {
 				// Left NaN: reading the file reports it.
 			}
 		}));
 	}
-	return {mtimeMs, size};
+	return mtimeMs;
 }
 
 /**
  * The mtimes of a folder's message files (statFiles), judged by `detectCopiedTimes` (copied-times.ts). A file
  * that could not be stat'ed is left out (reading it later reports it).
  */
-async function copiedTimesOf(paths: readonly Buffer[], stats: Readonly<{mtimeMs: Float64Array}>, signal: AbortSignal | undefined): Promise<CopiedTimes | undefined> {
+async function copiedTimesOf(paths: readonly Buffer[], mtimes: Float64Array, signal: AbortSignal | undefined): Promise<CopiedTimes | undefined> {
 	if (paths.length < 2) return undefined;
 	const times: Array<{path: Buffer; mtime: number}> = [];
 	paths.forEach((path, i) => {
-		const mtime = stats.mtimeMs[i] ?? Number.NaN;
+		const mtime = mtimes[i] ?? Number.NaN;
 		if (!Number.isNaN(mtime)) times.push({path, mtime});
 	});
 	try {
