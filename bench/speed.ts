@@ -152,7 +152,7 @@ export async function runSpeedBench(): Promise<Record<string, unknown>> {
 	try {
 		const maildir = join(work, 'Maildir');
 		const {bytes} = await writeBenchMaildir(maildir, MESSAGES, 1, 5_000_000);
-		console.log(`S. Upload speed (issue #14): ${MESSAGES} messages, ${(bytes / 2 ** 20).toFixed(0)} MiB, ${ROUNDS} round(s), fresh Dovecot per run${hasMbsync ? '' : ' (mbsync not installed: apt-get install -y isync)'}`);
+		console.log(`S. Upload speed (issue #14): ${MESSAGES} messages, ${(bytes / 2 ** 20).toFixed(0)} MiB, ${ROUNDS} round(s), fresh Dovecot per run${hasMbsync ? '' : ' (without mbsync: BENCH_MBSYNC=0, or not installed: apt-get install -y isync)'}`);
 		const password = {MAILSHIFT_PASSWORD: 'pw-bench'};
 		for (let round = 1; round <= ROUNDS; round++) {
 			console.log(`   round ${round}`);
