@@ -12,13 +12,17 @@ import {mulberry32 as rng} from '../src/testing/prng.js';
 
 const LOREM = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua From '.split(' ');
 
-export function* benchMessages(count: number, seed = 1): Generator<{i: number; raw: Buffer; date: Date}> {
+/**
+ * `maxBigBytes`: the largest attachment message (log-uniform from 100 KB): 2 MB for the bench's own store,
+ * 5 MB for the issue-#14 standard corpus (gen-corpus.mjs's `--max-big-mb 5`, 10,000 messages ≈ 650 MiB).
+ */
+export function* benchMessages(count: number, seed = 1, maxBigBytes = 2_000_000): Generator<{i: number; raw: Buffer; date: Date}> {
 	const random = rng(seed);
-	const base = Buffer.alloc(2 * 1024 * 1024);
+	const base = Buffer.alloc(maxBigBytes <= 2_000_000 ? 2 * 1024 * 1024 : 2 ** Math.ceil(Math.log2(maxBigBytes)) * 2);
 	for (let k = 0; k < base.length; k++) base[k] = Math.floor(random() * 256);
 	for (let i = 0; i < count; i++) {
 		const r = random();
-		const size = r < 0.82 ? 2048 + random() * 18_000 : r < 0.96 ? 20_000 + random() * 80_000 : 100_000 * Math.exp(random() * Math.log(20));
+		const size = r < 0.82 ? 2048 + random() * 18_000 : r < 0.96 ? 20_000 + random() * 80_000 : 100_000 * Math.exp(random() * Math.log(maxBigBytes / 100_000));
 		const date = new Date(Date.UTC(2005, 0, 1) + Math.floor(random() * 15 * 365 * 86_400_000));
 		const head = `Received: from mx.example.net by pop.example.org; ${date.toUTCString().replace('GMT', '+0000')}\nFrom: sender${i % 97}@example.net\nTo: me@example.org\nSubject: bench message ${i}\nDate: ${date.toUTCString()}\nMessage-ID: <bench-${seed}-${i}@example.org>\nMIME-Version: 1.0\n`;
 		let body = '';
@@ -40,11 +44,11 @@ export function* benchMessages(count: number, seed = 1): Generator<{i: number; r
 	}
 }
 
-export async function writeBenchMaildir(root: string, count: number, seed = 1): Promise<{bytes: number}> {
+export async function writeBenchMaildir(root: string, count: number, seed = 1, maxBigBytes = 2_000_000): Promise<{bytes: number}> {
 	const folders = [root, join(root, '.Archive'), join(root, '.Sent Items'), join(root, '.Projects')];
 	for (const f of folders) for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(f, sub), {recursive: true});
 	let bytes = 0;
-	for (const m of benchMessages(count, seed)) {
+	for (const m of benchMessages(count, seed, maxBigBytes)) {
 		const file = join(folders[m.i % folders.length] ?? root, 'cur', `${1_100_000_000 + m.i}.M${m.i}P1.bench,S=${m.raw.length}:2,${m.i % 3 ? 'S' : ''}`);
 		await writeFile(file, m.raw);
 		await utimes(file, m.date, m.date);

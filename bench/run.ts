@@ -7,6 +7,9 @@
  *      Dovecot on loopback, with 1 and 4 connections: wall time, msg/s, MB/s, peak RSS of the CLI.
  *
  *   C. mbsync (Debian isync: Sync Push, Create Far, CopyArrivalDate yes) pushing the same Maildir, for scale.
+ *   S. Issue #14's table (bench/speed.ts): the standard corpus into Dovecot with and without COMPRESS, mailshift,
+ *      mbsync and the raw MULTIAPPEND client interleaved, client CPU and peak RSS; a rate-limited link. Not in
+ *      the default parts (it runs for a quarter of an hour): BENCH_PARTS=S, or `npm run bench:speed`.
  *
  * Sizes: BENCH_MBOX_MB (default 512), BENCH_MESSAGES (default 10000); BENCH_PARTS (default ABCD),
  * BENCH_ROUNDS of B+C (default 1, interleaved), BENCH_CONNECTIONS for B (default 1,2,4). Results go to stdout
@@ -19,6 +22,7 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {isDovecotInstalled, startDovecot} from '../src/testing/private-dovecot.js';
 import {writeBenchMaildir, writeBenchMbox} from './generate.js';
+import {runSpeedBench} from './speed.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const MBOX_MB = Number(process.env['BENCH_MBOX_MB'] ?? 512);
@@ -147,6 +151,7 @@ try {
 		results['dashboard'] = {plainSeconds: rows['plain'], tuiSeconds: rows['tui'], overheadPercent: overhead};
 		console.log(`   dashboard overhead (best of two each): ${overhead.toFixed(1)}%`);
 	}
+	if (PARTS.includes('S')) results['speed'] = await runSpeedBench();
 	// Parts not run this time (BENCH_PARTS) keep their last results.
 	const file = join(ROOT, 'bench', 'last-results.json');
 	const previous = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => ({}));

@@ -5,7 +5,7 @@
  * 0 complete (or already complete and current), 5 complete but some messages could not be read, 6 stopped
  * (run again to continue), 9 the source ended early (a cut .pst: what could be read is backed up, the manifest
  * records `incomplete`); verify: 0 clean, 5 differences or an incomplete backup. Errors go through printError with their exit code.
- * No yargs here: cli/backup-options.ts holds the option table and main.ts registers the command.
+ * No yargs here: cli/command-options.ts holds the option table and main.ts registers the command.
  */
 import {resolveBackupConfig} from '../backup/backup-config.js';
 import type {BackupArgs, BackupConfig} from '../backup/backup-config.js';

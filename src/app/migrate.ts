@@ -286,7 +286,7 @@ async function connectServer(config: MigrationConfig, target: NonNullable<Migrat
 		passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
 	});
 	const imap = await ImapSink.connect({
-		target, size: config.connections, ...login, ...(config.multiappend ? {} : {batch: false as const}),
+		target, size: config.connections, ...login, compress: config.compress, ...(config.multiappend ? {} : {batch: false as const}),
 		onConnection: (id, state) => bus.emit({type: 'connection', id, state}),
 		onShrink: (size, reason) => bus.emit({type: 'warning', message: `the server refused more connections (${reason}); continuing with ${size}`}),
 	});
@@ -403,10 +403,11 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		}
 		tui = undefined;
 		// One builder for the --json summary line and the --report file (app/report.ts): they cannot disagree.
-		const report = buildReport({config, result, startedAt, verify: verifyReport});
+		const compression = imap?.compression;
+		const report = buildReport({config, result, startedAt, verify: verifyReport, ...(compression ? {compression} : {})});
 		isSummaryPrinted = true;
 		if (config.json) io.stdout.write(`${JSON.stringify({type: 'summary', ...report})}\n`);
-		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined, await storeSize(source)) + (verifyLine ? `${verifyLine}\n` : ''));
+		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined, await storeSize(source)) + (verifyLine ? `${verifyLine}\n` : '') + (compression ? `  Compression (COMPRESS=DEFLATE): ${compression.used ? 'on' : 'off'} — ${compression.reason}.\n` : ''));
 		if (rules) io.stdout.write(rules.text);
 		let dryRunBlocker: MailshiftError | undefined;
 		if (config.dryRun) {

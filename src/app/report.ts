@@ -13,6 +13,7 @@ import type {EngineResult} from '../engine/run-migration.js';
 import type {FolderSummary, Problem} from '../contracts/types.js';
 import {isVerifyClean} from '../engine/verify.js';
 import type {VerifyFolder, VerifyProblem, VerifyResult} from '../engine/verify.js';
+import type {CompressionReport} from '../uploader/compression.js';
 import {describeTarget} from '../uploader/imap-target.js';
 import {atomicWrite} from '../util/atomic-write.js';
 
@@ -85,6 +86,11 @@ export type RunReport = ReportHeader & Readonly<{
 	/** Skips counted but not listed one by one, by code (ALREADY_UPLOADED, ALREADY_ON_SERVER). */
 	skippedNotListed: Readonly<Record<string, number>>;
 	verify: VerifyReport;
+	/**
+	 * COMPRESS=DEFLATE on the destination (--compress): what was asked for, whether the sessions were compressed, and
+	 * why (uploader/compression.ts). Null when no server was connected (dry run without --to, or no session came up).
+	 */
+	compression: CompressionReport | null;
 }>;
 
 /** `mailshift verify`'s report (--json on stdout and --report file). */
@@ -103,7 +109,7 @@ export function verifyReportOf(outcome: Readonly<{result: VerifyResult; deep: bo
 	};
 }
 
-export type ReportInput = Readonly<{config: MigrationConfig; result: EngineResult; startedAt: Date; verify?: VerifyReport}>;
+export type ReportInput = Readonly<{config: MigrationConfig; result: EngineResult; startedAt: Date; verify?: VerifyReport; compression?: CompressionReport}>;
 
 function header(kind: 'migrate' | 'verify', config: MigrationConfig, startedAt: Date, finishedAt: Date): ReportHeader {
 	return {
@@ -114,7 +120,7 @@ function header(kind: 'migrate' | 'verify', config: MigrationConfig, startedAt: 
 }
 
 /** The migrate report. Pure but for reading the tool version once. */
-export function buildReport({config, result, startedAt, verify}: ReportInput): RunReport {
+export function buildReport({config, result, startedAt, verify, compression}: ReportInput): RunReport {
 	const {summary, fatal} = result;
 	return {
 		...header('migrate', config, startedAt, new Date(startedAt.getTime() + summary.elapsedMs)),
@@ -131,6 +137,7 @@ export function buildReport({config, result, startedAt, verify}: ReportInput): R
 		problemsNotListed: summary.problemsDropped,
 		skippedNotListed: summary.skippedUnlisted,
 		verify: verify ?? verifyReportOf(undefined),
+		compression: compression ?? null,
 	};
 }
 

@@ -4,10 +4,8 @@
  */
 import yargs from 'yargs';
 import type {Argv, Options} from 'yargs';
-import {resolveMigrateConfig} from '../config/resolve.js';
 import type {EngineControls} from '../contracts/controls.js';
 import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
-import {runDemo} from './demo.js';
 import {InterruptRouter} from './interrupt-router.js';
 import {EXIT_CODE_DESCRIPTIONS, ExitCode, exitCodeFor} from '../contracts/exit-codes.js';
 import type {ExitCodeValue} from '../contracts/exit-codes.js';
@@ -15,16 +13,17 @@ import {argsFromSources, readConfigFile} from './option-sources.js';
 import {DEMO_OPTIONS, MIGRATE_OPTIONS, STATUS_OPTIONS, VERIFY_OPTIONS} from './options.js';
 import type {CliIo} from '../app/migrate.js';
 import {CLI_PRESENTER} from './presenter.js';
-import {printError, runMigrate} from '../app/migrate.js';
-import {runVerifyCommand} from '../app/verify.js';
-import {runBackupCommand} from '../app/backup.js';
-import {BACKUP_OPTIONS} from './backup-options.js';
-import {BATCH_OPTIONS, runBatchCommand} from './run-batch.js';
-import {runStatus} from './run-status.js';
-import {MIGRATE_RULES_OPTIONS, RULES_OPTIONS, runRulesCommand, sieveRulesConfig} from './run-rules.js';
-import {runDiscoverCommand} from './run-discover.js';
-import {FLEET_OPTIONS, WORKER_OPTIONS, runFleetCommand, runWorkerCommand} from './run-fleet.js';
+import {BACKUP_OPTIONS, BATCH_OPTIONS, FLEET_OPTIONS, MIGRATE_RULES_OPTIONS, RULES_OPTIONS, WORKER_OPTIONS} from './command-options.js';
 import {shellCommand} from '../util/shell-quote.js';
+
+// Start-up (issue #14): this module imports only yargs and the option tables. What a command runs (the
+// config resolver, the readers, imapflow, SQLite, the TUI) is imported by its handler when that command runs,
+// so `mailshift --help`, `--version` and a usage error never load them. test/cli/startup.test.ts checks this.
+
+/** printError of app/migrate.ts, loaded on first use (it is only needed once something went wrong). */
+async function printError(error: MailshiftError, io: CliIo, debug: boolean): Promise<void> {
+	(await import('../app/migrate.js')).printError(error, io, debug);
+}
 
 /** `mailshift discover`. */
 const DISCOVER_OPTIONS = {
@@ -119,7 +118,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 	// and the TUI is imported later, only when used.
 	if (io.env['NO_COLOR'] && !io.env['FORCE_COLOR']) process.env['FORCE_COLOR'] = '0';
 	if (argv.some((a) => a === '--password' || a.startsWith('--password=') || a === '-p')) {
-		printError(new MailshiftError('USAGE', 'Passwords are never accepted on the command line (they end up in shell history and process lists).', 'fatal', {
+		await printError(new MailshiftError('USAGE', 'Passwords are never accepted on the command line (they end up in shell history and process lists).', 'fatal', {
 			hint: 'Set MAILSHIFT_PASSWORD, use --password-file FILE, or run in a terminal to be asked.',
 		}), cliIo, debug);
 		return ExitCode.USAGE;
@@ -127,7 +126,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 	const command = commandOf(argv);
 	if (command !== undefined && !COMMANDS.includes(command)) {
 		const suggestion = closestCommand(command);
-		printError(new MailshiftError('USAGE', `"${command}" is not a mailshift command.`, 'fatal', {
+		await printError(new MailshiftError('USAGE', `"${command}" is not a mailshift command.`, 'fatal', {
 			hint: `${suggestion ? `Did you mean mailshift ${suggestion}? ` : ''}The commands are: ${COMMANDS.filter((c) => c !== 'tui').join(', ')} (mailshift --help).`,
 		}), cliIo, debug);
 		return ExitCode.USAGE;
@@ -144,7 +143,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		fullArgv = dashes < 0 ? [...argv, ...extra] : [...argv.slice(0, dashes), ...extra, ...argv.slice(dashes)];
 	} catch (error) {
 		const e = toMailshiftError(error);
-		printError(e, cliIo, debug);
+		await printError(e, cliIo, debug);
 		return exitCodeFor(e.code);
 	}
 	let exitCode: ExitCodeValue = ExitCode.OK;
@@ -158,12 +157,14 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.example("$0 migrate ~/mail/Archive.mbox --to imaps://me@imap.example.com --prefix 'Imported/Old PC' --password-file ~/.imap-pass", 'Upload an mbox below one folder')
 			.example('$0 migrate ~/.thunderbird/x.default/Mail/Local\\ Folders --dry-run', 'Show the plan, write nothing').epilogue(EPILOGUE),
 		async (args) => {
+			const [{resolveMigrateConfig}, {runMigrate}, {runBackupCommand}, {sieveRulesConfig}] = await Promise.all([
+				import('../config/resolve.js'), import('../app/migrate.js'), import('../app/backup.js'), import('./run-rules.js')]);
 			const config = resolveMigrateConfig({
 				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], sourcePasswordFile: args['source-password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'], caFile: args['ca-file'],
 				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
 				dryRun: args['dry-run'], includeTrashed: args['include-trashed'], connections: args.connections, prefix: args.prefix,
 				map: args.map?.map(String), exclude: args.exclude?.map(String), report: args.report, stats: args.stats, debug: args.debug,
-				journal: args.journal, newJournal: args['new-journal'], skipExisting: args['skip-existing'], multiappend: args.multiappend, batchSize: args['batch-size'], batchBytes: args['batch-bytes'],
+				journal: args.journal, newJournal: args['new-journal'], skipExisting: args['skip-existing'], multiappend: args.multiappend, compress: args.compress, batchSize: args['batch-size'], batchBytes: args['batch-bytes'],
 				maxRate: args['max-rate'], bwlimit: args.bwlimit, maxDuration: args['max-duration'], dailyBudget: args['daily-budget'], plain: args.plain,
 				json: args.json, verify: args.verify,
 			}, cliIo.env);
@@ -185,6 +186,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.example('MAILSHIFT_PASSWORD=… $0 backup imaps://me@imap.example.com --out ~/server-copy', 'Copy what is on the server now')
 			.example('$0 backup --verify /media/usb/mail-backup', 'Check a backup against its manifest').epilogue(EPILOGUE),
 		async (args) => {
+			const {runBackupCommand} = await import('../app/backup.js');
 			exitCode = await runBackupCommand({
 				source: args.source, out: args.out, format: args.format, verify: args.verify, force: args.force, from: args.from,
 				includeTrashed: args['include-trashed'], passwordFile: args['password-file'], insecure: args.insecure, stats: args.stats, debug: args.debug,
@@ -198,6 +200,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.example('$0 batch mailboxes.csv --parallel 4 --out reports/', 'Run the plan; reports in reports/')
 			.example('$0 batch mailboxes.csv --only-failed --out reports/', 'Retry only the rows that failed last time').epilogue(EPILOGUE),
 		async (args) => {
+			const {runBatchCommand} = await import('./run-batch.js');
 			exitCode = await runBatchCommand({
 				plan: args.plan, out: args.out, parallel: args.parallel, maxConnectionsPerServer: args['max-connections-per-server'],
 				journalDir: args['journal-dir'], onlyFailed: args['only-failed'], dryRun: args['dry-run'], check: args.check, allowPlanCommands: args['allow-plan-commands'],
@@ -208,6 +211,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.options(WORKER_OPTIONS)
 			.example('MAILSHIFT_QUEUE_URL=postgres://ms:PW@db/ms $0 worker --concurrency 4', 'Run up to 4 mailboxes at a time; SIGTERM stops gracefully').epilogue(EPILOGUE),
 		async (args) => {
+			const {runWorkerCommand} = await import('./run-fleet.js');
 			exitCode = await runWorkerCommand({
 				queue: args.queue, queueFile: args['queue-file'], queueName: args['queue-name'], debug: args.debug, concurrency: args.concurrency, lease: args.lease,
 				allowPlanCommands: args['allow-plan-commands'], exitWhenDone: args['exit-when-done'], poll: args.poll,
@@ -220,6 +224,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.example('$0 fleet submit mailboxes.csv --max-per-user 4', 'Validate the plan and enqueue one job per row (again: nothing doubled)')
 			.example('$0 fleet status --json', 'Per row: state, worker, progress, last error; totals; connections in use').epilogue(EPILOGUE),
 		async (args) => {
+			const {runFleetCommand} = await import('./run-fleet.js');
 			const rest = (args.args ?? []).map(String);
 			exitCode = await runFleetCommand({
 				action: String(args.action), ...(args.action === 'submit' ? {plan: rest[0]} : {rows: rest}),
@@ -232,6 +237,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.positional('source', {type: 'string', describe: 'The store that was migrated'})
 			.options(VERIFY_OPTIONS).epilogue(EPILOGUE),
 		async (args) => {
+			const [{resolveMigrateConfig}, {runVerifyCommand}] = await Promise.all([import('../config/resolve.js'), import('../app/verify.js')]);
 			const config = resolveMigrateConfig({
 				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], sourcePasswordFile: args['source-password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'], caFile: args['ca-file'],
 				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
@@ -243,13 +249,15 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		.command('status <source>', 'Summarise a migration\'s journal: done, failed, skipped, still to check', (y) => y
 			.positional('source', {type: 'string', describe: 'The store being migrated'})
 			.options(STATUS_OPTIONS).epilogue(EPILOGUE),
-		(args) => {
+		async (args) => {
+			const [{resolveMigrateConfig}, {runStatus}] = await Promise.all([import('../config/resolve.js'), import('./run-status.js')]);
 			const config = resolveMigrateConfig({source: args.source, to: args.to, journal: args.journal, insecure: args.insecure}, cliIo.env);
 			exitCode = runStatus(config, cliIo);
 		})
 		.command('rules <source>', 'Turn Thunderbird filters or Outlook rules into server-side Sieve rules: print the plan and script, --out FILE, --install (ManageSieve), --remove', (y) => y
 			.positional('source', {type: 'string', describe: 'msgFilterRules.dat, a Thunderbird account or profile folder, an Outlook .pst/.ost, or a .rwz rules export'}).options(RULES_OPTIONS),
 		async (args) => {
+			const {runRulesCommand} = await import('./run-rules.js');
 			exitCode = await runRulesCommand({...args, passwordFile: args['password-file'], oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'], map: args.map?.map(String), exclude: args.exclude?.map(String), sievePort: args['sieve-port'], includeActive: args['rules-include-active'], replaceActive: args['rules-replace-active'], allowRedirect: args['rules-allow-redirect'], allowDiscard: args['rules-allow-discard']}, cliIo);
 		})
 		.command(['tui', '$0'], 'The guided switch from POP to IMAP in the terminal (also: mailshift with no arguments)', (y) => y
@@ -264,11 +272,13 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		.command('discover', 'List the mail stores found on this computer: kind, path, folders, messages, size', (y) => y
 			.options(DISCOVER_OPTIONS).epilogue(EPILOGUE),
 		async (args) => {
+			const {runDiscoverCommand} = await import('./run-discover.js');
 			exitCode = await runDiscoverCommand({json: args.json, count: args.count, debug}, cliIo);
 		})
 		.command('demo', 'Start a throwaway private Dovecot on 127.0.0.1, migrate a generated sample store into it, show the result', (y) => y
 			.options(DEMO_OPTIONS).epilogue(EPILOGUE),
 		async (args) => {
+			const {runDemo} = await import('./demo.js');
 			exitCode = await runDemo(cliIo, {keep: args.keep});
 		})
 		.option('config', {type: 'string', global: true, describe: 'Read options from this JSON file ({"to": "imaps://me@host", "connections": 8}); also MAILSHIFT_CONFIG'})
@@ -297,7 +307,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		const e = error instanceof MailshiftError ? error : (error as {name?: string}).name === 'YError'
 			? new MailshiftError('USAGE', (error as Error).message, 'fatal', {hint: 'Run mailshift --help for the usage.'})
 			: toMailshiftError(error);
-		printError(e, cliIo, debug);
+		await printError(e, cliIo, debug);
 		return exitCodeFor(e.code);
 	}
 }

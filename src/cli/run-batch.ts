@@ -4,7 +4,6 @@
  * beyond the option table's type: main.ts registers the command.
  */
 import {resolve} from 'node:path';
-import type {Options} from 'yargs';
 import {runBatch} from '../app/batch.js';
 import type {BatchConfig} from '../app/batch.js';
 import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
@@ -13,24 +12,8 @@ import type {ExitCodeValue} from '../contracts/exit-codes.js';
 import type {CliIo} from '../app/migrate.js';
 import {printError} from '../app/migrate.js';
 
-const BATCH = 'Batch:';
-const OUTPUT = 'Output:';
-
-/** The options of `mailshift batch` (to be merged into cli/options.ts's table when the command is wired). */
-export const BATCH_OPTIONS = {
-	parallel: {type: 'number', group: BATCH, default: 2, describe: 'Mailboxes migrated at the same time'},
-	'max-connections-per-server': {type: 'number', group: BATCH, default: 8, describe: 'IMAP connections to one host:port over all rows together (a row\'s connections are cut to fit)'},
-	'journal-dir': {type: 'string', group: BATCH, describe: 'Keep the rows\' journals in this directory (default: where migrate keeps them, one per source + destination)'},
-	'only-failed': {type: 'boolean', group: BATCH, default: false, describe: 'Run only the rows that did not succeed last time (read from batch-state.json in --out)'},
-	'dry-run': {type: 'boolean', alias: 'n', group: BATCH, default: false, describe: 'Per row and in total: messages, size, estimated time, quota fit; nothing is written'},
-	check: {type: 'boolean', group: BATCH, default: false, describe: 'While validating the plan, also log in to every account (servers reachable, passwords right); never runs oauth-command: cells'},
-	'allow-plan-commands': {type: 'boolean', group: BATCH, default: false, describe: 'Let the plan\'s oauth-command:CMD password cells run their programs (OAuth2: CMD prints an access token; for a real run or a dry run; never during --check). Check the plan first'},
-	insecure: {type: 'boolean', group: BATCH, default: false, describe: 'Accept any TLS certificate; allow plain IMAP to non-loopback hosts (all rows)'},
-	out: {type: 'string', group: OUTPUT, describe: 'Directory for report.csv, report.json and batch-state.json (default: the current directory)'},
-	json: {type: 'boolean', group: OUTPUT, default: false, describe: 'NDJSON progress on stdout, every event with a "row" id (for log collectors)'},
-	stats: {type: 'number', group: OUTPUT, default: 5, describe: 'Seconds between live summary lines on stderr, one per running row (0 = none)'},
-	debug: {type: 'boolean', group: OUTPUT, default: false, describe: 'Show stack traces for errors'},
-} as const satisfies Record<string, Options>;
+/** The option table lives in command-options.ts (loaded for --help without this module's dependencies). */
+export {BATCH_OPTIONS} from './command-options.js';
 
 export type BatchArgs = Readonly<{
 	plan?: string | undefined;

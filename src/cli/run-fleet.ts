@@ -10,7 +10,6 @@
  */
 import {basename} from 'node:path';
 import {mkdir, readFile} from 'node:fs/promises';
-import type {Options} from 'yargs';
 import {formatPlanProblems, parsePlanText, planBaseDir, validatePlan} from '../batch/batch-plan.js';
 import {readOwnerOnlyFile} from '../batch/credential.js';
 import {redact} from '../app/batch.js';
@@ -30,39 +29,8 @@ import type {ExitCodeValue} from '../contracts/exit-codes.js';
 import type {CliIo} from '../app/migrate.js';
 import {printError} from '../app/migrate.js';
 
-const QUEUE = 'Queue:';
-
-const QUEUE_OPTIONS = {
-	queue: {type: 'string', group: QUEUE, describe: 'PostgreSQL connection string of the queue: postgres://USER@HOST[:PORT]/DB (password: MAILSHIFT_QUEUE_URL, --queue-file, PGPASSWORD or ~/.pgpass; never on the command line)'},
-	'queue-file': {type: 'string', group: QUEUE, describe: 'Read the connection string from this file (yours, chmod 600)'},
-	'queue-name': {type: 'string', group: QUEUE, default: 'mailshift', describe: 'Name of the plan in the queue (several plans can share a database)'},
-	debug: {type: 'boolean', default: false, describe: 'Show stack traces for errors'},
-} as const satisfies Record<string, Options>;
-
-/** The options of `mailshift worker`. */
-export const WORKER_OPTIONS = {
-	...QUEUE_OPTIONS,
-	concurrency: {type: 'number', default: DEFAULT_WORKER_CONCURRENCY, describe: 'Rows (mailboxes) this worker migrates at the same time'},
-	lease: {type: 'number', describe: 'Seconds a row stays this worker\'s without a heartbeat (default: the one submitted with the plan, 120); a dead worker\'s rows go to another after this'},
-	'allow-plan-commands': {type: 'boolean', default: false, describe: 'Let oauth-command:CMD rows run their programs on this machine (check the plan first)'},
-	'exit-when-done': {type: 'boolean', default: false, describe: 'Exit once no row is left to run (instead of waiting for new plans)'},
-	poll: {type: 'number', default: 2, describe: 'Seconds between looks for new rows when idle'},
-} as const satisfies Record<string, Options>;
-
-/** The options of `mailshift fleet …` (all subcommands: option-sources reads one table per command word). */
-export const FLEET_OPTIONS = {
-	...QUEUE_OPTIONS,
-	json: {type: 'boolean', default: false, describe: 'status: print JSON on stdout'},
-	out: {type: 'string', describe: 'status: also write report.csv and report.json (as mailshift batch does) into this directory'},
-	watch: {type: 'boolean', default: false, describe: 'status: keep showing it (on a terminal the live fleet view, else a status every 5 s) until no row is left to run or Ctrl-C'},
-	'only-failed': {type: 'boolean', default: false, describe: 'retry: send the failed rows again (the default and only choice; cancelled rows need --include-cancelled)'},
-	'include-cancelled': {type: 'boolean', default: false, describe: 'retry: also send cancelled rows again'},
-	'max-per-host': {type: 'number', describe: 'submit: IMAP connections to one server (host:port) over the whole fleet (default: no cap)'},
-	'max-per-user': {type: 'number', describe: 'submit: IMAP connections per user on one server over the whole fleet (default: 10, providers allow about that)'},
-	lease: {type: 'number', describe: 'submit: seconds a row stays a worker\'s without a heartbeat (default 120)'},
-	insecure: {type: 'boolean', default: false, describe: 'submit: accept any TLS certificate; allow plain IMAP to non-loopback hosts (all rows)'},
-	'allow-plan-commands': {type: 'boolean', default: false, describe: 'submit: accept oauth-command:CMD rows (workers also need --allow-plan-commands)'},
-} as const satisfies Record<string, Options>;
+/** The option tables live in command-options.ts (loaded for --help without this module's dependencies). */
+export {FLEET_OPTIONS, WORKER_OPTIONS} from './command-options.js';
 
 export type QueueArgs = Readonly<{queue?: string | undefined; queueFile?: string | undefined; queueName?: string | undefined; debug?: boolean | undefined}>;
 

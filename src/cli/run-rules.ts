@@ -14,7 +14,6 @@
  * leaving a rule behind); SOME_FAILED when some were only partly or not carried (listed with the reason).
  */
 import {resolve} from 'node:path';
-import type {Options} from 'yargs';
 
 import type {SieveRulesConfig} from '../config/config.js';
 import {resolveLogin} from '../config/secrets.js';
@@ -30,43 +29,12 @@ import {describeTarget, parseImapUrl} from '../uploader/imap-target.js';
 import {atomicWrite} from '../util/atomic-write.js';
 import {ExitCode} from '../contracts/exit-codes.js';
 import type {ExitCodeValue} from '../contracts/exit-codes.js';
-import {MIGRATE_OPTIONS} from './options.js';
 import {findFilterFile} from '../app/find-filter-file.js';
 import {formatPlan} from '../app/rules-plan-text.js';
 import type {CliIo} from '../app/migrate.js';
 
-const RULES = 'Rules:';
-
-/** The option table of `mailshift rules` (connection and folder options shared with `migrate`). */
-export const RULES_OPTIONS = {
-	to: MIGRATE_OPTIONS.to,
-	'password-file': MIGRATE_OPTIONS['password-file'],
-	'oauth-token-command': MIGRATE_OPTIONS['oauth-token-command'],
-	'oauth-token-file': MIGRATE_OPTIONS['oauth-token-file'],
-	insecure: MIGRATE_OPTIONS.insecure,
-	prefix: MIGRATE_OPTIONS.prefix,
-	map: MIGRATE_OPTIONS.map,
-	exclude: MIGRATE_OPTIONS.exclude,
-	install: {type: 'boolean', group: RULES, default: false, describe: 'Upload the script with ManageSieve (needs --to) and make it active; never replaces a script of yours'},
-	out: {type: 'string', group: RULES, describe: 'Write the Sieve script to this file (for servers that take Sieve another way)'},
-	remove: {type: 'boolean', group: RULES, default: false, describe: "Remove mailshift's script from the server (reactivating the script it replaced, if any)"},
-	'sieve-port': {type: 'number', group: RULES, default: 4190, describe: 'ManageSieve port on the --to host'},
-	'rules-include-active': {type: 'boolean', group: RULES, default: false, describe: 'When another script is active, run it first from mailshift\'s script (include, RFC 6609)'},
-	'rules-replace-active': {type: 'boolean', group: RULES, default: false, describe: 'When another script is active, make mailshift\'s active instead (yours is kept; --remove reactivates it)'},
-	'rules-allow-redirect': {type: 'boolean', group: RULES, default: false, describe: 'Carry "Forward" filters as server-side redirects (mail leaves the account)'},
-	'rules-allow-discard': {type: 'boolean', group: RULES, default: false, describe: 'Carry "Delete" as discard (thrown away) instead of a move to Trash'},
-} as const satisfies Record<string, Options>;
-
-/** The options `migrate` adds for its rules step (`migrate --rules`); same meaning as in `mailshift rules`. */
-export const MIGRATE_RULES_OPTIONS = {
-	rules: {type: 'boolean', group: RULES, default: false, describe: 'After the mail, install the Thunderbird filters found with it as Sieve rules on the server (ManageSieve); see `mailshift rules`'},
-	'rules-out': {type: 'string', group: RULES, describe: 'With --rules: also write the Sieve script to this file'},
-	'sieve-port': RULES_OPTIONS['sieve-port'],
-	'rules-include-active': RULES_OPTIONS['rules-include-active'],
-	'rules-replace-active': RULES_OPTIONS['rules-replace-active'],
-	'rules-allow-redirect': RULES_OPTIONS['rules-allow-redirect'],
-	'rules-allow-discard': RULES_OPTIONS['rules-allow-discard'],
-} as const satisfies Record<string, Options>;
+/** The option tables live in command-options.ts (loaded for --help without this module's dependencies). */
+export {MIGRATE_RULES_OPTIONS, RULES_OPTIONS} from './command-options.js';
 
 /** `migrate --rules` options → the config's rules step; undefined without --rules. @throws USAGE (both include and replace). */
 export function sieveRulesConfig(args: Readonly<{rules?: boolean | undefined; rulesOut?: string | undefined; sievePort?: number | undefined; includeActive?: boolean | undefined; replaceActive?: boolean | undefined; allowRedirect?: boolean | undefined; allowDiscard?: boolean | undefined}>): SieveRulesConfig | undefined {

@@ -1,4 +1,5 @@
 /** MigrationConfig: everything a `migrate` run needs, validated and frozen by config/resolve.ts. */
+import type {CompressMode} from '../uploader/compression.js';
 import type {MapRule} from '../mapper/folder-map.js';
 import type {SourceKind} from '../readers/open-source.js';
 import type {ImapTarget} from '../uploader/imap-target.js';
@@ -56,6 +57,8 @@ export type MigrationConfig = Readonly<{
 	skipExisting: boolean;
 	/** Batch uploads into MULTIAPPEND commands when the server has MULTIAPPEND (RFC 3502). */
 	multiappend: boolean;
+	/** COMPRESS=DEFLATE (RFC 4978) on the IMAP destination: auto decides from where the server is (uploader/compression.ts). */
+	compress: CompressMode;
 	batchSize: number;
 	batchBytes: number;
 	/** Messages per second, bytes per second (undefined = unlimited). */

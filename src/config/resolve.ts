@@ -13,6 +13,8 @@ import {parseFingerprintOption, readCaFile} from '../uploader/tls-pin.js';
 import type {MigrationConfig} from './config.js';
 import {defaultJournalPath, legacyJournalPath} from '../journal/journal-location.js';
 import {parseBytes, parseDuration} from '../util/units.js';
+import {COMPRESS_MODES} from '../uploader/compression.js';
+import type {CompressMode} from '../uploader/compression.js';
 
 export type MigrateArgs = Readonly<{
 	source?: string | undefined;
@@ -43,6 +45,7 @@ export type MigrateArgs = Readonly<{
 	newJournal?: boolean | undefined;
 	skipExisting?: boolean | undefined;
 	multiappend?: boolean | undefined;
+	compress?: string | undefined;
 	batchSize?: number | undefined;
 	batchBytes?: string | number | undefined;
 	maxRate?: number | undefined;
@@ -112,6 +115,7 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 		newJournal: args.newJournal ?? false,
 		skipExisting: args.skipExisting ?? true,
 		multiappend: args.multiappend ?? true,
+		compress: compressModeOf(args.compress),
 		batchSize,
 		batchBytes,
 		maxRate: args.maxRate,
@@ -143,4 +147,11 @@ export function resolveMigrateConfig(args: MigrateArgs, env: NodeJS.ProcessEnv =
 /** A default journal path moved into `dir` (batch --journal-dir), or unchanged. */
 function inJournalDir(path: string, dir: string | undefined): string {
 	return dir === undefined ? path : join(resolvePath(dir), basename(path));
+}
+
+/** --compress: auto (default), on or off. @throws USAGE for anything else. */
+function compressModeOf(value: string | undefined): CompressMode {
+	const mode = (value ?? 'auto').toLowerCase();
+	if ((COMPRESS_MODES as readonly string[]).includes(mode)) return mode as CompressMode;
+	throw new MailshiftError('USAGE', `--compress ${value ?? ''} is not one of ${COMPRESS_MODES.join(', ')}.`, 'fatal', {hint: 'auto (the default) compresses only when the server is not on this computer or the local network.'});
 }

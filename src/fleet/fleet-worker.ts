@@ -30,8 +30,7 @@ import {PgJournal} from './pg-journal.js';
 import {RowLease} from './row-lease.js';
 import {runFleetRow} from './run-row.js';
 
-/** Default rows at a time per worker. */
-export const DEFAULT_WORKER_CONCURRENCY = 2;
+export {DEFAULT_WORKER_CONCURRENCY} from './fleet-defaults.js';
 /** Connections a row asks for when its `connections` column is empty (as `mailshift batch`). */
 const DEFAULT_ROW_CONNECTIONS = 4;
 

@@ -4,7 +4,11 @@
  * (the engine decides when), so the per-message cost is an in-memory insert. Mode 0600; no secrets.
  *
  * Rows are keyed by (folder, key) — a source message's identity (SourceRef), stable across runs.
- * Memory: lookups go to SQLite (indexed); nothing is loaded wholesale, so a million-message store is fine.
+ * Memory: lookups go to SQLite (indexed), except the `done` rows of the one folder being migrated, which are read
+ * in one query the first time the folder is asked about (`doneIn` or `get`) and answered from memory after that:
+ * a re-run with nothing to do costs one query per folder instead of one per message (issue #14). That set is
+ * bounded by the largest folder (the engine's `doneIn` holds the same rows at the same time) and is dropped when
+ * the next folder is asked about; writes keep it true (a written key leaves it and is read from SQLite again).
  */
 import {chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync} from 'node:fs';
 import {dirname} from 'node:path';
@@ -46,6 +50,8 @@ export type OpenJournalOptions = Readonly<{
 	isNew?: boolean;
 	/** Told when a stale lock (a crashed run's) was replaced. */
 	onStaleLock?: (message: string) => void;
+	/** Told the text of every SQL statement run (better-sqlite3's `verbose`), for tests that count queries. */
+	trace?: (sql: string) => void;
 }>;
 
 export class SqliteJournal implements Journal {
@@ -60,6 +66,8 @@ export class SqliteJournal implements Journal {
 	readonly #mailboxSet: Statement<[string, string | null]>;
 	#inTransaction = false;
 	#closed = false;
+	/** The `done` entries of one folder by key, read in one query (see the module comment). */
+	#done: {folder: string; byKey: Map<string, JournalEntry>} | undefined;
 
 	private constructor(path: string, db: Db, lock: Lockfile, isResumed: boolean) {
 		this.path = path;
@@ -97,7 +105,7 @@ export class SqliteJournal implements Journal {
 			if (!existsSync(path)) closeSync(openSync(path, 'w', 0o600));
 			chmodSync(path, 0o600);
 			try {
-				db = new Database(path);
+				db = new Database(path, options.trace ? {verbose: (sql) => options.trace?.(String(sql))} : {});
 				db.pragma('journal_mode = WAL');
 				db.pragma('synchronous = FULL');
 				const check = db.pragma('quick_check', {simple: true});
@@ -171,12 +179,22 @@ export class SqliteJournal implements Journal {
 	}
 
 	get(ref: SourceRef): JournalEntry | undefined {
+		const done = this.#doneOf(ref.folder).get(ref.key);
+		if (done) return done;
 		const row = this.#get.get(ref.folder, ref.key);
 		return row ? toEntry(row) : undefined;
 	}
 
 	doneIn(folder: string): JournalEntry[] {
-		return this.#doneIn.all(folder).map(toEntry);
+		// Always read afresh (rows written since the last read count too), and kept for get().
+		this.#done = undefined;
+		return [...this.#doneOf(folder).values()];
+	}
+
+	/** The folder's `done` entries, read in one query when the run first asks about that folder. */
+	#doneOf(folder: string): Map<string, JournalEntry> {
+		if (this.#done?.folder !== folder) this.#done = {folder, byKey: new Map(this.#doneIn.all(folder).map((row) => [row.key, toEntry(row)]))};
+		return this.#done.byKey;
 	}
 
 	lastPendingAt(folder: string): number | undefined {
@@ -192,6 +210,7 @@ export class SqliteJournal implements Journal {
 	resetMailbox(mailbox: string, uidValidity: bigint | undefined): void {
 		this.#tx();
 		this.#db.prepare("UPDATE messages SET state = 'pending', uid = NULL, uid_validity = NULL, error_code = NULL, error = NULL WHERE mailbox = ? AND state = 'done'").run(mailbox);
+		this.#done = undefined;
 		this.#mailboxSet.run(mailbox, uidValidity === undefined ? null : String(uidValidity));
 	}
 
@@ -250,6 +269,7 @@ export class SqliteJournal implements Journal {
 
 	#write(ref: SourceRef, state: EntryState, fields: Partial<Omit<Row, 'folder' | 'key' | 'state'>>): void {
 		this.#tx();
+		if (this.#done?.folder === ref.folder) this.#done.byKey.delete(ref.key);
 		this.#upsert.run({
 			folder: ref.folder, key: ref.key, location: ref.location, state,
 			mailbox: null, message_id: null, fingerprint: null, size: null, uid: null, uid_validity: null, error_code: null, error: null,

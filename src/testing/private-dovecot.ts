@@ -53,6 +53,11 @@ export type DovecotOptions = Readonly<{
 	 * (implicit TLS) on another when `tls`. UIDLs are Dovecot's `%08Xu%08Xv`. @default false
 	 */
 	pop3?: boolean;
+	/**
+	 * Offer COMPRESS=DEFLATE (RFC 4978; Dovecot's zlib + imap_zlib plugins), as Gmail and many Dovecot installs
+	 * do. @default false
+	 */
+	compress?: boolean;
 }>;
 
 export type PrivateDovecot = Readonly<{
@@ -271,7 +276,7 @@ userdb {
 }
 
 mail_location = maildir:~/Maildir
-mail_plugins = $mail_plugins quota
+mail_plugins = $mail_plugins quota${options.compress ? ' zlib' : ''}
 
 namespace inbox {
   inbox = yes
@@ -290,7 +295,7 @@ plugin {
 }
 
 protocol imap {
-  mail_plugins = $mail_plugins imap_quota
+  mail_plugins = $mail_plugins imap_quota${options.compress ? ' imap_zlib' : ''}
 }
 
 service imap-login {

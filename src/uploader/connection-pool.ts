@@ -18,6 +18,8 @@ import type {ImapTarget} from './imap-target.js';
 import type {TokenSource} from '../contracts/token-source.js';
 import {describeTarget} from './imap-target.js';
 import {pinnedTransport} from './tls-pin.js';
+import {compressionReport, decideCompression} from './compression.js';
+import type {CompressMode, CompressionDecision, CompressionReport} from './compression.js';
 
 export type PoolOptions = Readonly<{
 	target: ImapTarget;
@@ -30,6 +32,8 @@ export type PoolOptions = Readonly<{
 	onConnection?: (id: number, state: 'up' | 'down') => void;
 	/** Called when the pool shrinks because the server refused a connection. */
 	onShrink?: (size: number, reason: string) => void;
+	/** COMPRESS=DEFLATE (RFC 4978): decided once per pool, see compression.ts. @default 'auto' */
+	compress?: CompressMode;
 }>;
 
 type Slot = {id: number; client: ImapFlow; busy: boolean};
@@ -42,6 +46,8 @@ export class ConnectionPool {
 	#opening = 0;
 	#closed = false;
 	readonly #waiters: Array<() => void> = [];
+	#decision: Promise<CompressionDecision> | undefined;
+	#compression: CompressionReport | undefined;
 
 	constructor(options: PoolOptions) {
 		this.#options = options;
@@ -64,6 +70,11 @@ export class ConnectionPool {
 
 	get openCount(): number {
 		return this.#slots.length;
+	}
+
+	/** Whether the sessions are compressed and why; undefined before the first connection is up. */
+	get compression(): CompressionReport | undefined {
+		return this.#compression;
 	}
 
 	/** Opens one connection (used up front to validate the URL and credentials). */
@@ -148,6 +159,8 @@ export class ConnectionPool {
 	async #createOnce(): Promise<Slot> {
 		const {target, password, tokenSource} = this.#options;
 		const auth = tokenSource ? {user: target.user, accessToken: await tokenSource.current()} : {user: target.user, pass: password};
+		this.#decision ??= decideCompression(this.#options.compress ?? 'auto', target.host);
+		const decision = await this.#decision;
 		const client = new ImapFlow({
 			host: target.host,
 			port: target.port,
@@ -158,6 +171,7 @@ export class ConnectionPool {
 			...(target.tlsFingerprint ? {transport: pinnedTransport(target.tlsFingerprint)} : {}),
 			logger: false,
 			disableAutoIdle: true,
+			disableCompression: !decision.request,
 			clientInfo: {name: 'mailshift'},
 			connectionTimeout: 30_000,
 			greetingTimeout: 30_000,
@@ -181,6 +195,8 @@ export class ConnectionPool {
 			client.close();
 			throw new MailshiftError('ABORTED', 'The connection pool is closed.', 'fatal');
 		}
+		// imapflow 2.x keeps the deflate stream of a compressed session in `_deflate` (no public accessor).
+		this.#compression ??= compressionReport(decision, (client as unknown as {_deflate?: unknown})._deflate != null, client.capabilities.has('COMPRESS=DEFLATE'));
 		this.#slots.push(slot);
 		this.#options.onConnection?.(id, 'up');
 		return slot;

@@ -27,6 +27,7 @@ import type {Role, ServerLayout} from '../contracts/server-layout.js';
 import {ROLE_ATTRIBUTE} from '../mapper/special-folders.js';
 import {classifyImapError, isBadCommand, isDeclined, isNameRefused, isRefusal, isTryCreate} from './classify-imap-error.js';
 import {ConnectionPool} from './connection-pool.js';
+import type {CompressionReport} from './compression.js';
 import type {PoolOptions} from './connection-pool.js';
 import {describeTarget} from './imap-target.js';
 import type {EnsuredMailbox, MailboxState, MailSink, Quota} from '../contracts/mail-sink.js';
@@ -123,6 +124,11 @@ export class ImapSink implements MailSink {
 			await pool.close();
 			throw classifyImapError(error, 'connect', label);
 		}
+	}
+
+	/** Whether the sessions are compressed (COMPRESS=DEFLATE) and why (compression.ts). */
+	get compression(): CompressionReport | undefined {
+		return this.#pool.compression;
 	}
 
 	layout(): ServerLayout {

@@ -1,0 +1,208 @@
+/**
+ * `npm run bench:speed` (and part S of `npm run bench`): issue #14's table, re-measured. The standard corpus
+ * (generate.ts with the gen-corpus mix: 82% 2–20 KB, 14% 20–100 KB, 4% 0.1–5 MB attachments; seed 1) is
+ * uploaded in interleaved rounds into fresh private Dovecots with fsync, without and with COMPRESS=DEFLATE
+ * offered, by mailshift (4 connections, journal on, --no-verify, --compress auto and on), mbsync (if installed)
+ * and the raw MULTIAPPEND client of bench/multiappend-experiment (LITERAL+, 4 connections: the server's limit).
+ * Every client runs under /usr/bin/time: wall seconds, client CPU seconds (user + sys) and peak RSS.
+ * Then a smaller store through a loopback proxy limited to BENCH_LINK_MBIT (default 20 Mbit/s, a home
+ * uplink): mailshift with --compress on, off and auto.
+ *
+ * Sizes: BENCH_MESSAGES (default 10000), BENCH_ROUNDS (default 2), BENCH_LINK_MESSAGES (default 300), BENCH_LINK_MBIT
+ * (default 20); BENCH_MBSYNC=0 leaves mbsync out.
+ * Results: stdout and bench/last-speed-results.json. Needs dovecot-imapd and /usr/bin/time.
+ */
+import {spawn, spawnSync} from 'node:child_process';
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {createServer, connect} from 'node:net';
+import type {Server, Socket} from 'node:net';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {isDovecotInstalled, startDovecot} from '../src/testing/private-dovecot.js';
+import type {PrivateDovecot} from '../src/testing/private-dovecot.js';
+import {writeBenchMaildir} from './generate.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 10_000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
+const LINK_MESSAGES = Number(process.env['BENCH_LINK_MESSAGES'] ?? 300);
+const LINK_MBIT = Number(process.env['BENCH_LINK_MBIT'] ?? 20);
+
+type Measured = Readonly<{label: string; exitCode: number | null; seconds: number; cpuSeconds: number; maxRssMiB: number; note?: string}>;
+
+/** Runs a command under /usr/bin/time; its wall time, CPU (user + sys) and peak RSS. */
+function timed(label: string, command: string, args: readonly string[], env: Record<string, string>, work: string): Promise<Measured> {
+	const out = join(work, `time-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
+	return new Promise((resolve, reject) => {
+		const child = spawn('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', command, ...args], {cwd: ROOT, env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']});
+		let stderr = '';
+		let stdout = '';
+		child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+		child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+		child.on('error', reject);
+		child.on('close', (code) => {
+			readFile(out, 'utf8').then((text) => {
+				const [e, u, s, m] = (text.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+				const compression = /Compression \(COMPRESS=DEFLATE\): (\w+)/.exec(stdout)?.[1];
+				resolve({label, exitCode: code, seconds: e ?? NaN, cpuSeconds: (u ?? 0) + (s ?? 0), maxRssMiB: (m ?? 0) / 1024,
+					...(code ? {note: stderr.slice(-300)} : compression ? {note: `compression ${compression}`} : {})});
+			}, reject);
+		});
+	});
+}
+
+/**
+ * A loopback TCP proxy passing at most `bytesPerSecond` each way over all its connections together (one token
+ * bucket per direction, 10 ms ticks, connections served in turn), as a home uplink is shared: a slow link.
+ */
+async function startRateLimitedProxy(targetPort: number, bytesPerSecond: number): Promise<{port: number; close: () => Promise<void>}> {
+	const sockets = new Set<Socket>();
+	type Pipe = {from: Socket; to: Socket; queue: Buffer[]; queued: number};
+	const directions = [{pipes: [] as Pipe[], budget: 0, next: 0}, {pipes: [] as Pipe[], budget: 0, next: 0}];
+	let last = Date.now();
+	const tick = setInterval(() => {
+		const now = Date.now();
+		const elapsed = Math.min(now - last, 100);
+		last = now;
+		for (const direction of directions) {
+			direction.budget = Math.min(direction.budget + (bytesPerSecond * elapsed) / 1000, bytesPerSecond / 10);
+			// Serve the connections with data in turn, one slice each, while the shared budget lasts.
+			for (let served = true; served && direction.budget >= 1;) {
+				served = false;
+				for (let k = 0; k < direction.pipes.length && direction.budget >= 1; k++) {
+					const pipe = direction.pipes[(direction.next + k) % direction.pipes.length]!;
+					const head = pipe.queue[0];
+					if (head === undefined) continue;
+					const n = Math.min(head.length, 16 * 1024, Math.floor(direction.budget));
+					pipe.to.write(head.subarray(0, n));
+					direction.budget -= n;
+					pipe.queued -= n;
+					if (n === head.length) pipe.queue.shift();
+					else pipe.queue[0] = head.subarray(n);
+					served = true;
+					if (pipe.queued < 256 * 1024 && pipe.from.isPaused()) pipe.from.resume();
+				}
+				direction.next += 1;
+			}
+		}
+	}, 10);
+	const pipeLimited = (from: Socket, to: Socket, direction: (typeof directions)[number]): void => {
+		const pipe: Pipe = {from, to, queue: [], queued: 0};
+		direction.pipes.push(pipe);
+		from.on('data', (d: Buffer) => {
+			pipe.queue.push(d);
+			pipe.queued += d.length;
+			if (pipe.queued >= 256 * 1024) from.pause();
+		});
+		const end = (): void => {
+			direction.pipes.splice(direction.pipes.indexOf(pipe), 1);
+			to.end();
+		};
+		from.once('end', end);
+		from.once('error', () => to.destroy());
+	};
+	const server: Server = createServer((client) => {
+		const upstream = connect(targetPort, '127.0.0.1');
+		sockets.add(client).add(upstream);
+		client.on('close', () => sockets.delete(client));
+		upstream.on('close', () => sockets.delete(upstream));
+		pipeLimited(client, upstream, directions[0]!);
+		pipeLimited(upstream, client, directions[1]!);
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const address = server.address();
+	const port = typeof address === 'object' && address ? address.port : 0;
+	return {port, close: () => new Promise<void>((resolve) => {
+		clearInterval(tick);
+		for (const s of sockets) s.destroy();
+		server.close(() => resolve());
+	})};
+}
+
+function mbsyncArgs(work: string, maildir: string, server: PrivateDovecot, tag: string): Promise<string[]> {
+	const rc = join(work, `mbsyncrc-${tag}`);
+	const stateDir = join(work, `mbsync-state-${tag}`);
+	return mkdir(stateDir, {recursive: true}).then(() => writeFile(rc, [
+		'IMAPAccount far', 'Host 127.0.0.1', `Port ${server.port}`, 'User bench', `Pass ${server.passwordOf('bench')}`, 'SSLType None', 'AuthMechs LOGIN', '',
+		'IMAPStore far', 'Account far', '',
+		'MaildirStore near', `Inbox ${maildir}`, 'SubFolders Maildir++', '',
+		'Channel push', 'Far :far:', 'Near :near:', 'Patterns INBOX Archive Projects "Sent Items"', 'Sync Push', 'Create Far', 'CopyArrivalDate yes', `SyncState ${stateDir}/`, '',
+	].join('\n'))).then(() => ['-c', rc, '-a', '-q']);
+}
+
+function mailshiftArgs(maildir: string, port: number, work: string, tag: string, compress: string): string[] {
+	return ['bin/mailshift.js', 'migrate', maildir, '--to', `imap://bench@127.0.0.1:${port}`, '--connections', '4', '--stats', '0', '--plain', '--no-verify',
+		'--compress', compress, '--journal', join(work, `journal-${tag}.sqlite`)];
+}
+
+function print(row: Measured): void {
+	console.log(`   ${row.label.padEnd(44)} ${row.seconds.toFixed(1).padStart(6)} s  CPU ${row.cpuSeconds.toFixed(1).padStart(5)} s  RSS ${row.maxRssMiB.toFixed(0).padStart(4)} MiB  exit ${row.exitCode}${row.note ? `  ${row.note.replace(/\s+/g, ' ').slice(0, 120)}` : ''}`);
+}
+
+export async function runSpeedBench(): Promise<Record<string, unknown>> {
+	if (!isDovecotInstalled() || spawnSync('sh', ['-c', 'command -v /usr/bin/time'], {stdio: 'ignore'}).status !== 0) {
+		console.log('S. skipped: needs dovecot-imapd and /usr/bin/time');
+		return {};
+	}
+	// BENCH_MBSYNC=0 leaves mbsync out (it takes 3–5 minutes a run on a loaded 2-core machine).
+	const hasMbsync = process.env['BENCH_MBSYNC'] !== '0' && spawnSync('sh', ['-c', 'command -v mbsync'], {stdio: 'ignore'}).status === 0;
+	const work = await mkdtemp(join(tmpdir(), 'mailshift-speed-'));
+	const rows: Array<Measured & {round: number; server: string}> = [];
+	try {
+		const maildir = join(work, 'Maildir');
+		const {bytes} = await writeBenchMaildir(maildir, MESSAGES, 1, 5_000_000);
+		console.log(`S. Upload speed (issue #14): ${MESSAGES} messages, ${(bytes / 2 ** 20).toFixed(0)} MiB, ${ROUNDS} round(s), fresh Dovecot per run${hasMbsync ? '' : ' (without mbsync: BENCH_MBSYNC=0, or not installed: apt-get install -y isync)'}`);
+		const password = {MAILSHIFT_PASSWORD: 'pw-bench'};
+		for (let round = 1; round <= ROUNDS; round++) {
+			console.log(`   round ${round}`);
+			for (const compress of [false, true]) {
+				const serverLabel = compress ? 'Dovecot offering COMPRESS' : 'Dovecot without COMPRESS';
+				const clients: Array<[string, (server: PrivateDovecot, tag: string) => Promise<[string, string[]]>]> = [
+					['mailshift (auto)', async (s, tag) => [process.execPath, mailshiftArgs(maildir, s.port, work, tag, 'auto')]],
+					...(compress ? [['mailshift --compress on', async (s: PrivateDovecot, tag: string) => [process.execPath, mailshiftArgs(maildir, s.port, work, tag, 'on')]]] as Array<[string, (server: PrivateDovecot, tag: string) => Promise<[string, string[]]>]> : []),
+					...(hasMbsync ? [['mbsync', async (s: PrivateDovecot, tag: string) => ['mbsync', await mbsyncArgs(work, maildir, s, tag)]]] as Array<[string, (server: PrivateDovecot, tag: string) => Promise<[string, string[]]>]> : []),
+					['raw MULTIAPPEND, LITERAL+, 4 conns', async (s) => [process.execPath, ['bench/multiappend-experiment/client.mjs', '--maildir', maildir, '--port', String(s.port), '--user', 'bench', '--password', s.passwordOf('bench'), '--mode', 'multi-plus', '--conns', '4', '--window', '2']]],
+				];
+				for (const [label, make] of clients) {
+					const server = await startDovecot({users: ['bench'], compress});
+					try {
+						const tag = `${round}-${compress}-${label.replace(/\W+/g, '-')}`;
+						const [command, args] = await make(server, tag);
+						const row = {...(await timed(`${serverLabel}: ${label}`, command, args, password, work)), round, server: serverLabel};
+						rows.push(row);
+						print(row);
+					} finally {
+						await server.stop();
+					}
+				}
+			}
+		}
+		// Through a slow link: a smaller store (the same mix), COMPRESS offered.
+		const small = join(work, 'Small');
+		const smallBytes = (await writeBenchMaildir(small, LINK_MESSAGES, 2, 5_000_000)).bytes;
+		console.log(`   through a ${LINK_MBIT} Mbit/s loopback proxy: ${LINK_MESSAGES} messages, ${(smallBytes / 2 ** 20).toFixed(1)} MiB (auto sees 127.0.0.1 and chooses off; a real uplink's server address is remote, where auto chooses on)`);
+		const linkRows: Measured[] = [];
+		for (const compress of ['off', 'on', 'auto']) {
+			const server = await startDovecot({users: ['bench'], compress: true});
+			const proxy = await startRateLimitedProxy(server.port, (LINK_MBIT * 1e6) / 8);
+			try {
+				const row = await timed(`slow link: mailshift --compress ${compress}`, process.execPath, mailshiftArgs(small, proxy.port, work, `link-${compress}`, compress), password, work);
+				linkRows.push(row);
+				print(row);
+			} finally {
+				await proxy.close();
+				await server.stop();
+			}
+		}
+		return {date: new Date().toISOString(), node: process.version, messages: MESSAGES, mib: bytes / 2 ** 20, rounds: rows, slowLink: {mbit: LINK_MBIT, messages: LINK_MESSAGES, mib: smallBytes / 2 ** 20, rows: linkRows}};
+	} finally {
+		await rm(work, {recursive: true, force: true});
+	}
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+	const results = await runSpeedBench();
+	await writeFile(join(ROOT, 'bench', 'last-speed-results.json'), JSON.stringify(results, null, 2) + '\n');
+	console.log('Wrote bench/last-speed-results.json');
+}

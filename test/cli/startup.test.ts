@@ -1,0 +1,61 @@
+/**
+ * Start-up (issue #14): `mailshift --help`, `--version` and a command's --help load yargs and the option
+ * tables only — never ink/React (the TUI), imapflow, SQLite, the PST/OST worker or the readers, which a command
+ * imports when it runs. Checked by what the built CLI actually imports (a module resolve hook, registered with
+ * node:module's register(), appends every resolved URL to a file), not by timing on a shared machine.
+ */
+import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {fileURLToPath, pathToFileURL} from 'node:url';
+import {after, before, describe, test} from 'node:test';
+
+const BIN = fileURLToPath(new URL('../../bin/mailshift.js', import.meta.url));
+
+/** Packages (and our own heavy modules) a help path must not import. */
+const FORBIDDEN = [/\/node_modules\/(ink|react|@inkjs|imapflow|better-sqlite3|pst-extractor|@kenjiuno|iconv-lite|p-queue)\//, /\/dist\/(tui|readers|uploader|journal|core\/engine|backup|batch)\//];
+
+describe('start-up of the CLI', () => {
+	let dir: string;
+	let register: string;
+	before(async () => {
+		dir = await mkdtemp(join(tmpdir(), 'ms-startup-'));
+		const hooks = join(dir, 'hooks.mjs');
+		await writeFile(hooks, "import {appendFileSync} from 'node:fs';\nexport async function resolve(specifier, context, next) {\n\tconst result = await next(specifier, context);\n\tappendFileSync(process.env.MS_IMPORT_LOG, result.url + '\\n');\n\treturn result;\n}\n");
+		register = join(dir, 'register.mjs');
+		await writeFile(register, `import {register} from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+	});
+	after(async () => rm(dir, {recursive: true, force: true}));
+
+	/** Runs the built CLI with the hook; resolves to its exit code, stdout and the URLs it imported. */
+	const importsOf = (args: readonly string[], name: string): Promise<{code: number | null; stdout: string; urls: string[]}> => new Promise((resolve, reject) => {
+		const log = join(dir, `${name}.log`);
+		const child = spawn(process.execPath, ['--import', pathToFileURL(register).href, BIN, ...args], {env: {...process.env, MS_IMPORT_LOG: log}, stdio: ['ignore', 'pipe', 'inherit']});
+		let stdout = '';
+		child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+		child.on('error', reject);
+		child.on('close', (code) => {
+			readFile(log, 'utf8').then((text) => resolve({code, stdout, urls: text.split('\n').filter(Boolean)}), reject);
+		});
+	});
+
+	for (const [name, args] of [['help', ['--help']], ['version', ['--version']], ['migrate-help', ['migrate', '--help']], ['backup-help', ['backup', '--help']]] as const) {
+		test(`mailshift ${args.join(' ')} imports neither the TUI, imapflow, SQLite nor the readers`, async () => {
+			const run = await importsOf(args, name);
+			assert.equal(run.code, 0);
+			assert.ok(run.stdout.length > 0, 'it printed something');
+			// The hook sees package imports at all (else the check below could not fail).
+			assert.ok(run.urls.some((u) => u.includes('/node_modules/yargs/')), 'the resolve hook recorded yargs');
+			const heavy = run.urls.filter((u) => FORBIDDEN.some((re) => re.test(u)));
+			assert.deepEqual(heavy, []);
+		});
+	}
+
+	test('a command that runs still loads what it needs (the hook sees lazy imports too)', async () => {
+		const run = await importsOf(['status', join(dir, 'no-such-store')], 'status');
+		assert.notEqual(run.code, 0);
+		assert.ok(run.urls.some((u) => u.includes('/dist/cli/run-status.js')), 'run-status.js was imported by its handler');
+	});
+});
