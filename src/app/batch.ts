@@ -91,6 +91,50 @@ function capture(): Capture {
 type RowRun = Readonly<{result: RowResult; quota?: Quota | undefined; dryFound?: number; dryBytes?: number; dryUpload?: number; dryPresent?: number}>;
 
 /** Runs a batch. Never throws: errors are printed and become the exit code. */
+/**
+ * The whole plan, read and validated before anything connects or uploads: every row's problem at once (a USAGE
+ * error listing them), each row's MigrationConfig, and with --check each row's login (never a plan's
+ * oauth-command). Adds the plan's passwords to `passwords` (for redaction) as soon as they are known.
+ */
+async function loadPlan(config: BatchConfig, io: CliIo, say: (line: string) => void, passwords: string[]): Promise<{rows: readonly BatchRow[]; rowPasswords: ReadonlyMap<string, string>; configs: ReadonlyMap<string, MigrationConfig>}> {
+	const configs = new Map<string, MigrationConfig>();
+	let text: string;
+	try {
+		text = await readFile(config.plan, 'utf8');
+	} catch (error) {
+		throw new MailshiftError('USAGE', `The batch plan ${config.plan} cannot be read.`, 'fatal', {cause: error, hint: 'Check the path; a plan is a CSV file with a header row: source,url,password[,id,prefix,connections,bwlimit].'});
+	}
+	const raw = parsePlanText(text, basename(config.plan));
+	const validated = await validatePlan(raw, {baseDir: planBaseDir(config.plan), env: io.env, insecure: config.insecure, allowCommands: config.allowPlanCommands});
+	const problems: PlanProblem[] = [...validated.problems];
+	const rowPasswords = validated.passwords;
+	passwords.push(...rowPasswords.values());
+	for (const row of validated.rows) {
+		try {
+			configs.set(row.id, rowConfig(row, config, io.env, row.connections ?? DEFAULT_ROW_CONNECTIONS));
+		} catch (error) {
+			problems.push({row: row.row, message: toMailshiftError(error).message});
+		}
+	}
+	if (config.check && problems.length === 0) {
+		for (const row of validated.rows) {
+			// --check is a look, not a run: a plan's commands are never run by it (even with --allow-plan-commands).
+			if (row.credential.kind === 'oauth-command') {
+				say(`${basename(config.plan)}: row ${row.row}: login not checked — --check never runs the plan's oauth-command: programs.`);
+				continue;
+			}
+			const problem = await checkLogin(row, rowPasswords.get(row.id) ?? '');
+			if (problem) problems.push(problem);
+		}
+	}
+	if (problems.length > 0) {
+		problems.sort((a, b) => a.row - b.row);
+		io.stderr.write(redact(formatPlanProblems(problems, basename(config.plan)), passwords));
+		throw new MailshiftError('USAGE', `The batch plan has ${problems.length} problem${problems.length === 1 ? '' : 's'} (listed above); nothing was done.`, 'fatal', {hint: 'Fix the rows named above and run the same command again.'});
+	}
+	return {rows: validated.rows, rowPasswords, configs};
+}
+
 export async function runBatch(config: BatchConfig, io: CliIo): Promise<ExitCodeValue> {
 	const startedAt = new Date();
 	const fileName = config.plan;
@@ -117,43 +161,9 @@ export async function runBatch(config: BatchConfig, io: CliIo): Promise<ExitCode
 	// 1. The whole plan, validated before anything connects or uploads.
 	let rows: readonly BatchRow[];
 	let rowPasswords: ReadonlyMap<string, string>;
-	const configs = new Map<string, MigrationConfig>();
+	let configs: ReadonlyMap<string, MigrationConfig>;
 	try {
-		let text: string;
-		try {
-			text = await readFile(config.plan, 'utf8');
-		} catch (error) {
-			throw new MailshiftError('USAGE', `The batch plan ${config.plan} cannot be read.`, 'fatal', {cause: error, hint: 'Check the path; a plan is a CSV file with a header row: source,url,password[,id,prefix,connections,bwlimit].'});
-		}
-		const raw = parsePlanText(text, basename(config.plan));
-		const validated = await validatePlan(raw, {baseDir: planBaseDir(config.plan), env: io.env, insecure: config.insecure, allowCommands: config.allowPlanCommands});
-		const problems: PlanProblem[] = [...validated.problems];
-		rowPasswords = validated.passwords;
-		passwords.push(...rowPasswords.values());
-		for (const row of validated.rows) {
-			try {
-				configs.set(row.id, rowConfig(row, config, io.env, row.connections ?? DEFAULT_ROW_CONNECTIONS));
-			} catch (error) {
-				problems.push({row: row.row, message: toMailshiftError(error).message});
-			}
-		}
-		if (config.check && problems.length === 0) {
-			for (const row of validated.rows) {
-				// --check is a look, not a run: a plan's commands are never run by it (even with --allow-plan-commands).
-				if (row.credential.kind === 'oauth-command') {
-					say(`${basename(config.plan)}: row ${row.row}: login not checked — --check never runs the plan's oauth-command: programs.`);
-					continue;
-				}
-				const problem = await checkLogin(row, rowPasswords.get(row.id) ?? '');
-				if (problem) problems.push(problem);
-			}
-		}
-		if (problems.length > 0) {
-			problems.sort((a, b) => a.row - b.row);
-			io.stderr.write(redact(formatPlanProblems(problems, basename(config.plan)), passwords));
-			throw new MailshiftError('USAGE', `The batch plan has ${problems.length} problem${problems.length === 1 ? '' : 's'} (listed above); nothing was done.`, 'fatal', {hint: 'Fix the rows named above and run the same command again.'});
-		}
-		rows = validated.rows;
+		({rows, rowPasswords, configs} = await loadPlan(config, io, say, passwords));
 	} catch (error) {
 		return fail(error);
 	}
