@@ -123,7 +123,7 @@ export async function runFleetCommand(args: FleetArgs, io: CliIo): Promise<ExitC
 		const rows = [...(args.rows ?? [])];
 		switch (args.action) {
 			case 'submit': {
-				const {added, unchanged} = await queue.submit(specs ?? [], {maxPerHost: args.maxPerHost, maxPerUser: args.maxPerUser ?? 10, leaseSeconds: args.lease});
+				const {added, unchanged} = await queue.submit(specs ?? [], {maxPerHost: args.maxPerHost, maxPerUser: args.maxPerUser, leaseSeconds: args.lease});
 				io.stdout.write(`Submitted ${added.length} row${added.length === 1 ? '' : 's'} to queue ${queue.name} at ${queue.displayUrl}${unchanged.length ? `; ${unchanged.length} already there unchanged (not doubled)` : ''}.\n`);
 				io.stdout.write('Start workers with: mailshift worker --queue URL [--concurrency N]; watch with: mailshift fleet status --queue URL\n');
 				return ExitCode.OK;

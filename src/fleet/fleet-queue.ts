@@ -44,6 +44,11 @@ export type RowState = 'queued' | 'running' | 'retry' | 'done' | 'failed' | 'can
 /** The job payload: which row (the row itself is in plan_rows). */
 export type FleetJobData = Readonly<{queue: string; rowId: string}>;
 
+/** IMAP connections per user over the whole fleet when no submission set a cap: providers allow about 10. */
+export const DEFAULT_MAX_PER_USER = 10;
+/** Seconds a row stays a worker's without a heartbeat when no submission set it. */
+const DEFAULT_LEASE_SECONDS = 120;
+
 export type FleetSettings = Readonly<{maxPerHost: number | undefined; maxPerUser: number | undefined; leaseSeconds: number; isPaused: boolean}>;
 
 export type FleetQueueOptions = Readonly<{
@@ -177,7 +182,7 @@ export class FleetQueue {
 		const {rows} = await this.pool.query<{max_per_host: number | null; max_per_user: number | null; lease_seconds: number; paused: boolean}>(
 			`SELECT max_per_host, max_per_user, lease_seconds, paused FROM ${FLEET_SCHEMA}.settings WHERE queue = $1`, [this.name]);
 		const r = rows[0];
-		return {maxPerHost: r?.max_per_host ?? undefined, maxPerUser: r?.max_per_user ?? undefined, leaseSeconds: r?.lease_seconds ?? 120, isPaused: r?.paused ?? false};
+		return {maxPerHost: r?.max_per_host ?? undefined, maxPerUser: r?.max_per_user ?? undefined, leaseSeconds: r?.lease_seconds ?? DEFAULT_LEASE_SECONDS, isPaused: r?.paused ?? false};
 	}
 
 	/**
@@ -186,10 +191,12 @@ export class FleetQueue {
 	 */
 	async submit(rows: readonly FleetRowSpec[], settings: Readonly<{maxPerHost?: number | undefined; maxPerUser?: number | undefined; leaseSeconds?: number | undefined}>): Promise<{added: string[]; unchanged: string[]}> {
 		return this.transaction(async (client, db) => {
-			await client.query(`INSERT INTO ${FLEET_SCHEMA}.settings (queue, max_per_host, max_per_user, lease_seconds) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (queue) DO UPDATE SET max_per_host = coalesce(excluded.max_per_host, settings.max_per_host),
-					max_per_user = coalesce(excluded.max_per_user, settings.max_per_user), lease_seconds = coalesce($5, settings.lease_seconds)`,
-			[this.name, settings.maxPerHost ?? null, settings.maxPerUser ?? null, settings.leaseSeconds ?? 120, settings.leaseSeconds ?? null]);
+			// A setting given sets it; one left out keeps what an earlier submission set (a second plan submitted
+			// without --max-per-user must not lift the cap the first one set), else the default.
+			await client.query(`INSERT INTO ${FLEET_SCHEMA}.settings (queue, max_per_host, max_per_user, lease_seconds) VALUES ($1, $2, coalesce($3, ${DEFAULT_MAX_PER_USER}), coalesce($4, ${DEFAULT_LEASE_SECONDS}))
+				ON CONFLICT (queue) DO UPDATE SET max_per_host = coalesce($2, settings.max_per_host),
+					max_per_user = coalesce($3, settings.max_per_user), lease_seconds = coalesce($4, settings.lease_seconds)`,
+			[this.name, settings.maxPerHost ?? null, settings.maxPerUser ?? null, settings.leaseSeconds ?? null]);
 			const {rows: existing} = await client.query<{row_id: string; digest: string}>(`SELECT row_id, digest FROM ${FLEET_SCHEMA}.plan_rows WHERE queue = $1 AND row_id = ANY($2::text[]) FOR UPDATE`, [this.name, rows.map((r) => r.id)]);
 			const known = new Map(existing.map((r) => [r.row_id, r.digest]));
 			const changed = rows.filter((r) => known.has(r.id) && known.get(r.id) !== rowDigest(r)).map((r) => r.id);
@@ -306,7 +313,7 @@ export class FleetQueue {
 
 	/** Sets `paused` (workers start no new row while paused; running rows go on). */
 	async setPaused(isPaused: boolean): Promise<void> {
-		await this.pool.query(`INSERT INTO ${FLEET_SCHEMA}.settings (queue, lease_seconds, paused) VALUES ($1, 120, $2) ON CONFLICT (queue) DO UPDATE SET paused = excluded.paused`, [this.name, isPaused]);
+		await this.pool.query(`INSERT INTO ${FLEET_SCHEMA}.settings (queue, lease_seconds, paused) VALUES ($1, ${DEFAULT_LEASE_SECONDS}, $2) ON CONFLICT (queue) DO UPDATE SET paused = excluded.paused`, [this.name, isPaused]);
 	}
 
 	/**

@@ -200,6 +200,20 @@ describe('steering a fleet: pause, resume, cancel, retry, status', {skip}, () =>
 		assert.equal(rows.length, 1, 's9 was not enqueued either');
 	});
 
+	test('a second plan submitted without caps keeps the caps and lease the first one set; one that names them changes them', async () => {
+		const first = await plan('caps', [['s1', 'env:PW_S1']]);
+		assert.equal((await cli(['fleet', 'submit', first, '--queue-name', 'caps', '--max-per-user', '3', '--max-per-host', '7', '--lease', '30'])).code, 0);
+		const second = join(work, 'caps2.csv');
+		await writeFile(second, `id,source,url,password\ns7,${join(work, 's2')},imap://s2@127.0.0.1:${imap.port},env:PW_S2\n`);
+		assert.equal((await cli(['fleet', 'submit', second, '--queue-name', 'caps'])).code, 0);
+		const caps = async (): Promise<unknown> => (JSON.parse((await cli(['fleet', 'status', '--json', '--queue-name', 'caps'])).stdout) as {caps: unknown}).caps;
+		assert.deepEqual(await caps(), {maxPerHost: 7, maxPerUser: 3, leaseSeconds: 30});
+		const third = join(work, 'caps3.csv');
+		await writeFile(third, `id,source,url,password\ns8,${join(work, 's3')},imap://s3@127.0.0.1:${imap.port},env:PW_S3\n`);
+		assert.equal((await cli(['fleet', 'submit', third, '--queue-name', 'caps', '--max-per-user', '4'])).code, 0);
+		assert.deepEqual(await caps(), {maxPerHost: 7, maxPerUser: 4, leaseSeconds: 30});
+	});
+
 	test('a queue password on the command line is refused, and an unreachable queue is exit 8 without the password', async () => {
 		const env = baseEnv();
 		delete env['MAILSHIFT_QUEUE_URL'];
