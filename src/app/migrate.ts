@@ -8,7 +8,7 @@ import type {MigrationConfig} from '../config/config.js';
 import {resolveLogin, sourcePasswordResolver} from '../config/secrets.js';
 import {EngineControls} from '../contracts/controls.js';
 import {runMigration} from '../engine/run-migration.js';
-import type {EngineResult} from '../engine/run-migration.js';
+import type {EngineOptions, EngineResult} from '../engine/run-migration.js';
 import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
 import {EventBus} from '../contracts/events.js';
 import type {EngineEvent} from '../contracts/events.js';
@@ -293,6 +293,34 @@ async function connectServer(config: MigrationConfig, target: NonNullable<Migrat
 	return {login, imap};
 }
 
+/**
+ * Starts showing progress: nothing when the caller renders (`external`), the live dashboard on a terminal
+ * (never in CI, pipes or with --plain or --json), else the reporter's lines. Returns the dashboard when it runs.
+ */
+async function startProgressView(view: Readonly<{config: MigrationConfig; io: CliIo; external: ExternalPresentation | undefined; stats: StatsStore; controls: EngineControls; reporter: Reporter}>): Promise<Dashboard | undefined> {
+	const {config, io, stats, controls} = view;
+	if (view.external) return undefined; // The caller renders.
+	if (io.presenter?.dashboard && !config.plain && !config.json && io.stderr.isTTY && io.stdin.isTTY && !io.env['CI']) {
+		const tui = await io.presenter.dashboard({store: stats, controls, connections: config.connections, stdout: io.stderr, stdin: io.stdin,
+			title: `${config.source} → ${config.target ? describeTarget(config.target) : 'plan only'}`});
+		tui.start();
+		return tui;
+	}
+	view.reporter.start();
+	return undefined;
+}
+
+/** The engine's options from the resolved config (`fallbackDate`: INTERNALDATE for messages without a usable date). Pure. */
+function engineOptionsOf(config: MigrationConfig, fallbackDate: Date): EngineOptions {
+	return {
+		dryRun: config.dryRun, includeTrashed: config.includeTrashed, connections: config.connections, fallbackDate,
+		folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
+		skipExisting: config.skipExisting, batchSize: config.batchSize, batchBytes: config.batchBytes,
+		...(config.maxDurationMs === undefined ? {} : {maxDurationMs: config.maxDurationMs}),
+		...(config.byteBudget === undefined ? {} : {byteBudget: config.byteBudget}),
+	};
+}
+
 /** How the run ended, for the finish screen of the dashboard and the guided mode. Pure. */
 function finishInfoOf(end: Readonly<{
 	config: MigrationConfig; io: CliIo; result: EngineResult; journal: Journal | undefined; source: SourceStore; incomplete: string | undefined;
@@ -363,22 +391,8 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		const fallbackDate = source.kind === 'pop3' ? startedAt : (await stat(config.source)).mtime;
 		// The live dashboard on a terminal (never in CI, pipes or with --plain); loaded only then, so plain runs
 		// never load React. Started after the password prompt, which needs the terminal in cooked mode.
-		if (external) {
-			// The caller renders.
-		} else if (io.presenter?.dashboard && !config.plain && !config.json && io.stderr.isTTY && io.stdin.isTTY && !io.env['CI']) {
-			tui = await io.presenter.dashboard({store: stats, controls, connections: config.connections, stdout: io.stderr, stdin: io.stdin,
-				title: `${config.source} → ${config.target ? describeTarget(config.target) : 'plan only'}`});
-			tui.start();
-		} else {
-			reporter.start();
-		}
-		const result = await runMigration({
-			dryRun: config.dryRun, includeTrashed: config.includeTrashed, connections: config.connections, fallbackDate,
-			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
-			skipExisting: config.skipExisting, batchSize: config.batchSize, batchBytes: config.batchBytes,
-			...(config.maxDurationMs === undefined ? {} : {maxDurationMs: config.maxDurationMs}),
-			...(config.byteBudget === undefined ? {} : {byteBudget: config.byteBudget}),
-		}, {source, sink, events: bus, readerProblems: relay, ...(journal ? {journal} : {})}, controls);
+		tui = await startProgressView({config, io, external, stats, controls, reporter});
+		const result = await runMigration(engineOptionsOf(config, fallbackDate), {source, sink, events: bus, readerProblems: relay, ...(journal ? {journal} : {})}, controls);
 		engineResult = result;
 		journal?.checkpoint();
 		// A store read only in part (a cut .pst): the shortfall, in numbers, joins the summary and the report,
