@@ -9,7 +9,7 @@
  *   Only a store-level failure (folder unreadable) throws a MailshiftError.
  * - `close()` is idempotent. Aborting `signal` stops iteration promptly (throws an ABORTED error or returns).
  */
-import type {SourceMessage} from './types.js';
+import type {SourceMessage, SourceRef} from './types.js';
 
 export type SpecialUse = '\\Inbox' | '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk' | '\\Archive';
 
@@ -64,12 +64,23 @@ export type ReaderOptions = Readonly<{
 	exportNonMail?: boolean;
 }>;
 
+/** What the consumer of `SourceStore.messages` tells the reader. */
+export type MessagesOptions = Readonly<{
+	/**
+	 * Asked with a message's ref before its bytes are read, by readers whose refs do not depend on the bytes
+	 * (Maildir: the file name), in iteration order. True: the consumer already holds this message (the journal has
+	 * it as uploaded) and has counted it; the reader then neither reads nor yields it. Readers that need the bytes
+	 * to know the ref (mbox, PST) ignore it and yield every message. Optional to honour: never needed for correctness.
+	 */
+	isKnown?: (ref: SourceRef) => boolean;
+}>;
+
 export interface SourceStore {
 	readonly kind: 'maildir' | 'mbox' | 'pst' | 'eml' | 'apple-mail' | 'dbx' | 'pop3' | 'olm';
 	/** Absolute path of the store. */
 	readonly location: string;
 	listFolders(signal?: AbortSignal): Promise<SourceFolder[]>;
-	messages(folder: SourceFolder, signal?: AbortSignal): AsyncIterable<SourceMessage>;
+	messages(folder: SourceFolder, signal?: AbortSignal, options?: MessagesOptions): AsyncIterable<SourceMessage>;
 	close(): Promise<void>;
 	/**
 	 * Optional capability: why the store could not be read to its end (a file cut short), with the shortfall in
