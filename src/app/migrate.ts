@@ -343,6 +343,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	try {
 		source = await openSource(config.source, config.sourceKind, {
 			onProblem: relay.onProblem,
+			crlf: true,
 			...(config.target === undefined ? {} : {insecure: config.target.insecure}),
 			sourcePassword: sourcePasswordResolver({env: io.env, stdin: io.stdin, stderr: io.stderr, account: config.source, passwordFile: config.sourcePasswordFile}),
 		});

@@ -58,6 +58,13 @@ export const ATTENTION_CODES: ReadonlySet<string> = new Set(['MBOX_MERGE_SUSPECT
 export type ReaderOptions = Readonly<{
 	onProblem?: (problem: ReaderProblem) => void;
 	/**
+	 * The consumer sends the bytes over IMAP (CRLF lines, RFC 3501 §2.2): a reader may then yield `raw` with bare
+	 * LFs already made CRLF where that saves a copy of a big message (mbox: messages of 1 MiB or more; issue #14).
+	 * Refs and keys are the same either way (computed from the stored bytes). Off for backups, which keep the stored
+	 * bytes. @default false
+	 */
+	crlf?: boolean;
+	/**
 	 * PST/OST, Outlook .msg files (contacts, calendar items, tasks, notes) and .olm contacts: yield them with
 	 * their vCard/iCalendar export (`SourceMessage.nonMailExport`), for backups. Off for migrations (they never upload them). @default false
 	 */
