@@ -164,7 +164,9 @@ export class MaildirStore implements SourceStore {
 
 	/**
 	 * Yields the messages of `folder` (a folder returned by `listFolders`, or any folder with the same path)
-	 * in file-name order. Unreadable and empty files go to `onProblem` and are skipped. If `close()` is called
+	 * in file-name order. Unreadable and empty files go to `onProblem` and are skipped. Files whose ref
+	 * `options.isKnown` accepts (asked for every file of the folder before the first is read) are neither stat'ed
+	 * nor read nor yielded. If `close()` is called
 	 * meanwhile, the iterator ends after the current message.
 	 * @throws MailshiftError 'SOURCE_UNREADABLE' (disposition 'skip') when cur/ or new/ cannot be listed;
 	 *   'ABORTED' when `signal` aborts; 'BUG' for a folder that is not in this store or after `close()`.
