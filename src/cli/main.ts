@@ -300,6 +300,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		parser.showCompletionScript();
 		return ExitCode.OK;
 	}
+	skipHelpCache(parser);
 	try {
 		await parser.parseAsync();
 		return exitCode;
@@ -310,4 +311,16 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		await printError(e, cliIo, debug);
 		return exitCodeFor(e.code);
 	}
+}
+
+/**
+ * yargs 17 renders the whole help text right after it starts a command's handler (`usage.cacheHelpMessage`,
+ * lib/command.js), so that a later failure can print it: 0.2 s of CPU on every run (issue #14: most of a re-run
+ * with nothing to do). Our `.fail()` never prints help, so that text is never used: the cache is made a no-op.
+ * `--help` itself renders as before. An internal of yargs: if it is gone, nothing changes.
+ */
+function skipHelpCache(parser: Argv): void {
+	type Internals = {getInternalMethods?: () => {getUsageInstance?: () => {cacheHelpMessage?: () => void}}};
+	const usage = (parser as unknown as Internals).getInternalMethods?.().getUsageInstance?.();
+	if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = (): void => {};
 }

@@ -9,7 +9,7 @@
  *   Only a store-level failure (folder unreadable) throws a MailshiftError.
  * - `close()` is idempotent. Aborting `signal` stops iteration promptly (throws an ABORTED error or returns).
  */
-import type {SourceMessage} from './types.js';
+import type {SourceMessage, SourceRef} from './types.js';
 
 export type SpecialUse = '\\Inbox' | '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk' | '\\Archive';
 
@@ -58,10 +58,28 @@ export const ATTENTION_CODES: ReadonlySet<string> = new Set(['MBOX_MERGE_SUSPECT
 export type ReaderOptions = Readonly<{
 	onProblem?: (problem: ReaderProblem) => void;
 	/**
+	 * The consumer sends the bytes over IMAP (CRLF lines, RFC 3501 §2.2): a reader may then yield `raw` with bare
+	 * LFs already made CRLF where that saves a copy of a big message (mbox: messages of 1 MiB or more; issue #14).
+	 * Refs and keys are the same either way (computed from the stored bytes). Off for backups, which keep the stored
+	 * bytes. @default false
+	 */
+	crlf?: boolean;
+	/**
 	 * PST/OST, Outlook .msg files (contacts, calendar items, tasks, notes) and .olm contacts: yield them with
 	 * their vCard/iCalendar export (`SourceMessage.nonMailExport`), for backups. Off for migrations (they never upload them). @default false
 	 */
 	exportNonMail?: boolean;
+}>;
+
+/** What the consumer of `SourceStore.messages` tells the reader. */
+export type MessagesOptions = Readonly<{
+	/**
+	 * Asked with a message's ref before its bytes are read, by readers whose refs do not depend on the bytes
+	 * (Maildir: the file name), in iteration order. True: the consumer already holds this message (the journal has
+	 * it as uploaded) and has counted it; the reader then neither reads nor yields it. Readers that need the bytes
+	 * to know the ref (mbox, PST) ignore it and yield every message. Optional to honour: never needed for correctness.
+	 */
+	isKnown?: (ref: SourceRef) => boolean;
 }>;
 
 export interface SourceStore {
@@ -69,7 +87,7 @@ export interface SourceStore {
 	/** Absolute path of the store. */
 	readonly location: string;
 	listFolders(signal?: AbortSignal): Promise<SourceFolder[]>;
-	messages(folder: SourceFolder, signal?: AbortSignal): AsyncIterable<SourceMessage>;
+	messages(folder: SourceFolder, signal?: AbortSignal, options?: MessagesOptions): AsyncIterable<SourceMessage>;
 	close(): Promise<void>;
 	/**
 	 * Optional capability: why the store could not be read to its end (a file cut short), with the shortfall in

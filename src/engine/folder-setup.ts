@@ -8,10 +8,9 @@
  * up would fail every message of the folder. Called by run-migration.ts once per folder, at most.
  */
 import type {EngineControls} from '../contracts/controls.js';
-import type {MailshiftError} from '../contracts/errors.js';
-import {toMailshiftError} from '../contracts/errors.js';
+import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
 import type {EventSink} from '../contracts/events.js';
-import type {Journal} from '../contracts/journal.js';
+import type {Journal, JournalEntry} from '../contracts/journal.js';
 import type {MailSink} from '../contracts/mail-sink.js';
 import type {MailboxIndex} from '../contracts/mailbox-index.js';
 import type {FolderSummary} from '../contracts/types.js';
@@ -25,17 +24,25 @@ const SETUP_ATTEMPTS = 4;
 const PENDING_SETTLE_MS = 5000;
 
 /** A folder ready for uploads. */
-export type FolderTarget = Readonly<{
+export type FolderTarget = {
 	/** The server path actually used (the sink may have renamed it). */
-	mailbox: string;
-	created: boolean;
+	readonly mailbox: string;
+	readonly created: boolean;
 	/** The mailbox's PERMANENTFLAGS, or undefined when the server sent none. */
-	permanent: ReadonlySet<string> | undefined;
-	/** What the mailbox already holds, when it holds anything and looking is on. */
+	readonly permanent: ReadonlySet<string> | undefined;
+	/** What the mailbox already holds, when it holds anything and looking is on (loaded by `ensureIndex` when deferred). */
 	index: MailboxIndex | undefined;
 	/** Journal `done` keys of this folder whose server copy could not be claimed by UID (claimed by content later). */
-	pendingClaims: Set<string>;
-}>;
+	readonly pendingClaims: Set<string>;
+	/**
+	 * Set while the index is deferred: it is loaded (`ensureIndex`) only when a message is to be looked for on the
+	 * server, so a folder the journal already has as done costs no FETCH of the whole mailbox (issue #14).
+	 */
+	deferred: DeferredIndex | undefined;
+};
+
+/** What a deferred index load needs; `passed` collects the journal-done keys fed before it is loaded. */
+type DeferredIndex = {readonly passed: Set<string>};
 
 export type FolderSetupDeps = Readonly<{
 	sink: MailSink;
@@ -53,10 +60,14 @@ export type FolderSetupDeps = Readonly<{
  * folder from being ready after the retries (a stop during the retries ends them). Never throws.
  */
 export async function setUpFolder(deps: FolderSetupDeps, plan: FolderPlan, folder: FolderSummary): Promise<FolderTarget | MailshiftError> {
-	const {controls} = deps;
+	return withRetries(deps.controls, () => setUpOnce(deps, plan, folder));
+}
+
+/** Runs an idempotent setup step up to SETUP_ATTEMPTS times across transient errors; the last error, or the result. */
+async function withRetries<T>(controls: EngineControls, step: () => Promise<T>): Promise<T | MailshiftError> {
 	for (let attempt = 1; ; attempt++) {
 		try {
-			return await setUpOnce(deps, plan, folder);
+			return await step();
 		} catch (error) {
 			const e = toMailshiftError(error);
 			const isTransient = e.disposition === 'retry' || e.disposition === 'verify';
@@ -86,21 +97,53 @@ async function setUpOnce(deps: FolderSetupDeps, plan: FolderPlan, folder: Folder
 	}
 	const pendingClaims = new Set<string>();
 	let index: MailboxIndex | undefined;
+	let deferred: DeferredIndex | undefined;
 	// Look on the server first when the mailbox holds anything and either dedup is on or a previous run may have
 	// uploaded messages whose outcome it never recorded (the crash window).
 	if (state && state.exists > 0 && sink.loadIndex && (deps.skipExisting || journal?.isResumed)) {
-		// A run killed moments ago may have an APPEND the server is still finishing: let it settle first.
-		const lastPending = journal?.lastPendingAt(plan.label);
-		if (lastPending !== undefined && deps.now() - lastPending < PENDING_SETTLE_MS) {
-			deps.events.emit({type: 'notice', message: `Waiting a few seconds for the server to finish what the previous run sent to ${mailbox}…`});
-			await sleep(PENDING_SETTLE_MS - (deps.now() - lastPending), controls.stopSignal);
-		}
-		index = await sink.loadIndex(mailbox, controls.abortSignal);
-		for (const entry of journal?.doneIn(plan.label) ?? []) {
-			// Copies the journal knows are ours are taken first, so that they are not matched to other messages.
-			const isOurs = entry.uid !== undefined && entry.uidValidity === index.uidValidity && entry.mailbox === mailbox && index.claimUid(entry.uid);
-			if (!isOurs) pendingClaims.add(entry.key);
+		const done = journal?.doneIn(plan.label) ?? [];
+		// Deferred when every copy the journal holds is named by a UID of this UIDVALIDITY: then a copy that is not
+		// claimed by its UID at load time was expunged (UIDs are never reused, RFC 3501 §2.3.1.1), and there is
+		// nothing to claim by content for a done message fed before the load. A `pending` row is not done: its
+		// message reaches ensureIndex before it is sent, so it is still looked for on the server.
+		const uidValidity = state.uidValidity;
+		if (uidValidity !== undefined && done.every((entry) => entry.uid !== undefined && entry.uidValidity === uidValidity && entry.mailbox === mailbox)) {
+			deferred = {passed: new Set()};
+		} else {
+			index = await loadIndexOf(deps, plan, mailbox, done, pendingClaims, undefined);
 		}
 	}
-	return {mailbox, created: ensured.created, permanent, index, pendingClaims};
+	return {mailbox, created: ensured.created, permanent, index, pendingClaims, deferred};
+}
+
+/**
+ * Loads a deferred index before the first message of the folder is looked for on the server. Retried like the
+ * setup (the FETCH is idempotent). Returns the error that kept it from loading, else undefined. Never throws.
+ */
+export async function ensureIndex(deps: FolderSetupDeps, plan: FolderPlan, target: FolderTarget): Promise<MailshiftError | undefined> {
+	const deferred = target.deferred;
+	if (deferred === undefined) return undefined;
+	const index = await withRetries(deps.controls, () => loadIndexOf(deps, plan, target.mailbox, deps.journal?.doneIn(plan.label) ?? [], target.pendingClaims, deferred.passed));
+	if (index instanceof MailshiftError) return index;
+	target.index = index;
+	target.deferred = undefined;
+	return undefined;
+}
+
+/** The mailbox's index with the journal's copies claimed by UID; the others (not yet `passed`) left to claim by content. */
+async function loadIndexOf(deps: FolderSetupDeps, plan: FolderPlan, mailbox: string, done: readonly JournalEntry[], pendingClaims: Set<string>, passed: ReadonlySet<string> | undefined): Promise<MailboxIndex> {
+	const {journal, controls} = deps;
+	// A run killed moments ago may have an APPEND the server is still finishing: let it settle first.
+	const lastPending = journal?.lastPendingAt(plan.label);
+	if (lastPending !== undefined && deps.now() - lastPending < PENDING_SETTLE_MS) {
+		deps.events.emit({type: 'notice', message: `Waiting a few seconds for the server to finish what the previous run sent to ${mailbox}…`});
+		await sleep(PENDING_SETTLE_MS - (deps.now() - lastPending), controls.stopSignal);
+	}
+	const index = await deps.sink.loadIndex!(mailbox, controls.abortSignal);
+	for (const entry of done) {
+		// Copies the journal knows are ours are taken first, so that they are not matched to other messages.
+		const isOurs = entry.uid !== undefined && entry.uidValidity === index.uidValidity && entry.mailbox === mailbox && index.claimUid(entry.uid);
+		if (!isOurs && !passed?.has(entry.key)) pendingClaims.add(entry.key);
+	}
+	return index;
 }

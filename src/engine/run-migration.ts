@@ -30,9 +30,9 @@ import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
 import type {EventSink} from '../contracts/events.js';
 import type {ProblemRelay} from './problem-relay.js';
 import type {Journal} from '../contracts/journal.js';
-import type {FolderSummary, SourceMessage, Summary} from '../contracts/types.js';
+import type {FolderSummary, SourceMessage, SourceRef, Summary} from '../contracts/types.js';
 import {Checkpoint} from './checkpoint.js';
-import {setUpFolder} from './folder-setup.js';
+import {ensureIndex, setUpFolder} from './folder-setup.js';
 import type {FolderSetupDeps, FolderTarget} from './folder-setup.js';
 import {RunTally} from './run-tally.js';
 import {Scheduler} from './scheduler.js';
@@ -72,7 +72,8 @@ export type EngineDeps = Readonly<{
 	now?: () => number;
 }>;
 
-export type EngineResult = Readonly<{summary: Summary; fatal?: MailshiftError}>;
+/** `folders`: the store's folders as listed at the start (their counts and bytes give the store's size without listing again). */
+export type EngineResult = Readonly<{summary: Summary; fatal?: MailshiftError; folders?: readonly SourceFolder[]}>;
 
 /** What the parts of one run share. */
 type Run = Readonly<{
@@ -145,7 +146,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 
 	const summary = tally.finish(plans, controls.isStopping, now() - started);
 	events.emit({type: 'run:done', summary});
-	return fatal ? {summary, fatal} : {summary};
+	return fatal ? {summary, fatal, folders} : {summary, folders};
 }
 
 /** One folder: set up its mailbox, feed its messages to the scheduler, wait for them. Throws only fatal errors. */
@@ -172,7 +173,9 @@ async function migrateFolder(run: Run, plan: FolderPlan, mailbox: string): Promi
 	deps.events.emit({type: 'folder:start', folder: plan.label, mailbox: folder.mailbox, created: state.target?.created ?? false, ...(plan.folder.count === undefined ? {} : {total: plan.folder.count}), ...(plan.folder.holdsMail === false ? {holdsNoMail: true} : {})});
 
 	try {
-		for await (const message of deps.source.messages(plan.folder, controls.stopSignal)) {
+		// Done messages whose ref the reader knows without their bytes are counted here and never read.
+		const isKnown = (ref: SourceRef): boolean => isKnownDone(run, folder, state, ref);
+		for await (const message of deps.source.messages(plan.folder, controls.stopSignal, {isKnown})) {
 			if (controls.isStopping) break;
 			if ((await feedMessage(run, plan, folder, state, message)) === 'stop') break;
 		}
@@ -205,11 +208,12 @@ async function feedMessage(run: Run, plan: FolderPlan, folder: FolderSummary, st
 		// Uploaded by an earlier run. If its copy could not be matched by UID, claim it by content now: the only
 		// time a message that is not sent is mapped.
 		const target = state.target;
+		target?.deferred?.passed.add(ref.key);
 		if (target?.index && target.pendingClaims.delete(ref.key) && !skipOf(message, options)) {
 			const mapped = mapMessage(message, target.mailbox, {includeTrashed: options.includeTrashed, now: run.now(), fallbackDate: options.fallbackDate});
 			if (!isSkip(mapped)) await target.index.claim(mapped.job);
 		}
-		tally.skip(ref, folder, 'ALREADY_UPLOADED', 'uploaded by an earlier run (journal)', false);
+		tally.skip(ref, folder, 'ALREADY_UPLOADED', ALREADY_UPLOADED, false);
 		return 'next';
 	}
 	const skip = skipOf(message, options);
@@ -220,21 +224,41 @@ async function feedMessage(run: Run, plan: FolderPlan, folder: FolderSummary, st
 	}
 	if (!state.target) {
 		const ready = await setUpFolder(run.setup, plan, folder);
-		if (ready instanceof MailshiftError) {
-			if (ready.disposition === 'fatal') {
-				run.setFatal(ready);
-				return 'stop';
-			}
-			if (controls.isStopping) {
-				tally.leaveUnsent(folder);
-				return 'stop';
-			}
-			tally.fail(ref, folder, ready.code, `${ready.message}${ready.hint ? ` ${ready.hint}` : ''}`);
-			return 'next';
-		}
+		if (ready instanceof MailshiftError) return setupFailed(run, folder, ref, ready);
 		state.target = ready;
 	}
 	return queueMessage(run, plan, folder, state.target, message);
+}
+
+const ALREADY_UPLOADED = 'uploaded by an earlier run (journal)';
+
+/**
+ * The reader's question before it reads a message (`MessagesOptions.isKnown`): true when the journal has it as
+ * done and nothing about it needs its bytes — it is counted as already uploaded here. A done message whose copy
+ * is to be claimed by content, or any message while stopping, is read and goes through feedMessage.
+ */
+function isKnownDone(run: Run, folder: FolderSummary, state: FolderState, ref: SourceRef): boolean {
+	if (run.controls.isStopping || run.deps.journal?.get(ref)?.state !== 'done') return false;
+	const target = state.target;
+	if (target?.index && target.pendingClaims.has(ref.key)) return false;
+	target?.deferred?.passed.add(ref.key);
+	run.tally.found(folder);
+	run.tally.skip(ref, folder, 'ALREADY_UPLOADED', ALREADY_UPLOADED, false);
+	return true;
+}
+
+/** A folder's setup (or its deferred index) failed for one message: stop, or fail the message and go on. */
+function setupFailed(run: Run, folder: FolderSummary, ref: SourceRef, error: MailshiftError): 'next' | 'stop' {
+	if (error.disposition === 'fatal') {
+		run.setFatal(error);
+		return 'stop';
+	}
+	if (run.controls.isStopping) {
+		run.tally.leaveUnsent(folder);
+		return 'stop';
+	}
+	run.tally.fail(ref, folder, error.code, `${error.message}${error.hint ? ` ${error.hint}` : ''}`);
+	return 'next';
 }
 
 /** Maps a message that will be sent (flags filtered once, for this mailbox), looks for it on the server, queues it. */
@@ -245,6 +269,10 @@ async function queueMessage(run: Run, plan: FolderPlan, folder: FolderSummary, t
 	const mapped = mapMessage(message, target.mailbox, {includeTrashed: options.includeTrashed, now: run.now(), fallbackDate: options.fallbackDate, mailbox: {permanent: target.permanent}});
 	if (isSkip(mapped)) throw new MailshiftError('BUG', `${ref.location}: mapped as skipped (${mapped.code}) after skipOf let it through.`, 'fatal');
 	const {job} = mapped;
+	if (target.deferred) {
+		const failed = await ensureIndex(run.setup, plan, target);
+		if (failed) return setupFailed(run, folder, ref, failed);
+	}
 	if (target.index) {
 		const claim = await target.index.claim(job);
 		if (claim) {

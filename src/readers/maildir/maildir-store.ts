@@ -46,13 +46,13 @@ import {resolve} from 'node:path';
 import {detectCopiedTimes} from '../copied-times.js';
 import type {CopiedTimes} from '../copied-times.js';
 import {MailshiftError} from '../../contracts/errors.js';
-import type {SourceMessage} from '../../contracts/types.js';
+import type {SourceMessage, SourceRef} from '../../contracts/types.js';
 import {compareEntries, displayPath, joinRaw, rawKeySuffix, rawPath, readDirRaw} from '../fs-names.js';
 import type {RawDirent} from '../fs-names.js';
 import {decodeMutf7} from '../mutf7.js';
 import {comparePaths, describe, errorCode, pathKey} from '../path-order.js';
 import {folderLabel} from '../../contracts/source-store.js';
-import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../../contracts/source-store.js';
+import type {MessagesOptions, ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../../contracts/source-store.js';
 import {notAMessage} from '../message-shape.js';
 
 /** How deep `looksLikeMaildir` searches for a Maildir below the given directory (the brief's sniffing bound). */
@@ -164,12 +164,14 @@ export class MaildirStore implements SourceStore {
 
 	/**
 	 * Yields the messages of `folder` (a folder returned by `listFolders`, or any folder with the same path)
-	 * in file-name order. Unreadable and empty files go to `onProblem` and are skipped. If `close()` is called
+	 * in file-name order. Unreadable and empty files go to `onProblem` and are skipped. Files whose ref
+	 * `options.isKnown` accepts (asked for every file of the folder before the first is read) are neither stat'ed
+	 * nor read nor yielded. If `close()` is called
 	 * meanwhile, the iterator ends after the current message.
 	 * @throws MailshiftError 'SOURCE_UNREADABLE' (disposition 'skip') when cur/ or new/ cannot be listed;
 	 *   'ABORTED' when `signal` aborts; 'BUG' for a folder that is not in this store or after `close()`.
 	 */
-	async *messages(folder: SourceFolder, signal?: AbortSignal): AsyncGenerator<SourceMessage> {
+	async *messages(folder: SourceFolder, signal?: AbortSignal, options?: MessagesOptions): AsyncGenerator<SourceMessage> {
 		this.#assertOpen();
 		throwIfAborted(signal);
 		const index = this.#index ?? (await this.#buildIndex(signal));
@@ -189,6 +191,11 @@ export class MaildirStore implements SourceStore {
 					hint: 'Check that you can read this directory and its cur/ and new/ subdirectories.',
 				});
 			}
+		}
+		// A ref is the file name: files the consumer already holds (options.isKnown) are neither stat'ed nor read.
+		const isKnown = options?.isKnown;
+		if (isKnown !== undefined) {
+			for (const entry of listed) entry.files = entry.files.filter((file) => !isKnown(refOf(this.location, label, entry.dir, file)));
 		}
 		// One stat per file, here: its mtime serves both the copy detection and the message's date (read below).
 		const paths = listed.flatMap(({dir, files}) => files.map((file) => joinRaw(dir, file.sub, file.raw)));
@@ -269,7 +276,7 @@ export class MaildirStore implements SourceStore {
 			return undefined;
 		}
 		const parsed = parseFileName(file.name, keywords);
-		const ref = {store: this.location, folder, key: parsed.key + rawKeySuffix(uniqueBytes(file.raw)), location};
+		const ref = refOf(this.location, folder, dir, file);
 		// A file time from a copy is the copy time, not the delivery time: leave it out (the mapper then uses
 		// Received:, then Date:; received-date.ts).
 		const isCopyTime = copied !== undefined && mtime.getTime() >= copied.from && mtime.getTime() <= copied.to;
@@ -491,6 +498,14 @@ const FLAG_LETTERS: Readonly<Record<string, string>> = {
  * capitals are ignored; lowercase letters are Dovecot keywords by index, ignored when the index is unknown.
  * `T` (trashed) yields `\Deleted` and `isTrashed`; the mapper decides what to do with it.
  */
+/** A message file's ref, from its name alone (the key is the name's unique part: flags and keywords excluded). */
+function refOf(store: string, folder: string, dir: Buffer, file: MessageFile): SourceRef {
+	const {key} = parseFileName(file.name, NO_KEYWORDS);
+	return {store, folder, key: key + rawKeySuffix(uniqueBytes(file.raw)), location: displayPath(joinRaw(dir, file.sub, file.raw))};
+}
+
+const NO_KEYWORDS: ReadonlyMap<number, string> = new Map();
+
 function parseFileName(name: string, keywords: ReadonlyMap<number, string>): ParsedName {
 	const match = INFO_PATTERN.exec(name);
 	if (match === null) return {key: name, flags: new Set(), isTrashed: false};

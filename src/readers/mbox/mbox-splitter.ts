@@ -102,6 +102,12 @@ export type MboxEntry = Readonly<{
 	contentLength: 'trusted' | 'ignored' | 'absent';
 	/** Valid From_ lines kept as body text: no empty line before them and no header after them (rule 1b). */
 	strayFromLines: number;
+	/**
+	 * Present when `raw` is the window's own buffer, handed over (a message of TAKE_MIN bytes or more): converts
+	 * its bare LFs to CRLF within that buffer (RFC 3501 §2.2 literals; the same bytes as mapper/normalize.ts
+	 * `toCrlf`) and returns them, without a second copy of the message. `raw` must not be used afterwards.
+	 */
+	toCrlf?: () => Buffer;
 }>;
 
 export type SplitMboxOptions = Readonly<{
@@ -135,6 +141,10 @@ const MAX_FROM_LINE = 1024;
 const MAX_FIELD_NAME = 76;
 const DEFAULT_MAX_CONTENT_LENGTH = 64 * 1024 * 1024;
 const MIN_CAPACITY = 64 * 1024;
+/** Address space reserved (not memory used) per window for growing in place; a bigger message costs one copy. */
+const WINDOW_RESERVE = 1024 * 1024 * 1024;
+/** Messages at least this big are handed over in the window's own buffer instead of copied (ByteWindow.take). */
+const TAKE_MIN = 1024 * 1024;
 
 const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?';
 const MONTH = '(?<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*';
@@ -217,9 +227,24 @@ type MessageEnd = Readonly<{
 
 /**
  * A growable byte window over the stream, addressed by absolute file offsets. Bytes before `discard()`'s
- * offset may be dropped on the next append; the buffer grows by doubling and shrinks after a big message.
+ * offset may be dropped on the next append. Memory (issue #14: a 50 MB single-line mbox peaked at 271 MiB):
+ * - The buffer is a resizable ArrayBuffer (ECMAScript 2024 `maxByteLength`, V8 ≥ 11.1): it grows in place by a
+ *   quarter at a time, so a big message costs no copy per growth step and leaves no earlier buffers behind for
+ *   the garbage collector (doubling by copying held the old and the new buffer at once, and overshot by up to 2×).
+ *   It shrinks, by a fresh buffer, after a big message.
+ * - `take()` hands the buffer itself to the caller as the message's bytes and starts a fresh one with the bytes
+ *   after the message (at most one chunk and a From_ line): a big message is held once, not twice.
  */
+/** ES2024 resizable ArrayBuffer (V8 ≥ 11.1, so Node 20); the project's TypeScript lib predates its typings. */
+type ResizableArrayBuffer = ArrayBuffer & {readonly maxByteLength: number; resize(byteLength: number): void};
+
+function resizable(byteLength: number, maxByteLength: number): ResizableArrayBuffer {
+	const Resizable = ArrayBuffer as unknown as new (length: number, options: {maxByteLength: number}) => ResizableArrayBuffer;
+	return new Resizable(byteLength, {maxByteLength});
+}
+
 class ByteWindow {
+	#arrayBuffer = resizable(0, WINDOW_RESERVE);
 	#buffer = Buffer.alloc(0);
 	/** File offset of #buffer[0]. */
 	#base = 0;
@@ -252,6 +277,23 @@ class ByteWindow {
 		return this.#view.subarray(start - this.#base, end - this.#base);
 	}
 
+	/**
+	 * [start, end) for the caller to keep: the window's own buffer, no longer written by the window, which goes on
+	 * with a fresh buffer holding [end, this.end). Nothing before `end` may be asked for afterwards.
+	 */
+	take(start: number, end: number): Buffer {
+		const taken = this.view(start, end);
+		const rest = this.#view.subarray(end - this.#base);
+		this.#arrayBuffer = resizable(0, WINDOW_RESERVE);
+		this.#setCapacity(Math.max(MIN_CAPACITY, rest.length));
+		rest.copy(this.#buffer, 0);
+		this.#base = end;
+		this.#keepFrom = Math.max(this.#keepFrom, end);
+		this.#length = rest.length;
+		this.#view = this.#buffer.subarray(0, this.#length);
+		return taken;
+	}
+
 	/** Bytes before `offset` are no longer needed. */
 	discard(offset: number): void {
 		this.#keepFrom = Math.max(this.#keepFrom, offset);
@@ -259,30 +301,46 @@ class ByteWindow {
 
 	append(chunk: Buffer): void {
 		if (chunk.length === 0) return;
-		const keepStart = this.#keepFrom - this.#base;
-		const kept = this.#length - keepStart;
-		const needed = kept + chunk.length;
-		const capacity = this.#buffer.length;
-		if (needed > capacity || (capacity > 4 * MIN_CAPACITY && needed * 4 < capacity)) {
-			let newCapacity = Math.max(MIN_CAPACITY, capacity);
-			while (newCapacity < needed) newCapacity *= 2;
-			while (newCapacity > 4 * MIN_CAPACITY && needed * 4 < newCapacity) newCapacity = Math.floor(newCapacity / 2);
-			const next = Buffer.allocUnsafe(newCapacity);
-			this.#buffer.copy(next, 0, keepStart, this.#length);
-			this.#buffer = next;
-			this.#onAllocated?.(newCapacity);
-		} else if (this.#length + chunk.length > capacity) {
-			this.#buffer.copyWithin(0, keepStart, this.#length);
-		} else {
+		if (this.#length + chunk.length <= this.#buffer.length) {
 			chunk.copy(this.#buffer, this.#length);
 			this.#length += chunk.length;
 			this.#view = this.#buffer.subarray(0, this.#length);
 			return;
 		}
+		// Drop the bytes before #keepFrom (move the kept ones to the start), then grow or shrink to fit.
+		const keepStart = this.#keepFrom - this.#base;
+		const kept = this.#length - keepStart;
+		const needed = kept + chunk.length;
+		const capacity = this.#buffer.length;
+		if (capacity > 4 * MIN_CAPACITY && needed * 4 < capacity) {
+			// After a big message: a fresh, small buffer (resizing down would not return the memory).
+			const keptBytes = this.#view.subarray(keepStart);
+			this.#arrayBuffer = resizable(0, WINDOW_RESERVE);
+			let newCapacity = capacity;
+			while (newCapacity > 4 * MIN_CAPACITY && needed * 4 < newCapacity) newCapacity = Math.floor(newCapacity / 2);
+			this.#setCapacity(newCapacity);
+			keptBytes.copy(this.#buffer, 0);
+		} else {
+			if (keepStart > 0) this.#buffer.copyWithin(0, keepStart, this.#length);
+			if (needed > capacity) this.#setCapacity(Math.max(MIN_CAPACITY, needed, capacity + Math.ceil(capacity / 4)));
+		}
 		this.#base = this.#keepFrom;
 		chunk.copy(this.#buffer, kept);
 		this.#length = needed;
 		this.#view = this.#buffer.subarray(0, this.#length);
+	}
+
+	/** Resizes the buffer in place (within WINDOW_RESERVE; beyond it, a bigger reservation and one copy). */
+	#setCapacity(capacity: number): void {
+		if (capacity > this.#arrayBuffer.maxByteLength) {
+			const next = resizable(capacity, 2 * capacity);
+			Buffer.from(next).set(this.#buffer.subarray(0, Math.min(this.#buffer.length, capacity)));
+			this.#arrayBuffer = next;
+		} else {
+			this.#arrayBuffer.resize(capacity);
+		}
+		this.#buffer = Buffer.from(this.#arrayBuffer, 0, capacity);
+		this.#onAllocated?.(capacity);
 	}
 }
 
@@ -341,7 +399,10 @@ class Splitter {
 			const message = window.view(start, found.end);
 			if (ordinal > 0 || !isBlank(message)) {
 				const quotable = ordinal > 0;
-				const {raw, unquoted} = quotable ? unquote(message, (found.bodyStart ?? found.end) - start) : {raw: Buffer.from(message), unquoted: 0};
+				const unquoted = quotable ? unquote(message, (found.bodyStart ?? found.end) - start) : undefined;
+				// Nothing to unquote in a big message: its bytes are handed over, not copied (ByteWindow.take).
+				const taken = unquoted === undefined && message.length >= TAKE_MIN ? window.take(start, found.end) : undefined;
+				const raw = unquoted?.raw ?? taken ?? Buffer.from(message);
 				yield {
 					raw,
 					fromLine: from?.text,
@@ -349,9 +410,10 @@ class Splitter {
 					offset,
 					ordinal,
 					span,
-					unquoted,
+					unquoted: unquoted?.unquoted ?? 0,
 					contentLength: found.contentLength,
 					strayFromLines: found.strays,
+					...(taken === undefined ? {} : {toCrlf: () => crlfWithin(taken)}),
 				};
 			}
 			if (found.next === undefined) return;
@@ -715,10 +777,63 @@ function parseContentLength(header: Buffer): number | undefined {
  * Rule 3: removes one `>` from each line matching `^>+From `, unless the body (from `bodyStart`) has a
  * `From ` line right after an empty line (the writer did not quote). Always returns a copy.
  */
-function unquote(message: Buffer, bodyStart: number): {raw: Buffer; unquoted: number} {
-	if (message.indexOf(QUOTED_FROM) === -1 || hasUnquotedFromLine(message, bodyStart)) {
-		return {raw: Buffer.from(message), unquoted: 0};
+/**
+ * Bare LF → CRLF inside `raw`'s own resizable buffer (from ByteWindow.take, referenced by nothing else), growing
+ * it in place by the number of bare LFs and moving the bytes back to front, so that nothing not yet moved is
+ * overwritten. Same result as mapper/normalize.ts `toCrlf`.
+ */
+function crlfWithin(raw: Buffer): Buffer {
+	let bare = 0;
+	for (let i = raw.indexOf(LF); i >= 0; i = raw.indexOf(LF, i + 1)) {
+		if (i === 0 || raw[i - 1] !== CR) bare++;
 	}
+	if (bare === 0) return raw;
+	const arrayBuffer = raw.buffer as ResizableArrayBuffer;
+	const end = raw.byteOffset + raw.length + bare;
+	if (end > arrayBuffer.maxByteLength) {
+		// Beyond the reservation (a message near WINDOW_RESERVE): a converted copy.
+		const out = Buffer.allocUnsafe(raw.length + bare);
+		let to = 0;
+		let from = 0;
+		for (let i = raw.indexOf(LF); i >= 0; i = raw.indexOf(LF, i + 1)) {
+			if (i > 0 && raw[i - 1] === CR) continue;
+			to += raw.copy(out, to, from, i);
+			out[to++] = CR;
+			out[to++] = LF;
+			from = i + 1;
+		}
+		raw.copy(out, to, from);
+		return out;
+	}
+	if (end > arrayBuffer.byteLength) arrayBuffer.resize(end);
+	const out = Buffer.from(arrayBuffer, raw.byteOffset, raw.length + bare);
+	// [0, from) is not yet moved; [to, out.length) is done; to - from = bare LFs left in [0, from).
+	let from = raw.length;
+	let to = out.length;
+	while (from > 0) {
+		const i = out.lastIndexOf(LF, from - 1);
+		if (i === -1) break;
+		if (i > 0 && out[i - 1] === CR) {
+			// A CRLF: stays as it is, moved with the text around it.
+			const length = from - i;
+			out.copyWithin(to - length, i, from);
+			to -= length;
+			from = i;
+			continue;
+		}
+		const length = from - (i + 1);
+		out.copyWithin(to - length, i + 1, from);
+		to -= length;
+		out[--to] = LF;
+		out[--to] = CR;
+		from = i;
+	}
+	return out;
+}
+
+/** The message with its quoted From_ lines unquoted (a copy), or undefined when there is nothing to unquote. */
+function unquote(message: Buffer, bodyStart: number): {raw: Buffer; unquoted: number} | undefined {
+	if (message.indexOf(QUOTED_FROM) === -1 || hasUnquotedFromLine(message, bodyStart)) return undefined;
 	const parts: Buffer[] = [];
 	let copied = 0;
 	let search = 0;
@@ -733,7 +848,7 @@ function unquote(message: Buffer, bodyStart: number): {raw: Buffer; unquoted: nu
 		}
 		search = index + QUOTED_FROM.length;
 	}
-	if (parts.length === 0) return {raw: Buffer.from(message), unquoted: 0};
+	if (parts.length === 0) return undefined;
 	parts.push(message.subarray(copied));
 	return {raw: Buffer.concat(parts), unquoted: parts.length - 1};
 }

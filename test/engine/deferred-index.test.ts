@@ -1,0 +1,127 @@
+/**
+ * A re-run with nothing left to do (issue #14): the engine loads a mailbox's index from the server only when a
+ * message is to be looked for there, and a Maildir reader neither stats nor reads the files the journal already
+ * has as uploaded. Exactly-once is kept: a `pending` row of an interrupted run is still looked for on the
+ * server before anything is sent again. Counted (index loads, file reads), never timed.
+ */
+import assert from 'node:assert/strict';
+import {promises as fsPromises} from 'node:fs';
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {mock, test} from 'node:test';
+import type {TestContext} from 'node:test';
+import {EngineControls} from '../../src/contracts/controls.js';
+import type {MailboxIndex} from '../../src/contracts/mailbox-index.js';
+import type {MailboxState} from '../../src/contracts/mail-sink.js';
+import type {AppendReceipt, UploadJob} from '../../src/contracts/types.js';
+import {runMigration} from '../../src/engine/run-migration.js';
+import type {EngineOptions} from '../../src/engine/run-migration.js';
+import {SqliteJournal} from '../../src/journal/sqlite-journal.js';
+import {isSkip, mapMessage} from '../../src/mapper/map-message.js';
+import {MaildirStore} from '../../src/readers/maildir/maildir-store.js';
+import {MemorySink} from '../../src/uploader/memory-sink.js';
+import {ServerIndex} from '../../src/uploader/server-index.js';
+
+const OPTIONS: EngineOptions = {dryRun: false, includeTrashed: false, connections: 2, folderMap: {}, fallbackDate: new Date(Date.UTC(2020, 0, 1))};
+const RUN = {configHash: 'h', configDescription: 'test'};
+
+/** A MemorySink that says what a mailbox holds (SELECT) and serves its index, counting the index loads. */
+class IndexedSink extends MemorySink {
+	indexLoads = 0;
+	readonly #copies = new Map<string, Array<{uid: number; job: UploadJob}>>();
+	override async append(job: UploadJob): Promise<AppendReceipt> {
+		const receipt = await super.append(job);
+		const list = this.#copies.get(job.mailbox) ?? [];
+		list.push({uid: receipt.uid ?? 0, job});
+		this.#copies.set(job.mailbox, list);
+		return receipt;
+	}
+
+	async mailboxState(mailbox: string): Promise<MailboxState> {
+		return {exists: this.#copies.get(mailbox)?.length ?? 0, uidValidity: 1n, permanentFlags: undefined};
+	}
+
+	async loadIndex(mailbox: string): Promise<MailboxIndex> {
+		this.indexLoads++;
+		const copies = (this.#copies.get(mailbox) ?? []).map(({uid, job}) => ({uid, size: job.content.length, internalDate: job.internalDate, messageId: job.messageId}));
+		return new ServerIndex(mailbox, 1n, copies);
+	}
+}
+
+async function maildirWith(t: TestContext, count: number): Promise<string> {
+	const root = await mkdtemp(join(tmpdir(), 'ms-deferred-index-'));
+	t.after(() => rm(root, {recursive: true, force: true}));
+	for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(root, sub), {recursive: true});
+	for (let i = 0; i < count; i++) await writeMessage(root, i);
+	return root;
+}
+
+function writeMessage(root: string, i: number): Promise<void> {
+	return writeFile(join(root, 'cur', `${1000 + i}.M${i}P1.host:2,S`), `Message-ID: <d${i}@t>\nReceived: x; Mon, 2 Mar 2009 08:00:00 +0000\nSubject: s${i}\n\nbody ${i}\n`);
+}
+
+/** `later`: the run's clock is this far ahead (so a `pending` row just written is not waited for, PENDING_SETTLE_MS). */
+async function migrate(root: string, sink: IndexedSink, journalPath: string, isNew: boolean, later = 0) {
+	const source = await MaildirStore.open(root);
+	const journal = SqliteJournal.open({path: journalPath, ...(isNew ? {isNew: true} : {}), run: RUN});
+	try {
+		return await runMigration(OPTIONS, {source, sink, journal, events: {emit: () => {}}, now: () => Date.now() + later}, new EngineControls());
+	} finally {
+		journal.close();
+		await source.close();
+	}
+}
+
+test('a re-run whose journal has every message as uploaded loads no server index and reads no message file', async (t) => {
+	// Given a Maildir of five messages uploaded by a first run.
+	const root = await maildirWith(t, 5);
+	const sink = new IndexedSink();
+	const journalPath = join(root, 'journal.sqlite');
+	const first = await migrate(root, sink, journalPath, true);
+	assert.equal(first.summary.uploaded, 5);
+	// When it is migrated again with that journal.
+	sink.indexLoads = 0;
+	const reads = mock.method(fsPromises, 'readFile');
+	t.after(() => reads.mock.restore());
+	const again = await migrate(root, sink, journalPath, false);
+	const messageReads = reads.mock.calls.filter((call) => /\/cur\/\d+\.M/.test(String(call.arguments[0]))).length;
+	reads.mock.restore();
+	// Then every message is counted as uploaded by the earlier run, without fetching the mailbox's index or
+	// reading a single message file.
+	assert.deepEqual([again.summary.found, again.summary.skipped, again.summary.uploaded, again.summary.failed], [5, 5, 0, 0]);
+	assert.equal(sink.indexLoads, 0);
+	assert.equal(messageReads, 0);
+	assert.equal(sink.mailboxes.get('INBOX')?.length, 5);
+});
+
+test('a message left pending by an interrupted run is looked for on the server before it is sent again', async (t) => {
+	// Given a first run that uploaded three messages, then a fourth message whose APPEND reached the server while
+	// the run was killed before it could record it (its journal row is `pending`).
+	const root = await maildirWith(t, 3);
+	const sink = new IndexedSink();
+	const journalPath = join(root, 'journal.sqlite');
+	await migrate(root, sink, journalPath, true);
+	await writeMessage(root, 3);
+	const store = await MaildirStore.open(root);
+	const [folder] = await store.listFolders();
+	assert.ok(folder);
+	let fourth: UploadJob | undefined;
+	for await (const message of store.messages(folder)) {
+		const mapped = mapMessage(message, 'INBOX', {includeTrashed: false, now: Date.now(), fallbackDate: OPTIONS.fallbackDate});
+		if (!isSkip(mapped) && message.ref.key.startsWith('1003.')) fourth = mapped.job;
+	}
+	await store.close();
+	assert.ok(fourth);
+	const interrupted = SqliteJournal.open({path: journalPath, run: RUN});
+	interrupted.begin(fourth);
+	interrupted.close();
+	await sink.append(fourth);
+	// When the store is migrated again, a minute later.
+	sink.indexLoads = 0;
+	const again = await migrate(root, sink, journalPath, false, 60_000);
+	// Then the server's index is loaded once, the pending message is found there, and nothing is sent twice.
+	assert.equal(sink.indexLoads, 1);
+	assert.deepEqual([again.summary.found, again.summary.skipped, again.summary.uploaded, again.summary.failed], [4, 4, 0, 0]);
+	assert.equal(sink.mailboxes.get('INBOX')?.length, 4);
+});
