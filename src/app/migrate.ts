@@ -422,7 +422,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		const report = buildReport({config, result, startedAt, verify: verifyReport, ...(compression ? {compression} : {})});
 		isSummaryPrinted = true;
 		if (config.json) io.stdout.write(`${JSON.stringify({type: 'summary', ...report})}\n`);
-		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined, await storeSize(source, result.folders)) + (verifyLine ? `${verifyLine}\n` : '') + (compression ? `  Compression (COMPRESS=DEFLATE): ${compression.used ? 'on' : 'off'} — ${compression.reason}.\n` : ''));
+		else io.stdout.write(formatSummary(result.summary, config, io.stdout.isTTY ? io.stdout.columns : undefined, await storeSize(source, result.folders)) + (compression ? `  Compression (COMPRESS=DEFLATE): ${compression.used ? 'on' : 'off'} — ${compression.reason}.\n` : '') + (verifyLine ? `${verifyLine}\n` : ''));
 		if (rules) io.stdout.write(rules.text);
 		let dryRunBlocker: MailshiftError | undefined;
 		if (config.dryRun) {
