@@ -217,7 +217,16 @@ export async function runWorker(config: WorkerConfig, io: WorkerIo): Promise<Exi
 			const outcome = await runFleetRow(row.spec, {
 				connections, env: io.env, controls, stats, allowCommands: config.allowCommands,
 				openJournal: async (run) => {
-					journal = await PgJournal.open(queue.pool, {rowKey: lease.rowKey, run, fence: lease});
+					// PostgreSQL may be restarting (57P01/57P03, connection refused): opened again while the lease is
+					// ours; if it stays away, the row goes back to the queue (QUEUE_UNREACHABLE → state retry below).
+					try {
+						journal = await retryTransient(() => PgJournal.open(queue.pool, {rowKey: lease.rowKey, run, fence: lease}), () => lease.isHeld() && !controls.isStopping);
+					} catch (error) {
+						if (error instanceof MailshiftError) throw error;
+						throw new MailshiftError('QUEUE_UNREACHABLE', `The journal of row ${rowId} could not be opened in PostgreSQL: ${(error as Error).message}.`, 'retry', {
+							hint: 'The row goes back to the queue; a worker takes it again once PostgreSQL answers.', cause: error,
+						});
+					}
 					return journal;
 				},
 				onLine: (line) => {
@@ -231,7 +240,9 @@ export async function runWorker(config: WorkerConfig, io: WorkerIo): Promise<Exi
 			}
 			const summary = outcome.summary;
 			const cancelled = (await queue.rowSpec(rowId).catch(() => undefined))?.state === 'cancelled';
-			const state = outcome.exitCode === ExitCode.OK ? 'done' : outcome.exitCode === ExitCode.INTERRUPTED && !cancelled ? 'retry' : 'failed';
+			// Interrupted, or the journal could not be opened (PostgreSQL away; nothing was sent): back to the queue.
+			const isHandedBack = !cancelled && (outcome.exitCode === ExitCode.INTERRUPTED || (outcome.exitCode === ExitCode.UNREACHABLE && journal === undefined));
+			const state = outcome.exitCode === ExitCode.OK ? 'done' : isHandedBack ? 'retry' : 'failed';
 			const result = {
 				status: state === 'done' ? 'ok' : state === 'retry' ? 'interrupted' : 'failed', exitCode: outcome.exitCode, verify: outcome.verify,
 				found: summary?.found ?? 0, uploaded: summary?.uploaded ?? 0, skipped: summary?.skipped ?? 0, failed: summary?.failed ?? 0, bytes: summary?.bytes ?? 0,
