@@ -11,6 +11,23 @@ import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {readAccount} from '../helpers/imap-readback.js';
 import {runCli} from '../helpers/run-cli.js';
+import {ImapFlow} from 'imapflow';
+
+/**
+ * The storage limit Dovecot gives `tiny` at a fresh login (GETQUOTAROOT, RFC 9208), in bytes. Dovecot re-reads
+ * its passwd-file at most once per second of its own clock, so a login in the same second as the edit may still
+ * get the old quota: the test waits until a login sees the new one (an observed state, not a guessed delay).
+ */
+async function quotaLimitOf(server: PrivateDovecot): Promise<number | undefined> {
+	const client = new ImapFlow({host: '127.0.0.1', port: server.port, secure: false, auth: {user: 'tiny', pass: server.passwordOf('tiny')}, logger: false});
+	await client.connect();
+	try {
+		const quota = await client.getQuota('INBOX');
+		return quota && quota.storage ? quota.storage.limit : undefined;
+	} finally {
+		await client.logout();
+	}
+}
 
 const skip = dovecotSkipReason();
 
@@ -51,6 +68,10 @@ describe('a mailbox that fills up during the migration', {skip}, () => {
 		// Dovecot notices the change by the file's mtime (1 s resolution): make it visibly newer instead of waiting.
 		const later = new Date(before.getTime() + 2000);
 		await utimes(usersFile, later, later);
+		for (let attempt = 0; (await quotaLimitOf(server) ?? 0) < 10 * 1024 * 1024; attempt++) {
+			assert.ok(attempt < 100, 'Dovecot never saw the raised quota');
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
 		// Then the same command completes
 		const resumed = await runCli(args, {env});
 		assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
