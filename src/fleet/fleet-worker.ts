@@ -62,7 +62,7 @@ export async function runWorker(config: WorkerConfig, io: WorkerIo): Promise<Exi
 	};
 	let queue: FleetQueue;
 	try {
-		queue = await FleetQueue.open({url: config.url, name: config.queueName, supervise: true, maxConnections: Math.min(20, 4 + 2 * config.concurrency)}, (message) => say(`mailshift worker: ${message}`));
+		queue = await openThroughRestart(() => FleetQueue.open({url: config.url, name: config.queueName, supervise: true, maxConnections: Math.min(20, 4 + 2 * config.concurrency)}, (message) => say(`mailshift worker: ${message}`)), say);
 	} catch (error) {
 		const e = toMailshiftError(error);
 		say(`mailshift: ${e.message}`);
@@ -94,7 +94,7 @@ export async function runWorker(config: WorkerConfig, io: WorkerIo): Promise<Exi
 	let leaseMs = 120_000;
 	let reaper: NodeJS.Timeout | undefined;
 	try {
-		const settings = await queue.settings();
+		const settings = await retryTransient(() => queue.settings(), () => !isStopping);
 		leaseMs = (config.leaseSeconds ?? settings.leaseSeconds) * 1000;
 		say(`mailshift worker ${name}: taking rows from ${queue.displayUrl} (queue ${queue.name}), ${config.concurrency} at a time, lease ${leaseMs / 1000} s.`);
 		const reap = (): void => {
@@ -262,6 +262,30 @@ export async function runWorker(config: WorkerConfig, io: WorkerIo): Promise<Exi
 			clearInterval(steer);
 			clearInterval(watchdog);
 			await lease.release();
+		}
+	}
+}
+
+/**
+ * PostgreSQL answers a connection while it stops or starts with SQLSTATE 57P01/57P02/57P03 (admin/crash
+ * shutdown, cannot connect now), or refuses it outright: a worker started just then waits for it, as its running
+ * rows do, instead of exiting. Anything else (a wrong password, no such database) is not waited for.
+ */
+function isServerRestarting(error: unknown): boolean {
+	const cause = error instanceof MailshiftError ? error.cause : error;
+	const code = (cause as {code?: unknown} | undefined)?.code;
+	return typeof code === 'string' && ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET'].includes(code);
+}
+
+/** Opens the queue, again after a restart-shaped failure, with back-off 0.25 → 4 s, at most 30 times (~2 min). */
+async function openThroughRestart(open: () => Promise<FleetQueue>, say: (line: string) => void): Promise<FleetQueue> {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			return await open();
+		} catch (error) {
+			if (!isServerRestarting(error) || attempt >= 30) throw error;
+			if (attempt === 0) say(`mailshift worker: PostgreSQL is not accepting connections yet (${toMailshiftError(error).message}); waiting for it.`);
+			await new Promise((resolve) => setTimeout(resolve, Math.min(4000, 250 * 2 ** attempt)));
 		}
 	}
 }
