@@ -1,19 +1,21 @@
 /**
  * `npm run bench:speed` (and part S of `npm run bench`): issue #14's table, re-measured. The standard corpus
- * (generate.ts with the gen-corpus mix: 82% 2–20 KB, 14% 20–100 KB, 4% 0.1–5 MB attachments; seed 1) is
- * uploaded in interleaved rounds into fresh private Dovecots with fsync, without and with COMPRESS=DEFLATE
- * offered, by mailshift (4 connections, journal on, --no-verify, --compress auto and on), mbsync (if installed)
- * and the raw MULTIAPPEND client of bench/multiappend-experiment (LITERAL+, 4 connections: the server's limit).
- * Every client runs under /usr/bin/time: wall seconds, client CPU seconds (user + sys) and peak RSS.
- * Then a smaller store through a loopback proxy limited to BENCH_LINK_MBIT (default 20 Mbit/s, a home
- * uplink): mailshift with --compress on, off and auto.
+ * (bench/standard-corpus.ts: byte for byte what ../shared/tools/gen-corpus.mjs writes for seed 1 and its default
+ * mix, 82% 2–20 KB, 14% 20–100 KB, 4% 0.1–5 MB attachments; 10,000 messages = 639 MiB stored, 648 MiB as sent)
+ * is generated once per run (its Maildir++ tree only) and uploaded in interleaved rounds into fresh private
+ * Dovecots with fsync, without and with COMPRESS=DEFLATE offered, by mailshift (4 connections, journal on,
+ * --no-verify, --compress auto and on), mbsync (if installed) and the raw MULTIAPPEND client of
+ * bench/multiappend-experiment (LITERAL+, 4 connections: the server's limit). Every client runs under
+ * /usr/bin/time: wall seconds, client CPU seconds (user + sys) and peak RSS. Then a smaller store (the same
+ * generator, seed 2) through a loopback proxy limited to BENCH_LINK_MBIT (default 20 Mbit/s, a home uplink):
+ * mailshift with --compress on, off and auto.
  *
  * Sizes: BENCH_MESSAGES (default 10000), BENCH_ROUNDS (default 2), BENCH_LINK_MESSAGES (default 300), BENCH_LINK_MBIT
  * (default 20); BENCH_MBSYNC=0 leaves mbsync out.
  * Results: stdout and bench/last-speed-results.json. Needs dovecot-imapd and /usr/bin/time.
  */
 import {spawn, spawnSync} from 'node:child_process';
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {createServer, connect} from 'node:net';
 import type {Server, Socket} from 'node:net';
 import {tmpdir} from 'node:os';
@@ -21,7 +23,7 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {isDovecotInstalled, startDovecot} from '../src/testing/private-dovecot.js';
 import type {PrivateDovecot} from '../src/testing/private-dovecot.js';
-import {writeBenchMaildir} from './generate.js';
+import {writeStandardCorpus} from './standard-corpus.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 10_000);
@@ -120,14 +122,20 @@ async function startRateLimitedProxy(targetPort: number, bytesPerSecond: number)
 	})};
 }
 
-function mbsyncArgs(work: string, maildir: string, server: PrivateDovecot, tag: string): Promise<string[]> {
+/**
+ * mbsync's config for pushing `maildir` (Maildir++) into `server`. Its Patterns name the tree's own folders
+ * (".Projects.Alpha" → Projects/Alpha), not `*`: a `*` also matches the server's special-use Trash, which the
+ * Maildir lacks, and mbsync then fails on the missing near-side box.
+ */
+async function mbsyncArgs(work: string, maildir: string, server: PrivateDovecot, tag: string): Promise<string[]> {
 	const rc = join(work, `mbsyncrc-${tag}`);
 	const stateDir = join(work, `mbsync-state-${tag}`);
+	const folders = ['INBOX', ...(await readdir(maildir, {withFileTypes: true})).filter((e) => e.isDirectory() && e.name.startsWith('.')).map((e) => e.name.slice(1).split('.').join('/'))];
 	return mkdir(stateDir, {recursive: true}).then(() => writeFile(rc, [
 		'IMAPAccount far', 'Host 127.0.0.1', `Port ${server.port}`, 'User bench', `Pass ${server.passwordOf('bench')}`, 'SSLType None', 'AuthMechs LOGIN', '',
 		'IMAPStore far', 'Account far', '',
 		'MaildirStore near', `Inbox ${maildir}`, 'SubFolders Maildir++', '',
-		'Channel push', 'Far :far:', 'Near :near:', 'Patterns INBOX Archive Projects "Sent Items"', 'Sync Push', 'Create Far', 'CopyArrivalDate yes', `SyncState ${stateDir}/`, '',
+		'Channel push', 'Far :far:', 'Near :near:', `Patterns ${folders.map((f) => `"${f}"`).join(' ')}`, 'Sync Push', 'Create Far', 'CopyArrivalDate yes', `SyncState ${stateDir}/`, '',
 	].join('\n'))).then(() => ['-c', rc, '-a', '-q']);
 }
 
@@ -150,9 +158,9 @@ export async function runSpeedBench(): Promise<Record<string, unknown>> {
 	const work = await mkdtemp(join(tmpdir(), 'mailshift-speed-'));
 	const rows: Array<Measured & {round: number; server: string}> = [];
 	try {
-		const maildir = join(work, 'Maildir');
-		const {bytes} = await writeBenchMaildir(maildir, MESSAGES, 1, 5_000_000);
-		console.log(`S. Upload speed (issue #14): ${MESSAGES} messages, ${(bytes / 2 ** 20).toFixed(0)} MiB, ${ROUNDS} round(s), fresh Dovecot per run${hasMbsync ? '' : ' (without mbsync: BENCH_MBSYNC=0, or not installed: apt-get install -y isync)'}`);
+		// Generated once, read by every client of every round (the bench only reads the tree).
+		const {maildir, summary: {bytes}} = writeStandardCorpus(join(work, 'corpus'), {messages: MESSAGES, seed: 1, mbox: false});
+		console.log(`S. Upload speed (issue #14): ${MESSAGES} messages of the standard corpus, ${(bytes / 2 ** 20).toFixed(0)} MiB, ${ROUNDS} round(s), fresh Dovecot per run${hasMbsync ? '' : ' (without mbsync: BENCH_MBSYNC=0, or not installed: apt-get install -y isync)'}`);
 		const password = {MAILSHIFT_PASSWORD: 'pw-bench'};
 		for (let round = 1; round <= ROUNDS; round++) {
 			console.log(`   round ${round}`);
@@ -179,8 +187,7 @@ export async function runSpeedBench(): Promise<Record<string, unknown>> {
 			}
 		}
 		// Through a slow link: a smaller store (the same mix), COMPRESS offered.
-		const small = join(work, 'Small');
-		const smallBytes = (await writeBenchMaildir(small, LINK_MESSAGES, 2, 5_000_000)).bytes;
+		const {maildir: small, summary: {bytes: smallBytes}} = writeStandardCorpus(join(work, 'small'), {messages: LINK_MESSAGES, seed: 2, mbox: false});
 		console.log(`   through a ${LINK_MBIT} Mbit/s loopback proxy: ${LINK_MESSAGES} messages, ${(smallBytes / 2 ** 20).toFixed(1)} MiB (auto sees 127.0.0.1 and chooses off; a real uplink's server address is remote, where auto chooses on)`);
 		const linkRows: Measured[] = [];
 		for (const compress of ['off', 'on', 'auto']) {
