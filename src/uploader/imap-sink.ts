@@ -479,23 +479,16 @@ export class ImapSink implements MailSink {
 
 	async #appendOnce(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt> {
 		return this.#pool.run(async (client: ImapFlow) => {
-			let result;
 			try {
 				this.#appendCommands++;
-				result = await client.append(job.mailbox, job.content, [...job.flags], job.internalDate);
+				// Our own APPEND (multi-append.ts) for one message too: LITERAL+ whatever its size.
+				const [receipt] = await multiAppend(client, job.mailbox, [job]);
+				return receipt!;
 			} catch (error) {
 				if (isBadCommand(error)) this.#pool.discard(client);
 				if (isTryCreate(error)) throw error;
 				throw classifyImapError(error, 'append', `${this.#label} ${job.mailbox}`);
 			}
-			if (!result) {
-				throw new MailshiftError('CONNECTION_LOST', `The connection to ${this.#label} was not usable for an upload.`, 'verify');
-			}
-			return {
-				mailbox: result.destination,
-				...(result.uid === undefined ? {} : {uid: result.uid}),
-				...(result.uidValidity === undefined ? {} : {uidValidity: result.uidValidity}),
-			};
 		}, signal);
 	}
 

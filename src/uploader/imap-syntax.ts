@@ -73,14 +73,15 @@ const ATOM = /^[\x21\x23\x24\x26\x27\x2b-\x5b\x5e-\x7a\x7c\x7e]+$/;
 
 /**
  * A flag as APPEND may carry it (RFC 3501 §9 `flag`: a system flag or a keyword atom), with system flags in
- * their canonical case; undefined for what must not be sent: `\Recent` (server-set only) and anything that is
- * not a valid atom, which could draw a BAD (servers.md §0.1).
+ * their canonical case; undefined for what must not be sent: `\Recent` (server-set only), any other `\Word`, and
+ * anything that is not a valid atom, which could draw a BAD (servers.md §0.1).
  */
 export function formatFlag(flag: string): string | undefined {
 	const atom = flag.startsWith('\\') ? flag.slice(1) : flag;
 	if (!ATOM.test(atom)) return undefined;
 	const lower = flag.toLowerCase();
-	if (lower === '\\recent') return undefined;
 	if (['\\seen', '\\answered', '\\flagged', '\\deleted', '\\draft'].includes(lower)) return `\\${lower[1]!.toUpperCase()}${lower.slice(2)}`;
+	// Any other `\Word` (`\Recent`, RFC 3501's reserved flag-extension) draws a BAD from Dovecot (servers.md §4).
+	if (flag.startsWith('\\')) return undefined;
 	return flag;
 }

@@ -1,31 +1,105 @@
 /**
- * One RFC 3502 MULTIAPPEND command: several messages into one mailbox, each with its flags and INTERNALDATE,
- * sent through an ImapFlow connection's command queue (imapflow has no MULTIAPPEND of its own; its `exec` is
- * public at run time and compiles literals the way its own APPEND does: synchronizing above 4 KiB, LITERAL+/-
- * below).
+ * One APPEND command — one message, or several (RFC 3502 MULTIAPPEND) into one mailbox, each with its flags
+ * and INTERNALDATE — written by us (append-command.ts) and sent through an ImapFlow connection's command queue,
+ * so imapflow still tags it, orders it with the connection's other commands and parses the answer.
  *
- * Why: Dovecot stores a MULTIAPPEND in one transaction, which costs the server a fraction of the CPU of
- * separate APPENDs (measured: 2.5–6 s instead of 11–15 s of Dovecot CPU for 10,000 messages; docs/benchmarks.md).
+ * Why our own bytes (issue #14): imapflow compiles a literal over 4 KiB as a synchronizing one even when the
+ * server offers LITERAL+ (one round trip per message: at 30 ms that caps a connection at ~33 messages/s), and
+ * concatenates the command's parts into one buffer (every message body copied once more at send time).
+ * Here the whole command goes out at once when LITERAL+ allows (append-command.ts says when it must wait), the
+ * bodies as they are, the writes corked into one writev.
+ *
+ * The hook into imapflow (its `send`, `writeSocket`, `currentRequest`; not public API, so all of it is here, in
+ * `installSendHook`, and test/uploader/append-command.test.ts fails when imapflow changes under it): a request
+ * whose options carry APPEND_PLAN is written by us; every other command goes through imapflow's own `send`.
+ * The `+` continuations of a synchronizing literal reach us through imapflow's public request option
+ * `onPlusTag` (what its IDLE and AUTHENTICATE use).
+ *
+ * Why Dovecot is fast with batches: it stores a MULTIAPPEND in one transaction (measured: 2.5–6 s instead of
+ * 11–15 s of Dovecot CPU for 10,000 messages; docs/benchmarks.md).
  * Semantics the caller relies on (RFC 3502 §6.3.11; observed on Dovecot 2.3, servers.md §4): all or nothing —
  * a NO stores none of the messages, and a connection cut before the final CRLF stores none either; a cut
  * after it may have stored all of them (the outcome is then unknown and must be looked up).
  * APPENDUID (RFC 4315 §3) names a UID set in the order the messages were sent.
  *
- * The wire syntax (mailbox name encoding, date-time, flags) is our own (imap-syntax.ts), not imapflow's
- * internal `lib/tools.js` (not public API; issue #12 item 24).
- *
- * Flags and dates must already be valid (see engine's allowedFlags and the mapper): a BAD to an APPEND that
- * carried non-synchronizing literals can make Dovecot run the literal bytes as commands (servers.md §0.1),
- * so the caller discards the connection after a BAD.
+ * A BAD to an APPEND that carried non-synchronizing literals can make Dovecot run the literal bytes as commands
+ * (servers.md §0.1): append-command.ts writes nothing that draws one, and the caller discards the connection
+ * after a BAD all the same.
  */
 import type {ImapFlow} from 'imapflow';
-import {formatFlag, formatInternalDate, wireMailboxName} from './imap-syntax.js';
+import {appendSegments, literalMode} from './append-command.js';
+import {wireMailboxName} from './imap-syntax.js';
 import type {AppendReceipt, UploadJob} from '../contracts/types.js';
 
-type Attribute = Readonly<{type: 'ATOM' | 'STRING' | 'LITERAL'; value: string | Buffer; isLiteral8?: boolean}> | ReadonlyArray<Readonly<{type: 'ATOM'; value: string}>>;
 type ExecResponse = {response?: {attributes?: Array<{section?: Array<{value?: unknown}>}>}; next?: () => void};
-type Executor = {exec(command: string, attributes: readonly Attribute[]): Promise<ExecResponse>};
 type ErrorShape = {response?: {attributes?: Array<{section?: Array<{value?: unknown}>; type?: unknown; value?: unknown}>}; serverResponseCode?: unknown; responseText?: unknown};
+
+/** The request option that marks an APPEND we write ourselves: builds the command's segments for its tag. */
+const APPEND_PLAN = Symbol('mailshift.appendPlan');
+
+type Plan = (tag: string) => Buffer[];
+type RequestOptions = {[APPEND_PLAN]?: Plan; onPlusTag?: (response: unknown) => Promise<void>};
+type SendData = {tag: string; command: string; attributes: unknown; options?: RequestOptions};
+type Writable = {write(chunk: Buffer): boolean; cork?(): void; uncork?(): void; destroyed?: boolean};
+/** The parts of an ImapFlow connection the hook uses (imap-flow.js `send`, `write`, `exec`). */
+type Internals = {
+	send(data: SendData): Promise<void>;
+	exec(command: string, attributes: unknown[], options: RequestOptions): Promise<ExecResponse>;
+	socket?: {destroyed?: boolean} | false;
+	writeSocket?: Writable | false;
+	currentRequest?: {tag: string; sent?: boolean; options?: RequestOptions} | false;
+	commandParts: unknown[];
+	rawSensitiveCommand: boolean;
+	writeBytesCounter: number;
+	lastClientWrite: number;
+	state: unknown;
+	states: {LOGOUT: unknown};
+	[HOOKED]?: true;
+};
+const HOOKED = Symbol('mailshift.sendHook');
+
+/** Throws when imapflow no longer has what the hook relies on (so an upgrade fails loudly, in tests and at once). */
+function internals(client: ImapFlow): Internals {
+	const c = client as unknown as Internals;
+	if (typeof c.send !== 'function' || typeof c.exec !== 'function' || !Array.isArray(c.commandParts) || typeof c.writeBytesCounter !== 'number' || c.states?.LOGOUT === undefined) {
+		throw new Error('imapflow no longer has the internals multi-append.ts relies on (send, exec, commandParts, writeBytesCounter, states)');
+	}
+	return c;
+}
+
+/** Makes `client` write requests that carry APPEND_PLAN itself; once per connection. */
+export function installSendHook(client: ImapFlow): void {
+	const c = internals(client);
+	if (c[HOOKED]) return;
+	const original = c.send;
+	c.send = async function send(this: Internals, data: SendData): Promise<void> {
+		const plan = data.options?.[APPEND_PLAN];
+		if (plan === undefined) return original.call(this, data);
+		// As imapflow's send: the command is no credential, and leaves no literal parts for its own `+` handler.
+		this.rawSensitiveCommand = false;
+		this.commandParts = [];
+		writeSegment(this, plan(data.tag));
+		if (this.currentRequest && this.currentRequest.tag === data.tag) this.currentRequest.sent = true;
+	};
+	c[HOOKED] = true;
+}
+
+/** Writes one segment as imapflow's `write` does (same checks, counters), corked into one writev. */
+function writeSegment(c: Internals, segment: readonly Buffer[]): void {
+	if (!c.socket || c.socket.destroyed || !c.writeSocket || c.writeSocket.destroyed) {
+		throw Object.assign(new Error('Socket is already closed'), {code: 'NoConnection'});
+	}
+	if (c.state === c.states.LOGOUT) throw Object.assign(new Error('Can not send data after logged out'), {code: 'StateLogout'});
+	const out = c.writeSocket;
+	c.lastClientWrite = Date.now();
+	out.cork?.();
+	for (const chunk of segment) {
+		c.writeBytesCounter += chunk.length;
+		out.write(chunk);
+	}
+	// Uncorked on the next tick, as Node's docs advise, so the writes above leave in one writev.
+	if (out.uncork) process.nextTick(() => out.uncork!());
+}
 
 /**
  * Sends `jobs` (all for `mailbox`, at least one) as one APPEND. Resolves with one receipt per job, in order;
@@ -33,22 +107,30 @@ type ErrorShape = {response?: {attributes?: Array<{section?: Array<{value?: unkn
  * Rejects with imapflow's error, with `serverResponseCode` filled in from the tagged response.
  */
 export async function multiAppend(client: ImapFlow, mailbox: string, jobs: readonly UploadJob[]): Promise<AppendReceipt[]> {
+	installSendHook(client);
 	// The sink's paths are full server paths (namespace prefix included), so no namespace is added here.
-	const attributes: Attribute[] = [{type: 'ATOM', value: wireMailboxName(mailbox, client.enabled)}];
+	const wire = wireMailboxName(mailbox, client.enabled);
+	const mode = literalMode(client.capabilities);
 	const binary = client.capabilities.has('BINARY');
-	for (const job of jobs) {
-		// As imapflow's own APPEND: flags through formatFlag (drops what is not a valid flag), and no date rather
-		// than an invalid one — a BAD here could make the server run literal bytes as commands (servers.md §0.1).
-		const flags = job.flags.map((flag) => formatFlag(flag)).filter((flag): flag is string => flag !== undefined);
-		attributes.push(flags.map((flag) => ({type: 'ATOM' as const, value: flag})));
-		const date = formatInternalDate(job.internalDate);
-		if (date !== undefined) attributes.push({type: 'STRING', value: date});
-		// RFC 3516 literal8 for bodies with NUL bytes, as imapflow's append does.
-		attributes.push({type: 'LITERAL', value: job.content, isLiteral8: binary && job.content.indexOf(0) >= 0});
-	}
+	// RFC 3516 literal8 for bodies with NUL bytes, as imapflow's append does.
+	const items = jobs.map((job) => ({content: job.content, flags: job.flags, internalDate: job.internalDate, literal8: binary && job.content.indexOf(0) >= 0}));
+	const connection = internals(client);
+	// Segment 0 is written when imapflow dispatches the command (the hook); each later one after a `+`.
+	let later: Buffer[][] = [];
+	const options: RequestOptions = {
+		[APPEND_PLAN]: (tag) => {
+			const segments = appendSegments(tag, wire, items, mode);
+			later = segments.slice(1);
+			return segments[0]!;
+		},
+		onPlusTag: async () => {
+			const next = later.shift();
+			if (next !== undefined) writeSegment(connection, next);
+		},
+	};
 	let result: ExecResponse;
 	try {
-		result = await (client as unknown as Executor).exec('APPEND', attributes);
+		result = await connection.exec('APPEND', [], options);
 	} catch (error) {
 		// Fill in what imapflow's own commands do (serverResponseCode and the text): the response code is the
 		// first section of the tagged response (RFC 3501 §7.1 `resp-text-code`), the text its last TEXT attribute.

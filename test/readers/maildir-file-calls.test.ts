@@ -42,4 +42,33 @@ describe('file-system calls of the Maildir reader', () => {
 			assert.equal(m.storeDate?.date.getTime(), Date.UTC(2009, 2, 2 + i));
 		}
 	});
+
+	test('for an upload (ReaderOptions.crlf) each file is read once, without fs.promises.readFile, with CRLF lines and the same keys', async (t) => {
+		const root = await mkdtemp(join(tmpdir(), 'ms-maildir-crlf-'));
+		t.after(() => rm(root, {recursive: true, force: true}));
+		for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(root, sub), {recursive: true});
+		const stored = (i: number): string => `Subject: s${i}\nMessage-ID: <s${i}@crlf.test>\n\n${'line of text\n'.repeat(i * 50)}${i % 3 === 0 ? 'crlf already\r\n' : ''}end\n`;
+		for (let i = 0; i < 12; i++) await writeFile(join(root, 'cur', `${2000 + i}.M${i}P1.host:2,S`), stored(i));
+		const readFile = mock.method(fsPromises, 'readFile');
+		t.after(() => readFile.mock.restore());
+		const read = async (crlf: boolean): Promise<SourceMessage[]> => {
+			const store = await MaildirStore.open(root, {crlf});
+			const [folder] = await store.listFolders();
+			const out: SourceMessage[] = [];
+			for await (const message of store.messages(folder!)) out.push(message);
+			await store.close();
+			return out;
+		};
+		readFile.mock.resetCalls();
+		const upload = await read(true);
+		assert.equal(readFile.mock.calls.filter((call) => /\/cur\//.test(String(call.arguments[0]))).length, 0, 'no promise-based readFile per message');
+		const backup = await read(false);
+		assert.equal(upload.length, 12);
+		for (const [n, message] of upload.entries()) {
+			const i = Number(/<s(\d+)@/.exec(message.raw.toString())?.[1]);
+			assert.equal(message.raw.toString(), stored(i).replace(/\r?\n/g, '\r\n'), 'CRLF lines for the upload');
+			assert.equal(backup[n]!.raw.toString(), stored(i), 'the stored bytes for a backup');
+			assert.deepEqual(message.ref, backup[n]!.ref, 'the same key either way');
+		}
+	});
 });

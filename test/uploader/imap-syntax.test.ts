@@ -36,7 +36,7 @@ test('INTERNALDATE is RFC 3501 date-time in UTC with a space-padded day; an inva
 test('flags: system flags in canonical case, keywords that are atoms, and nothing that could draw a BAD', () => {
 	assert.equal(formatFlag('\\seen'), '\\Seen');
 	assert.equal(formatFlag('$Forwarded'), '$Forwarded');
-	for (const bad of ['\\Recent', 'two words', 'a(b', 'x]', 'q"', '', '\\', 'caf\u00e9', 'a*']) assert.equal(formatFlag(bad), undefined, bad);
+	for (const bad of ['\\Recent', '\\Custom', '\\Junk', 'two words', 'a(b', 'x]', 'q"', '', '\\', 'caf\u00e9', 'a*']) assert.equal(formatFlag(bad), undefined, bad);
 });
 
 test('no source file imports imapflow internals (imapflow/lib/…), only its public API', async () => {

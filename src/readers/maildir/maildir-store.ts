@@ -54,6 +54,7 @@ import {comparePaths, describe, errorCode, pathKey} from '../path-order.js';
 import {folderLabel} from '../../contracts/source-store.js';
 import type {MessagesOptions, ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../../contracts/source-store.js';
 import {notAMessage} from '../message-shape.js';
+import {readMessageFile} from './read-message-file.js';
 
 /** How deep `looksLikeMaildir` searches for a Maildir below the given directory (the brief's sniffing bound). */
 const DETECT_DEPTH = 6;
@@ -200,7 +201,7 @@ export class MaildirStore implements SourceStore {
 		// One stat per file, here: its mtime serves both the copy detection and the message's date (read below).
 		const paths = listed.flatMap(({dir, files}) => files.map((file) => joinRaw(dir, file.sub, file.raw)));
 		const stats = await statFiles(paths, signal);
-		const copied = await copiedTimesOf(paths, stats, signal);
+		const copied = await copiedTimesOf(paths, stats.mtimeMs, signal);
 		if (copied !== undefined) {
 			const when = new Date(copied.to).toISOString().replace(/\.\d{3}Z$/, 'Z');
 			this.#reportOnce({
@@ -218,7 +219,7 @@ export class MaildirStore implements SourceStore {
 			for (const file of files) {
 				throwIfAborted(signal);
 				if (this.#isClosed) return;
-				const message = await this.#readMessage(dir, file, label, keywords, copied, stats[position] ?? Number.NaN);
+				const message = await this.#readMessage(dir, file, label, keywords, copied, stats.mtimeMs[position] ?? Number.NaN, stats.size[position] ?? Number.NaN);
 				position += 1;
 				if (message !== undefined) yield message;
 			}
@@ -239,6 +240,8 @@ export class MaildirStore implements SourceStore {
 		copied: CopiedTimes | undefined,
 		/** The file's mtime from the listing's stat (statFiles), NaN when that stat failed or found no regular file. */
 		listedMtimeMs: number,
+		/** The file's size from the same stat (NaN: unknown). */
+		listedSize: number,
 	): Promise<SourceMessage | undefined> {
 		const path = joinRaw(dir, file.sub, file.raw);
 		const location = displayPath(path);
@@ -259,7 +262,7 @@ export class MaildirStore implements SourceStore {
 			} else {
 				mtime = new Date(listedMtimeMs);
 			}
-			raw = await fs.readFile(path);
+			raw = await readMessageFile(path, listedSize, this.#options.crlf === true);
 		} catch (error) {
 			// EACCES, or the file vanished (moved to cur/ or expunged by a running MUA) after listing.
 			this.#report({folder, location, code: 'SOURCE_UNREADABLE', kind: 'failed', reason: `Cannot read file: ${describe(error)}`});
@@ -529,8 +532,9 @@ function parseFileName(name: string, keywords: ReadonlyMap<number, string>): Par
  * The mtime of each of a folder's message files, stat'ed in batches: NaN for a file that cannot be stat'ed or is
  * not a regular file (reading it later stats it again and reports why). 8 bytes per file (8 MB for a million).
  */
-async function statFiles(paths: readonly Buffer[], signal: AbortSignal | undefined): Promise<Float64Array> {
+async function statFiles(paths: readonly Buffer[], signal: AbortSignal | undefined): Promise<{mtimeMs: Float64Array; size: Float64Array}> {
 	const mtimeMs = new Float64Array(paths.length).fill(Number.NaN);
+	const size = new Float64Array(paths.length).fill(Number.NaN);
 	for (let start = 0; start < paths.length; start += STAT_BATCH) {
 		throwIfAborted(signal);
 		await Promise.all(paths.slice(start, start + STAT_BATCH).map(async (path, i) => {
@@ -538,12 +542,13 @@ async function statFiles(paths: readonly Buffer[], signal: AbortSignal | undefin
 				const stat = await fs.stat(path);
 				if (!stat.isFile()) return;
 				mtimeMs[start + i] = stat.mtimeMs;
+				size[start + i] = stat.size;
 			} catch {
 				// Left NaN: reading the file reports it.
 			}
 		}));
 	}
-	return mtimeMs;
+	return {mtimeMs, size};
 }
 
 /**

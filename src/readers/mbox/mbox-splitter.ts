@@ -80,6 +80,7 @@
  * `maxContentLength`) plus one chunk. `raw` is always a copy, so a consumer that keeps it does not pin the
  * window.
  */
+import {countBareLf, crlfInPlace, expandCrlf} from '../crlf-in-place.js';
 
 /** One message (or the pre-first-From_ content) as found in the file. */
 export type MboxEntry = Readonly<{
@@ -783,51 +784,15 @@ function parseContentLength(header: Buffer): number | undefined {
  * overwritten. Same result as mapper/normalize.ts `toCrlf`.
  */
 function crlfWithin(raw: Buffer): Buffer {
-	let bare = 0;
-	for (let i = raw.indexOf(LF); i >= 0; i = raw.indexOf(LF, i + 1)) {
-		if (i === 0 || raw[i - 1] !== CR) bare++;
-	}
+	const bare = countBareLf(raw);
 	if (bare === 0) return raw;
 	const arrayBuffer = raw.buffer as ResizableArrayBuffer;
 	const end = raw.byteOffset + raw.length + bare;
-	if (end > arrayBuffer.maxByteLength) {
-		// Beyond the reservation (a message near WINDOW_RESERVE): a converted copy.
-		const out = Buffer.allocUnsafe(raw.length + bare);
-		let to = 0;
-		let from = 0;
-		for (let i = raw.indexOf(LF); i >= 0; i = raw.indexOf(LF, i + 1)) {
-			if (i > 0 && raw[i - 1] === CR) continue;
-			to += raw.copy(out, to, from, i);
-			out[to++] = CR;
-			out[to++] = LF;
-			from = i + 1;
-		}
-		raw.copy(out, to, from);
-		return out;
-	}
+	// Beyond the reservation (a message near WINDOW_RESERVE): a converted copy.
+	if (end > arrayBuffer.maxByteLength) return crlfInPlace(raw, raw.length);
 	if (end > arrayBuffer.byteLength) arrayBuffer.resize(end);
 	const out = Buffer.from(arrayBuffer, raw.byteOffset, raw.length + bare);
-	// [0, from) is not yet moved; [to, out.length) is done; to - from = bare LFs left in [0, from).
-	let from = raw.length;
-	let to = out.length;
-	while (from > 0) {
-		const i = out.lastIndexOf(LF, from - 1);
-		if (i === -1) break;
-		if (i > 0 && out[i - 1] === CR) {
-			// A CRLF: stays as it is, moved with the text around it.
-			const length = from - i;
-			out.copyWithin(to - length, i, from);
-			to -= length;
-			from = i;
-			continue;
-		}
-		const length = from - (i + 1);
-		out.copyWithin(to - length, i + 1, from);
-		to -= length;
-		out[--to] = LF;
-		out[--to] = CR;
-		from = i;
-	}
+	expandCrlf(out, raw.length, bare);
 	return out;
 }
 
