@@ -20,7 +20,7 @@ import {storeSize} from '../readers/store-size.js';
 import {ATTENTION_CODES} from '../contracts/source-store.js';
 import type {SourceStore} from '../contracts/source-store.js';
 import {buildSink} from '../uploader/build-sink.js';
-import {ImapSink} from '../uploader/imap-sink.js';
+import type {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget} from '../uploader/imap-target.js';
 import type {MailSink} from '../contracts/mail-sink.js';
 import {ExitCode, exitCodeFor} from '../contracts/exit-codes.js';
@@ -40,7 +40,6 @@ import {formatPreflight} from './preflight-text.js';
 import {describeStop, formatBytes, formatCount, plural} from '../util/format.js';
 import type {Summary} from '../contracts/types.js';
 import type {Quota} from '../contracts/mail-sink.js';
-import {runRulesStep} from './migrate-rules.js';
 import type {RulesStepResult} from './migrate-rules.js';
 
 export type CliIo = Readonly<{
@@ -285,6 +284,9 @@ async function connectServer(config: MigrationConfig, target: NonNullable<Migrat
 		env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(target),
 		passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
 	});
+	// imapflow and the uploader are imported here, when a server is to be used: a dry run without --to never
+	// loads them (~15 MiB of a process's memory, issue #14).
+	const {ImapSink} = await import('../uploader/imap-sink.js');
 	const imap = await ImapSink.connect({
 		target, size: config.connections, ...login, compress: config.compress, ...(config.multiappend ? {} : {batch: false as const}),
 		onConnection: (id, state) => bus.emit({type: 'connection', id, state}),
@@ -408,7 +410,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			? await verifyAfterRun({config, io, bus, controls, source, imap, relay, result, fallbackDate, incomplete})
 			: {verifyLine: undefined, isVerified: true, didVerify: false, verifyReport: verifyReportOf(undefined)};
 		// `--rules` (issue #17): same mapping, layout and login; never throws; its exit code counts only when the mail is OK.
-		const rules = config.sieveRules ? await runRulesStep({config, source, layout: imap?.layout(), login, result}) : undefined;
+		const rules = config.sieveRules ? await (await import('./migrate-rules.js')).runRulesStep({config, source, layout: imap?.layout(), login, result}) : undefined;
 		reporter.stop();
 		const finish = finishInfoOf({config, io, result, journal, source, incomplete, verifyLine, didVerify, isVerified, rules});
 		if (tui) {
