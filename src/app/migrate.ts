@@ -38,6 +38,7 @@ import {DestinationLock, type ResolveAddresses} from '../journal/destination-loc
 import {formatSummary} from './summary-text.js';
 import {formatPreflight} from './preflight-text.js';
 import {describeStop, formatBytes, formatCount, plural} from '../util/format.js';
+import {CollectAfter, fullCollection} from '../util/collect-after.js';
 import type {Summary} from '../contracts/types.js';
 import type {Quota} from '../contracts/mail-sink.js';
 import type {RulesStepResult} from './migrate-rules.js';
@@ -345,6 +346,9 @@ function finishInfoOf(end: Readonly<{
 	};
 }
 
+/** Uploaded bytes between two early collections of dead message buffers (issue #14, memory). */
+const COLLECT_EVERY_BYTES = 32 * 1024 * 1024;
+
 export async function runMigrate(config: MigrationConfig, io: CliIo, external?: ExternalPresentation): Promise<MigrateOutcome> {
 	const relay = new ProblemRelay();
 	let source: SourceStore | undefined;
@@ -356,10 +360,14 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const reporter: Reporter = io.presenter?.reporter({json: config.json, statsIntervalMs: config.statsIntervalMs, stdout: io.stdout, stderr: io.stderr}) ?? SILENT_REPORTER;
 	let tui: Dashboard | undefined;
 	const stats = external?.stats ?? new StatsStore();
+	// Uploaded messages' buffers are freed every COLLECT_EVERY_BYTES, not after V8's 64 MiB (util/collect-after.ts).
+	const gc = fullCollection();
+	const collector = gc === undefined ? undefined : new CollectAfter(COLLECT_EVERY_BYTES, gc);
 	bus.subscribe((event) => {
 		stats.apply(event);
 		external?.onEvent?.(event);
 		if (!tui && !external) reporter.onEvent(event);
+		if (event.type === 'message:uploaded') collector?.released(event.bytes);
 	});
 	const controls = external?.controls ?? new EngineControls();
 	const uninstall = io.onInterrupt?.(controls);
