@@ -20,7 +20,7 @@ import {storeSize} from '../readers/store-size.js';
 import {ATTENTION_CODES} from '../contracts/source-store.js';
 import type {SourceStore} from '../contracts/source-store.js';
 import {buildSink} from '../uploader/build-sink.js';
-import {ImapSink} from '../uploader/imap-sink.js';
+import type {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget} from '../uploader/imap-target.js';
 import type {MailSink} from '../contracts/mail-sink.js';
 import {ExitCode, exitCodeFor} from '../contracts/exit-codes.js';
@@ -38,9 +38,9 @@ import {DestinationLock, type ResolveAddresses} from '../journal/destination-loc
 import {formatSummary} from './summary-text.js';
 import {formatPreflight} from './preflight-text.js';
 import {describeStop, formatBytes, formatCount, plural} from '../util/format.js';
+import {CollectAfter, fullCollection} from '../util/collect-after.js';
 import type {Summary} from '../contracts/types.js';
 import type {Quota} from '../contracts/mail-sink.js';
-import {runRulesStep} from './migrate-rules.js';
 import type {RulesStepResult} from './migrate-rules.js';
 
 export type CliIo = Readonly<{
@@ -285,6 +285,9 @@ async function connectServer(config: MigrationConfig, target: NonNullable<Migrat
 		env: io.env, stdin: io.stdin, stderr: io.stderr, account: describeTarget(target),
 		passwordFile: config.passwordFile, oauthTokenCommand: config.oauthTokenCommand, oauthTokenFile: config.oauthTokenFile,
 	});
+	// imapflow and the uploader are imported here, when a server is to be used: a dry run without --to never
+	// loads them (~15 MiB of a process's memory, issue #14).
+	const {ImapSink} = await import('../uploader/imap-sink.js');
 	const imap = await ImapSink.connect({
 		target, size: config.connections, ...login, compress: config.compress, ...(config.multiappend ? {} : {batch: false as const}),
 		onConnection: (id, state) => bus.emit({type: 'connection', id, state}),
@@ -343,6 +346,9 @@ function finishInfoOf(end: Readonly<{
 	};
 }
 
+/** Uploaded bytes between two early collections of dead message buffers (issue #14, memory). */
+const COLLECT_EVERY_BYTES = 32 * 1024 * 1024;
+
 export async function runMigrate(config: MigrationConfig, io: CliIo, external?: ExternalPresentation): Promise<MigrateOutcome> {
 	const relay = new ProblemRelay();
 	let source: SourceStore | undefined;
@@ -354,10 +360,14 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const reporter: Reporter = io.presenter?.reporter({json: config.json, statsIntervalMs: config.statsIntervalMs, stdout: io.stdout, stderr: io.stderr}) ?? SILENT_REPORTER;
 	let tui: Dashboard | undefined;
 	const stats = external?.stats ?? new StatsStore();
+	// Uploaded messages' buffers are freed every COLLECT_EVERY_BYTES, not after V8's 64 MiB (util/collect-after.ts).
+	const gc = fullCollection();
+	const collector = gc === undefined ? undefined : new CollectAfter(COLLECT_EVERY_BYTES, gc);
 	bus.subscribe((event) => {
 		stats.apply(event);
 		external?.onEvent?.(event);
 		if (!tui && !external) reporter.onEvent(event);
+		if (event.type === 'message:uploaded') collector?.released(event.bytes);
 	});
 	const controls = external?.controls ?? new EngineControls();
 	const uninstall = io.onInterrupt?.(controls);
@@ -408,7 +418,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			? await verifyAfterRun({config, io, bus, controls, source, imap, relay, result, fallbackDate, incomplete})
 			: {verifyLine: undefined, isVerified: true, didVerify: false, verifyReport: verifyReportOf(undefined)};
 		// `--rules` (issue #17): same mapping, layout and login; never throws; its exit code counts only when the mail is OK.
-		const rules = config.sieveRules ? await runRulesStep({config, source, layout: imap?.layout(), login, result}) : undefined;
+		const rules = config.sieveRules ? await (await import('./migrate-rules.js')).runRulesStep({config, source, layout: imap?.layout(), login, result}) : undefined;
 		reporter.stop();
 		const finish = finishInfoOf({config, io, result, journal, source, incomplete, verifyLine, didVerify, isVerified, rules});
 		if (tui) {

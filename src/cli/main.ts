@@ -157,8 +157,8 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.example("$0 migrate ~/mail/Archive.mbox --to imaps://me@imap.example.com --prefix 'Imported/Old PC' --password-file ~/.imap-pass", 'Upload an mbox below one folder')
 			.example('$0 migrate ~/.thunderbird/x.default/Mail/Local\\ Folders --dry-run', 'Show the plan, write nothing').epilogue(EPILOGUE),
 		async (args) => {
-			const [{resolveMigrateConfig}, {runMigrate}, {runBackupCommand}, {sieveRulesConfig}] = await Promise.all([
-				import('../config/resolve.js'), import('../app/migrate.js'), import('../app/backup.js'), import('./run-rules.js')]);
+			// --backup and --rules load their modules (the backup engine, ManageSieve) only when asked for (issue #14).
+			const [{resolveMigrateConfig}, {runMigrate}] = await Promise.all([import('../config/resolve.js'), import('../app/migrate.js')]);
 			const config = resolveMigrateConfig({
 				source: args.source, to: args.to, from: args.from, passwordFile: args['password-file'], sourcePasswordFile: args['source-password-file'], insecure: args.insecure, tlsFingerprint: args['tls-fingerprint'], caFile: args['ca-file'],
 				oauthTokenCommand: args['oauth-token-command'], oauthTokenFile: args['oauth-token-file'],
@@ -169,6 +169,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 				json: args.json, verify: args.verify,
 			}, cliIo.env);
 			if (args.backup !== undefined && !config.dryRun) {
+				const {runBackupCommand} = await import('../app/backup.js');
 				const backupExit = await runBackupCommand({source: config.source, out: args.backup, from: args.from, includeTrashed: args['include-trashed'], stats: args.stats, debug: args.debug, reuseComplete: true}, cliIo);
 				if (backupExit !== ExitCode.OK) {
 					cliIo.stderr.write('mailshift: nothing was uploaded, because the backup did not complete (see above).\n');
@@ -176,7 +177,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 					return;
 				}
 			}
-			const sieveRules = sieveRulesConfig({rules: args.rules, rulesOut: args['rules-out'], sievePort: args['sieve-port'], includeActive: args['rules-include-active'], replaceActive: args['rules-replace-active'], allowRedirect: args['rules-allow-redirect'], allowDiscard: args['rules-allow-discard']});
+			const sieveRules = args.rules || args['rules-out'] !== undefined ? (await import('./run-rules.js')).sieveRulesConfig({rules: args.rules, rulesOut: args['rules-out'], sievePort: args['sieve-port'], includeActive: args['rules-include-active'], replaceActive: args['rules-replace-active'], allowRedirect: args['rules-allow-redirect'], allowDiscard: args['rules-allow-discard']}) : undefined;
 			exitCode = (await runMigrate(sieveRules ? {...config, sieveRules} : config, cliIo)).exitCode;
 		})
 		.command('backup [source]', 'Back up a store or an IMAP account (Maildir, mbox or .eml files, with a manifest); --verify DIR checks a backup', (y) => y

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
@@ -30,9 +31,9 @@ describe('start-up of the CLI', () => {
 	after(async () => rm(dir, {recursive: true, force: true}));
 
 	/** Runs the built CLI with the hook; resolves to its exit code, stdout and the URLs it imported. */
-	const importsOf = (args: readonly string[], name: string): Promise<{code: number | null; stdout: string; urls: string[]}> => new Promise((resolve, reject) => {
+	const importsOf = (args: readonly string[], name: string, stderr: 'inherit' | 'ignore' = 'inherit'): Promise<{code: number | null; stdout: string; urls: string[]}> => new Promise((resolve, reject) => {
 		const log = join(dir, `${name}.log`);
-		const child = spawn(process.execPath, ['--import', pathToFileURL(register).href, BIN, ...args], {env: {...process.env, MS_IMPORT_LOG: log}, stdio: ['ignore', 'pipe', 'inherit']});
+		const child = spawn(process.execPath, ['--import', pathToFileURL(register).href, BIN, ...args], {env: {...process.env, MS_IMPORT_LOG: log, MAILSHIFT_PASSWORD: 'unused'}, stdio: ['ignore', 'pipe', stderr]});
 		let stdout = '';
 		child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
 		child.on('error', reject);
@@ -52,6 +53,43 @@ describe('start-up of the CLI', () => {
 			assert.deepEqual(heavy, []);
 		});
 	}
+
+	/**
+	 * What a plain Maildir migration must not load (issue #14, memory: each is megabytes of a process that has
+	 * 150 MB in all): the TUI (React, ink), the .msg reader (msgreader and the PST code pages), the PST
+	 * library, the backup engine and the Sieve rules.
+	 */
+	const NOT_FOR_MAILDIR = [/\/node_modules\/(ink|react|@inkjs|pst-extractor|@kenjiuno)\//, /\/dist\/(tui|rules)\//, /\/dist\/(backup\/backup-engine|app\/migrate-rules|cli\/run-rules|readers\/eml\/msg-file)\.js$/];
+
+	/** A Maildir of one message, and a loopback port nothing listens on. */
+	const maildirAndClosedPort = async (): Promise<{maildir: string; port: number}> => {
+		const maildir = join(dir, 'Maildir');
+		for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(maildir, sub), {recursive: true});
+		await writeFile(join(maildir, 'cur', '1700000000.1.host:2,S'), 'From: a@example.com\nTo: b@example.com\nSubject: hi\nDate: Tue, 14 Nov 2023 22:13:20 +0000\nMessage-ID: <startup@example.com>\n\nhello\n');
+		const server = createServer();
+		const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as {port: number}).port)));
+		await new Promise<void>((resolve) => server.close(() => resolve()));
+		return {maildir, port};
+	};
+
+	test('a plain Maildir dry run imports neither imapflow, the TUI, the .msg reader, the backup engine nor the rules', async () => {
+		const {maildir} = await maildirAndClosedPort();
+		const run = await importsOf(['migrate', maildir, '--dry-run', '--plain', '--stats', '0', '--journal', join(dir, 'dry.sqlite')], 'maildir-dry');
+		assert.equal(run.code, 0);
+		assert.ok(run.urls.some((u) => u.includes('/dist/readers/maildir/maildir-store.js')), 'the Maildir reader was imported');
+		const heavy = run.urls.filter((u) => u.includes('/node_modules/imapflow/') || NOT_FOR_MAILDIR.some((re) => re.test(u)));
+		assert.deepEqual(heavy, []);
+	});
+
+	test('a plain Maildir upload imports imapflow, but neither the TUI, the .msg reader, the backup engine nor the rules', async () => {
+		const {maildir, port} = await maildirAndClosedPort();
+		// Nothing listens on the port: the run ends at its connection, after it loaded what an upload loads.
+		const run = await importsOf(['migrate', maildir, '--to', `imap://someone@127.0.0.1:${port}`, '--plain', '--stats', '0', '--journal', join(dir, 'up.sqlite')], 'maildir-upload', 'ignore');
+		assert.notEqual(run.code, 0);
+		assert.ok(run.urls.some((u) => u.includes('/node_modules/imapflow/')), 'imapflow was imported to connect');
+		const heavy = run.urls.filter((u) => NOT_FOR_MAILDIR.some((re) => re.test(u)));
+		assert.deepEqual(heavy, []);
+	});
 
 	test('a command that runs still loads what it needs (the hook sees lazy imports too)', async () => {
 		const run = await importsOf(['status', join(dir, 'no-such-store')], 'status');

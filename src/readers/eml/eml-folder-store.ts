@@ -42,8 +42,15 @@ import {folderLabel} from '../../contracts/source-store.js';
 import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../../contracts/source-store.js';
 import {detectCopiedTimes} from '../copied-times.js';
 import {notAMessage} from '../message-shape.js';
-import type {MsgReadResult} from './msg-file.js';
-import {readMsgFile} from './msg-file.js';
+import type {MsgReadResult, readMsgFile} from './msg-file.js';
+
+/**
+ * msg-file.ts, imported at the first .msg file: it loads @kenjiuno/msgreader, iconv-lite and the PST composer
+ * (~10 MiB of a process's memory, issue #14), which a folder of .eml files — and every other store kind, since
+ * detection imports this module — never needs.
+ */
+let msgFileModule: Promise<typeof import('./msg-file.js')> | undefined;
+const loadMsgFile = (): Promise<typeof import('./msg-file.js')> => (msgFileModule ??= import('./msg-file.js'));
 
 /** How deep detection searches for .eml files. */
 const DETECT_DEPTH = 6;
@@ -216,7 +223,7 @@ export class EmlFolderStore implements SourceStore {
 			const ref = {store: this.location, folder: label, key: relative(this.location, location).split(sep).join('/'), location};
 			const isCopyTime = copied !== undefined && mtimeMs >= copied.from && mtimeMs <= copied.to;
 			if (MSG.test(file.name)) {
-				const message = this.#composeMsg(ref, raw, isCopyTime ? undefined : mtime);
+				const message = this.#composeMsg((await loadMsgFile()).readMsgFile, ref, raw, isCopyTime ? undefined : mtime);
 				if (message !== undefined) yield message;
 				continue;
 			}
@@ -230,10 +237,10 @@ export class EmlFolderStore implements SourceStore {
 	 * inside a readable .msg (an unreadable attachment or body) are one MESSAGE_UNPARSEABLE 'warning', as for PST.
 	 * storeDate: PR_MESSAGE_DELIVERY_TIME, else `fileTime` (the mapper prefers the topmost Received:).
 	 */
-	#composeMsg(ref: SourceRef, bytes: Buffer, fileTime: Date | undefined): SourceMessage | undefined {
+	#composeMsg(read: typeof readMsgFile, ref: SourceRef, bytes: Buffer, fileTime: Date | undefined): SourceMessage | undefined {
 		let result: MsgReadResult;
 		try {
-			result = readMsgFile(bytes, ref.key, {exportNonMail: this.#options.exportNonMail === true});
+			result = read(bytes, ref.key, {exportNonMail: this.#options.exportNonMail === true});
 		} catch (error) {
 			this.#report({folder: ref.folder, location: ref.location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed',
 				reason: `This Outlook .msg file cannot be read (${describe(error)}): it is damaged or cut short. It was NOT migrated; open it in Outlook and save it again, or restore it from a backup.`});
