@@ -218,6 +218,7 @@ export class MaildirStore implements SourceStore {
 		let position = 0;
 		for (const {dir, files} of listed) {
 			throwIfAborted(signal);
+			if (files.length === 0) continue;
 			const keywords = await readDovecotKeywords(dir);
 			for (const file of files) {
 				throwIfAborted(signal);
