@@ -24,15 +24,20 @@ function opened(t: {after: (fn: () => void) => void}): {journal: SqliteJournal; 
 	return {journal, statements};
 }
 
+/** Messages m0…m(n-1) of Inbox uploaded to INBOX as UIDs 1…n (UIDVALIDITY 7), committed. */
+function uploaded(journal: SqliteJournal, n: number): void {
+	for (let i = 0; i < n; i++) {
+		const j = job(`m${i}`, 'Inbox', 'INBOX', `m${i}@example.org`);
+		journal.begin(j);
+		journal.done(j, {mailbox: 'INBOX', uid: i + 1, uidValidity: 7n}, 'uploaded');
+	}
+	journal.checkpoint();
+}
+
 describe('the done set of a folder', () => {
 	test('asking about every message of a finished folder runs one query, not one per message', (t) => {
 		const {journal, statements} = opened(t);
-		for (let i = 0; i < 200; i++) {
-			const j = job(`m${i}`, 'Inbox', 'INBOX', `m${i}@example.org`);
-			journal.begin(j);
-			journal.done(j, {mailbox: 'INBOX', uid: i + 1, uidValidity: 7n}, 'uploaded');
-		}
-		journal.checkpoint();
+		uploaded(journal, 200);
 		assert.ok(statements.length >= 400, 'the trace sees the statements run');
 		statements.length = 0;
 		for (let i = 0; i < 200; i++) assert.equal(journal.isDone(job(`m${i}`).ref), true);
@@ -43,12 +48,7 @@ describe('the done set of a folder', () => {
 
 	test('a folder\'s done rows are read once for both the folder setup (doneIn) and every message (isDone), four columns of them', (t) => {
 		const {journal, statements} = opened(t);
-		for (let i = 0; i < 50; i++) {
-			const j = job(`m${i}`, 'Inbox', 'INBOX', `m${i}@example.org`);
-			journal.begin(j);
-			journal.done(j, {mailbox: 'INBOX', uid: i + 1, uidValidity: 7n}, 'uploaded');
-		}
-		journal.checkpoint();
+		uploaded(journal, 50);
 		statements.length = 0;
 		const copies = journal.doneIn('Inbox');
 		for (let i = 0; i < 50; i++) assert.equal(journal.isDone(job(`m${i}`).ref), true);

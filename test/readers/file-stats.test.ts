@@ -26,6 +26,17 @@ async function files(t: {after: (fn: () => Promise<void>) => void}, n: number): 
 
 const onAbort = (): Error => new Error('stopped');
 
+/** node:fs's statSync and fs.promises.stat, counted (and still doing their work) until the test ends. */
+function watchStats(t: {after: (fn: () => void) => void}): {sync: ReturnType<typeof mock.method>; promised: ReturnType<typeof mock.method>} {
+	const sync = mock.method(fs, 'statSync');
+	const promised = mock.method(fs.promises, 'stat');
+	t.after(() => {
+		sync.mock.restore();
+		promised.mock.restore();
+	});
+	return {sync, promised};
+}
+
 describe('statFiles', () => {
 	test('sizes and mtimes come back in the order of the paths; a missing file or a directory is NaN', async (t) => {
 		const {dir, paths} = await files(t, 5);
@@ -40,12 +51,7 @@ describe('statFiles', () => {
 	test('on a fast file system every stat is synchronous, and the event loop runs between chunks', async (t) => {
 		const n = SYNC_CHUNK_FILES * 2 + 10;
 		const {paths} = await files(t, n);
-		const sync = mock.method(fs, 'statSync');
-		const promised = mock.method(fs.promises, 'stat');
-		t.after(() => {
-			sync.mock.restore();
-			promised.mock.restore();
-		});
+		const {sync, promised} = watchStats(t);
 		// A callback queued before the stats start runs before the last chunk: the loop got a turn in between.
 		let statsWhenLoopRan: number | undefined;
 		setImmediate(() => (statsWhenLoopRan = sync.mock.callCount()));
@@ -59,12 +65,7 @@ describe('statFiles', () => {
 	test('when stats are slow (a network file system), the rest go through the thread pool, with the same results', async (t) => {
 		const n = ASYNC_BATCH + 20;
 		const {paths} = await files(t, n);
-		const sync = mock.method(fs, 'statSync');
-		const promised = mock.method(fs.promises, 'stat');
-		t.after(() => {
-			sync.mock.restore();
-			promised.mock.restore();
-		});
+		const {sync, promised} = watchStats(t);
 		// Each stat seems to take 4 × SLOW_STAT_MS: the first chunk ends at its time bound, and the rest is asynchronous.
 		let clock = 0;
 		const now = (): number => (clock += 4 * SLOW_STAT_MS);
