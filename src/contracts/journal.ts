@@ -33,6 +33,9 @@ export type JournalEntry = Readonly<{
 	error: string | undefined;
 }>;
 
+/** Where a `done` message's copy is, as far as the journal knows: what folder setup needs to claim it on the server. */
+export type DoneCopy = Pick<JournalEntry, 'key' | 'mailbox' | 'uid' | 'uidValidity'>;
+
 export type JournalRun = Readonly<{
 	/** Hash of what must not change between runs of one migration: source, destination, folder mapping. */
 	configHash: string;
@@ -49,8 +52,13 @@ export interface Journal {
 	readonly isResumed: boolean;
 	/** The entry of one source message, if any. */
 	get(ref: SourceRef): JournalEntry | undefined;
-	/** All entries of one source folder that are `done` (for claiming their server copies first). */
-	doneIn(folder: string): JournalEntry[];
+	/**
+	 * True when the journal has this exact message (folder and key) as `done` — the engine's question for every
+	 * message of a re-run, so answered from memory after one read per folder (issue #14). Writes of this run count.
+	 */
+	isDone(ref: SourceRef): boolean;
+	/** Where the `done` messages of one source folder are (for claiming their server copies first). Writes of this run count. */
+	doneIn(folder: string): DoneCopy[];
 	/** When the newest `pending` row of a folder was written (ms since epoch), if there is one. */
 	lastPendingAt(folder: string): number | undefined;
 	/** UIDVALIDITY recorded for a mailbox (from APPENDUID), if any. */

@@ -10,7 +10,7 @@
 import type {EngineControls} from '../contracts/controls.js';
 import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
 import type {EventSink} from '../contracts/events.js';
-import type {Journal, JournalEntry} from '../contracts/journal.js';
+import type {DoneCopy, Journal} from '../contracts/journal.js';
 import type {MailSink} from '../contracts/mail-sink.js';
 import type {MailboxIndex} from '../contracts/mailbox-index.js';
 import type {FolderSummary} from '../contracts/types.js';
@@ -131,7 +131,7 @@ export async function ensureIndex(deps: FolderSetupDeps, plan: FolderPlan, targe
 }
 
 /** The mailbox's index with the journal's copies claimed by UID; the others (not yet `passed`) left to claim by content. */
-async function loadIndexOf(deps: FolderSetupDeps, plan: FolderPlan, mailbox: string, done: readonly JournalEntry[], pendingClaims: Set<string>, passed: ReadonlySet<string> | undefined): Promise<MailboxIndex> {
+async function loadIndexOf(deps: FolderSetupDeps, plan: FolderPlan, mailbox: string, done: readonly DoneCopy[], pendingClaims: Set<string>, passed: ReadonlySet<string> | undefined): Promise<MailboxIndex> {
 	const {journal, controls} = deps;
 	// A run killed moments ago may have an APPEND the server is still finishing: let it settle first.
 	const lastPending = journal?.lastPendingAt(plan.label);

@@ -204,7 +204,7 @@ async function feedMessage(run: Run, plan: FolderPlan, folder: FolderSummary, st
 	const journal = run.deps.journal;
 	const {ref} = message;
 	tally.found(folder);
-	if (journal?.get(ref)?.state === 'done') {
+	if (journal?.isDone(ref)) {
 		// Uploaded by an earlier run. If its copy could not be matched by UID, claim it by content now: the only
 		// time a message that is not sent is mapped.
 		const target = state.target;
@@ -238,7 +238,7 @@ const ALREADY_UPLOADED = 'uploaded by an earlier run (journal)';
  * is to be claimed by content, or any message while stopping, is read and goes through feedMessage.
  */
 function isKnownDone(run: Run, folder: FolderSummary, state: FolderState, ref: SourceRef): boolean {
-	if (run.controls.isStopping || run.deps.journal?.get(ref)?.state !== 'done') return false;
+	if (run.controls.isStopping || run.deps.journal?.isDone(ref) !== true) return false;
 	const target = state.target;
 	if (target?.index && target.pendingClaims.has(ref.key)) return false;
 	target?.deferred?.passed.add(ref.key);

@@ -140,6 +140,10 @@ export class PgJournal implements Journal {
 		return entry ? toEntry(entry) : undefined;
 	}
 
+	isDone(ref: SourceRef): boolean {
+		return this.#entries.get(entryId(ref.folder, ref.key))?.state === 'done';
+	}
+
 	doneIn(folder: string): JournalEntry[] {
 		const out: JournalEntry[] = [];
 		for (const entry of this.#entries.values()) if (entry.folder === folder && entry.state === 'done') out.push(toEntry(entry));

@@ -4,11 +4,13 @@
  * (the engine decides when), so the per-message cost is an in-memory insert. Mode 0600; no secrets.
  *
  * Rows are keyed by (folder, key) — a source message's identity (SourceRef), stable across runs.
- * Memory: lookups go to SQLite (indexed), except the `done` rows of the one folder being migrated, which are read
- * in one query the first time the folder is asked about (`doneIn` or `get`) and answered from memory after that:
- * a re-run with nothing to do costs one query per folder instead of one per message (issue #14). That set is
- * bounded by the largest folder (the engine's `doneIn` holds the same rows at the same time) and is dropped when
- * the next folder is asked about; writes keep it true (a written key leaves it and is read from SQLite again).
+ * Memory: lookups go to SQLite (indexed), except the `done` rows of the one folder being migrated: their key,
+ * mailbox, UID and UIDVALIDITY (`DoneCopy`) are read in one query the first time the folder is asked about
+ * (`isDone` or `doneIn`) and answered from memory after that, so a re-run with nothing to do costs one query per
+ * folder instead of one per message, and reads the four columns it needs, not whole rows (issue #14). That set
+ * is bounded by the largest folder and is dropped when the next folder is asked about; this run's writes keep it
+ * true (a `done` write enters it, any other write of its key leaves it, `resetMailbox` drops it). No other
+ * process writes the journal meanwhile: the lock (lockfile.ts) keeps them out.
  */
 import {chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync} from 'node:fs';
 import {dirname} from 'node:path';
@@ -16,10 +18,13 @@ import Database from 'better-sqlite3';
 import type {Database as Db, Statement} from 'better-sqlite3';
 import {MailshiftError} from '../contracts/errors.js';
 import type {AppendReceipt, SourceRef, UploadJob} from '../contracts/types.js';
-import type {EntryState, Journal, JournalEntry, JournalRun} from '../contracts/journal.js';
+import type {DoneCopy, EntryState, Journal, JournalEntry, JournalRun} from '../contracts/journal.js';
 import {Lockfile} from './lockfile.js';
 
 const SCHEMA_VERSION = '1';
+
+/** `SELECT key, mailbox, uid, uid_validity` in better-sqlite3's raw (array) form. */
+type DoneRow = [key: string, mailbox: string | null, uid: number | null, uidValidity: string | null];
 
 type Row = {
 	folder: string; key: string; state: EntryState; mailbox: string | null; message_id: string | null; fingerprint: string | null;
@@ -60,14 +65,14 @@ export class SqliteJournal implements Journal {
 	readonly #db: Db;
 	readonly #lock: Lockfile;
 	readonly #get: Statement<[string, string], Row>;
-	readonly #doneIn: Statement<[string], Row>;
+	readonly #doneIn: Statement<[string], DoneRow>;
 	readonly #upsert: Statement<unknown[]>;
 	readonly #mailboxGet: Statement<[string], {uid_validity: string | null}>;
 	readonly #mailboxSet: Statement<[string, string | null]>;
 	#inTransaction = false;
 	#closed = false;
-	/** The `done` entries of one folder by key, read in one query (see the module comment). */
-	#done: {folder: string; byKey: Map<string, JournalEntry>} | undefined;
+	/** The `done` messages of one folder by key, read in one query (see the module comment). */
+	#done: {folder: string; byKey: Map<string, DoneCopy>} | undefined;
 
 	private constructor(path: string, db: Db, lock: Lockfile, isResumed: boolean) {
 		this.path = path;
@@ -75,7 +80,7 @@ export class SqliteJournal implements Journal {
 		this.#lock = lock;
 		this.isResumed = isResumed;
 		this.#get = db.prepare('SELECT * FROM messages WHERE folder = ? AND key = ?');
-		this.#doneIn = db.prepare("SELECT * FROM messages WHERE folder = ? AND state = 'done'");
+		this.#doneIn = db.prepare<[string], DoneRow>("SELECT key, mailbox, uid, uid_validity FROM messages WHERE folder = ? AND state = 'done'").raw(true);
 		this.#upsert = db.prepare(`INSERT INTO messages (folder, key, location, state, mailbox, message_id, fingerprint, size, uid, uid_validity, error_code, error, updated_at)
 			VALUES (@folder, @key, @location, @state, @mailbox, @message_id, @fingerprint, @size, @uid, @uid_validity, @error_code, @error, @updated_at)
 			ON CONFLICT (folder, key) DO UPDATE SET location = excluded.location, state = excluded.state,
@@ -179,22 +184,34 @@ export class SqliteJournal implements Journal {
 	}
 
 	get(ref: SourceRef): JournalEntry | undefined {
-		const done = this.#doneOf(ref.folder).get(ref.key);
-		if (done) return done;
 		const row = this.#get.get(ref.folder, ref.key);
 		return row ? toEntry(row) : undefined;
 	}
 
-	doneIn(folder: string): JournalEntry[] {
-		// Always read afresh (rows written since the last read count too), and kept for get().
-		this.#done = undefined;
+	isDone(ref: SourceRef): boolean {
+		return this.#doneOf(ref.folder).has(ref.key);
+	}
+
+	doneIn(folder: string): DoneCopy[] {
 		return [...this.#doneOf(folder).values()];
 	}
 
-	/** The folder's `done` entries, read in one query when the run first asks about that folder. */
-	#doneOf(folder: string): Map<string, JournalEntry> {
-		if (this.#done?.folder !== folder) this.#done = {folder, byKey: new Map(this.#doneIn.all(folder).map((row) => [row.key, toEntry(row)]))};
-		return this.#done.byKey;
+	/** The folder's `done` messages, read in one query when the run first asks about that folder (module comment). */
+	#doneOf(folder: string): Map<string, DoneCopy> {
+		if (this.#done?.folder === folder) return this.#done.byKey;
+		const byKey = new Map<string, DoneCopy>();
+		// A mailbox has one UIDVALIDITY: its BigInt is made once per read, not once per row.
+		const uidValidities = new Map<string, bigint>();
+		for (const [key, mailbox, uid, uidValidity] of this.#doneIn.all(folder)) {
+			let validity: bigint | undefined;
+			if (uidValidity) {
+				validity = uidValidities.get(uidValidity);
+				if (validity === undefined) uidValidities.set(uidValidity, (validity = BigInt(uidValidity)));
+			}
+			byKey.set(key, {key, mailbox: mailbox ?? undefined, uid: uid ?? undefined, uidValidity: validity});
+		}
+		this.#done = {folder, byKey};
+		return byKey;
 	}
 
 	lastPendingAt(folder: string): number | undefined {
@@ -269,7 +286,17 @@ export class SqliteJournal implements Journal {
 
 	#write(ref: SourceRef, state: EntryState, fields: Partial<Omit<Row, 'folder' | 'key' | 'state'>>): void {
 		this.#tx();
-		if (this.#done?.folder === ref.folder) this.#done.byKey.delete(ref.key);
+		if (this.#done?.folder === ref.folder) {
+			// The same columns the upsert writes for a `done` row (mailbox is always given for one).
+			if (state === 'done') {
+				this.#done.byKey.set(ref.key, {
+					key: ref.key, mailbox: fields.mailbox ?? undefined, uid: fields.uid ?? undefined,
+					uidValidity: fields.uid_validity ? BigInt(fields.uid_validity) : undefined,
+				});
+			} else {
+				this.#done.byKey.delete(ref.key);
+			}
+		}
 		this.#upsert.run({
 			folder: ref.folder, key: ref.key, location: ref.location, state,
 			mailbox: null, message_id: null, fingerprint: null, size: null, uid: null, uid_validity: null, error_code: null, error: null,

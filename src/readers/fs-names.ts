@@ -90,14 +90,18 @@ export function displayPath(raw: Buffer): string {
 /** Lists `dir` by name bytes. Errors of `readdir` propagate (ENOENT, EACCES …). */
 export async function readDirRaw(dir: Buffer): Promise<RawDirent[]> {
 	const entries = (await fs.readdir(dir, {withFileTypes: true, encoding: 'buffer'})) as unknown as Array<Dirent<Buffer>>;
-	return entries.map((entry) => ({
-		raw: entry.name,
-		name: decodeName(entry.name),
-		isValidUtf8: isUtf8(entry.name),
-		isFile: entry.isFile(),
-		isDirectory: entry.isDirectory(),
-		isSymbolicLink: entry.isSymbolicLink(),
-	}));
+	return entries.map((entry) => {
+		// Checked once per name (a Maildir folder lists every message file): decodeName would check it again.
+		const isValidUtf8 = isUtf8(entry.name);
+		return {
+			raw: entry.name,
+			name: isValidUtf8 ? entry.name.toString('utf8') : decodeName(entry.name),
+			isValidUtf8,
+			isFile: entry.isFile(),
+			isDirectory: entry.isDirectory(),
+			isSymbolicLink: entry.isSymbolicLink(),
+		};
+	});
 }
 
 /** Order of entries: by decoded name (code units, as before), then by bytes, so equal-looking names stay stable. */

@@ -5,7 +5,7 @@
  * server before anything is sent again. Counted (index loads, file reads), never timed.
  */
 import assert from 'node:assert/strict';
-import {promises as fsPromises} from 'node:fs';
+import fs, {promises as fsPromises} from 'node:fs';
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -61,10 +61,13 @@ function writeMessage(root: string, i: number): Promise<void> {
 	return writeFile(join(root, 'cur', `${1000 + i}.M${i}P1.host:2,S`), `Message-ID: <d${i}@t>\nReceived: x; Mon, 2 Mar 2009 08:00:00 +0000\nSubject: s${i}\n\nbody ${i}\n`);
 }
 
-/** `later`: the run's clock is this far ahead (so a `pending` row just written is not waited for, PENDING_SETTLE_MS). */
-async function migrate(root: string, sink: IndexedSink, journalPath: string, isNew: boolean, later = 0) {
+/**
+ * `later`: the run's clock is this far ahead (so a `pending` row just written is not waited for, PENDING_SETTLE_MS).
+ * `trace`: told every SQL statement the journal runs.
+ */
+async function migrate(root: string, sink: IndexedSink, journalPath: string, isNew: boolean, later = 0, trace?: (sql: string) => void) {
 	const source = await MaildirStore.open(root);
-	const journal = SqliteJournal.open({path: journalPath, ...(isNew ? {isNew: true} : {}), run: RUN});
+	const journal = SqliteJournal.open({path: journalPath, ...(isNew ? {isNew: true} : {}), run: RUN, ...(trace ? {trace} : {})});
 	try {
 		return await runMigration(OPTIONS, {source, sink, journal, events: {emit: () => {}}, now: () => Date.now() + later}, new EngineControls());
 	} finally {
@@ -124,4 +127,36 @@ test('a message left pending by an interrupted run is looked for on the server b
 	assert.equal(sink.indexLoads, 1);
 	assert.deepEqual([again.summary.found, again.summary.skipped, again.summary.uploaded, again.summary.failed], [4, 4, 0, 0]);
 	assert.equal(sink.mailboxes.get('INBOX')?.length, 4);
+});
+
+test('a re-run of a Dovecot-named Maildir reads each folder\'s done rows in one query and stats no message file', async (t) => {
+	// Given a Maildir++ store of two folders whose file names state their sizes (,S=, as Dovecot writes them),
+	// uploaded by a first run.
+	const root = await mkdtemp(join(tmpdir(), 'ms-deferred-index-'));
+	t.after(() => rm(root, {recursive: true, force: true}));
+	for (const dir of ['', '.Sent/']) {
+		for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(root, dir, sub), {recursive: true});
+		for (let i = 0; i < 4; i++) {
+			const text = `Message-ID: <${dir}s${i}@t>\nReceived: x; Mon, 2 Mar 2009 08:00:00 +0000\nSubject: s${i}\n\nbody ${i}\n`;
+			await writeFile(join(root, dir, 'cur', `${2000 + i}.M${i}P1.host,S=${text.length}:2,S`), text);
+		}
+	}
+	const sink = new IndexedSink();
+	const journalPath = join(root, 'journal.sqlite');
+	assert.equal((await migrate(root, sink, journalPath, true)).summary.uploaded, 8);
+	// When it is migrated again with that journal.
+	const sync = mock.method(fs, 'statSync');
+	const promised = mock.method(fsPromises, 'stat');
+	t.after(() => {
+		sync.mock.restore();
+		promised.mock.restore();
+	});
+	const statements: string[] = [];
+	const again = await migrate(root, sink, journalPath, false, 0, (sql) => statements.push(sql));
+	const messageStats = [...sync.mock.calls, ...promised.mock.calls].filter((call) => /\/cur\/\d+\.M/.test(String(call.arguments[0]))).length;
+	// Then all eight are counted as uploaded before, one query per folder read its done rows, and no message file
+	// was stat'ed (nor read: see the first test).
+	assert.deepEqual([again.summary.found, again.summary.skipped, again.summary.uploaded], [8, 8, 0]);
+	assert.equal(statements.filter((sql) => /state = 'done'/.test(sql) && sql.startsWith('SELECT')).length, 2, statements.join('\n'));
+	assert.equal(messageStats, 0);
 });

@@ -1,7 +1,7 @@
 /**
- * A re-run with nothing to do (issue #14): the journal reads a folder's `done` rows in one query and answers
- * the engine's per-message `get` from them; writes keep the answers true. Counted with better-sqlite3's
- * statement trace, not timed.
+ * A re-run with nothing to do (issue #14): the journal reads a folder's `done` rows in one query — only the
+ * columns the engine needs — and answers the engine's per-message `isDone` and the folder setup's `doneIn` from
+ * them; writes keep the answers true. Counted with better-sqlite3's statement trace, not timed.
  */
 import assert from 'node:assert/strict';
 import {mkdtempSync, rmSync} from 'node:fs';
@@ -24,21 +24,38 @@ function opened(t: {after: (fn: () => void) => void}): {journal: SqliteJournal; 
 	return {journal, statements};
 }
 
+/** Messages m0…m(n-1) of Inbox uploaded to INBOX as UIDs 1…n (UIDVALIDITY 7), committed. */
+function uploaded(journal: SqliteJournal, n: number): void {
+	for (let i = 0; i < n; i++) {
+		const j = job(`m${i}`, 'Inbox', 'INBOX', `m${i}@example.org`);
+		journal.begin(j);
+		journal.done(j, {mailbox: 'INBOX', uid: i + 1, uidValidity: 7n}, 'uploaded');
+	}
+	journal.checkpoint();
+}
+
 describe('the done set of a folder', () => {
 	test('asking about every message of a finished folder runs one query, not one per message', (t) => {
 		const {journal, statements} = opened(t);
-		for (let i = 0; i < 200; i++) {
-			const j = job(`m${i}`, 'Inbox', 'INBOX', `m${i}@example.org`);
-			journal.begin(j);
-			journal.done(j, {mailbox: 'INBOX', uid: i + 1, uidValidity: 7n}, 'uploaded');
-		}
-		journal.checkpoint();
+		uploaded(journal, 200);
 		assert.ok(statements.length >= 400, 'the trace sees the statements run');
 		statements.length = 0;
-		for (let i = 0; i < 200; i++) assert.equal(journal.get(job(`m${i}`).ref)?.state, 'done');
-		assert.equal(journal.get(job('never-seen').ref), undefined);
-		assert.ok(statements.length <= 2, `${statements.length} statements for 201 lookups`);
+		for (let i = 0; i < 200; i++) assert.equal(journal.isDone(job(`m${i}`).ref), true);
+		assert.equal(journal.isDone(job('never-seen').ref), false);
+		assert.equal(statements.length, 1, `${statements.length} statements for 201 lookups`);
 		assert.equal(journal.doneIn('Inbox').length, 200);
+	});
+
+	test('a folder\'s done rows are read once for both the folder setup (doneIn) and every message (isDone), four columns of them', (t) => {
+		const {journal, statements} = opened(t);
+		uploaded(journal, 50);
+		statements.length = 0;
+		const copies = journal.doneIn('Inbox');
+		for (let i = 0; i < 50; i++) assert.equal(journal.isDone(job(`m${i}`).ref), true);
+		assert.deepEqual(journal.doneIn('Inbox'), copies);
+		assert.deepEqual(statements.length, 1, `statements run: ${statements.join(' | ')}`);
+		assert.match(statements[0] ?? '', /^SELECT key, mailbox, uid, uid_validity FROM messages/);
+		assert.deepEqual(copies.find((c) => c.key === 'm3'), {key: 'm3', mailbox: 'INBOX', uid: 4, uidValidity: 7n});
 	});
 
 	test('what is written after the set was read is what get and doneIn answer', (t) => {
@@ -48,17 +65,24 @@ describe('the done set of a folder', () => {
 		journal.begin(a);
 		journal.done(a, {mailbox: 'INBOX', uid: 1, uidValidity: 7n}, 'uploaded');
 		journal.checkpoint();
-		assert.equal(journal.get(a.ref)?.state, 'done');
+		assert.equal(journal.isDone(a.ref), true);
 		journal.fail(a.ref, 'MESSAGE_REJECTED', 'refused');
+		assert.equal(journal.isDone(a.ref), false);
 		assert.equal(journal.get(a.ref)?.state, 'failed');
 		journal.begin(b);
-		assert.equal(journal.get(b.ref)?.state, 'pending');
+		assert.equal(journal.isDone(b.ref), false);
 		journal.done(b, {mailbox: 'INBOX', uid: 2, uidValidity: 7n}, 'uploaded');
-		assert.deepEqual([journal.get(b.ref)?.state, journal.get(b.ref)?.uid], ['done', 2]);
-		assert.deepEqual(journal.doneIn('Inbox').map((e) => e.key), ['b']);
+		assert.equal(journal.isDone(b.ref), true);
+		assert.deepEqual(journal.doneIn('Inbox'), [{key: 'b', mailbox: 'INBOX', uid: 2, uidValidity: 7n}]);
 		journal.resetMailbox('INBOX', 8n);
-		assert.equal(journal.get(b.ref)?.state, 'pending', 'a changed UIDVALIDITY turns done rows back into pending');
+		assert.equal(journal.isDone(b.ref), false, 'a changed UIDVALIDITY turns done rows back into pending');
+		assert.equal(journal.get(b.ref)?.state, 'pending');
 		assert.deepEqual(journal.doneIn('Inbox'), []);
+		journal.done(b, {mailbox: 'INBOX'}, 'found-on-server');
+		assert.deepEqual(journal.doneIn('Inbox'), [{key: 'b', mailbox: 'INBOX', uid: undefined, uidValidity: undefined}], 'a copy found without a UID is done without one');
+		const written = journal.doneIn('Inbox');
+		journal.isDone(job('other', 'Sent', 'Sent').ref);
+		assert.deepEqual(journal.doneIn('Inbox'), written, 'read again from SQLite (another folder was asked about in between), the answer is the same');
 	});
 
 	test('folders are told apart: the set of one folder never answers for another', (t) => {
@@ -67,8 +91,8 @@ describe('the done set of a folder', () => {
 		journal.begin(inInbox);
 		journal.done(inInbox, {mailbox: 'INBOX', uid: 1}, 'uploaded');
 		journal.checkpoint();
-		assert.equal(journal.get(inInbox.ref)?.state, 'done');
-		assert.equal(journal.get(job('same-key', 'Sent', 'Sent').ref), undefined);
-		assert.equal(journal.get(inInbox.ref)?.state, 'done');
+		assert.equal(journal.isDone(inInbox.ref), true);
+		assert.equal(journal.isDone(job('same-key', 'Sent', 'Sent').ref), false);
+		assert.equal(journal.isDone(inInbox.ref), true);
 	});
 });

@@ -38,12 +38,16 @@
  *   new/ cannot be listed throws SOURCE_UNREADABLE with disposition 'skip' (the rest of the store is fine).
  * - Abort: checked before each message and each directory; an aborted signal throws `ABORTED` ('fatal'),
  *   so a caller can never mistake a stopped folder for a finished one.
+ * - Cost: listing folders stats only message files whose names state no `,S=` size (Dovecot's and Courier's names
+ *   do); reading a folder stats the files it will read, none the consumer already holds (`isKnown`). Stats run
+ *   in short synchronous chunks (file-stats.ts).
  * - Memory: lists file names of one folder at a time; never holds more than one message's bytes.
  */
 import {promises as fs} from 'node:fs';
 import {resolve} from 'node:path';
 
 import {detectCopiedTimes} from '../copied-times.js';
+import {statFiles} from '../file-stats.js';
 import type {CopiedTimes} from '../copied-times.js';
 import {MailshiftError} from '../../contracts/errors.js';
 import type {SourceMessage, SourceRef} from '../../contracts/types.js';
@@ -60,11 +64,8 @@ import {readMessageFile} from './read-message-file.js';
 const DETECT_DEPTH = 6;
 /** How deep `listFolders` searches. A guard against pathological trees, not a format limit. */
 const WALK_DEPTH = 32;
-/** Parallel stat() calls while counting a folder's bytes. */
-const STAT_BATCH = 64;
-
 /** A message file: `raw` is its exact name bytes, `name` the name decoded by `decodeName` (fs-names.ts). */
-type MessageFile = Readonly<{sub: 'cur' | 'new'; raw: Buffer; name: string}>;
+type MessageFile = Readonly<{sub: 'cur' | 'new'; raw: Buffer; name: string; isValidUtf8: boolean}>;
 /** Directories are kept as path bytes (fs-names.ts), so names that are not UTF-8 are opened as they are. */
 type FolderEntry = {readonly path: readonly string[]; readonly dirs: Buffer[]};
 type FoundMaildir = Readonly<{dir: Buffer; path: readonly string[]}>;
@@ -146,7 +147,7 @@ export class MaildirStore implements SourceStore {
 
 	/**
 	 * Walks the tree afresh and returns its folders, sorted, with `count` (message files in cur/ + new/) and
-	 * `bytes` (their total size). A folder whose cur/ or new/ cannot be listed is returned without count and
+	 * `bytes` (their total size: the `,S=` of a file's name when it has one, else its size on disk; `countFolder`). A folder whose cur/ or new/ cannot be listed is returned without count and
 	 * bytes; a subdirectory that cannot be read is reported to `onProblem` as a warning and skipped.
 	 * @throws MailshiftError 'ABORTED' when `signal` aborts; 'SOURCE_NOT_FOUND'/'SOURCE_UNREADABLE' when the
 	 *   root itself has gone or become unreadable.
@@ -196,11 +197,14 @@ export class MaildirStore implements SourceStore {
 		// A ref is the file name: files the consumer already holds (options.isKnown) are neither stat'ed nor read.
 		const isKnown = options?.isKnown;
 		if (isKnown !== undefined) {
-			for (const entry of listed) entry.files = entry.files.filter((file) => !isKnown(refOf(this.location, label, entry.dir, file)));
+			for (const entry of listed) {
+				const dirPath = dirLocation(entry.dir);
+				entry.files = entry.files.filter((file) => !isKnown(refOf(this.location, label, dirPath, file)));
+			}
 		}
 		// One stat per file, here: its mtime serves both the copy detection and the message's date (read below).
 		const paths = listed.flatMap(({dir, files}) => files.map((file) => joinRaw(dir, file.sub, file.raw)));
-		const stats = await statFiles(paths, signal);
+		const stats = await statFiles(paths, {signal, onAbort: aborted});
 		const copied = await copiedTimesOf(paths, stats.mtimeMs, signal);
 		if (copied !== undefined) {
 			const when = new Date(copied.to).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -215,6 +219,7 @@ export class MaildirStore implements SourceStore {
 		let position = 0;
 		for (const {dir, files} of listed) {
 			throwIfAborted(signal);
+			if (files.length === 0) continue;
 			const keywords = await readDovecotKeywords(dir);
 			for (const file of files) {
 				throwIfAborted(signal);
@@ -279,7 +284,7 @@ export class MaildirStore implements SourceStore {
 			return undefined;
 		}
 		const parsed = parseFileName(file.name, keywords);
-		const ref = refOf(this.location, folder, dir, file);
+		const ref = refOf(this.location, folder, dirLocation(dir), file);
 		// A file time from a copy is the copy time, not the delivery time: leave it out (the mapper then uses
 		// Received:, then Date:; received-date.ts).
 		const isCopyTime = copied !== undefined && mtime.getTime() >= copied.from && mtime.getTime() <= copied.to;
@@ -419,13 +424,17 @@ async function listMessageFiles(dir: Buffer): Promise<MessageFile[]> {
 		}
 		for (const entry of entries) {
 			if (entry.name.startsWith('.')) continue;
-			if (entry.isFile || entry.isSymbolicLink) files.push({sub, raw: entry.raw, name: entry.name});
+			if (entry.isFile || entry.isSymbolicLink) files.push({sub, raw: entry.raw, name: entry.name, isValidUtf8: entry.isValidUtf8});
 		}
 	}
 	return files.sort((a, b) => compareEntries(a, b) || (a.sub < b.sub ? -1 : a.sub > b.sub ? 1 : 0));
 }
 
-/** Count and total bytes of the message files in `dirs`; undefined when a listing fails. */
+/**
+ * Count and total bytes of the message files in `dirs`; undefined when a listing fails. A file's bytes are the
+ * `,S=<size>` of its name when it has one (`sizeInName`), else its size on disk (a file that cannot be stat'ed
+ * counts 0: reading it reports the problem). So a Dovecot or Courier Maildir is counted without one stat.
+ */
 async function countFolder(
 	dirs: readonly Buffer[],
 	signal: AbortSignal | undefined,
@@ -440,21 +449,33 @@ async function countFolder(
 			return undefined;
 		}
 		count += files.length;
-		for (let start = 0; start < files.length; start += STAT_BATCH) {
-			throwIfAborted(signal);
-			const sizes = await Promise.all(
-				files.slice(start, start + STAT_BATCH).map(async (file) => {
-					try {
-						return (await fs.stat(joinRaw(dir, file.sub, file.raw))).size;
-					} catch {
-						return 0; // Counted; reading it will report the problem.
-					}
-				}),
-			);
-			for (const size of sizes) bytes += size;
+		const unnamed: Buffer[] = [];
+		for (const file of files) {
+			const size = sizeInName(file.name);
+			if (size === undefined) unnamed.push(joinRaw(dir, file.sub, file.raw));
+			else bytes += size;
 		}
+		for (const size of (await statFiles(unnamed, {signal, onAbort: aborted})).size) if (!Number.isNaN(size)) bytes += size;
 	}
 	return {count, bytes};
+}
+
+/**
+ * The size a Maildir file name states: `,S=<size>` in its unique part (courier-libs `maildir/maildirquota` —
+ * "S=nnnnn: the size of the message"; Dovecot maildir.rst "S=<size>: the file size … avoids a stat()"). Read like
+ * Dovecot's `maildir_filename_get_size`: the first `,S=`, then digits, ended by `,`, the info separator or the end
+ * of the name. Undefined when the name states none. Pure.
+ */
+export function sizeInName(name: string): number | undefined {
+	const at = name.indexOf(',S=');
+	if (at === -1) return undefined;
+	const start = at + 3;
+	let end = start;
+	while (end < name.length && name.charCodeAt(end) >= 0x30 && name.charCodeAt(end) <= 0x39) end += 1;
+	if (end === start || end - start > 15) return undefined;
+	const after = name[end];
+	if (after !== undefined && after !== ',' && after !== ':' && after !== '!' && after !== ';') return undefined;
+	return Number(name.slice(start, end));
 }
 
 /**
@@ -501,10 +522,21 @@ const FLAG_LETTERS: Readonly<Record<string, string>> = {
  * capitals are ignored; lowercase letters are Dovecot keywords by index, ignored when the index is unknown.
  * `T` (trashed) yields `\Deleted` and `isTrashed`; the mapper decides what to do with it.
  */
-/** A message file's ref, from its name alone (the key is the name's unique part: flags and keywords excluded). */
-function refOf(store: string, folder: string, dir: Buffer, file: MessageFile): SourceRef {
+/**
+ * A message file's ref, from its name alone (the key is the name's unique part: flags and keywords excluded).
+ * `dirPath` is `dirLocation(dir)`. Asked for every file of a folder on a re-run, so built from strings: the same
+ * key and location as `rawKeySuffix(uniqueBytes(raw))` and `displayPath(joinRaw(dir, sub, raw))` give (a valid UTF-8
+ * name has a valid UTF-8 unique part, as the info suffix starts at an ASCII byte; displayPath decodes per segment).
+ */
+function refOf(store: string, folder: string, dirPath: string, file: MessageFile): SourceRef {
 	const {key} = parseFileName(file.name, NO_KEYWORDS);
-	return {store, folder, key: key + rawKeySuffix(uniqueBytes(file.raw)), location: displayPath(joinRaw(dir, file.sub, file.raw))};
+	return {store, folder, key: file.isValidUtf8 ? key : key + rawKeySuffix(uniqueBytes(file.raw)), location: `${dirPath}${file.sub}/${file.name}`};
+}
+
+/** A Maildir's path for display, ending in `/` (`displayPath`, as `joinRaw` joins). */
+function dirLocation(dir: Buffer): string {
+	const path = displayPath(dir);
+	return dir.at(-1) === 0x2f ? path : `${path}/`;
 }
 
 const NO_KEYWORDS: ReadonlyMap<number, string> = new Map();
@@ -526,29 +558,6 @@ function parseFileName(name: string, keywords: ReadonlyMap<number, string>): Par
 		}
 	}
 	return {key, flags, isTrashed: letters.includes('T')};
-}
-
-/**
- * The mtime of each of a folder's message files, stat'ed in batches: NaN for a file that cannot be stat'ed or is
- * not a regular file (reading it later stats it again and reports why). 8 bytes per file (8 MB for a million).
- */
-async function statFiles(paths: readonly Buffer[], signal: AbortSignal | undefined): Promise<{mtimeMs: Float64Array; size: Float64Array}> {
-	const mtimeMs = new Float64Array(paths.length).fill(Number.NaN);
-	const size = new Float64Array(paths.length).fill(Number.NaN);
-	for (let start = 0; start < paths.length; start += STAT_BATCH) {
-		throwIfAborted(signal);
-		await Promise.all(paths.slice(start, start + STAT_BATCH).map(async (path, i) => {
-			try {
-				const stat = await fs.stat(path);
-				if (!stat.isFile()) return;
-				mtimeMs[start + i] = stat.mtimeMs;
-				size[start + i] = stat.size;
-			} catch {
-				// Left NaN: reading the file reports it.
-			}
-		}));
-	}
-	return {mtimeMs, size};
 }
 
 /**
@@ -580,7 +589,11 @@ function uniqueBytes(raw: Buffer): Buffer {
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
-	if (signal?.aborted) throw new MailshiftError('ABORTED', 'Stopped', 'fatal');
+	if (signal?.aborted) throw aborted();
+}
+
+function aborted(): MailshiftError {
+	return new MailshiftError('ABORTED', 'Stopped', 'fatal');
 }
 
 /** Maps a failure to reach the store root to the user-facing error. */
