@@ -435,6 +435,7 @@ export class ImapSink implements MailSink {
 				try {
 					this.#appendCommands++;
 					const receipts = await multiAppend(client, mailbox, jobs);
+					this.#pool.acknowledged(client, jobs.map((job) => job.content));
 					this.#batcher?.delivered();
 					return receipts;
 				} catch (error) {
@@ -483,6 +484,7 @@ export class ImapSink implements MailSink {
 			try {
 				this.#appendCommands++;
 				result = await client.append(job.mailbox, job.content, [...job.flags], job.internalDate);
+				if (result) this.#pool.acknowledged(client, [job.content]);
 			} catch (error) {
 				if (isBadCommand(error)) this.#pool.discard(client);
 				if (isTryCreate(error)) throw error;
