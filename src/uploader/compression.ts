@@ -53,6 +53,9 @@ export type CompressionMeasurement = Readonly<{
 
 export type CompressionVerdict = Readonly<{compress: boolean; reason: string; predictedSpeedup: number}>;
 
+/** A verdict with the measurement it came from. */
+export type MeasuredVerdict = CompressionVerdict & Readonly<{measurement: CompressionMeasurement}>;
+
 /** The numbers of a measured decision, as reported in --json (`compression.measured`). */
 export type MeasuredNumbers = Readonly<{
 	afterMiB: number;
@@ -146,7 +149,7 @@ export class CompressionMeter {
 	#weightedIn = 0;
 	#weightedOut = 0;
 	#deflateCpu = 0;
-	#verdict: (CompressionVerdict & {measurement: CompressionMeasurement}) | undefined;
+	#verdict: MeasuredVerdict | undefined;
 
 	constructor(options: MeterOptions = {}) {
 		this.#windowBytes = options.windowBytes ?? 8 * MiB;
@@ -158,7 +161,7 @@ export class CompressionMeter {
 	}
 
 	/** The decision once the window is complete; undefined before. */
-	get verdict(): (CompressionVerdict & {measurement: CompressionMeasurement}) | undefined {
+	get verdict(): MeasuredVerdict | undefined {
 		return this.#verdict;
 	}
 
@@ -172,7 +175,7 @@ export class CompressionMeter {
 	}
 
 	/** Records acknowledged APPENDs; returns the verdict once the window is complete (from then on it only returns it). */
-	acknowledged(contents: readonly Uint8Array[]): CompressionVerdict | undefined {
+	acknowledged(contents: readonly Uint8Array[]): MeasuredVerdict | undefined {
 		if (this.#verdict) return this.#verdict;
 		const at = this.#now();
 		for (const content of contents) this.#sample(content);
@@ -222,7 +225,7 @@ export class CompressionMeter {
 }
 
 /** The --json numbers of a verdict. */
-export function measuredNumbers(v: CompressionVerdict & {measurement: CompressionMeasurement}): Omit<MeasuredNumbers, 'trialSpeedup'> {
+export function measuredNumbers(v: MeasuredVerdict): Omit<MeasuredNumbers, 'trialSpeedup'> {
 	const m = v.measurement;
 	const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 	const rate = m.ackedBytes / MiB / Math.max(m.seconds, 1e-6);

@@ -97,15 +97,19 @@ export class ConnectionPool {
 		return this.#slots.length;
 	}
 
-	/** Whether the sessions are compressed and why; undefined before the first connection is up. */
+	/**
+	 * Whether the sessions are compressed and why; undefined before the first connection is up. `used`: compression
+	 * was chosen and at least one session is compressed (a trial's one connection alone is not `used`; the reason
+	 * says so).
+	 */
 	get compression(): CompressionReport | undefined {
 		if (this.#offered === undefined) return undefined;
 		const mode = this.#mode;
-		const used = this.#compressedSessions > 0;
+		const used = this.#wantCompression && this.#compressedSessions > 0;
 		if (mode === 'off') return {mode, used, reason: '--compress off', measured: null};
 		if (!this.#offered) return {mode, used, reason: 'the server does not offer COMPRESS=DEFLATE', measured: null};
-		const declined = this.#declined && !used ? '; the server refused COMPRESS' : '';
-		const level = used ? ` (DEFLATE level ${DEFLATE_LEVEL})` : '';
+		const declined = this.#declined && this.#compressedSessions === 0 ? '; the server refused COMPRESS' : '';
+		const level = this.#compressedSessions > 0 ? ` (DEFLATE level ${DEFLATE_LEVEL})` : '';
 		if (mode === 'on') return {mode, used, reason: `--compress on${level}${declined}`, measured: null};
 		const meter = this.#meter!;
 		const verdict = meter.verdict;
@@ -115,7 +119,7 @@ export class ConnectionPool {
 		const trial = this.#trial?.verdict;
 		const measured = {...measuredNumbers(verdict), trialSpeedup: trial ? Number(trial.speedup.toFixed(2)) : null};
 		if (!verdict.compress) return {mode, used, reason: `${verdict.reason}${declined}`, measured};
-		const sessions = `${this.#compressedSessions} connection${this.#compressedSessions === 1 ? '' : 's'} compressed${level}`;
+		const sessions = `${this.#compressedSessions} connection${this.#compressedSessions === 1 ? '' : 's'} compressed${level}${used ? '' : ' for the trial only'}`;
 		const then = trial ? `; then ${trial.reason}` : this.#trialLost ? '; then the trial connection closed before the trial ended' : this.#trial || this.#trialPending ? '; the upload ended during the trial with one connection compressed' : '';
 		return {mode, used, reason: `${verdict.reason}${then}; ${sessions}${declined}`, measured};
 	}
