@@ -28,10 +28,10 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
 const LINK_MESSAGES = Number(process.env['BENCH_LINK_MESSAGES'] ?? 300);
 const LINK_MBIT = Number(process.env['BENCH_LINK_MBIT'] ?? 20);
 
-type Measured = Readonly<{label: string; exitCode: number | null; seconds: number; cpuSeconds: number; maxRssMiB: number; note?: string}>;
+export type Measured = Readonly<{label: string; exitCode: number | null; seconds: number; cpuSeconds: number; maxRssMiB: number; note?: string}>;
 
-/** Runs a command under /usr/bin/time; its wall time, CPU (user + sys) and peak RSS. */
-function timed(label: string, command: string, args: readonly string[], env: Record<string, string>, work: string): Promise<Measured> {
+/** Runs a command under /usr/bin/time; its wall time, CPU (user + sys) and peak RSS. `onStdout` gets its whole stdout. */
+export function timed(label: string, command: string, args: readonly string[], env: Record<string, string>, work: string, onStdout?: (stdout: string) => void): Promise<Measured> {
 	const out = join(work, `time-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
 	return new Promise((resolve, reject) => {
 		const child = spawn('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', command, ...args], {cwd: ROOT, env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']});
@@ -41,6 +41,7 @@ function timed(label: string, command: string, args: readonly string[], env: Rec
 		child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
 		child.on('error', reject);
 		child.on('close', (code) => {
+			onStdout?.(stdout);
 			readFile(out, 'utf8').then((text) => {
 				const [e, u, s, m] = (text.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
 				const compression = /Compression \(COMPRESS=DEFLATE\): (\w+)/.exec(stdout)?.[1];
@@ -62,7 +63,7 @@ function mbsyncArgs(work: string, maildir: string, server: PrivateDovecot, tag: 
 	].join('\n'))).then(() => ['-c', rc, '-a', '-q']);
 }
 
-function mailshiftArgs(maildir: string, port: number, work: string, tag: string, compress: string): string[] {
+export function mailshiftArgs(maildir: string, port: number, work: string, tag: string, compress: string): string[] {
 	return ['bin/mailshift.js', 'migrate', maildir, '--to', `imap://bench@127.0.0.1:${port}`, '--connections', '4', '--stats', '0', '--plain', '--no-verify',
 		'--compress', compress, '--journal', join(work, `journal-${tag}.sqlite`)];
 }
@@ -112,7 +113,7 @@ export async function runSpeedBench(): Promise<Record<string, unknown>> {
 		// Through a slow link: a smaller store (the same mix), COMPRESS offered.
 		const small = join(work, 'Small');
 		const smallBytes = (await writeBenchMaildir(small, LINK_MESSAGES, 2, 5_000_000)).bytes;
-		console.log(`   through a ${LINK_MBIT} Mbit/s loopback proxy: ${LINK_MESSAGES} messages, ${(smallBytes / 2 ** 20).toFixed(1)} MiB (auto sees 127.0.0.1 and chooses off; a real uplink's server address is remote, where auto chooses on)`);
+		console.log(`   through a ${LINK_MBIT} Mbit/s loopback proxy: ${LINK_MESSAGES} messages, ${(smallBytes / 2 ** 20).toFixed(1)} MiB (auto decides from what it measures: see npm run bench:compress)`);
 		const linkRows: Measured[] = [];
 		for (const compress of ['off', 'on', 'auto']) {
 			const server = await startDovecot({users: ['bench'], compress: true});

@@ -5,15 +5,24 @@
  *
  * `on` compresses every session the server lets us compress; `off` never asks. `auto` decides from what it
  * measures, not from where the server is (a slow link can sit behind a loopback or LAN address: an SSH tunnel,
- * a VPN, a proxy): every session starts uncompressed; `CompressionMeter` watches the first part of the upload —
- * the bytes of APPENDs whose tagged OK arrived, per wall second, over all connections; the CPU the client spent
- * and what the machine had idle; and a bounded sample of the very messages sent, deflated at the level a
- * compressed session uses — and `decideCompression` predicts the time per MiB with compression (link-bound:
- * the measured time × the deflated fraction; CPU-bound: the client's CPU per MiB plus deflate's, on the CPU the
- * client can get). Compression is turned on when that prediction beats the measured time by `MARGIN`; the pool
- * then compresses each connection as it next becomes idle (RFC 4978 §3: COMPRESS may be issued at any time in
- * the authenticated state, once; it cannot be turned off again, hence the margin). What was used and why, with
- * the numbers, is reported (the summary and the --json/--report `compression` field).
+ * a VPN, a proxy — and the bench's rate-limited proxy is on 127.0.0.1). Every session starts uncompressed.
+ * 1. `CompressionMeter` watches the first 8 MiB (bounded to 20 s) of the upload: the bytes of APPENDs whose
+ *    tagged OK arrived, per wall second, over all connections; how busy the client's event loop was; and a
+ *    bounded sample (2 MiB) of the very messages sent, deflated at the level a compressed session uses.
+ *    `decideCompression` predicts the time per MiB with compression — link-bound: the measured time × the
+ *    deflated fraction; client-bound: the client's busy time plus deflate's CPU — and goes on only when that
+ *    beats the measured time by `MARGIN`. This rules out a busy client (CPU-bound, as into a server on loopback)
+ *    and mail that hardly deflates.
+ * 2. The prediction assumes the link is what limits the rate; a server that fsyncs every message, or round trips
+ *    (a synchronizing literal waits for `+`), limit it just as well, and there compressing only costs CPU — measured
+ *    through the 20 Mbit/s proxy with text mail: `on` 23–29 s, `off` 21–24 s. So a trial follows
+ *    (`CompressionTrial`, `judgeTrial`): one connection is compressed and, over the next 8 MiB, the time it takes
+ *    for its mail is compared with what the uncompressed connections' pace (per message and per MiB, fitted to
+ *    their leases) predicts; only when it is `TRIAL_MARGIN` faster are the others compressed too. With one
+ *    connection the prediction alone decides.
+ * The pool compresses a connection as it is next leased (idle, between commands): RFC 4978 §3 allows COMPRESS at
+ * any time in the authenticated state, once; it cannot be turned off again, hence the margins. What was used and
+ * why, with the numbers, is reported (the summary and the --json/--report `compression` field).
  *
  * Sessions compress at `DEFLATE_LEVEL` 1, not imapflow's 6 (deflate-session.ts): measured on gen-corpus seed 1
  * (1,000 messages, 67 MiB, CRLF, one stream with a sync flush per message): level 1 71.5% at 31 ms/MiB of CPU,
@@ -64,7 +73,7 @@ export type MeasuredNumbers = Readonly<{
 	deflatedPercent: number;
 	deflateMiBPerCpuSecond: number;
 	predictedSpeedup: number;
-	/** The trial connection's mail per busy second / the others' (judgeTrial); null without a trial. */
+	/** The others' pace's time for the trial connection's mail / its actual time (judgeTrial); null without a trial. */
 	trialSpeedup: number | null;
 }>;
 
@@ -246,28 +255,67 @@ export function measuredNumbers(v: MeasuredVerdict): Omit<MeasuredNumbers, 'tria
  */
 export const TRIAL_MARGIN = 1.08;
 
-/** Mail bytes (uncompressed) acknowledged on connections and the wall seconds they were leased for it. */
-export type TrialSide = Readonly<{bytes: number; seconds: number}>;
+/** One completed lease of a connection: the mail it got acknowledged and how long it was leased. */
+export type TrialLease = Readonly<{messages: number; bytes: number; seconds: number}>;
+
+export type TrialVerdict = Readonly<{compress: boolean; speedup: number; reason: string}>;
 
 /**
- * Pure: the verdict of a trial — one connection compressed, the others not, over the same minutes. A link that
- * is the bottleneck carries each connection's share of its bytes, so the compressed one moves 1/ratio as much
- * mail per second it is busy; when the server (fsync per message), the round trips or the client's CPU set the
- * pace, it moves no more than the others, and compressing all would only cost CPU.
+ * Pure: the uncompressed connections' pace, as seconds = perMessage × messages + perMiB × MiB fitted to their
+ * leases (least squares, both ≥ 0; one term alone when the two cannot be told apart). A lease of many small
+ * messages and one of a single 4 MB attachment take very different times per MiB, so comparing plain MiB per
+ * second would mostly compare which messages each connection happened to get.
  */
-export function judgeTrial(compressed: TrialSide, plain: TrialSide): Readonly<{compress: boolean; speedup: number; reason: string}> {
-	const c = compressed.bytes / MiB / Math.max(compressed.seconds, 1e-6);
-	const p = plain.bytes / MiB / Math.max(plain.seconds, 1e-6);
-	const speedup = c / Math.max(p, 1e-9);
-	const numbers = `one connection compressed moved ${c.toFixed(1)} MiB per busy second, the others ${p.toFixed(1)} (${speedup.toFixed(2)}×)`;
-	return speedup >= TRIAL_MARGIN ? {compress: true, speedup, reason: numbers} : {compress: false, speedup, reason: `${numbers}: not enough to compress the rest`};
+export function fitPace(leases: readonly TrialLease[]): Readonly<{perMessage: number; perMiB: number}> {
+	let nn = 0, nx = 0, xx = 0, nt = 0, xt = 0;
+	for (const l of leases) {
+		const x = l.bytes / MiB;
+		nn += l.messages * l.messages;
+		nx += l.messages * x;
+		xx += x * x;
+		nt += l.messages * l.seconds;
+		xt += x * l.seconds;
+	}
+	const sse = (m: number, b: number): number => leases.reduce((sum, l) => sum + (l.seconds - m * l.messages - (b * l.bytes) / MiB) ** 2, 0);
+	const det = nn * xx - nx * nx;
+	if (det > 1e-9 * nn * xx) {
+		const perMessage = (nt * xx - xt * nx) / det;
+		const perMiB = (xt * nn - nt * nx) / det;
+		if (perMessage >= 0 && perMiB >= 0) return {perMessage, perMiB};
+	}
+	const byMessage = {perMessage: nn > 0 ? nt / nn : 0, perMiB: 0};
+	const byBytes = {perMessage: 0, perMiB: xx > 0 ? xt / xx : 0};
+	return sse(byMessage.perMessage, 0) < sse(0, byBytes.perMiB) ? byMessage : byBytes;
 }
 
 /**
- * The trial's bookkeeping (see judgeTrial): the pool reports every completed lease after `start` with the mail
- * bytes acknowledged during it. Bounded like CompressionMeter: it ends after `windowBytes` (and `minSeconds`),
- * or after `maxSeconds` once both sides have data. Defaults twice the meter's (16 MiB, 40 s): one 4 MB message
- * on the trial connection must not decide it alone.
+ * Pure: the verdict of a trial — one connection compressed, the others not, over the same minutes. A link that
+ * is the bottleneck carries each connection's share of its bytes, so the compressed one gets through its mail in
+ * less time than the others' pace (fitPace) predicts for the same messages; when the server (fsync per
+ * message), the round trips or the client's CPU set the pace, it takes no less, and compressing all would only
+ * cost CPU. speedup = predicted seconds / actual seconds over the compressed connection's leases.
+ */
+export function judgeTrial(compressed: readonly TrialLease[], plain: readonly TrialLease[]): TrialVerdict {
+	const pace = fitPace(plain);
+	const actual = compressed.reduce((sum, l) => sum + l.seconds, 0);
+	const predicted = compressed.reduce((sum, l) => sum + pace.perMessage * l.messages + (pace.perMiB * l.bytes) / MiB, 0);
+	const speedup = predicted / Math.max(actual, 1e-6);
+	const mail = compressed.reduce((sum, l) => sum + l.bytes, 0);
+	const numbers = `one connection compressed sent ${mib(mail)} MiB in ${actual.toFixed(1)} s, which the others' pace puts at ${predicted.toFixed(1)} s uncompressed (${speedup.toFixed(2)}×)`;
+	return speedup >= TRIAL_MARGIN ? {compress: true, speedup, reason: numbers} : {compress: false, speedup, reason: `${numbers}: not enough to compress the rest`};
+}
+
+/** Leases each side needs before the trial may end within its time bound: one lease is mostly noise. */
+const MIN_TRIAL_LEASES = 4;
+
+/** At most this many leases are kept for the trial (a window of 8 MiB in 2 KB messages, one per lease, is 4,096). */
+const MAX_TRIAL_LEASES = 8192;
+
+/**
+ * The trial's bookkeeping (see judgeTrial): the pool reports every completed lease that began after the trial
+ * started, with the mail acknowledged during it. Bounded like CompressionMeter: it ends after `windowBytes` (and
+ * `minSeconds`) once each side has completed MIN_TRIAL_LEASES leases with mail, or after twice `maxSeconds` (the
+ * compressed side needs time to complete leases of its own) with one each; at most MAX_TRIAL_LEASES are kept.
  */
 export class CompressionTrial {
 	readonly #windowBytes: number;
@@ -275,12 +323,13 @@ export class CompressionTrial {
 	readonly #maxSeconds: number;
 	readonly #now: () => number;
 	readonly #startAt: number;
-	#compressed = {bytes: 0, seconds: 0};
-	#plain = {bytes: 0, seconds: 0};
-	#verdict: ReturnType<typeof judgeTrial> | undefined;
+	readonly #compressed: TrialLease[] = [];
+	readonly #plain: TrialLease[] = [];
+	#bytes = 0;
+	#verdict: TrialVerdict | undefined;
 
 	constructor(options: MeterOptions = {}) {
-		this.#windowBytes = 2 * (options.windowBytes ?? 8 * MiB);
+		this.#windowBytes = options.windowBytes ?? 8 * MiB;
 		this.#minSeconds = options.minSeconds ?? 1;
 		this.#maxSeconds = 2 * (options.maxSeconds ?? 20);
 		this.#now = options.now ?? (() => performance.now() / 1000);
@@ -291,26 +340,21 @@ export class CompressionTrial {
 		return this.#startAt;
 	}
 
-	get verdict(): ReturnType<typeof judgeTrial> | undefined {
+	get verdict(): TrialVerdict | undefined {
 		return this.#verdict;
 	}
 
 	/** One completed lease that began at or after `startAt`; returns the verdict once the trial is over. */
-	record(compressed: boolean, bytes: number, seconds: number): ReturnType<typeof judgeTrial> | undefined {
+	record(compressed: boolean, lease: TrialLease): TrialVerdict | undefined {
 		if (this.#verdict) return this.#verdict;
-		const side = compressed ? this.#compressed : this.#plain;
-		side.bytes += bytes;
-		side.seconds += seconds;
-		const elapsed = this.#now() - this.#startAt;
-		const both = this.#compressed.bytes > 0 && this.#plain.bytes > 0;
-		if (both && ((this.#compressed.bytes + this.#plain.bytes >= this.#windowBytes && elapsed >= this.#minSeconds) || elapsed >= this.#maxSeconds)) {
-			this.#verdict = judgeTrial(this.#compressed, this.#plain);
+		if (lease.messages > 0 && this.#compressed.length + this.#plain.length < MAX_TRIAL_LEASES) {
+			(compressed ? this.#compressed : this.#plain).push(lease);
+			this.#bytes += lease.bytes;
 		}
+		const elapsed = this.#now() - this.#startAt;
+		const late = elapsed >= this.#maxSeconds || this.#compressed.length + this.#plain.length >= MAX_TRIAL_LEASES;
+		const enough = late ? this.#compressed.length >= 1 && this.#plain.length >= 1 : this.#compressed.length >= MIN_TRIAL_LEASES && this.#plain.length >= MIN_TRIAL_LEASES;
+		if (enough && (late || (this.#bytes >= this.#windowBytes && elapsed >= this.#minSeconds))) this.#verdict = judgeTrial(this.#compressed, this.#plain);
 		return this.#verdict;
-	}
-
-	/** Clock for leases (the same as the trial's). */
-	now(): number {
-		return this.#now();
 	}
 }

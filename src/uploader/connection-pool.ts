@@ -39,8 +39,8 @@ export type PoolOptions = Readonly<{
 	meterOptions?: MeterOptions;
 }>;
 
-/** `leasedAt` (seconds) and `acked` (mail bytes acknowledged since) describe the current lease, for `auto`'s trial. */
-type Slot = {id: number; client: ImapFlow; busy: boolean; compressed: boolean; leasedAt: number; acked: number};
+/** `leasedAt` (seconds), `acked` and `ackedMessages` (mail acknowledged since) describe the current lease, for `auto`'s trial. */
+type Slot = {id: number; client: ImapFlow; busy: boolean; compressed: boolean; leasedAt: number; acked: number; ackedMessages: number};
 
 const clock = (): number => performance.now() / 1000;
 
@@ -133,7 +133,10 @@ export class ConnectionPool {
 		const meter = this.#meter;
 		if (!meter || !this.#offered) return;
 		const slot = this.#slots.find((s) => s.client === client);
-		if (slot) slot.acked += contents.reduce((sum, c) => sum + c.length, 0);
+		if (slot) {
+			slot.acked += contents.reduce((sum, c) => sum + c.length, 0);
+			slot.ackedMessages += contents.length;
+		}
 		if (meter.verdict) return;
 		if (!meter.acknowledged(contents)?.compress) return;
 		// Predicted to pay: with one connection, compress it; else try one first (judgeTrial), as it cannot be undone.
@@ -155,7 +158,8 @@ export class ConnectionPool {
 		} finally {
 			const trial = this.#trial;
 			if (trial && !trial.verdict && slot.leasedAt >= trial.startAt && this.#slots.includes(slot)) {
-				if (trial.record(slot === this.#trialSlot, slot.acked, clock() - slot.leasedAt)?.compress) this.#wantCompression = true;
+				const lease = {messages: slot.ackedMessages, bytes: slot.acked, seconds: clock() - slot.leasedAt};
+				if (trial.record(slot === this.#trialSlot, lease)?.compress) this.#wantCompression = true;
 			}
 			slot.busy = false;
 			if (!slot.client.usable) this.#discard(slot);
@@ -246,7 +250,7 @@ export class ConnectionPool {
 			greetingTimeout: 30_000,
 		});
 		const id = this.#nextId++;
-		const slot: Slot = {id, client, busy: false, compressed: false, leasedAt: 0, acked: 0};
+		const slot: Slot = {id, client, busy: false, compressed: false, leasedAt: 0, acked: 0, ackedMessages: 0};
 		client.on('error', () => {
 			// Handled through failed commands and 'close'; the listener prevents a process crash.
 		});
@@ -298,6 +302,7 @@ export class ConnectionPool {
 		}
 		slot.leasedAt = clock();
 		slot.acked = 0;
+		slot.ackedMessages = 0;
 		return true;
 	}
 

@@ -106,13 +106,13 @@ describe('--compress auto decides from what it measures', {skip}, () => {
 		await server?.stop();
 	});
 
-	// Small windows (1 MiB, then a 2 MiB trial) so a 9 MiB store reaches a decision with most of it left to send;
-	// batches of 2 messages so the connections take turns (a real run's windows are 8 and 16 MiB).
+	// Small windows (2 MiB, then a 2 MiB trial) so a 9 MiB store reaches a decision with half of it left to send;
+	// batches of 2 messages so the connections take turns (a real run's are 8 MiB each).
 	const upload = async (port: number, user: string): Promise<{sink: ImapSink; jobs: UploadJob[]}> => {
 		const sink = await ImapSink.connect({
 			target: {host: '127.0.0.1', port, implicitTls: false, requireStartTls: false, insecure: false, user},
 			password: server.passwordOf(user), size: 4, compress: 'auto', batch: {maxMessages: 2, maxBytes: 2 ** 20},
-			meterOptions: {windowBytes: 2 ** 20, minSeconds: 0, maxSeconds: 30},
+			meterOptions: {windowBytes: 2 * 2 ** 20, minSeconds: 0, maxSeconds: 30},
 		});
 		const jobs = Array.from({length: 96}, (_, i) => textJob(i));
 		await sink.ensureMailbox('Minutes');
@@ -134,7 +134,7 @@ describe('--compress auto decides from what it measures', {skip}, () => {
 			await sink.close();
 			t.diagnostic(report?.reason ?? '');
 			assert.equal(report?.used, true, report?.reason);
-			assert.match(report?.reason ?? '', /compressed is predicted .*× as fast; then one connection compressed moved .* \(\d+\.\d+×\); \d connections compressed \(DEFLATE level 1\)$/);
+			assert.match(report?.reason ?? '', /compressed is predicted .*× as fast; then one connection compressed sent .* \(\d+\.\d+×\); \d connections compressed \(DEFLATE level 1\)$/);
 			const sent = jobs.reduce((sum, j) => sum + j.content.length, 0);
 			assert.ok(proxy.clientBytes < sent * 0.8, `${proxy.clientBytes} bytes crossed the link for ${sent} bytes of mail`);
 			await assertIntact('slow', jobs);

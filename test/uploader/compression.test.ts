@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
 import {describe, test} from 'node:test';
-import {CompressionMeter, CompressionTrial, MARGIN, TRIAL_MARGIN, decideCompression, judgeTrial} from '../../src/uploader/compression.js';
-import type {CompressionMeasurement} from '../../src/uploader/compression.js';
+import {CompressionMeter, CompressionTrial, MARGIN, TRIAL_MARGIN, decideCompression, fitPace, judgeTrial} from '../../src/uploader/compression.js';
+import type {CompressionMeasurement, TrialLease} from '../../src/uploader/compression.js';
 
 const MiB = 2 ** 20;
 
@@ -51,27 +51,53 @@ describe('the COMPRESS prediction from the first window', () => {
 });
 
 describe('the trial of one compressed connection', () => {
-	test('a compressed connection moving clearly more mail per busy second than the others turns compression on', () => {
-		const verdict = judgeTrial({bytes: 6 * MiB, seconds: 2}, {bytes: 9 * MiB, seconds: 9});
+	// The uncompressed connections' leases on a link-bound upload: 0.02 s per message plus 0.4 s per MiB.
+	const paced = (messages: number, mib: number, perMiB = 0.4): TrialLease => ({messages, bytes: mib * MiB, seconds: 0.02 * messages + perMiB * mib});
+	const plain = [paced(50, 0.5), paced(2, 3), paced(10, 0.2), paced(1, 4), paced(30, 1)];
+
+	test('the pace is fitted per message and per MiB, so batches of small messages and single attachments are told apart', () => {
+		const pace = fitPace(plain);
+		assert.ok(Math.abs(pace.perMessage - 0.02) < 1e-9 && Math.abs(pace.perMiB - 0.4) < 1e-9, JSON.stringify(pace));
+		// Identical leases cannot separate the two: one term carries them all, never a negative one.
+		const same = fitPace([paced(4, 1), paced(4, 1), paced(4, 1)]);
+		assert.ok(same.perMessage >= 0 && same.perMiB >= 0);
+		assert.ok(Math.abs(same.perMessage * 4 + same.perMiB - (0.08 + 0.4)) < 1e-9, JSON.stringify(same));
+	});
+
+	test('a compressed connection getting its mail through clearly faster than the others\' pace predicts turns compression on', () => {
+		// Compressed to a third: the per-MiB part takes a third.
+		const verdict = judgeTrial([paced(20, 2, 0.4 / 3), paced(1, 4, 0.4 / 3)], plain);
 		assert.equal(verdict.compress, true);
-		assert.match(verdict.reason, /one connection compressed moved 3\.0 MiB per busy second, the others 1\.0 \(3\.00×\)/);
+		assert.ok(verdict.speedup > 2, String(verdict.speedup));
+		assert.match(verdict.reason, /one connection compressed sent 6\.0 MiB in 1\.2 s, which the others' pace puts at 2\.8 s uncompressed \(2\.\d\d×\)/);
 	});
 
-	test('one moving no more than the others (server- or latency-bound) leaves the rest uncompressed', () => {
-		assert.equal(judgeTrial({bytes: 2 * MiB, seconds: 2}, {bytes: 6 * MiB, seconds: 6}).compress, false);
-		assert.equal(judgeTrial({bytes: TRIAL_MARGIN * MiB * 0.99, seconds: 1}, {bytes: MiB, seconds: 1}).compress, false);
-		assert.equal(judgeTrial({bytes: TRIAL_MARGIN * MiB * 1.01, seconds: 1}, {bytes: MiB, seconds: 1}).compress, true);
+	test('one going no faster than the others (server- or latency-bound), even with a different mix of messages, leaves the rest uncompressed', () => {
+		assert.equal(judgeTrial([paced(200, 1), paced(1, 4)], plain).compress, false);
+		const justUnder = judgeTrial([{messages: 10, bytes: MiB, seconds: (0.2 + 0.4) / (TRIAL_MARGIN * 0.99)}], plain);
+		const justOver = judgeTrial([{messages: 10, bytes: MiB, seconds: (0.2 + 0.4) / (TRIAL_MARGIN * 1.01)}], plain);
+		assert.deepEqual([justUnder.compress, justOver.compress], [false, true]);
 	});
 
-	test('the trial ends only when both sides have data and its window is full', () => {
+	test('the trial ends only when both sides have leases and its window is full, and decides once', () => {
 		let now = 100;
-		const trial = new CompressionTrial({windowBytes: MiB, minSeconds: 1, maxSeconds: 10, now: () => now});
+		const trial = new CompressionTrial({windowBytes: 2 * MiB, minSeconds: 1, maxSeconds: 10, now: () => now});
 		now = 101;
-		assert.equal(trial.record(false, 3 * MiB, 3), undefined, 'no data from the compressed connection yet');
-		assert.equal(trial.record(true, 0, 0.5), undefined);
-		const verdict = trial.record(true, 2 * MiB, 0.5);
+		for (const lease of plain.slice(0, 4)) assert.equal(trial.record(false, lease), undefined, 'no lease of the compressed connection yet');
+		assert.equal(trial.record(true, {messages: 0, bytes: 0, seconds: 0.5}), undefined, 'a lease without mail does not count');
+		for (let i = 0; i < 3; i++) assert.equal(trial.record(true, paced(2, 1, 0.1)), undefined, `one lease is mostly noise: ${i + 1} of 4`);
+		const verdict = trial.record(true, paced(2, 3, 0.1));
 		assert.equal(verdict?.compress, true);
-		assert.equal(trial.record(false, 100 * MiB, 0.1), verdict, 'decided once');
+		assert.equal(trial.record(false, paced(1, 100)), verdict, 'decided once');
+	});
+
+	test('past its time bound the trial decides with one lease on each side', () => {
+		let now = 0;
+		const trial = new CompressionTrial({windowBytes: 8 * MiB, minSeconds: 1, maxSeconds: 10, now: () => now});
+		assert.equal(trial.record(false, paced(1, 1)), undefined);
+		assert.equal(trial.record(true, paced(1, 1)), undefined, 'within the bound, one lease each is not enough');
+		now = 21;
+		assert.equal(trial.record(true, paced(1, 1))?.compress, false);
 	});
 });
 
