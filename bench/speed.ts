@@ -16,14 +16,13 @@
  */
 import {spawn, spawnSync} from 'node:child_process';
 import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
-import {createServer, connect} from 'node:net';
-import type {Server, Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {isDovecotInstalled, startDovecot} from '../src/testing/private-dovecot.js';
 import type {PrivateDovecot} from '../src/testing/private-dovecot.js';
 import {writeStandardCorpus} from './standard-corpus.js';
+import {startRateLimitedProxy} from '../src/testing/rate-limited-proxy.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 10_000);
@@ -31,10 +30,10 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
 const LINK_MESSAGES = Number(process.env['BENCH_LINK_MESSAGES'] ?? 300);
 const LINK_MBIT = Number(process.env['BENCH_LINK_MBIT'] ?? 20);
 
-type Measured = Readonly<{label: string; exitCode: number | null; seconds: number; cpuSeconds: number; maxRssMiB: number; note?: string}>;
+export type Measured = Readonly<{label: string; exitCode: number | null; seconds: number; cpuSeconds: number; maxRssMiB: number; note?: string}>;
 
-/** Runs a command under /usr/bin/time; its wall time, CPU (user + sys) and peak RSS. */
-function timed(label: string, command: string, args: readonly string[], env: Record<string, string>, work: string): Promise<Measured> {
+/** Runs a command under /usr/bin/time; its wall time, CPU (user + sys) and peak RSS. `onStdout` gets its whole stdout. */
+export function timed(label: string, command: string, args: readonly string[], env: Record<string, string>, work: string, onStdout?: (stdout: string) => void): Promise<Measured> {
 	const out = join(work, `time-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
 	return new Promise((resolve, reject) => {
 		const child = spawn('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', command, ...args], {cwd: ROOT, env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']});
@@ -44,6 +43,7 @@ function timed(label: string, command: string, args: readonly string[], env: Rec
 		child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
 		child.on('error', reject);
 		child.on('close', (code) => {
+			onStdout?.(stdout);
 			readFile(out, 'utf8').then((text) => {
 				const [e, u, s, m] = (text.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
 				const compression = /Compression \(COMPRESS=DEFLATE\): (\w+)/.exec(stdout)?.[1];
@@ -52,74 +52,6 @@ function timed(label: string, command: string, args: readonly string[], env: Rec
 			}, reject);
 		});
 	});
-}
-
-/**
- * A loopback TCP proxy passing at most `bytesPerSecond` each way over all its connections together (one token
- * bucket per direction, 10 ms ticks, connections served in turn), as a home uplink is shared: a slow link.
- */
-async function startRateLimitedProxy(targetPort: number, bytesPerSecond: number): Promise<{port: number; close: () => Promise<void>}> {
-	const sockets = new Set<Socket>();
-	type Pipe = {from: Socket; to: Socket; queue: Buffer[]; queued: number};
-	const directions = [{pipes: [] as Pipe[], budget: 0, next: 0}, {pipes: [] as Pipe[], budget: 0, next: 0}];
-	let last = Date.now();
-	const tick = setInterval(() => {
-		const now = Date.now();
-		const elapsed = Math.min(now - last, 100);
-		last = now;
-		for (const direction of directions) {
-			direction.budget = Math.min(direction.budget + (bytesPerSecond * elapsed) / 1000, bytesPerSecond / 10);
-			// Serve the connections with data in turn, one slice each, while the shared budget lasts.
-			for (let served = true; served && direction.budget >= 1;) {
-				served = false;
-				for (let k = 0; k < direction.pipes.length && direction.budget >= 1; k++) {
-					const pipe = direction.pipes[(direction.next + k) % direction.pipes.length]!;
-					const head = pipe.queue[0];
-					if (head === undefined) continue;
-					const n = Math.min(head.length, 16 * 1024, Math.floor(direction.budget));
-					pipe.to.write(head.subarray(0, n));
-					direction.budget -= n;
-					pipe.queued -= n;
-					if (n === head.length) pipe.queue.shift();
-					else pipe.queue[0] = head.subarray(n);
-					served = true;
-					if (pipe.queued < 256 * 1024 && pipe.from.isPaused()) pipe.from.resume();
-				}
-				direction.next += 1;
-			}
-		}
-	}, 10);
-	const pipeLimited = (from: Socket, to: Socket, direction: (typeof directions)[number]): void => {
-		const pipe: Pipe = {from, to, queue: [], queued: 0};
-		direction.pipes.push(pipe);
-		from.on('data', (d: Buffer) => {
-			pipe.queue.push(d);
-			pipe.queued += d.length;
-			if (pipe.queued >= 256 * 1024) from.pause();
-		});
-		const end = (): void => {
-			direction.pipes.splice(direction.pipes.indexOf(pipe), 1);
-			to.end();
-		};
-		from.once('end', end);
-		from.once('error', () => to.destroy());
-	};
-	const server: Server = createServer((client) => {
-		const upstream = connect(targetPort, '127.0.0.1');
-		sockets.add(client).add(upstream);
-		client.on('close', () => sockets.delete(client));
-		upstream.on('close', () => sockets.delete(upstream));
-		pipeLimited(client, upstream, directions[0]!);
-		pipeLimited(upstream, client, directions[1]!);
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const address = server.address();
-	const port = typeof address === 'object' && address ? address.port : 0;
-	return {port, close: () => new Promise<void>((resolve) => {
-		clearInterval(tick);
-		for (const s of sockets) s.destroy();
-		server.close(() => resolve());
-	})};
 }
 
 /**
@@ -139,7 +71,7 @@ async function mbsyncArgs(work: string, maildir: string, server: PrivateDovecot,
 	].join('\n'))).then(() => ['-c', rc, '-a', '-q']);
 }
 
-function mailshiftArgs(maildir: string, port: number, work: string, tag: string, compress: string): string[] {
+export function mailshiftArgs(maildir: string, port: number, work: string, tag: string, compress: string): string[] {
 	return ['bin/mailshift.js', 'migrate', maildir, '--to', `imap://bench@127.0.0.1:${port}`, '--connections', '4', '--stats', '0', '--plain', '--no-verify',
 		'--compress', compress, '--journal', join(work, `journal-${tag}.sqlite`)];
 }
@@ -188,7 +120,7 @@ export async function runSpeedBench(): Promise<Record<string, unknown>> {
 		}
 		// Through a slow link: a smaller store (the same mix), COMPRESS offered.
 		const {maildir: small, summary: {bytes: smallBytes}} = writeStandardCorpus(join(work, 'small'), {messages: LINK_MESSAGES, seed: 2, mbox: false});
-		console.log(`   through a ${LINK_MBIT} Mbit/s loopback proxy: ${LINK_MESSAGES} messages, ${(smallBytes / 2 ** 20).toFixed(1)} MiB (auto sees 127.0.0.1 and chooses off; a real uplink's server address is remote, where auto chooses on)`);
+		console.log(`   through a ${LINK_MBIT} Mbit/s loopback proxy: ${LINK_MESSAGES} messages, ${(smallBytes / 2 ** 20).toFixed(1)} MiB (auto decides from what it measures: see npm run bench:compress)`);
 		const linkRows: Measured[] = [];
 		for (const compress of ['off', 'on', 'auto']) {
 			const server = await startDovecot({users: ['bench'], compress: true});

@@ -36,7 +36,7 @@ export const MIGRATE_OPTIONS = {
 	'batch-size': {type: 'number', group: BEHAVIOUR, default: 100, describe: 'Messages per journal checkpoint'},
 	'batch-bytes': {type: 'string', group: BEHAVIOUR, default: '50M', describe: 'Uploaded bytes per journal checkpoint (a SIZE like --bwlimit: 50M, 500k)'},
 	multiappend: {type: 'boolean', group: BEHAVIOUR, default: true, describe: 'Send messages in MULTIAPPEND batches when the server supports it (about 2× faster on Dovecot); --no-multiappend sends one APPEND per message'},
-	compress: {type: 'string', group: CONNECTION, choices: ['auto', 'on', 'off'], default: 'auto', describe: 'COMPRESS=DEFLATE (RFC 4978) when the server offers it: auto = only when the server is not on this computer or the local network (compressing costs CPU; it pays on slow links)'},
+	compress: {type: 'string', group: CONNECTION, choices: ['auto', 'on', 'off'], default: 'auto', describe: 'COMPRESS=DEFLATE (RFC 4978) when the server offers it: auto = measure the first MiBs of the upload and compress only if that is faster (compressing costs CPU; it pays on slow links)'},
 	'dry-run': {type: 'boolean', alias: 'n', group: BEHAVIOUR, default: false, describe: 'Show the plan (folders, counts, sizes); write nothing'},
 	'include-trashed': {type: 'boolean', group: BEHAVIOUR, default: false, describe: 'Also upload messages marked trashed (Maildir T), with \\Deleted'},
 	report: {type: 'string', group: OUTPUT, describe: 'Write a JSON report (totals, per folder, every failed/skipped message, the verify result) to this file; same schema as the --json summary'},

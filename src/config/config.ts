@@ -57,7 +57,7 @@ export type MigrationConfig = Readonly<{
 	skipExisting: boolean;
 	/** Batch uploads into MULTIAPPEND commands when the server has MULTIAPPEND (RFC 3502). */
 	multiappend: boolean;
-	/** COMPRESS=DEFLATE (RFC 4978) on the IMAP destination: auto decides from where the server is (uploader/compression.ts). */
+	/** COMPRESS=DEFLATE (RFC 4978) on the IMAP destination: auto decides from what it measures during the upload (uploader/compression.ts). */
 	compress: CompressMode;
 	batchSize: number;
 	batchBytes: number;

@@ -153,5 +153,5 @@ function inJournalDir(path: string, dir: string | undefined): string {
 function compressModeOf(value: string | undefined): CompressMode {
 	const mode = (value ?? 'auto').toLowerCase();
 	if ((COMPRESS_MODES as readonly string[]).includes(mode)) return mode as CompressMode;
-	throw new MailshiftError('USAGE', `--compress ${value ?? ''} is not one of ${COMPRESS_MODES.join(', ')}.`, 'fatal', {hint: 'auto (the default) compresses only when the server is not on this computer or the local network.'});
+	throw new MailshiftError('USAGE', `--compress ${value ?? ''} is not one of ${COMPRESS_MODES.join(', ')}.`, 'fatal', {hint: 'auto (the default) compresses only when it measures that compressing makes the upload faster.'});
 }

@@ -18,8 +18,9 @@ import type {ImapTarget} from './imap-target.js';
 import type {TokenSource} from '../contracts/token-source.js';
 import {describeTarget} from './imap-target.js';
 import {pinnedTransport} from './tls-pin.js';
-import {compressionReport, decideCompression} from './compression.js';
-import type {CompressMode, CompressionDecision, CompressionReport} from './compression.js';
+import {CompressionMeter, CompressionTrial, DEFLATE_LEVEL, measuredNumbers} from './compression.js';
+import type {CompressMode, CompressionReport, MeterOptions} from './compression.js';
+import {startDeflate} from './deflate-session.js';
 
 export type PoolOptions = Readonly<{
 	target: ImapTarget;
@@ -32,11 +33,16 @@ export type PoolOptions = Readonly<{
 	onConnection?: (id: number, state: 'up' | 'down') => void;
 	/** Called when the pool shrinks because the server refused a connection. */
 	onShrink?: (size: number, reason: string) => void;
-	/** COMPRESS=DEFLATE (RFC 4978): decided once per pool, see compression.ts. @default 'auto' */
+	/** COMPRESS=DEFLATE (RFC 4978), see compression.ts. @default 'auto' */
 	compress?: CompressMode;
+	/** `auto`'s measurement windows (tests pass small ones). @default CompressionMeter's defaults */
+	meterOptions?: MeterOptions;
 }>;
 
-type Slot = {id: number; client: ImapFlow; busy: boolean};
+/** `leasedAt` (seconds), `acked` and `ackedMessages` (mail acknowledged since) describe the current lease, for `auto`'s trial. */
+type Slot = {id: number; client: ImapFlow; busy: boolean; compressed: boolean; leasedAt: number; acked: number; ackedMessages: number};
+
+const clock = (): number => performance.now() / 1000;
 
 export class ConnectionPool {
 	readonly #options: PoolOptions;
@@ -46,12 +52,31 @@ export class ConnectionPool {
 	#opening = 0;
 	#closed = false;
 	readonly #waiters: Array<() => void> = [];
-	#decision: Promise<CompressionDecision> | undefined;
-	#compression: CompressionReport | undefined;
+	readonly #mode: CompressMode;
+	/** `auto` only: measures the first part of the upload (compression.ts). */
+	readonly #meter: CompressionMeter | undefined;
+	/** `auto`: one connection compressed, the others not, to see whether compression pays (compression.ts judgeTrial). */
+	#trial: CompressionTrial | undefined;
+	#trialSlot: Slot | undefined;
+	/** `auto`: the next leased connection is to be compressed and start the trial. */
+	#trialPending = false;
+	/** `auto`: the trial's connection closed before the trial ended; nothing more is compressed. */
+	#trialLost = false;
+	/** Whether connections are to be compressed (as each is next leased). */
+	#wantCompression: boolean;
+	/** Whether the server offers COMPRESS=DEFLATE; undefined before the first connection. */
+	#offered: boolean | undefined;
+	/** Sessions that were compressed, and when the first one was (MiB acknowledged by then, for `auto`). */
+	#compressedSessions = 0;
+	/** A session whose COMPRESS the server declined. */
+	#declined = false;
 
 	constructor(options: PoolOptions) {
 		this.#options = options;
 		this.#size = Math.max(1, options.size);
+		this.#mode = options.compress ?? 'auto';
+		this.#meter = this.#mode === 'auto' ? new CompressionMeter(options.meterOptions) : undefined;
+		this.#wantCompression = this.#mode === 'on';
 	}
 
 	get size(): number {
@@ -72,9 +97,51 @@ export class ConnectionPool {
 		return this.#slots.length;
 	}
 
-	/** Whether the sessions are compressed and why; undefined before the first connection is up. */
+	/**
+	 * Whether the sessions are compressed and why; undefined before the first connection is up. `used`: compression
+	 * was chosen and at least one session is compressed (a trial's one connection alone is not `used`; the reason
+	 * says so).
+	 */
 	get compression(): CompressionReport | undefined {
-		return this.#compression;
+		if (this.#offered === undefined) return undefined;
+		const mode = this.#mode;
+		const used = this.#wantCompression && this.#compressedSessions > 0;
+		if (mode === 'off') return {mode, used, reason: '--compress off', measured: null};
+		if (!this.#offered) return {mode, used, reason: 'the server does not offer COMPRESS=DEFLATE', measured: null};
+		const declined = this.#declined && this.#compressedSessions === 0 ? '; the server refused COMPRESS' : '';
+		const level = this.#compressedSessions > 0 ? ` (DEFLATE level ${DEFLATE_LEVEL})` : '';
+		if (mode === 'on') return {mode, used, reason: `--compress on${level}${declined}`, measured: null};
+		const meter = this.#meter!;
+		const verdict = meter.verdict;
+		if (!verdict) {
+			return {mode, used, reason: `the upload ended before auto had measured enough (${(meter.ackedBytes / 2 ** 20).toFixed(1)} of ${(meter.windowBytes / 2 ** 20).toFixed(0)} MiB acknowledged), so it stayed uncompressed`, measured: null};
+		}
+		const trial = this.#trial?.verdict;
+		const measured = {...measuredNumbers(verdict), trialSpeedup: trial ? Number(trial.speedup.toFixed(2)) : null};
+		if (!verdict.compress) return {mode, used, reason: `${verdict.reason}${declined}`, measured};
+		const sessions = `${this.#compressedSessions} connection${this.#compressedSessions === 1 ? '' : 's'} compressed${level}${used ? '' : ' for the trial only'}`;
+		const then = trial ? `; then ${trial.reason}` : this.#trialLost ? '; then the trial connection closed before the trial ended' : this.#trial || this.#trialPending ? '; the upload ended during the trial with one connection compressed' : '';
+		return {mode, used, reason: `${verdict.reason}${then}; ${sessions}${declined}`, measured};
+	}
+
+	/**
+	 * Called by the sink with the contents of APPENDs whose tagged OK arrived: `auto` measures the link and the
+	 * mail's compressibility from them and, once decided for compression, compresses each connection as it is
+	 * next leased. Cheap after the measurement window.
+	 */
+	acknowledged(client: ImapFlow, contents: readonly Uint8Array[]): void {
+		const meter = this.#meter;
+		if (!meter || !this.#offered) return;
+		const slot = this.#slots.find((s) => s.client === client);
+		if (slot) {
+			slot.acked += contents.reduce((sum, c) => sum + c.length, 0);
+			slot.ackedMessages += contents.length;
+		}
+		if (meter.verdict) return;
+		if (!meter.acknowledged(contents)?.compress) return;
+		// Predicted to pay: with one connection, compress it; else try one first (judgeTrial), as it cannot be undone.
+		if (this.#size >= 2) this.#trialPending = true;
+		else this.#wantCompression = true;
 	}
 
 	/** Opens one connection (used up front to validate the URL and credentials). */
@@ -89,6 +156,11 @@ export class ConnectionPool {
 		try {
 			return await fn(slot.client);
 		} finally {
+			const trial = this.#trial;
+			if (trial && !trial.verdict && slot.leasedAt >= trial.startAt && this.#slots.includes(slot)) {
+				const lease = {messages: slot.ackedMessages, bytes: slot.acked, seconds: clock() - slot.leasedAt};
+				if (trial.record(slot === this.#trialSlot, lease)?.compress) this.#wantCompression = true;
+			}
 			slot.busy = false;
 			if (!slot.client.usable) this.#discard(slot);
 			this.#wake();
@@ -123,14 +195,16 @@ export class ConnectionPool {
 			const idle = this.#slots.find((s) => !s.busy && s.client.usable);
 			if (idle) {
 				idle.busy = true;
-				return idle;
+				if (await this.#prepare(idle)) return idle;
+				continue;
 			}
 			if (this.#slots.length + this.#opening < this.#size) {
 				this.#opening++;
 				try {
 					const slot = await this.#create();
 					slot.busy = true;
-					return slot;
+					if (await this.#prepare(slot)) return slot;
+					continue;
 				} catch (error) {
 					const classified = classifyImapError(error, 'connect', describeTarget(this.#options.target));
 					if (this.#slots.length === 0 || classified.code !== 'THROTTLED') throw classified;
@@ -159,8 +233,6 @@ export class ConnectionPool {
 	async #createOnce(): Promise<Slot> {
 		const {target, password, tokenSource} = this.#options;
 		const auth = tokenSource ? {user: target.user, accessToken: await tokenSource.current()} : {user: target.user, pass: password};
-		this.#decision ??= decideCompression(this.#options.compress ?? 'auto', target.host);
-		const decision = await this.#decision;
 		const client = new ImapFlow({
 			host: target.host,
 			port: target.port,
@@ -171,13 +243,14 @@ export class ConnectionPool {
 			...(target.tlsFingerprint ? {transport: pinnedTransport(target.tlsFingerprint)} : {}),
 			logger: false,
 			disableAutoIdle: true,
-			disableCompression: !decision.request,
+			// COMPRESS is issued by the pool (deflate-session.ts), to set the level and to start it mid-session.
+			disableCompression: true,
 			clientInfo: {name: 'mailshift'},
 			connectionTimeout: 30_000,
 			greetingTimeout: 30_000,
 		});
 		const id = this.#nextId++;
-		const slot: Slot = {id, client, busy: false};
+		const slot: Slot = {id, client, busy: false, compressed: false, leasedAt: 0, acked: 0, ackedMessages: 0};
 		client.on('error', () => {
 			// Handled through failed commands and 'close'; the listener prevents a process crash.
 		});
@@ -195,14 +268,69 @@ export class ConnectionPool {
 			client.close();
 			throw new MailshiftError('ABORTED', 'The connection pool is closed.', 'fatal');
 		}
-		// imapflow 2.x keeps the deflate stream of a compressed session in `_deflate` (no public accessor).
-		this.#compression ??= compressionReport(decision, (client as unknown as {_deflate?: unknown})._deflate != null, client.capabilities.has('COMPRESS=DEFLATE'));
+		this.#offered ??= client.capabilities.has('COMPRESS=DEFLATE');
+		if (this.#wantCompression) {
+			try {
+				await startDeflate(client, DEFLATE_LEVEL).then((on) => this.#compressed(slot, on));
+			} catch (error) {
+				client.close();
+				throw classifyImapError(error, 'connect', describeTarget(target), {isOAuth: tokenSource !== undefined});
+			}
+		}
 		this.#slots.push(slot);
 		this.#options.onConnection?.(id, 'up');
 		return slot;
 	}
 
+	/**
+	 * Readies a leased connection: compresses it when wanted (or to start the trial) and starts its lease's
+	 * bookkeeping. False when the connection broke (it is then discarded and closed).
+	 */
+	async #prepare(slot: Slot): Promise<boolean> {
+		if (this.#trialPending && !slot.compressed) {
+			this.#trialPending = false;
+			if (!(await this.#compress(slot))) {
+				this.#trialPending = true;
+				return false;
+			}
+			if (this.#compressedSessions > 0) {
+				this.#trialSlot = slot;
+				this.#trial = new CompressionTrial(this.#options.meterOptions);
+			}
+		} else if (this.#wantCompression && !slot.compressed && !(await this.#compress(slot))) {
+			return false;
+		}
+		slot.leasedAt = clock();
+		slot.acked = 0;
+		slot.ackedMessages = 0;
+		return true;
+	}
+
+	/** Compresses a leased idle connection; false when it broke (it is then discarded and closed). */
+	async #compress(slot: Slot): Promise<boolean> {
+		try {
+			this.#compressed(slot, await startDeflate(slot.client, DEFLATE_LEVEL));
+			return true;
+		} catch {
+			slot.busy = false;
+			this.#discard(slot);
+			slot.client.close();
+			return false;
+		}
+	}
+
+	#compressed(slot: Slot, on: boolean): void {
+		// Declined (or not offered): never asked again on this connection; the session goes on uncompressed.
+		slot.compressed = true;
+		if (on) this.#compressedSessions++;
+		else this.#declined = true;
+	}
+
 	#discard(slot: Slot): void {
+		if (slot === this.#trialSlot && this.#trial && !this.#trial.verdict) {
+			this.#trial = undefined;
+			this.#trialLost = true;
+		}
 		const index = this.#slots.indexOf(slot);
 		if (index >= 0) {
 			this.#slots.splice(index, 1);

@@ -435,6 +435,7 @@ export class ImapSink implements MailSink {
 				try {
 					this.#appendCommands++;
 					const receipts = await multiAppend(client, mailbox, jobs);
+					this.#pool.acknowledged(client, jobs.map((job) => job.content));
 					this.#batcher?.delivered();
 					return receipts;
 				} catch (error) {
@@ -483,6 +484,7 @@ export class ImapSink implements MailSink {
 				this.#appendCommands++;
 				// Our own APPEND (multi-append.ts) for one message too: LITERAL+ whatever its size.
 				const [receipt] = await multiAppend(client, job.mailbox, [job]);
+				this.#pool.acknowledged(client, [job.content]);
 				return receipt!;
 			} catch (error) {
 				if (isBadCommand(error)) this.#pool.discard(client);
