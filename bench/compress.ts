@@ -12,7 +12,6 @@
  * `--big-pct 0 --mid-pct 0`, BENCH_TEXT_MESSAGES, default 3000). BENCH_ROUNDS (default 2).
  * Results: stdout and bench/last-compress-results.json. Needs dovecot-imapd and /usr/bin/time.
  */
-import {spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
