@@ -13,9 +13,11 @@
  *    deflated fraction; client-bound: the client's busy time plus deflate's CPU — and goes on only when that
  *    beats the measured time by `MARGIN`. This rules out a busy client (CPU-bound, as into a server on loopback)
  *    and mail that hardly deflates.
- * 2. The prediction assumes the link is what limits the rate; a server that fsyncs every message, or round trips
- *    (a synchronizing literal waits for `+`), limit it just as well, and there compressing only costs CPU — measured
- *    through the 20 Mbit/s proxy with text mail: `on` 23–29 s, `off` 21–24 s. So a trial follows
+ * 2. The prediction assumes the link is what limits the rate. With LITERAL+ (append-command.ts sends every literal
+ *    without waiting) it is, and every connection is compressed at once (connection-pool.ts). Without it, round
+ *    trips (a synchronizing literal waits for `+`) can limit the rate just as well, and there compressing only costs
+ *    CPU — measured through the 20 Mbit/s proxy with text mail when every literal over 4 KiB waited: `on` 23–29 s,
+ *    `off` 21–24 s. So for such a server a trial follows
  *    (`CompressionTrial`, `judgeTrial`): one connection is compressed and, over the next 8 MiB, the time it takes
  *    for its mail is compared with what the uncompressed connections' pace (per message and per MiB, fitted to
  *    their leases) predicts; only when it is `TRIAL_MARGIN` faster are the others compressed too. With one

@@ -99,19 +99,23 @@ function textJob(n: number): UploadJob {
 
 describe('--compress auto decides from what it measures', {skip}, () => {
 	let server: PrivateDovecot;
+	/** The same without LITERAL+ (RFC 7888 LITERAL- only): literals over 4 KiB wait for a `+`, a round trip each. */
+	let minus: PrivateDovecot;
 	before(async () => {
 		server = await startDovecot({users: ['slow', 'fast'], compress: true});
+		minus = await startDovecot({users: ['trial'], compress: true, extraConfig: 'imap_literal_minus = yes\n'});
 	});
 	after(async () => {
 		await server?.stop();
+		await minus?.stop();
 	});
 
 	// Small windows (2 MiB, then a 2 MiB trial) so a 9 MiB store reaches a decision with half of it left to send;
 	// batches of 2 messages so the connections take turns (a real run's are 8 MiB each).
-	const upload = async (port: number, user: string): Promise<{sink: ImapSink; jobs: UploadJob[]}> => {
+	const upload = async (port: number, user: string, of = server): Promise<{sink: ImapSink; jobs: UploadJob[]}> => {
 		const sink = await ImapSink.connect({
 			target: {host: '127.0.0.1', port, implicitTls: false, requireStartTls: false, insecure: false, user},
-			password: server.passwordOf(user), size: 4, compress: 'auto', batch: {maxMessages: 2, maxBytes: 2 ** 20},
+			password: of.passwordOf(user), size: 4, compress: 'auto', batch: {maxMessages: 2, maxBytes: 2 ** 20},
 			meterOptions: {windowBytes: 2 * 2 ** 20, minSeconds: 0, maxSeconds: 30},
 		});
 		const jobs = Array.from({length: 96}, (_, i) => textJob(i));
@@ -120,13 +124,13 @@ describe('--compress auto decides from what it measures', {skip}, () => {
 		assert.equal(receipts.length, jobs.length);
 		return {sink, jobs};
 	};
-	const assertIntact = async (user: string, jobs: readonly UploadJob[]): Promise<void> => {
-		const stored = new Map((await readAccount(server, user)).messages.map((m) => [m.messageId, m.source]));
+	const assertIntact = async (user: string, jobs: readonly UploadJob[], of = server): Promise<void> => {
+		const stored = new Map((await readAccount(of, user)).messages.map((m) => [m.messageId, m.source]));
 		assert.equal(stored.size, jobs.length);
 		for (const job of jobs) assert.ok(stored.get(job.messageId)?.equals(job.content), `${job.messageId} arrived byte for byte`);
 	};
 
-	test('through a slow link (a loopback proxy at 8 Mbit/s) it turns compression on mid-upload, and every message arrives intact', async (t) => {
+	test('through a slow link (a loopback proxy at 8 Mbit/s) it turns compression on mid-upload for every connection, and every message arrives intact', async (t) => {
 		const proxy = await startRateLimitedProxy(server.port, 2 ** 20);
 		try {
 			const {sink, jobs} = await upload(proxy.port, 'slow');
@@ -134,10 +138,27 @@ describe('--compress auto decides from what it measures', {skip}, () => {
 			await sink.close();
 			t.diagnostic(report?.reason ?? '');
 			assert.equal(report?.used, true, report?.reason);
-			assert.match(report?.reason ?? '', /compressed is predicted .*× as fast; then one connection compressed sent .* \(\d+\.\d+×\); \d connections compressed \(DEFLATE level 1\)$/);
+			// The server has LITERAL+: the link limits the rate as predicted, so no trial (connection-pool.ts).
+			assert.match(report?.reason ?? '', /compressed is predicted .*× as fast; \d connections compressed \(DEFLATE level 1\)$/);
+			assert.equal((report?.measured as {trialSpeedup?: unknown} | null)?.trialSpeedup, null);
 			const sent = jobs.reduce((sum, j) => sum + j.content.length, 0);
 			assert.ok(proxy.clientBytes < sent * 0.8, `${proxy.clientBytes} bytes crossed the link for ${sent} bytes of mail`);
 			await assertIntact('slow', jobs);
+		} finally {
+			await proxy.close();
+		}
+	});
+
+	test('to a server without LITERAL+ through the slow link it first compresses one connection as a trial, then the rest, and every message arrives intact', async (t) => {
+		const proxy = await startRateLimitedProxy(minus.port, 2 ** 20);
+		try {
+			const {sink, jobs} = await upload(proxy.port, 'trial', minus);
+			const report = sink.compression;
+			await sink.close();
+			t.diagnostic(report?.reason ?? '');
+			assert.match(report?.reason ?? '', /compressed is predicted .*× as fast; then one connection compressed sent .* \(\d+\.\d+×\)/);
+			assert.equal(typeof (report?.measured as {trialSpeedup?: unknown} | null)?.trialSpeedup, 'number');
+			await assertIntact('trial', jobs, minus);
 		} finally {
 			await proxy.close();
 		}
