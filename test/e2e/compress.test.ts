@@ -62,7 +62,7 @@ describe('--compress against Dovecot', {skip}, () => {
 		const summary = await migrate(compressing, ['--prefix', 'Auto'], 'auto.sqlite');
 		assert.equal(summary.compression?.mode, 'auto');
 		assert.equal(summary.compression?.used, false);
-		assert.match(summary.compression?.reason ?? '', /ended before auto had measured enough \(\d+\.\d of 8 MiB acknowledged\)/);
+		assert.match(summary.compression?.reason ?? '', /ended before auto had measured enough \(\d+\.\d of 4 MiB acknowledged\)/);
 		assert.deepEqual([summary.totals.uploaded, summary.verify.status], [40, 'ok']);
 	});
 
