@@ -38,7 +38,7 @@ import {DestinationLock, type ResolveAddresses} from '../journal/destination-loc
 import {formatSummary} from './summary-text.js';
 import {formatPreflight} from './preflight-text.js';
 import {describeStop, formatBytes, formatCount, plural} from '../util/format.js';
-import {CollectAfter, fullCollection} from '../util/collect-after.js';
+import {backgroundCollection, CollectAfter, fullCollection} from '../util/collect-after.js';
 import type {Summary} from '../contracts/types.js';
 import type {Quota} from '../contracts/mail-sink.js';
 import type {RulesStepResult} from './migrate-rules.js';
@@ -362,7 +362,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const stats = external?.stats ?? new StatsStore();
 	// Uploaded messages' buffers are freed every COLLECT_EVERY_BYTES, not after V8's 64 MiB (util/collect-after.ts).
 	const gc = fullCollection();
-	const collector = gc === undefined ? undefined : new CollectAfter(COLLECT_EVERY_BYTES, gc);
+	const collector = gc === undefined ? undefined : new CollectAfter(COLLECT_EVERY_BYTES, backgroundCollection(gc));
 	bus.subscribe((event) => {
 		stats.apply(event);
 		external?.onEvent?.(event);

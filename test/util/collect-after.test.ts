@@ -43,4 +43,19 @@ describe('collecting dead message buffers early', () => {
 		const {stdout} = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {cwd: fileURLToPath(new URL('../../', import.meta.url))});
 		assert.deepEqual(JSON.parse(stdout), {found: 'function', globalGc: 'undefined', collected: true});
 	});
+
+	test('a background collection frees an unreachable object once it has finished', async () => {
+		const script = `
+			import {backgroundCollection, fullCollection} from ${JSON.stringify(MODULE)};
+			import {setImmediate as tick} from 'node:timers/promises';
+			const gc = fullCollection();
+			let held = {bytes: Buffer.alloc(1 << 20)};
+			const weak = new WeakRef(held);
+			held = undefined;
+			await tick();
+			await backgroundCollection(gc)();
+			console.log(JSON.stringify({collected: weak.deref() === undefined}));`;
+		const {stdout} = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {cwd: fileURLToPath(new URL('../../', import.meta.url))});
+		assert.deepEqual(JSON.parse(stdout), {collected: true});
+	});
 });
