@@ -110,7 +110,7 @@ describe('the guided mode in a real terminal', {skip}, () => {
 		const login = await waitFor(/Logged in to imap:\/\/127\.0\.0\.1[\s\S]*Enter to continue/);
 		assert.doesNotMatch(login, new RegExp(server.passwordOf('alice')), 'the password is never on screen');
 		tmux('send-keys', '-t', SESSION, 'Enter');
-		await press(/Enter\s+continues\)[\s\S]*7 of 7 folders, 900 messages[\s\S]*1 messages are already on the server/, 'Enter');
+		await press(/Enter\s+continues\)[\s\S]*7 of 7 folders, 900 messages[\s\S]*1 message is already on the server/, 'Enter');
 		await press(READY.confirm, 'Enter');
 		await press(READY.dashboard, 'p');
 		await press(/Paused — press p to resume/, 'p');

@@ -1,7 +1,7 @@
 /** Step 5 — confirm: one screen with everything that will happen, and a time estimate. */
 import ConfirmField from '../components/confirm-field.js';
 import {Box, Text} from 'ink';
-import {formatBytes, formatCount, formatDuration} from '../format.js';
+import {formatBytes, formatCount, formatDuration, plural} from '../format.js';
 
 type Props = Readonly<{
 	source: string;
@@ -25,7 +25,7 @@ export function ConfirmStep(p: Props) {
 			<Text bold>5. Ready</Text>
 			<Text>From   {p.source}</Text>
 			<Text>To     {p.destination}</Text>
-			<Text>What   {formatCount(p.folders)} folders{p.messages === undefined ? '' : `, ${formatCount(p.messages)} messages`}{p.bytes > 0 ? `, ${formatBytes(p.bytes)}` : ''}</Text>
+			<Text>What   {plural(p.folders, 'folder')}{p.messages === undefined ? '' : `, ${plural(p.messages, 'message')}`}{p.bytes > 0 ? `, ${formatBytes(p.bytes)}` : ''}</Text>
 			{(p.mapping ?? []).map((line) => <Text key={line}>Where  {line}</Text>)}
 			{p.rules ? <Text>Rules  {p.rules}</Text> : null}
 			{p.backupDir ? <Text>Backup {p.backupDir} (first)</Text> : null}

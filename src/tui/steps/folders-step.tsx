@@ -107,11 +107,16 @@ export function FoldersStep({load, freeBytes, onDone}: Props) {
 				onSubmit={(values) => onDone(folders.filter((f) => values.includes(f.label)), folders, prefix, rules)}
 				options={folders.map((f) => ({label: describe(f), value: f.label}))} />
 			<Text>
-				{formatCount(chosen.length)} of {formatCount(folders.length)} folders{messages === undefined ? '' : `, ${formatCount(messages)} messages`}{isSizeKnown ? `, ${formatBytes(bytes)}` : ''}
+				{formatCount(chosen.length)} of {plural(folders.length, 'folder')}{messages === undefined ? '' : `, ${plural(messages, 'message')}`}{isSizeKnown ? `, ${formatBytes(bytes)}` : ''}
 				{fits === undefined || !isSizeKnown ? '' : fits ? <Text color="green"> — fits the quota</Text> : <Text color="red"> — does NOT fit the quota ({formatBytes(bytes - (freeBytes ?? 0))} short)</Text>}
 			</Text>
-			{chosen.some((f) => f.alreadyOnServer) ? <Text>{formatCount(chosen.reduce((n, f) => n + (f.alreadyOnServer ?? 0), 0))} messages are already on the server (e.g. left there by POP) and will not be uploaded again.</Text> : null}
+			{chosen.some((f) => f.alreadyOnServer) ? <Text>{alreadyOnServerText(chosen.reduce((n, f) => n + (f.alreadyOnServer ?? 0), 0))}</Text> : null}
 			<Text dimColor>Anything already on the server is found and skipped; contacts and calendar items are not mail and stay out (a backup keeps them as .vcf/.ics files).</Text>
 		</Box>
 	);
+}
+
+/** "1 message is" / "2 messages are" already on the server (left there by POP, found when the step opened). */
+export function alreadyOnServerText(count: number): string {
+	return `${plural(count, 'message')} ${count === 1 ? 'is' : 'are'} already on the server (e.g. left there by POP) and will not be uploaded again.`;
 }
