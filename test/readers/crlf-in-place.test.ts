@@ -1,5 +1,5 @@
 /**
- * CRLF conversion where a reader read the message (src/readers/crlf-in-place.ts, maildir/read-message-file.ts):
+ * CRLF conversion where a reader read the message (src/mapper/normalize.ts `crlfInPlace`, readers/maildir/read-message-file.ts):
  * the same bytes as the mapper's toCrlf, in the reader's own buffer when it has room.
  */
 import {test} from 'node:test';
@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {countBareLf, crlfInPlace} from '../../src/readers/crlf-in-place.js';
 import {readMessageFile} from '../../src/readers/maildir/read-message-file.js';
-import {toCrlf} from '../../src/mapper/normalize.js';
+import {countBareLf, crlfInPlace, toCrlf} from '../../src/mapper/normalize.js';
 
 const samples = ['', 'a', '\n', '\r\n', 'a\nb', 'a\r\nb\n', '\n\n\r\n\n', 'x\r', '\r\r\n\n', 'Subject: s\n\nline one\nline two\r\nend', 'no line end at all'];
 

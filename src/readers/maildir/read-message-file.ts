@@ -3,14 +3,14 @@
  * stat, close — through Node's callback API, which costs a third less CPU per file than `fs.promises.readFile`
  * (its open/fstat/read/close each go through a promise; measured for issue #14: ~100 µs vs ~60 µs per file).
  * With `crlf` (an upload: ReaderOptions.crlf) the buffer leaves room for CRLF line ends and the bytes are
- * converted where they lie (crlf-in-place.ts), so a message is held once, not twice.
+ * converted where they lie (mapper/normalize.ts `crlfInPlace`), so a message is held once, not twice.
  *
  * A file that grew since the listing is read whole all the same (the buffer grows, bounded by what the file
  * holds); one that shrank yields what it holds now. Asynchronous on purpose: the engine must get a folder's
  * messages at the pace it asks for them (maildir-store.ts explains what a synchronous read broke).
  */
 import {close, fstat, open, read} from 'node:fs';
-import {crlfInPlace, crlfSlack} from '../crlf-in-place.js';
+import {crlfInPlace, crlfSlack} from '../../mapper/normalize.js';
 
 /** Read at most this much per call once the listed size is exceeded (a file that grows while read). */
 const GROW_STEP = 1 << 20;

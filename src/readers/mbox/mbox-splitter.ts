@@ -80,7 +80,7 @@
  * `maxContentLength`) plus one chunk. `raw` is always a copy, so a consumer that keeps it does not pin the
  * window.
  */
-import {countBareLf, crlfInPlace, expandCrlf} from '../crlf-in-place.js';
+import {countBareLf, crlfInPlace, expandCrlf} from '../../mapper/normalize.js';
 
 /** One message (or the pre-first-From_ content) as found in the file. */
 export type MboxEntry = Readonly<{
