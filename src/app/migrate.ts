@@ -38,7 +38,8 @@ import {DestinationLock, type ResolveAddresses} from '../journal/destination-loc
 import {formatSummary} from './summary-text.js';
 import {formatPreflight} from './preflight-text.js';
 import {describeStop, formatBytes, formatCount, plural} from '../util/format.js';
-import {backgroundCollection, CollectAfter, fullCollection} from '../util/collect-after.js';
+import {backgroundCollection, CollectOnGrowth, fullCollection, heapAndBuffers} from '../util/collect-after.js';
+import {messageRing} from '../util/buffer-ring.js';
 import type {Summary} from '../contracts/types.js';
 import type {Quota} from '../contracts/mail-sink.js';
 import type {RulesStepResult} from './migrate-rules.js';
@@ -187,7 +188,7 @@ async function verifyAfterRun(run: Readonly<{
 			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
 			// What the reader could not read during the run (some readers say it once, when the store is opened).
 			knownSourceProblems: result.summary.problems.filter(isSourceReadFailure).map((p) => `${p.location}: ${p.reason}`),
-		}, {source, sink: imap, readerProblems: relay}, controls);
+		}, {source, sink: imap, readerProblems: relay, messageBuffers: messageRing}, controls);
 		const isVerified = isVerifyClean(checked);
 		const byServer = checked.alteredByServer > 0 ? ` (${formatCount(checked.alteredByServer)} stored altered by the server: \`mailshift verify\` lists them)` : '';
 		const verifyLine = checked.unreadable > 0
@@ -346,8 +347,10 @@ function finishInfoOf(end: Readonly<{
 	};
 }
 
-/** Uploaded bytes between two early collections of dead message buffers (issue #14, memory). */
-const COLLECT_EVERY_BYTES = 32 * 1024 * 1024;
+/** Dead memory allowed to pile up before an early collection (issue #14, memory; util/collect-after.ts). */
+const COLLECT_ON_GROWTH = 16 * 1024 * 1024;
+/** Uploaded bytes between two looks at the process's buffer memory. */
+const MEASURE_EVERY_BYTES = 4 * 1024 * 1024;
 
 export async function runMigrate(config: MigrationConfig, io: CliIo, external?: ExternalPresentation): Promise<MigrateOutcome> {
 	const relay = new ProblemRelay();
@@ -360,9 +363,10 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const reporter: Reporter = io.presenter?.reporter({json: config.json, statsIntervalMs: config.statsIntervalMs, stdout: io.stdout, stderr: io.stderr}) ?? SILENT_REPORTER;
 	let tui: Dashboard | undefined;
 	const stats = external?.stats ?? new StatsStore();
-	// Uploaded messages' buffers are freed every COLLECT_EVERY_BYTES, not after V8's 64 MiB (util/collect-after.ts).
+	// Dead memory is freed once COLLECT_ON_GROWTH of it piled up, not after V8's 64 MiB (util/collect-after.ts).
 	const gc = fullCollection();
-	const collector = gc === undefined ? undefined : new CollectAfter(COLLECT_EVERY_BYTES, backgroundCollection(gc));
+	const collector = gc === undefined ? undefined
+		: new CollectOnGrowth({growth: COLLECT_ON_GROWTH, checkEvery: MEASURE_EVERY_BYTES, measure: heapAndBuffers, collect: backgroundCollection(gc)});
 	bus.subscribe((event) => {
 		stats.apply(event);
 		external?.onEvent?.(event);
@@ -382,6 +386,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		source = await openSource(config.source, config.sourceKind, {
 			onProblem: relay.onProblem,
 			crlf: true,
+			messageBuffers: messageRing,
 			...(config.target === undefined ? {} : {insecure: config.target.insecure}),
 			sourcePassword: sourcePasswordResolver({env: io.env, stdin: io.stdin, stderr: io.stderr, account: config.source, passwordFile: config.sourcePasswordFile}),
 		});
@@ -403,7 +408,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		// The live dashboard on a terminal (never in CI, pipes or with --plain); loaded only then, so plain runs
 		// never load React. Started after the password prompt, which needs the terminal in cooked mode.
 		tui = await startProgressView({config, io, external, stats, controls, reporter});
-		const result = await runMigration(engineOptionsOf(config, fallbackDate), {source, sink, events: bus, readerProblems: relay, ...(journal ? {journal} : {})}, controls);
+		const result = await runMigration(engineOptionsOf(config, fallbackDate), {source, sink, events: bus, readerProblems: relay, messageBuffers: messageRing, ...(journal ? {journal} : {})}, controls);
 		engineResult = result;
 		journal?.checkpoint();
 		// A store read only in part (a cut .pst): the shortfall, in numbers, joins the summary and the report,

@@ -55,6 +55,15 @@ export type ReaderProblem = Readonly<{
  */
 export const ATTENTION_CODES: ReadonlySet<string> = new Set(['MBOX_MERGE_SUSPECTED', 'ATTACHMENT_MISSING', 'MESSAGE_TRUNCATED']);
 
+/**
+ * Memory a reader may read messages into, used again once given back (util/buffer-ring.ts). `take` returns a
+ * buffer of exactly `size` uninitialized bytes; `give` ends its use (any other buffer, or a second give, is ignored).
+ */
+export type MessageBuffers = Readonly<{
+	take(size: number): Buffer;
+	give(buffer: Uint8Array): void;
+}>;
+
 export type ReaderOptions = Readonly<{
 	onProblem?: (problem: ReaderProblem) => void;
 	/**
@@ -64,6 +73,12 @@ export type ReaderOptions = Readonly<{
 	 * bytes. @default false
 	 */
 	crlf?: boolean;
+	/**
+	 * The consumer gives every yielded message's `raw` back (`give`) once nothing reads it any more: a reader may then
+	 * read messages into buffers taken from here (Maildir does), and gives back itself what it does not yield. Only
+	 * a consumer that does so on every path passes it (the engine: EngineDeps.messageBuffers). @default none
+	 */
+	messageBuffers?: MessageBuffers;
 	/**
 	 * PST/OST, Outlook .msg files (contacts, calendar items, tasks, notes) and .olm contacts: yield them with
 	 * their vCard/iCalendar export (`SourceMessage.nonMailExport`), for backups. Off for migrations (they never upload them). @default false

@@ -23,7 +23,7 @@ import type {FolderMapOptions, FolderPlan} from '../mapper/folder-map.js';
 import {planFolders} from '../mapper/folder-map.js';
 import {REWRITE_WORDING} from '../mapper/fingerprint.js';
 import {isSkip, mapMessage, skipOf} from '../mapper/map-message.js';
-import type {SourceStore, SourceFolder} from '../contracts/source-store.js';
+import type {MessageBuffers, SourceStore, SourceFolder} from '../contracts/source-store.js';
 import type {MailSink} from '../contracts/mail-sink.js';
 import type {EngineControls} from '../contracts/controls.js';
 import {MailshiftError, toMailshiftError} from '../contracts/errors.js';
@@ -69,6 +69,11 @@ export type EngineDeps = Readonly<{
 	journal?: Journal;
 	/** Where the reader reports per-message problems (the relay given to the reader when it was opened). */
 	readerProblems?: ProblemRelay;
+	/**
+	 * What the reader was opened with as ReaderOptions.messageBuffers: every message's `raw` is given back here
+	 * once it is settled (skipped, found, failed, uploaded, or dropped by a stop), on every path.
+	 */
+	messageBuffers?: MessageBuffers;
 	now?: () => number;
 }>;
 
@@ -176,8 +181,14 @@ async function migrateFolder(run: Run, plan: FolderPlan, mailbox: string): Promi
 		// Done messages whose ref the reader knows without their bytes are counted here and never read.
 		const isKnown = (ref: SourceRef): boolean => isKnownDone(run, folder, state, ref);
 		for await (const message of deps.source.messages(plan.folder, controls.stopSignal, {isKnown})) {
-			if (controls.isStopping) break;
-			if ((await feedMessage(run, plan, folder, state, message)) === 'stop') break;
+			let fed: Fed | undefined;
+			try {
+				if (!controls.isStopping) fed = await feedMessage(run, plan, folder, state, message);
+			} finally {
+				// Settled here unless its upload was queued (the upload gives its buffer back: queueMessage).
+				if (fed !== 'queued') deps.messageBuffers?.give(message.raw);
+			}
+			if (fed === undefined || fed === 'stop') break;
 		}
 	} catch (error) {
 		const e = toMailshiftError(error);
@@ -195,11 +206,14 @@ async function migrateFolder(run: Run, plan: FolderPlan, mailbox: string): Promi
 	if (!controls.isStopping) deps.events.emit({type: 'folder:done', folder: plan.label});
 }
 
+/** What became of a message fed to the run: settled ('next'), queued for upload, or settled and the folder ends. */
+type Fed = 'next' | 'queued' | 'stop';
+
 /**
  * One message read from the store: skipped (done in the journal, or not to be uploaded), found on the server,
- * or mapped and queued for upload. 'stop' ends the folder (a stop, a budget, a fatal setup error).
+ * or mapped and queued for upload ('queued'). 'stop' ends the folder (a stop, a budget, a fatal setup error).
  */
-async function feedMessage(run: Run, plan: FolderPlan, folder: FolderSummary, state: FolderState, message: SourceMessage): Promise<'next' | 'stop'> {
+async function feedMessage(run: Run, plan: FolderPlan, folder: FolderSummary, state: FolderState, message: SourceMessage): Promise<Fed> {
 	const {tally, controls, options} = run;
 	const journal = run.deps.journal;
 	const {ref} = message;
@@ -261,8 +275,11 @@ function setupFailed(run: Run, folder: FolderSummary, ref: SourceRef, error: Mai
 	return 'next';
 }
 
-/** Maps a message that will be sent (flags filtered once, for this mailbox), looks for it on the server, queues it. */
-async function queueMessage(run: Run, plan: FolderPlan, folder: FolderSummary, target: FolderTarget, message: SourceMessage): Promise<'next' | 'stop'> {
+/**
+ * Maps a message that will be sent (flags filtered once, for this mailbox), looks for it on the server, queues it.
+ * A queued message's buffer is given back (EngineDeps.messageBuffers) when its upload is settled or a stop drops it.
+ */
+async function queueMessage(run: Run, plan: FolderPlan, folder: FolderSummary, target: FolderTarget, message: SourceMessage): Promise<Fed> {
 	const {tally, controls, options} = run;
 	const journal = run.deps.journal;
 	const {ref} = message;
@@ -302,8 +319,16 @@ async function queueMessage(run: Run, plan: FolderPlan, folder: FolderSummary, t
 		return 'stop';
 	}
 	journal?.begin(job);
-	run.scheduler.submit(job.content.length, () => run.uploader.upload(job, folder));
-	return 'next';
+	// Once the upload is settled nothing reads the message's bytes again (MailSink.append keeps no reference).
+	const giveBack = (): void => run.deps.messageBuffers?.give(message.raw);
+	run.scheduler.submit(job.content.length, async () => {
+		try {
+			await run.uploader.upload(job, folder);
+		} finally {
+			giveBack();
+		}
+	}, giveBack);
+	return 'queued';
 }
 
 /** A folder whose mailbox cannot be made: every message in it is a failure with the setup's reason. */
@@ -311,5 +336,6 @@ async function failFolder(run: Run, source: SourceFolder, folder: FolderSummary,
 	for await (const message of run.deps.source.messages(source, run.controls.stopSignal)) {
 		run.tally.found(folder);
 		run.tally.fail(message.ref, folder, code, reason);
+		run.deps.messageBuffers?.give(message.raw);
 	}
 }

@@ -12,8 +12,12 @@ import type {EngineControls} from '../contracts/controls.js';
 import type {EventSink} from '../contracts/events.js';
 import type {MailSink} from '../contracts/mail-sink.js';
 
-/** Message bytes handed to the sink and not yet answered (a batching sink holds whole batches). */
-const MAX_IN_FLIGHT_BYTES = 40 * 1024 * 1024;
+/**
+ * Message bytes handed to the sink and not yet answered (a batching sink holds whole batches): three of its
+ * largest batches (8 MiB). Measured on the standard corpus (docs/benchmarks.md "#14: one ring for message
+ * buffers"): 24 MiB uploads as fast as 40 MiB, and the message ring (util/buffer-ring.ts) it fits in is 16 MiB less.
+ */
+const MAX_IN_FLIGHT_BYTES = 24 * 1024 * 1024;
 
 export type SchedulerOptions = Readonly<{
 	/** Parallel uploads (= IMAP connections). */
@@ -42,6 +46,8 @@ export class Scheduler {
 	#connections: number;
 	#inFlightBytes = 0;
 	#queuedBytes = 0;
+	/** What to tell each queued task that has not started, should a stop drop it. */
+	readonly #notStarted = new Set<() => void>();
 
 	constructor(sink: MailSink, events: EventSink, controls: EngineControls, options: SchedulerOptions) {
 		this.#options = options;
@@ -68,6 +74,8 @@ export class Scheduler {
 		controls.stopSignal.addEventListener('abort', () => {
 			const dropped = this.#queue.size;
 			this.#queue.clear();
+			for (const onDropped of this.#notStarted) onDropped();
+			this.#notStarted.clear();
 			options.onDropped(dropped);
 		}, {once: true});
 	}
@@ -90,11 +98,19 @@ export class Scheduler {
 		return this.#controls.isStopping ? {verdict: 'stopped-waiting'} : {verdict: 'go'};
 	}
 
-	/** Queues an admitted message's upload; its bytes count as in flight until `task` settles. */
-	submit(bytes: number, task: () => Promise<void>): void {
+	/**
+	 * Queues an admitted message's upload; its bytes count as in flight until `task` settles. `onDropped` is called
+	 * instead of `task` when a stop drops it before it started.
+	 */
+	submit(bytes: number, task: () => Promise<void>, onDropped?: () => void): void {
 		this.#queuedBytes += bytes;
 		this.#inFlightBytes += bytes;
-		void this.#queue.add(task).finally(() => {
+		const dropped = onDropped ?? ((): void => {});
+		this.#notStarted.add(dropped);
+		void this.#queue.add(() => {
+			this.#notStarted.delete(dropped);
+			return task();
+		}).finally(() => {
 			this.#inFlightBytes -= bytes;
 			for (const wake of this.#bytesFreed.splice(0)) wake();
 		});

@@ -26,7 +26,7 @@ import type {Claim, MailboxIndex, ServerRewrite} from '../contracts/mailbox-inde
 import type {UploadJob} from '../contracts/types.js';
 import {allowedFlags} from '../mapper/flags.js';
 import {isSkip, mapMessage} from '../mapper/map-message.js';
-import type {ReaderProblem, SourceStore} from '../contracts/source-store.js';
+import type {MessageBuffers, ReaderProblem, SourceStore} from '../contracts/source-store.js';
 import type {MailSink} from '../contracts/mail-sink.js';
 import type {EngineControls} from '../contracts/controls.js';
 import {toMailshiftError} from '../contracts/errors.js';
@@ -82,7 +82,10 @@ export function isSourceReadFailure(problem: Readonly<{kind: string; code: strin
 	return problem.code === 'SOURCE_UNREADABLE' || (problem.kind === 'failed' && reader.has(problem.code));
 }
 
-export async function runVerify(options: VerifyOptions, deps: Readonly<{source: SourceStore; sink: MailSink; readerProblems?: ProblemRelay; now?: () => number}>, controls: EngineControls): Promise<VerifyResult> {
+/** `messageBuffers`: what the reader was opened with as ReaderOptions.messageBuffers; each message is given back once compared. */
+export type VerifyDeps = Readonly<{source: SourceStore; sink: MailSink; readerProblems?: ProblemRelay; messageBuffers?: MessageBuffers; now?: () => number}>;
+
+export async function runVerify(options: VerifyOptions, deps: VerifyDeps, controls: EngineControls): Promise<VerifyResult> {
 	const {source, sink} = deps;
 	const now = deps.now ?? Date.now;
 	const folders: VerifyFolder[] = [];
@@ -131,41 +134,46 @@ export async function runVerify(options: VerifyOptions, deps: Readonly<{source: 
 			const sourceMids = new Map<string, number>();
 			try {
 				for await (const message of source.messages(plan.folder, controls.stopSignal)) {
-					const mapped = mapMessage(message, mailbox, {includeTrashed: options.includeTrashed, now: now(), fallbackDate: options.fallbackDate});
-					if (isSkip(mapped)) continue;
-					const job = mapped.job;
-					row.checked++;
-					if (job.messageId) sourceMids.set(job.messageId, (sourceMids.get(job.messageId) ?? 0) + 1);
-					const claim = index ? await index.claim(job) : undefined;
-					const where = {folder: plan.label, mailbox, location: message.ref.location};
-					if (!claim) {
-						row.missing++;
-						add({...where, kind: 'missing', detail: `not in ${mailbox}${job.messageId ? ` (Message-ID <${job.messageId}>)` : ''}`});
-						continue;
-					}
-					if (claim.kind === 'similar' && !(options.acceptSimilar ?? true)) {
-						row.altered++;
-						add({...where, kind: 'altered', detail: `UID ${claim.uid} has the same Message-ID but ${claim.copy.size} bytes instead of ${job.content.length}`});
-						continue;
-					}
-					if (claim.kind === 'rewritten') {
-						row.ok++;
-						// mailshift's own RFC 2047 encoding is what was meant to be stored: ok, nothing to report again.
-						if (claim.rewrite === '8bit-header-encoded') continue;
-						row.alteredByServer++;
-						add({...where, kind: 'altered-by-server', detail: `UID ${claim.uid}: stored altered by the server: ${REWRITE_WORDING[claim.rewrite ?? 'nul-stripped']} (${claim.copy.size} bytes instead of ${job.content.length})`});
-						continue;
-					}
-					const {differences, rewrite} = await compareCopy(job, claim, {index, permanent, deep: options.deep});
-					if (differences.length) {
-						row.altered++;
-						add({...where, kind: 'altered', detail: `UID ${claim.uid}: ${differences.join('; ')}`});
-					} else if (rewrite !== undefined) {
-						row.ok++;
-						row.alteredByServer++;
-						add({...where, kind: 'altered-by-server', detail: `UID ${claim.uid}: stored altered by the server: ${REWRITE_WORDING[rewrite]}`});
-					} else {
-						row.ok++;
+					try {
+						const mapped = mapMessage(message, mailbox, {includeTrashed: options.includeTrashed, now: now(), fallbackDate: options.fallbackDate});
+						if (isSkip(mapped)) continue;
+						const job = mapped.job;
+						row.checked++;
+						if (job.messageId) sourceMids.set(job.messageId, (sourceMids.get(job.messageId) ?? 0) + 1);
+						const claim = index ? await index.claim(job) : undefined;
+						const where = {folder: plan.label, mailbox, location: message.ref.location};
+						if (!claim) {
+							row.missing++;
+							add({...where, kind: 'missing', detail: `not in ${mailbox}${job.messageId ? ` (Message-ID <${job.messageId}>)` : ''}`});
+							continue;
+						}
+						if (claim.kind === 'similar' && !(options.acceptSimilar ?? true)) {
+							row.altered++;
+							add({...where, kind: 'altered', detail: `UID ${claim.uid} has the same Message-ID but ${claim.copy.size} bytes instead of ${job.content.length}`});
+							continue;
+						}
+						if (claim.kind === 'rewritten') {
+							row.ok++;
+							// mailshift's own RFC 2047 encoding is what was meant to be stored: ok, nothing to report again.
+							if (claim.rewrite === '8bit-header-encoded') continue;
+							row.alteredByServer++;
+							add({...where, kind: 'altered-by-server', detail: `UID ${claim.uid}: stored altered by the server: ${REWRITE_WORDING[claim.rewrite ?? 'nul-stripped']} (${claim.copy.size} bytes instead of ${job.content.length})`});
+							continue;
+						}
+						const {differences, rewrite} = await compareCopy(job, claim, {index, permanent, deep: options.deep});
+						if (differences.length) {
+							row.altered++;
+							add({...where, kind: 'altered', detail: `UID ${claim.uid}: ${differences.join('; ')}`});
+						} else if (rewrite !== undefined) {
+							row.ok++;
+							row.alteredByServer++;
+							add({...where, kind: 'altered-by-server', detail: `UID ${claim.uid}: stored altered by the server: ${REWRITE_WORDING[rewrite]}`});
+						} else {
+							row.ok++;
+						}
+					} finally {
+						// Compared: nothing reads its bytes any more (VerifyDeps.messageBuffers).
+						deps.messageBuffers?.give(message.raw);
 					}
 				}
 			} catch (error) {

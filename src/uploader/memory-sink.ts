@@ -51,7 +51,8 @@ export class MemorySink implements MailSink {
 			// As ImapSink does on [TRYCREATE] (RFC 3501 §6.3.11): a mailbox that does not exist is created.
 			const box = this.mailboxes.get(job.mailbox) ?? [];
 			this.mailboxes.set(job.mailbox, box);
-			box.push(job);
+			// A copy: the engine gives the message's buffer to the next message once this settles (MailSink.append).
+			box.push({...job, content: Buffer.from(job.content)});
 			return {mailbox: job.mailbox, uid: ++this.#uid, uidValidity: 1n};
 		} finally {
 			this.#inFlight--;

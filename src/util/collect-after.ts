@@ -1,11 +1,12 @@
 /**
- * Dead message buffers handed back soon (issue #14, memory). A message's bytes live in a Buffer outside V8's
- * heap; once its APPEND is answered nothing refers to it, but V8 frees such memory only at its next full
- * collection, which its own heuristic starts only when ~64 MiB more of it has piled up since the last one (V8's
- * external allocation soft limit) — an upload allocates little else, so up to 64 MiB of dead message bytes on
- * top of the 40 MiB in flight (measured: docs/benchmarks.md "#14: memory, third pass"). Collecting once per
- * `everyBytes` of uploaded bytes bounds the dead ones to that, at the cost of one full collection of a small
- * heap (~20 MiB of live objects) per step.
+ * Dead memory handed back soon (issue #14, memory). V8 frees a dead Buffer's bytes (outside its heap) only at a
+ * full collection, which its own heuristic starts only when ~64 MiB more of them have piled up since the last one
+ * (its external allocation soft limit); and with nothing else to trigger one, dead objects pile up in its heap
+ * too (measured: docs/benchmarks.md "#14: memory, third pass" and "#14: one ring for message buffers"). An upload
+ * from a Maildir reads into the message ring (util/buffer-ring.ts) and leaves almost no dead buffers; other
+ * readers still allocate one per message. `CollectOnGrowth` starts a full collection when what is measured (heap
+ * and ArrayBuffer bytes in use) has grown by a step since the last one ended: as often as dead memory piles up,
+ * and never when it does not.
  *
  * `global.gc` exists only with --expose-gc; the same function is reachable at run time by setting the flag
  * and reading `gc` from a new context (node:vm), which is what `fullCollection` does. When that is refused
@@ -46,22 +47,63 @@ export function backgroundCollection(gc: () => void): () => Promise<void> {
 	};
 }
 
-/** Calls `collect` each time another `everyBytes` of released bytes have been counted. */
-export class CollectAfter {
-	readonly #everyBytes: number;
-	readonly #collect: () => unknown;
-	#bytes = 0;
+export type CollectOnGrowthOptions = Readonly<{
+	/** Collect when the measured memory exceeds what it was after the last collection by this much. */
+	growth: number;
+	/** Measure once per this many released bytes (a measurement costs a system call). */
+	checkEvery: number;
+	/** The memory to bound, in bytes (`heapAndBuffers`). */
+	measure: () => number;
+	/** Runs one collection; the next measurement waits until it has finished. */
+	collect: () => unknown;
+}>;
 
-	constructor(everyBytes: number, collect: () => unknown) {
-		this.#everyBytes = everyBytes;
-		this.#collect = collect;
+/** V8's heap in use plus the ArrayBuffers' bytes: what dead objects and dead message buffers make grow. */
+export function heapAndBuffers(): number {
+	const usage = process.memoryUsage();
+	return usage.heapUsed + usage.arrayBuffers;
+}
+
+/**
+ * Collects when dead memory has piled up, not at every step of uploaded bytes: messages read into the ring
+ * leave nothing to collect, and a collection then is pure cost (a forced one every 32 MiB uploaded was, with the
+ * collections V8 started for new buffers, a third of the client's CPU: docs/benchmarks.md "#14: one ring for
+ * message buffers"). The memory is measured every `checkEvery` released bytes, and a collection runs when it has
+ * grown `growth` since the last one ended (the floor: what was in use right after it).
+ */
+export class CollectOnGrowth {
+	readonly #options: CollectOnGrowthOptions;
+	#floor: number;
+	#sinceCheck = 0;
+	#isCollecting = false;
+	#collections = 0;
+
+	constructor(options: CollectOnGrowthOptions) {
+		this.#options = options;
+		this.#floor = options.measure();
 	}
 
-	/** Counts `bytes` more released; collects when they reach the step (the count then starts again). */
+	/** Collections started so far (for tests and measurements). */
+	get collections(): number {
+		return this.#collections;
+	}
+
+	/** Counts `bytes` more released; measures once per `checkEvery` and collects when the memory has grown enough. */
 	released(bytes: number): void {
-		this.#bytes += bytes;
-		if (this.#bytes < this.#everyBytes) return;
-		this.#bytes = 0;
-		this.#collect();
+		this.#sinceCheck += bytes;
+		if (this.#sinceCheck < this.#options.checkEvery || this.#isCollecting) return;
+		this.#sinceCheck = 0;
+		if (this.#options.measure() < this.#floor + this.#options.growth) return;
+		this.#isCollecting = true;
+		this.#collections++;
+		const ended = (): void => {
+			this.#isCollecting = false;
+			this.#floor = this.#options.measure();
+		};
+		try {
+			void Promise.resolve(this.#options.collect()).then(ended, ended);
+		} catch {
+			ended();
+		}
 	}
 }

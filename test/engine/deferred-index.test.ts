@@ -33,7 +33,7 @@ class IndexedSink extends MemorySink {
 	override async append(job: UploadJob): Promise<AppendReceipt> {
 		const receipt = await super.append(job);
 		const list = this.#copies.get(job.mailbox) ?? [];
-		list.push({uid: receipt.uid ?? 0, job});
+		list.push({uid: receipt.uid ?? 0, job: {...job, content: Buffer.from(job.content)}});
 		this.#copies.set(job.mailbox, list);
 		return receipt;
 	}

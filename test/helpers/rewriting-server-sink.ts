@@ -58,7 +58,8 @@ export class RewritingServerSink implements MailSink {
 		const box = this.mailboxes.get(job.mailbox);
 		if (!box) throw new Error(`no mailbox ${job.mailbox}`);
 		const uid = ++this.#uid;
-		box.push({uid, content: this.rewrite(job.content), flags: job.flags, internalDate: job.internalDate});
+		// A copy: the engine reuses the message's buffer once append settles (MailSink.append).
+		box.push({uid, content: Buffer.from(this.rewrite(job.content)), flags: job.flags, internalDate: job.internalDate});
 		return {mailbox: job.mailbox, uid, uidValidity: 7n};
 	}
 

@@ -1,5 +1,5 @@
 /**
- * util/collect-after.ts (issue #14, memory): the collector runs once per step of released bytes, and
+ * util/collect-after.ts (issue #14, memory): the collector runs when the measured memory has grown by a step, and
  * `fullCollection` reaches V8's full collection in a process started without --expose-gc (a child process of
  * its own: this one may have it). Whether an object is collected is checked through a WeakRef, not by memory
  * figures or time.
@@ -9,7 +9,7 @@ import {execFile} from 'node:child_process';
 import {promisify} from 'node:util';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {describe, test} from 'node:test';
-import {CollectAfter} from '../../src/util/collect-after.js';
+import {CollectOnGrowth, heapAndBuffers} from '../../src/util/collect-after.js';
 
 const run = promisify(execFile);
 const MODULE = pathToFileURL(fileURLToPath(new URL('../../src/util/collect-after.ts', import.meta.url))).href;
@@ -33,17 +33,69 @@ async function withUnreachableObject(then: string): Promise<unknown> {
 }
 
 describe('collecting dead message buffers early', () => {
-	test('the collector runs each time another step of bytes has been released, and not before', () => {
-		let collections = 0;
-		const after = new CollectAfter(100, () => collections++);
-		after.released(60);
-		assert.equal(collections, 0);
-		after.released(40);
-		assert.equal(collections, 1, 'at 100 bytes');
-		after.released(99);
-		assert.equal(collections, 1, 'the count started again');
-		after.released(250);
-		assert.equal(collections, 2, 'one collection for a big message, however many steps it spans');
+	test('memory is measured once per step of released bytes, and collected only when it grew by the step since the last collection', async () => {
+		let memory = 1000;
+		let measurements = 0;
+		let finish: (() => void) | undefined;
+		const collector = new CollectOnGrowth({
+			growth: 500, checkEvery: 100,
+			measure: () => {
+				measurements++;
+				return memory;
+			},
+			collect: () => new Promise<void>((resolve) => {
+				finish = () => {
+					memory = 1200; // what is left after the collection: the next floor
+					resolve();
+				};
+			}),
+		});
+		assert.equal(measurements, 1, 'the floor, when made');
+		collector.released(99);
+		assert.equal(measurements, 1, 'not a step yet');
+		memory = 1499;
+		collector.released(1);
+		assert.equal(measurements, 2);
+		assert.equal(collector.collections, 0, 'grown 499 of 500');
+		memory = 1500;
+		collector.released(100);
+		assert.equal(collector.collections, 1, 'grown 500');
+		memory = 5000;
+		collector.released(1000);
+		assert.equal(collector.collections, 1, 'not while one is running');
+		finish!();
+		await new Promise((resolve) => setImmediate(resolve));
+		memory = 1699;
+		collector.released(100);
+		assert.equal(collector.collections, 1, 'the floor is what was left after the collection (1200)');
+		memory = 1700;
+		collector.released(100);
+		assert.equal(collector.collections, 2);
+	});
+
+	test('a collector that throws or rejects does not stop later collections', async () => {
+		let memory = 0;
+		let calls = 0;
+		const collector = new CollectOnGrowth({growth: 10, checkEvery: 1, measure: () => memory, collect: () => {
+			calls++;
+			if (calls === 1) throw new Error('refused');
+			return Promise.reject(new Error('refused too'));
+		}});
+		memory = 10;
+		collector.released(1);
+		memory = 20;
+		collector.released(1);
+		await new Promise((resolve) => setImmediate(resolve));
+		memory = 30;
+		collector.released(1);
+		assert.equal(calls, 3);
+	});
+
+	test('what is measured is the heap in use plus the ArrayBuffers\' bytes', () => {
+		const before = heapAndBuffers();
+		const held = new ArrayBuffer(8 << 20);
+		assert.ok(heapAndBuffers() - before >= 8 << 20, 'an 8 MiB ArrayBuffer counts');
+		assert.equal(held.byteLength, 8 << 20);
 	});
 
 	test('fullCollection frees an unreachable object in a process started without --expose-gc', async () => {

@@ -267,19 +267,21 @@ export class MaildirStore implements SourceStore {
 			} else {
 				mtime = new Date(listedMtimeMs);
 			}
-			raw = await readMessageFile(path, listedSize, this.#options.crlf === true);
+			raw = await readMessageFile(path, listedSize, this.#options.crlf === true, this.#options.messageBuffers);
 		} catch (error) {
 			// EACCES, or the file vanished (moved to cur/ or expunged by a running MUA) after listing.
 			this.#report({folder, location, code: 'SOURCE_UNREADABLE', kind: 'failed', reason: `Cannot read file: ${describe(error)}`});
 			return undefined;
 		}
 		if (raw.length === 0) {
+			this.#options.messageBuffers?.give(raw);
 			this.#report({folder, location, code: 'MESSAGE_EMPTY', kind: 'failed', reason: 'The file is empty (0 bytes).'});
 			return undefined;
 		}
 		// Junk (a zeroed file, binary bytes, no header field first) is reported, not uploaded (message-shape.ts).
 		const junk = notAMessage(raw);
 		if (junk !== undefined) {
+			this.#options.messageBuffers?.give(raw);
 			this.#report({folder, location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed', reason: `The file is not a message: ${junk}. It was NOT migrated; restore it from a backup if it should be one.`});
 			return undefined;
 		}
