@@ -67,7 +67,11 @@ export class ImapSink implements MailSink {
 	readonly #capabilities: ReadonlyMap<string, boolean | number>;
 	readonly #secure: boolean;
 	readonly #ensuring = new Map<string, Promise<EnsuredMailbox>>();
-	/** Existing mailboxes already SUBSCRIBEd in this session (lower-case path): once each. */
+	/**
+	 * Existing mailboxes SUBSCRIBEd in this session, or listed as subscribed when it began (lower-case path): once
+	 * each, and not at all when the LIST said so (a re-run then spends no round trip, and no write of the server's
+	 * subscriptions file, per folder; issue #14).
+	 */
 	readonly #subscribing = new Map<string, Promise<void>>();
 	readonly #permanent = new Map<string, Promise<ReadonlySet<string> | undefined>>();
 	readonly #batcher: AppendBatcher | undefined;
@@ -93,6 +97,9 @@ export class ImapSink implements MailSink {
 		this.#label = label;
 		this.#layout = layout;
 		this.#existing = new Map(mailboxes.filter((m) => !m.flags.has('\\Noselect') && !m.flags.has('\\NonExistent')).map((m) => [m.path.toLowerCase(), m.path]));
+		// imapflow's list() says `subscribed` from LIST RETURN (SUBSCRIBED) (RFC 5258) or LSUB; when the server says
+		// neither, nothing is marked, and every mailbox is subscribed as before.
+		for (const m of mailboxes) if (m.subscribed === true) this.#subscribing.set(m.path.toLowerCase(), Promise.resolve());
 	}
 
 	/**

@@ -2,7 +2,8 @@
  * Issue #12 item 8a(c): every mailbox mailshift fills is subscribed, also one that existed unsubscribed before
  * (Cyrus creates its special-use folders unsubscribed: servers.md §3; clients that show subscribed folders only
  * would hide Sent and Archive). Against the real Dovecot: an unsubscribed folder is created first, the migration
- * fills it, and LIST (SUBSCRIBED) must show it afterwards.
+ * fills it, and LIST (SUBSCRIBED) must show it afterwards. A re-run sends no SUBSCRIBE for what the LIST says is
+ * subscribed already (issue #14: no round trip and no write of the server's subscriptions file per folder).
  */
 import assert from 'node:assert/strict';
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
@@ -12,6 +13,7 @@ import {after, before, describe, test} from 'node:test';
 import {ImapFlow} from 'imapflow';
 import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
 import type {PrivateDovecot} from '../helpers/dovecot.js';
+import {recordingProxy} from '../helpers/recording-proxy.js';
 import {runCli} from '../helpers/run-cli.js';
 
 const skip = dovecotSkipReason();
@@ -65,5 +67,20 @@ describe('subscribing the mailboxes a migration fills', {skip}, () => {
 		} finally {
 			await client.logout();
 		}
+
+		// And when the same folders are migrated again (a new message in one, without a journal: every folder is set
+		// up again), through a proxy that records what the client sends
+		await writeFile(join(root, '.Projects', 'cur', '2.M2.h:2,S'), 'Subject: two\nMessage-ID: <two@t>\nDate: Mon, 2 Mar 2009 09:00:00 +0000\n\ny\n');
+		const proxy = await recordingProxy(server.port);
+		try {
+			const again = await runCli(['migrate', root, '--to', `imap://alice@127.0.0.1:${proxy.port}`, '--stats', '0', '--new-journal', '--no-verify'], {env: {MAILSHIFT_PASSWORD: server.passwordOf('alice')}});
+			assert.equal(again.code, 0, again.stdout + again.stderr);
+		} finally {
+			proxy.close();
+		}
+		// Then it sent no SUBSCRIBE (both are listed as subscribed), and still uploaded the new message
+		const sent = Buffer.concat(proxy.client).toString('latin1');
+		assert.ok(/ APPEND /i.test(sent), 'the new message was sent');
+		assert.deepEqual(sent.split('\r\n').filter((line) => / (UN)?SUBSCRIBE /i.test(line)), []);
 	});
 });

@@ -7,9 +7,8 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {appendSegments, astring, literalMode} from '../../src/uploader/append-command.js';
-import {connect, createServer} from 'node:net';
-import type {AddressInfo, Socket} from 'node:net';
 import {ImapSink} from '../../src/uploader/imap-sink.js';
+import {recordingProxy} from '../helpers/recording-proxy.js';
 import {dovecotSkipReason, startDovecot} from '../helpers/dovecot.js';
 import {readAccount} from '../helpers/imap-readback.js';
 import type {UploadJob} from '../../src/contracts/types.js';
@@ -72,35 +71,6 @@ test('the literal mode comes from the capabilities: LITERAL+, then LITERAL- or I
 	assert.equal(literalMode(new Set(['IMAP4rev1'])), 'sync');
 });
 
-/** A loopback proxy that keeps every byte each side sent (the test's own small uploads only). */
-async function recordingProxy(targetPort: number): Promise<{port: number; client: Buffer[]; server: Buffer[]; close(): void}> {
-	const client: Buffer[] = [];
-	const server: Buffer[] = [];
-	const sockets = new Set<Socket>();
-	const listener = createServer((inbound) => {
-		const outbound = connect(targetPort, '127.0.0.1');
-		for (const s of [inbound, outbound]) {
-			sockets.add(s);
-			s.on('error', () => undefined);
-			s.on('close', () => sockets.delete(s));
-		}
-		inbound.on('data', (chunk: Buffer) => {
-			client.push(chunk);
-			outbound.write(chunk);
-		});
-		outbound.on('data', (chunk: Buffer) => {
-			server.push(chunk);
-			inbound.write(chunk);
-		});
-		inbound.on('end', () => outbound.end());
-		outbound.on('end', () => inbound.end());
-	});
-	await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-	return {port: (listener.address() as AddressInfo).port, client, server, close: () => {
-		for (const s of sockets) s.destroy();
-		listener.close();
-	}};
-}
 
 test('uploading to Dovecot (LITERAL+) sends every message without waiting for a continuation, and the messages arrive intact', {skip: dovecotSkipReason()}, async (t) => {
 	const dovecot = await startDovecot({users: ['lit']});
