@@ -50,7 +50,7 @@ export interface MailSink {
 	 * APPEND runs to its end (an IMAP command cannot be withdrawn); only `close()` cuts it off. The engine passes
 	 * its graceful-stop signal, so a stop never waits for pacing (issue #12 item 9). Once the returned promise
 	 * settles, the sink holds no reference to `job.content` (nor writes queued from it): the engine then hands
-	 * the message's buffer to the next message (util/buffer-pool.ts). A sink that keeps messages copies them.
+	 * the message's buffer to the next message (util/buffer-ring.ts). A sink that keeps messages copies them.
 	 */
 	append(job: UploadJob, signal?: AbortSignal): Promise<AppendReceipt>;
 	/** Optional capability: the selectable mailboxes the server has (server paths), as far as the sink knows. */

@@ -40,7 +40,7 @@ const APPEND_PLAN = Symbol('mailshift.appendPlan');
 type Plan = (tag: string) => Buffer[];
 type RequestOptions = {[APPEND_PLAN]?: Plan; onPlusTag?: (response: unknown) => Promise<void>};
 type SendData = {tag: string; command: string; attributes: unknown; options?: RequestOptions};
-type Writable = {write(chunk: Buffer): boolean; cork?(): void; uncork?(): void; destroyed?: boolean};
+type Writable = {write(chunk: Buffer): boolean; cork?(): void; uncork?(): void; destroyed?: boolean; writableLength?: number};
 /** The parts of an ImapFlow connection the hook uses (imap-flow.js `send`, `write`, `exec`). */
 type Internals = {
 	send(data: SendData): Promise<void>;
@@ -132,6 +132,12 @@ export async function multiAppend(client: ImapFlow, mailbox: string, jobs: reado
 	try {
 		result = await connection.exec('APPEND', [], options);
 	} catch (error) {
+		// Refused before the server read all of the literals (a NO to the command line, then nothing read): bytes
+		// of them still wait in the connection's write queue, and they are the messages' own buffers, which the
+		// engine hands to the next messages once this settles (MailSink.append). Closing drops the queue; the pool
+		// opens another connection. (A server must read a refused literal to its end, so they would only fill it.)
+		const queued = connection.writeSocket ? connection.writeSocket.writableLength ?? 0 : 0;
+		if (queued > 0) client.close();
 		// Fill in what imapflow's own commands do (serverResponseCode and the text): the response code is the
 		// first section of the tagged response (RFC 3501 §7.1 `resp-text-code`), the text its last TEXT attribute.
 		const shape = error as ErrorShape;

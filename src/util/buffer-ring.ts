@@ -19,7 +19,8 @@
  *   when nothing will read or write it any more (for an upload: the APPEND was answered or given up, and
  *   MailSink.append keeps no reference once it settles). Its room is used again once every buffer taken before
  *   it was given back too. A buffer that is not from this ring (any `buffer.byteOffset` but a taken one's
- *   start), or one given back already, is ignored.
+ *   start), or the same view given back a second time, is ignored (even after its room was used again). Give back
+ *   once, with the buffer `take` returned or a view on it from its start (what a reader yields).
  * - A taken buffer that is never given back keeps the ring's room after it from being used again: whoever takes
  *   from a ring gives every buffer back (engine/run-migration.ts does, on every path a message can take).
  */
@@ -40,6 +41,11 @@ export class BufferRing {
 	#taken: Taken[] = [];
 	#first = 0;
 	readonly #byStart = new Map<number, Taken>();
+	/**
+	 * Every view given back: a second give of the same view is ignored even after its room was handed out again
+	 * (found by offset alone it would end the use of the newer buffer there).
+	 */
+	readonly #given = new WeakSet<Uint8Array>();
 	/** Where the next buffer goes if it fits before the ring's end (or before the oldest one out, wrapped). */
 	#next = 0;
 	#fromRing = 0;
@@ -74,7 +80,8 @@ export class BufferRing {
 
 	/** Ends the use of a buffer from `take`; ignored for any other buffer, and for one given back already. */
 	give(buffer: Uint8Array): void {
-		if (this.#ring === undefined || buffer.buffer !== this.#ring.buffer) return;
+		if (this.#ring === undefined || buffer.buffer !== this.#ring.buffer || this.#given.has(buffer)) return;
+		this.#given.add(buffer);
 		const taken = this.#byStart.get(buffer.byteOffset - this.#ring.byteOffset);
 		if (taken === undefined || taken.isGiven) return;
 		taken.isGiven = true;

@@ -31,6 +31,12 @@ export type ScriptedImapOptions = Readonly<{
 	password?: string;
 	/** Decides the answer to the n-th APPEND (1-based, over all connections). @default store every message */
 	onAppend?: (n: number, mailbox: string) => AppendDecision | undefined;
+	/**
+	 * A tagged reply (without the tag) to an APPEND sent with a non-synchronizing literal, given as soon as its
+	 * command line arrives; the session then reads nothing more, so the literal stays in the client's queue (a
+	 * server that refuses early and stalls). `undefined`: read the literal as usual. @default never
+	 */
+	refuseAppendEarly?: () => string | undefined;
 	/** The server stops itself after this long. @default 300_000 */
 	lifetimeMs?: number;
 	/**
@@ -63,6 +69,8 @@ export class ScriptedImapServer {
 	readonly #mailboxes = new Map<string, Mailbox>();
 	readonly #appends: AppendRecord[] = [];
 	readonly #onAppend: ScriptedImapOptions['onAppend'];
+	/** @internal Used by Session: see ScriptedImapOptions.refuseAppendEarly. */
+	readonly refuseAppendEarly: ScriptedImapOptions['refuseAppendEarly'];
 	/** @internal Used by Session: see ScriptedImapOptions.alreadyExistsCode. */
 	readonly alreadyExistsCode: boolean;
 	readonly #lifetime: NodeJS.Timeout;
@@ -75,6 +83,7 @@ export class ScriptedImapServer {
 		this.user = options.user ?? 'scripted';
 		this.password = options.password ?? 'pw-scripted';
 		this.#onAppend = options.onAppend;
+		this.refuseAppendEarly = options.refuseAppendEarly;
 		this.alreadyExistsCode = options.alreadyExistsCode ?? true;
 		let uidValidity = 1_700_000_000;
 		for (const [name, specialUse] of [['INBOX', undefined], ['Sent', '\\Sent'], ['Drafts', '\\Drafts'], ['Trash', '\\Trash'], ['Junk', '\\Junk'], ['Archive', '\\Archive']] as const) {
@@ -205,6 +214,14 @@ class Session {
 			// RFC 3501 §4.3 literal `{n}` (synchronizing: needs "+"), RFC 7888 `{n+}` (non-synchronizing).
 			const literal = /\{(\d+)(\+?)\}$/.exec(line);
 			if (literal) {
+				const early = literal[2] === '+' && this.#parts.length === 0 ? /^(\S+) APPEND /i.exec(line) : null;
+				const reply = early ? this.#server.refuseAppendEarly?.() : undefined;
+				if (early && reply !== undefined) {
+					this.send(`${early[1]} ${reply}`);
+					this.#socket.pause();
+					this.#isDone = true;
+					return;
+				}
 				this.#parts.push(line.slice(0, literal.index));
 				this.#literalLeft = Number(literal[1]);
 				if (literal[2] !== '+') this.send('+ Ready for literal data');

@@ -73,6 +73,18 @@ describe('the message ring', () => {
 		assert.ok(c.byteOffset >= a.byteOffset + a.length, 'c does not overlap a');
 	});
 
+	test('a view given back a second time after its room was handed out again does not end the use of the new buffer there', () => {
+		const ring = new BufferRing({capacity: 8 * KiB, maxTake: 8 * KiB});
+		const a = ring.take(2 * KiB);
+		ring.give(a);
+		const b = ring.take(2 * KiB);
+		assert.equal(b.byteOffset, a.byteOffset, 'precondition: b is where a was');
+		ring.give(a);
+		assert.equal(ring.counts.out, 1, 'b is still out');
+		const c = ring.take(2 * KiB);
+		assert.ok(c.byteOffset >= b.byteOffset + b.length, 'c does not overlap b');
+	});
+
 	test('a buffer still out never overlaps another one still out, whatever the order of sizes, takes and gives', () => {
 		for (let seed = 1; seed <= 20; seed++) {
 			const random = mulberry32(seed);

@@ -254,9 +254,7 @@ export class MaildirStore implements SourceStore {
 		let mtime: Date;
 		try {
 			// The stat of the listing (statFiles) when it found a regular file; else stat now, to say what it is.
-			// Read asynchronously: a synchronous read (tried for issue #14) hands the engine a whole folder at once,
-			// and on a link that drops every ~1 MB its first batches were then so large that messages ran out of
-			// attempts (test/e2e/cut-batches.test.ts).
+			// One message per turn of the event loop (read-message-file.ts says why).
 			if (Number.isNaN(listedMtimeMs)) {
 				const stat = await fs.stat(path);
 				if (!stat.isFile()) {
