@@ -18,7 +18,7 @@ import {isSourceReadFailure, isVerifyClean, runVerify} from '../engine/verify.js
 import {openSource} from '../readers/open-source.js';
 import {storeSize} from '../readers/store-size.js';
 import {ATTENTION_CODES} from '../contracts/source-store.js';
-import type {SourceStore} from '../contracts/source-store.js';
+import type {MessageBuffers, SourceStore} from '../contracts/source-store.js';
 import {buildSink} from '../uploader/build-sink.js';
 import type {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget} from '../uploader/imap-target.js';
@@ -177,9 +177,9 @@ type AfterRunVerify = Readonly<{verifyLine: string | undefined; isVerified: bool
 /** The verify that follows a complete run (read-only, same mapping and mailboxes as the run). Never throws. */
 async function verifyAfterRun(run: Readonly<{
 	config: MigrationConfig; io: CliIo; bus: EventBus; controls: EngineControls; source: SourceStore; imap: ImapSink; relay: ProblemRelay;
-	result: EngineResult; fallbackDate: Date; incomplete: string | undefined;
+	result: EngineResult; fallbackDate: Date; incomplete: string | undefined; messageBuffers: MessageBuffers;
 }>): Promise<AfterRunVerify> {
-	const {config, io, bus, controls, source, imap, relay, result, fallbackDate, incomplete} = run;
+	const {config, io, bus, controls, source, imap, relay, result, fallbackDate, incomplete, messageBuffers} = run;
 	bus.emit({type: 'notice', message: 'Checking every message on the server (verify)…'});
 	try {
 		const checked = await runVerify({
@@ -188,7 +188,7 @@ async function verifyAfterRun(run: Readonly<{
 			folderMap: {...(config.prefix === undefined ? {} : {prefix: config.prefix}), rules: config.rules, excludes: config.excludes},
 			// What the reader could not read during the run (some readers say it once, when the store is opened).
 			knownSourceProblems: result.summary.problems.filter(isSourceReadFailure).map((p) => `${p.location}: ${p.reason}`),
-		}, {source, sink: imap, readerProblems: relay, messageBuffers: messageRing}, controls);
+		}, {source, sink: imap, readerProblems: relay, messageBuffers}, controls);
 		const isVerified = isVerifyClean(checked);
 		const byServer = checked.alteredByServer > 0 ? ` (${formatCount(checked.alteredByServer)} stored altered by the server: \`mailshift verify\` lists them)` : '';
 		const verifyLine = checked.unreadable > 0
@@ -363,15 +363,22 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const reporter: Reporter = io.presenter?.reporter({json: config.json, statsIntervalMs: config.statsIntervalMs, stdout: io.stdout, stderr: io.stderr}) ?? SILENT_REPORTER;
 	let tui: Dashboard | undefined;
 	const stats = external?.stats ?? new StatsStore();
-	// Dead memory is freed once COLLECT_ON_GROWTH of it piled up, not after V8's 64 MiB (util/collect-after.ts).
+	// Dead memory is freed once COLLECT_ON_GROWTH of it piled up, not after V8's 64 MiB (util/collect-after.ts),
+	// counted as the engine and the verify give messages back: after their last use, whatever the reader.
 	const gc = fullCollection();
 	const collector = gc === undefined ? undefined
-		: new CollectOnGrowth({growth: COLLECT_ON_GROWTH, checkEvery: MEASURE_EVERY_BYTES, measure: heapAndBuffers, collect: backgroundCollection(gc)});
+		: new CollectOnGrowth({growth: COLLECT_ON_GROWTH, checkEvery: MEASURE_EVERY_BYTES, measure: heapAndBuffers, collect: backgroundCollection(gc), collectNow: gc});
+	const messageBuffers: MessageBuffers = collector === undefined ? messageRing : {
+		take: (size) => messageRing.take(size),
+		give: (buffer) => {
+			messageRing.give(buffer);
+			collector.released(buffer.length);
+		},
+	};
 	bus.subscribe((event) => {
 		stats.apply(event);
 		external?.onEvent?.(event);
 		if (!tui && !external) reporter.onEvent(event);
-		if (event.type === 'message:uploaded') collector?.released(event.bytes);
 	});
 	const controls = external?.controls ?? new EngineControls();
 	const uninstall = io.onInterrupt?.(controls);
@@ -386,7 +393,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		source = await openSource(config.source, config.sourceKind, {
 			onProblem: relay.onProblem,
 			crlf: true,
-			messageBuffers: messageRing,
+			messageBuffers,
 			...(config.target === undefined ? {} : {insecure: config.target.insecure}),
 			sourcePassword: sourcePasswordResolver({env: io.env, stdin: io.stdin, stderr: io.stderr, account: config.source, passwordFile: config.sourcePasswordFile}),
 		});
@@ -408,7 +415,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		// The live dashboard on a terminal (never in CI, pipes or with --plain); loaded only then, so plain runs
 		// never load React. Started after the password prompt, which needs the terminal in cooked mode.
 		tui = await startProgressView({config, io, external, stats, controls, reporter});
-		const result = await runMigration(engineOptionsOf(config, fallbackDate), {source, sink, events: bus, readerProblems: relay, messageBuffers: messageRing, ...(journal ? {journal} : {})}, controls);
+		const result = await runMigration(engineOptionsOf(config, fallbackDate), {source, sink, events: bus, readerProblems: relay, messageBuffers, ...(journal ? {journal} : {})}, controls);
 		engineResult = result;
 		journal?.checkpoint();
 		// A store read only in part (a cut .pst): the shortfall, in numbers, joins the summary and the report,
@@ -420,7 +427,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		}
 		// Prove it: a complete run is followed by `verify` (on by default), read-only, same mapping.
 		const {verifyLine, isVerified, didVerify, verifyReport} = config.verifyAfter && imap && !config.dryRun && !result.fatal && !result.summary.interrupted
-			? await verifyAfterRun({config, io, bus, controls, source, imap, relay, result, fallbackDate, incomplete})
+			? await verifyAfterRun({config, io, bus, controls, source, imap, relay, result, fallbackDate, incomplete, messageBuffers})
 			: {verifyLine: undefined, isVerified: true, didVerify: false, verifyReport: verifyReportOf(undefined)};
 		// `--rules` (issue #17): same mapping, layout and login; never throws; its exit code counts only when the mail is OK.
 		const rules = config.sieveRules ? await (await import('./migrate-rules.js')).runRulesStep({config, source, layout: imap?.layout(), login, result}) : undefined;

@@ -13,11 +13,12 @@ import type {EventSink} from '../contracts/events.js';
 import type {MailSink} from '../contracts/mail-sink.js';
 
 /**
- * Message bytes handed to the sink and not yet answered (a batching sink holds whole batches): three of its
- * largest batches (8 MiB). Measured on the standard corpus (docs/benchmarks.md "#14: one ring for message
- * buffers"): 24 MiB uploads as fast as 40 MiB, and the message ring (util/buffer-ring.ts) it fits in is 16 MiB less.
+ * Message bytes handed to the sink and not yet answered (a batching sink holds whole batches): two of its largest
+ * batches (8 MiB), 4 MiB per connection at the default 4. Measured on the standard corpus (docs/benchmarks.md
+ * "#14: one ring for message buffers"): 16 MiB uploads as fast as 40 MiB did, and the message ring
+ * (util/buffer-ring.ts) it has to fit in is 24 MiB smaller.
  */
-const MAX_IN_FLIGHT_BYTES = 24 * 1024 * 1024;
+const MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 
 export type SchedulerOptions = Readonly<{
 	/** Parallel uploads (= IMAP connections). */

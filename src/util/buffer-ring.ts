@@ -118,7 +118,7 @@ export class BufferRing {
 /**
  * The process's ring of message buffers: the Maildir reader takes from it when its consumer says it gives every
  * message back (ReaderOptions.messageBuffers), and the engine gives each back once the message is settled.
- * 32 MiB: the engine's 24 MiB in flight (engine/scheduler.ts) plus room for batches answered out of order and for
+ * 24 MiB: the engine's 16 MiB in flight (engine/scheduler.ts) plus room for batches answered out of order and for
  * the end of the ring a wrap leaves unused; messages above 8 MiB get buffers of their own.
  */
-export const messageRing = new BufferRing({capacity: 32 * 1024 * 1024, maxTake: 8 * 1024 * 1024});
+export const messageRing = new BufferRing({capacity: 24 * 1024 * 1024, maxTake: 8 * 1024 * 1024});

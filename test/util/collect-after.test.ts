@@ -38,7 +38,7 @@ describe('collecting dead message buffers early', () => {
 		let measurements = 0;
 		let finish: (() => void) | undefined;
 		const collector = new CollectOnGrowth({
-			growth: 500, checkEvery: 100,
+			growth: 500, checkEvery: 100, defer: (run) => run(),
 			measure: () => {
 				measurements++;
 				return memory;
@@ -76,7 +76,7 @@ describe('collecting dead message buffers early', () => {
 	test('a collector that throws or rejects does not stop later collections', async () => {
 		let memory = 0;
 		let calls = 0;
-		const collector = new CollectOnGrowth({growth: 10, checkEvery: 1, measure: () => memory, collect: () => {
+		const collector = new CollectOnGrowth({growth: 10, checkEvery: 1, defer: (run) => run(), measure: () => memory, collect: () => {
 			calls++;
 			if (calls === 1) throw new Error('refused');
 			return Promise.reject(new Error('refused too'));
@@ -89,6 +89,28 @@ describe('collecting dead message buffers early', () => {
 		memory = 30;
 		collector.released(1);
 		assert.equal(calls, 3);
+	});
+
+	test('the measurement waits for the next turn of the event loop, when whoever released the bytes has let go of them', async () => {
+		let measured = 0;
+		const collector = new CollectOnGrowth({growth: 1000, checkEvery: 1, measure: () => ++measured, collect: () => undefined});
+		assert.equal(measured, 1, 'the floor');
+		collector.released(5);
+		collector.released(5);
+		assert.equal(measured, 1, 'not yet');
+		await new Promise((resolve) => setImmediate(resolve));
+		assert.equal(measured, 2, 'once, for both');
+	});
+
+	test('a single release of a step or more is collected at once, synchronously, on the next turn', async () => {
+		const calls: string[] = [];
+		const collector = new CollectOnGrowth({growth: 100, checkEvery: 10, measure: () => 0, collect: () => calls.push('background'), collectNow: () => calls.push('now')});
+		collector.released(99);
+		collector.released(100);
+		assert.deepEqual(calls, [], 'not before the next turn');
+		await new Promise((resolve) => setImmediate(resolve));
+		assert.deepEqual(calls, ['now']);
+		assert.equal(collector.collections, 1);
 	});
 
 	test('what is measured is the heap in use plus the ArrayBuffers\' bytes', () => {
