@@ -347,8 +347,12 @@ function finishInfoOf(end: Readonly<{
 	};
 }
 
-/** Dead memory allowed to pile up before an early collection (issue #14, memory; util/collect-after.ts). */
-const COLLECT_ON_GROWTH = 16 * 1024 * 1024;
+/**
+ * Dead memory allowed to pile up before an early collection (issue #14, memory; util/collect-after.ts). Measured
+ * (docs/benchmarks.md "#14: one ring for message buffers"): with 16 MiB the standard corpus as an mbox peaked at
+ * 150–156 MiB, with 8 MiB at 135–144 MiB (Maildir 126–130), for a few more background collections.
+ */
+const COLLECT_ON_GROWTH = 8 * 1024 * 1024;
 /** Uploaded bytes between two looks at the process's buffer memory. */
 const MEASURE_EVERY_BYTES = 4 * 1024 * 1024;
 
@@ -369,6 +373,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const collector = gc === undefined ? undefined
 		: new CollectOnGrowth({growth: COLLECT_ON_GROWTH, checkEvery: MEASURE_EVERY_BYTES, measure: heapAndBuffers, collect: backgroundCollection(gc), collectNow: gc});
 	const messageBuffers: MessageBuffers = collector === undefined ? messageRing : {
+		maxSize: messageRing.maxSize,
 		take: (size) => messageRing.take(size),
 		give: (buffer) => {
 			messageRing.give(buffer);

@@ -58,10 +58,12 @@ export const ATTENTION_CODES: ReadonlySet<string> = new Set(['MBOX_MERGE_SUSPECT
 /**
  * Memory a reader may read messages into, used again once given back (util/buffer-ring.ts). `take` returns a
  * buffer of exactly `size` uninitialized bytes; `give` ends its use (any other buffer, or a second give, is ignored).
+ * `maxSize`: the largest buffer served from that memory (a larger one is a plain allocation).
  */
 export type MessageBuffers = Readonly<{
 	take(size: number): Buffer;
 	give(buffer: Uint8Array): void;
+	maxSize: number;
 }>;
 
 export type ReaderOptions = Readonly<{

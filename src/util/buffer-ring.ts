@@ -56,6 +56,11 @@ export class BufferRing {
 		this.#options = options;
 	}
 
+	/** The largest buffer `take` serves from the ring. */
+	get maxSize(): number {
+		return this.#options.maxTake;
+	}
+
 	/** Buffers taken from the ring and buffers of their own so far, and the ring's buffers out now (for tests and measurements). */
 	get counts(): Readonly<{fromRing: number; ownBuffers: number; out: number}> {
 		return {fromRing: this.#fromRing, ownBuffers: this.#ownBuffers, out: this.#out};

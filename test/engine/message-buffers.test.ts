@@ -6,8 +6,7 @@
  * again, every message reaches the sink with its own bytes.
  */
 import assert from 'node:assert/strict';
-import {readFile, readdir} from 'node:fs/promises';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, readFile, readdir, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
@@ -21,6 +20,7 @@ import type {EngineOptions} from '../../src/engine/run-migration.js';
 import {SqliteJournal} from '../../src/journal/sqlite-journal.js';
 import {toCrlf} from '../../src/mapper/normalize.js';
 import {MaildirStore} from '../../src/readers/maildir/maildir-store.js';
+import {MboxStore} from '../../src/readers/mbox/mbox-store.js';
 import {MemorySink} from '../../src/uploader/memory-sink.js';
 import {BufferRing} from '../../src/util/buffer-ring.js';
 import {mulberry32} from '../../src/testing/prng.js';
@@ -33,6 +33,7 @@ const RUN = {configHash: 'h', configDescription: 'test'};
 class RecordingBuffers implements MessageBuffers {
 	readonly owner = new Map<Uint8Array, string>();
 	readonly given = new Map<string, number>();
+	readonly maxSize = Number.POSITIVE_INFINITY;
 	constructor(readonly log: string[]) {}
 	take(size: number): Buffer {
 		return Buffer.alloc(size);
@@ -172,5 +173,45 @@ test('through a ring so small that its memory is used again and again, every mes
 		assert.equal(ring.counts.out, 0, 'every buffer came back');
 	} finally {
 		await tree.cleanup();
+	}
+});
+
+test('an mbox through a ring that small: every message reaches the sink with the bytes a reader without the ring gives', async () => {
+	// Given an mbox of 300 messages of 1–20 KB (one with a quoted From_ line to unquote, one empty, one junk, some
+	// with CRLF line ends already), and a ring of 64 KiB
+	const random = mulberry32(41);
+	const parts: string[] = [];
+	for (let i = 0; i < 300; i++) {
+		const lines = Array.from({length: 10 + Math.floor(random() * 250)}, (_, k) => `line ${k} of message ${i} ${'y'.repeat(Math.floor(random() * 70))}`);
+		if (i === 7) lines.push('>From the quoted line of message 7');
+		const eol = i % 5 === 0 ? '\r\n' : '\n';
+		parts.push(`From sender@example.org Mon Mar  2 08:00:00 2009\n${sampleMessage(`mbox ${i}`, `${lines.join('\n')}\n`).replaceAll('\n', eol)}\n`);
+		if (i === 100) parts.push('From sender@example.org Mon Mar  2 08:00:00 2009\n\n\n');
+		if (i === 200) parts.push('From sender@example.org Mon Mar  2 08:00:00 2009\n\0\0\0\0 not a message\n\n');
+	}
+	const dir = await mkdtemp(join(tmpdir(), 'mailshift-ring-mbox-'));
+	try {
+		const path = join(dir, 'Inbox.mbox');
+		await writeFile(path, parts.join(''), 'latin1');
+		const plain = await MboxStore.open(path, {crlf: true});
+		const expected = new Map<string, Buffer>();
+		for (const folder of await plain.listFolders()) for await (const m of plain.messages(folder)) expected.set(m.ref.key, toCrlf(m.raw));
+		await plain.close();
+		const ring = new BufferRing({capacity: 64 * 1024, maxTake: 32 * 1024});
+		const relay = new ProblemRelay();
+		const store = await MboxStore.open(path, {crlf: true, messageBuffers: ring, onProblem: relay.onProblem});
+		const sink = new MemorySink({gate: () => new Promise((resolve) => setImmediate(resolve))});
+		// When it is migrated through the ring
+		const {summary} = await runMigration({...OPTIONS, connections: 3}, {source: store, sink, events: {emit: () => {}}, messageBuffers: ring, readerProblems: relay}, new EngineControls());
+		await store.close();
+		// Then every message was stored with the same bytes as without the ring, and every buffer came back
+		assert.deepEqual([summary.uploaded, summary.failed], [300, 2]);
+		const stored = sink.mailboxes.get('INBOX') ?? [];
+		assert.equal(stored.length, 300);
+		for (const job of stored) assert.ok(job.content.equals(expected.get(job.ref.key)!), `${job.ref.location}: the same bytes as without the ring`);
+		assert.ok(ring.counts.fromRing >= 150, `the ring served the messages (${JSON.stringify(ring.counts)})`);
+		assert.equal(ring.counts.out, 0, 'every buffer came back');
+	} finally {
+		await rm(dir, {recursive: true, force: true});
 	}
 });

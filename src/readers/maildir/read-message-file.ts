@@ -57,7 +57,7 @@ const CALLBACK_CALLS: FileCalls = {
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Buffers of their own, when the consumer gives none back. */
-const OWN_BUFFERS: MessageBuffers = {take: (size) => Buffer.allocUnsafe(size), give: () => {}};
+const OWN_BUFFERS: MessageBuffers = {take: (size) => Buffer.allocUnsafe(size), give: () => {}, maxSize: Number.POSITIVE_INFINITY};
 
 /**
  * The file's bytes (CRLF lines when `crlf`), in a buffer from `buffers`. `listedSize` is the size the listing saw

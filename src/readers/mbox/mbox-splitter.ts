@@ -80,7 +80,8 @@
  * `maxContentLength`) plus one chunk. `raw` is always a copy, so a consumer that keeps it does not pin the
  * window.
  */
-import {countBareLf, crlfInPlace, expandCrlf} from '../../mapper/normalize.js';
+import {countBareLf, crlfInPlace, crlfSlack, expandCrlf} from '../../mapper/normalize.js';
+import type {MessageBuffers} from '../../contracts/source-store.js';
 
 /** One message (or the pre-first-From_ content) as found in the file. */
 export type MboxEntry = Readonly<{
@@ -104,9 +105,10 @@ export type MboxEntry = Readonly<{
 	/** Valid From_ lines kept as body text: no empty line before them and no header after them (rule 1b). */
 	strayFromLines: number;
 	/**
-	 * Present when `raw` is the window's own buffer, handed over (a message of TAKE_MIN bytes or more): converts
-	 * its bare LFs to CRLF within that buffer (RFC 3501 §2.2 literals; the same bytes as mapper/normalize.ts
-	 * `toCrlf`) and returns them, without a second copy of the message. `raw` must not be used afterwards.
+	 * Present when `raw` is the window's own buffer, handed over (a message of TAKE_MIN bytes or more), or was
+	 * copied into a buffer from `SplitMboxOptions.buffers` with room to spare: converts its bare LFs to CRLF within
+	 * that buffer (RFC 3501 §2.2 literals; the same bytes as mapper/normalize.ts `toCrlf`) and returns them,
+	 * without a second copy of the message (a copy only when the room is short). `raw` must not be used afterwards.
 	 */
 	toCrlf?: () => Buffer;
 }>;
@@ -116,6 +118,13 @@ export type SplitMboxOptions = Readonly<{
 	maxContentLength?: number;
 	/** Test hook: called with the new capacity whenever the internal buffer is (re)allocated. */
 	onBufferAllocated?: (capacity: number) => void;
+	/**
+	 * Where a message that needs no unquoting is copied (ReaderOptions.messageBuffers), with room for its CRLF line
+	 * ends (`toCrlf`), when it fits their `maxSize`; the consumer gives it back. Copying a big message there costs
+	 * less than handing over the window's buffer, which the window then allocates anew. @default a buffer of its
+	 * own: exactly its size, or the window's for one of TAKE_MIN bytes or more
+	 */
+	buffers?: MessageBuffers;
 }>;
 
 /** What the first bytes of a file say it is (see `sniffMbox`). */
@@ -349,12 +358,14 @@ class Splitter {
 	readonly #window: ByteWindow;
 	readonly #input: AsyncIterator<Buffer>;
 	readonly #maxContentLength: number;
+	readonly #buffers: MessageBuffers | undefined;
 	#isEof = false;
 
 	constructor(input: AsyncIterable<Buffer>, options: SplitMboxOptions) {
 		this.#window = new ByteWindow(options.onBufferAllocated);
 		this.#input = input[Symbol.asyncIterator]();
 		this.#maxContentLength = options.maxContentLength ?? DEFAULT_MAX_CONTENT_LENGTH;
+		this.#buffers = options.buffers;
 	}
 
 	async *entries(): AsyncGenerator<MboxEntry> {
@@ -401,9 +412,15 @@ class Splitter {
 			if (ordinal > 0 || !isBlank(message)) {
 				const quotable = ordinal > 0;
 				const unquoted = quotable ? unquote(message, (found.bodyStart ?? found.end) - start) : undefined;
-				// Nothing to unquote in a big message: its bytes are handed over, not copied (ByteWindow.take).
-				const taken = unquoted === undefined && message.length >= TAKE_MIN ? window.take(start, found.end) : undefined;
-				const raw = unquoted?.raw ?? taken ?? Buffer.from(message);
+				const parts = unquoted?.parts ?? [message];
+				const length = unquoted?.length ?? message.length;
+				// Copied into a message buffer with room for CRLF when one that large is served (SplitMboxOptions.buffers);
+				// else, with nothing to unquote, a big message's bytes are handed over, not copied (ByteWindow.take).
+				const roomSize = length + crlfSlack(length);
+				const room = this.#buffers !== undefined && roomSize <= this.#buffers.maxSize ? this.#buffers.take(roomSize) : undefined;
+				if (room !== undefined) copyParts(parts, room);
+				const taken = unquoted === undefined && room === undefined && message.length >= TAKE_MIN ? window.take(start, found.end) : undefined;
+				const raw = room?.subarray(0, length) ?? taken ?? (unquoted === undefined ? Buffer.from(message) : Buffer.concat(parts, length));
 				yield {
 					raw,
 					fromLine: from?.text,
@@ -414,7 +431,7 @@ class Splitter {
 					unquoted: unquoted?.unquoted ?? 0,
 					contentLength: found.contentLength,
 					strayFromLines: found.strays,
-					...(taken === undefined ? {} : {toCrlf: () => crlfWithin(taken)}),
+					...(taken !== undefined ? {toCrlf: () => crlfWithin(taken)} : room !== undefined ? {toCrlf: () => crlfInPlace(room, length)} : {}),
 				};
 			}
 			if (found.next === undefined) return;
@@ -796,8 +813,11 @@ function crlfWithin(raw: Buffer): Buffer {
 	return out;
 }
 
-/** The message with its quoted From_ lines unquoted (a copy), or undefined when there is nothing to unquote. */
-function unquote(message: Buffer, bodyStart: number): {raw: Buffer; unquoted: number} | undefined {
+/**
+ * The parts of the message with its quoted From_ lines unquoted (views on `message`, to be copied out), or
+ * undefined when there is nothing to unquote.
+ */
+function unquote(message: Buffer, bodyStart: number): {parts: Buffer[]; length: number; unquoted: number} | undefined {
 	if (message.indexOf(QUOTED_FROM) === -1 || hasUnquotedFromLine(message, bodyStart)) return undefined;
 	const parts: Buffer[] = [];
 	let copied = 0;
@@ -815,7 +835,13 @@ function unquote(message: Buffer, bodyStart: number): {raw: Buffer; unquoted: nu
 	}
 	if (parts.length === 0) return undefined;
 	parts.push(message.subarray(copied));
-	return {raw: Buffer.concat(parts), unquoted: parts.length - 1};
+	return {parts, length: message.length - (parts.length - 1), unquoted: parts.length - 1};
+}
+
+/** Copies `parts` one after another to the start of `into`. */
+function copyParts(parts: readonly Buffer[], into: Buffer): void {
+	let at = 0;
+	for (const part of parts) at += part.copy(into, at);
 }
 
 function hasUnquotedFromLine(message: Buffer, bodyStart: number): boolean {

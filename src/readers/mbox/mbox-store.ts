@@ -230,7 +230,8 @@ export class MboxStore implements SourceStore {
 		const reading: Reading = {handle: undefined};
 		this.#readings.add(reading);
 		try {
-			for await (const item of splitMbox(fileChunks(entry.file, reading, signal))) {
+			const buffers = this.#options.messageBuffers;
+			for await (const item of splitMbox(fileChunks(entry.file, reading, signal), buffers === undefined ? {} : {buffers})) {
 				throwIfAborted(signal);
 				if (this.#isClosed) return;
 				const message = this.#toMessage(item, entry.display, label);
@@ -264,6 +265,7 @@ export class MboxStore implements SourceStore {
 			this.#options.onProblem?.({folder, location, code, kind, reason});
 		const {raw} = item;
 		if (isBlank(raw)) {
+			this.#options.messageBuffers?.give(raw);
 			report(
 				'MESSAGE_EMPTY',
 				'failed',
@@ -275,6 +277,7 @@ export class MboxStore implements SourceStore {
 		// reported and not uploaded (message-shape.ts).
 		const junk = notAMessage(raw);
 		if (junk !== undefined) {
+			this.#options.messageBuffers?.give(raw);
 			report('MESSAGE_UNPARSEABLE', 'failed', `${item.ordinal === 0 ? 'The content before the first From_ line' : 'This message'} is not a message: ${junk}. It was NOT migrated; the mbox file may be damaged here (look at it in a text editor at the byte named).`);
 			return undefined;
 		}
@@ -300,11 +303,15 @@ export class MboxStore implements SourceStore {
 		}
 		const key = `${item.ordinal}:${createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
 		const ref = {store: this.location, folder, key, location};
+		// For an upload, a message is made CRLF in the reader's buffer (after its key is computed: a big one in the
+		// window's, handed over; one copied into a message buffer in that), so the mapper has nothing to copy: one
+		// copy of it in memory instead of two (ReaderOptions.crlf). When the room was short the converted copy is
+		// the message, and the buffer it was read into goes back.
+		const crlf = this.#options.crlf === true && item.toCrlf !== undefined ? item.toCrlf() : raw;
+		if (crlf.buffer !== raw.buffer || crlf.byteOffset !== raw.byteOffset) this.#options.messageBuffers?.give(raw);
 		return {
 			ref,
-			// For an upload, a big message is made CRLF in the reader's buffer (after its key is computed), so the
-			// mapper has nothing to copy: one copy of it in memory instead of two (ReaderOptions.crlf).
-			raw: this.#options.crlf === true && item.toCrlf !== undefined ? item.toCrlf() : raw,
+			raw: crlf,
 			flags: status.flags,
 			...(item.fromDate === undefined ? {} : {storeDate: {date: item.fromDate, source: 'from-line'} as const}),
 			...(status.isExpunged ? {skipHint: 'mozilla-expunged'} as const : {}),
