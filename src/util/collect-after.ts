@@ -100,7 +100,7 @@ export class CollectOnGrowth {
 
 	constructor(options: CollectOnGrowthOptions) {
 		this.#options = options;
-		this.#floor = options.measure();
+		this.#floor = this.#measure() ?? 0;
 	}
 
 	/** Collections started so far (for tests and measurements). */
@@ -121,7 +121,7 @@ export class CollectOnGrowth {
 				} catch {
 					// An optimization, never a failure.
 				}
-				this.#floor = this.#options.measure();
+				this.#floor = this.#measure() ?? this.#floor;
 			});
 			return;
 		}
@@ -132,19 +132,29 @@ export class CollectOnGrowth {
 	}
 
 	#check(): void {
-		if (this.#options.measure() < this.#floor + this.#options.growth) {
+		const now = this.#measure();
+		if (now === undefined || now < this.#floor + this.#options.growth) {
 			this.#isBusy = false;
 			return;
 		}
 		this.#collections++;
 		const ended = (): void => {
 			this.#isBusy = false;
-			this.#floor = this.#options.measure();
+			this.#floor = this.#measure() ?? this.#floor;
 		};
 		try {
 			void Promise.resolve(this.#options.collect()).then(ended, ended);
 		} catch {
 			ended();
+		}
+	}
+
+	/** The measurement, or undefined when it failed (then nothing is collected: an optimization, never a failure). */
+	#measure(): number | undefined {
+		try {
+			return this.#options.measure();
+		} catch {
+			return undefined;
 		}
 	}
 }

@@ -102,6 +102,20 @@ describe('collecting dead message buffers early', () => {
 		assert.equal(measured, 2, 'once, for both');
 	});
 
+	test('a measurement that throws collects nothing and does not stop later measurements', async () => {
+		let fail = true;
+		let collections = 0;
+		const collector = new CollectOnGrowth({growth: 10, checkEvery: 1, defer: (run) => run(), measure: () => {
+			if (fail) throw new Error('no statistics');
+			return 100;
+		}, collect: () => collections++});
+		collector.released(1);
+		assert.equal(collections, 0);
+		fail = false;
+		collector.released(1);
+		assert.equal(collections, 1, 'measured again, grown from the floor of 0');
+	});
+
 	test('a single release of a step or more is collected at once, synchronously, on the next turn', async () => {
 		const calls: string[] = [];
 		const collector = new CollectOnGrowth({growth: 100, checkEvery: 10, measure: () => 0, collect: () => calls.push('background'), collectNow: () => calls.push('now')});

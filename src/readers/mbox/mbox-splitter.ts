@@ -119,7 +119,7 @@ export type SplitMboxOptions = Readonly<{
 	/** Test hook: called with the new capacity whenever the internal buffer is (re)allocated. */
 	onBufferAllocated?: (capacity: number) => void;
 	/**
-	 * Where a message that needs no unquoting is copied (ReaderOptions.messageBuffers), with room for its CRLF line
+	 * Where a message is copied (unquoted if need be; ReaderOptions.messageBuffers), with room for its CRLF line
 	 * ends (`toCrlf`), when it fits their `maxSize`; the consumer gives it back. Copying a big message there costs
 	 * less than handing over the window's buffer, which the window then allocates anew. @default a buffer of its
 	 * own: exactly its size, or the window's for one of TAKE_MIN bytes or more

@@ -232,9 +232,16 @@ export class MboxStore implements SourceStore {
 		try {
 			const buffers = this.#options.messageBuffers;
 			for await (const item of splitMbox(fileChunks(entry.file, reading, signal), buffers === undefined ? {} : {buffers})) {
-				throwIfAborted(signal);
-				if (this.#isClosed) return;
-				const message = this.#toMessage(item, entry.display, label);
+				// A message read and not yielded (a stop or close() while it was read, or a failure to make it one)
+				// goes back at once (ReaderOptions.messageBuffers); giving back twice is harmless.
+				let message: SourceMessage | undefined;
+				try {
+					throwIfAborted(signal);
+					if (this.#isClosed) return;
+					message = this.#toMessage(item, entry.display, label);
+				} finally {
+					if (message === undefined) buffers?.give(item.raw);
+				}
 				if (message !== undefined) yield message;
 			}
 		} catch (error) {
