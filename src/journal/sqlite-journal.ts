@@ -68,6 +68,8 @@ export class SqliteJournal implements Journal {
 	readonly #doneIn: Statement<[string], DoneRow>;
 	readonly #upsert: Statement<unknown[]>;
 	readonly #mailboxGet: Statement<[string], {uid_validity: string | null}>;
+	/** Mailboxes' UIDVALIDITY as last read or written by this process. */
+	readonly #uidValidities = new Map<string, bigint | undefined>();
 	readonly #mailboxSet: Statement<[string, string | null]>;
 	#inTransaction = false;
 	#closed = false;
@@ -220,15 +222,26 @@ export class SqliteJournal implements Journal {
 	}
 
 	uidValidity(mailbox: string): bigint | undefined {
+		// Asked after every upload (done()); this process is the journal's only writer (its lock), so the answer
+		// is kept until this process writes another.
+		if (this.#uidValidities.has(mailbox)) return this.#uidValidities.get(mailbox);
 		const v = this.#mailboxGet.get(mailbox)?.uid_validity;
-		return v ? BigInt(v) : undefined;
+		const value = v ? BigInt(v) : undefined;
+		this.#uidValidities.set(mailbox, value);
+		return value;
+	}
+
+	/** Records a mailbox's UIDVALIDITY (RFC 3501 §2.3.1.1), in the database and in what uidValidity() answers. */
+	#setUidValidity(mailbox: string, uidValidity: bigint | undefined): void {
+		this.#mailboxSet.run(mailbox, uidValidity === undefined ? null : String(uidValidity));
+		this.#uidValidities.set(mailbox, uidValidity);
 	}
 
 	resetMailbox(mailbox: string, uidValidity: bigint | undefined): void {
 		this.#tx();
 		this.#db.prepare("UPDATE messages SET state = 'pending', uid = NULL, uid_validity = NULL, error_code = NULL, error = NULL WHERE mailbox = ? AND state = 'done'").run(mailbox);
 		this.#done = undefined;
-		this.#mailboxSet.run(mailbox, uidValidity === undefined ? null : String(uidValidity));
+		this.#setUidValidity(mailbox, uidValidity);
 	}
 
 	begin(job: UploadJob): void {
@@ -241,7 +254,7 @@ export class SqliteJournal implements Journal {
 			uid: receipt.uid ?? null, uid_validity: receipt.uidValidity === undefined ? null : String(receipt.uidValidity),
 			error_code: how === 'found-on-server' ? 'FOUND_ON_SERVER' : null,
 		});
-		if (receipt.uidValidity !== undefined && this.uidValidity(job.mailbox) === undefined) this.#mailboxSet.run(job.mailbox, String(receipt.uidValidity));
+		if (receipt.uidValidity !== undefined && this.uidValidity(job.mailbox) === undefined) this.#setUidValidity(job.mailbox, receipt.uidValidity);
 	}
 
 	fail(ref: SourceRef, code: string, message: string): void {
