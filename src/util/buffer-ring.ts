@@ -5,7 +5,7 @@
  * An upload read every message into a buffer of its own, outside V8's heap, and dropped it once the server had
  * answered. V8 frees such memory only at a full collection, which it starts on its own after ~64 MiB of it have
  * piled up, and glibc keeps much of what is freed; so mailshift forced a collection every 32 MiB uploaded to
- * stay under its memory goal, and those collections (and the ones V8 started for the new memory) were a third
+ * stay under its memory goal, and those collections (and the ones V8 started for the new memory) were a quarter
  * of the client's CPU (docs/benchmarks.md "#14: one ring for message buffers"). Messages are given back about in
  * the order they were taken (the server answers batches in order, a few connections at once), which is what a
  * ring serves best: no size classes, no search, nothing to free.

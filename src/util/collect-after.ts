@@ -84,7 +84,7 @@ export function heapAndBuffers(): number {
 /**
  * Collects when dead memory has piled up, not at every step of uploaded bytes: messages read into the ring
  * leave nothing to collect, and a collection then is pure cost (a forced one every 32 MiB uploaded was, with the
- * collections V8 started for new buffers, a third of the client's CPU: docs/benchmarks.md "#14: one ring for
+ * collections V8 started for new buffers, a quarter of the client's CPU: docs/benchmarks.md "#14: one ring for
  * message buffers"). The memory is measured every `checkEvery` released bytes (on the next turn of the event
  * loop), and a collection runs when it has grown `growth` since the last one ended (the floor: what was in use
  * right after it). app/migrate.ts counts every message given back (EngineDeps.messageBuffers): uploads, skips and
