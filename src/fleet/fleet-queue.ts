@@ -95,6 +95,20 @@ function canonicalJson(value: unknown): string {
 	return JSON.stringify(value) ?? 'null';
 }
 
+/**
+ * A session idle inside a transaction longer than this is ended by PostgreSQL, which releases its row locks. A
+ * worker stopped mid-transaction (SIGSTOP, a laptop lid, a frozen VM) otherwise held its journal transaction's
+ * `FOR SHARE` lock on its lease row for as long as it was stopped, and the reaper (`FOR UPDATE SKIP LOCKED`)
+ * skipped that row: no other worker could take the mailbox over (seen as a hang of the fleet's fence test,
+ * 2026-12-06). Our transactions are a few queries long; one that was ended this way fails and is retried.
+ */
+export const IDLE_IN_TRANSACTION_MS = 10_000;
+
+/** The pool configuration of a fleet process's PostgreSQL connections. */
+export function fleetPoolConfig(url: string, max: number): pg.PoolConfig {
+	return {connectionString: url, max, application_name: 'mailshift', idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS};
+}
+
 export class FleetQueue {
 	readonly name: string;
 	readonly pool: pg.Pool;
@@ -119,7 +133,7 @@ export class FleetQueue {
 		if (!/^postgres(ql)?:\/\//.test(options.url)) {
 			throw new MailshiftError('USAGE', `The queue ${redactQueueUrl(options.url)} is not a PostgreSQL URL.`, 'fatal', {hint: 'Write postgres://user@host:5432/database (the password in MAILSHIFT_QUEUE_URL or --queue-file, not on the command line).'});
 		}
-		const pool = new pg.Pool({connectionString: options.url, max: options.maxConnections ?? 4, application_name: 'mailshift'});
+		const pool = new pg.Pool(fleetPoolConfig(options.url, options.maxConnections ?? 4));
 		// Idle clients cut by a PostgreSQL restart report here; the next query reconnects.
 		pool.on('error', (error) => onError?.(`PostgreSQL connection lost (${error.message}); reconnecting`));
 		const boss = new PgBoss({

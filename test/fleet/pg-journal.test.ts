@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
 import pg from 'pg';
 import {ensureFleetSchema} from '../../src/fleet/fleet-schema.js';
+import {fleetPoolConfig, IDLE_IN_TRANSACTION_MS} from '../../src/fleet/fleet-queue.js';
 import {PgJournal} from '../../src/fleet/pg-journal.js';
 import type {OpenPgJournalOptions} from '../../src/fleet/pg-journal.js';
 import {RowLease} from '../../src/fleet/row-lease.js';
@@ -50,6 +51,32 @@ describe('PgJournal', {skip}, () => {
 	after(async () => {
 		await pool?.end();
 		await server?.stop();
+	});
+
+	test('a fleet connection stopped inside a transaction is ended by PostgreSQL, so the lock it held on a lease row is released', async () => {
+		// Given a fleet pool, one of whose connections takes the FOR SHARE lock a journal commit takes, and then
+		// does nothing more (its process stopped)
+		const fleet = new pg.Pool(fleetPoolConfig(server.url('fleet'), 1));
+		fleet.on('error', () => undefined);
+		try {
+			const stuck = await fleet.connect();
+			stuck.on('error', () => undefined);
+			const {rows: [setting]} = await stuck.query<{idle_in_transaction_session_timeout: string}>('SHOW idle_in_transaction_session_timeout');
+			assert.equal(setting?.idle_in_transaction_session_timeout, `${IDLE_IN_TRANSACTION_MS / 1000}s`);
+			const rowKey = newRow();
+			await pool.query(`INSERT INTO mailshift_fleet.leases (row_key, generation) VALUES ($1, 1)`, [rowKey]);
+			await stuck.query('BEGIN');
+			await stuck.query('SELECT generation FROM mailshift_fleet.leases WHERE row_key = $1 FOR SHARE', [rowKey]);
+			const lockable = async (): Promise<boolean> => (await pool.query('SELECT row_key FROM mailshift_fleet.leases WHERE row_key = $1 FOR UPDATE SKIP LOCKED', [rowKey])).rowCount === 1;
+			assert.equal(await lockable(), false, 'precondition: the reaper skips the locked row');
+			// When the session stays idle in its transaction, then PostgreSQL ends it and the row can be taken
+			// (waited for as an event: the lock's release, looked for every 200 ms, for 60 s at most)
+			for (let i = 0; i < 300 && !(await lockable()); i++) await new Promise((resolve) => setTimeout(resolve, 200));
+			assert.equal(await lockable(), true, 'the row is free again');
+			stuck.release(true);
+		} finally {
+			await fleet.end();
+		}
 	});
 
 	test('begin records pending, then done, failed or skipped replace it, and get returns what was recorded — also after reopening', async () => {
