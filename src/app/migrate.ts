@@ -353,7 +353,7 @@ function finishInfoOf(end: Readonly<{
  * 150–156 MiB, with 8 MiB at 135–144 MiB (Maildir 126–130), for a few more background collections.
  */
 const COLLECT_ON_GROWTH = 8 * 1024 * 1024;
-/** Uploaded bytes between two looks at the process's buffer memory. */
+/** Bytes of messages given back between two looks at the process's memory (CollectOnGrowth.released). */
 const MEASURE_EVERY_BYTES = 4 * 1024 * 1024;
 
 export async function runMigrate(config: MigrationConfig, io: CliIo, external?: ExternalPresentation): Promise<MigrateOutcome> {

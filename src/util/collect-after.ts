@@ -50,7 +50,7 @@ export function backgroundCollection(gc: () => void): () => Promise<void> {
 export type CollectOnGrowthOptions = Readonly<{
 	/** Collect when the measured memory exceeds what it was after the last collection by this much. */
 	growth: number;
-	/** Measure once per this many released bytes (a measurement costs a system call). */
+	/** Measure once per this many released bytes. */
 	checkEvery: number;
 	/** The memory to bound, in bytes (`heapAndBuffers`). */
 	measure: () => number;
