@@ -232,8 +232,8 @@ export class MboxStore implements SourceStore {
 		try {
 			const buffers = this.#options.messageBuffers;
 			for await (const item of splitMbox(fileChunks(entry.file, reading, signal), buffers === undefined ? {} : {buffers})) {
-				// A message read and not yielded (a stop or close() while it was read, or a failure to make it one)
-				// goes back at once (ReaderOptions.messageBuffers); giving back twice is harmless.
+				// A message read and not yielded (a stop or close() while it was read, an empty or junk one, or a
+				// failure to make it one) goes back at once (ReaderOptions.messageBuffers).
 				let message: SourceMessage | undefined;
 				try {
 					throwIfAborted(signal);
@@ -272,7 +272,6 @@ export class MboxStore implements SourceStore {
 			this.#options.onProblem?.({folder, location, code, kind, reason});
 		const {raw} = item;
 		if (isBlank(raw)) {
-			this.#options.messageBuffers?.give(raw);
 			report(
 				'MESSAGE_EMPTY',
 				'failed',
@@ -284,7 +283,6 @@ export class MboxStore implements SourceStore {
 		// reported and not uploaded (message-shape.ts).
 		const junk = notAMessage(raw);
 		if (junk !== undefined) {
-			this.#options.messageBuffers?.give(raw);
 			report('MESSAGE_UNPARSEABLE', 'failed', `${item.ordinal === 0 ? 'The content before the first From_ line' : 'This message'} is not a message: ${junk}. It was NOT migrated; the mbox file may be damaged here (look at it in a text editor at the byte named).`);
 			return undefined;
 		}
