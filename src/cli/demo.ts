@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {existsSync} from 'node:fs';
 import {createRequire} from 'node:module';
-import {ImapFlow} from 'imapflow';
+import {ImapFlow} from '../uploader/imapflow-class.js';
 import {resolveMigrateConfig} from '../config/resolve.js';
 import {isDovecotInstalled, startDovecot} from '../testing/private-dovecot.js';
 import {sampleMessages, writeSampleMaildir, writeSampleThunderbird} from '../testing/sample-store.js';

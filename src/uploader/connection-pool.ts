@@ -11,7 +11,7 @@
  *   has and goes on; the first connection's failure is fatal and classified.
  * - `logger: false`: imapflow's default pino logger writes to stdout (packages.md §4).
  */
-import {ImapFlow} from 'imapflow';
+import {ImapFlow} from './imapflow-class.js';
 import {MailshiftError} from '../contracts/errors.js';
 import {classifyImapError, lacksLoginMechanism} from './classify-imap-error.js';
 import type {ImapTarget} from './imap-target.js';

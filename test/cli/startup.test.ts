@@ -2,7 +2,8 @@
  * Start-up (issue #14): `mailshift --help`, `--version` and a command's --help load yargs and the option
  * tables only — never ink/React (the TUI), imapflow, SQLite, the PST/OST worker or the readers, which a command
  * imports when it runs. Checked by what the built CLI actually imports (a module resolve hook, registered with
- * node:module's register(), appends every resolved URL to a file), not by timing on a shared machine.
+ * node:module's register(), and CommonJS's resolver append every resolved URL to a file), not by timing on a
+ * shared machine.
  */
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
@@ -26,7 +27,20 @@ describe('start-up of the CLI', () => {
 		const hooks = join(dir, 'hooks.mjs');
 		await writeFile(hooks, "import {appendFileSync} from 'node:fs';\nexport async function resolve(specifier, context, next) {\n\tconst result = await next(specifier, context);\n\tappendFileSync(process.env.MS_IMPORT_LOG, result.url + '\\n');\n\treturn result;\n}\n");
 		register = join(dir, 'register.mjs');
-		await writeFile(register, `import {register} from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+		// `require` (imapflow is loaded with it: src/uploader/imapflow-class.ts) is seen through CommonJS's resolver.
+		await writeFile(register, [
+			"import {appendFileSync} from 'node:fs';",
+			"import Module, {register} from 'node:module';",
+			"import {pathToFileURL} from 'node:url';",
+			`register(${JSON.stringify(pathToFileURL(hooks).href)});`,
+			'const resolveFilename = Module._resolveFilename;',
+			'Module._resolveFilename = function (...args) {',
+			'\tconst file = resolveFilename.apply(this, args);',
+			"\tif (file.startsWith('/')) appendFileSync(process.env.MS_IMPORT_LOG, pathToFileURL(file).href + '\\n');",
+			'\treturn file;',
+			'};',
+			'',
+		].join('\n'));
 	});
 	after(async () => rm(dir, {recursive: true, force: true}));
 
@@ -81,12 +95,14 @@ describe('start-up of the CLI', () => {
 		assert.deepEqual(heavy, []);
 	});
 
-	test('a plain Maildir upload imports imapflow, but neither the TUI, the .msg reader, the backup engine nor the rules', async () => {
+	test('a plain Maildir upload imports imapflow\'s CommonJS build only, but neither the TUI, the .msg reader, the backup engine nor the rules', async () => {
 		const {maildir, port} = await maildirAndClosedPort();
 		// Nothing listens on the port: the run ends at its connection, after it loaded what an upload loads.
 		const run = await importsOf(['migrate', maildir, '--to', `imap://someone@127.0.0.1:${port}`, '--plain', '--stats', '0', '--journal', join(dir, 'up.sqlite')], 'maildir-upload', 'ignore');
 		assert.notEqual(run.code, 0);
 		assert.ok(run.urls.some((u) => u.includes('/node_modules/imapflow/')), 'imapflow was imported to connect');
+		// One copy, the CommonJS build (src/uploader/imapflow-class.ts: the ES build takes ~twice as long to load).
+		assert.deepEqual(run.urls.filter((u) => u.includes('/node_modules/imapflow/dist/esm/')), []);
 		const heavy = run.urls.filter((u) => NOT_FOR_MAILDIR.some((re) => re.test(u)));
 		assert.deepEqual(heavy, []);
 	});
