@@ -149,11 +149,11 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 	let exitCode: ExitCodeValue = ExitCode.OK;
 	const parser: Argv = yargs(fullArgv)
 		.scriptName('mailshift')
-		.usage('mailshift — move mail from local stores (Outlook PST/OST, Outlook for Mac .olm, Thunderbird/mbox, Maildir, Apple Mail, Outlook Express, .eml folders, a POP3 account) into IMAP folders, exactly once.\n\nUsage: $0 <command> [options]')
+		.usage('mailshift: move mail from local stores (Outlook PST/OST, Outlook for Mac .olm, Thunderbird/mbox, Maildir, Apple Mail, Outlook Express, .eml folders, a POP3 account) into IMAP folders, exactly once.\n\nUsage: $0 <command> [options]')
 		.command('migrate <source>', 'Upload a mail store (or a POP3 account) into IMAP folders; re-runs resume', (y) => y
 			.positional('source', {type: 'string', describe: 'Outlook .pst/.ost or .olm, mbox file or Thunderbird folder, Maildir, Apple Mail (~/Library/Mail/V10), Outlook Express folder, a folder of .eml files, or pop3s://user@host'})
 			.options(MIGRATE_OPTIONS).options(MIGRATE_RULES_OPTIONS)
-			.example('MAILSHIFT_PASSWORD=… $0 migrate ~/Maildir --to imaps://me@example.com@imap.example.com', 'Upload a Maildir tree')
+			.example('MAILSHIFT_PASSWORD=... $0 migrate ~/Maildir --to imaps://me@example.com@imap.example.com', 'Upload a Maildir tree')
 			.example("$0 migrate ~/mail/Archive.mbox --to imaps://me@imap.example.com --prefix 'Imported/Old PC' --password-file ~/.imap-pass", 'Upload an mbox below one folder')
 			.example('$0 migrate ~/.thunderbird/x.default/Mail/Local\\ Folders --dry-run', 'Show the plan, write nothing').epilogue(EPILOGUE),
 		async (args) => {
@@ -184,7 +184,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 			.positional('source', {type: 'string', describe: 'Maildir, mbox file or folder, Thunderbird folder, Outlook .pst/.ost, or imaps://user@host'})
 			.options(BACKUP_OPTIONS)
 			.example('$0 backup ~/Maildir --out /media/usb/mail-backup', 'Back up a store before migrating it')
-			.example('MAILSHIFT_PASSWORD=… $0 backup imaps://me@imap.example.com --out ~/server-copy', 'Copy what is on the server now')
+			.example('MAILSHIFT_PASSWORD=... $0 backup imaps://me@imap.example.com --out ~/server-copy', 'Copy what is on the server now')
 			.example('$0 backup --verify /media/usb/mail-backup', 'Check a backup against its manifest').epilogue(EPILOGUE),
 		async (args) => {
 			const {runBackupCommand} = await import('../app/backup.js');
@@ -218,7 +218,7 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 				allowPlanCommands: args['allow-plan-commands'], exitWhenDone: args['exit-when-done'], poll: args.poll,
 			}, cliIo);
 		})
-		.command('fleet <action> [args..]', 'A fleet migration in PostgreSQL: submit PLAN | status | retry --only-failed | pause | resume | cancel [ID…]', (y) => y
+		.command('fleet <action> [args..]', 'A fleet migration in PostgreSQL: submit PLAN | status | retry --only-failed | pause | resume | cancel [ID...]', (y) => y
 			.positional('action', {type: 'string', choices: ['submit', 'status', 'retry', 'pause', 'resume', 'cancel'], describe: 'What to do'})
 			.positional('args', {type: 'string', array: true, describe: 'submit: the plan (CSV/JSON as for batch); retry/cancel: row ids (default: all)'})
 			.options(FLEET_OPTIONS)

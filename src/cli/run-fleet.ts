@@ -158,7 +158,7 @@ export async function runFleetCommand(args: FleetArgs, io: CliIo): Promise<ExitC
 				return ExitCode.OK;
 			}
 			default:
-				throw new MailshiftError('USAGE', `"fleet ${args.action}" is not a fleet command.`, 'fatal', {hint: 'Use: fleet submit PLAN | status | retry --only-failed | pause | resume | cancel [ID…]'});
+				throw new MailshiftError('USAGE', `"fleet ${args.action}" is not a fleet command.`, 'fatal', {hint: 'Use: fleet submit PLAN | status | retry --only-failed | pause | resume | cancel [ID...]'});
 		}
 	} catch (error) {
 		return fail(error, io, debug, url);

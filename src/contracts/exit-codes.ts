@@ -50,7 +50,7 @@ export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
 	2: 'usage error (bad option or argument, or a resume with a different destination or mapping, or a resubmitted fleet row that changed)',
 	3: 'source not found, unreadable, or not a mail store',
 	4: 'login refused by the server',
-	5: 'finished, but some messages failed, or a warning needs a look (an mbox that may have run messages together) (see the summary and --report); a dry run: messages over the server’s size limit (APPENDLIMIT)',
+	5: 'finished, but some messages failed, or a warning needs a look (an mbox that may have run messages together) (see the summary and --report); a dry run: messages over the server size limit (APPENDLIMIT)',
 	6: 'interrupted (Ctrl-C, connection lost, time or byte budget reached, a fleet worker lost a row\'s lease): run the same command again to resume',
 	7: 'fatal: mailbox over quota (a dry run: the mail does not fit the quota), or the journal is locked by another run or corrupt',
 	8: 'server unreachable (DNS, connection refused, TLS failure), or the fleet\'s PostgreSQL queue unreachable',

@@ -53,6 +53,17 @@ describe('CLI conventions', () => {
 		}
 	});
 
+	test('--help and every command\'s --help are plain ASCII (the width of a non-ASCII line costs a Unicode segmenter and an emoji regex, ~30 ms of a start-up that has 250: issue #14)', async () => {
+		const top = await runCli(['--help']);
+		assert.equal(top.code, 0, top.stderr);
+		const commands = [...top.stdout.matchAll(/^ {2}mailshift (\w+)/gm)].map((m) => m[1]!);
+		assert.ok(commands.includes('migrate') && commands.includes('rules'), `the commands were found in --help: ${commands.join(', ')}`);
+		for (const [args, text] of [[['--help'], top.stdout] as const, ...await Promise.all(commands.map(async (command) => [[command, '--help'], (await runCli([command, '--help'])).stdout] as const))]) {
+			const line = text.split('\n').find((l) => /[^\x20-\x7e]/.test(l));
+			assert.equal(line, undefined, `mailshift ${args.join(' ')} has a non-ASCII line`);
+		}
+	});
+
 	test('mailshift completion prints a shell completion script and exits 0 without starting the guided mode', async () => {
 		const run = await runCli(['completion']);
 		assert.equal(run.code, 0, run.stderr);
