@@ -8,17 +8,21 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {readMessageFile} from '../../src/readers/maildir/read-message-file.js';
-import {countBareLf, crlfInPlace, toCrlf} from '../../src/mapper/normalize.js';
+import {crlfInPlace, findBareLfs, toCrlf} from '../../src/mapper/normalize.js';
+
+/** The conversion written the obvious way, to check the fast one against: every LF without a CR before it gets one. */
+const reference = (text: string): string => text.replace(/(?<!\r)\n/g, '\r\n');
 
 const samples = ['', 'a', '\n', '\r\n', 'a\nb', 'a\r\nb\n', '\n\n\r\n\n', 'x\r', '\r\r\n\n', 'Subject: s\n\nline one\nline two\r\nend', 'no line end at all'];
 
 test('in place, the result is byte for byte what the mapper\'s toCrlf gives, and it is a view of the same memory', () => {
 	for (const text of samples) {
 		const stored = Buffer.from(text, 'latin1');
-		const room = Buffer.alloc(stored.length + countBareLf(stored) + 3, 0x2a);
+		const room = Buffer.alloc(stored.length + findBareLfs(stored).count + 3, 0x2a);
 		stored.copy(room);
 		const out = crlfInPlace(room, stored.length);
 		assert.deepEqual(out, toCrlf(stored), JSON.stringify(text));
+		assert.equal(out.toString('latin1'), reference(text), JSON.stringify(text));
 		assert.equal(out.buffer, room.buffer, `converted where it lies: ${JSON.stringify(text)}`);
 	}
 });
@@ -43,7 +47,34 @@ test('random messages with mixed line ends convert like toCrlf (1,000 cases)', (
 		const room = Buffer.allocUnsafe(stored.length + Math.floor(next() * 20));
 		stored.copy(room);
 		assert.deepEqual(crlfInPlace(room, stored.length), toCrlf(stored), JSON.stringify(parts.join('')));
+		assert.equal(toCrlf(stored).toString('latin1'), reference(parts.join('')), JSON.stringify(parts.join('')));
 	}
+});
+
+test('a message with more bare LFs than positions are recorded for (over 131,072) converts the same, in place or copied', () => {
+	// Lines of every kind, 200,000 bare LFs in all: past the recorded positions the LFs are searched for again.
+	const text = 'Subject: many lines\n\n' + 'a\n\r\nbc\r\r\n\n'.repeat(100_000) + 'end';
+	const stored = Buffer.from(text, 'latin1');
+	const bare = findBareLfs(stored);
+	assert.equal(bare.count, 200_002);
+	assert.equal(bare.at, undefined, 'too many to record');
+	const room = Buffer.allocUnsafe(stored.length + bare.count);
+	stored.copy(room);
+	const inPlace = crlfInPlace(room, stored.length);
+	assert.equal(inPlace.buffer, room.buffer);
+	assert.equal(inPlace.toString('latin1'), reference(text));
+	assert.equal(toCrlf(stored).toString('latin1'), reference(text));
+	// And the next, small message is converted from its own positions, not the big one's.
+	assert.equal(toCrlf(Buffer.from('x\ny\n')).toString(), 'x\r\ny\r\n');
+});
+
+test('positions are recorded for a message just under the limit, and the result is the same', () => {
+	const text = 'q\n'.repeat(131_072);
+	const stored = Buffer.from(text, 'latin1');
+	const bare = findBareLfs(stored);
+	assert.equal(bare.count, 131_072);
+	assert.ok(bare.at !== undefined && bare.at[131_071] === stored.length - 1, 'every position recorded, the last one last');
+	assert.equal(toCrlf(stored).toString('latin1'), reference(text));
 });
 
 test('a message file is read whole with CRLF line ends when asked, as stored otherwise, whatever size the listing said', async (t) => {

@@ -80,7 +80,7 @@
  * `maxContentLength`) plus one chunk. `raw` is always a copy, so a consumer that keeps it does not pin the
  * window.
  */
-import {countBareLf, crlfInPlace, crlfSlack, expandCrlf} from '../../mapper/normalize.js';
+import {crlfInPlace, crlfSlack, expandCrlf, findBareLfs} from '../../mapper/normalize.js';
 import type {MessageBuffers} from '../../contracts/source-store.js';
 
 /** One message (or the pre-first-From_ content) as found in the file. */
@@ -801,14 +801,14 @@ function parseContentLength(header: Buffer): number | undefined {
  * overwritten. Same result as mapper/normalize.ts `toCrlf`.
  */
 function crlfWithin(raw: Buffer): Buffer {
-	const bare = countBareLf(raw);
-	if (bare === 0) return raw;
+	const bare = findBareLfs(raw);
+	if (bare.count === 0) return raw;
 	const arrayBuffer = raw.buffer as ResizableArrayBuffer;
-	const end = raw.byteOffset + raw.length + bare;
+	const end = raw.byteOffset + raw.length + bare.count;
 	// Beyond the reservation (a message near WINDOW_RESERVE): a converted copy.
 	if (end > arrayBuffer.maxByteLength) return crlfInPlace(raw, raw.length);
 	if (end > arrayBuffer.byteLength) arrayBuffer.resize(end);
-	const out = Buffer.from(arrayBuffer, raw.byteOffset, raw.length + bare);
+	const out = Buffer.from(arrayBuffer, raw.byteOffset, raw.length + bare.count);
 	expandCrlf(out, raw.length, bare);
 	return out;
 }
