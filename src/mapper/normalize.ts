@@ -65,11 +65,7 @@ export function expandCrlf(buf: Buffer, length: number, bare: BareLfs): void {
 	let to = length + bare.count;
 	for (let k = bare.count - 1; k >= 0; k--) {
 		const i = at[k]!;
-		const size = from - (i + 1);
-		buf.copyWithin(to - size, i + 1, from);
-		to -= size;
-		buf[--to] = LF;
-		buf[--to] = CR;
+		to = moveAfterBareLf(buf, i, from, to);
 		from = i;
 	}
 }
@@ -90,13 +86,19 @@ function expandBySearch(buf: Buffer, length: number, bare: number): void {
 			from = i;
 			continue;
 		}
-		const size = from - (i + 1);
-		buf.copyWithin(to - size, i + 1, from);
-		to -= size;
-		buf[--to] = LF;
-		buf[--to] = CR;
+		to = moveAfterBareLf(buf, i, from, to);
 		from = i;
 	}
+}
+
+/** For the bare LF at `i`: moves `buf[i + 1, from)` to end at `to` and puts CRLF before it; returns the new `to`. */
+function moveAfterBareLf(buf: Buffer, i: number, from: number, to: number): number {
+	const size = from - (i + 1);
+	buf.copyWithin(to - size, i + 1, from);
+	to -= size;
+	buf[--to] = LF;
+	buf[--to] = CR;
+	return to;
 }
 
 /**
