@@ -80,6 +80,8 @@ export class SqliteJournal implements Journal {
 	readonly #mailboxSet: Statement<[string, string | null]>;
 	#inTransaction = false;
 	#closed = false;
+	#nowMs = Number.NaN;
+	#nowText = '';
 	/** The `done` messages of one folder by key, read in one query (see the module comment). */
 	#done: {folder: string; byKey: Map<string, DoneCopy>} | undefined;
 
@@ -91,7 +93,7 @@ export class SqliteJournal implements Journal {
 		this.#get = db.prepare('SELECT * FROM messages WHERE folder = ? AND key = ?');
 		this.#doneIn = db.prepare<[string], DoneRow>("SELECT key, mailbox, uid, uid_validity FROM messages WHERE folder = ? AND state = 'done'").raw(true);
 		this.#upsert = db.prepare(`INSERT INTO messages (folder, key, location, state, mailbox, message_id, fingerprint, size, uid, uid_validity, error_code, error, updated_at)
-			VALUES (@folder, @key, @location, @state, @mailbox, @message_id, @fingerprint, @size, @uid, @uid_validity, @error_code, @error, @updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (folder, key) DO UPDATE SET location = excluded.location, state = excluded.state,
 				mailbox = coalesce(excluded.mailbox, mailbox), message_id = coalesce(excluded.message_id, message_id),
 				fingerprint = coalesce(excluded.fingerprint, fingerprint), size = coalesce(excluded.size, size),
@@ -317,11 +319,20 @@ export class SqliteJournal implements Journal {
 				this.#done.byKey.delete(ref.key);
 			}
 		}
-		this.#upsert.run({
-			folder: ref.folder, key: ref.key, location: ref.location, state,
-			mailbox: null, message_id: null, fingerprint: null, size: null, uid: null, uid_validity: null, error_code: null, error: null,
-			...fields, updated_at: new Date().toISOString(),
-		});
+		// Positional parameters, in the INSERT's column order: binding by name looks each one up (issue #14: the
+		// journal's two writes per message were 5% of an upload's CPU).
+		this.#upsert.run(ref.folder, ref.key, ref.location, state, fields.mailbox ?? null, fields.message_id ?? null, fields.fingerprint ?? null,
+			fields.size ?? null, fields.uid ?? null, fields.uid_validity ?? null, fields.error_code ?? null, fields.error ?? null, this.#now());
+	}
+
+	/** The time as ISO 8601, made once per millisecond: a batch's rows are written within a few of them. */
+	#now(): string {
+		const ms = Date.now();
+		if (ms !== this.#nowMs) {
+			this.#nowMs = ms;
+			this.#nowText = new Date(ms).toISOString();
+		}
+		return this.#nowText;
 	}
 }
 
