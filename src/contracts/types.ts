@@ -29,6 +29,12 @@ export type SourceMessage = Readonly<{
 	ref: SourceRef;
 	/** RFC 5322 bytes as found (any EOL, mbox quoting already undone). Never modified by later stages except EOL. */
 	raw: Buffer;
+	/**
+	 * Set when `raw` has CRLF lines only (no bare LF): a reader asked for them (ReaderOptions.crlf) made them. The
+	 * mapper then sends `raw` as it is instead of scanning it again for bare LFs (issue #14: a pass over every
+	 * byte uploaded). A reader that did not convert a message leaves it unset.
+	 */
+	isCrlf?: true;
 	/** IMAP flags and keywords from the store (`\Seen`, `\Answered`, `\Flagged`, `\Draft`, `$Forwarded`, keywords). */
 	flags: ReadonlySet<string>;
 	/** The store's own idea of the delivery time, when it has one (Maildir mtime, mbox From_ date). */

@@ -64,7 +64,7 @@ export function mapMessage(message: SourceMessage, mailbox: string, options: Map
 	const skip = skipOf(message, options);
 	if (skip) return skip;
 	const isTrashed = message.skipHint === 'maildir-trashed';
-	const content = toCrlf(message.raw);
+	const content = message.isCrlf === true ? message.raw : toCrlf(message.raw);
 	const fields = parseHeaders(message.raw);
 	const chosen = chooseReceivedDate(message, fields, options.now, options.fallbackDate);
 	const source = [...message.flags];

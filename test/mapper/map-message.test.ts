@@ -83,6 +83,15 @@ describe('mapMessage: the upload job', () => {
 		assert.deepEqual(job.content, Buffer.from(LF_MESSAGE.replaceAll('\n', '\r\n'), 'latin1'));
 	});
 
+	test('Given a message its reader marked isCrlf, when mapped, then the content is the very same Buffer, not scanned or copied', () => {
+		const converted = Buffer.from(LF_MESSAGE.replaceAll('\n', '\r\n'), 'latin1');
+		assert.equal(mapped(mapMessage(message(converted, {isCrlf: true}), 'INBOX', OPTIONS)).job.content, converted);
+		// The mark is trusted: a reader sets it only on what it converted (test/readers/conformance.ts checks that).
+		const unconverted = Buffer.from(LF_MESSAGE, 'latin1');
+		assert.equal(mapped(mapMessage(message(unconverted, {isCrlf: true}), 'INBOX', OPTIONS)).job.content, unconverted);
+		assert.notEqual(mapped(mapMessage(message(unconverted), 'INBOX', OPTIONS)).job.content, unconverted, 'without the mark, LF lines are converted');
+	});
+
 	test('Given a CRLF message, when mapped, then the content is the very same Buffer (not copied, not changed)', () => {
 		const source = message(LF_MESSAGE.replaceAll('\n', '\r\n'));
 		assert.equal(mapped(mapMessage(source, 'INBOX', OPTIONS)).job.content, source.raw);

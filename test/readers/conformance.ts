@@ -12,7 +12,9 @@
  * - a corrupt copy of the store gives a MailshiftError with a code and a hint naming the path at open or
  *   listFolders, or per-message `onProblem` reports — never another error and never a hang (the test's timeout
  *   turns a hang into a failure);
- * - close() is idempotent.
+ * - close() is idempotent;
+ * - read for an upload (`crlf`), the same messages come with CRLF lines, and `isCrlf` is only set on messages
+ *   with no bare LF (the mapper sends those as they are).
  * Bounded memory is NOT checked here: a memory bound needs a large store and a timed or sampled measurement,
  * which a conformance run on a shared machine cannot make reliable; `npm run bench:pst` and the reader
  * benchmarks cover it.
@@ -26,6 +28,7 @@ import {MailshiftError} from '../../src/contracts/errors.js';
 import type {SourceMessage} from '../../src/contracts/types.js';
 import type {ReaderOptions, ReaderProblem, SourceFolder, SourceStore} from '../../src/contracts/source-store.js';
 import {folderLabel} from '../../src/contracts/source-store.js';
+import {findBareLfs, toCrlf} from '../../src/mapper/normalize.js';
 
 /** The contract checks, by name: a fixture marks one as `todo` with the reason when its reader fails it. */
 export type ConformanceCheck = 'folders' | 'keys' | 'abort' | 'corrupt' | 'close';
@@ -161,6 +164,21 @@ export function sourceStoreConformance(kind: string, setup: () => Promise<{fixtu
 			assert.ok(first.refs.length > 0, 'the fixture holds messages');
 			assert.deepEqual(second.refs, first.refs, 'the same (folder, key) list, in the same order');
 			assert.equal(new Set(first.refs).size, first.refs.length, 'no key twice within a folder');
+		});
+
+		test(`${kind}: read for an upload (ReaderOptions.crlf), the same keys and the stored bytes with CRLF lines, never a bare LF in a message marked isCrlf`, todo('keys'), async () => {
+			const problems: ReaderProblem[] = [];
+			const asStored = new Map<string, Buffer>();
+			await withStore(fixture.open({onProblem: (problem) => problems.push(problem)}), (store) => readStore(store, problems, (_folder, message) => {
+				assert.equal(message.isCrlf, undefined, `${message.ref.key}: not marked isCrlf when CRLF lines were not asked for`);
+				asStored.set(`${message.ref.folder}\u0000${message.ref.key}`, toCrlf(Buffer.from(message.raw)));
+			}));
+			const forUpload = await withStore(fixture.open({crlf: true, onProblem: (problem) => problems.push(problem)}), (store) => readStore(store, problems, (_folder, message) => {
+				const where = `${message.ref.folder} key ${message.ref.key}`;
+				if (message.isCrlf === true) assert.equal(findBareLfs(message.raw).count, 0, `${where}: marked isCrlf, so no bare LF`);
+				assert.deepEqual(toCrlf(message.raw), asStored.get(`${message.ref.folder}\u0000${message.ref.key}`), `${where}: the same message`);
+			}));
+			assert.deepEqual(forUpload.refs, [...asStored.keys()], 'the same (folder, key) list, in the same order');
 		});
 
 		test(`${kind}: aborting the signal while messages are read ends iteration without another message`, todo('abort'), async () => {

@@ -289,9 +289,11 @@ export class MaildirStore implements SourceStore {
 		// Received:, then Date:; received-date.ts).
 		const isCopyTime = copied !== undefined && mtime.getTime() >= copied.from && mtime.getTime() <= copied.to;
 		const dates = isCopyTime ? {} : {storeDate: {date: mtime, source: 'file-mtime'} as const};
+		// readMessageFile made the lines CRLF when asked to (ReaderOptions.crlf).
+		const lineEnds = this.#options.crlf === true ? {isCrlf: true} as const : {};
 		return parsed.isTrashed
-			? {ref, raw, flags: parsed.flags, ...dates, skipHint: 'maildir-trashed'}
-			: {ref, raw, flags: parsed.flags, ...dates};
+			? {ref, raw, ...lineEnds, flags: parsed.flags, ...dates, skipHint: 'maildir-trashed'}
+			: {ref, raw, ...lineEnds, flags: parsed.flags, ...dates};
 	}
 
 	async #buildIndex(signal: AbortSignal | undefined): Promise<Map<string, FolderEntry>> {

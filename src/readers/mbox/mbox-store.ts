@@ -312,11 +312,13 @@ export class MboxStore implements SourceStore {
 		// window's, handed over; one copied into a message buffer in that), so the mapper has nothing to copy: one
 		// copy of it in memory instead of two (ReaderOptions.crlf). When the room was short the converted copy is
 		// the message, and the buffer it was read into goes back.
-		const crlf = this.#options.crlf === true && item.toCrlf !== undefined ? item.toCrlf() : raw;
+		const convert = this.#options.crlf === true ? item.toCrlf : undefined;
+		const crlf = convert === undefined ? raw : convert();
 		if (crlf.buffer !== raw.buffer || crlf.byteOffset !== raw.byteOffset) this.#options.messageBuffers?.give(raw);
 		return {
 			ref,
 			raw: crlf,
+			...(convert === undefined ? {} : {isCrlf: true} as const),
 			flags: status.flags,
 			...(item.fromDate === undefined ? {} : {storeDate: {date: item.fromDate, source: 'from-line'} as const}),
 			...(status.isExpunged ? {skipHint: 'mozilla-expunged'} as const : {}),
