@@ -60,3 +60,66 @@ test('Enter submits what was typed; a completion is taken only with Tab', async 
 		unmount();
 	}
 });
+
+test('A suggested default (selectDefault) is replaced by what is typed, or taken as it is with Enter', async () => {
+	// [keys, each in its own read, with the screen to wait for after it; what is submitted]
+	const cases: ReadonlyArray<readonly [ReadonlyArray<readonly [string, RegExp | undefined]>, string]> = [
+		[[['mail.example.org\r', undefined]], 'mail.example.org'],
+		[[['\r', undefined]], 'imaps://imap.example.com:993'],
+		[[['x', /^x\s*$/], ['y', /^xy\s*$/], ['\r', undefined]], 'xy'],
+	];
+	for (const [keys, expected] of cases) {
+		const submitted: string[] = [];
+		const {stdin, lastFrame, unmount} = render(<TextField defaultValue="imaps://imap.example.com:993" selectDefault onSubmit={(v) => submitted.push(v)} />);
+		try {
+			await until(lastFrame, /imaps:\/\/imap\.example\.com:993/);
+			for (const [key, shown] of keys) {
+				stdin.write(key);
+				if (shown) await until(lastFrame, shown);
+			}
+			assert.deepEqual(submitted, [expected], JSON.stringify(keys));
+		} finally {
+			unmount();
+		}
+	}
+});
+
+test('Backspace clears a suggested default; an arrow keeps it to be edited', async () => {
+	const submitted: string[] = [];
+	const cleared = render(<TextField defaultValue="imaps://imap.example.com:993" selectDefault onSubmit={(v) => submitted.push(v)} />);
+	try {
+		await until(cleared.lastFrame, /imap\.example\.com/);
+		// Backspaces sent in a burst (tmux send-keys BSpace BSpace …) arrive as one chunk.
+		cleared.stdin.write('\x7f\x7f\x7f');
+		await until(cleared.lastFrame, /^\s*$/);
+		cleared.stdin.write('mail.example.org\r');
+		assert.deepEqual(submitted, ['mail.example.org']);
+	} finally {
+		cleared.unmount();
+	}
+	const edited = render(<TextField defaultValue="imaps://imap.example.com:993" selectDefault onSubmit={(v) => submitted.push(v)} />);
+	try {
+		await until(edited.lastFrame, /imap\.example\.com/);
+		// ← puts the cursor on the last character; Backspace then erases the one before it ("9" of 993).
+		edited.stdin.write('\u001b[D');
+		await until(edited.lastFrame, /993/);
+		edited.stdin.write('\x7f');
+		await until(edited.lastFrame, /:93\s*$/);
+		edited.stdin.write('\r');
+		assert.deepEqual(submitted, ['mail.example.org', 'imaps://imap.example.com:93']);
+	} finally {
+		edited.unmount();
+	}
+});
+
+test('Without selectDefault, a default value is edited at its end, as before', async () => {
+	const submitted: string[] = [];
+	const {stdin, lastFrame, unmount} = render(<TextField defaultValue="me@example" onSubmit={(v) => submitted.push(v)} />);
+	try {
+		await until(lastFrame, /me@example/);
+		stdin.write('.org\r');
+		assert.deepEqual(submitted, ['me@example.org']);
+	} finally {
+		unmount();
+	}
+});

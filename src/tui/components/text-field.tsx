@@ -10,7 +10,8 @@
  * the next question). DEL/BS inside a chunk erase, other control characters are dropped.
  *
  * Enter submits exactly what is shown as typed; a completion suggestion (dim) is taken only with Tab or →
- * at the end of the line. The current value lives in a ref as well as in state, so key presses that arrive in
+ * at the end of the line. A default value can start selected (`selectDefault`, a suggested server): typing
+ * replaces it and Backspace clears it, as in a form field whose text is selected; ← or → edit it; Enter takes it. The current value lives in a ref as well as in state, so key presses that arrive in
  * one read (before React re-renders) all see the latest value. The field (its text, or its placeholder) is
  * drawn only once its keys are listened to, so whoever waits for it to show never types into the void.
  */
@@ -21,6 +22,8 @@ import {useIsListening} from '../use-is-listening.js';
 type Props = Readonly<{
 	/** Text already in the field (editable). @default '' */
 	defaultValue?: string;
+	/** The default value starts selected: the first key typed replaces it (a suggestion, not the user's text). */
+	selectDefault?: boolean;
 	/** Shown dim while the field is empty. */
 	placeholder?: string;
 	/** Completions; the first one that extends the value is shown dim after it. */
@@ -32,7 +35,7 @@ type Props = Readonly<{
 	onSubmit: (value: string) => void;
 }>;
 
-type Line = Readonly<{value: string; cursor: number}>;
+type Line = Readonly<{value: string; cursor: number; selected?: boolean}>;
 
 /** Applies one chunk of typed/pasted text to a line; `submitted` is set when a CR/LF was in it. */
 export function typeInto(line: Line, text: string): {line: Line; submitted: boolean} {
@@ -54,8 +57,8 @@ export function typeInto(line: Line, text: string): {line: Line; submitted: bool
 	return {line: {value, cursor}, submitted: false};
 }
 
-export default function TextField({defaultValue = '', placeholder = '', suggestions, mask, onChange, onSubmit}: Props) {
-	const live = useRef<Line>({value: defaultValue, cursor: defaultValue.length});
+export default function TextField({defaultValue = '', selectDefault = false, placeholder = '', suggestions, mask, onChange, onSubmit}: Props) {
+	const live = useRef<Line>({value: defaultValue, cursor: defaultValue.length, selected: selectDefault && defaultValue !== ''});
 	const [line, setLine] = useState<Line>(live.current);
 	const suggestionFor = (value: string): string | undefined => (value ? suggestions?.find((s) => s.startsWith(value) && s !== value)?.slice(value.length) : undefined);
 
@@ -67,7 +70,30 @@ export default function TextField({defaultValue = '', placeholder = '', suggesti
 	};
 
 	useInput((input, key) => {
-		const {value, cursor} = live.current;
+		const {value, cursor, selected} = live.current;
+		if (selected && !key.return) {
+			if (key.ctrl || key.meta || key.upArrow || key.downArrow) return;
+			if (key.leftArrow || key.rightArrow || key.tab) {
+				// To edit the suggestion: the cursor where the arrow points, the text kept.
+				update({value, cursor: key.leftArrow ? Math.max(0, value.length - 1) : value.length});
+				return;
+			}
+			if (key.backspace || key.delete) {
+				update({value: '', cursor: 0});
+				return;
+			}
+			// Text or an erase replaces the selection (backspaces sent in one burst arrive as one chunk); a stray
+			// control character leaves it, and a line break alone takes it.
+			const typed = typeInto({value: '', cursor: 0}, input);
+			const isErased = /[\x7f\b]/.test(input);
+			if (typed.line.value === '' && !isErased) {
+				if (typed.submitted) onSubmit(value);
+				return;
+			}
+			update(typed.line);
+			if (typed.submitted) onSubmit(typed.line.value);
+			return;
+		}
 		if (key.return) {
 			onSubmit(value);
 		} else if (key.tab || (key.rightArrow && cursor === value.length)) {
@@ -92,6 +118,7 @@ export default function TextField({defaultValue = '', placeholder = '', suggesti
 	if (!line.value) {
 		return placeholder ? <Text><Text inverse>{placeholder[0]}</Text><Text dimColor>{placeholder.slice(1)}</Text></Text> : <Text inverse> </Text>;
 	}
+	if (line.selected) return <Text inverse>{mask ? mask.repeat([...line.value].length) : line.value}</Text>;
 	const shown = mask ? mask.repeat([...line.value].length) : line.value;
 	const at = mask ? [...line.value.slice(0, line.cursor)].length * mask.length : line.cursor;
 	const rest = mask ? undefined : suggestionFor(line.value);

@@ -72,8 +72,8 @@ export function AccountStep({services, onDone}: Props) {
 			) : null}
 			{stage === 'server' ? (
 				<>
-					<Text>Server{guess ? <Text dimColor> (suggested from {guess.source === 'provider' ? 'the provider list' : guess.source === 'srv' ? 'the domain\'s DNS SRV record' : 'the domain name'}; edit if needed)</Text> : null}:</Text>
-					<TextField defaultValue={server} onSubmit={(value) => {
+					<Text>Server{guess ? <Text dimColor> (suggested from {guess.source === 'provider' ? 'the provider list' : guess.source === 'srv' ? 'the domain\'s DNS SRV record' : 'the domain name'}; type to replace it, ← to edit it)</Text> : null}:</Text>
+					<TextField defaultValue={server} selectDefault={guess !== undefined} onSubmit={(value) => {
 						setServer(value.trim());
 						setStage('password');
 					}} />
