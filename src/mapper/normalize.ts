@@ -18,6 +18,8 @@ export type BareLfs = Readonly<{count: number; at: Int32Array | undefined}>;
  * more bare LFs is converted by searching for them again (`expandBySearch`), as fast as before.
  */
 const MAX_RECORDED_LF = 1 << 17;
+/** The largest offset an Int32Array holds: messages longer than this are converted by searching (`expandBySearch`). */
+const MAX_RECORDED_OFFSET = 0x7fffffff;
 /** Where `findBareLfs` records: one array for the process, grown on demand up to MAX_RECORDED_LF. */
 let positions = new Int32Array(1 << 12);
 
@@ -28,7 +30,8 @@ let positions = new Int32Array(1 << 12);
  */
 export function findBareLfs(buf: Uint8Array & {indexOf(value: number, from?: number): number}, length = buf.length): BareLfs {
 	let count = 0;
-	let at: Int32Array | undefined = positions;
+	// Positions from 2 GiB on do not fit an Int32Array (a handed-over mbox message can be that big): not recorded.
+	let at: Int32Array | undefined = length > MAX_RECORDED_OFFSET ? undefined : positions;
 	for (let i = buf.indexOf(LF); i >= 0 && i < length; i = buf.indexOf(LF, i + 1)) {
 		if (i > 0 && buf[i - 1] === CR) continue;
 		if (at !== undefined) {

@@ -15,8 +15,16 @@
 import {getHeapStatistics, setFlagsFromString} from 'node:v8';
 import {runInNewContext} from 'node:vm';
 
+/** What `fullCollection` found, once per process (a new context per call would cost more than it saves). */
+let reached: {gc: (() => void) | undefined} | undefined;
+
 /** V8's full garbage collection as a function, or undefined when this process cannot reach it. */
 export function fullCollection(): (() => void) | undefined {
+	reached ??= {gc: reachGc()};
+	return reached.gc;
+}
+
+function reachGc(): (() => void) | undefined {
 	const exposed = (globalThis as {gc?: unknown}).gc;
 	if (typeof exposed === 'function') return exposed as () => void;
 	try {

@@ -92,3 +92,12 @@ test('a message file is read whole with CRLF line ends when asked, as stored oth
 	assert.equal((await readMessageFile(path, Number.NaN, false)).toString(), text);
 	await assert.rejects(readMessageFile(Buffer.from(join(dir, 'missing')), 5, true), {code: 'ENOENT'});
 });
+
+test('past 2 GiB, positions are not recorded (an Int32Array cannot hold them): the expansion searches instead', () => {
+	// A stand-in for a message of 2 GiB and more (a handed-over mbox message can be that big): one bare LF at 2^31 + 5.
+	const lf = 2 ** 31 + 5;
+	const huge = {indexOf: (_value: number, from = 0) => (from <= lf ? lf : -1), [lf - 1]: 0x41} as unknown as Buffer;
+	const bare = findBareLfs(huge, lf + 10);
+	assert.equal(bare.count, 1);
+	assert.equal(bare.at, undefined);
+});

@@ -16,6 +16,16 @@ function type(stdin: {write: (s: string) => void}, text: string): void {
 	for (const ch of text) stdin.write(ch);
 }
 
+/** From the first screen to the server field: the found store, no backup, the address me@example.org typed. */
+async function toServerStep(stdin: {write: (s: string) => void}, lastFrame: () => string | undefined): Promise<void> {
+	await press(stdin, lastFrame, READY.find, '\r');
+	await press(stdin, lastFrame, READY.details, '\r');
+	await press(stdin, lastFrame, READY.backup, '\r');
+	await until(lastFrame, READY.address);
+	type(stdin, 'me@example.org');
+	stdin.write('\r');
+}
+
 /** What each screen shows once it listens for keys (its key hints, its field's text, "Y/n"). */
 const READY = {
 	find: /1\. Where is your mail\? \(↑\/↓ and Enter to choose\)/,
@@ -130,6 +140,41 @@ test('The wizard walks from finding the mail to the finish screen, and starts th
 	}
 });
 
+test('The suggested server is typed over, an empty server is not taken, and the server the person typed comes back editable, not selected', async () => {
+	const services = fakeServices();
+	const plain = services.testConnection;
+	// Only mail.example.org logs in: the first address typed has a typo.
+	services.testConnection = async (account) => (account.host === 'mail.example.org' ? plain(account) : (services.tested.push(account), {ok: false, error: 'Connection refused'}));
+	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
+	try {
+		await toServerStep(stdin, lastFrame);
+		// Backspace clears the selected suggestion; Enter on the empty field does nothing.
+		await press(stdin, lastFrame, READY.server, '\u007F');
+		await until(lastFrame, /Server[^\n]*:\s*\n\s*$/);
+		stdin.write('\r');
+		// Typed over: the suggestion is gone, not prefixed.
+		type(stdin, 'mail.example.orx');
+		await until(lastFrame, /Server[^\n]*:\s*\n\s*mail\.example\.orx\s*$/);
+		stdin.write('\r');
+		await until(lastFrame, READY.password);
+		type(stdin, 'right');
+		stdin.write('\r');
+		await press(stdin, lastFrame, /✗ Connection refused/, 'e');
+		// The person's own address (no "suggested" hint): a Backspace erases its last character, not all of it.
+		await press(stdin, lastFrame, /Server:\s*\n\s*mail\.example\.orx/, '\u007F');
+		await until(lastFrame, /Server:\s*\n\s*mail\.example\.or\s*$/);
+		type(stdin, 'g');
+		stdin.write('\r');
+		await until(lastFrame, READY.password);
+		type(stdin, 'right');
+		stdin.write('\r');
+		await until(lastFrame, READY.loggedIn);
+		assert.deepEqual(services.tested.map((a) => a.host), ['mail.example.orx', 'mail.example.org']);
+	} finally {
+		unmount();
+	}
+});
+
 test('After a refused login, Esc or b goes back to the address, prefilled, and the retry logs in with the corrected user name', async () => {
 	const services = fakeServices();
 	const plain = services.testConnection;
@@ -137,12 +182,7 @@ test('After a refused login, Esc or b goes back to the address, prefilled, and t
 	services.testConnection = async (account) => (account.user === 'you@example.net' ? plain(account) : (services.tested.push(account), {ok: false, error: 'Login failed', hint: 'Check the user name and the password'}));
 	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
 	try {
-		await press(stdin, lastFrame, READY.find, '\r');
-		await press(stdin, lastFrame, READY.details, '\r');
-		await press(stdin, lastFrame, READY.backup, '\r');
-		await until(lastFrame, READY.address);
-		type(stdin, 'me@example.org');
-		stdin.write('\r');
+		await toServerStep(stdin, lastFrame);
 		await press(stdin, lastFrame, READY.server, '\r');
 		await until(lastFrame, READY.password);
 		type(stdin, 'right');
@@ -179,12 +219,7 @@ test('Cancelling at the confirm screen changes nothing', async () => {
 	const services = fakeServices();
 	const {stdin, lastFrame, unmount} = render(<Wizard services={services} defaultBackupDir="/tmp/b" />);
 	try {
-		await press(stdin, lastFrame, READY.find, '\r');
-		await press(stdin, lastFrame, READY.details, '\r');
-		await press(stdin, lastFrame, READY.backup, '\r');
-		await until(lastFrame, READY.address);
-		type(stdin, 'me@example.org');
-		stdin.write('\r');
+		await toServerStep(stdin, lastFrame);
 		await press(stdin, lastFrame, READY.server, '\r');
 		await until(lastFrame, READY.password);
 		type(stdin, 'right');

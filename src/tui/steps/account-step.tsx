@@ -19,6 +19,8 @@ export function AccountStep({services, onDone}: Props) {
 	const [email, setEmail] = useState('');
 	const [guess, setGuess] = useState<ServerGuess | undefined>();
 	const [server, setServer] = useState('');
+	/** The server address as suggested from the guess: shown selected while the field still holds it, never the user's own. */
+	const [suggested, setSuggested] = useState('');
 	const [account, setAccount] = useState<Account | undefined>();
 	const [report, setReport] = useState<ConnectionReport | undefined>();
 
@@ -63,8 +65,10 @@ export function AccountStep({services, onDone}: Props) {
 						// Back here to fix the user name: a server already chosen (maybe edited) stays while the domain does.
 						if (server && domainOf(value) === domainOf(email)) return setStage('server');
 						void services.guessServer(value.trim()).then((g) => {
+							const address = `${g.security === 'tls' ? 'imaps' : 'imap'}://${g.host}:${g.port}`;
 							setGuess(g);
-							setServer(`${g.security === 'tls' ? 'imaps' : 'imap'}://${g.host}:${g.port}`);
+							setServer(address);
+							setSuggested(address);
 							setStage('server');
 						});
 					}} />
@@ -72,8 +76,10 @@ export function AccountStep({services, onDone}: Props) {
 			) : null}
 			{stage === 'server' ? (
 				<>
-					<Text>Server{guess ? <Text dimColor> (suggested from {guess.source === 'provider' ? 'the provider list' : guess.source === 'srv' ? 'the domain\'s DNS SRV record' : 'the domain name'}; type to replace it, ← to edit it)</Text> : null}:</Text>
-					<TextField defaultValue={server} selectDefault={guess !== undefined} onSubmit={(value) => {
+					<Text>Server{guess && server === suggested ? <Text dimColor> (suggested from {guess.source === 'provider' ? 'the provider list' : guess.source === 'srv' ? 'the domain\'s DNS SRV record' : 'the domain name'}; type to replace it, ← to edit it)</Text> : null}:</Text>
+					<TextField defaultValue={server} selectDefault={server !== '' && server === suggested} onSubmit={(value) => {
+						// A host is needed: an empty field stays (as the address field does).
+						if (!value.trim()) return;
 						setServer(value.trim());
 						setStage('password');
 					}} />
