@@ -102,7 +102,9 @@ export class StoreBackupSource implements BackupSource {
 	 * @throws MailshiftError SOURCE_NOT_FOUND / SOURCE_UNREADABLE / NOT_A_MAIL_STORE (fatal), from openSource.
 	 */
 	static async open(path: string, kind: SourceKind | undefined, options: StoreBackupOptions): Promise<StoreBackupSource> {
-		const store = await openSource(path, kind, {exportNonMail: true, ...(options.onProblem ? {onProblem: options.onProblem} : {})});
+		// CRLF lines from the reader where it can make them without a copy (a big mbox message in its own buffer):
+		// the backup holds the CRLF bytes the migration would upload, so the mapper then has nothing to copy.
+		const store = await openSource(path, kind, {exportNonMail: true, crlf: true, ...(options.onProblem ? {onProblem: options.onProblem} : {})});
 		try {
 			return new StoreBackupSource(store, (await stat(store.location)).mtime, options);
 		} catch (error) {

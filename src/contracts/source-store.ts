@@ -71,8 +71,8 @@ export type ReaderOptions = Readonly<{
 	/**
 	 * The consumer sends the bytes over IMAP (CRLF lines, RFC 3501 §2.2): a reader may then yield `raw` with bare
 	 * LFs already made CRLF where that saves a copy of a big message (mbox: messages of 1 MiB or more; issue #14).
-	 * Refs and keys are the same either way (computed from the stored bytes). Off for backups, which keep the stored
-	 * bytes. @default false
+	 * Refs and keys are the same either way (computed from the stored bytes). On for uploads and backups (which hold
+	 * the bytes an upload would send); off where the stored bytes themselves are wanted. @default false
 	 */
 	crlf?: boolean;
 	/**

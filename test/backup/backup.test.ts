@@ -86,18 +86,23 @@ describe('backup of local stores', () => {
 	let work: string;
 	let maildir: string;
 	let thunderbird: string;
+	let bigMbox: string;
 	before(async () => {
 		work = await mkdtemp(join(tmpdir(), 'ms-backup-'));
 		maildir = join(work, 'Maildir');
 		await buildMaildir(maildir);
 		thunderbird = join(work, 'Local Folders');
 		await writeSampleThunderbird(thunderbird, sampleMessages(28, 11));
+		// A message of 1 MiB or more is handed over in the reader's own buffer and made CRLF there (not copied).
+		bigMbox = join(work, 'big.mbox');
+		const big = `Message-ID: <big@test>\nSubject: big\nDate: Mon, 2 Mar 2009 08:00:00 +0000\n\n${'line of the big one\n'.repeat(80_000)}end\n`;
+		await writeFile(bigMbox, `From a@b Mon Mar  2 08:00:00 2009\nMessage-ID: <small@test>\n\nsmall\n\nFrom a@b Mon Mar  2 08:01:00 2009\n${big}\nFrom a@b Mon Mar  2 08:02:00 2009\nMessage-ID: <after@test>\n\nafter\n`);
 	});
 	after(async () => {
 		await rm(work, {recursive: true, force: true});
 	});
 
-	for (const [name, store] of [['a generated Maildir++ tree', (): string => maildir], ['a Thunderbird mbox tree', (): string => thunderbird]] as const) {
+	for (const [name, store] of [['a generated Maildir++ tree', (): string => maildir], ['a Thunderbird mbox tree', (): string => thunderbird], ['an mbox with a 1.6 MB message', (): string => bigMbox]] as const) {
 		test(`Given ${name}, when backed up as maildir, then every file holds exactly the bytes, flags and date mapMessage produces, and the Maildir reader reads them back`, async () => {
 			const out = join(work, `out-maildir-${name.length}`);
 			const expected = await expectedJobs(store());
