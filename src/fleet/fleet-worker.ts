@@ -268,13 +268,16 @@ export async function runWorker(config: WorkerConfig, io: WorkerIo): Promise<Exi
 
 /**
  * PostgreSQL answers a connection while it stops or starts with SQLSTATE 57P01/57P02/57P03 (admin/crash
- * shutdown, cannot connect now), or refuses it outright: a worker started just then waits for it, as its running
- * rows do, instead of exiting. Anything else (a wrong password, no such database) is not waited for.
+ * shutdown, cannot connect now), or refuses it outright, or closes one in use — node-postgres then fails its
+ * query with "Connection terminated unexpectedly" and no code (pg/lib/client.js), as a worker still opening the
+ * queue saw in CI. A worker started just then waits for it, as its running rows do, instead of exiting. Anything
+ * else (a wrong password, no such database) is not waited for.
  */
-function isServerRestarting(error: unknown): boolean {
+export function isServerRestarting(error: unknown): boolean {
 	const cause = error instanceof MailshiftError ? error.cause : error;
-	const code = (cause as {code?: unknown} | undefined)?.code;
-	return typeof code === 'string' && ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET'].includes(code);
+	const {code, message} = (cause ?? {}) as {code?: unknown; message?: unknown};
+	if (typeof code === 'string') return ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET'].includes(code);
+	return message === 'Connection terminated unexpectedly';
 }
 
 /** Opens the queue, again after a restart-shaped failure, with back-off 0.25 → 4 s, at most 30 times (~2 min). */

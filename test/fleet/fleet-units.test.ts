@@ -6,6 +6,8 @@ import {join} from 'node:path';
 import {describe, test} from 'node:test';
 import {resolveQueueUrl} from '../../src/cli/run-fleet.js';
 import {redactQueueUrl, rowDigest} from '../../src/fleet/fleet-queue.js';
+import {isServerRestarting} from '../../src/fleet/fleet-worker.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
 import {fleetReportRows, formatFleetStatus} from '../../src/fleet/fleet-status.js';
 import type {FleetStatus} from '../../src/fleet/fleet-status.js';
 import type {FleetRowSpec} from '../../src/fleet/run-row.js';
@@ -61,4 +63,16 @@ describe('fleet helpers', () => {
 		assert.deepEqual(rows.map((r) => [r.id, r.status, r.exitCode, r.verify]), [['alice', 'ok', 0, 'ok'], ['bob', 'interrupted', 6, 'not-run'], ['carol', 'failed', 4, 'not-run']]);
 		assert.equal(rows[2]?.error, 'PW_C is not set');
 	});
+});
+
+test('A worker waits for PostgreSQL through a restart: shutdown codes, a refused or reset connection, and a connection the server closed mid-query (node-postgres gives that no code); not a wrong password or a missing database', () => {
+	const pgError = (message: string, code?: string): Error => Object.assign(new Error(message), code === undefined ? {} : {code});
+	const asQueueError = (cause: Error): MailshiftError => new MailshiftError('QUEUE_UNREACHABLE', `The queue cannot be used: ${cause.message}.`, 'fatal', {cause});
+	for (const cause of [pgError('terminating connection due to administrator command', '57P01'), pgError('the database system is starting up', '57P03'), pgError('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'), pgError('Connection terminated unexpectedly')]) {
+		assert.equal(isServerRestarting(asQueueError(cause)), true, cause.message);
+		assert.equal(isServerRestarting(cause), true, cause.message);
+	}
+	for (const cause of [pgError('password authentication failed for user "w"', '28P01'), pgError('database "fleet" does not exist', '3D000'), pgError('Connection terminated')]) {
+		assert.equal(isServerRestarting(asQueueError(cause)), false, cause.message);
+	}
 });
