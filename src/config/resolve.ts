@@ -7,7 +7,7 @@ import {MailshiftError} from '../contracts/errors.js';
 import {parseMapRule} from '../mapper/folder-map.js';
 import {fromKindsHint, isSourceKind} from '../readers/open-source.js';
 import type {SourceKind} from '../readers/open-source.js';
-import {isPop3Url, parsePop3Url} from '../readers/pop3/pop3-store.js';
+import {isPop3Url, parsePop3Url} from '../readers/pop3/pop3-url.js';
 import {parseImapUrl} from '../uploader/imap-target.js';
 import {parseFingerprintOption, readCaFile} from '../uploader/tls-pin.js';
 import type {MigrationConfig} from './config.js';

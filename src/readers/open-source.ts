@@ -14,13 +14,17 @@ import {dirname, extname, resolve} from 'node:path';
 import {MailshiftError} from '../contracts/errors.js';
 import {MaildirStore, looksLikeMaildir} from './maildir/maildir-store.js';
 import {MboxStore, looksLikeMbox} from './mbox/mbox-store.js';
-import {OlmStore} from './olm/olm-store.js';
-import {PstStore} from './pst/pst-store.js';
-import {AppleMailStore, looksLikeAppleMail} from './apple-mail/apple-mail-store.js';
-import {EmlFolderStore, looksLikeEmlTree} from './eml/eml-folder-store.js';
-import {DbxStore, looksLikeDbx} from './dbx/dbx-store.js';
-import {isPop3Url, Pop3Store} from './pop3/pop3-store.js';
+import {isPop3Url} from './pop3/pop3-url.js';
 import type {ReaderOptions, SourceStore} from '../contracts/source-store.js';
+
+// The other readers are imported when a store of theirs is detected or opened (issue #14, start-up: ~25 modules
+// — the PST composer, the OLM zip and XML readers, the POP3 client… — that a Maildir or mbox run never uses).
+const pstReader = () => import('./pst/pst-store.js');
+const olmReader = () => import('./olm/olm-store.js');
+const appleMailReader = () => import('./apple-mail/apple-mail-store.js');
+const emlReader = () => import('./eml/eml-folder-store.js');
+const dbxReader = () => import('./dbx/dbx-store.js');
+const pop3Reader = () => import('./pop3/pop3-store.js');
 
 /** Every kind `--from` accepts. */
 export const SOURCE_KINDS = ['maildir', 'mbox', 'pst', 'eml', 'apple-mail', 'dbx', 'pop3', 'olm'] as const;
@@ -71,7 +75,7 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 	if (info.isFile()) {
 		const ext = extname(absolute).toLowerCase();
 		if ((await looksLikePst(absolute)) || ext === '.pst' || ext === '.ost') return 'pst';
-		if (ext === '.dbx' || (await looksLikeDbx(absolute))) return 'dbx';
+		if (ext === '.dbx' || (await (await dbxReader()).looksLikeDbx(absolute))) return 'dbx';
 		// Outlook for Mac archive: a ZIP named .olm (OlmStore refuses a damaged or non-ZIP one by name).
 		if (ext === '.olm') return 'olm';
 		// One message per file: the reader takes the folder that holds it (it may begin with "From ", like an mbox).
@@ -91,10 +95,10 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 		// mbox before .eml, so a Thunderbird tree holding a saved .eml stays mbox (the mbox reader names the
 		// .eml files it leaves out), while a tree of only .eml files (whatever their first line) is .eml.
 		if (await looksLikeMaildir(absolute)) return 'maildir';
-		if (await looksLikeAppleMail(absolute)) return 'apple-mail';
-		if (await looksLikeDbx(absolute)) return 'dbx';
+		if (await (await appleMailReader()).looksLikeAppleMail(absolute)) return 'apple-mail';
+		if (await (await dbxReader()).looksLikeDbx(absolute)) return 'dbx';
 		if (await looksLikeMbox(absolute)) return 'mbox';
-		if (await looksLikeEmlTree(absolute)) return 'eml';
+		if (await (await emlReader()).looksLikeEmlTree(absolute)) return 'eml';
 	}
 	throw new MailshiftError('NOT_A_MAIL_STORE', `No mail store was found in ${absolute}.`, 'fatal', {
 		hint: 'Expected a Maildir (folders with cur/ and new/), an mbox file, a folder of mbox files, a folder of .eml files, an Apple Mail directory (~/Library/Mail/V10) or an Outlook Express folder (Folders.dbx). Use --from maildir|mbox|eml|apple-mail|dbx if detection is wrong.',
@@ -109,13 +113,13 @@ export async function openSource(path: string, kind: SourceKind | undefined, opt
 		if (options.sourcePassword === undefined) {
 			throw new MailshiftError('USAGE', `No password source for the POP3 account ${path}.`, 'fatal', {hint: 'Use --source-password-file FILE or MAILSHIFT_SOURCE_PASSWORD.'});
 		}
-		return Pop3Store.open(path, {...options, password: await options.sourcePassword(), ...(options.insecure === undefined ? {} : {insecure: options.insecure})});
+		return (await pop3Reader()).Pop3Store.open(path, {...options, password: await options.sourcePassword(), ...(options.insecure === undefined ? {} : {insecure: options.insecure})});
 	}
 	const chosen = kind ?? (await detectSourceKind(path));
-	if (chosen === 'pst') return PstStore.open(path, options);
-	if (chosen === 'eml') return EmlFolderStore.open(path, options);
-	if (chosen === 'apple-mail') return AppleMailStore.open(path, options);
-	if (chosen === 'dbx') return DbxStore.open(path, options);
-	if (chosen === 'olm') return OlmStore.open(path, options);
+	if (chosen === 'pst') return (await pstReader()).PstStore.open(path, options);
+	if (chosen === 'eml') return (await emlReader()).EmlFolderStore.open(path, options);
+	if (chosen === 'apple-mail') return (await appleMailReader()).AppleMailStore.open(path, options);
+	if (chosen === 'dbx') return (await dbxReader()).DbxStore.open(path, options);
+	if (chosen === 'olm') return (await olmReader()).OlmStore.open(path, options);
 	return chosen === 'maildir' ? MaildirStore.open(path, options) : MboxStore.open(path, options);
 }

@@ -71,9 +71,11 @@ describe('start-up of the CLI', () => {
 	/**
 	 * What a plain Maildir migration must not load (issue #14, memory: each is megabytes of a process that has
 	 * 150 MB in all): the TUI (React, ink), the .msg reader (msgreader and the PST code pages), the PST
-	 * library, the backup engine and the Sieve rules.
+	 * library, the backup engine and the Sieve rules; and no other store kind's reader (the PST, OLM, Apple Mail,
+	 * .eml, Outlook Express and POP3 readers: readers/open-source.ts imports them when detected or chosen).
 	 */
-	const NOT_FOR_MAILDIR = [/\/node_modules\/(ink|react|@inkjs|pst-extractor|@kenjiuno)\//, /\/dist\/(tui|rules)\//, /\/dist\/(backup\/backup-engine|app\/migrate-rules|cli\/run-rules|readers\/eml\/msg-file)\.js$/];
+	const NOT_FOR_MAILDIR = [/\/node_modules\/(ink|react|@inkjs|pst-extractor|@kenjiuno)\//, /\/dist\/(tui|rules)\//, /\/dist\/(backup\/backup-engine|app\/migrate-rules|cli\/run-rules|readers\/eml\/msg-file)\.js$/,
+		/\/dist\/readers\/(pst|olm|apple-mail|eml|dbx)\//, /\/dist\/readers\/pop3\/pop3-(store|client)\.js$/];
 
 	/** A Maildir of one message, and a loopback port nothing listens on. */
 	const maildirAndClosedPort = async (): Promise<{maildir: string; port: number}> => {
@@ -86,7 +88,7 @@ describe('start-up of the CLI', () => {
 		return {maildir, port};
 	};
 
-	test('a plain Maildir dry run imports neither imapflow, the TUI, the .msg reader, the backup engine nor the rules', async () => {
+	test('a plain Maildir dry run imports neither imapflow, the TUI, another store kind\'s reader, the backup engine nor the rules', async () => {
 		const {maildir} = await maildirAndClosedPort();
 		const run = await importsOf(['migrate', maildir, '--dry-run', '--plain', '--stats', '0', '--journal', join(dir, 'dry.sqlite')], 'maildir-dry');
 		assert.equal(run.code, 0);
@@ -95,7 +97,7 @@ describe('start-up of the CLI', () => {
 		assert.deepEqual(heavy, []);
 	});
 
-	test('a plain Maildir upload imports imapflow\'s CommonJS build only, but neither the TUI, the .msg reader, the backup engine nor the rules', async () => {
+	test('a plain Maildir upload imports imapflow\'s CommonJS build only, but neither the TUI, another store kind\'s reader, the backup engine nor the rules', async () => {
 		const {maildir, port} = await maildirAndClosedPort();
 		// Nothing listens on the port: the run ends at its connection, after it loaded what an upload loads.
 		const run = await importsOf(['migrate', maildir, '--to', `imap://someone@127.0.0.1:${port}`, '--plain', '--stats', '0', '--journal', join(dir, 'up.sqlite')], 'maildir-upload', 'ignore');
