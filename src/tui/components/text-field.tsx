@@ -11,8 +11,9 @@
  *
  * Enter submits exactly what is shown as typed; a completion suggestion (dim) is taken only with Tab or →
  * at the end of the line. A default value can start selected (`selectDefault`, a suggested server): typing
- * replaces it and Backspace clears it, as in a form field whose text is selected; ← or → edit it; Enter takes it. The current value lives in a ref as well as in state, so key presses that arrive in
- * one read (before React re-renders) all see the latest value. The field (its text, or its placeholder) is
+ * replaces it and Backspace clears it, as in a form field whose text is selected; ← or → edit it; Enter takes
+ * it. The current value lives in a ref as well as in state, so key presses that arrive in one read (before
+ * React re-renders) all see the latest value. The field (its text, or its placeholder) is
  * drawn only once its keys are listened to, so whoever waits for it to show never types into the void.
  */
 import {Text, useInput} from 'ink';
