@@ -159,8 +159,8 @@ const TAKE_MIN = 1024 * 1024;
 /**
  * Bytes handed over in the window's buffers after which the splitter asks for a full collection. V8 does not count
  * a resizable ArrayBuffer's memory as external, so it is not pushed to free the ones the consumer has dropped: a
- * backup of an mbox of 20 MB messages peaked at 208 MiB, 172–173 MiB with this (the rest is the backup's own
- * copies of the message). At most this much of them then waits (issue #14). An upload copies messages up to 8 MiB
+ * backup of an mbox of 20 MB messages peaked at 208 MiB, 172–173 MiB with this (131–140 MiB once the backup also
+ * read with CRLF lines made in place). At most this much of them then waits (issue #14). An upload copies messages up to 8 MiB
  * into its message ring instead, so there only bigger ones are handed over.
  */
 const COLLECT_AFTER_HANDED_OVER = 16 * 1024 * 1024;
