@@ -95,6 +95,8 @@ export type MessagesOptions = Readonly<{
 	 * (Maildir: the file name), in iteration order. True: the consumer already holds this message (the journal has
 	 * it as uploaded) and has counted it; the reader then neither reads nor yields it. Readers that need the bytes
 	 * to know the ref (mbox, PST) ignore it and yield every message. Optional to honour: never needed for correctness.
+	 * The messages a reader does yield are yielded as without it: what it judges of the folder as a whole (Maildir's
+	 * copy detection) still sees every message.
 	 */
 	isKnown?: (ref: SourceRef) => boolean;
 }>;

@@ -96,6 +96,28 @@ describe('MaildirStore: a folder copied without its file times', () => {
 		assert.deepEqual(problems, []);
 	});
 
+	test('Given a copied folder of which the consumer already holds all files but one (a resume), when read, then that one is judged with the whole folder: no copy time as its date, and a folder held whole is not even listed further', async () => {
+		const copiedAt = Date.now() - 60_000;
+		const {root} = await maildir((i) => new Date(copiedAt + i * 400));
+		const store = await MaildirStore.open(root, {onProblem: () => {}});
+		const [folder] = await store.listFolders();
+		assert.ok(folder);
+		const all: SourceMessage[] = [];
+		for await (const message of store.messages(folder)) all.push(message);
+		assert.equal(all.length, 6);
+		const last = all.at(-1)!;
+		const asked: string[] = [];
+		const left: SourceMessage[] = [];
+		for await (const message of store.messages(folder, undefined, {isKnown: (ref) => (asked.push(ref.key), ref.key !== last.ref.key)})) left.push(message);
+		assert.equal(asked.length, 6, 'asked once per file');
+		assert.deepEqual(left.map((m) => m.ref.key), [last.ref.key]);
+		assert.equal(left[0]?.storeDate, undefined, 'the copy time is not its date, as when the folder is read whole');
+		assert.equal(receivedDate(left[0]!).date.getTime(), receivedDate(last).date.getTime());
+		const none: SourceMessage[] = [];
+		for await (const message of store.messages(folder, undefined, {isKnown: () => true})) none.push(message);
+		assert.deepEqual(none, []);
+	});
+
 	test('Given a copied Maildir, when migrated with the CLI (dry run), then the summary lists the note and the run exits 0', async () => {
 		const {root} = await maildir((i) => new Date(Date.now() - 60_000 + i * 400));
 		const result = await runCli(['migrate', root, '--dry-run', '--stats', '0']);
