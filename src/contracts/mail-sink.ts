@@ -35,6 +35,12 @@ export interface MailSink {
 	 */
 	mailboxState?(path: string, signal?: AbortSignal): Promise<MailboxState>;
 	/**
+	 * Optional capability: the mailbox's UIDVALIDITY as the server listed it when the sink connected (LIST-STATUS,
+	 * RFC 5819), without a command; undefined when the server did not say or the mailbox was not listed. A mailbox
+	 * the sink saw vanish since (TRYCREATE) is forgotten.
+	 */
+	listedUidValidity?(path: string): bigint | undefined;
+	/**
 	 * Optional capability: an index of what the mailbox holds, to find a message before uploading it. With
 	 * `headerDigests`, each copy also carries the sha256 of its stored header block (for verify). @default false
 	 */

@@ -57,10 +57,28 @@ export type FolderSetupDeps = Readonly<{
 
 /**
  * Prepares `folder` (its `mailbox` is updated to the path used). Returns the target, or the error that kept the
- * folder from being ready after the retries (a stop during the retries ends them). Never throws.
+ * folder from being ready after the retries (a stop during the retries ends them). Never throws. `passed`: the
+ * journal-done keys already fed, when the setup was deferred (canDeferSetup).
  */
-export async function setUpFolder(deps: FolderSetupDeps, plan: FolderPlan, folder: FolderSummary): Promise<FolderTarget | MailshiftError> {
-	return withRetries(deps.controls, () => setUpOnce(deps, plan, folder));
+export async function setUpFolder(deps: FolderSetupDeps, plan: FolderPlan, folder: FolderSummary, passed?: ReadonlySet<string>): Promise<FolderTarget | MailshiftError> {
+	return withRetries(deps.controls, () => setUpOnce(deps, plan, folder, passed));
+}
+
+/**
+ * Whether the folder's setup may wait for its first message that the journal does not have as done (issue #14:
+ * a re-run with nothing to do then sends no SELECT at all). True when the server listed the mailbox's UIDVALIDITY
+ * as the run connected (MailSink.listedUidValidity: LIST-STATUS), the journal recorded that same one, and every
+ * message the journal has as done in this folder is named by a UID of it in this mailbox. The done rows then
+ * still name the server's copies (RFC 3501 §2.3.1.1), so those messages are skipped exactly as after a full setup
+ * (whose index would be deferred: setUpOnce); a mailbox deleted or recreated since the last run is listed with
+ * another UIDVALIDITY, or not at all, and is set up at once (its journal rows reset).
+ */
+export function canDeferSetup(deps: FolderSetupDeps, plan: FolderPlan, mailbox: string): boolean {
+	const {sink, journal} = deps;
+	const listed = sink.listedUidValidity?.(mailbox);
+	if (journal === undefined || listed === undefined || journal.uidValidity(mailbox) !== listed) return false;
+	const done = journal.doneIn(plan.label);
+	return done.length > 0 && done.every((entry) => entry.uid !== undefined && entry.uidValidity === listed && entry.mailbox === mailbox);
 }
 
 /** Runs an idempotent setup step up to SETUP_ATTEMPTS times across transient errors; the last error, or the result. */
@@ -78,7 +96,7 @@ async function withRetries<T>(controls: EngineControls, step: () => Promise<T>):
 	}
 }
 
-async function setUpOnce(deps: FolderSetupDeps, plan: FolderPlan, folder: FolderSummary): Promise<FolderTarget> {
+async function setUpOnce(deps: FolderSetupDeps, plan: FolderPlan, folder: FolderSummary, passed: ReadonlySet<string> | undefined): Promise<FolderTarget> {
 	const {sink, journal, controls, tally} = deps;
 	const ensured = await sink.ensureMailbox(folder.mailbox, controls.abortSignal);
 	const mailbox = ensured.path;
@@ -108,9 +126,9 @@ async function setUpOnce(deps: FolderSetupDeps, plan: FolderPlan, folder: Folder
 		// message reaches ensureIndex before it is sent, so it is still looked for on the server.
 		const uidValidity = state.uidValidity;
 		if (uidValidity !== undefined && done.every((entry) => entry.uid !== undefined && entry.uidValidity === uidValidity && entry.mailbox === mailbox)) {
-			deferred = {passed: new Set()};
+			deferred = {passed: new Set(passed)};
 		} else {
-			index = await loadIndexOf(deps, plan, mailbox, done, pendingClaims, undefined);
+			index = await loadIndexOf(deps, plan, mailbox, done, pendingClaims, passed);
 		}
 	}
 	return {mailbox, created: ensured.created, permanent, index, pendingClaims, deferred};

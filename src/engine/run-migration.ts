@@ -32,7 +32,7 @@ import type {ProblemRelay} from './problem-relay.js';
 import type {Journal} from '../contracts/journal.js';
 import type {FolderSummary, SourceMessage, SourceRef, Summary} from '../contracts/types.js';
 import {Checkpoint} from './checkpoint.js';
-import {ensureIndex, setUpFolder} from './folder-setup.js';
+import {canDeferSetup, ensureIndex, setUpFolder} from './folder-setup.js';
 import type {FolderSetupDeps, FolderTarget} from './folder-setup.js';
 import {RunTally} from './run-tally.js';
 import {Scheduler} from './scheduler.js';
@@ -94,8 +94,11 @@ type Run = Readonly<{
 	setFatal: (error: MailshiftError) => void;
 }>;
 
-/** The folder being fed: its target once set up (lazily for a folder the store says holds no mail). */
-type FolderState = {target: FolderTarget | undefined};
+/**
+ * The folder being fed: its target once set up (lazily for a folder the store says holds no mail, and for one
+ * whose setup may wait: canDeferSetup), and while the setup waits, the journal-done keys fed meanwhile.
+ */
+type FolderState = {target: FolderTarget | undefined; passed?: Set<string> | undefined};
 
 export async function runMigration(options: EngineOptions, deps: EngineDeps, controls: EngineControls): Promise<EngineResult> {
 	const {source, sink, events, journal} = deps;
@@ -163,8 +166,14 @@ async function migrateFolder(run: Run, plan: FolderPlan, mailbox: string): Promi
 	for (const note of plan.notes) tally.warn({folder: plan.label, location: plan.label, code: 'FOLDER_RENAMED', reason: note}, 'folder');
 	const state: FolderState = {target: undefined};
 	// A folder that holds no mail (an Outlook Calendar or Contacts folder) gets a mailbox only if a mail item
-	// turns up in it; its items are still counted as "not mail, not migrated".
-	if (plan.folder.holdsMail !== false) {
+	// turns up in it; its items are still counted as "not mail, not migrated". One whose messages the journal
+	// has as done, in a mailbox the server listed with the same UIDVALIDITY, is set up only if a message that is
+	// not done turns up (a re-run with nothing to do sends no SELECT).
+	if (plan.folder.holdsMail === false) {
+		// Set up with its first mail item, if any.
+	} else if (canDeferSetup(run.setup, plan, mailbox)) {
+		state.passed = new Set();
+	} else {
 		const ready = await setUpFolder(run.setup, plan, folder);
 		if (ready instanceof MailshiftError) {
 			if (ready.disposition === 'fatal') run.setFatal(ready);
@@ -222,7 +231,7 @@ async function feedMessage(run: Run, plan: FolderPlan, folder: FolderSummary, st
 		// Uploaded by an earlier run. If its copy could not be matched by UID, claim it by content now: the only
 		// time a message that is not sent is mapped.
 		const target = state.target;
-		target?.deferred?.passed.add(ref.key);
+		(target ? target.deferred?.passed : state.passed)?.add(ref.key);
 		if (target?.index && target.pendingClaims.delete(ref.key) && !skipOf(message, options)) {
 			const mapped = mapMessage(message, target.mailbox, {includeTrashed: options.includeTrashed, now: run.now(), fallbackDate: options.fallbackDate});
 			if (!isSkip(mapped)) await target.index.claim(mapped.job);
@@ -237,9 +246,10 @@ async function feedMessage(run: Run, plan: FolderPlan, folder: FolderSummary, st
 		return 'next';
 	}
 	if (!state.target) {
-		const ready = await setUpFolder(run.setup, plan, folder);
+		const ready = await setUpFolder(run.setup, plan, folder, state.passed);
 		if (ready instanceof MailshiftError) return setupFailed(run, folder, ref, ready);
 		state.target = ready;
+		state.passed = undefined;
 	}
 	return queueMessage(run, plan, folder, state.target, message);
 }
@@ -255,7 +265,7 @@ function isKnownDone(run: Run, folder: FolderSummary, state: FolderState, ref: S
 	if (run.controls.isStopping || run.deps.journal?.isDone(ref) !== true) return false;
 	const target = state.target;
 	if (target?.index && target.pendingClaims.has(ref.key)) return false;
-	target?.deferred?.passed.add(ref.key);
+	(target ? target.deferred?.passed : state.passed)?.add(ref.key);
 	run.tally.found(folder);
 	run.tally.skip(ref, folder, 'ALREADY_UPLOADED', ALREADY_UPLOADED, false);
 	return true;

@@ -14,6 +14,7 @@ export abstract class ForwardingSink implements MailSink {
 	constructor(inner: MailSink) {
 		this.inner = inner;
 		if (inner.mailboxState) this.mailboxState = (path, signal) => inner.mailboxState!(path, signal);
+		if (inner.listedUidValidity) this.listedUidValidity = (path) => inner.listedUidValidity!(path);
 		if (inner.loadIndex) this.loadIndex = (path, signal, options) => inner.loadIndex!(path, signal, options);
 		if (inner.quota) this.quota = (signal) => inner.quota!(signal);
 		if (inner.setConnections) this.setConnections = (n) => inner.setConnections!(n);
@@ -23,6 +24,7 @@ export abstract class ForwardingSink implements MailSink {
 	}
 
 	mailboxState?: (path: string, signal?: AbortSignal) => Promise<MailboxState>;
+	listedUidValidity?: (path: string) => bigint | undefined;
 	loadIndex?: (path: string, signal?: AbortSignal, options?: Readonly<{headerDigests?: boolean}>) => Promise<MailboxIndex>;
 	quota?: (signal?: AbortSignal) => Promise<Quota | undefined>;
 	setConnections?: (n: number) => void;

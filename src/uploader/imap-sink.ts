@@ -64,6 +64,8 @@ export class ImapSink implements MailSink {
 	readonly #label: string;
 	readonly #layout: ServerLayout;
 	readonly #existing: Map<string, string>; // lower-case path → server path
+	/** UIDVALIDITY per server path, from the LIST at connect (LIST-STATUS, RFC 5819), when the server has it. */
+	readonly #listedUidValidity = new Map<string, bigint>();
 	readonly #capabilities: ReadonlyMap<string, boolean | number>;
 	readonly #secure: boolean;
 	readonly #ensuring = new Map<string, Promise<EnsuredMailbox>>();
@@ -100,6 +102,7 @@ export class ImapSink implements MailSink {
 		// imapflow's list() says `subscribed` from LIST RETURN (SUBSCRIBED) (RFC 5258) or LSUB; when the server says
 		// neither, nothing is marked, and every mailbox is subscribed as before.
 		for (const m of mailboxes) if (m.subscribed === true) this.#subscribing.set(m.path.toLowerCase(), Promise.resolve());
+		for (const m of mailboxes) if (typeof m.status?.uidValidity === 'bigint' && this.#existing.has(m.path.toLowerCase())) this.#listedUidValidity.set(m.path, m.status.uidValidity);
 	}
 
 	/**
@@ -125,7 +128,11 @@ export class ImapSink implements MailSink {
 		const label = describeTarget(options.target);
 		try {
 			const first = await pool.open();
-			const mailboxes = await pool.run((client) => client.list());
+			// With LIST-STATUS the same round trip says every mailbox's UIDVALIDITY, so a folder the journal has as
+			// done needs no SELECT (engine/folder-setup.ts canDeferSetup). Asked only when offered: without it
+			// imapflow would send a STATUS per mailbox.
+			const listStatus = first.capabilities.has('LIST-STATUS');
+			const mailboxes = await pool.run((client) => client.list(listStatus ? {statusQuery: {uidValidity: true}} : {}));
 			return new ImapSink(pool, label, readLayout(first, mailboxes), mailboxes, new Map(first.capabilities), first.secureConnection, options.batch, options.eightBitHeaders ?? 'probe');
 		} catch (error) {
 			await pool.close();
@@ -273,6 +280,10 @@ export class ImapSink implements MailSink {
 			cached.catch(() => this.#permanent.delete(path));
 		}
 		return cached;
+	}
+
+	listedUidValidity(path: string): bigint | undefined {
+		return this.#listedUidValidity.get(path);
 	}
 
 	/** SELECT (read-write, for PERMANENTFLAGS): message count, UIDVALIDITY, PERMANENTFLAGS. */
@@ -475,6 +486,7 @@ export class ImapSink implements MailSink {
 			// RFC 3501 §6.3.11: [TRYCREATE] — the mailbox vanished (deleted by another client): create, send once more.
 			// The one place TRYCREATE is handled: a refused batch is sent again one by one through here.
 			this.#existing.delete(job.mailbox.toLowerCase());
+			this.#listedUidValidity.delete(job.mailbox);
 			this.#ensuring.delete(job.mailbox.toLowerCase());
 			await this.ensureMailbox(job.mailbox, signal);
 			try {

@@ -26,26 +26,44 @@ import {ServerIndex} from '../../src/uploader/server-index.js';
 const OPTIONS: EngineOptions = {dryRun: false, includeTrashed: false, connections: 2, folderMap: {}, fallbackDate: new Date(Date.UTC(2020, 0, 1))};
 const RUN = {configHash: 'h', configDescription: 'test'};
 
-/** A MemorySink that says what a mailbox holds (SELECT) and serves its index, counting the index loads. */
+/**
+ * A MemorySink that says what a mailbox holds (SELECT) and serves its index, counting the SELECTs and index loads.
+ * With `listing`, it also says each mailbox's UIDVALIDITY as a LIST-STATUS at connect would; `recreate` stands
+ * for another client deleting and creating a mailbox (its copies gone, a new UIDVALIDITY).
+ */
 class IndexedSink extends MemorySink {
 	indexLoads = 0;
+	selects = 0;
+	#validity = 1n;
 	readonly #copies = new Map<string, Array<{uid: number; job: UploadJob}>>();
+	listedUidValidity?: (mailbox: string) => bigint | undefined;
+	constructor(listing = false) {
+		super();
+		if (listing) this.listedUidValidity = (mailbox) => (this.#copies.has(mailbox) ? this.#validity : undefined);
+	}
+
 	override async append(job: UploadJob): Promise<AppendReceipt> {
 		const receipt = await super.append(job);
 		const list = this.#copies.get(job.mailbox) ?? [];
 		list.push({uid: receipt.uid ?? 0, job: {...job, content: Buffer.from(job.content)}});
 		this.#copies.set(job.mailbox, list);
-		return receipt;
+		return {...receipt, uidValidity: this.#validity};
+	}
+
+	recreate(mailbox: string): void {
+		this.#copies.set(mailbox, []);
+		this.#validity += 1n;
 	}
 
 	async mailboxState(mailbox: string): Promise<MailboxState> {
-		return {exists: this.#copies.get(mailbox)?.length ?? 0, uidValidity: 1n, permanentFlags: undefined};
+		this.selects++;
+		return {exists: this.#copies.get(mailbox)?.length ?? 0, uidValidity: this.#validity, permanentFlags: undefined};
 	}
 
 	async loadIndex(mailbox: string): Promise<MailboxIndex> {
 		this.indexLoads++;
 		const copies = (this.#copies.get(mailbox) ?? []).map(({uid, job}) => ({uid, size: job.content.length, internalDate: job.internalDate, messageId: job.messageId}));
-		return new ServerIndex(mailbox, 1n, copies);
+		return new ServerIndex(mailbox, this.#validity, copies);
 	}
 }
 
@@ -159,4 +177,56 @@ test('a re-run of a Dovecot-named Maildir reads each folder\'s done rows in one 
 	assert.deepEqual([again.summary.found, again.summary.skipped, again.summary.uploaded], [8, 8, 0]);
 	assert.equal(statements.filter((sql) => /state = 'done'/.test(sql) && sql.startsWith('SELECT')).length, 2, statements.join('\n'));
 	assert.equal(messageStats, 0);
+});
+
+test('on a server that lists each mailbox\'s UIDVALIDITY (LIST-STATUS), a re-run with nothing to do selects no mailbox', async (t) => {
+	// Given a Maildir of five messages uploaded by a first run, to a server that says UIDVALIDITY in its LIST.
+	const root = await maildirWith(t, 5);
+	const sink = new IndexedSink(true);
+	const journalPath = join(root, 'journal.sqlite');
+	assert.equal((await migrate(root, sink, journalPath, true)).summary.uploaded, 5);
+	// When it is migrated again with that journal.
+	sink.selects = 0;
+	const again = await migrate(root, sink, journalPath, false);
+	// Then every message is counted as uploaded before, and the mailbox was neither selected nor indexed.
+	assert.deepEqual([again.summary.found, again.summary.skipped, again.summary.uploaded], [5, 5, 0]);
+	assert.equal(sink.selects, 0);
+	assert.equal(sink.indexLoads, 0);
+});
+
+test('a message added to the store since the last run is sent after its mailbox is set up then, and the others are not sent again', async (t) => {
+	// Given three messages uploaded by a first run (LIST-STATUS), and a fourth delivered into the Maildir since.
+	const root = await maildirWith(t, 3);
+	const sink = new IndexedSink(true);
+	const journalPath = join(root, 'journal.sqlite');
+	await migrate(root, sink, journalPath, true);
+	await writeMessage(root, 3);
+	// When it is migrated again.
+	sink.selects = 0;
+	sink.indexLoads = 0;
+	const again = await migrate(root, sink, journalPath, false);
+	// Then the mailbox is selected (and indexed) once, for the fourth message, which is the only one sent.
+	assert.deepEqual([again.summary.found, again.summary.skipped, again.summary.uploaded], [4, 3, 1]);
+	assert.equal(sink.selects, 1);
+	assert.equal(sink.indexLoads, 1);
+	assert.deepEqual(sink.mailboxes.get('INBOX')?.map((job) => job.messageId).sort(), ['d0@t', 'd1@t', 'd2@t', 'd3@t']);
+});
+
+test('a mailbox deleted and created again since the last run (another UIDVALIDITY listed) is set up at once, and every message is sent again', async (t) => {
+	// Given three messages uploaded by a first run (LIST-STATUS), and then another client recreating the mailbox
+	// (listed, empty, with a new UIDVALIDITY).
+	const root = await maildirWith(t, 3);
+	const sink = new IndexedSink(true);
+	const journalPath = join(root, 'journal.sqlite');
+	await migrate(root, sink, journalPath, true);
+	sink.recreate('INBOX');
+	sink.selects = 0;
+	// When it is migrated again.
+	const again = await migrate(root, sink, journalPath, false);
+	// Then the journal's rows, which name the old mailbox's UIDs, are not trusted: the mailbox is set up at once
+	// and all three are sent again, with a warning that says why.
+	assert.equal(sink.selects, 1);
+	assert.deepEqual([again.summary.found, again.summary.skipped, again.summary.uploaded], [3, 0, 3]);
+	assert.equal(sink.mailboxes.get('INBOX')?.length, 6, 'the memory sink keeps what the first run sent too');
+	assert.ok(again.summary.problems.some((p) => p.code === 'UIDVALIDITY_CHANGED'), JSON.stringify(again.summary.problems));
 });
