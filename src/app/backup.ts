@@ -14,7 +14,7 @@ import type {BackupEvent, BackupSummary} from '../backup/backup-engine.js';
 import {StoreBackupSource} from '../backup/backup-source.js';
 import type {BackupSource} from '../backup/backup-source.js';
 import {ImapBackupSource} from '../backup/imap-source.js';
-import {toolVersion} from '../backup/tool-version.js';
+import {toolVersion} from '../util/tool-version.js';
 import {verifyBackup} from '../backup/verify-backup.js';
 import {resolveLogin} from '../config/secrets.js';
 import {EngineControls} from '../contracts/controls.js';

@@ -7,7 +7,7 @@
  * Contains no secrets: the destination is written without password (there never is one in it).
  * Written atomically (util/atomic-write.ts).
  */
-import {toolVersion} from '../backup/tool-version.js';
+import {toolVersion} from '../util/tool-version.js';
 import type {MigrationConfig} from '../config/config.js';
 import type {EngineResult} from '../engine/run-migration.js';
 import type {FolderSummary, Problem} from '../contracts/types.js';

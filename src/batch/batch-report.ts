@@ -4,7 +4,7 @@
  * written atomically (tmp + fsync + rename). No password is ever part of a RowResult: urls are written as
  * imap(s)://user@host:port, and error texts are redacted by the caller.
  */
-import {toolVersion} from '../backup/tool-version.js';
+import {toolVersion} from '../util/tool-version.js';
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {EXIT_CODE_DESCRIPTIONS} from '../contracts/exit-codes.js';

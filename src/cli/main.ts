@@ -15,6 +15,7 @@ import type {CliIo} from '../app/migrate.js';
 import {CLI_PRESENTER} from './presenter.js';
 import {BACKUP_OPTIONS, BATCH_OPTIONS, FLEET_OPTIONS, MIGRATE_RULES_OPTIONS, RULES_OPTIONS, WORKER_OPTIONS} from './command-options.js';
 import {shellCommand} from '../util/shell-quote.js';
+import {toolVersion} from '../util/tool-version.js';
 
 // Start-up (issue #14): this module imports only yargs and the option tables. What a command runs (the
 // config resolver, the readers, imapflow, SQLite, the TUI) is imported by its handler when that command runs,
@@ -290,7 +291,10 @@ export async function main(argv: readonly string[], io: CliIo = {stdout: process
 		.strict()
 		.help()
 		.alias('h', 'help')
-		.version()
+		// Ours, not yargs' guess: yargs looks for package.json from where it is installed, which in the bundle
+		// (build/bundle.mjs) is no package at all. Help is in English whatever the locale, as are our texts.
+		.version(toolVersion())
+		.detectLocale(false)
 		.wrap(Math.min(110, process.stdout.columns || 100))
 		.exitProcess(false)
 		.fail((message, error) => {

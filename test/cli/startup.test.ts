@@ -3,7 +3,8 @@
  * tables only — never ink/React (the TUI), imapflow, SQLite, the PST/OST worker or the readers, which a command
  * imports when it runs. Checked by what the built CLI actually imports (a module resolve hook, registered with
  * node:module's register(), and CommonJS's resolver append every resolved URL to a file), not by timing on a
- * shared machine.
+ * shared machine. The CLI runs bundled (build/bundle.mjs): a file of the bundle stands for the modules the
+ * bundler put in it (dist/bundle-meta.json), all of which run when it is loaded.
  */
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
@@ -15,6 +16,13 @@ import {fileURLToPath, pathToFileURL} from 'node:url';
 import {after, before, describe, test} from 'node:test';
 
 const BIN = fileURLToPath(new URL('../../bin/mailshift.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The URLs of the modules in each file of the bundle (esbuild's metafile: outputs → inputs, paths from ROOT). */
+async function bundleContents(): Promise<Map<string, string[]>> {
+	const meta = JSON.parse(await readFile(join(ROOT, 'dist/bundle-meta.json'), 'utf8')) as {outputs: Record<string, {inputs: Record<string, unknown>}>};
+	return new Map(Object.entries(meta.outputs).map(([file, output]) => [pathToFileURL(join(ROOT, file)).href, Object.keys(output.inputs).map((input) => pathToFileURL(join(ROOT, input)).href)]));
+}
 
 /** Packages (and our own heavy modules) a help path must not import. */
 const FORBIDDEN = [/\/node_modules\/(ink|react|@inkjs|imapflow|better-sqlite3|pst-extractor|@kenjiuno|iconv-lite|p-queue)\//, /\/dist\/(tui|readers|uploader|journal|core\/engine|backup|batch)\//];
@@ -52,7 +60,11 @@ describe('start-up of the CLI', () => {
 		child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
 		child.on('error', reject);
 		child.on('close', (code) => {
-			readFile(log, 'utf8').then((text) => resolve({code, stdout, urls: text.split('\n').filter(Boolean)}), reject);
+			Promise.all([readFile(log, 'utf8'), bundleContents()]).then(([text, bundle]) => {
+				const loaded = text.split('\n').filter(Boolean);
+				assert.ok(loaded.some((u) => bundle.has(u)), 'the CLI ran from the bundle');
+				resolve({code, stdout, urls: loaded.flatMap((u) => bundle.get(u) ?? [u])});
+			}).catch(reject);
 		});
 	});
 
