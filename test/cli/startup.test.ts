@@ -121,6 +121,17 @@ describe('start-up of the CLI', () => {
 		assert.deepEqual(heavy, []);
 	});
 
+	test('loading the bundle makes no Intl.Segmenter and compiles no Unicode-property pattern (build/bundle.mjs: ~20 ms of every start)', async () => {
+		const meta = JSON.parse(await readFile(join(ROOT, 'dist/bundle-meta.json'), 'utf8')) as {outputs: Record<string, unknown>};
+		const files = Object.keys(meta.outputs).filter((file) => file.endsWith('.js'));
+		assert.ok(files.length > 3, files.join(', '));
+		for (const file of files) {
+			const code = await readFile(join(ROOT, file), 'utf8');
+			assert.doesNotMatch(code, /^(var|const|let) \w+ = new Intl\.Segmenter\(/m, `${file} makes a segmenter when loaded`);
+			assert.doesNotMatch(code, /new RegExp\([^)]*\\\\p\{/, `${file} compiles a \\p{…} pattern when loaded`);
+		}
+	});
+
 	test('a command that runs still loads what it needs (the hook sees lazy imports too)', async () => {
 		const run = await importsOf(['status', join(dir, 'no-such-store')], 'status');
 		assert.notEqual(run.code, 0);
