@@ -59,6 +59,12 @@ export interface Journal {
 	isDone(ref: SourceRef): boolean;
 	/** Where the `done` messages of one source folder are (for claiming their server copies first). Writes of this run count. */
 	doneIn(folder: string): DoneCopy[];
+	/**
+	 * True when the journal has at least one message of `folder` as `done` and every one of them has a UID of
+	 * `uidValidity` in `mailbox` (engine/folder-setup.ts canDeferSetup: the folder then needs no SELECT). Writes of
+	 * this run count.
+	 */
+	doneAllNamedBy(folder: string, mailbox: string, uidValidity: bigint): boolean;
 	/** When the newest `pending` row of a folder was written (ms since epoch), if there is one. */
 	lastPendingAt(folder: string): number | undefined;
 	/** UIDVALIDITY recorded for a mailbox (from APPENDUID), if any. */

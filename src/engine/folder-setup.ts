@@ -77,8 +77,7 @@ export function canDeferSetup(deps: FolderSetupDeps, plan: FolderPlan, mailbox: 
 	const {sink, journal} = deps;
 	const listed = sink.listedUidValidity?.(mailbox);
 	if (journal === undefined || listed === undefined || journal.uidValidity(mailbox) !== listed) return false;
-	const done = journal.doneIn(plan.label);
-	return done.length > 0 && done.every((entry) => entry.uid !== undefined && entry.uidValidity === listed && entry.mailbox === mailbox);
+	return journal.doneAllNamedBy(plan.label, mailbox, listed);
 }
 
 /** Runs an idempotent setup step up to SETUP_ATTEMPTS times across transient errors; the last error, or the result. */

@@ -150,6 +150,17 @@ export class PgJournal implements Journal {
 		return out;
 	}
 
+	doneAllNamedBy(folder: string, mailbox: string, uidValidity: bigint): boolean {
+		const validity = String(uidValidity);
+		let done = 0;
+		for (const entry of this.#entries.values()) {
+			if (entry.folder !== folder || entry.state !== 'done') continue;
+			if (entry.uid === null || entry.mailbox !== mailbox || entry.uidValidity !== validity) return false;
+			done += 1;
+		}
+		return done > 0;
+	}
+
 	lastPendingAt(folder: string): number | undefined {
 		let newest: number | undefined;
 		for (const entry of this.#entries.values()) {

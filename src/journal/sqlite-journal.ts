@@ -4,13 +4,14 @@
  * (the engine decides when), so the per-message cost is an in-memory insert. Mode 0600; no secrets.
  *
  * Rows are keyed by (folder, key) — a source message's identity (SourceRef), stable across runs.
- * Memory: lookups go to SQLite (indexed), except the `done` rows of the one folder being migrated: their key,
- * mailbox, UID and UIDVALIDITY (`DoneCopy`) are read in one query the first time the folder is asked about
- * (`isDone` or `doneIn`) and answered from memory after that, so a re-run with nothing to do costs one query per
- * folder instead of one per message, and reads the four columns it needs, not whole rows (issue #14). That set
- * is bounded by the largest folder and is dropped when the next folder is asked about; this run's writes keep it
- * true (a `done` write enters it, any other write of its key leaves it, `resetMailbox` drops it). No other
- * process writes the journal meanwhile: the lock (lockfile.ts) keeps them out.
+ * Memory: lookups go to SQLite (indexed), except the `done` rows of the one folder being migrated: their keys are
+ * read in one query the first time the folder is asked about (`isDone`), and their mailbox, UID and UIDVALIDITY
+ * (`DoneCopy`) in another when the engine needs them (`doneIn`: when it must look on the server); both are answered
+ * from memory after that, so a re-run with nothing to do costs one query per folder instead of one per message,
+ * and reads the one column it needs, not whole rows (issue #14). They are bounded by the largest folder and
+ * dropped when the next folder is asked about; this run's writes keep them true (a `done` write enters them, any
+ * other write of its key leaves them, `resetMailbox` drops them). No other process writes the journal meanwhile:
+ * the lock (lockfile.ts) keeps them out.
  */
 import {chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync} from 'node:fs';
 import {createRequire} from 'node:module';
@@ -32,6 +33,9 @@ const SCHEMA_VERSION = '1';
 
 /** `SELECT key, mailbox, uid, uid_validity` in better-sqlite3's raw (array) form. */
 type DoneRow = [key: string, mailbox: string | null, uid: number | null, uidValidity: string | null];
+
+/** One folder's `done` messages in memory: their keys, and where they are once asked for (`doneIn`). */
+type DoneSet = {folder: string; keys: Set<string>; copies: Map<string, DoneCopy> | undefined};
 
 type Row = {
 	folder: string; key: string; state: EntryState; mailbox: string | null; message_id: string | null; fingerprint: string | null;
@@ -73,6 +77,8 @@ export class SqliteJournal implements Journal {
 	readonly #lock: Lockfile;
 	readonly #get: Statement<[string, string], Row>;
 	readonly #doneIn: Statement<[string], DoneRow>;
+	readonly #doneKeys: Statement<[string], string>;
+	readonly #doneNamed: Statement<[mailbox: string, uidValidity: string, folder: string], {n: number; named: number | null}>;
 	readonly #upsert: Statement<unknown[]>;
 	readonly #mailboxGet: Statement<[string], {uid_validity: string | null}>;
 	/** Mailboxes' UIDVALIDITY as last read or written by this process. */
@@ -82,8 +88,8 @@ export class SqliteJournal implements Journal {
 	#closed = false;
 	#nowMs = Number.NaN;
 	#nowText = '';
-	/** The `done` messages of one folder by key, read in one query (see the module comment). */
-	#done: {folder: string; byKey: Map<string, DoneCopy>} | undefined;
+	/** The `done` messages of one folder: their keys, and where they are once asked for (see the module comment). */
+	#done: DoneSet | undefined;
 
 	private constructor(path: string, db: Db, lock: Lockfile, isResumed: boolean) {
 		this.path = path;
@@ -92,6 +98,10 @@ export class SqliteJournal implements Journal {
 		this.isResumed = isResumed;
 		this.#get = db.prepare('SELECT * FROM messages WHERE folder = ? AND key = ?');
 		this.#doneIn = db.prepare<[string], DoneRow>("SELECT key, mailbox, uid, uid_validity FROM messages WHERE folder = ? AND state = 'done'").raw(true);
+		// One string per row (pluck): no row array, no object.
+		this.#doneKeys = db.prepare<[string], string>("SELECT key FROM messages WHERE folder = ? AND state = 'done'").pluck(true);
+		this.#doneNamed = db.prepare<[mailbox: string, uidValidity: string, folder: string], {n: number; named: number | null}>(
+			"SELECT count(*) AS n, sum(uid IS NOT NULL AND mailbox = ? AND uid_validity = ?) AS named FROM messages WHERE folder = ? AND state = 'done'");
 		this.#upsert = db.prepare(`INSERT INTO messages (folder, key, location, state, mailbox, message_id, fingerprint, size, uid, uid_validity, error_code, error, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (folder, key) DO UPDATE SET location = excluded.location, state = excluded.state,
@@ -200,16 +210,32 @@ export class SqliteJournal implements Journal {
 	}
 
 	isDone(ref: SourceRef): boolean {
-		return this.#doneOf(ref.folder).has(ref.key);
+		return this.#doneOf(ref.folder).keys.has(ref.key);
 	}
 
 	doneIn(folder: string): DoneCopy[] {
-		return [...this.#doneOf(folder).values()];
+		if (this.#done?.folder !== folder) {
+			// Asked first (a folder set up before its messages come): one query gives both the copies and the keys.
+			const copies = this.#copiesOf(folder);
+			this.#done = {folder, keys: new Set(copies.keys()), copies};
+		}
+		this.#done.copies ??= this.#copiesOf(folder);
+		return [...this.#done.copies.values()];
 	}
 
-	/** The folder's `done` messages, read in one query when the run first asks about that folder (module comment). */
-	#doneOf(folder: string): Map<string, DoneCopy> {
-		if (this.#done?.folder === folder) return this.#done.byKey;
+	doneAllNamedBy(folder: string, mailbox: string, uidValidity: bigint): boolean {
+		const {n, named} = this.#doneNamed.get(mailbox, String(uidValidity), folder)!;
+		return n > 0 && named === n;
+	}
+
+	/** The folder's `done` keys, read in one query when the run first asks about that folder (module comment). */
+	#doneOf(folder: string): DoneSet {
+		if (this.#done?.folder !== folder) this.#done = {folder, keys: new Set(this.#doneKeys.all(folder)), copies: undefined};
+		return this.#done;
+	}
+
+	/** Where the folder's `done` messages are, in one query. */
+	#copiesOf(folder: string): Map<string, DoneCopy> {
 		const byKey = new Map<string, DoneCopy>();
 		// A mailbox has one UIDVALIDITY: its BigInt is made once per read, not once per row.
 		const uidValidities = new Map<string, bigint>();
@@ -221,7 +247,6 @@ export class SqliteJournal implements Journal {
 			}
 			byKey.set(key, {key, mailbox: mailbox ?? undefined, uid: uid ?? undefined, uidValidity: validity});
 		}
-		this.#done = {folder, byKey};
 		return byKey;
 	}
 
@@ -311,12 +336,14 @@ export class SqliteJournal implements Journal {
 		if (this.#done?.folder === ref.folder) {
 			// The same columns the upsert writes for a `done` row (mailbox is always given for one).
 			if (state === 'done') {
-				this.#done.byKey.set(ref.key, {
+				this.#done.keys.add(ref.key);
+				this.#done.copies?.set(ref.key, {
 					key: ref.key, mailbox: fields.mailbox ?? undefined, uid: fields.uid ?? undefined,
 					uidValidity: fields.uid_validity ? BigInt(fields.uid_validity) : undefined,
 				});
 			} else {
-				this.#done.byKey.delete(ref.key);
+				this.#done.keys.delete(ref.key);
+				this.#done.copies?.delete(ref.key);
 			}
 		}
 		// Positional parameters, in the INSERT's column order: binding by name looks each one up (issue #14: the

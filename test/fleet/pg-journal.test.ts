@@ -132,6 +132,20 @@ describe('PgJournal', {skip}, () => {
 		await closed(journal);
 	});
 
+	test('doneAllNamedBy says whether every done entry of a folder has a UID of that UIDVALIDITY in that mailbox', async () => {
+		const journal = await open(newRow());
+		assert.equal(journal.doneAllNamedBy('Inbox', 'INBOX', 1n), false, 'nothing done');
+		for (const key of ['a', 'b', 'c']) journal.begin(job(key));
+		journal.done(job('a'), {mailbox: 'INBOX', uid: 1, uidValidity: 1n}, 'uploaded');
+		journal.done(job('b'), {mailbox: 'INBOX', uid: 2, uidValidity: 1n}, 'uploaded');
+		assert.equal(journal.doneAllNamedBy('Inbox', 'INBOX', 1n), true, 'a pending entry does not count');
+		assert.equal(journal.doneAllNamedBy('Inbox', 'INBOX', 2n), false);
+		assert.equal(journal.doneAllNamedBy('Inbox', 'Archive', 1n), false);
+		journal.done(job('c'), {mailbox: 'INBOX'}, 'found-on-server');
+		assert.equal(journal.doneAllNamedBy('Inbox', 'INBOX', 1n), false, 'one without a UID');
+		await closed(journal);
+	});
+
 	test('a worker abandoned without a checkpoint loses its uncommitted writes and keeps the checkpointed ones', async () => {
 		const row = newRow();
 		const first = await open(row);

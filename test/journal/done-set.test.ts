@@ -1,7 +1,7 @@
 /**
- * A re-run with nothing to do (issue #14): the journal reads a folder's `done` rows in one query — only the
- * columns the engine needs — and answers the engine's per-message `isDone` and the folder setup's `doneIn` from
- * them; writes keep the answers true. Counted with better-sqlite3's statement trace, not timed.
+ * A re-run with nothing to do (issue #14): the journal reads a folder's `done` keys in one query — only the column
+ * the engine needs — and answers the engine's per-message `isDone` from them, and the folder setup's `doneIn` from
+ * one more when asked; writes keep the answers true. Counted with better-sqlite3's statement trace, not timed.
  */
 import assert from 'node:assert/strict';
 import {mkdtempSync, rmSync} from 'node:fs';
@@ -43,7 +43,27 @@ describe('the done set of a folder', () => {
 		for (let i = 0; i < 200; i++) assert.equal(journal.isDone(job(`m${i}`).ref), true);
 		assert.equal(journal.isDone(job('never-seen').ref), false);
 		assert.equal(statements.length, 1, `${statements.length} statements for 201 lookups`);
+		assert.match(statements[0] ?? '', /^SELECT key FROM messages/, 'the keys alone: a re-run with nothing to do needs no more');
 		assert.equal(journal.doneIn('Inbox').length, 200);
+		assert.equal(statements.length, 2, 'where they are is read once, when asked for');
+		assert.equal(journal.doneIn('Inbox').length, 200);
+		assert.equal(statements.length, 2);
+	});
+
+	test('whether every done message of a folder is named by a UID of one UIDVALIDITY in one mailbox, this run\'s writes included', (t) => {
+		const {journal} = opened(t);
+		assert.equal(journal.doneAllNamedBy('Inbox', 'INBOX', 7n), false, 'nothing done yet');
+		uploaded(journal, 3);
+		assert.equal(journal.doneAllNamedBy('Inbox', 'INBOX', 7n), true);
+		assert.equal(journal.doneAllNamedBy('Inbox', 'INBOX', 8n), false, 'another UIDVALIDITY');
+		assert.equal(journal.doneAllNamedBy('Inbox', 'Archive', 7n), false, 'another mailbox');
+		assert.equal(journal.doneAllNamedBy('Sent', 'INBOX', 7n), false, 'another folder has none');
+		const found = job('found', 'Inbox', 'INBOX', 'found@example.org');
+		journal.begin(found);
+		journal.done(found, {mailbox: 'INBOX'}, 'found-on-server');
+		assert.equal(journal.doneAllNamedBy('Inbox', 'INBOX', 7n), false, 'one done without a UID (not committed yet)');
+		journal.fail(found.ref, 'MESSAGE_REJECTED', 'refused');
+		assert.equal(journal.doneAllNamedBy('Inbox', 'INBOX', 7n), true, 'failed rows do not count');
 	});
 
 	test('a folder\'s done rows are read once for both the folder setup (doneIn) and every message (isDone), four columns of them', (t) => {
