@@ -10,7 +10,7 @@
 // the PST/OST reader's worker and the TUI load theirs only when used. Entry names are flat ([name]) because
 // readers/pst/pst-store.ts starts its worker as `./worker.js` next to its own module, wherever the bundler put it.
 import {build} from 'esbuild';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -36,6 +36,8 @@ const lazySegmenter = {
 	},
 };
 
+// A fresh directory: chunk names are content hashes, so a rebuild would otherwise leave the old ones beside.
+rmSync(`${root}dist/bundle`, {recursive: true, force: true});
 const result = await build({
 	absWorkingDir: root,
 	entryPoints: ['dist/cli/main.js', 'dist/cli/young-generation.js', 'dist/readers/pst/worker.js'],
