@@ -5,7 +5,6 @@
  * rewrite it), the `MAILSHIFT_OAUTH_TOKEN` environment variable (cannot be refreshed).
  * A token is a secret: it is never printed, logged, journaled or put in a report, and never accepted in argv.
  */
-import {execFile} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
 import {MailshiftError} from '../contracts/errors.js';
 import type {TokenSource} from '../contracts/token-source.js';
@@ -60,8 +59,13 @@ class CachedToken implements TokenSource {
 	}
 }
 
-/** Runs the token command through the shell (it may be a pipeline); bounded to 60 s and 64 KiB of output. */
-function runCommand(command: string): Promise<string> {
+/**
+ * Runs the token command through the shell (it may be a pipeline); bounded to 60 s and 64 KiB of output.
+ * node:child_process is imported here, when a token command is used: loading it (and the modules it loads) is a
+ * few ms of every run's start (issue #14).
+ */
+async function runCommand(command: string): Promise<string> {
+	const {execFile} = await import('node:child_process');
 	return new Promise((resolve, reject) => {
 		execFile('/bin/sh', ['-c', command], {timeout: 60_000, maxBuffer: 64 * 1024}, (error, stdout) => {
 			if (error) {

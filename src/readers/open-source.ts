@@ -13,12 +13,13 @@ import {open, stat} from 'node:fs/promises';
 import {dirname, extname, resolve} from 'node:path';
 import {MailshiftError} from '../contracts/errors.js';
 import {MaildirStore, looksLikeMaildir} from './maildir/maildir-store.js';
-import {MboxStore, looksLikeMbox} from './mbox/mbox-store.js';
 import {isPop3Url} from './pop3/pop3-url.js';
 import type {ReaderOptions, SourceStore} from '../contracts/source-store.js';
 
 // The other readers are imported when a store of theirs is detected or opened (issue #14, start-up: ~25 modules
-// — the PST composer, the OLM zip and XML readers, the POP3 client… — that a Maildir or mbox run never uses).
+// — the PST composer, the OLM zip and XML readers, the POP3 client… — that a Maildir or mbox run never uses; and
+// the mbox reader, 46 KB a Maildir run never uses, since a Maildir is detected first).
+const mboxReader = () => import('./mbox/mbox-store.js');
 const pstReader = () => import('./pst/pst-store.js');
 const olmReader = () => import('./olm/olm-store.js');
 const appleMailReader = () => import('./apple-mail/apple-mail-store.js');
@@ -84,7 +85,7 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 				hint: `Give the folder that holds it: mailshift migrate '${dirname(absolute)}' (a folder of .eml${ext === '.msg' ? ' and .msg' : ''} files${ext === '.emlx' ? ', or the Apple Mail directory ~/Library/Mail/V10' : ''}).`,
 			});
 		}
-		if (await looksLikeMbox(absolute)) return 'mbox';
+		if (await (await mboxReader()).looksLikeMbox(absolute)) return 'mbox';
 		throw new MailshiftError('NOT_A_MAIL_STORE', `${absolute} is not an mbox file (it does not start with a "From " line) nor an Outlook .pst/.ost file.`, 'fatal', {
 			hint: 'Give an Outlook .pst/.ost file, a Maildir directory, an mbox file, or a folder of mbox files (e.g. a Thunderbird "Local Folders" directory). Use --from mbox to force.',
 		});
@@ -97,7 +98,7 @@ export async function detectSourceKind(path: string): Promise<SourceKind> {
 		if (await looksLikeMaildir(absolute)) return 'maildir';
 		if (await (await appleMailReader()).looksLikeAppleMail(absolute)) return 'apple-mail';
 		if (await (await dbxReader()).looksLikeDbx(absolute)) return 'dbx';
-		if (await looksLikeMbox(absolute)) return 'mbox';
+		if (await (await mboxReader()).looksLikeMbox(absolute)) return 'mbox';
 		if (await (await emlReader()).looksLikeEmlTree(absolute)) return 'eml';
 	}
 	throw new MailshiftError('NOT_A_MAIL_STORE', `No mail store was found in ${absolute}.`, 'fatal', {
@@ -121,5 +122,5 @@ export async function openSource(path: string, kind: SourceKind | undefined, opt
 	if (chosen === 'apple-mail') return (await appleMailReader()).AppleMailStore.open(path, options);
 	if (chosen === 'dbx') return (await dbxReader()).DbxStore.open(path, options);
 	if (chosen === 'olm') return (await olmReader()).OlmStore.open(path, options);
-	return chosen === 'maildir' ? MaildirStore.open(path, options) : MboxStore.open(path, options);
+	return chosen === 'maildir' ? MaildirStore.open(path, options) : (await mboxReader()).MboxStore.open(path, options);
 }

@@ -84,10 +84,10 @@ describe('start-up of the CLI', () => {
 	 * What a plain Maildir migration must not load (issue #14, memory: each is megabytes of a process that has
 	 * 150 MB in all): the TUI (React, ink), the .msg reader (msgreader and the PST code pages), the PST
 	 * library, the backup engine and the Sieve rules; and no other store kind's reader (the PST, OLM, Apple Mail,
-	 * .eml, Outlook Express and POP3 readers: readers/open-source.ts imports them when detected or chosen).
+	 * .eml, Outlook Express, mbox and POP3 readers: readers/open-source.ts imports them when detected or chosen).
 	 */
 	const NOT_FOR_MAILDIR = [/\/node_modules\/(ink|react|@inkjs|pst-extractor|@kenjiuno)\//, /\/dist\/(tui|rules)\//, /\/dist\/(backup\/backup-engine|app\/migrate-rules|cli\/run-rules|readers\/eml\/msg-file)\.js$/,
-		/\/dist\/readers\/(pst|olm|apple-mail|eml|dbx)\//, /\/dist\/readers\/pop3\/pop3-(store|client)\.js$/];
+		/\/dist\/readers\/(pst|olm|apple-mail|eml|dbx|mbox)\//, /\/dist\/readers\/pop3\/pop3-(store|client)\.js$/];
 
 	/** A Maildir of one message, and a loopback port nothing listens on. */
 	const maildirAndClosedPort = async (): Promise<{maildir: string; port: number}> => {
