@@ -69,7 +69,6 @@ export class StatsStore {
 
 	readonly apply = (event: EngineEvent): void => {
 		const s = this.#state;
-		const folderOf = (name: string) => s.folders.get(name);
 		switch (event.type) {
 			case 'run:start':
 				s.dryRun = event.dryRun;
@@ -89,14 +88,14 @@ export class StatsStore {
 				s.done++;
 				s.uploaded++;
 				s.bytes += event.bytes;
-				const f = folderOf(event.ref.folder);
+				const f = s.folders.get(event.ref.folder);
 				if (f) { f.done++; f.uploaded++; }
 				break;
 			}
 			case 'message:skipped': {
 				s.done++;
 				s.skipped++;
-				const f = folderOf(event.ref.folder);
+				const f = s.folders.get(event.ref.folder);
 				if (f) { f.done++; f.skipped++; }
 				break;
 			}
@@ -104,12 +103,12 @@ export class StatsStore {
 				this.#log('error', `${event.ref.location}: ${event.message}`);
 				s.done++;
 				s.failed++;
-				const f = folderOf(event.ref.folder);
+				const f = s.folders.get(event.ref.folder);
 				if (f) { f.done++; f.failed++; }
 				break;
 			}
 			case 'folder:done': {
-				const f = folderOf(event.folder);
+				const f = s.folders.get(event.folder);
 				if (f) f.state = 'done';
 				if (f) this.#log('info', `${f.folder} → ${f.mailbox}: ${f.uploaded} uploaded${f.skipped ? `, ${f.skipped} skipped` : ''}${f.failed ? `, ${f.failed} failed` : ''}`);
 				break;

@@ -548,7 +548,7 @@ const FLAG_LETTERS: Readonly<Record<string, string>> = {
  * name has a valid UTF-8 unique part, as the info suffix starts at an ASCII byte; displayPath decodes per segment).
  */
 function refOf(store: string, folder: string, dirPath: string, file: MessageFile): SourceRef {
-	const {key} = parseFileName(file.name, NO_KEYWORDS);
+	const key = keyOf(file.name);
 	return {store, folder, key: file.isValidUtf8 ? key : key + rawKeySuffix(uniqueBytes(file.raw)), location: `${dirPath}${file.sub}/${file.name}`};
 }
 
@@ -558,7 +558,19 @@ function dirLocation(dir: Buffer): string {
 	return dir.at(-1) === 0x2f ? path : `${path}/`;
 }
 
-const NO_KEYWORDS: ReadonlyMap<number, string> = new Map();
+/**
+ * A file name's key: what INFO_PATTERN's first group takes — the name up to its last info separator (`:`, `!` or
+ * `;`, then `1` or `2`, then `,`), else the whole name. Found by a scan from the end, so asking for the key of
+ * every file of a re-run allocates nothing but the key (no match array, no flags; issue #14).
+ */
+export function keyOf(name: string): string {
+	for (let i = name.length - 3; i >= 0; i--) {
+		const separator = name.charCodeAt(i);
+		const version = name.charCodeAt(i + 1);
+		if ((separator === 0x3a || separator === 0x21 || separator === 0x3b) && (version === 0x31 || version === 0x32) && name.charCodeAt(i + 2) === 0x2c) return name.slice(0, i);
+	}
+	return name;
+}
 
 function parseFileName(name: string, keywords: ReadonlyMap<number, string>): ParsedName {
 	const match = INFO_PATTERN.exec(name);
