@@ -432,6 +432,12 @@ async function holdsMessages(dir: Buffer): Promise<boolean> {
  * name then sub-directory. A missing cur/ or new/ counts as empty; other listing errors are thrown.
  */
 async function listMessageFiles(dir: Buffer): Promise<MessageFile[]> {
+	const files = await listUnsorted(dir);
+	return files.sort((a, b) => compareEntries(a, b) || (a.sub < b.sub ? -1 : a.sub > b.sub ? 1 : 0));
+}
+
+/** The message files of cur/ and new/ as the directories list them (counting needs no order). */
+async function listUnsorted(dir: Buffer): Promise<MessageFile[]> {
 	const files: MessageFile[] = [];
 	for (const sub of ['cur', 'new'] as const) {
 		let entries: RawDirent[];
@@ -446,7 +452,7 @@ async function listMessageFiles(dir: Buffer): Promise<MessageFile[]> {
 			if (entry.isFile || entry.isSymbolicLink) files.push({sub, raw: entry.raw, name: entry.name, isValidUtf8: entry.isValidUtf8});
 		}
 	}
-	return files.sort((a, b) => compareEntries(a, b) || (a.sub < b.sub ? -1 : a.sub > b.sub ? 1 : 0));
+	return files;
 }
 
 /**
@@ -463,7 +469,7 @@ async function countFolder(
 	for (const dir of dirs) {
 		let files: MessageFile[];
 		try {
-			files = await listMessageFiles(dir);
+			files = await listUnsorted(dir);
 		} catch {
 			return undefined;
 		}
