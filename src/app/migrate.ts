@@ -18,7 +18,7 @@ import {isSourceReadFailure, isVerifyClean, runVerify} from '../engine/verify.js
 import {openSource} from '../readers/open-source.js';
 import {storeSize} from '../readers/store-size.js';
 import {ATTENTION_CODES} from '../contracts/source-store.js';
-import type {MessageBuffers, SourceStore} from '../contracts/source-store.js';
+import type {MessageBuffers, SourceFolder, SourceStore} from '../contracts/source-store.js';
 import {buildSink} from '../uploader/build-sink.js';
 import type {ImapSink} from '../uploader/imap-sink.js';
 import {describeTarget} from '../uploader/imap-target.js';
@@ -389,6 +389,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const uninstall = io.onInterrupt?.(controls);
 	const startedAt = new Date();
 	let login: Awaited<ReturnType<typeof resolveLogin>> | undefined;
+	let listedFolders: Promise<SourceFolder[]> | undefined;
 	// Whether --json's summary line and --report's file were written: a fatal error before or after the run writes
 	// them in `catch` (fatalError set), never twice.
 	let isSummaryPrinted = false;
@@ -402,6 +403,15 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 			...(config.target === undefined ? {} : {insecure: config.target.insecure}),
 			sourcePassword: sourcePasswordResolver({env: io.env, stdin: io.stdin, stderr: io.stderr, account: config.source, passwordFile: config.sourcePasswordFile}),
 		});
+		// The store's folders are listed (a walk of the whole store: ~50 ms for 10,000 Maildir files, more for a PST)
+		// while the journal opens and the server is logged in to; the engine takes the result (issue #14: a re-run
+		// with nothing to do spent it after the log-in). Not a POP3 account: listing it logs in there, and may ask
+		// for its password while the IMAP password is asked for.
+		if (source.kind !== 'pop3') {
+			listedFolders = source.listFolders(controls.abortSignal);
+			// Awaited by the engine; a failure before that (a refused log-in) must not be an unhandled rejection.
+			listedFolders.catch(() => undefined);
+		}
 		// The journal (and its lock) first: a run that another run's lock refuses is told so before it asks for a
 		// password or logs in.
 		journal = await openJournal(config, io, external);
@@ -420,7 +430,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		// The live dashboard on a terminal (never in CI, pipes or with --plain); loaded only then, so plain runs
 		// never load React. Started after the password prompt, which needs the terminal in cooked mode.
 		tui = await startProgressView({config, io, external, stats, controls, reporter});
-		const result = await runMigration(engineOptionsOf(config, fallbackDate), {source, sink, events: bus, readerProblems: relay, messageBuffers, ...(journal ? {journal} : {})}, controls);
+		const result = await runMigration(engineOptionsOf(config, fallbackDate), {source, sink, events: bus, readerProblems: relay, messageBuffers, ...(journal ? {journal} : {}), ...(listedFolders ? {listedFolders} : {})}, controls);
 		engineResult = result;
 		journal?.checkpoint();
 		// A store read only in part (a cut .pst): the shortfall, in numbers, joins the summary and the report,

@@ -74,6 +74,11 @@ export type EngineDeps = Readonly<{
 	 * once it is settled (skipped, found, failed, uploaded, or dropped by a stop), on every path.
 	 */
 	messageBuffers?: MessageBuffers;
+	/**
+	 * The source's folders, when the caller started listing them already (`source.listFolders`, e.g. while it
+	 * logged in to the server); else the engine lists them.
+	 */
+	listedFolders?: Promise<SourceFolder[]>;
 	now?: () => number;
 }>;
 
@@ -111,7 +116,7 @@ export async function runMigration(options: EngineOptions, deps: EngineDeps, con
 		controls.stop();
 	};
 
-	const folders = await source.listFolders(controls.abortSignal);
+	const folders = await (deps.listedFolders ?? source.listFolders(controls.abortSignal));
 	// INBOX first (what users check first), then the store's own order.
 	const plans = planFolders(folders, sink.layout(), options.folderMap).sort((a, b) => Number(b.mailbox === 'INBOX') - Number(a.mailbox === 'INBOX'));
 	const knownCount = folders.every((f) => f.count !== undefined) ? folders.reduce((n, f) => n + (f.count ?? 0), 0) : undefined;

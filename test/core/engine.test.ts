@@ -221,3 +221,18 @@ test('an abort cuts the uploads on the wire: they stay pending in the journal, t
 		await rm(dir, {recursive: true, force: true});
 	}
 });
+
+test('folders the caller listed already (while it logged in) are the ones migrated, and the store is not listed again', async () => {
+	const source = new ScriptedSource({Inbox: [msg('Inbox', 1)], Archive: [msg('Archive', 1), msg('Archive', 2)]});
+	let listings = 0;
+	const list = source.listFolders.bind(source);
+	source.listFolders = async () => {
+		listings++;
+		return list();
+	};
+	const listedFolders = source.listFolders();
+	const sink = new MemorySink();
+	const {summary} = await runMigration(OPTIONS, {source, sink, events: {emit: () => {}}, listedFolders}, new EngineControls());
+	assert.equal(listings, 1);
+	assert.deepEqual(summary.folders.map((f) => [f.folder, f.uploaded]).sort(), [['Archive', 2], ['Inbox', 1]]);
+});
