@@ -87,8 +87,40 @@ export function displayPath(raw: Buffer): string {
 	return segments.join('/');
 }
 
-/** Lists `dir` by name bytes. Errors of `readdir` propagate (ENOENT, EACCES …). */
+/**
+ * An entry whose name is valid UTF-8: its bytes are made from the name when asked for (issue #14: a Maildir
+ * folder of 17,000 files listed as text takes half the time and memory of a Buffer per name, and a re-run with
+ * nothing to do never needs the bytes of a file it does not open).
+ */
+class TextDirent implements RawDirent {
+	readonly name: string;
+	readonly isValidUtf8 = true;
+	readonly isFile: boolean;
+	readonly isDirectory: boolean;
+	readonly isSymbolicLink: boolean;
+	#raw: Buffer | undefined;
+
+	constructor(entry: Dirent) {
+		this.name = entry.name;
+		this.isFile = entry.isFile();
+		this.isDirectory = entry.isDirectory();
+		this.isSymbolicLink = entry.isSymbolicLink();
+	}
+
+	get raw(): Buffer {
+		this.#raw ??= Buffer.from(this.name, 'utf8');
+		return this.#raw;
+	}
+}
+
+/**
+ * Lists `dir` by name bytes. Errors of `readdir` propagate (ENOENT, EACCES …). Listed as text first: Node
+ * decodes each name as UTF-8, with U+FFFD for bytes that are not; only when a name holds U+FFFD (a name that is
+ * not UTF-8, or one that really holds that character) is the directory listed again as bytes.
+ */
 export async function readDirRaw(dir: Buffer): Promise<RawDirent[]> {
+	const text = await fs.readdir(dir, {withFileTypes: true});
+	if (!text.some((entry) => entry.name.includes('\uFFFD'))) return text.map((entry) => new TextDirent(entry));
 	const entries = (await fs.readdir(dir, {withFileTypes: true, encoding: 'buffer'})) as unknown as Array<Dirent<Buffer>>;
 	return entries.map((entry) => {
 		// Checked once per name (a Maildir folder lists every message file): decodeName would check it again.

@@ -12,7 +12,7 @@ import {after, describe, test} from 'node:test';
 
 import {describeLocalSource} from '../../src/backup/source-digest.js';
 import type {SourceMessage} from '../../src/contracts/types.js';
-import {decodeName, displayPath, rawKeySuffix} from '../../src/readers/fs-names.js';
+import {decodeName, displayPath, rawKeySuffix, rawPath, readDirRaw} from '../../src/readers/fs-names.js';
 import {MaildirStore} from '../../src/readers/maildir/maildir-store.js';
 import {MboxStore} from '../../src/readers/mbox/mbox-store.js';
 import {openSource} from '../../src/readers/open-source.js';
@@ -50,6 +50,21 @@ async function readAll(store: SourceStore): Promise<Map<string, SourceMessage[]>
 
 const subjects = (messages: readonly SourceMessage[] | undefined): string[] =>
 	(messages ?? []).map((m) => /^Subject: (.*)$/m.exec(m.raw.toString('latin1'))?.[1] ?? '?').sort();
+
+describe('readDirRaw', () => {
+	test('Given a directory of UTF-8 names, one with a real U+FFFD, or one that is not UTF-8, when listed, then every entry has its exact bytes and name', async () => {
+		const names = [utf8('plain.txt'), utf8('Entwürfe'), utf8('odd\uFFFDname')];
+		const root = await tree(names.map((name) => ({path: [name], content: 'x'})));
+		const list = async (): Promise<Array<[string, string, boolean]>> =>
+			(await readDirRaw(rawPath(root))).map((e): [string, string, boolean] => [e.raw.toString('hex'), e.name, e.isValidUtf8]).sort();
+		const expect = (raw: readonly Buffer[]): Array<[string, string, boolean]> => raw.map((b): [string, string, boolean] => [b.toString('hex'), decodeName(b), !rawKeySuffix(b)]).sort();
+		assert.deepEqual(await list(), expect(names), 'valid UTF-8, U+FFFD included');
+		await fs.writeFile(Buffer.concat([rawPath(root), utf8('/'), latin1('Entw\xfcrfe')]), 'y');
+		assert.deepEqual(await list(), expect([...names, latin1('Entw\xfcrfe')]), 'one name that is not UTF-8: the bytes as they are');
+		const entries = await readDirRaw(rawPath(root));
+		assert.ok(entries.every((e) => e.isFile && !e.isDirectory), 'the entry types');
+	});
+});
 
 describe('decodeName', () => {
 	test('Given valid UTF-8 bytes, when decoded, then the result is what Node\'s string APIs give and no key suffix is added', () => {

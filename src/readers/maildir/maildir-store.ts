@@ -65,7 +65,8 @@ const DETECT_DEPTH = 6;
 /** How deep `listFolders` searches. A guard against pathological trees, not a format limit. */
 const WALK_DEPTH = 32;
 /** A message file: `raw` is its exact name bytes, `name` the name decoded by `decodeName` (fs-names.ts). */
-type MessageFile = Readonly<{sub: 'cur' | 'new'; raw: Buffer; name: string; isValidUtf8: boolean}>;
+/** A message file: its directory entry (whose name bytes are made only when asked for: fs-names.ts) and where it lies. */
+type MessageFile = Readonly<{sub: 'cur' | 'new'; entry: RawDirent}>;
 /** Directories are kept as path bytes (fs-names.ts), so names that are not UTF-8 are opened as they are. */
 type FolderEntry = {readonly path: readonly string[]; readonly dirs: Buffer[]};
 type FoundMaildir = Readonly<{dir: Buffer; path: readonly string[]}>;
@@ -216,7 +217,7 @@ export class MaildirStore implements SourceStore {
 			if (left === 0) return;
 		}
 		// One stat per file, here: its mtime serves both the copy detection and the message's date (read below).
-		const paths = listed.flatMap(({dir, files}) => files.map((file) => joinRaw(dir, file.sub, file.raw)));
+		const paths = listed.flatMap(({dir, files}) => files.map((file) => joinRaw(dir, file.sub, file.entry.raw)));
 		const stats = await statFiles(paths, {signal, onAbort: aborted});
 		const copied = await copiedTimesOf(paths, stats.mtimeMs, signal);
 		if (copied !== undefined) {
@@ -265,7 +266,7 @@ export class MaildirStore implements SourceStore {
 		/** The file's size from the same stat (NaN: unknown). */
 		listedSize: number,
 	): Promise<SourceMessage | undefined> {
-		const path = joinRaw(dir, file.sub, file.raw);
+		const path = joinRaw(dir, file.sub, file.entry.raw);
 		const location = displayPath(path);
 		let raw: Buffer;
 		let mtime: Date;
@@ -300,7 +301,7 @@ export class MaildirStore implements SourceStore {
 			this.#report({folder, location, code: 'MESSAGE_UNPARSEABLE', kind: 'failed', reason: `The file is not a message: ${junk}. It was NOT migrated; restore it from a backup if it should be one.`});
 			return undefined;
 		}
-		const parsed = parseFileName(file.name, keywords);
+		const parsed = parseFileName(file.entry.name, keywords);
 		const ref = refOf(this.location, folder, dirLocation(dir), file);
 		// A file time from a copy is the copy time, not the delivery time: leave it out (the mapper then uses
 		// Received:, then Date:; received-date.ts).
@@ -433,7 +434,7 @@ async function holdsMessages(dir: Buffer): Promise<boolean> {
  */
 async function listMessageFiles(dir: Buffer): Promise<MessageFile[]> {
 	const files = await listUnsorted(dir);
-	return files.sort((a, b) => compareEntries(a, b) || (a.sub < b.sub ? -1 : a.sub > b.sub ? 1 : 0));
+	return files.sort((a, b) => compareEntries(a.entry, b.entry) || (a.sub < b.sub ? -1 : a.sub > b.sub ? 1 : 0));
 }
 
 /** The message files of cur/ and new/ as the directories list them (counting needs no order). */
@@ -449,7 +450,7 @@ async function listUnsorted(dir: Buffer): Promise<MessageFile[]> {
 		}
 		for (const entry of entries) {
 			if (entry.name.startsWith('.')) continue;
-			if (entry.isFile || entry.isSymbolicLink) files.push({sub, raw: entry.raw, name: entry.name, isValidUtf8: entry.isValidUtf8});
+			if (entry.isFile || entry.isSymbolicLink) files.push({sub, entry});
 		}
 	}
 	return files;
@@ -476,8 +477,8 @@ async function countFolder(
 		count += files.length;
 		const unnamed: Buffer[] = [];
 		for (const file of files) {
-			const size = sizeInName(file.name);
-			if (size === undefined) unnamed.push(joinRaw(dir, file.sub, file.raw));
+			const size = sizeInName(file.entry.name);
+			if (size === undefined) unnamed.push(joinRaw(dir, file.sub, file.entry.raw));
 			else bytes += size;
 		}
 		for (const size of (await statFiles(unnamed, {signal, onAbort: aborted})).size) if (!Number.isNaN(size)) bytes += size;
@@ -554,8 +555,9 @@ const FLAG_LETTERS: Readonly<Record<string, string>> = {
  * name has a valid UTF-8 unique part, as the info suffix starts at an ASCII byte; displayPath decodes per segment).
  */
 function refOf(store: string, folder: string, dirPath: string, file: MessageFile): SourceRef {
-	const key = keyOf(file.name);
-	return {store, folder, key: file.isValidUtf8 ? key : key + rawKeySuffix(uniqueBytes(file.raw)), location: `${dirPath}${file.sub}/${file.name}`};
+	const {entry} = file;
+	const key = keyOf(entry.name);
+	return {store, folder, key: entry.isValidUtf8 ? key : key + rawKeySuffix(uniqueBytes(entry.raw)), location: `${dirPath}${file.sub}/${entry.name}`};
 }
 
 /** A Maildir's path for display, ending in `/` (`displayPath`, as `joinRaw` joins). */
