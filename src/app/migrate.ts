@@ -390,6 +390,8 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 	const startedAt = new Date();
 	let login: Awaited<ReturnType<typeof resolveLogin>> | undefined;
 	let listedFolders: Promise<SourceFolder[]> | undefined;
+	// Ends a listing the engine never took (the run failed before: a refused log-in, a locked journal).
+	const listing = new AbortController();
 	// Whether --json's summary line and --report's file were written: a fatal error before or after the run writes
 	// them in `catch` (fatalError set), never twice.
 	let isSummaryPrinted = false;
@@ -408,7 +410,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		// with nothing to do spent it after the log-in). Not a POP3 account: listing it logs in there, and may ask
 		// for its password while the IMAP password is asked for.
 		if (source.kind !== 'pop3') {
-			listedFolders = source.listFolders(controls.abortSignal);
+			listedFolders = source.listFolders(AbortSignal.any([controls.abortSignal, listing.signal]));
 			// Awaited by the engine; a failure before that (a refused log-in) must not be an unhandled rejection.
 			listedFolders.catch(() => undefined);
 		}
@@ -482,6 +484,7 @@ export async function runMigrate(config: MigrationConfig, io: CliIo, external?: 
 		await writeFatalReport({config, io, error: e, startedAt, engineResult, needsSummary: config.json && !isSummaryPrinted, needsReport: config.reportPath !== undefined && !isReportTried});
 		return {exitCode: exitCodeFor(e.code)};
 	} finally {
+		listing.abort();
 		uninstall?.();
 		destinationLock?.release();
 		try {

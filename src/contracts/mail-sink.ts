@@ -36,8 +36,8 @@ export interface MailSink {
 	mailboxState?(path: string, signal?: AbortSignal): Promise<MailboxState>;
 	/**
 	 * Optional capability: the mailbox's UIDVALIDITY as the server listed it when the sink connected (LIST-STATUS,
-	 * RFC 5819), without a command; undefined when the server did not say or the mailbox was not listed. A mailbox
-	 * the sink saw vanish since (TRYCREATE) is forgotten.
+	 * RFC 5819), without a command; undefined when the server did not say, the mailbox was not listed, or the
+	 * listing is too old to trust (a minute). A mailbox the sink saw vanish since (TRYCREATE) is forgotten.
 	 */
 	listedUidValidity?(path: string): bigint | undefined;
 	/**

@@ -103,7 +103,7 @@ type Run = Readonly<{
  * The folder being fed: its target once set up (lazily for a folder the store says holds no mail, and for one
  * whose setup may wait: canDeferSetup), and while the setup waits, the journal-done keys fed meanwhile.
  */
-type FolderState = {target: FolderTarget | undefined; passed?: Set<string> | undefined};
+type FolderState = {target: FolderTarget | undefined; passed?: Set<string> | undefined; setupError?: MailshiftError};
 
 export async function runMigration(options: EngineOptions, deps: EngineDeps, controls: EngineControls): Promise<EngineResult> {
 	const {source, sink, events, journal} = deps;
@@ -251,8 +251,14 @@ async function feedMessage(run: Run, plan: FolderPlan, folder: FolderSummary, st
 		return 'next';
 	}
 	if (!state.target) {
+		// A setup that failed (after its own retries) is not tried again for every message: the rest of the
+		// folder fails with its reason, as a folder whose setup failed at its start does (failFolder).
+		if (state.setupError) return setupFailed(run, folder, ref, state.setupError);
 		const ready = await setUpFolder(run.setup, plan, folder, state.passed);
-		if (ready instanceof MailshiftError) return setupFailed(run, folder, ref, ready);
+		if (ready instanceof MailshiftError) {
+			state.setupError = ready;
+			return setupFailed(run, folder, ref, ready);
+		}
 		state.target = ready;
 		state.passed = undefined;
 	}

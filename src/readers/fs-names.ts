@@ -114,13 +114,18 @@ class TextDirent implements RawDirent {
 }
 
 /**
- * Lists `dir` by name bytes. Errors of `readdir` propagate (ENOENT, EACCES …). Listed as text first: Node
- * decodes each name as UTF-8, with U+FFFD for bytes that are not; only when a name holds U+FFFD (a name that is
- * not UTF-8, or one that really holds that character) is the directory listed again as bytes.
+ * Lists `dir` by name bytes. Errors of `readdir` propagate (ENOENT, EACCES …). Listed as text first when the
+ * directory's own path is UTF-8: Node decodes each name as UTF-8, with U+FFFD for bytes that are not; only when a
+ * name holds U+FFFD (a name that is not UTF-8, or one that really holds that character) is the directory listed
+ * again as bytes. The text listing is given the path as text: where the file system does not say an entry's type
+ * (DT_UNKNOWN: XFS without ftype, some network and FUSE file systems) Node stats `path + name`, and cannot join a
+ * Buffer path with a string name (ERR_INVALID_ARG_TYPE).
  */
 export async function readDirRaw(dir: Buffer): Promise<RawDirent[]> {
-	const text = await fs.readdir(dir, {withFileTypes: true});
-	if (!text.some((entry) => entry.name.includes('\uFFFD'))) return text.map((entry) => new TextDirent(entry));
+	if (isUtf8(dir)) {
+		const text = await fs.readdir(dir.toString('utf8'), {withFileTypes: true});
+		if (!text.some((entry) => entry.name.includes('\uFFFD'))) return text.map((entry) => new TextDirent(entry));
+	}
 	const entries = (await fs.readdir(dir, {withFileTypes: true, encoding: 'buffer'})) as unknown as Array<Dirent<Buffer>>;
 	return entries.map((entry) => {
 		// Checked once per name (a Maildir folder lists every message file): decodeName would check it again.

@@ -53,7 +53,16 @@ export type SinkOptions = PoolOptions & Readonly<{
 	 * @default 'probe'
 	 */
 	eightBitHeaders?: 'probe' | 'keep' | 'encode';
+	/** The clock that dates the listing (listedUidValidity); tests move it. @default Date.now */
+	now?: () => number;
 }>;
+
+/**
+ * How long the UIDVALIDITYs of the LIST at connect are trusted (listedUidValidity): a re-run with nothing to do
+ * reaches every folder within seconds; a folder reached later in a long upload is SELECTed as before, so that a
+ * mailbox another client recreated meanwhile is noticed when its folder starts.
+ */
+const LISTING_TRUSTED_MS = 60_000;
 
 const DEFAULT_BATCH = {maxMessages: 50, maxBytes: 8 * 1024 * 1024} as const;
 /** How long a not-yet-full batch waits for more messages while a connection is free. */
@@ -66,6 +75,8 @@ export class ImapSink implements MailSink {
 	readonly #existing: Map<string, string>; // lower-case path → server path
 	/** UIDVALIDITY per server path, from the LIST at connect (LIST-STATUS, RFC 5819), when the server has it. */
 	readonly #listedUidValidity = new Map<string, bigint>();
+	readonly #now: () => number;
+	readonly #listedAt: number;
 	readonly #capabilities: ReadonlyMap<string, boolean | number>;
 	readonly #secure: boolean;
 	readonly #ensuring = new Map<string, Promise<EnsuredMailbox>>();
@@ -85,7 +96,9 @@ export class ImapSink implements MailSink {
 	#encodedHeaders = 0;
 	#closed = false;
 
-	private constructor(pool: ConnectionPool, label: string, layout: ServerLayout, mailboxes: readonly ListResponse[], capabilities: ReadonlyMap<string, boolean | number>, isSecure: boolean, batch: SinkOptions['batch'], eightBit: NonNullable<SinkOptions['eightBitHeaders']>) {
+	private constructor(pool: ConnectionPool, label: string, layout: ServerLayout, mailboxes: readonly ListResponse[], capabilities: ReadonlyMap<string, boolean | number>, isSecure: boolean, batch: SinkOptions['batch'], eightBit: NonNullable<SinkOptions['eightBitHeaders']>, now: () => number) {
+		this.#now = now;
+		this.#listedAt = now();
 		this.#capabilities = capabilities;
 		// RFC 6855: with UTF8=ACCEPT (imapflow ENABLEs it when offered) the server takes 8-bit headers as they are.
 		this.#eightBit = capabilities.has('UTF8=ACCEPT') ? 'keep' : eightBit === 'probe' ? undefined : eightBit;
@@ -133,7 +146,7 @@ export class ImapSink implements MailSink {
 			// imapflow would send a STATUS per mailbox.
 			const listStatus = first.capabilities.has('LIST-STATUS');
 			const mailboxes = await pool.run((client) => client.list(listStatus ? {statusQuery: {uidValidity: true}} : {}));
-			return new ImapSink(pool, label, readLayout(first, mailboxes), mailboxes, new Map(first.capabilities), first.secureConnection, options.batch, options.eightBitHeaders ?? 'probe');
+			return new ImapSink(pool, label, readLayout(first, mailboxes), mailboxes, new Map(first.capabilities), first.secureConnection, options.batch, options.eightBitHeaders ?? 'probe', options.now ?? Date.now);
 		} catch (error) {
 			await pool.close();
 			throw classifyImapError(error, 'connect', label);
@@ -283,6 +296,7 @@ export class ImapSink implements MailSink {
 	}
 
 	listedUidValidity(path: string): bigint | undefined {
+		if (this.#now() - this.#listedAt > LISTING_TRUSTED_MS) return undefined;
 		return this.#listedUidValidity.get(path);
 	}
 

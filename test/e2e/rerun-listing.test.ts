@@ -16,6 +16,7 @@ import type {PrivateDovecot} from '../helpers/dovecot.js';
 import {readAccount} from '../helpers/imap-readback.js';
 import {recordingProxy} from '../helpers/recording-proxy.js';
 import {runCli} from '../helpers/run-cli.js';
+import {ImapSink} from '../../src/uploader/imap-sink.js';
 
 const skip = dovecotSkipReason();
 
@@ -76,5 +77,24 @@ describe('a re-run with nothing left to do', {skip}, () => {
 		}
 		const account = await readAccount(server, 'rerun');
 		assert.deepEqual(account.messages.map((m) => m.messageId).sort(), ids.sort(), 'every message exactly once');
+	});
+
+	test('the listed UIDVALIDITY is trusted for a minute after the log-in, so a folder reached later in a long run is selected again', async () => {
+		let now = 1_000_000;
+		const sink = await ImapSink.connect({
+			target: {host: '127.0.0.1', port: server.port, implicitTls: false, requireStartTls: false, insecure: true, user: 'rerun'},
+			password: server.passwordOf('rerun'), size: 1, now: () => now,
+		});
+		try {
+			const listed = sink.listedUidValidity('INBOX');
+			assert.equal(typeof listed, 'bigint', 'Dovecot offers LIST-STATUS: the LIST said INBOX\'s UIDVALIDITY');
+			assert.equal(listed, (await sink.mailboxState('INBOX')).uidValidity, 'the same as SELECT says');
+			now += 60_000;
+			assert.equal(sink.listedUidValidity('INBOX'), listed);
+			now += 1;
+			assert.equal(sink.listedUidValidity('INBOX'), undefined, 'too old to trust');
+		} finally {
+			await sink.close();
+		}
 	});
 });

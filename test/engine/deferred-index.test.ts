@@ -13,7 +13,8 @@ import {mock, test} from 'node:test';
 import type {TestContext} from 'node:test';
 import {EngineControls} from '../../src/contracts/controls.js';
 import type {MailboxIndex} from '../../src/contracts/mailbox-index.js';
-import type {MailboxState} from '../../src/contracts/mail-sink.js';
+import type {EnsuredMailbox, MailboxState} from '../../src/contracts/mail-sink.js';
+import {MailshiftError} from '../../src/contracts/errors.js';
 import type {AppendReceipt, UploadJob} from '../../src/contracts/types.js';
 import {runMigration} from '../../src/engine/run-migration.js';
 import type {EngineOptions} from '../../src/engine/run-migration.js';
@@ -48,6 +49,15 @@ class IndexedSink extends MemorySink {
 		list.push({uid: receipt.uid ?? 0, job: {...job, content: Buffer.from(job.content)}});
 		this.#copies.set(job.mailbox, list);
 		return {...receipt, uidValidity: this.#validity};
+	}
+
+	ensures = 0;
+	/** Set: ensureMailbox fails with it (a mailbox the server will not make or open). */
+	ensureError: MailshiftError | undefined;
+	override async ensureMailbox(path: string): Promise<EnsuredMailbox> {
+		this.ensures++;
+		if (this.ensureError) throw this.ensureError;
+		return super.ensureMailbox(path);
 	}
 
 	recreate(mailbox: string): void {
@@ -229,4 +239,22 @@ test('a mailbox deleted and created again since the last run (another UIDVALIDIT
 	assert.deepEqual([again.summary.found, again.summary.skipped, again.summary.uploaded], [3, 0, 3]);
 	assert.equal(sink.mailboxes.get('INBOX')?.length, 6, 'the memory sink keeps what the first run sent too');
 	assert.ok(again.summary.problems.some((p) => p.code === 'UIDVALIDITY_CHANGED'), JSON.stringify(again.summary.problems));
+});
+
+test('a folder whose deferred setup fails is not set up again for each of its new messages: they fail with its reason', async (t) => {
+	// Given three messages uploaded by a first run (LIST-STATUS), then three more delivered into the Maildir, and
+	// a server that now refuses the mailbox (not fatal: the rest of the run would go on)
+	const root = await maildirWith(t, 3);
+	const sink = new IndexedSink(true);
+	const journalPath = join(root, 'journal.sqlite');
+	await migrate(root, sink, journalPath, true);
+	for (let i = 3; i < 6; i++) await writeMessage(root, i);
+	sink.ensures = 0;
+	sink.ensureError = new MailshiftError('MAILBOX_CREATE_FAILED', 'INBOX cannot be made or opened.', 'skip');
+	// When it is migrated again
+	const again = await migrate(root, sink, journalPath, false);
+	// Then the setup was tried once, and the three new messages failed with its reason
+	assert.equal(sink.ensures, 1);
+	assert.deepEqual([again.summary.found, again.summary.skipped, again.summary.uploaded, again.summary.failed], [6, 3, 0, 3]);
+	assert.deepEqual(again.summary.problems.filter((p) => p.kind === 'failed').map((p) => p.code), ['MAILBOX_CREATE_FAILED', 'MAILBOX_CREATE_FAILED', 'MAILBOX_CREATE_FAILED']);
 });
