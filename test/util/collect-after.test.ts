@@ -130,7 +130,9 @@ describe('collecting dead message buffers early', () => {
 	test('what is measured is the heap in use plus the ArrayBuffers\' bytes', () => {
 		const before = heapAndBuffers();
 		const held = new ArrayBuffer(8 << 20);
-		assert.ok(heapAndBuffers() - before >= 8 << 20, 'an 8 MiB ArrayBuffer counts');
+		// Not exactly 8 MiB more: V8 frees the memory of dead ArrayBuffers in the background after a collection, so
+		// what the first measurement counted of them may be gone by the second (seen in CI: a few hundred KiB).
+		assert.ok(heapAndBuffers() - before >= 7 << 20, 'an 8 MiB ArrayBuffer counts');
 		assert.equal(held.byteLength, 8 << 20);
 	});
 
