@@ -64,8 +64,10 @@ import {readMessageFile} from './read-message-file.js';
 const DETECT_DEPTH = 6;
 /** How deep `listFolders` searches. A guard against pathological trees, not a format limit. */
 const WALK_DEPTH = 32;
-/** A message file: `raw` is its exact name bytes, `name` the name decoded by `decodeName` (fs-names.ts). */
-/** A message file: its directory entry (whose name bytes are made only when asked for: fs-names.ts) and where it lies. */
+/**
+ * A message file: its directory entry (`raw` its exact name bytes, made only when asked for; `name` the name
+ * decoded by `decodeName`: fs-names.ts) and where it lies.
+ */
 type MessageFile = Readonly<{sub: 'cur' | 'new'; entry: RawDirent}>;
 /** Directories are kept as path bytes (fs-names.ts), so names that are not UTF-8 are opened as they are. */
 type FolderEntry = {readonly path: readonly string[]; readonly dirs: Buffer[]};
